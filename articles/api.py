@@ -1,0 +1,326 @@
+"""HTTP API under /api/v1/: the same model operations and policy as the pages.
+
+Conventions: a refused action is 403 with a `detail` reason; an article the caller
+may not see is 404; an update based on a stale `version` is 409 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.models import User
+
+from . import policy, versions
+from .models import (
+    Article,
+    Audience,
+    AuthorityRule,
+    Decider,
+    EscalationContact,
+    Governance,
+    InvalidChange,
+    Product,
+    Refused,
+    StaleVersion,
+    State,
+)
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class RuleSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=200)
+    limit_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False, min_value=0)
+    limit_unit = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
+    decider = serializers.ChoiceField(choices=Decider.choices, default=Decider.AGENT)
+    notes = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    plain_words = serializers.CharField(read_only=True)
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscalationContact
+        fields = ["id", "team", "channel", "hours", "response_time", "notes"]
+
+
+class AuthoritySerializer(serializers.Serializer):
+    rules = RuleSerializer(many=True, required=False)
+    escalation = serializers.PrimaryKeyRelatedField(queryset=EscalationContact.objects.all(), allow_null=True, required=False)
+    note = serializers.CharField(allow_blank=True, required=False)
+
+    def to_representation(self, article: Article) -> dict:
+        return {
+            "rules": [{**RuleSerializer(rule).data, "plain_words": rule.plain_words()} for rule in article.rules.all()],
+            "escalation": EscalationSerializer(article.escalation).data if article.escalation else None,
+            "note": article.authority_note,
+        }
+
+
+class PublicArticleSerializer(serializers.Serializer):
+    """What a customer, partner or anonymous reader gets: content only, no internal guidance."""
+
+    slug = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    issue = serializers.CharField(read_only=True)
+    environment = serializers.CharField(read_only=True)
+    resolution = serializers.CharField(read_only=True)
+    cause = serializers.CharField(read_only=True)
+    product = serializers.CharField(source="product.slug", read_only=True)
+    tags = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    def get_tags(self, article: Article) -> list[str]:
+        return sorted(t.name for t in article.tags.all())
+
+    def get_html_url(self, article: Article) -> str:
+        return self.context["request"].build_absolute_uri(article.get_help_url())
+
+
+class ArticleSerializer(serializers.Serializer):
+    slug = serializers.CharField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    issue = serializers.CharField(allow_blank=True, required=False)
+    environment = serializers.CharField(allow_blank=True, required=False)
+    resolution = serializers.CharField(allow_blank=True, required=False)
+    cause = serializers.CharField(allow_blank=True, required=False)
+    product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    review_by = serializers.DateField(allow_null=True, required=False)
+    state = serializers.ChoiceField(choices=[State.WIP, State.NOT_VALIDATED, State.VALIDATED, State.ARCHIVED], required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    governance = serializers.ChoiceField(choices=Governance.choices, required=False)
+    version = serializers.IntegerField(required=False)
+    reuse_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    authority = AuthoritySerializer(required=False)
+    html_url = serializers.SerializerMethodField()
+
+    def get_html_url(self, article: Article) -> str:
+        return self.context["request"].build_absolute_uri(article.get_absolute_url())
+
+    def to_representation(self, article: Article) -> dict:
+        data = super().to_representation(article)
+        data["tags"] = sorted(t.name for t in article.tags.all())
+        data["owner"] = article.owner.username
+        data["authority"] = AuthoritySerializer().to_representation(article)
+        return data
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=State.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class GovernanceSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Governance.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class VersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    user = serializers.CharField(source="user.username", default=None)
+    date = serializers.DateTimeField()
+    comment = serializers.CharField()
+    material = serializers.BooleanField()
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the model's own refusals turned into 403/400/409."""
+    if isinstance(exc, Refused):
+        exc = DrfPermissionDenied(str(exc))
+    elif isinstance(exc, InvalidChange):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, StaleVersion):
+        return Response({"detail": str(exc), "current_version": exc.current.version}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+def _articles(request: Request):
+    return (
+        Article.objects.visible_to(request.user)
+        .select_related("product", "owner", "created_by", "escalation")
+        .prefetch_related("tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id")))
+    )
+
+
+def _article_for(request: Request, slug: str) -> Article:
+    try:
+        return _articles(request).get(slug=slug)
+    except Article.DoesNotExist:
+        raise Http404("No article found.") from None
+
+
+def _serializer_for(request: Request):
+    return ArticleSerializer if policy.is_staff(request.user) else PublicArticleSerializer
+
+
+def _split_authority(data: dict) -> tuple[dict, list[dict] | None]:
+    authority = data.pop("authority", None)
+    if authority is None:
+        return {}, None
+    changes = {}
+    if "escalation" in authority:
+        changes["escalation"] = authority["escalation"]
+    if "note" in authority:
+        changes["authority_note"] = authority["note"]
+    rules = [dict(r) for r in authority["rules"]] if "rules" in authority else None
+    return changes, rules
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+FILTERS = [
+    OpenApiParameter(name, str, description=f"Filter by {name}") for name in ("state", "audience", "product", "tag", "owner")
+]
+
+
+@extend_schema(methods=["GET"], parameters=FILTERS, responses=ArticleSerializer(many=True))
+@extend_schema(methods=["POST"], request=ArticleSerializer, responses={201: ArticleSerializer})
+@api_view(["GET", "POST"])
+def article_list(request: Request) -> Response:
+    if request.method == "POST":
+        return _create(request)
+    qs = _articles(request)
+    params = request.query_params
+    for name, lookup in (
+        ("state", "state"),
+        ("audience", "audience"),
+        ("product", "product__slug"),
+        ("tag", "tags__name"),
+        ("owner", "owner__username"),
+    ):
+        if params.get(name):
+            qs = qs.filter(**{lookup: params[name]})
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs.order_by("-updated_at", "-id"), request)
+    return paginator.get_paginated_response(_serializer_for(request)(page, many=True, context={"request": request}).data)
+
+
+def _create(request: Request) -> Response:
+    if not policy.is_staff(request.user):
+        raise DrfPermissionDenied(policy.can_create(request.user).reason)
+    serializer = ArticleSerializer(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    authority_changes, rules = _split_authority(data)
+    data.pop("version", None)
+    article = Article.create(
+        by=request.user,
+        state=data.pop("state", State.WIP),
+        tags=data.pop("tags", []),
+        rules=rules or [],
+        **authority_changes,
+        **data,
+    )
+    article = _article_for(request, article.slug)
+    return Response(ArticleSerializer(article, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(methods=["GET"], responses=ArticleSerializer)
+@extend_schema(methods=["PATCH"], request=ArticleSerializer, responses={200: ArticleSerializer, 409: None})
+@api_view(["GET", "PATCH"])
+def article_detail(request: Request, slug: str) -> Response:
+    article = _article_for(request, slug)
+    if request.method == "GET":
+        return Response(_serializer_for(request)(article, context={"request": request}).data)
+    if not policy.is_staff(request.user):
+        raise DrfPermissionDenied(policy.can_edit(request.user, article).reason)
+    serializer = ArticleSerializer(article, data=request.data, partial=True, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    if "version" not in data:
+        return Response(
+            {"detail": "Send the `version` your change is based on (optimistic locking).", "current_version": article.version},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    for name, where in (("state", "POST transition/"), ("governance", "POST governance/")):
+        if name in data and data[name] != getattr(article, name):
+            return Response({"detail": f"Change `{name}` with {where}."}, status=status.HTTP_400_BAD_REQUEST)
+        data.pop(name, None)
+    base_version = data.pop("version")
+    authority_changes, rules = _split_authority(data)
+    tags = data.pop("tags", None)
+    article.edit(
+        by=request.user,
+        base_version=base_version,
+        changes={**data, **authority_changes},
+        tags=tags,
+        rules=rules,
+        note=request.data.get("note", "") if isinstance(request.data, dict) else "",
+        material=bool(request.data.get("material", True)) if isinstance(request.data, dict) else True,
+    )
+    article = _article_for(request, slug)
+    return Response(ArticleSerializer(article, context={"request": request}).data)
+
+
+@extend_schema(request=TransitionSerializer, responses=ArticleSerializer)
+@api_view(["POST"])
+def article_transition(request: Request, slug: str) -> Response:
+    article = _article_for(request, slug)
+    serializer = TransitionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    article.transition(by=request.user, to=serializer.validated_data["to"], note=serializer.validated_data["note"])
+    return Response(_serializer_for(request)(_article_for(request, slug), context={"request": request}).data)
+
+
+@extend_schema(request=GovernanceSerializer, responses=ArticleSerializer)
+@api_view(["POST"])
+def article_governance(request: Request, slug: str) -> Response:
+    article = _article_for(request, slug)
+    serializer = GovernanceSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    article.set_governance(by=request.user, to=serializer.validated_data["to"], note=serializer.validated_data["note"])
+    return Response(_serializer_for(request)(_article_for(request, slug), context={"request": request}).data)
+
+
+@extend_schema(responses=VersionSerializer(many=True))
+@api_view(["GET"])
+def article_versions(request: Request, slug: str) -> Response:
+    article = _article_for(request, slug)
+    if not policy.can_view_internals(request.user, article):
+        raise DrfPermissionDenied(policy.can_view_internals(request.user, article).reason)
+    return Response(VersionSerializer(versions.history(article), many=True).data)
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Me",
+        {
+            "username": serializers.CharField(),
+            "kind": serializers.CharField(),
+            "licence": serializers.CharField(),
+            "is_coach": serializers.BooleanField(),
+            "is_kb_owner": serializers.BooleanField(),
+        },
+    )
+)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    user = request.user
+    if not user.is_authenticated:
+        return Response({"detail": "Not signed in."}, status=status.HTTP_401_UNAUTHORIZED)
+    return Response(
+        {
+            "username": user.username,
+            "kind": user.kind,
+            "licence": user.licence,
+            "is_coach": user.is_coach,
+            "is_kb_owner": user.is_kb_owner,
+        }
+    )

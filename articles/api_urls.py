@@ -1,0 +1,18 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("articles/", api.article_list, name="article-list"),
+    path("articles/<slug:slug>/", api.article_detail, name="article-detail"),
+    path("articles/<slug:slug>/transition/", api.article_transition, name="article-transition"),
+    path("articles/<slug:slug>/governance/", api.article_governance, name="article-governance"),
+    path("articles/<slug:slug>/versions/", api.article_versions, name="article-versions"),
+    path("me/", api.me, name="me"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

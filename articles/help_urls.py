@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import help_views
+
+app_name = "help"
+
+urlpatterns = [
+    path("", help_views.index, name="index"),
+    path("<slug:slug>/", help_views.detail, name="detail"),
+]

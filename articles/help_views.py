@@ -1,0 +1,33 @@
+"""The self-service help centre: validated articles for customers, partners and anonymous visitors."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .models import Article, Audience, Product
+
+
+def _help_articles(request: HttpRequest):
+    # Visibility decides what a reader may open; the help centre shows only validated
+    # articles written for readers outside the company, so staff preview the same set.
+    return Article.objects.visible_to(request.user).validated().exclude(audience=Audience.INTERNAL)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    qs = _help_articles(request).select_related("product")
+    product = request.GET.get("product", "")
+    if product:
+        qs = qs.filter(product__slug=product)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(title__icontains=q)
+    page = Paginator(qs.order_by("product__name", "title"), 25).get_page(request.GET.get("page"))
+    products = Product.objects.filter(articles__in=_help_articles(request)).distinct()
+    return render(request, "help/index.html", {"page": page, "products": products, "product": product, "q": q})
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(_help_articles(request).select_related("product"), slug=slug)
+    return render(request, "help/detail.html", {"article": article})

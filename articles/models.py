@@ -1,0 +1,576 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import reversion
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import policy
+
+
+class State(models.TextChoices):
+    # KCS confidence.
+    WIP = "wip", "Work in progress"
+    NOT_VALIDATED = "not_validated", "Not validated"
+    VALIDATED = "validated", "Validated"
+    ARCHIVED = "archived", "Archived"
+
+
+class Audience(models.TextChoices):
+    # Ordered from narrowest to widest; policy.AUDIENCE_RANK depends on this order.
+    INTERNAL = "internal", "Internal"
+    PARTNER = "partner", "Partner"
+    CUSTOMER = "customer", "Customer"
+    PUBLIC = "public", "Public"
+
+
+class Governance(models.TextChoices):
+    EXPERIENCE = "experience", "Experience-based"
+    GOVERNED = "governed", "Governed"
+
+
+class Decider(models.TextChoices):
+    AGENT = "agent", "Agent alone"
+    TEAM_LEAD = "team_lead", "With team-lead approval"
+    ESCALATE = "escalate", "Escalate"
+
+
+# Fields an edit may change (the KCS content standard plus metadata); workflow
+# fields (state, audience, governance) change only through their own operations.
+CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+METADATA_FIELDS = ("product", "owner", "review_by")
+AUTHORITY_FIELDS = ("escalation", "authority_note")
+
+
+class StaleVersion(Exception):
+    """The edit was based on an older version than the one saved."""
+
+    def __init__(self, article: Article):
+        self.current = article
+        super().__init__(f"This article has changed since you opened it (now version {article.version}).")
+
+
+class Refused(Exception):
+    """A policy refusal; `str()` is the reason shown to the user."""
+
+
+class InvalidChange(Exception):
+    """The change breaks a content rule (e.g. validating an article with no resolution)."""
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@reversion.register()
+class EscalationContact(models.Model):
+    """Whom to turn to beyond an article's authority.
+
+    Articles point at a contact rather than copy it, so that changing a contact's
+    hours or channel changes every article that names it.
+    """
+
+    team = models.CharField(max_length=120, unique=True)
+    channel = models.CharField("how to reach them", max_length=200)
+    hours = models.CharField(max_length=120, blank=True)
+    response_time = models.CharField("expected response time", max_length=80, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["team"]
+
+    def __str__(self) -> str:
+        return self.team
+
+    def plain_words(self) -> str:
+        parts = [self.team, self.channel]
+        if self.hours:
+            parts.append(self.hours)
+        if self.response_time:
+            parts.append(f"answer within {self.response_time}")
+        return ", ".join(parts)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ArticleQuerySet:
+        # The one place visibility is turned into a query; policy.visibility_q says what.
+        return self.filter(policy.visibility_q(user))
+
+    def validated(self) -> ArticleQuerySet:
+        return self.filter(state=State.VALIDATED)
+
+    def drafts(self) -> ArticleQuerySet:
+        return self.filter(state__in=[State.WIP, State.NOT_VALIDATED])
+
+    def due_for_review(self, today: datetime.date | None = None) -> ArticleQuerySet:
+        today = today or timezone.localdate()
+        return self.validated().filter(review_by__lte=today)
+
+    def awaiting_review_by(self, user) -> ArticleQuerySet:
+        """Not-validated articles this user could validate (someone else's work)."""
+        if not policy.may_validate_at_all(user):
+            return self.none()
+        qs = self.filter(state=State.NOT_VALIDATED).exclude(created_by=user)
+        if user.is_coach and not user.is_superuser:
+            # Coaches look first at the work of people still learning.
+            return qs.order_by(models.Case(models.When(created_by__licence="candidate", then=0), default=1), "-updated_at")
+        return qs.order_by("-updated_at")
+
+    def for_list(self) -> ArticleQuerySet:
+        return self.select_related("product", "owner").prefetch_related("tags")
+
+
+@reversion.register(follow=("rules",), exclude=("reuse_count",))
+class Article(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=200)
+    issue = models.TextField(blank=True)
+    environment = models.TextField(blank=True)
+    resolution = models.TextField(blank=True)
+    cause = models.TextField(blank=True)
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_articles")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_articles")
+    review_by = models.DateField("review by", null=True, blank=True)
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WIP)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.INTERNAL)
+    governance = models.CharField(max_length=16, choices=Governance.choices, default=Governance.EXPERIENCE)
+
+    # Decision authority: rules live in AuthorityRule; these say where authority ends.
+    escalation = models.ForeignKey(
+        EscalationContact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name="escalation contact",
+    )
+    authority_note = models.TextField("outside this authority", blank=True)
+
+    # Optimistic locking: every saved change increments it; an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    reuse_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["state", "audience", "-updated_at"]),
+            models.Index(fields=["product", "-updated_at"]),
+            models.Index(fields=["owner", "state"]),
+            models.Index(fields=["review_by"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", args=[self.slug])
+
+    def get_help_url(self) -> str:
+        return reverse("help:detail", args=[self.slug])
+
+    @property
+    def is_governed(self) -> bool:
+        return self.governance == Governance.GOVERNED
+
+    @property
+    def is_due_for_review(self) -> bool:
+        return self.state == State.VALIDATED and self.review_by is not None and self.review_by <= timezone.localdate()
+
+    # --- creation -----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        by,
+        title: str,
+        product: Product,
+        tags: list[str] | None = None,
+        rules: list[dict] | None = None,
+        state: str = State.WIP,
+        audience: str = Audience.INTERNAL,
+        governance: str = Governance.EXPERIENCE,
+        owner=None,
+        note: str = "",
+        slug: str = "",
+        **fields,
+    ) -> Article:
+        """Create an article as `by`, checking the policy for everything it sets."""
+        _require(policy.can_create(by))
+        article = cls(title=title, product=product, created_by=by, owner=owner or by, **fields)
+        if state not in (State.WIP, State.NOT_VALIDATED):
+            raise InvalidChange("A new article starts as work in progress or not validated.")
+        if state == State.NOT_VALIDATED and not article.resolution.strip():
+            raise InvalidChange("An article without a resolution is work in progress.")
+        article.state = state
+        if audience != Audience.INTERNAL:
+            _require(policy.can_change_audience(by, article, audience))
+        article.audience = audience
+        if governance != Governance.EXPERIENCE:
+            _require(policy.can_change_governance(by, article))
+        article.governance = governance
+        if rules or article.escalation_id or article.authority_note:
+            _require(policy.can_edit_authority(by, article))
+        article.slug = unique_slug(slug or title)
+        with transaction.atomic(), reversion.create_revision():
+            article.save()
+            article.set_tags(tags or [])
+            article._replace_rules(rules or [])
+            article._record(by, EventKind.CREATED, to_value=state, note=note or "Created")
+            _revision_meta(by, note or "Created", material=True, version=article.version)
+        return article
+
+    # --- edits --------------------------------------------------------------------------
+
+    def edit(
+        self,
+        *,
+        by,
+        base_version: int,
+        changes: dict,
+        tags: list[str] | None = None,
+        rules: list[dict] | None = None,
+        note: str = "",
+        material: bool = True,
+        event: str | None = None,
+    ) -> Article:
+        """Apply `changes` made from `base_version`; raises StaleVersion if someone saved since.
+
+        `changes` may hold content, metadata, authority and audience fields; each kind is
+        checked against the policy. `rules=None` leaves the authority rules alone.
+        """
+        unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
+        if unknown:
+            raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        with transaction.atomic():
+            current = Article.objects.select_for_update().get(pk=self.pk)
+            if current.version != base_version:
+                raise StaleVersion(current)
+            changed = {k: v for k, v in changes.items() if getattr(current, _attr(k)) != _value(v)}
+            tags_changed = tags is not None and clean_tags(tags) != current.tag_names()
+            rules_changed = rules is not None and _normalise_rules(rules) != current.rule_dicts()
+            if not (changed or tags_changed or rules_changed):
+                return self
+            self._check_edit(by, current, changed, rules_changed)
+            for name, value in changed.items():
+                setattr(current, name, value)
+            if current.state == State.NOT_VALIDATED and not current.resolution.strip():
+                raise InvalidChange("A not-validated article needs a resolution; move it back to work in progress first.")
+            with reversion.create_revision():
+                current.version += 1
+                current.updated_at = timezone.now()
+                current.save()
+                if tags_changed:
+                    current.set_tags(tags)
+                if rules_changed:
+                    current._replace_rules(rules)
+                kind = event or EventKind.EDITED
+                current._record(by, kind, note=note)
+                if "audience" in changed:
+                    current._record(by, EventKind.AUDIENCE, from_value=self.audience, to_value=changed["audience"], note=note)
+                _revision_meta(by, note or "Edited", material=material, version=current.version)
+        self.refresh_from_db()
+        return self
+
+    def _check_edit(self, by, current: Article, changed: dict, rules_changed: bool) -> None:
+        content = set(changed) - set(AUTHORITY_FIELDS) - {"audience"}
+        if content:
+            _require(policy.can_edit(by, current))
+        if rules_changed or set(changed) & set(AUTHORITY_FIELDS):
+            _require(policy.can_edit_authority(by, current))
+        if "audience" in changed:
+            _require(policy.can_change_audience(by, current, changed["audience"]))
+        if "owner" in changed:
+            _require(policy.can_change_owner(by, current))
+
+    def set_tags(self, names: list[str]) -> None:
+        clean = clean_tags(names)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+        for name in clean:
+            if name not in existing:
+                existing[name] = Tag.objects.get_or_create(name=name)[0]
+        self.tags.set([existing[n] for n in clean])
+
+    def tag_names(self) -> list[str]:
+        return sorted(t.name for t in self.tags.all())
+
+    def rule_dicts(self) -> list[dict]:
+        return [r.as_dict() for r in self.rules.all()]
+
+    def _replace_rules(self, rules: list[dict]) -> None:
+        self.rules.all().delete()
+        AuthorityRule.objects.bulk_create(
+            AuthorityRule(article=self, position=i, **rule) for i, rule in enumerate(_normalise_rules(rules))
+        )
+        # bulk_create sends no signals: add the article again, which follows its new rules.
+        if reversion.is_active():
+            reversion.add_to_revision(self)
+
+    # --- workflow ---------------------------------------------------------------------
+
+    def submit(self, *, by, note: str = "") -> Article:
+        """Work in progress → not validated: the resolution is written."""
+        return self._transition(by, State.NOT_VALIDATED, note)
+
+    def validate(self, *, by, note: str = "") -> Article:
+        return self._transition(by, State.VALIDATED, note)
+
+    def reopen(self, *, by, note: str = "") -> Article:
+        """Validated → not validated, or not validated → work in progress."""
+        to = State.NOT_VALIDATED if self.state == State.VALIDATED else State.WIP
+        return self._transition(by, to, note)
+
+    def archive(self, *, by, note: str = "") -> Article:
+        return self._transition(by, State.ARCHIVED, note)
+
+    def restore(self, *, by, to: str = State.NOT_VALIDATED, note: str = "") -> Article:
+        if self.state != State.ARCHIVED:
+            raise Refused("Only an archived article can be restored.")
+        return self._transition(by, to, note)
+
+    def transition(self, *, by, to: str, note: str = "") -> Article:
+        """Move to state `to` by whichever operation that is (the API's entry point)."""
+        if to not in State.values:
+            raise InvalidChange(f"Unknown state '{to}'. Choose one of: {', '.join(State.values)}.")
+        return self._transition(by, to, note)
+
+    def _transition(self, by, to: str, note: str) -> Article:
+        with transaction.atomic():
+            current = Article.objects.select_for_update().get(pk=self.pk)
+            _require(policy.can_transition(by, current, to))
+            if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
+                raise InvalidChange("Write a resolution before moving this article out of work in progress.")
+            from_state = current.state
+            current.state = to
+            current.version += 1
+            current.updated_at = timezone.now()
+            if to == State.VALIDATED:
+                current.review_by = timezone.localdate() + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+            with reversion.create_revision():
+                current.save()
+                current._record(by, EventKind.STATE, from_value=from_state, to_value=to, note=note)
+                comment = f"{State(from_state).label} → {State(to).label}" + (f": {note}" if note else "")
+                _revision_meta(by, comment, material=False, version=current.version)
+        self.refresh_from_db()
+        return self
+
+    def set_governance(self, *, by, to: str, note: str = "") -> Article:
+        if to not in Governance.values:
+            raise InvalidChange(f"Unknown governance '{to}'.")
+        with transaction.atomic():
+            current = Article.objects.select_for_update().get(pk=self.pk)
+            _require(policy.can_change_governance(by, current))
+            if current.governance == to:
+                return self
+            from_value = current.governance
+            current.governance = to
+            current.version += 1
+            current.updated_at = timezone.now()
+            with reversion.create_revision():
+                current.save()
+                current._record(by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note)
+                _revision_meta(by, note or f"Governance: {Governance(to).label}", material=False, version=current.version)
+        self.refresh_from_db()
+        return self
+
+    def _record(self, by, kind: str, *, from_value: str = "", to_value: str = "", note: str = "") -> None:
+        ArticleEvent.objects.create(
+            article=self,
+            actor=by,
+            kind=kind,
+            from_value=from_value,
+            to_value=to_value,
+            note=note,
+            version=self.version,
+        )
+
+
+@reversion.register()
+class AuthorityRule(models.Model):
+    """One thing an agent may do on this kind of case, and who decides it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField(default=0)
+    action = models.CharField(max_length=200, help_text="What may be done, e.g. “refund the booking”.")
+    limit_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    limit_unit = models.CharField(max_length=40, blank=True, help_text="e.g. EUR, items, days")
+    decider = models.CharField(max_length=16, choices=Decider.choices, default=Decider.AGENT)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["article", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.plain_words()
+
+    def as_dict(self) -> dict:
+        return {
+            "action": self.action,
+            "limit_amount": self.limit_amount,
+            "limit_unit": self.limit_unit,
+            "decider": self.decider,
+            "notes": self.notes,
+        }
+
+    def limit_words(self) -> str:
+        if self.limit_amount is None:
+            return ""
+        amount = self.limit_amount.normalize()
+        amount_text = f"{amount:f}"
+        return f"up to {amount_text} {self.limit_unit}".strip()
+
+    def plain_words(self) -> str:
+        return plain_rule(self.as_dict())
+
+
+def plain_rule(rule: dict) -> str:
+    """A rule in words an agent can act on mid-call. Also used to diff versions."""
+    action = rule["action"].strip().rstrip(".")
+    amount = rule.get("limit_amount")
+    limit = ""
+    if amount not in (None, ""):
+        amount_text = f"{Decimal(str(amount)).normalize():f}"
+        limit = f" up to {amount_text} {rule.get('limit_unit') or ''}".rstrip()
+    decider = rule.get("decider") or Decider.AGENT
+    if decider == Decider.AGENT:
+        text = f"You may {action}{limit} without approval."
+    elif decider == Decider.TEAM_LEAD:
+        text = f"With your team lead's approval you may {action}{limit}."
+    else:
+        text = f"Escalate before you {action}{limit}: this is not yours to decide."
+    if rule.get("notes"):
+        text += f" ({rule['notes']})"
+    return text
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Edited"
+    STATE = "state", "Confidence changed"
+    AUDIENCE = "audience", "Audience changed"
+    GOVERNANCE = "governance", "Governance changed"
+    REVERTED = "reverted", "Reverted"
+
+
+class ArticleEvent(models.Model):
+    """Who did what to an article, when (KCS Verified: creation, modification, state changes)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    from_value = models.CharField(max_length=32, blank=True)
+    to_value = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["article", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RevisionMeta(models.Model):
+    """What reversion does not store itself: the article version number and minor/material."""
+
+    revision = models.OneToOneField("reversion.Revision", on_delete=models.CASCADE, related_name="meta")
+    article_version = models.PositiveIntegerField()
+    material = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"version {self.article_version} ({'material' if self.material else 'minor'})"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _require(decision: policy.Decision) -> None:
+    if not decision:
+        raise Refused(decision.reason)
+
+
+def _revision_meta(by, comment: str, *, material: bool, version: int) -> None:
+    reversion.set_user(by)
+    reversion.set_comment(comment[:2000])
+    reversion.add_meta(RevisionMeta, material=material, article_version=version)
+
+
+def _attr(name: str) -> str:
+    return f"{name}_id" if name in ("product", "owner", "escalation") else name
+
+
+def _value(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _normalise_rules(rules: list[dict]) -> list[dict]:
+    out = []
+    for rule in rules:
+        action = (rule.get("action") or "").strip()
+        if not action:
+            continue
+        amount = rule.get("limit_amount")
+        amount = None if amount in (None, "") else Decimal(str(amount)).quantize(Decimal("0.01"))
+        decider = rule.get("decider") or Decider.AGENT
+        if decider not in Decider.values:
+            raise InvalidChange(f"Unknown decider '{decider}'. Choose one of: {', '.join(Decider.values)}.")
+        out.append(
+            {
+                "action": action,
+                "limit_amount": amount,
+                "limit_unit": (rule.get("limit_unit") or "").strip(),
+                "decider": decider,
+                "notes": (rule.get("notes") or "").strip(),
+            }
+        )
+    return out
+
+
+def clean_tags(names: list[str]) -> list[str]:
+    return sorted({slugify(n, allow_unicode=True)[:50] for n in names} - {""})
+
+
+def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(text)[:180].strip("-") or "article"
+    candidate, n = base, 2
+    taken = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+    if exclude_pk:
+        taken = taken.exclude(pk=exclude_pk)
+    used = set(taken.values_list("slug", flat=True))
+    while candidate in used:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate

@@ -1,0 +1,249 @@
+"""Who may do what with an article: the single place every view, template, API
+endpoint and search filter asks.
+
+Each function takes a user (possibly anonymous) and returns a `Decision`, which is
+truthy when allowed and carries the reason shown to the user when refused. The
+rules follow the KCS v6 licence model (candidate → contributor → publisher), plus
+the coach and KB-owner roles; see DESIGN.md "KCS rules the product enforces".
+
+This module imports nothing from the models at import time (models import it), so
+states and audiences are compared by their string values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+WIP, NOT_VALIDATED, VALIDATED, ARCHIVED = "wip", "not_validated", "validated", "archived"
+INTERNAL, PARTNER, CUSTOMER, PUBLIC = "internal", "partner", "customer", "public"
+GOVERNED = "governed"
+
+# Audiences each kind of outside reader may see: their own and every wider one.
+AUDIENCES_FOR_KIND = {
+    "partner": [PARTNER, CUSTOMER, PUBLIC],
+    "customer": [CUSTOMER, PUBLIC],
+    None: [PUBLIC],  # anonymous visitors
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def refuse(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+# --- who is this -------------------------------------------------------------------------
+
+
+def is_staff(user) -> bool:
+    """Signed-in, active member of the support organisation (or a superuser)."""
+    return bool(user is not None and user.is_authenticated and user.is_active and (user.kind == "staff" or user.is_superuser))
+
+
+def _licence(user) -> str:
+    return getattr(user, "licence", "") or ""
+
+
+def _is_kb_owner(user) -> bool:
+    return is_staff(user) and (user.is_kb_owner or user.is_superuser)
+
+
+def _is_article_owner(user, article) -> bool:
+    return is_staff(user) and article.owner_id == user.pk
+
+
+def may_validate_at_all(user) -> bool:
+    # Contributors and publishers validate; coaches validate their candidates' work;
+    # KB owners validate in their domain. Candidates never do.
+    return is_staff(user) and (
+        _licence(user) in ("contributor", "publisher") or user.is_coach or user.is_kb_owner or user.is_superuser
+    )
+
+
+# --- seeing --------------------------------------------------------------------------------
+
+
+def visibility_q(user) -> Q:
+    """The articles `user` may open, as a query filter (used by Article.objects.visible_to)."""
+    if is_staff(user):
+        # Staff see every article, whatever its state: KCS is "search first", and a
+        # half-written article is better than a duplicate.
+        return Q()
+    kind = user.kind if user is not None and user.is_authenticated and user.is_active else None
+    audiences = AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])
+    # Outside readers see only validated articles of their audience or a wider one.
+    return Q(state=VALIDATED, audience__in=audiences)
+
+
+def can_view(user, article) -> Decision:
+    if is_staff(user):
+        return ALLOW
+    kind = user.kind if user is not None and user.is_authenticated and user.is_active else None
+    audiences = AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])
+    if article.state == VALIDATED and article.audience in audiences:
+        return ALLOW
+    return refuse("This article does not exist or is not available to you.")
+
+
+def can_view_internals(user, article=None) -> Decision:
+    # Decision authority, history, owner and workflow are staff guidance, never shown
+    # to customers or partners (an authority limit is not a customer promise).
+    if is_staff(user):
+        return ALLOW
+    return refuse("Only staff can see an article's decision authority and history.")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def can_create(user) -> Decision:
+    if not is_staff(user):
+        return refuse("Only staff can write articles.")
+    if _licence(user) or user.is_coach or user.is_kb_owner or user.is_superuser:
+        return ALLOW
+    return refuse("You need a KCS licence to write articles.")
+
+
+def can_edit(user, article) -> Decision:
+    """Change the content (title, issue, environment, resolution, cause, product, tags)."""
+    if not is_staff(user):
+        return refuse("Only staff can edit articles.")
+    if user.is_superuser:
+        return ALLOW
+    if article.state == ARCHIVED:
+        # Archived knowledge is kept as it was; a KB owner restores it before it changes.
+        return refuse("This article is archived. A KB owner must restore it before it can be edited.")
+    if article.governance == GOVERNED:
+        # Governed content (policy, legal, compliance) is changed only by its owner.
+        if _is_article_owner(user, article) or user.is_kb_owner:
+            return ALLOW
+        return refuse("This article is governed: only its owner or a KB owner may change it. Flag it to suggest a change.")
+    if _licence(user) in ("contributor", "publisher") or user.is_kb_owner or user.is_coach:
+        # Experience-based content: any contributor may improve it ("flag it or fix it").
+        return ALLOW
+    if _licence(user) == "candidate":
+        # Candidates work on their own drafts; validated content goes through review.
+        own = article.created_by_id == user.pk or article.owner_id == user.pk
+        if own and article.state in (WIP, NOT_VALIDATED):
+            return ALLOW
+        return refuse("As a candidate you can edit your own unvalidated articles. Flag this one to suggest a change.")
+    return refuse("You need a KCS licence to edit articles.")
+
+
+def can_edit_authority(user, article) -> Decision:
+    # The decision-authority section is always governed, whatever the article's
+    # governance: agents suggest changes with a flag, KB owners decide.
+    if not is_staff(user):
+        return refuse("Only staff can change decision authority.")
+    if article.state == ARCHIVED and not user.is_superuser:
+        return refuse("This article is archived. A KB owner must restore it before it can be edited.")
+    if _is_kb_owner(user):
+        return ALLOW
+    return refuse("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change.")
+
+
+def can_change_audience(user, article, to: str) -> Decision:
+    if to == article.audience:
+        return ALLOW
+    edit = can_edit(user, article)
+    if not edit:
+        return edit
+    if to == INTERNAL:
+        # Narrowing is always safe for anyone who may edit.
+        return ALLOW
+    # Showing knowledge outside the company is a publisher's call (KCS Publisher licence).
+    if _licence(user) == "publisher" or user.is_superuser:
+        return ALLOW
+    return refuse("Only a publisher can make an article visible beyond internal staff.")
+
+
+def can_change_governance(user, article) -> Decision:
+    if _is_kb_owner(user):
+        return ALLOW
+    return refuse("Only a KB owner can change whether an article is governed.")
+
+
+def can_change_owner(user, article) -> Decision:
+    if _is_kb_owner(user) or _is_article_owner(user, article):
+        return ALLOW
+    return refuse("Only the article's owner or a KB owner can hand it to someone else.")
+
+
+def can_revert(user, article) -> Decision:
+    # A revert is an edit that restores earlier content; the same rules apply, and
+    # views check can_edit_authority too when the restored rules differ.
+    return can_edit(user, article)
+
+
+# --- workflow ----------------------------------------------------------------------------------
+
+
+def can_transition(user, article, to: str) -> Decision:
+    if not is_staff(user):
+        return refuse("Only staff can change an article's confidence.")
+    current = article.state
+    if to == current:
+        return refuse(f"The article is already {_label(to)}.")
+    if to == ARCHIVED:
+        # Archiving removes knowledge from use: the KB owner's decision.
+        return ALLOW if _is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
+    if current == ARCHIVED:
+        return ALLOW if _is_kb_owner(user) else refuse("Only a KB owner can restore an archived article.")
+    if to == VALIDATED:
+        return _can_validate(user, article)
+    if to == NOT_VALIDATED:
+        # Submitting a draft (wip → not validated) or demoting a validated article.
+        return can_edit(user, article)
+    if to == WIP:
+        if current == VALIDATED:
+            return refuse("A validated article goes back to not validated, not to work in progress.")
+        return can_edit(user, article)
+    return refuse(f"Unknown state '{to}'.")
+
+
+def _can_validate(user, article) -> Decision:
+    if not may_validate_at_all(user):
+        return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
+    if article.governance == GOVERNED and not (_is_article_owner(user, article) or user.is_kb_owner or user.is_superuser):
+        return refuse("This article is governed: only its owner or a KB owner may validate it.")
+    return ALLOW
+
+
+TRANSITION_LABELS = {
+    (WIP, NOT_VALIDATED): "Resolution complete",
+    (WIP, VALIDATED): "Validate",
+    (NOT_VALIDATED, VALIDATED): "Validate",
+    (NOT_VALIDATED, WIP): "Back to work in progress",
+    (VALIDATED, NOT_VALIDATED): "Reopen (not validated)",
+    (ARCHIVED, NOT_VALIDATED): "Restore as not validated",
+    (ARCHIVED, VALIDATED): "Restore as validated",
+}
+
+
+def available_transitions(user, article) -> list[tuple[str, str]]:
+    """(target state, button label) for each transition `user` may make now."""
+    out = []
+    for to in (WIP, NOT_VALIDATED, VALIDATED, ARCHIVED):
+        if to == article.state or (article.state == ARCHIVED and to == WIP):
+            continue
+        if to == WIP and article.state == VALIDATED:
+            continue
+        if can_transition(user, article, to):
+            out.append((to, TRANSITION_LABELS.get((article.state, to), "Archive")))
+    return out
+
+
+def _label(state: str) -> str:
+    return state.replace("_", " ")

@@ -1,0 +1,237 @@
+"""Reading an article's history back: version lists, snapshots and field-by-field diffs.
+
+Versions are stored by django-reversion (one revision per saved change, the article
+plus its authority rules); `RevisionMeta` adds the article's version number and the
+minor/material mark. A snapshot turns a stored version into plain values a person
+can read (names rather than ids, rules in plain words), which is what diffs compare.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from reversion.models import Version
+
+from accounts.models import User
+
+from .models import Article, AuthorityRule, EscalationContact, Product, Tag, plain_rule
+
+# Order and labels of what a diff shows.
+SNAPSHOT_FIELDS = [
+    ("title", "Title"),
+    ("issue", "Issue"),
+    ("environment", "Environment"),
+    ("resolution", "Resolution"),
+    ("cause", "Cause"),
+    ("rules", "Decision authority"),
+    ("escalation", "Escalation contact"),
+    ("authority_note", "Outside this authority"),
+    ("product", "Product"),
+    ("tags", "Tags"),
+    ("owner", "Owner"),
+    ("review_by", "Review by"),
+    ("state", "Confidence"),
+    ("audience", "Audience"),
+    ("governance", "Governance"),
+]
+
+
+@dataclass
+class ArticleVersion:
+    number: int
+    version: Version
+    user: User | None
+    date: object
+    comment: str
+    material: bool
+
+    @property
+    def revision_id(self) -> int:
+        return self.version.revision_id
+
+
+@dataclass
+class FieldDiff:
+    name: str
+    label: str
+    old: str
+    new: str
+    ops: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def html(self) -> SafeString:
+        parts = []
+        for op, text in self.ops:
+            if op == "=":
+                parts.append(escape(text))
+            elif op == "-":
+                parts.append(f"<del>{escape(text)}</del>")
+            else:
+                parts.append(f"<ins>{escape(text)}</ins>")
+        return mark_safe("".join(parts))  # noqa: S308 — every piece is escaped above
+
+
+def history(article: Article) -> list[ArticleVersion]:
+    """Every stored version of `article`, newest first, in a fixed number of queries."""
+    versions = (
+        Version.objects.get_for_object(article)
+        .select_related("revision__user", "revision__meta")
+        .order_by("-revision__date_created", "-pk")
+    )
+    out = []
+    for v in versions:
+        meta = getattr(v.revision, "meta", None)
+        out.append(
+            ArticleVersion(
+                number=meta.article_version if meta else 0,
+                version=v,
+                user=v.revision.user,
+                date=v.revision.date_created,
+                comment=v.revision.comment,
+                material=meta.material if meta else True,
+            )
+        )
+    return out
+
+
+def version_by_number(article: Article, number: int) -> ArticleVersion | None:
+    for item in history(article):
+        if item.number == number:
+            return item
+    return None
+
+
+def snapshot_of_version(version: Version) -> dict:
+    data = version.field_dict
+    rule_ct = ContentType.objects.get_for_model(AuthorityRule)
+    rule_rows = [v.field_dict for v in version.revision.version_set.filter(content_type=rule_ct)]
+    rule_rows = [r for r in rule_rows if str(r.get("article_id")) == str(version.object_id)]
+    rule_rows.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
+    return _readable(
+        data,
+        rules=rule_rows,
+        tag_ids=data.get("tags") or [],
+    )
+
+
+def snapshot_of_article(article: Article) -> dict:
+    data = {
+        name: getattr(article, name)
+        for name in (
+            "title",
+            "issue",
+            "environment",
+            "resolution",
+            "cause",
+            "authority_note",
+            "review_by",
+            "state",
+            "audience",
+            "governance",
+        )
+    }
+    data.update(product_id=article.product_id, owner_id=article.owner_id, escalation_id=article.escalation_id)
+    return _readable(data, rules=article.rule_dicts(), tag_ids=[t.pk for t in article.tags.all()])
+
+
+def content_of_version(version: Version) -> dict:
+    """What a revert restores: content, metadata and authority, not workflow fields."""
+    data = version.field_dict
+    rule_ct = ContentType.objects.get_for_model(AuthorityRule)
+    rules = [v.field_dict for v in version.revision.version_set.filter(content_type=rule_ct)]
+    rules = [r for r in rules if str(r.get("article_id")) == str(version.object_id)]
+    rules.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
+    product = Product.objects.filter(pk=data["product_id"]).first()
+    escalation = EscalationContact.objects.filter(pk=data.get("escalation_id")).first()
+    changes = {name: data.get(name, "") for name in ("title", "issue", "environment", "resolution", "cause", "authority_note")}
+    changes["review_by"] = data.get("review_by")
+    if product:
+        changes["product"] = product
+    changes["escalation"] = escalation
+    tags = list(Tag.objects.filter(pk__in=data.get("tags") or []).values_list("name", flat=True))
+    return {"changes": changes, "tags": tags, "rules": [_rule_fields(r) for r in rules]}
+
+
+def diff(old: dict, new: dict) -> list[FieldDiff]:
+    """Changed fields only, in reading order, each with word-level operations."""
+    out = []
+    for name, label in SNAPSHOT_FIELDS:
+        a, b = old.get(name, ""), new.get(name, "")
+        if a == b:
+            continue
+        out.append(FieldDiff(name=name, label=label, old=a, new=b, ops=_word_ops(a, b)))
+    return out
+
+
+def _word_ops(a: str, b: str) -> list[tuple[str, str]]:
+    # Split keeping whitespace so the diff reads as the text itself.
+    import re
+
+    ta, tb = re.split(r"(\s+)", a), re.split(r"(\s+)", b)
+    ops = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if tag == "equal":
+            ops.append(("=", "".join(ta[i1:i2])))
+            continue
+        if tag in ("delete", "replace"):
+            ops.append(("-", "".join(ta[i1:i2])))
+        if tag in ("insert", "replace"):
+            ops.append(("+", "".join(tb[j1:j2])))
+    return ops
+
+
+def _rule_fields(row: dict) -> dict:
+    return {k: row.get(k) for k in ("action", "limit_amount", "limit_unit", "decider", "notes")}
+
+
+def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
+    product = Product.objects.filter(pk=data.get("product_id")).values_list("name", flat=True).first()
+    owner = User.objects.filter(pk=data.get("owner_id")).values_list("username", flat=True).first()
+    escalation = EscalationContact.objects.filter(pk=data.get("escalation_id")).first()
+    tags = sorted(Tag.objects.filter(pk__in=[int(t) for t in tag_ids]).values_list("name", flat=True))
+    review_by = data.get("review_by")
+    return {
+        "title": data.get("title") or "",
+        "issue": data.get("issue") or "",
+        "environment": data.get("environment") or "",
+        "resolution": data.get("resolution") or "",
+        "cause": data.get("cause") or "",
+        "rules": "\n".join(f"{i}. {plain_rule(_rule_fields(r))}" for i, r in enumerate(rules, 1)),
+        "escalation": escalation.plain_words() if escalation else "",
+        "authority_note": data.get("authority_note") or "",
+        "product": product or "",
+        "tags": ", ".join(tags),
+        "owner": owner or "",
+        "review_by": review_by.isoformat() if hasattr(review_by, "isoformat") else str(review_by or ""),
+        "state": data.get("state") or "",
+        "audience": data.get("audience") or "",
+        "governance": data.get("governance") or "",
+    }
+
+
+def revert(article: Article, *, to_number: int, by, base_version: int) -> Article:
+    """Restore the content of version `to_number` as a new version (nothing is lost).
+
+    Goes through Article.edit, so the same policy checks and optimistic locking apply:
+    restoring different authority rules needs a KB owner, like any authority change.
+    """
+    from .models import EventKind, Refused
+
+    target = version_by_number(article, to_number)
+    if target is None:
+        raise Refused(f"There is no version {to_number} of this article.")
+    content = content_of_version(target.version)
+    return article.edit(
+        by=by,
+        base_version=base_version,
+        changes=content["changes"],
+        tags=content["tags"],
+        rules=content["rules"],
+        note=f"Reverted to version {to_number}",
+        material=True,
+        event=EventKind.REVERTED,
+    )
