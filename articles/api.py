@@ -86,6 +86,13 @@ class PublicArticleSerializer(serializers.Serializer):
         return self.context["request"].build_absolute_uri(article.get_help_url())
 
 
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, tags) -> list[str]:
+        return sorted(t.name for t in tags.all())
+
+
 class ArticleSerializer(serializers.Serializer):
     slug = serializers.CharField(read_only=True)
     title = serializers.CharField(max_length=200)
@@ -94,11 +101,11 @@ class ArticleSerializer(serializers.Serializer):
     resolution = serializers.CharField(allow_blank=True, required=False)
     cause = serializers.CharField(allow_blank=True, required=False)
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    tags = TagListField(required=False)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     review_by = serializers.DateField(allow_null=True, required=False)
-    state = serializers.ChoiceField(choices=[State.WIP, State.NOT_VALIDATED, State.VALIDATED, State.ARCHIVED], required=False)
+    state = serializers.ChoiceField(choices=State.choices, required=False)
     audience = serializers.ChoiceField(choices=Audience.choices, required=False)
     governance = serializers.ChoiceField(choices=Governance.choices, required=False)
     version = serializers.IntegerField(required=False)
@@ -113,7 +120,6 @@ class ArticleSerializer(serializers.Serializer):
 
     def to_representation(self, article: Article) -> dict:
         data = super().to_representation(article)
-        data["tags"] = sorted(t.name for t in article.tags.all())
         data["owner"] = article.owner.username
         data["authority"] = AuthoritySerializer().to_representation(article)
         return data

@@ -157,6 +157,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Articles, decision authority, KCS workflow and versions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "articles.models.State",
+        "AudienceEnum": "articles.models.Audience",
+        "GovernanceEnum": "articles.models.Governance",
+        "DeciderEnum": "articles.models.Decider",
+    },
 }
 
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".

@@ -1,0 +1,13 @@
+"""Test-wide settings: fast hashing, a temporary var/ per test run, warnings as errors."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.KCS_SEARCH_INDEX_DIR = tmp_path / "search-index"
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
