@@ -96,10 +96,11 @@ class TagListField(serializers.ListField):
 class ArticleSerializer(serializers.Serializer):
     slug = serializers.CharField(read_only=True)
     title = serializers.CharField(max_length=200)
-    issue = serializers.CharField(allow_blank=True, required=False)
-    environment = serializers.CharField(allow_blank=True, required=False)
-    resolution = serializers.CharField(allow_blank=True, required=False)
-    cause = serializers.CharField(allow_blank=True, required=False)
+    # Markdown is whitespace-sensitive (an indented first line is a code block): store it as written.
+    issue = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    environment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    resolution = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    cause = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     tags = TagListField(required=False)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
@@ -189,6 +190,14 @@ def _split_authority(data: dict) -> tuple[dict, list[dict] | None]:
     return changes, rules
 
 
+def _material(request: Request) -> bool:
+    # Parsed as a boolean field: a form client sends the string "false", and bool("false") is True.
+    try:
+        return serializers.BooleanField().to_internal_value(request.data.get("material", True))
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"material": exc.detail}) from None
+
+
 # --- endpoints -----------------------------------------------------------------------------
 
 FILTERS = [
@@ -231,6 +240,7 @@ def _create(request: Request) -> Response:
         state=data.pop("state", State.WIP),
         tags=data.pop("tags", []),
         rules=rules or [],
+        note=request.data.get("note", ""),
         **authority_changes,
         **data,
     )
@@ -262,14 +272,15 @@ def article_detail(request: Request, slug: str) -> Response:
     base_version = data.pop("version")
     authority_changes, rules = _split_authority(data)
     tags = data.pop("tags", None)
+    material = _material(request)
     article.edit(
         by=request.user,
         base_version=base_version,
         changes={**data, **authority_changes},
         tags=tags,
         rules=rules,
-        note=request.data.get("note", "") if isinstance(request.data, dict) else "",
-        material=bool(request.data.get("material", True)) if isinstance(request.data, dict) else True,
+        note=request.data.get("note", ""),
+        material=material,
     )
     article = _article_for(request, slug)
     return Response(ArticleSerializer(article, context={"request": request}).data)

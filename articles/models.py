@@ -133,14 +133,15 @@ class ArticleQuerySet(models.QuerySet):
         """Not-validated articles this user could validate (someone else's work)."""
         if not policy.may_validate_at_all(user):
             return self.none()
-        qs = self.filter(state=State.NOT_VALIDATED).exclude(created_by=user)
-        if user.is_coach and not user.is_superuser:
-            # Coaches look first at the work of people still learning.
-            return qs.order_by(models.Case(models.When(created_by__licence="candidate", then=0), default=1), "-updated_at")
-        return qs.order_by("-updated_at")
+        return self.filter(state=State.NOT_VALIDATED).exclude(created_by=user).order_by("-updated_at")
 
     def for_list(self) -> ArticleQuerySet:
-        return self.select_related("product", "owner").prefetch_related("tags")
+        # Lists show titles and metadata: leave the long Markdown fields in the database.
+        return (
+            self.select_related("product", "owner")
+            .prefetch_related("tags")
+            .defer("issue", "environment", "resolution", "cause", "authority_note")
+        )
 
 
 @reversion.register(follow=("rules",), exclude=("reuse_count",))
@@ -183,11 +184,15 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        # Each list page walks one of these in order and stops after a page (see bench/pages.py).
         indexes = [
-            models.Index(fields=["state", "audience", "-updated_at"]),
-            models.Index(fields=["product", "-updated_at"]),
-            models.Index(fields=["owner", "state"]),
-            models.Index(fields=["review_by"]),
+            models.Index(fields=["-updated_at", "-id"], name="article_recent_idx"),
+            models.Index(fields=["state", "-updated_at"], name="article_state_recent_idx"),
+            models.Index(fields=["state", "audience", "-updated_at"], name="article_audience_recent_idx"),
+            models.Index(fields=["product", "-updated_at"], name="article_product_recent_idx"),
+            models.Index(fields=["owner", "-updated_at"], name="article_owner_recent_idx"),
+            models.Index(fields=["owner", "state", "review_by"], name="article_owner_review_idx"),
+            models.Index(fields=["state", "review_by"], name="article_review_idx"),
         ]
 
     def __str__(self) -> str:
@@ -285,8 +290,12 @@ class Article(models.Model):
             self._check_edit(by, current, changed, rules_changed)
             for name, value in changed.items():
                 setattr(current, name, value)
-            if current.state == State.NOT_VALIDATED and not current.resolution.strip():
-                raise InvalidChange("A not-validated article needs a resolution; move it back to work in progress first.")
+            if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
+                # Only work in progress may lack a resolution (KCS: a "framed" article).
+                raise InvalidChange(
+                    f"A {current.get_state_display().lower()} article needs a resolution; "
+                    "move it back to work in progress first if the resolution is no longer known."
+                )
             with reversion.create_revision():
                 current.version += 1
                 current.updated_at = timezone.now()
