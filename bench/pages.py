@@ -24,11 +24,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = (
-    "refund booking router reboot firmware invoice voucher replacement thermostat schedule app login password "
-    "delivery parcel missing part order hotel room cancel charge card declined network outage signal battery "
-    "account email verify update install reset pair bluetooth wifi heating boiler tariff discount partner"
-).split()
+WORDS = [
+    "refund",
+    "booking",
+    "router",
+    "reboot",
+    "firmware",
+    "invoice",
+    "voucher",
+    "replacement",
+    "thermostat",
+    "schedule",
+    "app",
+    "login",
+    "password",
+    "delivery",
+    "parcel",
+    "missing",
+    "part",
+    "order",
+    "hotel",
+    "room",
+    "cancel",
+    "charge",
+    "card",
+    "declined",
+    "network",
+    "outage",
+    "signal",
+    "battery",
+    "account",
+    "email",
+    "verify",
+    "update",
+    "install",
+    "reset",
+    "pair",
+    "bluetooth",
+    "wifi",
+    "heating",
+    "boiler",
+    "tariff",
+    "discount",
+    "partner",
+]
 
 
 def main() -> None:
@@ -100,7 +139,9 @@ def main() -> None:
             client.get(url)
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        print(f"{who + ' ' + url:60.60} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} {len(ctx.captured_queries):8d}")
+        print(
+            f"{who + ' ' + url:60.60} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} {len(ctx.captured_queries):8d}"
+        )
 
 
 def fill(n: int) -> None:

@@ -264,7 +264,13 @@ def test_visibility_query_matches_can_view_for_every_persona(db):
     combos = [(s, a) for s in State.values for a in Audience.values]
     for i, (state, audience) in enumerate(combos):
         Article.objects.create(
-            slug=f"a{i}", title=f"{state} {audience}", product=product, owner=author, created_by=author, state=state, audience=audience
+            slug=f"a{i}",
+            title=f"{state} {audience}",
+            product=product,
+            owner=author,
+            created_by=author,
+            state=state,
+            audience=audience,
         )
     for name in PERSONAS:
         user = persona(name)

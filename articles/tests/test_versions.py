@@ -99,7 +99,9 @@ def test_escalation_contact_change_shows_on_every_article_naming_it(article, con
     EscalationContact.objects.filter(pk=contact.pk).update(hours="07:00-22:00 CET")
     for a in (article, other):
         a.refresh_from_db()
-        assert a.escalation.plain_words() == "Billing Escalations, #billing-escalations, 07:00-22:00 CET, answer within 15 minutes"
+        assert (
+            a.escalation.plain_words() == "Billing Escalations, #billing-escalations, 07:00-22:00 CET, answer within 15 minutes"
+        )
 
 
 def test_rule_reads_in_plain_words(article):
