@@ -16,19 +16,21 @@ class ArticleForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all())
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. refund, booking")
     issue = forms.CharField(
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="What the customer is trying to do or what goes wrong, in their words.",
     )
     environment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Products, versions, settings involved."
+        strip=False, widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Products, versions, settings involved."
     )
     resolution = forms.CharField(
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
         help_text="Markdown. Leave empty while the article is work in progress.",
     )
-    cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cause = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 3}), required=False)
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
     owner = forms.ModelChoiceField(queryset=User.objects.filter(kind="staff", is_active=True), required=False)
     review_by = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -23,8 +24,9 @@ def index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(title__icontains=q)
-    page = Paginator(qs.order_by("product__name", "title"), 25).get_page(request.GET.get("page"))
-    products = Product.objects.filter(articles__in=_help_articles(request)).distinct()
+    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(request.GET.get("page"))
+    # Only products with something to read here: naming the others would leak internal topics.
+    products = Product.objects.filter(Exists(_help_articles(request).filter(product=OuterRef("pk"))))
     return render(request, "help/index.html", {"page": page, "products": products, "product": product, "q": q})
 
 

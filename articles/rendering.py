@@ -68,7 +68,7 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
+def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
     if not text:
         return mark_safe("")
     html = markdown.markdown(
@@ -84,8 +84,20 @@ def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_id_filter(id_prefix),
     )
     return mark_safe(clean)  # noqa: S308 — sanitized by nh3 just above
+
+
+def _id_filter(prefix: str):
+    # Heading ids come from the toc extension with the field's prefix; an id written as raw
+    # HTML could collide with the page's own ids (e.g. "authority-heading"), so it is dropped.
+    def keep(element: str, attribute: str, value: str) -> str | None:
+        if attribute == "id" and not (prefix and value.startswith(f"{prefix}-")):
+            return None
+        return value
+
+    return keep
 
 
 def _slugify(prefix: str):

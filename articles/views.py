@@ -52,6 +52,13 @@ def _refuse(decision: policy.Decision) -> None:
         raise PermissionDenied(decision.reason)
 
 
+def _may_open_editor(user, article: Article) -> policy.Decision:
+    # The editor opens for whoever may change the content or the authority; when neither,
+    # the content reason is the one that tells the user what to do (not the authority one).
+    content = policy.can_edit(user, article)
+    return content if content else (policy.can_edit_authority(user, article) or content)
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 
@@ -105,8 +112,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "states": State.choices,
         "audiences": Audience.choices,
         "products": Product.objects.all(),
-        "owners": User.objects.filter(owned_articles__isnull=False).distinct().order_by("username"),
-        "tags": Tag.objects.filter(articles__isnull=False).distinct().order_by("name")[:200],
+        # Plain lists, not "values in use": a DISTINCT over every article is too slow at 100k.
+        "owners": User.objects.filter(kind="staff", is_active=True).order_by("username").only("username"),
+        "tags": Tag.objects.order_by("name")[:300],
         "query": query.urlencode(),
     }
     return render(request, "articles/list.html", context)
@@ -124,7 +132,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "rules": list(article.rules.all()),
         "events": ArticleEvent.objects.filter(article=article).select_related("actor")[:8],
         "transitions": policy.available_transitions(user, article),
-        "can_edit": policy.can_edit(user, article) or policy.can_edit_authority(user, article),
+        "can_edit": _may_open_editor(user, article),
         "can_change_governance": policy.can_change_governance(user, article),
         "governance_target": Governance.EXPERIENCE if article.is_governed else Governance.GOVERNED,
     }
@@ -161,7 +169,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     _staff_required(request)
     article = _article_for(request, slug, detail=True)
-    _refuse(policy.can_edit(request.user, article) or policy.can_edit_authority(request.user, article))
+    _refuse(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
     form = ArticleForm(request.POST or None, user=request.user, article=article, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
@@ -202,10 +210,11 @@ def _conflict(current: Article, form: ArticleForm, rules) -> dict:
             continue
         mine[name] = "" if value is None else str(value)
     mine["tags"] = ", ".join(form.cleaned_data["tags"])
+    opened = form.cleaned_data["version"]
     # The form now carries the saved version number, so saving again is a deliberate merge.
     form.data = form.data.copy()
     form.data["version"] = current.version
-    return {"current": current, "diff": versions.diff(theirs, mine)}
+    return {"current": current, "opened": opened, "diff": versions.diff(theirs, mine)}
 
 
 @login_required

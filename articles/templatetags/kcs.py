@@ -7,7 +7,7 @@ register = template.Library()
 
 
 @register.filter
-def markdown(text: str, prefix: str = ""):
+def markdown(text: str, prefix: str = "md"):
     return render_markdown(text, id_prefix=prefix)
 
 
