@@ -147,6 +147,9 @@ class ArticleQuerySet(models.QuerySet):
 @reversion.register(follow=("rules",), exclude=("reuse_count",))
 class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
+    # The key an imported article had in its source (may contain "/"); re-imports match on it.
+    external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
     title = models.CharField(max_length=200)
     issue = models.TextField(blank=True)
     environment = models.TextField(blank=True)

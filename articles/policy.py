@@ -75,24 +75,32 @@ def may_validate_at_all(user) -> bool:
 # --- seeing --------------------------------------------------------------------------------
 
 
-def visibility_q(user) -> Q:
-    """The articles `user` may open, as a query filter (used by Article.objects.visible_to)."""
+def visible_audiences(user) -> list[str] | None:
+    """Audiences `user` may read, or None for staff (who see every audience and state).
+
+    For anyone but staff only validated articles are visible as well. Search backends
+    apply the same two conditions inside their queries.
+    """
     if is_staff(user):
         # Staff see every article, whatever its state: KCS is "search first", and a
         # half-written article is better than a duplicate.
-        return Q()
+        return None
     kind = user.kind if user is not None and user.is_authenticated and user.is_active else None
-    audiences = AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])
+    return list(AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None]))
+
+
+def visibility_q(user) -> Q:
+    """The articles `user` may open, as a query filter (used by Article.objects.visible_to)."""
+    audiences = visible_audiences(user)
+    if audiences is None:
+        return Q()
     # Outside readers see only validated articles of their audience or a wider one.
     return Q(state=VALIDATED, audience__in=audiences)
 
 
 def can_view(user, article) -> Decision:
-    if is_staff(user):
-        return ALLOW
-    kind = user.kind if user is not None and user.is_authenticated and user.is_active else None
-    audiences = AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])
-    if article.state == VALIDATED and article.audience in audiences:
+    audiences = visible_audiences(user)
+    if audiences is None or (article.state == VALIDATED and article.audience in audiences):
         return ALLOW
     return refuse("This article does not exist or is not available to you.")
 
