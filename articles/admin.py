@@ -1,7 +1,10 @@
+import reversion
 from django.contrib import admin
+from django.db import models
+from django.utils import timezone
 from reversion.admin import VersionAdmin
 
-from .models import Article, ArticleEvent, AuthorityRule, EscalationContact, Product, Tag
+from .models import Article, ArticleEvent, AuthorityRule, EscalationContact, EventKind, Product, RevisionMeta, Tag
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -19,11 +22,27 @@ class ArticleAdmin(VersionAdmin):
     filter_horizontal = ("tags",)
     inlines = [AuthorityRuleInline]
     readonly_fields = ("version", "reuse_count", "created_at", "updated_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
+        # The admin bypasses the workflow operations but not the record: the change is a
+        # version (VersionAdmin opens the revision) with its number, and workflow changes
+        # are logged like any other.
+        before = Article.objects.filter(pk=obj.pk).values("state", "audience", "governance").first() if change else None
+        obj.version = obj.version + 1 if change else 1
+        obj.updated_at = timezone.now()
+        if not change:
+            obj.created_by = obj.created_by if obj.created_by_id else request.user
         super().save_model(request, obj, form, change)
+        reversion.add_meta(RevisionMeta, material=True, article_version=obj.version)
+        note = "Changed in the admin"
+        if before is None:
+            obj._record(request.user, EventKind.CREATED, to_value=obj.state, note=note)
+            return
+        obj._record(request.user, EventKind.EDITED, note=note)
+        for name, kind in (("state", EventKind.STATE), ("audience", EventKind.AUDIENCE), ("governance", EventKind.GOVERNANCE)):
+            if before[name] != getattr(obj, name):
+                obj._record(request.user, kind, from_value=before[name], to_value=getattr(obj, name), note=note)
 
 
 @admin.register(EscalationContact)

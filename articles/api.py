@@ -115,6 +115,8 @@ class ArticleSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
     authority = AuthoritySerializer(required=False)
     html_url = serializers.SerializerMethodField()
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=2000)
+    material = serializers.BooleanField(write_only=True, required=False, default=True)
 
     def get_html_url(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(article.get_absolute_url())
@@ -128,12 +130,13 @@ class ArticleSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=State.choices)
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+    version = serializers.IntegerField(required=False, help_text="The version you reviewed; a newer one gets 409.")
 
 
 class GovernanceSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Governance.choices)
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -190,14 +193,6 @@ def _split_authority(data: dict) -> tuple[dict, list[dict] | None]:
     return changes, rules
 
 
-def _material(request: Request) -> bool:
-    # Parsed as a boolean field: a form client sends the string "false", and bool("false") is True.
-    try:
-        return serializers.BooleanField().to_internal_value(request.data.get("material", True))
-    except serializers.ValidationError as exc:
-        raise serializers.ValidationError({"material": exc.detail}) from None
-
-
 # --- endpoints -----------------------------------------------------------------------------
 
 FILTERS = [
@@ -220,8 +215,9 @@ def article_list(request: Request) -> Response:
         ("tag", "tags__name"),
         ("owner", "owner__username"),
     ):
-        if params.get(name):
-            qs = qs.filter(**{lookup: params[name]})
+        value = params.get(name, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        if value:
+            qs = qs.filter(**{lookup: value})
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(qs.order_by("-updated_at", "-id"), request)
     return paginator.get_paginated_response(_serializer_for(request)(page, many=True, context={"request": request}).data)
@@ -235,12 +231,13 @@ def _create(request: Request) -> Response:
     data = dict(serializer.validated_data)
     authority_changes, rules = _split_authority(data)
     data.pop("version", None)
+    data.pop("material", None)
     article = Article.create(
         by=request.user,
         state=data.pop("state", State.WIP),
         tags=data.pop("tags", []),
         rules=rules or [],
-        note=request.data.get("note", ""),
+        note=data.pop("note", ""),
         **authority_changes,
         **data,
     )
@@ -272,14 +269,14 @@ def article_detail(request: Request, slug: str) -> Response:
     base_version = data.pop("version")
     authority_changes, rules = _split_authority(data)
     tags = data.pop("tags", None)
-    material = _material(request)
+    note, material = data.pop("note", ""), data.pop("material", True)
     article.edit(
         by=request.user,
         base_version=base_version,
         changes={**data, **authority_changes},
         tags=tags,
         rules=rules,
-        note=request.data.get("note", ""),
+        note=note,
         material=material,
     )
     article = _article_for(request, slug)
@@ -292,7 +289,8 @@ def article_transition(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
     serializer = TransitionSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    article.transition(by=request.user, to=serializer.validated_data["to"], note=serializer.validated_data["note"])
+    data = serializer.validated_data
+    article.transition(by=request.user, to=data["to"], note=data["note"], base_version=data.get("version"))
     return Response(_serializer_for(request)(_article_for(request, slug), context={"request": request}).data)
 
 

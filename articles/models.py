@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import reversion
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +45,7 @@ class Decider(models.TextChoices):
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
 CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
-METADATA_FIELDS = ("product", "owner", "review_by")
+METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 
 
@@ -76,7 +77,7 @@ class Product(models.Model):
 
 
 class Tag(models.Model):
-    name = models.SlugField(max_length=50, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=50, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -236,6 +237,7 @@ class Article(models.Model):
     ) -> Article:
         """Create an article as `by`, checking the policy for everything it sets."""
         _require(policy.can_create(by))
+        _require(policy.can_assign_owner(by, owner))
         article = cls(title=title, product=product, created_by=by, owner=owner or by, **fields)
         if state not in (State.WIP, State.NOT_VALIDATED):
             raise InvalidChange("A new article starts as work in progress or not validated.")
@@ -250,14 +252,26 @@ class Article(models.Model):
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
             _require(policy.can_edit_authority(by, article))
-        article.slug = unique_slug(slug or title)
         with transaction.atomic(), reversion.create_revision():
-            article.save()
+            article._save_with_unique_slug(slug or title)
             article.set_tags(tags or [])
             article._replace_rules(rules or [])
             article._record(by, EventKind.CREATED, to_value=state, note=note or "Created")
             _revision_meta(by, note or "Created", material=True, version=article.version)
         return article
+
+    def _save_with_unique_slug(self, text: str) -> None:
+        # Two people may create "Printer offline" at the same moment: the loser of the
+        # unique-slug race takes the next free slug instead of failing.
+        for attempt in range(5):
+            self.slug = unique_slug(text, suffix=attempt)
+            try:
+                with transaction.atomic():
+                    self.save(force_insert=True)
+                return
+            except IntegrityError:
+                if attempt == 4 or Article.objects.filter(slug=self.slug).count() == 0:
+                    raise
 
     # --- edits --------------------------------------------------------------------------
 
@@ -307,8 +321,8 @@ class Article(models.Model):
                     current.set_tags(tags)
                 if rules_changed:
                     current._replace_rules(rules)
-                kind = event or EventKind.EDITED
-                current._record(by, kind, note=note)
+                if set(changed) - {"audience"} or tags_changed or rules_changed:
+                    current._record(by, event or EventKind.EDITED, note=note)
                 if "audience" in changed:
                     current._record(by, EventKind.AUDIENCE, from_value=self.audience, to_value=changed["audience"], note=note)
                 _revision_meta(by, note or "Edited", material=material, version=current.version)
@@ -371,15 +385,21 @@ class Article(models.Model):
             raise Refused("Only an archived article can be restored.")
         return self._transition(by, to, note)
 
-    def transition(self, *, by, to: str, note: str = "") -> Article:
-        """Move to state `to` by whichever operation that is (the API's entry point)."""
+    def transition(self, *, by, to: str, note: str = "", base_version: int | None = None) -> Article:
+        """Move to state `to` by whichever operation that is (the pages' and API's entry point).
+
+        With `base_version`, the move is refused (StaleVersion) if the article changed since
+        the person looked at it: nobody validates text they have not seen.
+        """
         if to not in State.values:
             raise InvalidChange(f"Unknown state '{to}'. Choose one of: {', '.join(State.values)}.")
-        return self._transition(by, to, note)
+        return self._transition(by, to, note, base_version)
 
-    def _transition(self, by, to: str, note: str) -> Article:
+    def _transition(self, by, to: str, note: str, base_version: int | None = None) -> Article:
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
+            if base_version is not None and current.version != base_version:
+                raise StaleVersion(current)
             _require(policy.can_transition(by, current, to))
             if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
                 raise InvalidChange("Write a resolution before moving this article out of work in progress.")
@@ -572,17 +592,28 @@ def _normalise_rules(rules: list[dict]) -> list[dict]:
 
 
 def clean_tags(names: list[str]) -> list[str]:
-    return sorted({slugify(n, allow_unicode=True)[:50] for n in names} - {""})
+    """Lower-case, spaces to hyphens; keeps the characters that tell "c++" from "c#" from ".net"."""
+    out = set()
+    for name in names:
+        tag = re.sub(r"[^\w+#.-]+", "-", str(name).strip().lower()).strip("-")[:50].strip("-")
+        if tag:
+            out.add(tag)
+    return sorted(out)
 
 
-def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
+RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page
+
+
+def unique_slug(text: str, *, exclude_pk: int | None = None, suffix: int = 0) -> str:
     base = slugify(text)[:180].strip("-") or "article"
-    candidate, n = base, 2
     taken = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
     if exclude_pk:
         taken = taken.exclude(pk=exclude_pk)
-    used = set(taken.values_list("slug", flat=True))
+    used = set(taken.values_list("slug", flat=True)) | RESERVED_SLUGS
+    candidate, n = base, 2
     while candidate in used:
         candidate = f"{base}-{n}"
         n += 1
+    if suffix:
+        candidate = f"{base}-{n + suffix}"
     return candidate

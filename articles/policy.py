@@ -172,7 +172,7 @@ def can_change_audience(user, article, to: str) -> Decision:
         # Narrowing is always safe for anyone who may edit.
         return ALLOW
     # Showing knowledge outside the company is a publisher's call (KCS Publisher licence).
-    if _licence(user) == "publisher" or user.is_superuser:
+    if _may_publish(user):
         return ALLOW
     return refuse("Only a publisher can make an article visible beyond internal staff.")
 
@@ -181,6 +181,13 @@ def can_change_governance(user, article) -> Decision:
     if _is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can change whether an article is governed.")
+
+
+def can_assign_owner(user, new_owner) -> Decision:
+    """Name someone else as the owner of a new article."""
+    if new_owner is None or new_owner.pk == getattr(user, "pk", None) or _is_kb_owner(user):
+        return ALLOW
+    return refuse("Only a KB owner can create an article owned by someone else.")
 
 
 def can_change_owner(user, article) -> Decision:
@@ -208,7 +215,11 @@ def can_transition(user, article, to: str) -> Decision:
         # Archiving removes knowledge from use: the KB owner's decision.
         return ALLOW if _is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
     if current == ARCHIVED:
-        return ALLOW if _is_kb_owner(user) else refuse("Only a KB owner can restore an archived article.")
+        if not _is_kb_owner(user):
+            return refuse("Only a KB owner can restore an archived article.")
+        if to == VALIDATED and article.audience != INTERNAL and not _may_publish(user):
+            return refuse(_PUBLISH_REASON)
+        return ALLOW
     if to == VALIDATED:
         return _can_validate(user, article)
     if to == NOT_VALIDATED:
@@ -226,7 +237,17 @@ def _can_validate(user, article) -> Decision:
         return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
     if article.governance == GOVERNED and not (_is_article_owner(user, article) or user.is_kb_owner or user.is_superuser):
         return refuse("This article is governed: only its owner or a KB owner may validate it.")
+    if article.audience != INTERNAL and not _may_publish(user):
+        # Validating an article written for outside readers publishes it to them.
+        return refuse(_PUBLISH_REASON)
     return ALLOW
+
+
+_PUBLISH_REASON = "This article is meant for readers outside the company: validating it publishes it, which needs a publisher."
+
+
+def _may_publish(user) -> bool:
+    return _licence(user) == "publisher" or user.is_superuser
 
 
 TRANSITION_LABELS = {

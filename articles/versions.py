@@ -40,6 +40,10 @@ SNAPSHOT_FIELDS = [
 ]
 
 
+class NoSuchVersion(LookupError):
+    pass
+
+
 @dataclass
 class ArticleVersion:
     number: int
@@ -105,17 +109,18 @@ def version_by_number(article: Article, number: int) -> ArticleVersion | None:
     return None
 
 
+def _rules_of_version(version: Version) -> list[dict]:
+    """The authority rules stored in the same revision as this article version, in order."""
+    rule_ct = ContentType.objects.get_for_model(AuthorityRule)
+    rows = [v.field_dict for v in version.revision.version_set.filter(content_type=rule_ct)]
+    rows = [r for r in rows if str(r.get("article_id")) == str(version.object_id)]
+    rows.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
+    return rows
+
+
 def snapshot_of_version(version: Version) -> dict:
     data = version.field_dict
-    rule_ct = ContentType.objects.get_for_model(AuthorityRule)
-    rule_rows = [v.field_dict for v in version.revision.version_set.filter(content_type=rule_ct)]
-    rule_rows = [r for r in rule_rows if str(r.get("article_id")) == str(version.object_id)]
-    rule_rows.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
-    return _readable(
-        data,
-        rules=rule_rows,
-        tag_ids=data.get("tags") or [],
-    )
+    return _readable(data, rules=_rules_of_version(version), tag_ids=data.get("tags") or [])
 
 
 def snapshot_of_article(article: Article) -> dict:
@@ -141,14 +146,10 @@ def snapshot_of_article(article: Article) -> dict:
 def content_of_version(version: Version) -> dict:
     """What a revert restores: content, metadata and authority, not workflow fields."""
     data = version.field_dict
-    rule_ct = ContentType.objects.get_for_model(AuthorityRule)
-    rules = [v.field_dict for v in version.revision.version_set.filter(content_type=rule_ct)]
-    rules = [r for r in rules if str(r.get("article_id")) == str(version.object_id)]
-    rules.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
+    rules = _rules_of_version(version)
     product = Product.objects.filter(pk=data["product_id"]).first()
     escalation = EscalationContact.objects.filter(pk=data.get("escalation_id")).first()
     changes = {name: data.get(name, "") for name in ("title", "issue", "environment", "resolution", "cause", "authority_note")}
-    changes["review_by"] = data.get("review_by")
     if product:
         changes["product"] = product
     changes["escalation"] = escalation
@@ -219,11 +220,11 @@ def revert(article: Article, *, to_number: int, by, base_version: int) -> Articl
     Goes through Article.edit, so the same policy checks and optimistic locking apply:
     restoring different authority rules needs a KB owner, like any authority change.
     """
-    from .models import EventKind, Refused
+    from .models import EventKind
 
     target = version_by_number(article, to_number)
     if target is None:
-        raise Refused(f"There is no version {to_number} of this article.")
+        raise NoSuchVersion(f"There is no version {to_number} of this article.")
     content = content_of_version(target.version)
     return article.edit(
         by=by,

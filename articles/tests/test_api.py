@@ -1119,3 +1119,24 @@ def test_hostile_markdown_is_stored_as_written_but_never_rendered_as_markup(publ
         assert "restart the payment form" in html and "card declined" in html, "the content itself is rendered"
         for needle in FORBIDDEN:
             assert needle not in html, needle
+
+
+def test_note_that_is_not_text_is_a_400_not_a_500(contributor, article):
+    response = api(contributor).patch(detail_url(article.slug), {"version": article.version, "note": {"a": 1}}, format="json")
+    assert response.status_code == 400
+    assert "note" in response.json()
+
+
+def test_transition_based_on_a_stale_version_is_409(publisher, article):
+    article.reopen(by=publisher)
+    article.refresh_from_db()
+    url = detail_url(article.slug) + "transition/"
+    response = api(publisher).post(url, {"to": "validated", "version": article.version - 1}, format="json")
+    assert response.status_code == 409
+    article.refresh_from_db()
+    assert article.state == "not_validated"
+
+
+def test_nul_bytes_in_filters_are_ignored(contributor, article):
+    response = api(contributor).get("/api/v1/articles/?tag=%00&product=a%00&owner=%00")
+    assert response.status_code == 200

@@ -279,3 +279,24 @@ def test_visibility_query_matches_can_view_for_every_persona(db):
         visible = set(Article.objects.visible_to(user).values_list("slug", flat=True))
         expected = {a.slug for a in Article.objects.all() if policy.can_view(user, a)}
         assert visible == expected, name
+
+
+@pytest.mark.parametrize("audience", [Audience.PARTNER, Audience.CUSTOMER, Audience.PUBLIC])
+def test_validating_an_article_for_outside_readers_publishes_it_so_needs_a_publisher(audience):
+    draft = article(state=State.NOT_VALIDATED, audience=audience)
+    assert allowed(policy.can_transition, article=draft, to=State.VALIDATED) == {"publisher", "owner", "admin"}
+    assert "publisher" in policy.can_transition(persona("coach"), draft, State.VALIDATED).reason
+
+
+def test_restoring_an_outside_article_as_validated_needs_a_kb_owner_who_may_publish():
+    kb_owner_without_publishing = User(pk=60, username="k", kind=Kind.STAFF, licence=Licence.CONTRIBUTOR, is_kb_owner=True)
+    archived_public = article(state=State.ARCHIVED, audience=Audience.PUBLIC)
+    assert not policy.can_transition(kb_owner_without_publishing, archived_public, State.VALIDATED)
+    assert policy.can_transition(kb_owner_without_publishing, archived_public, State.NOT_VALIDATED)
+    assert policy.can_transition(persona("owner"), archived_public, State.VALIDATED)
+
+
+def test_only_kb_owners_create_articles_owned_by_someone_else():
+    someone = persona("publisher")
+    assert allowed(policy.can_assign_owner, new_owner=someone) == KB_OWNERS | {"publisher"}
+    assert allowed(policy.can_assign_owner, new_owner=None) == set(PERSONAS)

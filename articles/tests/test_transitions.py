@@ -128,3 +128,42 @@ def test_customer_cannot_create_or_transition(customer, contributor, product, kb
     article = make_article(author=contributor, product=product, audience=Audience.PUBLIC, kb_owner=kb_owner)
     with pytest.raises(Refused):
         article.reopen(by=customer)
+
+
+def test_transition_from_a_stale_version_is_refused_and_changes_nothing(contributor, publisher, product, kb_owner):
+    from articles.models import StaleVersion
+
+    article = make_article(author=publisher, product=product, state=State.NOT_VALIDATED, kb_owner=kb_owner)
+    seen = article.version
+    article.edit(by=publisher, base_version=seen, changes={"resolution": "New steps"})
+    with pytest.raises(StaleVersion):
+        Article.objects.get(pk=article.pk).transition(by=contributor, to=State.VALIDATED, base_version=seen)
+    article.refresh_from_db()
+    assert article.state == State.NOT_VALIDATED
+
+
+def test_candidate_cannot_create_an_article_owned_by_a_kb_owner(candidate, kb_owner, product):
+    with pytest.raises(Refused, match="KB owner"):
+        Article.create(by=candidate, title="Mine", product=product, owner=kb_owner)
+    assert not Article.objects.filter(title="Mine").exists()
+    assert Article.create(by=kb_owner, title="Theirs", product=product, owner=candidate).owner == candidate
+
+
+def test_same_title_twice_gets_distinct_slugs_and_new_is_reserved(contributor, product):
+    first = Article.create(by=contributor, title="Printer offline", product=product)
+    second = Article.create(by=contributor, title="Printer offline", product=product)
+    assert (first.slug, second.slug) == ("printer-offline", "printer-offline-2")
+    assert Article.create(by=contributor, title="New", product=product).slug == "new-2"
+
+
+def test_tags_keep_the_characters_that_tell_them_apart(contributor, product):
+    article = Article.create(by=contributor, title="SDKs", product=product, tags=["C++", "C#", ".NET", "Two words", "a/b"])
+    assert article.tag_names() == [".net", "a-b", "c#", "c++", "two-words"]
+
+
+def test_editing_only_the_audience_records_one_audience_event(publisher, product, kb_owner):
+    article = make_article(author=publisher, product=product, kb_owner=kb_owner)
+    events = ArticleEvent.objects.filter(article=article).count()
+    article.edit(by=publisher, base_version=article.version, changes={"audience": Audience.PUBLIC})
+    assert ArticleEvent.objects.filter(article=article).count() == events + 1
+    assert_last_event(article, kind=EventKind.AUDIENCE, actor=publisher, to_value=Audience.PUBLIC)

@@ -110,3 +110,20 @@ def test_rule_reads_in_plain_words(article):
         "You may refund the booking up to 50 EUR without approval.",
         "With your team lead's approval you may refund the booking up to 150 EUR.",
     ]
+
+
+def test_revert_keeps_the_review_date(article, contributor):
+    import datetime
+
+    first = article.version
+    article.edit(by=contributor, base_version=article.version, changes={"cause": "Other"})
+    review_by = datetime.date(2031, 1, 2)
+    article.edit(by=contributor, base_version=article.version, changes={"review_by": review_by})
+    versions.revert(article, to_number=first, by=contributor, base_version=article.version)
+    article.refresh_from_db()
+    assert article.review_by == review_by and article.cause == "Non-refundable rate."
+
+
+def test_revert_to_a_version_that_does_not_exist_says_so(article, contributor):
+    with pytest.raises(versions.NoSuchVersion):
+        versions.revert(article, to_number=999, by=contributor, base_version=article.version)
