@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "reversion",
     "accounts",
     "articles",
+    "search",
     "fixtures",
 ]
 

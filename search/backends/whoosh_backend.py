@@ -1,0 +1,405 @@
+"""Whoosh backend: the embedded default (an index folder, no services).
+
+Layout: KCS_SEARCH_INDEX_DIR holds one folder per index generation and a CURRENT file
+naming the live one. `rebuild` writes a new generation beside the live one and swaps
+CURRENT atomically, so search keeps answering during a rebuild.
+
+Speed choices (see ../shared/notes/search-engines.md): non-compound segments make a
+single update cheap; prefix and fuzzy expansion are bounded; long Markdown fields are
+not stored in the index (snippets are cut from the database text of the page's hits).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.html import escape
+from whoosh import analysis, fields, highlight, index, query, sorting
+from whoosh.writing import LockError
+
+from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
+
+STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"how", "do", "does", "i", "my", "what", "why", "me"}
+FIELD_BOOSTS = {
+    "title": 5.0,
+    "tags_text": 2.5,
+    "issue": 2.0,
+    "authority": 1.2,
+    "resolution": 1.0,
+    "product_name": 1.0,
+    "environment": 0.6,
+    "cause": 0.6,
+}
+SNIPPET_FIELDS = ["issue", "resolution", "authority", "environment", "cause"]
+PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
+FACET_FIELDS = ["state", "audience", "product", "tags"]
+WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
+
+
+def _text(term) -> str:
+    return term.decode() if isinstance(term, bytes) else term
+
+
+def _analyzer():
+    return analysis.StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1, cachesize=50000)
+
+
+def schema() -> fields.Schema:
+    text = dict(analyzer=_analyzer(), phrase=True)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        slug=fields.STORED,
+        external_id=fields.STORED,
+        title=fields.TEXT(stored=True, **text),
+        issue=fields.TEXT(**text),
+        environment=fields.TEXT(**text),
+        resolution=fields.TEXT(**text),
+        cause=fields.TEXT(**text),
+        authority=fields.TEXT(**text),
+        tags_text=fields.TEXT(**text),
+        product_name=fields.TEXT(**text),
+        # Unstemmed words with a spelling graph: the vocabulary "Did you mean" corrects against.
+        spell=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=STOP_WORDS, minsize=2), spelling=True),
+        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
+        product=fields.ID(stored=True, sortable=True),
+        state=fields.ID(stored=True, sortable=True),
+        audience=fields.ID(stored=True, sortable=True),
+        updated=fields.DATETIME(stored=True, sortable=True),
+        reuse=fields.NUMERIC(stored=True, sortable=True),
+        version=fields.NUMERIC(stored=True),
+    )
+
+
+def _whoosh_doc(doc: dict) -> dict:
+    return {
+        "id": str(doc["id"]),
+        "slug": doc["slug"],
+        "external_id": doc["external_id"],
+        "title": doc["title"],
+        "issue": doc["issue"],
+        "environment": doc["environment"],
+        "resolution": doc["resolution"],
+        "cause": doc["cause"],
+        "authority": doc["authority"],
+        "tags_text": " ".join(t.replace("-", " ") for t in doc["tags"]),
+        "product_name": doc["product_name"],
+        "spell": " ".join([doc["title"], doc["issue"], " ".join(doc["tags"]), doc["product_name"]]),
+        "tags": ",".join(doc["tags"]),
+        "product": doc["product"],
+        "state": doc["state"],
+        "audience": doc["audience"],
+        "updated": doc["updated_at"],
+        "reuse": doc["reuse_count"],
+        "version": doc["version"],
+    }
+
+
+class WhooshBackend(SearchBackend):
+    name = "whoosh"
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root or settings.KCS_SEARCH_INDEX_DIR)
+        self._local = threading.local()
+
+    # --- index folders ------------------------------------------------------------------
+
+    def _current_dir(self) -> Path:
+        pointer = self.root / "CURRENT"
+        if pointer.exists():
+            return self.root / pointer.read_text().strip()
+        return self._create_generation(make_current=True)
+
+    def _create_generation(self, *, make_current: bool) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}"
+        path = self.root / name
+        path.mkdir()
+        index.create_in(str(path), schema())
+        if make_current:
+            self._point_to(name)
+        return path
+
+    def _point_to(self, name: str) -> None:
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(name)
+        os.replace(tmp, self.root / "CURRENT")  # atomic: readers see the old or the new, never half
+
+    def _index(self):
+        path = self._current_dir()
+        cached = getattr(self._local, "ix", None)
+        if cached is not None and cached[0] == path:
+            return cached[1]
+        ix = index.open_dir(str(path))
+        self._local.ix = (path, ix)
+        self._local.searcher = None
+        return ix
+
+    def _searcher(self):
+        ix = self._index()
+        searcher = getattr(self._local, "searcher", None)
+        searcher = ix.searcher() if searcher is None else searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    # --- writing ------------------------------------------------------------------------
+
+    def index(self, docs: list[dict]) -> None:
+        if not docs:
+            return
+        ix = self._index()
+        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        try:
+            for doc in docs:
+                writer.update_document(**_whoosh_doc(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def remove(self, article_ids: list[int]) -> None:
+        if not article_ids:
+            return
+        ix = self._index()
+        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        try:
+            for article_id in article_ids:
+                writer.delete_by_term("id", str(article_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, doc_batches) -> int:
+        new_dir = self._create_generation(make_current=False)
+        ix = index.open_dir(str(new_dir))
+        # Two processes share the analysis work (both cores); one segment each, merged at the end.
+        procs = max(1, min(2, os.cpu_count() or 1))
+        if procs > 1:
+            writer = ix.writer(procs=procs, limitmb=128, multisegment=True, compound=False)
+        else:
+            writer = ix.writer(limitmb=128, compound=False)
+        count = 0
+        try:
+            for batch in doc_batches:
+                for doc in batch:
+                    writer.add_document(**_whoosh_doc(doc))
+                    count += 1
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(new_dir, ignore_errors=True)
+            raise
+        writer.commit()
+        old = self._current_dir() if (self.root / "CURRENT").exists() else None
+        self._point_to(new_dir.name)
+        self._local.ix = None
+        if old is not None and old != new_dir:
+            # Readers in other processes may still hold files open; on POSIX they keep working.
+            shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    def optimize(self) -> None:
+        ix = self._index()
+        ix.optimize()
+
+    def indexed_versions(self) -> dict[int, int]:
+        searcher = self._searcher()
+        return {int(f["id"]): int(f["version"]) for f in searcher.all_stored_fields()}
+
+    # --- reading ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+        searcher = self._searcher()
+        q = self._compile(parsed, searcher, conjunctive=True)
+        if q is None:
+            return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
+        filter_q, mask_q = self._filters(request, parsed)
+        mask_q = self._mask(parsed, searcher, mask_q)
+        kwargs = {"filter": filter_q, "mask": mask_q, "terms": True}
+        if request.sort == "recent":
+            kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
+        results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
+        if results.total < 3 and len(parsed.positive) > 1:
+            # Every word at once found little: accept articles matching most of them.
+            loose = self._compile(parsed, searcher, conjunctive=False)
+            results = searcher.search_page(loose, request.page, pagelen=request.per_page, **kwargs)
+            q = loose
+        facets = self._facets(searcher, q, filter_q, mask_q) if request.facets else {}
+        hits = [self._hit(hit) for hit in results]
+        snippets = self._snippets(results, article_texts([h.article_id for h in hits]))
+        for h in hits:
+            h.snippet = snippets.get(h.article_id, "")
+        return SearchResults(hits=hits, total=results.total, page=request.page, per_page=request.per_page, facets=facets)
+
+    def _compile(self, parsed: ParsedQuery, searcher, *, conjunctive: bool):
+        nodes = [n for n in (self._clause(c, searcher) for c in parsed.positive) if n is not None]
+        if not nodes:
+            return None
+        if len(nodes) == 1:
+            return nodes[0]
+        return query.And(nodes) if conjunctive else query.Or(nodes, scale=0.9)
+
+    def _mask(self, parsed: ParsedQuery, searcher, mask_q):
+        excluded = [n for n in (self._clause(c, searcher) for c in parsed.clauses if c.negated) if n is not None]
+        if not excluded:
+            return mask_q
+        return query.Or([*excluded, mask_q]) if mask_q is not None else query.Or(excluded)
+
+    def _clause(self, clause: Clause, searcher):
+        variants = [self._text_node(clause.kind, clause.text, searcher)]
+        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher) for alt in clause.alternatives]
+        variants = [v for v in variants if v is not None]
+        if not variants:
+            return None
+        return variants[0] if len(variants) == 1 else query.Or(variants)
+
+    def _text_node(self, kind: str, text: str, searcher):
+        analyzer = _analyzer()
+        if kind == "prefix":
+            return self._prefix(text, searcher)
+        tokens = [t.text for t in analyzer(text)]
+        if not tokens:
+            return None
+        per_field = []
+        for fieldname, boost in FIELD_BOOSTS.items():
+            if len(tokens) == 1:
+                per_field.append(query.Term(fieldname, tokens[0], boost=boost))
+            else:
+                per_field.append(query.Phrase(fieldname, tokens, boost=boost))
+        return query.Or(per_field)
+
+    def _prefix(self, text: str, searcher):
+        if len(text) < MIN_PREFIX:
+            return None
+        reader = searcher.reader()
+        terms = []
+        for fieldname, boost in FIELD_BOOSTS.items():
+            for n, term in enumerate(reader.expand_prefix(fieldname, text)):
+                if n >= PREFIX_EXPANSION:
+                    break
+                terms.append(query.Term(fieldname, _text(term), boost=boost))
+        # Stemmed fields hold "refund" for "refunds": the stem itself is worth trying too.
+        stem = [t.text for t in _analyzer()(text)]
+        if stem:
+            terms += [query.Term(f, stem[0], boost=b) for f, b in FIELD_BOOSTS.items()]
+        return query.Or(terms) if terms else query.NullQuery
+
+    def _filters(self, request: SearchRequest, parsed: ParsedQuery):
+        from articles import policy
+
+        filters = []
+        mask = None
+        audiences = policy.visible_audiences(request.user)
+        if audiences is not None:
+            # Visibility inside the query: outside readers match only validated articles of their audiences.
+            filters.append(query.Term("state", "validated"))
+            filters.append(query.Or([query.Term("audience", a) for a in audiences]))
+        chosen = {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
+        for name in ("state", "audience", "product"):
+            if chosen.get(name):
+                filters.append(query.Term(name, chosen[name]))
+        if chosen.get("tag"):
+            filters.append(query.Term("tags", chosen["tag"].lower()))
+        if not chosen.get("state") and not request.include_archived:
+            mask = query.Term("state", "archived")
+        return (query.And(filters) if filters else None), mask
+
+    def _facets(self, searcher, q, filter_q, mask_q) -> dict[str, list[tuple[str, int]]]:
+        facets = sorting.Facets()
+        for name in FACET_FIELDS:
+            facets.add_field(name, allow_overlap=(name == "tags"))
+        results = searcher.search(q, limit=1, filter=filter_q, mask=mask_q, groupedby=facets, maptype=sorting.Count)
+        out = {}
+        for name in FACET_FIELDS:
+            counts = results.groups(name)
+            out[name] = sorted(((str(k), v) for k, v in counts.items() if k is not None), key=lambda kv: (-kv[1], kv[0]))[:20]
+        return out
+
+    def _hit(self, hit) -> Hit:
+        return Hit(
+            article_id=int(hit["id"]),
+            slug=hit["slug"],
+            title=hit["title"],
+            score=float(hit.score or 0.0),
+            external_id=hit.get("external_id", ""),
+            state=hit["state"],
+            audience=hit["audience"],
+            product=hit["product"],
+            updated_at=hit.get("updated"),
+        )
+
+    def _snippets(self, whoosh_results, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+        """Highlight each hit's best-matching field, from the article text in the database."""
+        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        whoosh_results.results.formatter = formatter
+        whoosh_results.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        out = {}
+        for hit in whoosh_results:
+            article_id = int(hit["id"])
+            fields_text = texts.get(article_id, {})
+            snippet = ""
+            for name in SNIPPET_FIELDS:
+                text = fields_text.get(name) or ""
+                if text:
+                    snippet = hit.highlights(name, text=text, top=2)
+                    if snippet:
+                        break
+            if not snippet:
+                lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
+                snippet = escape(lead)
+            out[article_id] = snippet
+        return out
+
+    def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
+        from articles import policy
+
+        words = [w for w in text.lower().split() if w]
+        if not words or len(text.strip()) < 2:
+            return []
+        searcher = self._searcher()
+        reader = searcher.reader()
+        analyzer = _analyzer()
+        nodes = []
+        for w in words[:-1]:
+            tokens = [t.text for t in analyzer(w)]
+            if tokens:
+                nodes.append(query.Term("title", tokens[0]))
+        last = words[-1]
+        expanded = [_text(t) for t in itertools.islice(reader.expand_prefix("title", last), PREFIX_EXPANSION)]
+        stem = [t.text for t in analyzer(last)]
+        alternatives = [query.Term("title", t) for t in expanded] + [query.Term("title", s) for s in stem]
+        if not alternatives:
+            return []
+        nodes.append(query.Or(alternatives))
+        filters = [query.Not(query.Term("state", "archived"))]
+        audiences = policy.visible_audiences(user)
+        if audiences is not None:
+            filters = [query.Term("state", "validated"), query.Or([query.Term("audience", a) for a in audiences])]
+        results = searcher.search(query.And(nodes), limit=limit, filter=query.And(filters))
+        return [(hit["slug"], hit["title"]) for hit in results]
+
+    def correct(self, words: list[str]) -> dict[str, str]:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        out = {}
+        for word in words:
+            if len(word) < 4 or not word.isalpha():
+                continue
+            if reader.frequency("spell", word) > 0:
+                continue
+            suggestions = searcher.suggest("spell", word, limit=1, maxdist=2, prefix=1)
+            if suggestions and suggestions[0] != word:
+                out[word] = suggestions[0]
+        return out
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self._local = threading.local()
+
+
+__all__ = ["WhooshBackend", "LockError"]

@@ -1,0 +1,66 @@
+"""What the search index knows about an article: everything an agent reads.
+
+Both backends index the same document, built here in a fixed number of queries per
+batch (articles with their product, tags, rules and escalation contact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Prefetch
+
+from articles.models import Article, AuthorityRule
+
+BATCH = 500
+
+
+def article_queryset():
+    return Article.objects.select_related("product", "escalation").prefetch_related(
+        "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
+    )
+
+
+def document(article: Article) -> dict:
+    rules = [rule.plain_words() for rule in article.rules.all()]
+    contact = article.escalation
+    authority = " ".join(
+        [*rules, article.authority_note, contact.plain_words() if contact else "", contact.notes if contact else ""]
+    ).strip()
+    tags = sorted(t.name for t in article.tags.all())
+    return {
+        "id": article.pk,
+        "slug": article.slug,
+        "external_id": article.external_id or "",
+        "title": article.title,
+        "issue": article.issue,
+        "environment": article.environment,
+        "resolution": article.resolution,
+        "cause": article.cause,
+        "authority": authority,
+        "tags": tags,
+        "product": article.product.slug,
+        "product_name": article.product.name,
+        "state": article.state,
+        "audience": article.audience,
+        "updated_at": article.updated_at,
+        "reuse_count": article.reuse_count,
+        "version": article.version,
+    }
+
+
+def documents_for(ids: list[int]) -> tuple[list[dict], list[int]]:
+    """Documents for the articles that still exist, and the ids that no longer do."""
+    found = {a.pk: a for a in article_queryset().filter(pk__in=ids)}
+    return [document(found[i]) for i in ids if i in found], [i for i in ids if i not in found]
+
+
+def all_document_batches(batch: int = BATCH) -> Iterator[list[dict]]:
+    """Every article, in batches, in id order (keyset pagination: no OFFSET at 100k)."""
+    last = 0
+    while True:
+        chunk = list(article_queryset().filter(pk__gt=last).order_by("pk")[:batch])
+        if not chunk:
+            return
+        yield [document(a) for a in chunk]
+        last = chunk[-1].pk

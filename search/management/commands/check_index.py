@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from search import indexing
+
+
+class Command(BaseCommand):
+    help = "Report articles missing from, stale in, or extra in the search index; --repair fixes them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repair", action="store_true", help="Index missing and stale articles, remove extra ones.")
+
+    def handle(self, *args, **options):
+        report = indexing.check(repair=options["repair"])
+        for name in ("missing", "stale", "extra"):
+            ids = report[name]
+            shown = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+            self.stdout.write(f"{name}: {len(ids)}" + (f" ({shown})" if ids else ""))
+        problems = sum(len(v) for v in report.values())
+        if problems and options["repair"]:
+            self.stdout.write(self.style.SUCCESS(f"Repaired {problems} entries."))
+        elif problems:
+            raise CommandError(f"{problems} index entries are out of date; run check_index --repair.")
+        else:
+            self.stdout.write(self.style.SUCCESS("The search index matches the database."))

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class IndexTask(models.Model):
+    """A pending search-index update for one article.
+
+    Written in the same transaction as the article change, so an update is never
+    lost: if indexing fails (index lock held by another process, crash, disk full)
+    the row stays pending and is retried; `rebuild_index` and `check_index --repair`
+    repair anything else. Claimed with a conditional UPDATE so several processes can
+    work the queue at once.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "next_attempt_at"], name="indextask_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"index article {self.article_id} ({'done' if self.processed_at else 'pending'})"
+
+
+class Synonym(models.Model):
+    """Words and phrases that mean the same thing to searchers, managed by KB owners.
+
+    `terms` is a comma-separated group, e.g. "2fa, two-factor authentication, mfa":
+    a query containing any of them also finds articles that use the others.
+    """
+
+    terms = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        return self.terms
+
+    def members(self) -> list[str]:
+        return [t.strip().lower() for t in self.terms.split(",") if t.strip()]
+
+
+class SearchLog(models.Model):
+    """One search as it was asked: what KB owners read to find gaps in the knowledge base."""
+
+    query = models.CharField(max_length=500)
+    caller_kind = models.CharField(max_length=16)  # staff, partner, customer, anonymous
+    filters = models.JSONField(default=dict, blank=True)
+    result_count = models.PositiveIntegerField()
+    corrected_to = models.CharField(max_length=500, blank=True)
+    opened_slug = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.query!r} ({self.result_count})"

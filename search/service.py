@@ -1,0 +1,53 @@
+"""Searching as agents, customers and visitors meet it: parse, search, correct, log."""
+
+from __future__ import annotations
+
+from .backends import get_backend
+from .backends.base import ParsedQuery, SearchRequest, SearchResults, caller_kind, parse
+from .models import SearchLog, Synonym
+
+FEW_RESULTS = 3  # below this many hits, a corrected query is searched instead
+
+
+def synonym_groups() -> list[list[str]]:
+    return [s.members() for s in Synonym.objects.all()]
+
+
+def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
+    groups = synonym_groups()
+    parsed = parse(request.text, groups)
+    backend = get_backend()
+    results = _run(backend, request, parsed)
+    corrections = backend.correct([c.text for c in parsed.positive if c.kind == "term" and not c.alternatives])
+    if corrections:
+        suggestion = _apply(request.text, corrections)
+        results.suggestion = suggestion
+        if results.total < FEW_RESULTS:
+            corrected = _run(backend, request, parse(suggestion, groups))
+            if corrected.total > results.total:
+                corrected.suggestion, corrected.corrected = suggestion, True
+                results = corrected
+    if log:
+        record(request, results)
+    return results
+
+
+def _run(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+    if parsed.is_empty:
+        return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
+    return backend.search(request, parsed)
+
+
+def _apply(text: str, corrections: dict[str, str]) -> str:
+    words = text.split()
+    return " ".join(corrections.get(w.lower(), w) for w in words)
+
+
+def record(request: SearchRequest, results: SearchResults) -> SearchLog:
+    return SearchLog.objects.create(
+        query=request.text[:500],
+        caller_kind=caller_kind(request.user),
+        filters={k: v for k, v in request.filters.items() if v},
+        result_count=results.total,
+        corrected_to=results.suggestion if results.corrected else "",
+    )

@@ -1,0 +1,37 @@
+"""Receivers that keep the search index in step with articles (connected in apps.py)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from articles.models import Article, EscalationContact
+
+from . import indexing
+
+
+def _article_saved(sender, instance: Article, raw=False, **kwargs) -> None:
+    if not raw:
+        indexing.enqueue([instance.pk])
+
+
+def _article_deleted(sender, instance: Article, **kwargs) -> None:
+    indexing.enqueue([instance.pk])
+
+
+def _tags_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    indexing.enqueue(list(pk_set or []) if reverse else [instance.pk])
+
+
+def _contact_saved(sender, instance: EscalationContact, raw=False, **kwargs) -> None:
+    # A contact is shown (and searchable) on every article that names it.
+    if not raw:
+        indexing.enqueue(list(Article.objects.filter(escalation=instance).values_list("pk", flat=True)))
+
+
+def connect() -> None:
+    post_save.connect(_article_saved, sender=Article, dispatch_uid="search-article-saved")
+    post_delete.connect(_article_deleted, sender=Article, dispatch_uid="search-article-deleted")
+    m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="search-article-tags")
+    post_save.connect(_contact_saved, sender=EscalationContact, dispatch_uid="search-contact-saved")
