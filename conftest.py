@@ -11,3 +11,11 @@ def _fast_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _close_search_backends():
+    yield
+    from search.backends import reset_backends
+
+    reset_backends()

@@ -202,6 +202,22 @@ def can_revert(user, article) -> Decision:
     return can_edit(user, article)
 
 
+# --- search ------------------------------------------------------------------------------------
+
+
+def can_view_search_report(user) -> Decision:
+    # What people search for and fail to find tells KB owners where knowledge is missing.
+    if _is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners can see the search report.")
+
+
+def can_manage_synonyms(user) -> Decision:
+    if _is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners can change search synonyms.")
+
+
 # --- workflow ----------------------------------------------------------------------------------
 
 

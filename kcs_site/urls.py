@@ -3,11 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from articles import views as article_views
+from search import views as search_views
 
 urlpatterns = [
     path("", article_views.home, name="home"),
     path("", include("articles.urls")),
     path("help/", include("articles.help_urls")),
+    path("search/", include("search.urls")),
+    path("api/v1/search/", search_views.api_search, name="api-search"),
     path("api/v1/", include("articles.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

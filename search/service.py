@@ -28,7 +28,7 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
                 corrected.suggestion, corrected.corrected = suggestion, True
                 results = corrected
     if log:
-        record(request, results)
+        results.log_id = record(request, results).pk
     return results
 
 

@@ -1,20 +1,22 @@
-"""The configured search backend (KCS_SEARCH_BACKEND): one instance per process."""
+"""The configured search backend (KCS_SEARCH_BACKEND): one instance per process and setting."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from django.conf import settings
 
 from .base import SearchBackend
 
+_BACKENDS: dict[tuple[str, str], SearchBackend] = {}
+
 
 def get_backend() -> SearchBackend:
-    return _backend(settings.KCS_SEARCH_BACKEND, str(settings.KCS_SEARCH_INDEX_DIR))
+    key = (settings.KCS_SEARCH_BACKEND, str(settings.KCS_SEARCH_INDEX_DIR))
+    if key not in _BACKENDS:
+        _BACKENDS[key] = _create(*key)
+    return _BACKENDS[key]
 
 
-@lru_cache(maxsize=4)
-def _backend(name: str, index_dir: str) -> SearchBackend:
+def _create(name: str, index_dir: str) -> SearchBackend:
     if name == "whoosh":
         from .whoosh_backend import WhooshBackend
 
@@ -24,3 +26,10 @@ def _backend(name: str, index_dir: str) -> SearchBackend:
 
         return PostgresBackend()
     raise ValueError(f"Unknown KCS_SEARCH_BACKEND {name!r}: use 'whoosh' or 'postgres'.")
+
+
+def reset_backends() -> None:
+    """Close and forget every backend instance (tests do this after each test)."""
+    for backend in _BACKENDS.values():
+        backend.close()
+    _BACKENDS.clear()

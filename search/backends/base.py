@@ -83,6 +83,7 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str = ""  # "Did you mean …"
     corrected: bool = False  # the hits are for `suggestion`, the original found too little
+    log_id: int | None = None  # the SearchLog row, to record which result was opened
 
     @property
     def pages(self) -> int:
@@ -113,6 +114,9 @@ class SearchBackend:
     def indexed_versions(self) -> dict[int, int]:
         """article id → article version as indexed (what check_index compares)."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Release open files or connections held by this process."""
 
     def correct(self, words: list[str]) -> dict[str, str]:
         """Misspelled word → best known word from the index vocabulary."""

@@ -135,10 +135,17 @@ class WhooshBackend(SearchBackend):
         cached = getattr(self._local, "ix", None)
         if cached is not None and cached[0] == path:
             return cached[1]
+        self.close()  # a rebuild swapped generations: let go of the old files
         ix = index.open_dir(str(path))
         self._local.ix = (path, ix)
-        self._local.searcher = None
         return ix
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+        self._local.searcher = None
+        self._local.ix = None
 
     def _searcher(self):
         ix = self._index()
@@ -197,7 +204,7 @@ class WhooshBackend(SearchBackend):
         writer.commit()
         old = self._current_dir() if (self.root / "CURRENT").exists() else None
         self._point_to(new_dir.name)
-        self._local.ix = None
+        self.close()
         if old is not None and old != new_dir:
             # Readers in other processes may still hold files open; on POSIX they keep working.
             shutil.rmtree(old, ignore_errors=True)
@@ -398,8 +405,8 @@ class WhooshBackend(SearchBackend):
         return out
 
     def clear(self) -> None:
+        self.close()
         shutil.rmtree(self.root, ignore_errors=True)
-        self._local = threading.local()
 
 
 __all__ = ["WhooshBackend", "LockError"]

@@ -1,0 +1,123 @@
+"""Search where people meet it: the results page, suggestions, the API, the log and report."""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.models import Audience, State
+from articles.tests.conftest import client_for, make_article, make_customer, make_kb_owner
+from search import indexing
+from search.models import SearchLog, Synonym
+
+
+@pytest.fixture
+def corpus(db, contributor, publisher, kb_owner, product, contact):
+    public = make_article(
+        author=publisher, product=product, audience=Audience.PUBLIC, title="Refund a cancelled hotel booking", kb_owner=kb_owner
+    )
+    internal = make_article(author=contributor, product=product, title="Refund exception zanzibar escalation", kb_owner=kb_owner)
+    draft = make_article(author=contributor, product=product, state=State.WIP, title="Refund quokka draft", kb_owner=kb_owner)
+    indexing.rebuild()
+    return {"public": public, "internal": internal, "draft": draft}
+
+
+def test_results_page_shows_snippets_and_facets_to_staff(corpus, contributor):
+    page = client_for(contributor).get("/search/", {"q": "refund"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    for article in corpus.values():
+        assert article.title in html
+    assert "<mark" in html
+    assert "Hotel Bookings" in html  # product facet label
+
+
+def test_anonymous_results_never_show_internal_or_draft_articles(corpus):
+    page = client_for(None).get("/search/", {"q": "refund zanzibar quokka"})
+    results = page.context["results"]
+    assert [h.slug for h in results.hits] == [corpus["public"].slug]
+    html = page.content.decode()
+    assert corpus["internal"].title not in html and corpus["draft"].title not in html
+
+
+def test_suggestions_only_name_titles_the_caller_may_open(corpus, contributor):
+    staff = client_for(contributor).get("/search/suggest/", {"q": "refund"}).json()["results"]
+    anonymous = client_for(None).get("/search/suggest/", {"q": "refund"}).json()["results"]
+    assert {r["slug"] for r in staff} == {a.slug for a in corpus.values()}
+    assert [r["slug"] for r in anonymous] == [corpus["public"].slug]
+    assert anonymous[0]["url"] == f"/help/{corpus['public'].slug}/"
+
+
+def test_search_is_logged_and_the_opened_result_recorded(corpus, contributor):
+    client = client_for(contributor)
+    page = client.get("/search/", {"q": "zanzibar"})
+    log = SearchLog.objects.get()
+    assert (log.query, log.caller_kind, log.result_count) == ("zanzibar", "staff", 1)
+    assert f"/search/open/{log.pk}/{corpus['internal'].slug}/" in page.content.decode()
+    response = client.get(f"/search/open/{log.pk}/{corpus['internal'].slug}/")
+    assert response.status_code == 302 and response["Location"] == corpus["internal"].get_absolute_url()
+    log.refresh_from_db()
+    assert log.opened_slug == corpus["internal"].slug
+
+
+def test_opening_a_result_the_caller_may_not_see_is_404(corpus):
+    client_for(None).get("/search/", {"q": "refund"})
+    log = SearchLog.objects.get()
+    assert client_for(None).get(f"/search/open/{log.pk}/{corpus['internal'].slug}/").status_code == 404
+    log.refresh_from_db()
+    assert log.opened_slug == ""
+
+
+def test_nothing_found_offers_to_start_an_article_with_the_customers_words(corpus, contributor):
+    html = client_for(contributor).get("/search/", {"q": "printer shows E-42 blinking"}).content.decode()
+    assert "Start a new article" in html
+    assert "/articles/new/?issue=printer%20shows%20E-42%20blinking" in html
+    create = client_for(contributor).get("/articles/new/", {"issue": "printer shows E-42 blinking"})
+    assert "printer shows E-42 blinking" in create.content.decode()
+
+
+def test_customers_are_not_offered_article_capture(corpus):
+    html = client_for(make_customer()).get("/search/", {"q": "nothing matches this"}).content.decode()
+    assert "Start a new article" not in html
+
+
+def test_api_search_returns_results_facets_and_respects_visibility(corpus, contributor):
+    staff = client_for(contributor).get("/api/v1/search/", {"q": "refund"}).json()
+    anonymous = client_for(None).get("/api/v1/search/", {"q": "refund"}).json()
+    assert staff["count"] == 3 and {r["slug"] for r in staff["results"]} == {a.slug for a in corpus.values()}
+    assert anonymous["count"] == 1 and anonymous["results"][0]["slug"] == corpus["public"].slug
+    assert "state" not in anonymous["results"][0]
+    assert {f["value"]: f["count"] for f in anonymous["facets"]["audience"]} == {"public": 1}
+    assert client_for(None).get("/api/v1/search/").status_code == 400
+
+
+def test_filters_narrow_results(corpus, contributor):
+    data = client_for(contributor).get("/api/v1/search/", {"q": "refund", "state": "wip"}).json()
+    assert [r["slug"] for r in data["results"]] == [corpus["draft"].slug]
+
+
+def test_report_lists_top_zero_result_and_unopened_queries_for_kb_owners(corpus, contributor, kb_owner):
+    client = client_for(contributor)
+    client.get("/search/", {"q": "refund"})
+    client.get("/search/", {"q": "refund"})
+    client.get("/search/", {"q": "teleporter broken"})
+    html = client_for(kb_owner).get("/search/report/").content.decode()
+    assert "teleporter broken" in html and "refund" in html
+    assert client_for(contributor).get("/search/report/").status_code == 403
+
+
+def test_kb_owner_manages_synonyms_and_search_uses_them_at_once(corpus, contributor):
+    owner = make_kb_owner("syn-owner")
+    Synonym.objects.all().delete()
+    assert client_for(None).get("/api/v1/search/", {"q": "reimbursement"}).json()["count"] == 0
+    response = client_for(owner).post("/search/synonyms/", {"terms": "Reimbursement, refund"})
+    assert response.status_code == 302
+    assert Synonym.objects.get().members() == ["reimbursement", "refund"]
+    assert client_for(None).get("/api/v1/search/", {"q": "reimbursement"}).json()["count"] == 1
+    assert client_for(contributor).post("/search/synonyms/", {"terms": "a, b"}).status_code == 403
+    assert Synonym.objects.count() == 1
+
+
+def test_nul_bytes_and_silly_pages_do_not_break_search(corpus, contributor):
+    client = client_for(contributor)
+    assert client.get("/search/", {"q": "refund\x00", "product": "\x00", "page": "x"}).status_code == 200
+    assert client.get("/search/", {"q": "refund", "page": "999"}).status_code == 200

@@ -1,0 +1,225 @@
+"""Where agents and readers meet search: results page, suggestions, the API, the report."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from articles import policy
+from articles.models import Article, Audience, Product, State
+
+from .backends.base import SearchRequest, SearchResults
+from .models import SearchLog, Synonym
+from .service import search
+
+FILTER_NAMES = ("state", "audience", "product", "tag")
+SORTS = ("relevance", "recent")
+
+
+def _param(request, name: str, default: str = "") -> str:
+    # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
+    return request.GET.get(name, default).replace("\x00", "").strip()[:500]
+
+
+def _search_request(request) -> SearchRequest:
+    try:
+        page = max(1, min(1000, int(_param(request, "page", "1") or 1)))
+    except ValueError:
+        page = 1
+    sort = _param(request, "sort", "relevance")
+    return SearchRequest(
+        text=_param(request, "q"),
+        user=request.user,
+        filters={name: _param(request, name) for name in FILTER_NAMES if _param(request, name)},
+        page=page,
+        per_page=10,
+        sort=sort if sort in SORTS else "relevance",
+    )
+
+
+def results_page(request: HttpRequest) -> HttpResponse:
+    search_request = _search_request(request)
+    results = search(search_request, log=True) if search_request.text else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "q": search_request.text,
+        "results": results,
+        "chosen": search_request.filters,
+        "sort": search_request.sort,
+        "query": query.urlencode(),
+        "facet_labels": _facet_labels(),
+        "can_capture": policy.can_create(request.user),
+        "is_staff": policy.is_staff(request.user),
+    }
+    return render(request, "search/results.html", context)
+
+
+def _facet_labels() -> dict[str, dict[str, str]]:
+    return {
+        "state": dict(State.choices),
+        "audience": dict(Audience.choices),
+        "product": dict(Product.objects.values_list("slug", "name")),
+    }
+
+
+@require_GET
+def suggest(request: HttpRequest) -> JsonResponse:
+    """Title suggestions as you type: only titles the caller may open."""
+    from .backends import get_backend
+
+    text = _param(request, "q")
+    items = get_backend().suggest(text, request.user, limit=8) if len(text) >= 2 else []
+    staff = policy.is_staff(request.user)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "slug": slug,
+                    "title": title,
+                    "url": reverse("articles:detail" if staff else "help:detail", args=[slug]),
+                }
+                for slug, title in items
+            ]
+        }
+    )
+
+
+def open_result(request: HttpRequest, log_id: int, slug: str) -> HttpResponse:
+    """Record which result a search led to, then open it (only if the caller may see it)."""
+    article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+    SearchLog.objects.filter(pk=log_id, opened_slug="").update(opened_slug=article.slug[:200])
+    if policy.is_staff(request.user):
+        return redirect(article)
+    if article.audience == Audience.INTERNAL:
+        raise Http404("Not found")
+    return redirect(article.get_help_url())
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    decision = policy.can_view_search_report(request.user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    try:
+        days = max(1, min(365, int(request.GET.get("days", "30"))))
+    except ValueError:
+        days = 30
+    since = timezone.now() - datetime.timedelta(days=days)
+    logs = SearchLog.objects.filter(created_at__gte=since).annotate(q=Lower("query"))
+    grouped = logs.values("q").annotate(
+        searches=Count("id"),
+        opened=Count("id", filter=~Q(opened_slug="")),
+        zero=Count("id", filter=Q(result_count=0)),
+    )
+    context = {
+        "days": days,
+        "total": logs.count(),
+        "top": grouped.order_by("-searches", "q")[:25],
+        "zero_results": grouped.filter(zero__gt=0).order_by("-zero", "q")[:25],
+        "never_opened": grouped.filter(opened=0, zero=0).order_by("-searches", "q")[:25],
+    }
+    return render(request, "search/report.html", context)
+
+
+@login_required
+def synonyms(request: HttpRequest) -> HttpResponse:
+    decision = policy.can_manage_synonyms(request.user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if request.method == "POST":
+        terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
+        if terms.count(",") < 1:
+            messages.error(request, "Give at least two words or phrases, separated by commas.")
+        elif Synonym.objects.filter(terms=terms).exists():
+            messages.error(request, "That synonym group already exists.")
+        else:
+            Synonym.objects.create(terms=terms[:500])
+            messages.success(request, f"Added: {terms}. Searches use it right away.")
+        return redirect("search:synonyms")
+    return render(request, "search/synonyms.html", {"synonyms": Synonym.objects.all()})
+
+
+@login_required
+@require_POST
+def delete_synonym(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = policy.can_manage_synonyms(request.user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    Synonym.objects.filter(pk=pk).delete()
+    messages.success(request, "Synonym group removed.")
+    return redirect("search:synonyms")
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+class SearchHitSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    external_id = serializers.CharField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text with <mark> around matches")
+    product = serializers.CharField()
+    html_url = serializers.CharField()
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, required=True),
+        *[OpenApiParameter(name, str) for name in FILTER_NAMES],
+        OpenApiParameter("page", int),
+        OpenApiParameter("sort", str, enum=list(SORTS)),
+    ],
+    responses=SearchHitSerializer(many=True),
+)
+@api_view(["GET"])
+def api_search(request: Request) -> Response:
+    search_request = _search_request(request)
+    if not search_request.text:
+        return Response({"detail": "Give a query with ?q=…"}, status=400)
+    results = search(search_request, log=True)
+    return Response(_api_payload(request, results))
+
+
+def _api_payload(request, results: SearchResults) -> dict:
+    staff = policy.is_staff(request.user)
+    hits = []
+    for hit in results.hits:
+        url = reverse("articles:detail" if staff else "help:detail", args=[hit.slug])
+        row = {
+            "slug": hit.slug,
+            "external_id": hit.external_id,
+            "title": hit.title,
+            "score": round(hit.score, 4),
+            "snippet": hit.snippet,
+            "product": hit.product,
+            "html_url": request.build_absolute_uri(url),
+        }
+        if staff:
+            row.update(state=hit.state, audience=hit.audience)
+        hits.append(row)
+    return {
+        "count": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "results": hits,
+        "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
+        "suggestion": results.suggestion,
+        "corrected": results.corrected,
+    }
