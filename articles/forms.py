@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.db import models
 from django.forms import formset_factory
 
 from accounts.models import User
 
 from . import policy
-from .models import Article, Audience, Decider, EscalationContact, Product, State, clean_tags
+from .models import Article, Audience, Decider, EscalationContact, Product, State, _normalise_rules, clean_tags
+
+# A hidden version that is missing or garbled: the page was not one this server rendered for this article.
+STALE_FORM = "This form is out of date; reload the article and edit again."
 
 
 class ArticleForm(forms.Form):
@@ -33,7 +39,9 @@ class ArticleForm(forms.Form):
     cause = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 3}), required=False)
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
     owner = forms.ModelChoiceField(queryset=User.objects.filter(kind="staff", is_active=True), required=False)
-    review_by = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
+    # dd/mm/yyyy) is shown blank and posted back empty, clearing the date on every edit.
+    review_by = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     escalation = forms.ModelChoiceField(queryset=EscalationContact.objects.all(), required=False, label="Escalation contact")
     authority_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -51,7 +59,12 @@ class ArticleForm(forms.Form):
         widget=forms.RadioSelect,
         label="Kind of change",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
+    )
+
+    # Rendered in their own places on the page (the authority fieldset, the hidden version).
+    PLACED_APART = frozenset({"escalation", "authority_note", "version"})
 
     def __init__(self, *args, user, article: Article | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +109,37 @@ class ArticleForm(forms.Form):
         if not self.fields["owner"].disabled and data.get("owner"):
             names.append("owner")
         return {name: data[name] for name in names}
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.PLACED_APART]
+
+    def posted_values(self) -> dict[str, str]:
+        """What this editor means to save, as form text (see `form_value`)."""
+        values = {name: form_value(value) for name, value in self.changes().items()}
+        values["tags"] = ", ".join(self.cleaned_data["tags"])
+        return values
+
+    def merge_saved(self, *, opened: dict[str, str] | None, saved: dict[str, str]) -> dict[str, str]:
+        """Three-way merge after someone else saved: bring their changes into this bound form.
+
+        Per field: unchanged here → take the saved value into the form ("taken"); unchanged
+        by them → keep this editor's value ("kept"); changed by both, differently → keep
+        this editor's value for them to check ("both"). Without the opened version (an
+        unknown number) nothing can be told apart, so every difference counts as "both".
+        The form then carries the saved version number, so saving again is deliberate.
+        Returns {field name: outcome} for the fields where the two sides differ.
+        """
+        data = self.data.copy()
+        outcomes = {}
+        for name, mine in self.posted_values().items():
+            outcome = three_way(mine, opened.get(name) if opened else None, saved[name])
+            if outcome == "taken":
+                data[name] = saved[name]
+            if outcome != "same":
+                outcomes[name] = outcome
+        data["version"] = saved["version"]
+        self.data = data
+        return outcomes
 
     @staticmethod
     def initial_for(article: Article) -> dict:
@@ -147,3 +191,59 @@ def rules_from(formset) -> list[dict]:
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=State.choices)
     note = forms.CharField(max_length=500, required=False)
+
+
+# --- merging after a conflict -------------------------------------------------------------
+
+
+def form_value(value) -> str:
+    """A value as the edit form carries it, so saved, opened and posted values compare alike."""
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    # Browsers post textarea line breaks as CRLF; a change of line endings alone is no edit.
+    return str(value).replace("\r\n", "\n")
+
+
+def three_way(mine, opened, saved) -> str:
+    """Whose change wins: same, taken (only they changed it), kept (only I did) or both (opened=None: unknown)."""
+    if mine == saved:
+        return "same"
+    if opened is not None and mine == opened:
+        return "taken"
+    if opened is not None and saved == opened:
+        return "kept"
+    return "both"
+
+
+def saved_values(article: Article) -> dict[str, str]:
+    return {name: form_value(value) for name, value in ArticleForm.initial_for(article).items()}
+
+
+def opened_values(content: dict, stored: dict) -> dict[str, str]:
+    """The editable fields of a stored version: `content` from versions.content_of_version,
+    `stored` the version's field_dict for what a revert leaves alone (owner, audience, review date)."""
+    values = {
+        "product": stored.get("product_id"),
+        "owner": stored.get("owner_id"),
+        "audience": stored.get("audience"),
+        "review_by": stored.get("review_by"),
+        **content["changes"],
+    }
+    out = {name: form_value(value) for name, value in values.items()}
+    out["tags"] = ", ".join(clean_tags(content["tags"]))
+    return out
+
+
+def merge_rules(formset, *, opened: list[dict] | None, saved: list[dict]):
+    """The three-way rule for the authority rules as a whole: returns (formset to show, outcome)."""
+    # Compared the way Article.edit decides whether the rules changed.
+    outcome = three_way(
+        _normalise_rules(rules_from(formset)), None if opened is None else _normalise_rules(opened), _normalise_rules(saved)
+    )
+    if outcome == "taken":
+        formset = RuleFormSet(prefix=formset.prefix, initial=saved)
+    return formset, outcome

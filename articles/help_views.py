@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from .models import Article, Audience, Product
+from .views import query_param
 
 
 def _help_articles(request: HttpRequest):
@@ -18,13 +19,13 @@ def _help_articles(request: HttpRequest):
 
 def index(request: HttpRequest) -> HttpResponse:
     qs = _help_articles(request).select_related("product")
-    product = request.GET.get("product", "")
+    product = query_param(request, "product")
     if product:
         qs = qs.filter(product__slug=product)
-    q = request.GET.get("q", "").strip()
+    q = query_param(request, "q").strip()
     if q:
         qs = qs.filter(title__icontains=q)
-    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(query_param(request, "page"))
     # Only products with something to read here: naming the others would leak internal topics.
     products = Product.objects.filter(Exists(_help_articles(request).filter(product=OuterRef("pk"))))
     return render(request, "help/index.html", {"page": page, "products": products, "product": product, "q": q})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,15 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 
 from . import policy, versions
-from .forms import ArticleForm, RuleFormSet, TransitionForm, rules_from
+from .forms import (
+    ArticleForm,
+    RuleFormSet,
+    TransitionForm,
+    merge_rules,
+    opened_values,
+    rules_from,
+    saved_values,
+)
 from .models import (
     Article,
     ArticleEvent,
@@ -26,9 +36,15 @@ from .models import (
     StaleVersion,
     State,
     Tag,
+    plain_rule,
 )
 
 # --- access helpers ----------------------------------------------------------------------
+
+
+def query_param(request: HttpRequest, name: str) -> str:
+    """A query-string value with NUL characters removed: PostgreSQL refuses them in a query (a 500)."""
+    return request.GET.get(name, "").replace("\x00", "")
 
 
 def _staff_required(request: HttpRequest) -> None:
@@ -86,16 +102,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 LIST_FILTERS = ("state", "audience", "product", "tag", "owner")
 
 
+def _list_filters(request: HttpRequest) -> dict[str, str]:
+    chosen = {name: query_param(request, name) for name in LIST_FILTERS}
+    # An unknown state or audience (a typo, an old bookmark) means "no choice": the default list,
+    # which hides archived articles, never a list that quietly includes them.
+    for name, values in (("state", State.values), ("audience", Audience.values)):
+        if chosen[name] not in values:
+            chosen[name] = ""
+    return chosen
+
+
 @login_required
 def article_list(request: HttpRequest) -> HttpResponse:
     _staff_required(request)
     qs = Article.objects.visible_to(request.user).for_list()
-    chosen = {name: request.GET.get(name, "") for name in LIST_FILTERS}
-    if chosen["state"] in State.values:
-        qs = qs.filter(state=chosen["state"])
-    elif not chosen["state"]:
-        qs = qs.exclude(state=State.ARCHIVED)
-    if chosen["audience"] in Audience.values:
+    chosen = _list_filters(request)
+    qs = qs.filter(state=chosen["state"]) if chosen["state"] else qs.exclude(state=State.ARCHIVED)
+    if chosen["audience"]:
         qs = qs.filter(audience=chosen["audience"])
     if chosen["product"]:
         qs = qs.filter(product__slug=chosen["product"])
@@ -103,9 +126,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(tags__name=chosen["tag"])
     if chosen["owner"]:
         qs = qs.filter(owner__username=chosen["owner"])
-    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "chosen": chosen,
@@ -115,7 +136,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         # Plain lists, not "values in use": a DISTINCT over every article is too slow at 100k.
         "owners": User.objects.filter(kind="staff", is_active=True).order_by("username").only("username"),
         "tags": Tag.objects.order_by("name")[:300],
-        "query": query.urlencode(),
+        "query": urlencode({name: value for name, value in chosen.items() if value}),
     }
     return render(request, "articles/list.html", context)
 
@@ -127,11 +148,17 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(article.get_help_url())
     article = _article_for(request, slug, detail=True)
     user = request.user
+    offered = policy.available_transitions(user, article)
+    transitions = offered
+    if not article.resolution.strip():
+        # Both would be refused for want of a resolution: offer the hint instead of a failing button.
+        transitions = [(to, label) for to, label in offered if to not in (State.NOT_VALIDATED, State.VALIDATED)]
     context = {
         "article": article,
         "rules": list(article.rules.all()),
         "events": ArticleEvent.objects.filter(article=article).select_related("actor")[:8],
-        "transitions": policy.available_transitions(user, article),
+        "transitions": transitions,
+        "needs_resolution": len(transitions) < len(offered),
         "can_edit": _may_open_editor(user, article),
         "can_change_governance": policy.can_change_governance(user, article),
         "governance_target": Governance.EXPERIENCE if article.is_governed else Governance.GOVERNED,
@@ -143,7 +170,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     _staff_required(request)
     _refuse(policy.can_create(request.user))
-    initial = {"issue": request.GET.get("issue", ""), "title": request.GET.get("title", "")}
+    initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
     form = ArticleForm(request.POST or None, user=request.user, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules")
     if request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
@@ -178,7 +205,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             _save_edit(request, article, form, rules)
         except StaleVersion as exc:
-            conflict = _conflict(exc.current, form, rules)
+            conflict, rules = _conflict(exc.current, form, rules)
         except (Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
@@ -201,20 +228,52 @@ def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules)
     messages.success(request, f"Saved as version {article.version}.")
 
 
-def _conflict(current: Article, form: ArticleForm, rules) -> dict:
-    """What the editor needs to merge: the saved version, theirs, and the difference."""
+def _conflict(current: Article, form: ArticleForm, rules) -> tuple[dict, object]:
+    """Merge what was saved since the editor opened the form into it, and say what happened.
+
+    The base is the version the editor opened (the form's `version`): a field only the other
+    person changed takes their value, a field only this editor changed keeps theirs, and a
+    field both changed keeps this editor's text and is shown as a diff against the saved one.
+    """
+    opened_number = form.cleaned_data["version"]
+    opened = versions.version_by_number(current, opened_number)
+    content = versions.content_of_version(opened.version) if opened else None
+    base = opened_values(content, opened.version.field_dict) if opened else None
+    outcomes = form.merge_saved(opened=base, saved=saved_values(current))
+    if form.may_edit_authority:
+        rules, outcomes["rules"] = merge_rules(rules, opened=content and content["rules"], saved=current.rule_dicts())
+    labels = dict(versions.SNAPSHOT_FIELDS)
+    both = [name for name, outcome in outcomes.items() if outcome == "both"]
     theirs = versions.snapshot_of_article(current)
-    mine = dict(theirs)
-    for name, value in form.changes().items():
-        if name in ("product", "owner", "escalation"):
-            continue
-        mine[name] = "" if value is None else str(value)
-    mine["tags"] = ", ".join(form.cleaned_data["tags"])
-    opened = form.cleaned_data["version"]
-    # The form now carries the saved version number, so saving again is a deliberate merge.
-    form.data = form.data.copy()
-    form.data["version"] = current.version
-    return {"current": current, "opened": opened, "diff": versions.diff(theirs, mine)}
+    mine = dict(theirs, **{name: _readable(form, rules, name) for name in both})
+    conflict = {
+        "current": current,
+        "opened": opened_number,
+        "taken": [labels[name] for name in labels if outcomes.get(name) == "taken"],
+        "kept": [labels[name] for name in labels if outcomes.get(name) == "kept"],
+        "diff": versions.diff(theirs, mine),
+    }
+    return conflict, rules
+
+
+def _readable(form: ArticleForm, rules, name: str) -> str:
+    """This editor's value of `name` in the words a version snapshot uses, for the conflict diff."""
+    if name == "rules":
+        return "\n".join(f"{i}. {plain_rule(rule)}" for i, rule in enumerate(rules_from(rules), 1))
+    value = form.cleaned_data[name]
+    if name == "tags":
+        return ", ".join(value)
+    if value is None:
+        return ""
+    if name == "product":
+        return value.name
+    if name == "owner":
+        return value.username
+    if name == "escalation":
+        return value.plain_words()
+    if name == "review_by":
+        return value.isoformat()
+    return str(value)
 
 
 @login_required
@@ -297,6 +356,8 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
 def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     _staff_required(request)
     article = _article_for(request, slug)
+    if versions.version_by_number(article, number) is None:
+        raise Http404("No such version")
     _refuse(policy.can_revert(request.user, article))
     try:
         base = int(request.POST.get("version", ""))

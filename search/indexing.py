@@ -9,7 +9,9 @@ commit, by `manage.py process_index_queue`, or repaired by `check_index --repair
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
@@ -24,13 +26,31 @@ BATCH = 200
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a process that died
 
 
+_state = threading.local()
+
+
 def enqueue(article_ids: list[int]) -> None:
     """Record that these articles need re-indexing, and process the queue after commit."""
     ids = sorted(set(article_ids))
     if not ids:
         return
     IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
-    transaction.on_commit(process_pending, robust=True)
+    if not getattr(_state, "deferred", False):
+        transaction.on_commit(process_pending, robust=True)
+
+
+@contextmanager
+def deferred():
+    """Record index tasks but process them once at the end (bulk imports: one commit, not 1,000)."""
+    previous = getattr(_state, "deferred", False)
+    _state.deferred = True
+    try:
+        yield
+    finally:
+        _state.deferred = previous
+        if not previous:
+            while process_pending():
+                pass
 
 
 def process_pending(limit: int = 1000) -> int:

@@ -6,8 +6,6 @@ from .backends import get_backend
 from .backends.base import ParsedQuery, SearchRequest, SearchResults, caller_kind, parse
 from .models import SearchLog, Synonym
 
-FEW_RESULTS = 3  # below this many hits, a corrected query is searched instead
-
 
 def synonym_groups() -> list[list[str]]:
     return [s.members() for s in Synonym.objects.all()]
@@ -18,15 +16,16 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     parsed = parse(request.text, groups)
     backend = get_backend()
     results = _run(backend, request, parsed)
+    # Words the index has never seen cannot help the search: when they have a close known
+    # spelling, search the corrected words and say so ("Showing results for …").
     corrections = backend.correct([c.text for c in parsed.positive if c.kind == "term" and not c.alternatives])
     if corrections:
         suggestion = _apply(request.text, corrections)
         results.suggestion = suggestion
-        if results.total < FEW_RESULTS:
-            corrected = _run(backend, request, parse(suggestion, groups))
-            if corrected.total > results.total:
-                corrected.suggestion, corrected.corrected = suggestion, True
-                results = corrected
+        corrected = _run(backend, request, parse(suggestion, groups))
+        if corrected.total:
+            corrected.suggestion, corrected.corrected = suggestion, True
+            results = corrected
     if log:
         results.log_id = record(request, results).pk
     return results

@@ -1,6 +1,7 @@
 from django import template
 
 from articles import policy
+from articles.models import Audience, Governance, State
 from articles.rendering import render_markdown
 
 register = template.Library()
@@ -25,3 +26,14 @@ def allowed(context, action: str, article):
 @register.simple_tag(takes_context=True)
 def is_staff(context) -> bool:
     return policy.is_staff(context["request"].user)
+
+
+# Events store raw values ("not_validated", "public"); the three sets of values do not
+# overlap, so one lookup serves state, audience and governance events alike.
+_CHOICE_LABELS = {**dict(State.choices), **dict(Audience.choices), **dict(Governance.choices)}
+
+
+@register.filter
+def choice_label(value: str) -> str:
+    """The label of a state, audience or governance value: "not_validated" → "Not validated"."""
+    return _CHOICE_LABELS.get(value, value)

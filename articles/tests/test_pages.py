@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Licence
-from articles import versions
+from articles import policy, versions
 from articles.models import Article, ArticleEvent, Audience, EscalationContact, EventKind, Governance, Product, State
 
 from .assertions import assert_last_event, assert_versions
@@ -33,6 +33,12 @@ def section(response, heading: str) -> str:
     match = re.search(rf"<section><h2>{re.escape(heading)}</h2>(.*?)</section>", response.content.decode(), re.S)
     assert match, f"no section {heading!r} on the page"
     return match.group(1)
+
+
+def filters_form(page: str) -> str:
+    match = re.search(r'<form method="get" class="filters">.*?</form>', page, re.S)
+    assert match, "the page has no filters form"
+    return match.group(0)
 
 
 def version_in(response) -> int:
@@ -204,6 +210,10 @@ def catalogue(db, kb_owner, contributor, product):
         ("owner=colin", {"Apricot"}),
         ("product=bricks-toys&tag=refund", {"Cherry"}),
         ("state=archived&product=hotel-bookings", set()),
+        # An unknown value is no choice at all: the default list, archived articles still hidden.
+        ("state=bogus", {"Apricot", "Blueberry", "Cherry", "Elder"}),
+        ("audience=bogus", {"Apricot", "Blueberry", "Cherry", "Elder"}),
+        ("state=bogus&audience=public", {"Cherry"}),
     ],
 )
 def test_article_list_filters(catalogue, contributor, query, shown):
@@ -220,6 +230,33 @@ def test_article_list_marks_the_chosen_filters_as_selected(catalogue, contributo
     page = client_for(contributor).get(reverse("articles:list") + "?state=wip&product=bricks-toys").content.decode()
     assert '<option value="wip" selected>' in page
     assert '<option value="bricks-toys" selected>' in page
+
+
+def test_an_unknown_state_shows_the_default_choice_as_selected(catalogue, contributor):
+    page = client_for(contributor).get(reverse("articles:list") + "?state=bogus&audience=nope").content.decode()
+    assert '<option value="">Any but archived</option>' in page
+    assert " selected>" not in page
+
+
+@pytest.mark.parametrize(
+    "query, shown",
+    [
+        # NUL characters are dropped (PostgreSQL refuses them: a 500); what is left filters as usual.
+        ("tag=%00", {"Apricot", "Blueberry", "Cherry", "Elder"}),
+        ("owner=%00", {"Apricot", "Blueberry", "Cherry", "Elder"}),
+        ("product=a%00", set()),
+        ("product=bricks-toys%00", {"Cherry", "Elder"}),
+        ("state=wip%00", {"Blueberry"}),
+        ("page=%00", {"Apricot", "Blueberry", "Cherry", "Elder"}),
+    ],
+)
+def test_article_list_ignores_nul_characters_in_filters(catalogue, contributor, query, shown):
+    response = client_for(contributor).get(reverse("articles:list") + "?" + query)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert {name for name in catalogue if f">{catalogue[name].title}</a>" in page} == shown
+    assert f"{len(shown)} article" in page
+    assert "\x00" not in filters_form(page)
 
 
 def test_article_list_paginates_by_25_and_keeps_filters_in_page_links(contributor, product):
@@ -343,6 +380,36 @@ def test_transition_to_an_unknown_state_changes_nothing(article, kb_owner):
     assert (article.state, article.version) == (State.VALIDATED, before)
 
 
+def test_article_without_resolution_offers_no_validate_button_but_a_hint(contributor, kb_owner, product):
+    draft = make_article(author=contributor, product=product, state=State.WIP, title="Framed, no resolution yet")
+    assert policy.available_transitions(contributor, draft)  # the policy alone would offer buttons
+    for user in (contributor, kb_owner):
+        page = client_for(user).get(draft.get_absolute_url()).content.decode()
+        assert 'name="to" value="not_validated"' not in page
+        assert 'name="to" value="validated"' not in page
+        assert "Write a resolution before validating." in page
+    assert 'name="to" value="archived"' in page  # what needs no resolution is still offered to the KB owner
+
+
+def test_article_with_a_resolution_offers_validation_without_the_hint(contributor, product):
+    draft = make_article(author=contributor, product=product, state=State.WIP, title="Framed")
+    draft.edit(by=contributor, base_version=draft.version, changes={"resolution": "Restart the router."})
+    page = client_for(contributor).get(draft.get_absolute_url()).content.decode()
+    assert 'name="to" value="not_validated"' in page
+    assert "Write a resolution before validating." not in page
+
+
+def test_activity_shows_state_and_audience_labels_not_raw_values(article, kb_owner, contributor):
+    article.edit(by=kb_owner, base_version=article.version, changes={"audience": Audience.PUBLIC}, note="For everyone")
+    client = client_for(contributor)
+    for url in (article.get_absolute_url(), reverse("articles:history", args=[article.slug])):
+        text = text_of(client.get(url))
+        assert "(Not validated → Validated)" in text
+        assert "(Internal → Public)" in text
+        assert "(– → Not validated)" in text  # created
+        assert "not_validated" not in text and "internal →" not in text
+
+
 def test_transition_is_post_only(article, kb_owner):
     assert client_for(kb_owner).get(reverse("articles:transition", args=[article.slug]) + "?to=archived").status_code == 405
     article.refresh_from_db()
@@ -438,6 +505,94 @@ def test_editing_through_the_form_saves_a_new_version(article, contributor):
     assert (newest.comment, newest.material, newest.user) == ("Voucher before refund", False, contributor)
     assert [r.plain_words() for r in article.rules.all()][0] == RULE_SENTENCE  # rules untouched
     assert f"Saved as version {article.version}." in text_of(client.get(response.url))
+
+
+def browser_posts(page: str) -> dict[str, str]:
+    """What a browser sends from the article form: a date input whose value is not YYYY-MM-DD shows blank and posts ""."""
+    data = form_fields(page)
+    for name in re.findall(r'<input type="date" name="([^"]+)"', page):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data.get(name, "")):
+            data[name] = ""
+    return data
+
+
+def test_edit_form_renders_the_review_date_as_iso_and_an_edit_keeps_it(article, contributor):
+    review_by = article.review_by
+    assert review_by is not None
+    client = client_for(contributor)
+    page = client.get(reverse("articles:edit", args=[article.slug])).content.decode()
+    assert f'<input type="date" name="review_by" value="{review_by.isoformat()}"' in page
+
+    data = browser_posts(page)
+    data["cause"] = "Non-refundable rate, sold at a discount."
+    assert client.post(reverse("articles:edit", args=[article.slug]), data).status_code == 302
+
+    article.refresh_from_db()
+    assert article.cause == "Non-refundable rate, sold at a discount."
+    assert article.review_by == review_by
+
+
+def test_the_change_note_is_on_the_edit_page_and_lands_in_the_history(article, contributor):
+    client = client_for(contributor)
+    page = client.get(reverse("articles:edit", args=[article.slug])).content.decode()
+    assert re.search(r'<input type="text" name="note"', page)
+    data = form_fields(page)
+    assert data["note"] == ""  # a browser posts it: the field is on the page
+    data.update(cause="Rate sold at a discount.", note="Cause from case 4711")
+    assert client.post(reverse("articles:edit", args=[article.slug]), data).status_code == 302
+    article.refresh_from_db()
+    assert article.cause == "Rate sold at a discount."
+    assert versions.history(article)[0].comment == "Cause from case 4711"
+    assert assert_last_event(article, kind=EventKind.EDITED, actor=contributor).note == "Cause from case 4711"
+
+
+def test_the_change_note_is_on_the_create_page_and_lands_in_the_history(contributor, product):
+    client = client_for(contributor)
+    data = form_fields(client.get(reverse("articles:create")).content.decode())
+    assert "note" in data
+    data.update(title="Printer offline", product=str(product.pk), note="From case 815")
+    assert client.post(reverse("articles:create"), data).status_code == 302
+    article = Article.objects.get(title="Printer offline")
+    assert versions.history(article)[0].comment == "From case 815"
+
+
+@pytest.mark.parametrize("version", ["abc", "", None])
+def test_an_edit_with_a_missing_or_garbled_version_says_so_and_saves_nothing(article, contributor, version):
+    client = client_for(contributor)
+    data = form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    data["cause"] = "Typed into a broken form."
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+    before = article.version
+
+    response = client.post(reverse("articles:edit", args=[article.slug]), data)
+
+    assert response.status_code == 200
+    assert "This form is out of date; reload the article and edit again." in text_of(response)
+    article.refresh_from_db()
+    assert (article.cause, article.version) == ("Non-refundable rate.", before)
+    assert_versions(article, before)
+
+
+def test_errors_in_the_authority_fields_are_shown_next_to_them(article, kb_owner):
+    client = client_for(kb_owner)
+    data = form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    data.update(escalation="999999", authority_note="Ask\x00 Billing.", cause="Changed too.")
+    before = article.version
+
+    response = client.post(reverse("articles:edit", args=[article.slug]), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    fieldset = page[page.index('<fieldset class="authority-edit">') :]
+    escalation = re.search(r'<div class="field has-error">\s*<label for="id_escalation">.*?</div>', fieldset, re.S)
+    note = re.search(r'<div class="field has-error">\s*<label for="id_authority_note">.*?</div>', fieldset, re.S)
+    assert escalation and "Select a valid choice." in escalation.group(0)
+    assert note and "Null characters are not allowed." in note.group(0)
+    article.refresh_from_db()
+    assert (article.cause, article.version) == ("Non-refundable rate.", before)
 
 
 def test_contributor_edit_form_does_not_offer_the_authority_fields(article, contributor):
@@ -665,6 +820,25 @@ def test_stale_revert_changes_nothing(edited, contributor):
     assert_versions(edited, 4)
 
 
+def test_revert_to_a_version_that_does_not_exist_is_404(edited, contributor):
+    response = client_for(contributor).post(reverse("articles:revert", args=[edited.slug, 999]), {"version": "4"})
+    assert response.status_code == 404
+    edited.refresh_from_db()
+    assert edited.version == 4
+    assert_versions(edited, 4)
+
+
+def test_history_and_diff_offer_no_revert_to_someone_the_policy_refuses(edited):
+    cara = make_candidate()
+    assert not policy.can_revert(cara, edited)
+    client = client_for(cara)
+    history_page = client.get(reverse("articles:history", args=[edited.slug])).content.decode()
+    assert "Revert to this" not in history_page
+    assert reverse("articles:revert", args=[edited.slug, 3]) not in history_page
+    diff_page = client.get(reverse("articles:diff", args=[edited.slug]) + "?from=3&to=4").content.decode()
+    assert "Revert to version" not in diff_page
+
+
 def test_revert_is_post_only(edited, contributor):
     assert client_for(contributor).get(reverse("articles:revert", args=[edited.slug, 3])).status_code == 405
     edited.refresh_from_db()
@@ -758,6 +932,15 @@ def test_help_page_never_shows_decision_authority(audiences, customer, kb_owner)
         assert "refund the booking up to" not in text
         assert "Billing Escalations" not in text
         assert "Secret staff guidance." not in text
+
+
+@pytest.mark.parametrize("query", ["q=%00", "product=%00", "q=Plum%00", "page=%00"])
+def test_help_centre_ignores_nul_characters_in_the_query(audiences, query):
+    response = Client().get(reverse("help:index") + "?" + query)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f">{audiences['public'].title}</a>" in page
+    assert "\x00" not in filters_form(page)  # the search field shows what was searched for
 
 
 def test_help_centre_links_anonymous_visitors_to_login_when_nothing_is_public(db):

@@ -231,11 +231,13 @@ class WhooshBackend(SearchBackend):
         if request.sort == "recent":
             kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
         results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
-        if results.total < 3 and len(parsed.positive) > 1:
-            # Every word at once found little: accept articles matching most of them.
-            loose = self._compile(parsed, searcher, conjunctive=False)
-            results = searcher.search_page(loose, request.page, pagelen=request.per_page, **kwargs)
-            q = loose
+        words = len(parsed.positive)
+        # Every word at once found little: accept articles matching all but one word, then any.
+        for minmatch in ([words - 1] if words > 2 else []) + [0]:
+            if results.total >= 3 or words < 2:
+                break
+            q = self._compile(parsed, searcher, conjunctive=False, minmatch=minmatch)
+            results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
         facets = self._facets(searcher, q, filter_q, mask_q) if request.facets else {}
         hits = [self._hit(hit) for hit in results]
         snippets = self._snippets(results, article_texts([h.article_id for h in hits]))
@@ -243,13 +245,13 @@ class WhooshBackend(SearchBackend):
             h.snippet = snippets.get(h.article_id, "")
         return SearchResults(hits=hits, total=results.total, page=request.page, per_page=request.per_page, facets=facets)
 
-    def _compile(self, parsed: ParsedQuery, searcher, *, conjunctive: bool):
+    def _compile(self, parsed: ParsedQuery, searcher, *, conjunctive: bool, minmatch: int = 0):
         nodes = [n for n in (self._clause(c, searcher) for c in parsed.positive) if n is not None]
         if not nodes:
             return None
         if len(nodes) == 1:
             return nodes[0]
-        return query.And(nodes) if conjunctive else query.Or(nodes, scale=0.9)
+        return query.And(nodes) if conjunctive else query.Or(nodes, scale=0.9, minmatch=minmatch)
 
     def _mask(self, parsed: ParsedQuery, searcher, mask_q):
         excluded = [n for n in (self._clause(c, searcher) for c in parsed.clauses if c.negated) if n is not None]
