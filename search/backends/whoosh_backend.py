@@ -222,7 +222,11 @@ class WhooshBackend(SearchBackend):
 
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         searcher = self._searcher()
-        q = self._compile(parsed, searcher, conjunctive=True)
+        words = len(parsed.positive)
+        # Short queries want every word; longer ones (questions, pasted error text) rank the
+        # articles matching most of the words, so one stray word cannot hide the answer.
+        plans = [("and", 0), ("or", 0)] if words <= 2 else [("or", max(2, -(-words // 2))), ("or", 0)]
+        q = self._compile(parsed, searcher, mode=plans[0][0], minmatch=plans[0][1])
         if q is None:
             return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
         filter_q, mask_q = self._filters(request, parsed)
@@ -231,12 +235,10 @@ class WhooshBackend(SearchBackend):
         if request.sort == "recent":
             kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
         results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
-        words = len(parsed.positive)
-        # Every word at once found little: accept articles matching all but one word, then any.
-        for minmatch in ([words - 1] if words > 2 else []) + [0]:
+        for mode, minmatch in plans[1:]:
             if results.total >= 3 or words < 2:
                 break
-            q = self._compile(parsed, searcher, conjunctive=False, minmatch=minmatch)
+            q = self._compile(parsed, searcher, mode=mode, minmatch=minmatch)
             results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
         facets = self._facets(searcher, q, filter_q, mask_q) if request.facets else {}
         hits = [self._hit(hit) for hit in results]
@@ -245,13 +247,13 @@ class WhooshBackend(SearchBackend):
             h.snippet = snippets.get(h.article_id, "")
         return SearchResults(hits=hits, total=results.total, page=request.page, per_page=request.per_page, facets=facets)
 
-    def _compile(self, parsed: ParsedQuery, searcher, *, conjunctive: bool, minmatch: int = 0):
+    def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, minmatch: int = 0):
         nodes = [n for n in (self._clause(c, searcher) for c in parsed.positive) if n is not None]
         if not nodes:
             return None
         if len(nodes) == 1:
             return nodes[0]
-        return query.And(nodes) if conjunctive else query.Or(nodes, scale=0.9, minmatch=minmatch)
+        return query.And(nodes) if mode == "and" else query.Or(nodes, scale=0.9, minmatch=minmatch)
 
     def _mask(self, parsed: ParsedQuery, searcher, mask_q):
         excluded = [n for n in (self._clause(c, searcher) for c in parsed.clauses if c.negated) if n is not None]
