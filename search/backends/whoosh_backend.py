@@ -150,7 +150,12 @@ class WhooshBackend(SearchBackend):
     def _searcher(self):
         ix = self._index()
         searcher = getattr(self._local, "searcher", None)
-        searcher = ix.searcher() if searcher is None else searcher.refresh()
+        if searcher is None or not searcher.up_to_date():
+            # Not Searcher.refresh(): it reuses segment readers and misses deletions made
+            # by a commit that only deleted (an archived article would stay findable).
+            if searcher is not None:
+                searcher.close()
+            searcher = ix.searcher()
         self._local.searcher = searcher
         return searcher
 
@@ -205,9 +210,11 @@ class WhooshBackend(SearchBackend):
         old = self._current_dir() if (self.root / "CURRENT").exists() else None
         self._point_to(new_dir.name)
         self.close()
-        if old is not None and old != new_dir:
-            # Readers in other processes may still hold files open; on POSIX they keep working.
-            shutil.rmtree(old, ignore_errors=True)
+        # Other processes switch to the new generation at their next search; the one just
+        # replaced stays for searches already running there, anything older goes.
+        for path in self.root.glob("gen-*"):
+            if path not in (new_dir, old):
+                shutil.rmtree(path, ignore_errors=True)
         return count
 
     def optimize(self) -> None:

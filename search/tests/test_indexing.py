@@ -1,0 +1,153 @@
+"""The index follows the database and never loses an update (Whoosh, the embedded default)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.models import Article, State
+from articles.tests.conftest import make_article
+from search import indexing
+from search.backends import get_backend
+from search.backends.base import SearchRequest
+from search.backends.whoosh_backend import WhooshBackend
+from search.models import IndexTask
+from search.service import search
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KCS_SEARCH_BACKEND", "whoosh") != "whoosh", reason="Whoosh-specific index folder tests"
+)
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def staff_search(user, text: str) -> list[str]:
+    return [h.slug for h in search(SearchRequest(text=text, user=user, facets=False)).hits]
+
+
+def test_saved_edit_is_searchable_after_commit(db, contributor, product, kb_owner, django_capture_on_commit_callbacks):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    indexing.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.edit(by=contributor, base_version=article.version, changes={"cause": "The flux capacitor overheats."})
+    assert staff_search(contributor, "capacitor") == [article.slug]
+    assert IndexTask.objects.filter(processed_at=None).count() == 0
+
+
+def test_update_that_fails_while_another_process_holds_the_lock_is_retried(
+    db, contributor, product, kb_owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    indexing.rebuild()
+    monkeypatch.setattr("search.backends.whoosh_backend.WRITER_TIMEOUT", 0.2)
+    backend = get_backend()
+    held = backend._index().writer()  # another worker holds the single writer lock
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            article.edit(by=contributor, base_version=article.version, changes={"cause": "Zeppelin turbulence."})
+        task = IndexTask.objects.get(article_id=article.pk, processed_at=None)
+        assert task.attempts == 1 and "Lock" in task.last_error
+        assert staff_search(contributor, "zeppelin") == []
+    finally:
+        held.cancel()
+    # Nothing lost: the next pass (next commit, process_index_queue, or cron) picks it up.
+    IndexTask.objects.filter(pk=task.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    call_command("process_index_queue")
+    assert staff_search(contributor, "zeppelin") == [article.slug]
+    task.refresh_from_db()
+    assert task.processed_at is not None
+
+
+def test_deleted_article_leaves_the_index(db, contributor, product, kb_owner, django_capture_on_commit_callbacks):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Obsolete gizmo pairing")
+    indexing.rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.filter(pk=article.pk).delete()
+    assert staff_search(contributor, "gizmo") == []
+
+
+def test_check_index_finds_missing_stale_and_extra_entries_and_repairs_them(db, contributor, product, kb_owner):
+    kept = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Kept article")
+    gone = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Gone article")
+    indexing.rebuild()
+    missing = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Missing article")
+    Article.objects.filter(pk=kept.pk).update(version=kept.version + 5)
+    Article.objects.filter(pk=gone.pk).delete()
+    report = indexing.check()
+    assert report == {"missing": [missing.pk], "stale": [kept.pk], "extra": [gone.pk]}
+    with pytest.raises(Exception, match="out of date"):
+        call_command("check_index")
+    call_command("check_index", "--repair")
+    assert indexing.check() == {"missing": [], "stale": [], "extra": []}
+
+
+def test_rebuild_swaps_in_a_new_index_while_search_keeps_answering(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Walrus adapter")
+    indexing.rebuild()
+    backend = get_backend()
+    first_generation = backend._current_dir()
+    elsewhere = WhooshBackend(backend.root)  # another app process, mid-way through its work
+    assert [slug for slug, _ in elsewhere.suggest("walrus", contributor)] == [article.slug]
+    indexing.rebuild()
+    assert backend._current_dir() != first_generation
+    # The other process keeps answering, and moves to the new generation at its next search.
+    assert [slug for slug, _ in elsewhere.suggest("walrus", contributor)] == [article.slug]
+    assert elsewhere._local.ix[0] == backend._current_dir()
+    elsewhere.close()
+    assert staff_search(contributor, "walrus") == [article.slug]
+    indexing.rebuild()
+    assert first_generation.exists() is False  # older generations are cleaned up
+
+
+def test_archived_articles_are_hidden_from_search_unless_asked_for(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Fax gateway", state=State.ARCHIVED)
+    indexing.rebuild()
+    assert staff_search(contributor, "fax") == []
+    hits = search(SearchRequest(text="fax", user=contributor, filters={"state": "archived"})).hits
+    assert [h.slug for h in hits] == [article.slug]
+
+
+WRITER = """
+import json, os, sys
+sys.path.insert(0, {root!r})
+os.environ["DJANGO_SETTINGS_MODULE"] = "kcs_site.settings"
+import django
+django.setup()
+from search.backends.whoosh_backend import WhooshBackend
+import datetime
+backend = WhooshBackend({index!r})
+worker = int(sys.argv[1])
+for n in range(10):
+    doc = dict(id=worker * 100 + n, slug=f"w{{worker}}-{{n}}", external_id="", title=f"worker {{worker}} note {{n}}",
+               issue="", environment="", resolution="shared words", cause="", authority="", tags=[], product="p",
+               product_name="P", state="validated", audience="public", updated_at=datetime.datetime(2026, 1, 1),
+               reuse_count=0, version=1)
+    backend.index([doc])
+print(json.dumps({{"worker": worker, "done": 10}}))
+"""
+
+
+def test_several_processes_writing_at_once_lose_nothing(tmp_path):
+    index_dir = tmp_path / "shared-index"
+    WhooshBackend(index_dir)._current_dir()  # create the first generation
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(ROOT), index=str(index_dir)))
+    env = {**os.environ, "KCS_SEARCH_INDEX_DIR": str(index_dir), "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([sys.executable, str(script), str(w)], stdout=subprocess.PIPE, env=env) for w in range(3)]
+    outputs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert sorted(o["worker"] for o in outputs) == [0, 1, 2]
+    backend = WhooshBackend(index_dir)
+    try:
+        assert len(backend.indexed_versions()) == 30
+    finally:
+        backend.close()
