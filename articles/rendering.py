@@ -7,6 +7,8 @@ attribute or a javascript: URL can never reach a page, whatever Markdown produce
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -72,7 +74,7 @@ def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
     if not text:
         return mark_safe("")
     html = markdown.markdown(
-        text,
+        _indent_nested_lists(text),
         extensions=["tables", "fenced_code", "sane_lists", "toc"],
         extension_configs={"toc": {"anchorlink": False, "permalink": False, "slugify": _slugify(id_prefix)}},
         output_format="html",
@@ -87,6 +89,24 @@ def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
         attribute_filter=_id_filter(id_prefix),
     )
     return mark_safe(clean)  # noqa: S308 — sanitized by nh3 just above
+
+
+NESTED_ITEM = re.compile(r"^ {2,3}(?=(?:[-*+]|\d+[.)]) )")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def _indent_nested_lists(text: str) -> str:
+    """Indent nested list items written with 2–3 spaces to the 4 Python-Markdown needs.
+
+    Authors (and CommonMark) nest "1. Step" / "   - detail" with three spaces; without
+    this the detail runs into the step's text. Fenced code is left exactly as written.
+    """
+    out, fenced = [], False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        out.append(line if fenced else NESTED_ITEM.sub("    ", line))
+    return "\n".join(out)
 
 
 def _id_filter(prefix: str):

@@ -246,3 +246,11 @@ def test_render_markdown_returns_safe_html_and_nothing_for_empty_text():
     assert render_markdown("") == ""
     assert isinstance(render_markdown("*hi*"), SafeString)
     assert render_markdown("*hi*") == "<p><em>hi</em></p>"
+
+
+def test_lists_nested_with_three_spaces_render_as_nested_lists_but_code_stays_as_written():
+    out = render_markdown(
+        "1. Check the status:\n   - Authorised: a hold\n   - Settled: a payment\n2. Next\n\n```\n   - code\n```"
+    )
+    assert "<li>Check the status:<ul>" in out and "<li>Settled: a payment</li>" in out
+    assert "<code>   - code\n</code>" in out
