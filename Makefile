@@ -18,6 +18,7 @@ run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py check_index --repair
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
