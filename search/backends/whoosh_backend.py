@@ -26,17 +26,18 @@ from whoosh.writing import LockError
 from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
 
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"how", "do", "does", "i", "my", "what", "why", "me"}
+# Few fields, each a bundle of what agents read: every query word becomes one term per
+# field, so fewer fields means far smaller matcher trees (the cost at 100k articles).
 FIELD_BOOSTS = {
     "title": 5.0,
-    "tags_text": 2.5,
-    "issue": 2.0,
-    "authority": 1.2,
-    "resolution": 1.0,
-    "product_name": 1.0,
-    "environment": 0.6,
-    "cause": 0.6,
+    "summary": 2.0,  # issue (in the customer's words), tags, product
+    "authority": 1.2,  # decision-authority rules, escalation contact
+    "body": 1.0,  # resolution, environment, cause
 }
-SNIPPET_FIELDS = ["issue", "resolution", "authority", "environment", "cause"]
+# Decision authority is staff guidance (policy.can_view_internals): outside readers neither match nor see it.
+OUTSIDE_BOOSTS = {name: boost for name, boost in FIELD_BOOSTS.items() if name != "authority"}
+# Article text (from the database) → the index field whose query words it is highlighted with.
+SNIPPET_FIELDS = {"issue": "summary", "resolution": "body", "authority": "authority", "environment": "body", "cause": "body"}
 PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
 FACET_FIELDS = ["state", "audience", "product", "tags"]
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
@@ -57,13 +58,9 @@ def schema() -> fields.Schema:
         slug=fields.STORED,
         external_id=fields.STORED,
         title=fields.TEXT(stored=True, **text),
-        issue=fields.TEXT(**text),
-        environment=fields.TEXT(**text),
-        resolution=fields.TEXT(**text),
-        cause=fields.TEXT(**text),
+        summary=fields.TEXT(**text),
         authority=fields.TEXT(**text),
-        tags_text=fields.TEXT(**text),
-        product_name=fields.TEXT(**text),
+        body=fields.TEXT(**text),
         # Unstemmed words with a spelling graph: the vocabulary "Did you mean" corrects against.
         spell=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=STOP_WORDS, minsize=2), spelling=True),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
@@ -82,13 +79,9 @@ def _whoosh_doc(doc: dict) -> dict:
         "slug": doc["slug"],
         "external_id": doc["external_id"],
         "title": doc["title"],
-        "issue": doc["issue"],
-        "environment": doc["environment"],
-        "resolution": doc["resolution"],
-        "cause": doc["cause"],
+        "summary": "\n".join([doc["issue"], " ".join(t.replace("-", " ") for t in doc["tags"]), doc["product_name"]]),
         "authority": doc["authority"],
-        "tags_text": " ".join(t.replace("-", " ") for t in doc["tags"]),
-        "product_name": doc["product_name"],
+        "body": "\n".join([doc["resolution"], doc["environment"], doc["cause"]]),
         "spell": " ".join([doc["title"], doc["issue"], " ".join(doc["tags"]), doc["product_name"]]),
         "tags": ",".join(doc["tags"]),
         "product": doc["product"],
@@ -98,6 +91,27 @@ def _whoosh_doc(doc: dict) -> dict:
         "reuse": doc["reuse_count"],
         "version": doc["version"],
     }
+
+
+COLUMN_FACETS = ["state", "audience", "product"]
+TAG_FACET_SAMPLE = 200  # tags are counted over the best matches: a multi-valued facet over all is slow
+
+
+def _facets_spec() -> sorting.Facets:
+    # Single-valued, sortable columns: counted cheaply in the same pass that ranks.
+    facets = sorting.Facets()
+    for name in COLUMN_FACETS:
+        facets.add_field(name)
+    return facets
+
+
+def _top(counts: dict) -> list[tuple[str, int]]:
+    pairs = ((str(k), v) for k, v in counts.items() if k not in (None, ""))
+    return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:20]
+
+
+def _facet_counts(results) -> dict[str, list[tuple[str, int]]]:
+    return {name: _top(results.groups(name)) for name in COLUMN_FACETS}
 
 
 class WhooshBackend(SearchBackend):
@@ -228,75 +242,92 @@ class WhooshBackend(SearchBackend):
     # --- reading ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+        from articles import policy
+
         searcher = self._searcher()
+        boosts = FIELD_BOOSTS if policy.is_staff(request.user) else OUTSIDE_BOOSTS
         words = len(parsed.positive)
-        # Short queries want every word; longer ones (questions, pasted error text) rank the
-        # articles matching most of the words, so one stray word cannot hide the answer.
-        plans = [("and", 0), ("or", 0)] if words <= 2 else [("or", max(2, -(-words // 2))), ("or", 0)]
-        q = self._compile(parsed, searcher, mode=plans[0][0], minmatch=plans[0][1])
+        # Short queries want every word (then any word if that finds too little). Longer ones
+        # (questions, pasted error text) match any word, ranked by how many they contain
+        # (coordination), so one stray word cannot hide the answer.
+        plans = ["and", "or"] if words <= 2 else ["or"]
+        q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
         if q is None:
             return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
         filter_q, mask_q = self._filters(request, parsed)
-        mask_q = self._mask(parsed, searcher, mask_q)
-        kwargs = {"filter": filter_q, "mask": mask_q, "terms": True}
+        mask_q = self._mask(parsed, searcher, mask_q, boosts)
+        # optimize=False: with block-quality skipping, Whoosh counts the total without the filter
+        # and mask, so an outside reader's total would count articles hidden from them.
+        kwargs = {"filter": filter_q, "mask": mask_q, "optimize": False}
+        if request.facets:
+            # Counted in the same pass that ranks: every match is visited once, not twice.
+            kwargs.update(groupedby=_facets_spec(), maptype=sorting.Count)
         if request.sort == "recent":
             kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
         results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
-        for mode, minmatch in plans[1:]:
+        for mode in plans[1:]:
             if results.total >= 3 or words < 2:
                 break
-            q = self._compile(parsed, searcher, mode=mode, minmatch=minmatch)
+            q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
             results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
-        facets = self._facets(searcher, q, filter_q, mask_q) if request.facets else {}
+        facets = {}
+        if request.facets:
+            facets = _facet_counts(results.results)
+            facets["tags"] = self._tag_counts(searcher, q, filter_q, mask_q)
         hits = [self._hit(hit) for hit in results]
-        snippets = self._snippets(results, article_texts([h.article_id for h in hits]))
+        texts = article_texts([h.article_id for h in hits])
+        if boosts is OUTSIDE_BOOSTS:
+            for fields_text in texts.values():
+                fields_text.pop("authority", None)
+        snippets = self._snippets(results, texts)
         for h in hits:
             h.snippet = snippets.get(h.article_id, "")
         return SearchResults(hits=hits, total=results.total, page=request.page, per_page=request.per_page, facets=facets)
 
-    def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, minmatch: int = 0):
-        nodes = [n for n in (self._clause(c, searcher) for c in parsed.positive) if n is not None]
+    def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
+        nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
         if not nodes:
             return None
         if len(nodes) == 1:
             return nodes[0]
-        return query.And(nodes) if mode == "and" else query.Or(nodes, scale=0.9, minmatch=minmatch)
+        # (Whoosh's Or has a `minmatch` argument, but it is not implemented: coordination it is.)
+        return query.And(nodes) if mode == "and" else query.Or(nodes, scale=0.9)
 
-    def _mask(self, parsed: ParsedQuery, searcher, mask_q):
-        excluded = [n for n in (self._clause(c, searcher) for c in parsed.clauses if c.negated) if n is not None]
+    def _mask(self, parsed: ParsedQuery, searcher, mask_q, boosts=FIELD_BOOSTS):
+        excluded = [n for n in (self._clause(c, searcher, boosts) for c in parsed.clauses if c.negated) if n is not None]
         if not excluded:
             return mask_q
         return query.Or([*excluded, mask_q]) if mask_q is not None else query.Or(excluded)
 
-    def _clause(self, clause: Clause, searcher):
-        variants = [self._text_node(clause.kind, clause.text, searcher)]
-        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher) for alt in clause.alternatives]
+    def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
+        variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
+        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in clause.alternatives]
         variants = [v for v in variants if v is not None]
         if not variants:
             return None
         return variants[0] if len(variants) == 1 else query.Or(variants)
 
-    def _text_node(self, kind: str, text: str, searcher):
+    def _text_node(self, kind: str, text: str, searcher, boosts=FIELD_BOOSTS):
         analyzer = _analyzer()
         if kind == "prefix":
-            return self._prefix(text, searcher)
+            return self._prefix(text, searcher, boosts)
         tokens = [t.text for t in analyzer(text)]
         if not tokens:
             return None
         per_field = []
-        for fieldname, boost in FIELD_BOOSTS.items():
+        for fieldname, boost in boosts.items():
             if len(tokens) == 1:
                 per_field.append(query.Term(fieldname, tokens[0], boost=boost))
             else:
                 per_field.append(query.Phrase(fieldname, tokens, boost=boost))
         return query.Or(per_field)
 
-    def _prefix(self, text: str, searcher):
+    def _prefix(self, text: str, searcher, boosts=FIELD_BOOSTS):
         if len(text) < MIN_PREFIX:
             return None
         reader = searcher.reader()
         terms = []
-        for fieldname, boost in FIELD_BOOSTS.items():
+        for fieldname, boost in boosts.items():
             for n, term in enumerate(reader.expand_prefix(fieldname, text)):
                 if n >= PREFIX_EXPANSION:
                     break
@@ -304,7 +335,7 @@ class WhooshBackend(SearchBackend):
         # Stemmed fields hold "refund" for "refunds": the stem itself is worth trying too.
         stem = [t.text for t in _analyzer()(text)]
         if stem:
-            terms += [query.Term(f, stem[0], boost=b) for f, b in FIELD_BOOSTS.items()]
+            terms += [query.Term(f, stem[0], boost=b) for f, b in boosts.items()]
         return query.Or(terms) if terms else query.NullQuery
 
     def _filters(self, request: SearchRequest, parsed: ParsedQuery):
@@ -327,16 +358,14 @@ class WhooshBackend(SearchBackend):
             mask = query.Term("state", "archived")
         return (query.And(filters) if filters else None), mask
 
-    def _facets(self, searcher, q, filter_q, mask_q) -> dict[str, list[tuple[str, int]]]:
-        facets = sorting.Facets()
-        for name in FACET_FIELDS:
-            facets.add_field(name, allow_overlap=(name == "tags"))
-        results = searcher.search(q, limit=1, filter=filter_q, mask=mask_q, groupedby=facets, maptype=sorting.Count)
-        out = {}
-        for name in FACET_FIELDS:
-            counts = results.groups(name)
-            out[name] = sorted(((str(k), v) for k, v in counts.items() if k is not None), key=lambda kv: (-kv[1], kv[0]))[:20]
-        return out
+    def _tag_counts(self, searcher, q, filter_q, mask_q) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        best = searcher.search(q, limit=TAG_FACET_SAMPLE, filter=filter_q, mask=mask_q)
+        for hit in best:
+            for tag in (hit.get("tags") or "").split(","):
+                if tag:
+                    counts[tag] = counts.get(tag, 0) + 1
+        return _top(counts)
 
     def _hit(self, hit) -> Hit:
         return Hit(
@@ -361,10 +390,10 @@ class WhooshBackend(SearchBackend):
             article_id = int(hit["id"])
             fields_text = texts.get(article_id, {})
             snippet = ""
-            for name in SNIPPET_FIELDS:
+            for name, index_field in SNIPPET_FIELDS.items():
                 text = fields_text.get(name) or ""
                 if text:
-                    snippet = hit.highlights(name, text=text, top=2)
+                    snippet = hit.highlights(index_field, text=text, top=2)
                     if snippet:
                         break
             if not snippet:
@@ -401,18 +430,31 @@ class WhooshBackend(SearchBackend):
         results = searcher.search(query.And(nodes), limit=limit, filter=query.And(filters))
         return [(hit["slug"], hit["title"]) for hit in results]
 
-    def correct(self, words: list[str]) -> dict[str, str]:
+    def correct(self, words: list[str], user=None) -> dict[str, str]:
+        """Misspelled word → closest known word. `user=None` is an anonymous visitor: outside
+        readers are only offered words that an article they may see contains."""
+        from articles import policy
+
         searcher = self._searcher()
         reader = searcher.reader()
+        audiences = policy.visible_audiences(user)
+        visible = None
+        if audiences is not None:
+            visible = query.And([query.Term("state", "validated"), query.Or([query.Term("audience", a) for a in audiences])])
+
+        def known(word: str) -> bool:
+            if visible is None:
+                return reader.frequency("spell", word) > 0
+            return not searcher.search(query.Term("spell", word), filter=visible, limit=1).is_empty()
+
         out = {}
         for word in words:
-            if len(word) < 4 or not word.isalpha():
+            if len(word) < 4 or not word.isalpha() or known(word):
                 continue
-            if reader.frequency("spell", word) > 0:
-                continue
-            suggestions = searcher.suggest("spell", word, limit=1, maxdist=2, prefix=1)
-            if suggestions and suggestions[0] != word:
-                out[word] = suggestions[0]
+            for suggestion in searcher.suggest("spell", word, limit=1 if visible is None else 10, maxdist=2, prefix=1):
+                if suggestion != word and (visible is None or known(suggestion)):
+                    out[word] = suggestion
+                    break
         return out
 
     def clear(self) -> None:
