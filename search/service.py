@@ -18,7 +18,8 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     results = _run(backend, request, parsed)
     # Words the index has never seen cannot help the search: when they have a close known
     # spelling, search the corrected words and say so ("Showing results for …").
-    corrections = backend.correct([c.text for c in parsed.positive if c.kind == "term" and not c.alternatives])
+    words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
+    corrections = backend.correct(words, request.user)
     if corrections:
         suggestion = _apply(request.text, corrections)
         results.suggestion = suggestion

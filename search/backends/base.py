@@ -118,8 +118,8 @@ class SearchBackend:
     def close(self) -> None:
         """Release open files or connections held by this process."""
 
-    def correct(self, words: list[str]) -> dict[str, str]:
-        """Misspelled word → best known word from the index vocabulary."""
+    def correct(self, words: list[str], user=None) -> dict[str, str]:
+        """Misspelled word → best known word from the vocabulary of articles `user` may see."""
         return {}
 
 
