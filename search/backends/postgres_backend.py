@@ -1,0 +1,623 @@
+"""PostgreSQL full-text backend: one index in the shared database, for several app servers.
+
+Storage (migration search/0003): `search_pg_document`, one row per article with stored, weighted
+tsvectors: `document` (title A; tags and issue B; resolution, environment, cause and product D),
+`authority` (the decision-authority rules, escalation contact and note, C) and `head` (the A and B
+parts of `document`, small and kept inline). Staff match `document || authority` (a GIN expression
+index); everyone else matches `document` alone, because decision authority is staff guidance
+(policy.can_view_internals) that no customer search may find or show. Beside it,
+`search_pg_vocabulary`: the words of titles, issues, tags and product names that "Did you mean"
+corrects against (corrections need pg_trgm or fuzzystrmatch; both are in contrib).
+
+Behaviour follows the Whoosh backend clause for clause (the contract suite in
+search/tests/test_contract.py runs against both). User text reaches SQL only as query
+parameters; tsquery text is built only from PostgreSQL's own output and from words reduced
+to letters and digits.
+
+Speed (see ../shared/notes/search-engines.md: PostgreSQL's cost is ranking every match, since
+ts_rank reads each matching row's TOASTed tsvector): the GIN index finds the matches; one pass
+over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
+`head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
+the page's hits only. RUM was measured at 100k articles and is not used: it answers phrases
+without reading the rows (5-8x faster), but single words and word lists were 15-25% slower,
+ordering by its rank still scored every match of a common word, and its two indexes took 450 MB
+where GIN takes 70 MB. The queries only use `@@`, so RUM indexes could replace the GIN ones
+(rebuild copies whatever indexes the table has).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from itertools import combinations
+from math import comb
+
+from django.db import DatabaseError, connection, transaction
+from django.utils.html import escape
+
+from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
+
+TABLE = "search_pg_document"
+VOCABULARY = "search_pg_vocabulary"
+CONFIG = "english"
+# ts_rank weights for D, C, B, A: a title match is worth five body matches, as in Whoosh.
+# (Measured on the judged queries: PostgreSQL's default weights and length normalisation rank worse.)
+WEIGHTS = "'{0.2, 0.3, 0.5, 1.0}'::float4[]"
+CANDIDATES = 200  # matches ranked on the whole document (more only for deep pages)
+FACET_VALUES = 20
+SNIPPET_FIELDS = ["issue", "resolution", "authority", "environment", "cause"]
+SNIPPET_SOURCE_CHARS = 20000  # longer texts are highlighted in their first part only
+HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=" … "'
+SUGGEST_CANDIDATES = 200
+CORRECTION_SIMILARITY = "0.2"  # trigram similarity floor for spelling candidates ("refnud" ~ "refund" is 0.27)
+CORRECTION_CANDIDATES = 60
+CORRECTION_CHECKS = 10  # closest candidates checked against what the caller may see
+MAX_EDIT_DISTANCE = 2
+# "At least k of n words" is written as every k-word AND, OR'ed: C(7, 4) = 35 is the most a
+# query may expand to (GIN evaluates the whole expression for every candidate row). Whoosh's
+# Or(minmatch=) is documented "not yet implemented": there, such queries match any word.
+MAX_COMBINATIONS = 35
+
+WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
+COLUMNS = (
+    "article_id, version, slug, external_id, title, state, audience, product, tags, updated_at, reuse_count,"
+    " head, document, authority"
+)
+# One row per document; the tsvectors are computed by PostgreSQL from the texts.
+INSERT = f"""
+INSERT INTO {{table}} ({COLUMNS})
+SELECT %s::bigint, %s::int, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text[],
+       %s::timestamptz, %s::int, v.head, v.head || v.body, v.authority
+FROM (SELECT setweight(to_tsvector('{CONFIG}', %s::text), 'A')
+          || setweight(to_tsvector('{CONFIG}', %s::text), 'B') AS head,
+             setweight(to_tsvector('{CONFIG}', %s::text), 'D') AS body,
+             setweight(to_tsvector('{CONFIG}', %s::text), 'C') AS authority) AS v
+"""
+UPSERT = (
+    INSERT.format(table=TABLE)
+    + " ON CONFLICT (article_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS.split(", ")[1:])
+)
+
+
+def _row(doc: dict) -> list:
+    tags = [t.lower() for t in doc["tags"]]
+    return [
+        doc["id"],
+        doc["version"],
+        doc["slug"],
+        doc["external_id"] or "",
+        doc["title"],
+        doc["state"],
+        doc["audience"],
+        doc["product"],
+        tags,
+        doc["updated_at"],
+        doc["reuse_count"],
+        doc["title"],
+        "\n".join([" ".join(t.replace("-", " ") for t in tags), doc["issue"]]),
+        "\n".join([doc["resolution"], doc["environment"], doc["cause"], doc["product_name"]]),
+        doc["authority"],
+    ]
+
+
+def _vocabulary(doc: dict) -> set[str]:
+    # The same fields as Whoosh's spelling field: what people call things, not every body word.
+    text = " ".join([doc["title"], doc["issue"], " ".join(doc["tags"]), doc["product_name"]])
+    return set(WORD_RE.findall(text.lower()))
+
+
+def _lexeme(text: str) -> str:
+    """A word safe to place in tsquery syntax: letters and digits only (tsquery's operators are neither)."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): "refnud" → "refund" is 1."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _top(counts) -> list[tuple[str, int]]:
+    return sorted(((str(k), n) for k, n in counts), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES]
+
+
+def _visibility(user) -> tuple[str, list]:
+    """Who may see which rows, as SQL on alias `d` (the same two conditions as policy.visibility_q)."""
+    from articles import policy
+
+    audiences = policy.visible_audiences(user)
+    if audiences is None:
+        return "TRUE", []
+    return "d.state = 'validated' AND d.audience = ANY(%s::text[])", [audiences]
+
+
+def _vector(user) -> str:
+    """The tsvector `user` searches: staff also find decision authority (the index expression)."""
+    from articles import policy
+
+    return "(d.document || d.authority)" if policy.is_staff(user) else "d.document"
+
+
+def _local_settings(cursor) -> None:
+    # The planner cannot know that `document @@ q` reads a row's whole TOASTed tsvector, and for a
+    # common word it prefers a sequential scan that does so for every row; the GIN bitmap is what
+    # makes these queries fast. JIT compiling costs more than they take. The caller rolls its
+    # savepoint back, so these never outlive the search.
+    cursor.execute(
+        "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), set_config('work_mem', '32MB', true)"
+    )
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgres"
+
+    def __init__(self):
+        self._extensions: set[str] | None = None
+
+    def has_extension(self, name: str) -> bool:
+        if self._extensions is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('pg_trgm', 'fuzzystrmatch')")
+                self._extensions = {row[0] for row in cursor.fetchall()}
+        return name in self._extensions
+
+    # --- writing ------------------------------------------------------------------------
+
+    def index(self, docs: list[dict]) -> None:
+        if not docs:
+            return
+        words = sorted(set().union(*(_vocabulary(d) for d in docs)))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(UPSERT, [_row(d) for d in sorted(docs, key=lambda d: d["id"])])
+            # Sorted, so that two processes adding words lock them in the same order. New words
+            # start at ndoc 1; rebuild counts them properly (ndoc only breaks ties).
+            cursor.execute(
+                f"INSERT INTO {VOCABULARY} (word) SELECT w FROM unnest(%s::text[]) AS w ORDER BY w ON CONFLICT DO NOTHING",
+                [words],
+            )
+
+    def remove(self, article_ids: list[int]) -> None:
+        if not article_ids:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE article_id = ANY(%s::bigint[])", [list(article_ids)])
+
+    def rebuild(self, doc_batches) -> int:
+        """Fill fresh tables beside the live ones, index them, then swap them in one transaction.
+
+        Searches keep reading the old tables until the swap commits (TRUNCATE would lock them
+        out for the whole rebuild). A second rebuild waits for the first (advisory lock).
+        """
+        count = 0
+        words: Counter[str] = Counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext('search_pg_rebuild'))")
+            try:
+                new = self._create_like(cursor, TABLE)
+                for batch in doc_batches:
+                    if batch:
+                        cursor.executemany(INSERT.format(table=new), [_row(d) for d in batch])
+                        count += len(batch)
+                        for doc in batch:
+                            words.update(_vocabulary(doc))
+                new_vocabulary = self._create_like(cursor, VOCABULARY)
+                ordered = sorted(words)
+                cursor.execute(
+                    f"INSERT INTO {new_vocabulary} (word, ndoc) SELECT * FROM unnest(%s::text[], %s::int[])",
+                    [ordered, [words[w] for w in ordered]],
+                )
+                for table in (TABLE, VOCABULARY):
+                    self._copy_indexes(cursor, table)
+                    cursor.execute(f"ANALYZE {table}_new")  # a fresh table has no statistics to plan with
+                with transaction.atomic():
+                    for table in (TABLE, VOCABULARY):
+                        self._swap(cursor, table)
+            finally:
+                # In a transaction that an error aborted, the lock is released with the session instead.
+                with contextlib.suppress(DatabaseError):
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext('search_pg_rebuild'))")
+        return count
+
+    @staticmethod
+    def _create_like(cursor, table: str) -> str:
+        new = f"{table}_new"
+        cursor.execute(f"DROP TABLE IF EXISTS {new}")  # left over from a rebuild that crashed
+        cursor.execute(f"CREATE TABLE {new} (LIKE {table} INCLUDING DEFAULTS INCLUDING STORAGE)")
+        return new
+
+    @staticmethod
+    def _live_indexes(cursor, table: str) -> list[tuple[str, str]]:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
+            [table],
+        )
+        return cursor.fetchall()
+
+    def _copy_indexes(self, cursor, table: str) -> None:
+        """Give the new table the live table's indexes (whatever the migrations created), after the load."""
+        key = "article_id" if table == TABLE else "word"
+        cursor.execute(f"ALTER TABLE {table}_new ADD CONSTRAINT {table}_new_pkey PRIMARY KEY ({key})")
+        for name, definition in self._live_indexes(cursor, table):
+            if name == f"{table}_pkey":
+                continue
+            definition = definition.replace(f"INDEX {name} ON ", f"INDEX {name}_new ON ", 1)
+            definition = re.sub(rf" ON ((?:\w+\.)?){table} ", rf" ON \g<1>{table}_new ", definition, count=1)
+            cursor.execute(definition)
+
+    def _swap(self, cursor, table: str) -> None:
+        names = [name for name, _ in self._live_indexes(cursor, table) if name != f"{table}_pkey"]
+        cursor.execute(f"DROP TABLE {table}")
+        cursor.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        cursor.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {table}_new_pkey TO {table}_pkey")
+        for name in names:
+            cursor.execute(f"ALTER INDEX {name}_new RENAME TO {name}")
+
+    def indexed_versions(self) -> dict[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT article_id, version FROM {TABLE}")
+            return dict(cursor.fetchall())
+
+    # --- searching ----------------------------------------------------------------------
+
+    def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+        plans, highlight = self._compile(parsed)
+        if not plans:
+            return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
+        where, params = self._filters(request, parsed)
+        vector = _vector(request.user)
+        with transaction.atomic(), connection.cursor() as cursor:
+            _local_settings(cursor)
+            for tsquery in plans:
+                total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
+                if total >= 3 or len(parsed.positive) < 2:
+                    break
+            hits = self._hits(cursor, request, vector, tsquery, ids)
+            transaction.set_rollback(True)  # read only: rolling back drops the local settings
+        texts = article_texts([h.article_id for h in hits])
+        if vector == "d.document":
+            for fields_text in texts.values():
+                fields_text.pop("authority", None)  # staff guidance: never in an outside reader's snippet
+        snippets = self._snippets(highlight, texts)
+        for hit in hits:
+            hit.snippet = snippets.get(hit.article_id, "")
+        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
+
+    def _compile(self, parsed: ParsedQuery) -> tuple[list[str], str]:
+        """The tsqueries to try in turn, strictest first, and the one to highlight, as tsquery text.
+
+        As in Whoosh: one or two words must all match, then any may; longer queries (questions,
+        pasted errors) first want most of their words (at least half, at least two), then any.
+        PostgreSQL turns each clause into a tsquery from parameters; the plans combine those
+        canonical texts with & | ! only, so no user text is ever parsed as tsquery syntax.
+        """
+        positive = [self._clause(c) for c in parsed.positive]
+        negative = [self._clause(c) for c in parsed.clauses if c.negated]
+        nodes = [n for n in positive + negative if n is not None]
+        if not any(positive):
+            return [], ""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(f"({sql})::text" for sql, _ in nodes), [p for _, ps in nodes for p in ps])
+            texts = iter(cursor.fetchone())
+        wanted = [t for t in (next(texts) if c is not None else "" for c in positive) if t]
+        excluded = [t for t in (next(texts) if c is not None else "" for c in negative) if t]
+        if not wanted:
+            return [], ""
+        words = len(parsed.positive)
+        if words <= 2:
+            strict = " & ".join(f"( {t} )" for t in wanted)
+        else:
+            most = min(len(wanted), max(2, -(-words // 2)))
+            if comb(len(wanted), most) > MAX_COMBINATIONS:
+                most = 1  # so long a query that "most of its words" is too big a tsquery: any word
+            strict = " | ".join("( " + " & ".join(f"( {t} )" for t in group) + " )" for group in combinations(wanted, most))
+        loose = " | ".join(f"( {t} )" for t in wanted)
+        exclude = "".join(f" & !( {t} )" for t in excluded)
+        plans = [f"( {strict} ){exclude}", f"( {loose} ){exclude}"]
+        # Snippets mark any wanted word: ts_headline's time grows with the query's size, and the
+        # "most words" plan can be 35 ANDs long.
+        return (plans[:1] if plans[0] == plans[1] else plans), loose
+
+    def _clause(self, clause: Clause) -> tuple[str, list] | None:
+        variants = [self._text_node(clause.kind, clause.text)]
+        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in clause.alternatives]
+        variants = [v for v in variants if v is not None]
+        if not variants:
+            return None
+        return "(" + " || ".join(sql for sql, _ in variants) + ")", [p for _, ps in variants for p in ps]
+
+    @staticmethod
+    def _text_node(kind: str, text: str) -> tuple[str, list] | None:
+        if kind == "prefix":
+            word = _lexeme(text)
+            if len(word) < MIN_PREFIX:
+                return None
+            # Stemmed ("bookings*" → book:*) and as typed ("refun*" → refun:*), as Whoosh tries both.
+            return f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))", [f"{word}:*", f"{word}:*"]
+        if kind == "phrase":
+            return f"phraseto_tsquery('{CONFIG}', %s)", [text]
+        return f"plainto_tsquery('{CONFIG}', %s)", [text]
+
+    @staticmethod
+    def _filters(request: SearchRequest, parsed: ParsedQuery) -> tuple[str, list]:
+        # Visibility inside the query: outside readers match only validated articles of their audiences.
+        visible, params = _visibility(request.user)
+        conditions = [visible]
+        chosen = {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
+        for name in ("state", "audience", "product"):
+            if chosen.get(name):
+                conditions.append(f"d.{name} = %s")
+                params.append(chosen[name].replace("\x00", ""))
+        if chosen.get("tag"):
+            conditions.append("d.tags @> ARRAY[%s::text]")
+            params.append(chosen["tag"].lower().replace("\x00", ""))
+        if not chosen.get("state") and not request.include_archived:
+            conditions.append("d.state <> 'archived'")
+        return " AND ".join(conditions), params
+
+    def _matches(self, cursor, request: SearchRequest, vector: str, tsquery: str, where: str, params: list):
+        """One pass over the visible match set: the total, the facets and the candidates, in order.
+
+        The total and the state, audience and product counts are exact, over every match. Tags,
+        a multi-valued facet that is slow to count over tens of thousands of rows, are counted
+        over the candidates, as the Whoosh backend counts them over its best matches.
+        Candidates: for relevance the CANDIDATES best by the cheap measure (ts_rank over `head`:
+        title, tags, issue); for recent the newest, down to the requested page.
+        """
+        offset = (request.page - 1) * request.per_page
+        recent = request.sort == "recent"
+        cheap = "0::real" if recent else f"ts_rank({WEIGHTS}, d.head, %s::tsquery)"
+        order = "updated_at DESC, article_id DESC" if recent else "cheap DESC, reuse_count DESC, article_id"
+        # GROUPING SETS counts the three facets in one pass; without facets, just the total.
+        if request.facets:
+            columns, groups = "state, audience, product", "GROUP BY GROUPING SETS ((state), (audience), (product))"
+        else:
+            columns, groups = "NULL::text, NULL::text, NULL::text", ""
+        cursor.execute(
+            f"""
+            WITH m AS MATERIALIZED (
+                SELECT d.article_id, d.state, d.audience, d.product, d.reuse_count, d.updated_at, {cheap} AS cheap
+                FROM {TABLE} d WHERE {vector} @@ %s::tsquery AND {where}
+            )
+            SELECT NULL::bigint, {columns}, count(*), NULL::text[], NULL::real, NULL::int, NULL::timestamptz
+            FROM m {groups}
+            UNION ALL
+            SELECT c.article_id, NULL, NULL, NULL, NULL, d.tags, c.cheap, c.reuse_count, c.updated_at
+            FROM (SELECT * FROM m ORDER BY {order} LIMIT %s) AS c JOIN {TABLE} d USING (article_id)
+            """,
+            [*([] if recent else [tsquery]), tsquery, *params, max(CANDIDATES, offset + request.per_page)],
+        )
+        total = 0
+        counts: dict[str, list[tuple[str, int]]] = {"state": [], "audience": [], "product": []}
+        candidates = []
+        for article_id, state, audience, product, n, tags, rank, reuse, updated in cursor.fetchall():
+            if article_id is not None:
+                candidates.append((article_id, tags, rank, reuse, updated))
+            elif state is not None:
+                counts["state"].append((state, n))
+            elif audience is not None:
+                counts["audience"].append((audience, n))
+            elif product is not None:
+                counts["product"].append((product, n))
+            else:
+                total = n
+        if recent:
+            candidates.sort(key=lambda c: (c[4], c[0]), reverse=True)
+        else:
+            candidates.sort(key=lambda c: (-c[2], -c[3], c[0]))
+        ids = [c[0] for c in candidates]
+        if not request.facets:
+            return total, {}, ids
+        tags = Counter(tag for c in candidates for tag in c[1])
+        facets = {name: _top(values) for name, values in counts.items()}
+        facets["tags"] = _top(tags.items())
+        return sum(n for _, n in counts["state"]), facets, ids
+
+    def _hits(self, cursor, request: SearchRequest, vector: str, tsquery: str, ids: list[int]) -> list[Hit]:
+        """The page: for relevance, the candidates ranked on the whole document; for recent, in order."""
+        offset = (request.page - 1) * request.per_page
+        if request.sort == "recent":
+            ids = ids[offset : offset + request.per_page]
+        if not ids:
+            return []
+        cursor.execute(
+            f"""
+            SELECT d.article_id, d.slug, d.title, d.external_id, d.state, d.audience, d.product, d.updated_at,
+                   ts_rank({WEIGHTS}, {vector}, %s::tsquery)
+            FROM {TABLE} d WHERE d.article_id = ANY(%s::bigint[])
+            """,
+            [tsquery, ids],
+        )
+        hits = [
+            Hit(
+                article_id=row[0],
+                slug=row[1],
+                title=row[2],
+                external_id=row[3],
+                state=row[4],
+                audience=row[5],
+                product=row[6],
+                updated_at=row[7],
+                score=float(row[8] or 0.0),
+            )
+            for row in cursor.fetchall()
+        ]
+        if request.sort == "recent":
+            position = {article_id: n for n, article_id in enumerate(ids)}
+            return sorted(hits, key=lambda h: position[h.article_id])
+        hits.sort(key=lambda h: (-h.score, h.article_id))
+        return hits[offset : offset + request.per_page]
+
+    def _snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+        """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.
+
+        The text is HTML-escaped before ts_headline sees it, so the only tags in a snippet are
+        the <mark>s it adds: escaped text has no "<" for any tag to start from.
+        """
+        ids, positions, bodies = [], [], []
+        for article_id, fields_text in texts.items():
+            for position, name in enumerate(SNIPPET_FIELDS):
+                text = fields_text.get(name) or ""
+                if text.strip():
+                    ids.append(article_id)
+                    positions.append(position)
+                    bodies.append(str(escape(text[:SNIPPET_SOURCE_CHARS])))
+        best: dict[int, tuple[int, str]] = {}
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    SELECT f.id, f.pos, ts_headline('{CONFIG}', f.body, %s::tsquery, %s)
+                    FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS f(id, pos, body)
+                    """,
+                    [tsquery, HEADLINE_OPTIONS, ids, positions, bodies],
+                )
+                for article_id, position, headline in cursor.fetchall():
+                    if "<mark>" in headline and (article_id not in best or position < best[article_id][0]):
+                        best[article_id] = (position, headline.strip())
+        out = {}
+        for article_id, fields_text in texts.items():
+            if article_id in best:
+                out[article_id] = best[article_id][1]
+            else:
+                lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
+                out[article_id] = escape(lead)
+        return out
+
+    # --- suggestions and corrections ------------------------------------------------------
+
+    def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
+        words = [w for w in (_lexeme(w) for w in (text or "").lower().split()) if w]
+        if not words or len((text or "").strip()) < 2:
+            return []
+        visible, vis_params = _visibility(user)
+        if visible == "TRUE":
+            visible = "d.state <> 'archived'"
+        # Earlier words must be in the title (weight A); the last one may be half typed.
+        query = f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))"
+        params = [f"{words[-1]}:*A", f"{words[-1]}:*A"]
+        if words[:-1]:
+            query = f"to_tsquery('{CONFIG}', %s) && {query}"
+            params = [" & ".join(f"{w}:A" for w in words[:-1]), *params]
+        with transaction.atomic(), connection.cursor() as cursor:
+            _local_settings(cursor)
+            # `head` is small and inline: the weight check (:A) GIN cannot make costs little here.
+            cursor.execute(
+                f"""
+                SELECT c.slug, c.title FROM (
+                    SELECT d.article_id, d.slug, d.title, d.head, d.reuse_count FROM {TABLE} d
+                    WHERE d.head @@ ({query}) AND {visible} LIMIT {SUGGEST_CANDIDATES}
+                ) AS c
+                ORDER BY ts_rank({WEIGHTS}, c.head, {query}) DESC, c.reuse_count DESC, c.article_id
+                LIMIT %s
+                """,
+                [*params, *vis_params, *params, limit],
+            )
+            rows = cursor.fetchall()
+            if not rows and self.has_extension("pg_trgm"):
+                # Nothing starts with those words: titles that contain something close to them.
+                typed = " ".join(words)
+                cursor.execute(
+                    f"""
+                    SELECT d.slug, d.title FROM {TABLE} d
+                    WHERE %s <%% lower(d.title) AND {visible}
+                    ORDER BY word_similarity(%s, lower(d.title)) DESC, d.reuse_count DESC, d.article_id
+                    LIMIT %s
+                    """,
+                    [typed, *vis_params, typed, limit],
+                )
+                rows = cursor.fetchall()
+            transaction.set_rollback(True)  # read only: rolling back drops the local settings
+        return [(slug, title) for slug, title in rows]
+
+    def correct(self, words: list[str], user=None) -> dict[str, str]:
+        """Misspelled word → the closest vocabulary word found in an article `user` may see.
+
+        `user=None` is an anonymous visitor: a correction must never reveal a word that only
+        articles hidden from the caller contain.
+        """
+        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha()})
+        trigrams, levenshtein = self.has_extension("pg_trgm"), self.has_extension("fuzzystrmatch")
+        if not targets or not (trigrams or levenshtein):
+            return {}
+        visible, vis_params = _visibility(user)
+        vector = _vector(user)
+
+        def found(cursor, candidates: list[str]) -> set[str]:
+            # Which words an article visible to the caller contains (stop words count as found).
+            # One EXISTS per word, the word a constant, so that the planner sees the lexeme.
+            parts = [
+                f"""SELECT %s::text WHERE numnode(plainto_tsquery('{CONFIG}', %s)) = 0 OR EXISTS (
+                    SELECT 1 FROM {TABLE} d WHERE {vector} @@ plainto_tsquery('{CONFIG}', %s) AND {visible})"""
+                for _ in candidates
+            ]
+            cursor.execute(" UNION ALL ".join(parts), [p for w in candidates for p in (w, w, w, *vis_params)])
+            return {row[0] for row in cursor.fetchall()}
+
+        out = {}
+        with transaction.atomic(), connection.cursor() as cursor:
+            _local_settings(cursor)
+            # EXISTS hopes for an early match and walks the visibility index, reading every
+            # row's tsvector, to learn that a misspelling is in no visible article: bitmaps only.
+            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            # Not misspelled: vocabulary words (a key lookup; taking a word of a hidden article as
+            # known only withholds a correction) and words some article visible to the caller has.
+            cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
+            known = {row[0] for row in cursor.fetchall()}
+            unknown = [w for w in targets if w not in known]
+            known |= found(cursor, unknown) if unknown else set()
+            if trigrams:
+                cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [CORRECTION_SIMILARITY])
+            for word in targets:
+                if word in known:
+                    continue
+                # Candidates starting with the same letter (as Whoosh's corrector): similar trigrams
+                # (fast, misses some two-letter slips: "lisence" ~ "license" is 0.14), and, with
+                # fuzzystrmatch, every word of a similar length within two edits.
+                sources: list[tuple[str, list]] = []
+                if trigrams:
+                    sources.append(
+                        (
+                            f"""(SELECT word, ndoc FROM {VOCABULARY}
+                            WHERE word %% %s AND left(word, 1) = left(%s, 1) AND word <> %s
+                            ORDER BY similarity(word, %s) DESC LIMIT {CORRECTION_CANDIDATES})""",
+                            [word, word, word, word],
+                        )
+                    )
+                if levenshtein:
+                    sources.append(
+                        (
+                            f"""(SELECT word, ndoc FROM {VOCABULARY}
+                            WHERE left(word, 1) = left(%s, 1) AND length(word) BETWEEN %s AND %s AND word <> %s
+                            AND levenshtein_less_equal(word, %s, {MAX_EDIT_DISTANCE}) <= {MAX_EDIT_DISTANCE}
+                            LIMIT {CORRECTION_CANDIDATES})""",
+                            [word, len(word) - MAX_EDIT_DISTANCE, len(word) + MAX_EDIT_DISTANCE, word, word],
+                        )
+                    )
+                cursor.execute(" UNION ".join(sql for sql, _ in sources), [p for _, ps in sources for p in ps])
+                scored = ((edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
+                close = [candidate for distance, _, candidate in sorted(scored) if distance <= MAX_EDIT_DISTANCE]
+                # The closest candidate that an article visible to the caller contains.
+                visible_close = found(cursor, close[:CORRECTION_CHECKS]) if close else set()
+                best = next((candidate for candidate in close if candidate in visible_close), None)
+                if best:
+                    out[word] = best
+            transaction.set_rollback(True)  # read only: rolling back drops the local settings
+        return out
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+            cursor.execute(f"DELETE FROM {VOCABULARY}")
+
+
+__all__ = ["PostgresBackend"]

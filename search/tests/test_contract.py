@@ -1,0 +1,451 @@
+"""What every search backend promises, run against each one (Whoosh always, PostgreSQL on PostgreSQL).
+
+The corpus is small and built through the real article operations, so each test reads as a
+sentence about search as agents, customers and visitors meet it (search.service.search).
+Words like "zebraquartz" exist in one hidden article only: if any surface (hits, facets,
+suggestions, corrections, snippets) shows them to a caller who may not see that article,
+visibility leaked.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from articles.models import Article, Audience, EscalationContact, Product, State
+from articles.tests.conftest import (
+    REFUND_RULES,
+    make_candidate,
+    make_contributor,
+    make_customer,
+    make_kb_owner,
+    make_partner,
+)
+from search import indexing
+from search.backends import get_backend
+from search.backends.base import SearchRequest
+from search.documents import documents_for
+from search.models import Synonym
+from search.service import search
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def backend(request, db, settings):
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend needs a PostgreSQL database (set DATABASE_URL=postgres://…)")
+    settings.KCS_SEARCH_BACKEND = request.param
+    return get_backend()
+
+
+def write(owner, product, title, *, state=State.VALIDATED, audience=Audience.PUBLIC, tags=(), **fields) -> Article:
+    """An article created and moved to `state` through the real operations, by a KB owner and publisher."""
+    fields.setdefault("issue", "")
+    fields.setdefault("resolution", "" if state == State.WIP else "See the steps.")
+    article = Article.create(
+        by=owner,
+        title=title,
+        product=product,
+        tags=list(tags),
+        audience=audience,
+        state=State.WIP if state == State.WIP else State.NOT_VALIDATED,
+        **fields,
+    )
+    if state in (State.VALIDATED, State.ARCHIVED):
+        article.validate(by=owner)
+    if state == State.ARCHIVED:
+        article.archive(by=owner)
+    article.refresh_from_db()
+    return article
+
+
+@pytest.fixture
+def corrections(backend):
+    if backend.name == "postgres" and not (backend.has_extension("pg_trgm") or backend.has_extension("fuzzystrmatch")):
+        pytest.skip("spelling corrections on PostgreSQL need the pg_trgm or fuzzystrmatch extension")
+
+
+@pytest.fixture
+def kb(backend):
+    owner = make_kb_owner("olga")
+    hotel = Product.objects.create(name="Hotel Bookings", slug="hotel-bookings")
+    home = Product.objects.create(name="Smart Home", slug="smart-home")
+    desk = EscalationContact.objects.create(
+        team="Revenue Desk", channel="#revenue-desk", hours="08:00-20:00 CET", response_time="15 minutes"
+    )
+    Synonym.objects.all().delete()  # the starter groups would blur what each test shows
+    Synonym.objects.create(terms="2fa, two-factor authentication")
+    a = SimpleNamespace(owner=owner, hotel=hotel, home=home)
+    a.refund = write(
+        owner,
+        hotel,
+        "Refund a cancelled booking",
+        tags=["refund", "booking"],
+        issue="The guest cancelled the room and wants the money back.",
+        resolution="Open the booking, choose Refund and confirm. The refund reaches the card within five days.",
+        rules=REFUND_RULES,
+        escalation=desk,
+        authority_note="Ask the duty manager about anything larger.",
+    )
+    a.voucher_title = write(
+        owner,
+        hotel,
+        "Voucher for a delayed check-in",
+        tags=["compensation"],
+        issue="A guest waited two hours at reception.",
+        resolution="Offer a breakfast credit.",
+    )
+    a.voucher_body = write(
+        owner,
+        hotel,
+        "Compensation after a noisy room",
+        tags=["compensation"],
+        issue="A guest complains about noise at night.",
+        resolution="Move the guest. If no room is free, send a voucher: the voucher covers one night. "
+        "Write the voucher number in the booking.",
+    )
+    a.router = write(
+        owner,
+        home,
+        "Router keeps dropping the connection",
+        audience=Audience.CUSTOMER,
+        tags=["wifi", "router"],
+        issue="The router loses the wifi every evening.",
+        resolution="Reset the router to factory settings, then update the firmware.",
+    )
+    a.weak_signal = write(
+        owner,
+        home,
+        "Slow wifi in the bedroom",
+        tags=["wifi"],
+        issue="Weak signal far from the router.",
+        resolution="Move the router higher. A factory reset rarely helps.",
+    )
+    a.two_factor = write(
+        owner,
+        home,
+        "Turn on two-factor authentication",
+        audience=Audience.CUSTOMER,
+        tags=["security"],
+        issue="The customer wants extra sign-in security.",
+        resolution="Open Security, choose two-factor authentication and scan the code.",
+    )
+    a.script = write(
+        owner,
+        home,
+        "Thermostat shows a blank page",
+        tags=["thermostat"],
+        issue="The display stays blank.",
+        resolution="Ignore text like <script>alert('thermostat')</script> and <b>bold</b> pasted by guests; "
+        "restart the thermostat.",
+    )
+    # Each hidden article holds one word no other article has.
+    a.internal = write(
+        owner,
+        hotel,
+        "Zebraquartz fraud check before refunds",
+        audience=Audience.INTERNAL,
+        tags=["fraud", "refund"],
+        issue="A suspicious refund pattern.",
+        resolution="Check the zebraquartz ledger before any refund.",
+    )
+    a.wip = write(
+        owner,
+        hotel,
+        "Marmalade stain on linen",
+        state=State.WIP,
+        audience=Audience.INTERNAL,
+        issue="A guest reports marmalade on the sheets of the room.",
+    )
+    a.not_validated = write(
+        owner, hotel, "Pelican crossing near the hotel", state=State.NOT_VALIDATED, resolution="Walk around the pelican."
+    )
+    a.archived = write(owner, hotel, "Obsidian lounge closed", state=State.ARCHIVED, resolution="The obsidian lounge closed.")
+    a.partner_only = write(
+        owner, hotel, "Tangerine partner commission", audience=Audience.PARTNER, resolution="Partners earn tangerine tier."
+    )
+    indexing.rebuild()
+    return a
+
+
+def find(text: str, user, **kwargs):
+    return search(SearchRequest(text=text, user=user, **kwargs))
+
+
+def slugs(results) -> list[str]:
+    return [h.slug for h in results.hits]
+
+
+# --- matching and ranking ---------------------------------------------------------------------
+
+
+def test_a_title_match_ranks_above_body_mentions(kb):
+    results = find("voucher", kb.owner)
+    assert slugs(results)[:2] == [kb.voucher_title.slug, kb.voucher_body.slug]
+    assert results.hits[0].score > results.hits[1].score
+
+
+def test_words_match_their_stems(kb):
+    assert kb.refund.slug in slugs(find("refunds", None))
+    assert kb.refund.slug in slugs(find("refunding", None))
+
+
+def test_questions_work_as_well_as_keywords(kb):
+    assert slugs(find("how do I get a refund", None))[0] == kb.refund.slug
+
+
+def test_an_exact_phrase_needs_the_words_together(kb):
+    assert slugs(find('"reset the router"', kb.owner)) == [kb.router.slug]
+    assert set(slugs(find("reset router", kb.owner))) == {kb.router.slug, kb.weak_signal.slug}
+
+
+def test_long_queries_put_articles_with_most_of_their_words_first(kb):
+    # Three words or more: a stray word cannot hide the answer, and the articles holding most
+    # of the words come before those holding one.
+    staff = make_contributor()
+    assert set(slugs(find("guest room zigzag", staff))[:3]) == {kb.refund.slug, kb.voucher_body.slug, kb.wip.slug}
+    assert set(slugs(find("router zigzag quokka", staff))) == {kb.router.slug, kb.weak_signal.slug}
+
+
+def test_a_prefix_finds_the_words_it_starts(kb):
+    assert kb.refund.slug in slugs(find("refun*", None))
+    assert set(slugs(find("rout*", kb.owner))) == {kb.router.slug, kb.weak_signal.slug}
+    assert find("ro*", kb.owner).total == 0  # too short to expand
+
+
+def test_a_minus_word_excludes_articles(kb):
+    found = slugs(find("voucher -noise", kb.owner))
+    assert kb.voucher_title.slug in found and kb.voucher_body.slug not in found
+
+
+def test_field_filters_in_the_text_and_in_the_request(kb):
+    assert set(slugs(find("wifi product:smart-home", kb.owner))) == {kb.router.slug, kb.weak_signal.slug}
+    assert slugs(find("wifi tag:router", kb.owner)) == [kb.router.slug]
+    assert slugs(find("wifi", kb.owner, filters={"tag": "router"})) == [kb.router.slug]
+    assert find("voucher", kb.owner, filters={"product": "smart-home"}).total == 0
+    assert find("guest", kb.owner, filters={"product": "hotel-bookings", "audience": "public"}).total == 3
+
+
+def test_synonyms_find_the_other_words_of_a_group(kb):
+    assert slugs(find("2fa", kb.owner)) == [kb.two_factor.slug]
+    assert slugs(find("enable 2fa", make_customer())) == [kb.two_factor.slug]
+
+
+def test_a_misspelled_word_is_corrected_and_searched(kb, corrections):
+    results = find("refnud", None)
+    assert results.suggestion == "refund"
+    assert results.corrected and slugs(results)[0] == kb.refund.slug
+
+
+def test_corrections_offer_only_words_the_caller_may_see(kb, backend, corrections):
+    staff = make_contributor()
+    assert backend.correct(["zebraquarz"], user=staff) == {"zebraquarz": "zebraquartz"}
+    corrected = find("zebraquarz", staff)
+    assert corrected.suggestion == "zebraquartz" and slugs(corrected) == [kb.internal.slug]
+    for user in (make_customer(), make_partner(), AnonymousUser(), None):
+        assert backend.correct(["zebraquarz"], user=user) == {}
+        assert backend.correct(["refnud"], user=user) == {"refnud": "refund"}
+    assert backend.correct(["tangerime"], user=make_partner("pia")) == {"tangerime": "tangerine"}
+    assert backend.correct(["tangerime"], user=make_customer("cleo")) == {}
+
+
+def test_decision_authority_and_the_escalation_contact_are_searchable_by_staff(kb):
+    staff = make_contributor()
+    assert slugs(find("revenue desk", staff)) == [kb.refund.slug]  # the escalation contact's team
+    assert slugs(find("team lead approval", staff)) == [kb.refund.slug]  # a rule, in plain words
+    assert slugs(find("duty manager", staff)) == [kb.refund.slug]  # what to do beyond authority
+
+
+def test_decision_authority_is_never_found_or_shown_outside(kb):
+    # An authority limit is staff guidance, not a customer promise (policy.can_view_internals).
+    for user in (make_customer(), make_partner(), None):
+        assert find("revenue desk", user).total == 0
+        assert find("duty manager", user).total == 0
+        assert find("refund -approval", user).total >= 1  # excluding an authority word hides nothing
+        for hit in find("refund", user).hits:
+            assert "duty manager" not in hit.snippet and "Revenue" not in hit.snippet
+
+
+# --- snippets, facets, pages ------------------------------------------------------------------
+
+
+def test_snippets_mark_the_words_and_escape_the_article_text(kb):
+    results = find("thermostat", None)
+    snippet = next(h.snippet for h in results.hits if h.slug == kb.script.slug)
+    assert "<mark" in snippet and "thermostat</mark>" in snippet
+    assert "&lt;" in snippet and "&gt;" in snippet  # the article's tags, shown as text
+    text = re.sub(r"</?mark\b[^>]*>", "", snippet)
+    assert "<" not in text and ">" not in text
+
+
+def test_facets_count_the_whole_visible_match_set(kb):
+    results = find("refund", kb.owner)
+    assert results.total == 2
+    assert dict(results.facets["state"]) == {"validated": 2}
+    assert dict(results.facets["audience"]) == {"internal": 1, "public": 1}
+    assert dict(results.facets["product"]) == {"hotel-bookings": 2}
+    assert dict(results.facets["tags"]) == {"refund": 2, "booking": 1, "fraud": 1}
+    assert results.facets["tags"][0] == ("refund", 2)
+
+
+def test_results_without_facets_have_the_same_hits_and_total(kb):
+    with_facets, without = find("guest", kb.owner), find("guest", kb.owner, facets=False)
+    assert without.facets == {} and without.total == with_facets.total == 5
+    assert slugs(without) == slugs(with_facets)
+    assert find("zigzag", kb.owner, facets=False).total == 0
+
+
+def test_pages_cover_every_match_once(kb):
+    staff = make_contributor()
+    everything = find("guest", staff, per_page=10)
+    pages = [find("guest", staff, per_page=2, page=n) for n in (1, 2, 3)]
+    assert everything.total == 5 and all(p.total == 5 and p.pages == 3 for p in pages)
+    assert [len(p.hits) for p in pages] == [2, 2, 1]
+    assert sorted(s for p in pages for s in slugs(p)) == sorted(slugs(everything))
+    assert slugs(pages[0]) == slugs(everything)[:2]
+
+
+def test_recent_sort_puts_the_latest_change_first(kb, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        kb.voucher_title.edit(by=kb.owner, base_version=kb.voucher_title.version, changes={"cause": "Busy reception."})
+    newest_first = slugs(find("guest", kb.owner, sort="recent"))
+    assert newest_first[0] == kb.voucher_title.slug
+    updated = {a.slug: a.updated_at for a in Article.objects.all()}
+    assert [updated[s] for s in newest_first] == sorted((updated[s] for s in newest_first), reverse=True)
+
+
+# --- visibility on every surface --------------------------------------------------------------
+
+HIDDEN_WORDS = {
+    # word: the callers (besides staff) who may see the article holding it
+    "zebraquartz": set(),  # validated, internal
+    "marmalade": set(),  # work in progress
+    "pelican": set(),  # not validated, public
+    "obsidian": set(),  # archived, public
+    "tangerine": {"partner"},  # validated, for partners
+}
+
+
+def callers():
+    return {
+        "candidate": make_candidate(),
+        "contributor": make_contributor(),
+        "partner": make_partner(),
+        "customer": make_customer(),
+        "anonymous": AnonymousUser(),
+    }
+
+
+def test_every_caller_finds_exactly_what_they_may_see(kb, backend):
+    for kind, user in callers().items():
+        staff = kind in ("candidate", "contributor")
+        for word, readers in HIDDEN_WORDS.items():
+            visible = (staff and word != "obsidian") or kind in readers
+            results = find(word, user)
+            assert results.total == (1 if visible else 0), (kind, word)
+            assert sum(n for _, n in results.facets["state"]) == results.total, (kind, word)
+            if not visible:
+                assert all(values == [] for values in results.facets.values()), (kind, word)
+                assert word not in results.suggestion, (kind, word)
+            suggested = [slug for slug, _ in backend.suggest(word[:5], user)]
+            assert (len(suggested) == 1) == visible, (kind, word, suggested)
+
+
+def test_staff_see_archived_articles_only_when_they_ask(kb):
+    staff = make_contributor()
+    assert find("obsidian", staff).total == 0
+    assert slugs(find("obsidian", staff, include_archived=True)) == [kb.archived.slug]
+    assert slugs(find("obsidian state:archived", staff)) == [kb.archived.slug]
+    assert slugs(find("obsidian", staff, filters={"state": "archived"})) == [kb.archived.slug]
+    assert find("obsidian state:archived", make_customer()).total == 0
+
+
+def test_outside_readers_facets_count_only_their_articles(kb):
+    customer = make_customer()
+    results = find("refund", customer)
+    assert slugs(results) == [kb.refund.slug]
+    assert dict(results.facets["audience"]) == {"public": 1}
+    assert "fraud" not in dict(results.facets["tags"])
+    wifi = find("wifi", AnonymousUser())
+    assert slugs(wifi) == [kb.weak_signal.slug]  # the customer-only router article stays hidden
+    assert dict(wifi.facets["tags"]) == {"wifi": 1}
+
+
+def test_misspelling_a_hidden_word_reveals_nothing(kb):
+    for user in (make_customer(), make_partner(), None):
+        results = find("zebraquarz", user)
+        assert results.total == 0 and "zebraquartz" not in results.suggestion
+        assert all(n == 0 for values in results.facets.values() for _, n in values)
+
+
+def test_suggestions_name_only_titles_the_caller_may_open(kb, backend):
+    staff, customer = make_contributor(), make_customer()
+    assert [s for s, _ in backend.suggest("zebraq", staff)] == [kb.internal.slug]
+    assert backend.suggest("zebraq", customer) == []
+    assert backend.suggest("obsid", staff) == []  # archived
+    assert [s for s, _ in backend.suggest("refund canc", None)] == [kb.refund.slug]
+    assert [s for s, _ in backend.suggest("rout", customer)] == [kb.router.slug]
+    assert backend.suggest("rout", None) == []
+
+
+# --- keeping the index in step -----------------------------------------------------------------
+
+
+def test_an_edit_is_searchable_after_commit(kb, django_capture_on_commit_callbacks):
+    article = kb.weak_signal
+    with django_capture_on_commit_callbacks(execute=True):
+        article.edit(by=kb.owner, base_version=article.version, changes={"title": "Kangaroo wifi in the bedroom"})
+    assert slugs(find("kangaroo", None)) == [article.slug]
+    assert article.slug not in slugs(find("slow", None))
+
+
+def test_a_hidden_article_leaves_outside_results_when_narrowed(kb, django_capture_on_commit_callbacks):
+    article = kb.weak_signal
+    with django_capture_on_commit_callbacks(execute=True):
+        article.edit(by=kb.owner, base_version=article.version, changes={"audience": Audience.INTERNAL}, note="Narrow")
+    assert find("bedroom", None).total == 0
+    assert slugs(find("bedroom", make_contributor())) == [article.slug]
+
+
+def test_a_deleted_article_leaves_the_index(kb, backend, django_capture_on_commit_callbacks):
+    article_id = kb.voucher_body.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        kb.voucher_body.delete()
+    assert slugs(find("noise", kb.owner)) == []
+    assert article_id not in backend.indexed_versions()
+
+
+def test_a_rebuild_replaces_the_index_and_keeps_it_whole(kb, backend):
+    before = _index_names() if backend.name == "postgres" else None
+    Article.objects.filter(pk=kb.router.pk).update(title="Router keeps dropping the wombat")  # no signal sent
+    assert find("wombat", kb.owner).total == 0
+    assert indexing.rebuild() == Article.objects.count()
+    assert slugs(find("wombat", kb.owner)) == [kb.router.slug]
+    assert indexing.check() == {"missing": [], "stale": [], "extra": []}
+    if before is not None:
+        assert _index_names() == before  # the swapped-in tables carry every index, under the same names
+
+
+def _index_names() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename LIKE 'search_pg_%' ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_check_index_reports_and_repairs_missing_stale_and_extra(kb, backend):
+    versions = backend.indexed_versions()
+    assert versions == dict(Article.objects.values_list("pk", "version"))
+    backend.remove([kb.router.pk])  # missing
+    Article.objects.filter(pk=kb.refund.pk).update(version=kb.refund.version + 1)  # stale: no signal sent
+    ghost = dict(documents_for([kb.script.pk])[0][0], id=999_999, slug="ghost")
+    backend.index([ghost])  # extra
+    assert indexing.check() == {"missing": [kb.router.pk], "stale": [kb.refund.pk], "extra": [999_999]}
+    with pytest.raises(CommandError):
+        call_command("check_index")
+    call_command("check_index", "--repair")
+    assert indexing.check() == {"missing": [], "stale": [], "extra": []}
+    assert slugs(find("router", make_contributor()))[0] == kb.router.slug
