@@ -510,7 +510,8 @@ class PostgresBackend(SearchBackend):
             params = [" & ".join(f"{w}:A" for w in words[:-1]), *params]
         with transaction.atomic(), connection.cursor() as cursor:
             _local_settings(cursor)
-            # `head` is small and inline: the weight check (:A) GIN cannot make costs little here.
+            # The :A weight makes GIN recheck each row: cheap on the small, inline `head` (it would
+            # read every match's TOASTed `document`).
             cursor.execute(
                 f"""
                 SELECT c.slug, c.title FROM (
