@@ -15,18 +15,22 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     groups = synonym_groups()
     parsed = parse(request.text, groups)
     backend = get_backend()
-    results = _run(backend, request, parsed)
     # Words the index has never seen cannot help the search: when they have a close known
-    # spelling, search the corrected words and say so ("Showing results for …").
+    # spelling, search the corrected words first and say so ("Showing results for …"); the
+    # words as typed are searched only if the correction finds nothing.
     words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
     corrections = backend.correct(words, request.user)
+    results = None
     if corrections:
         suggestion = _apply(request.text, corrections)
-        results.suggestion = suggestion
         corrected = _run(backend, request, parse(suggestion, groups))
         if corrected.total:
-            corrected.suggestion, corrected.corrected = suggestion, True
+            corrected.corrected = True
             results = corrected
+        results = results or _run(backend, request, parsed)
+        results.suggestion = suggestion
+    else:
+        results = _run(backend, request, parsed)
     if log:
         results.log_id = record(request, results).pk
     return results
