@@ -27,10 +27,12 @@ Results are printed as a table and appended as one JSON line to var/bench/search
     KCS_SEARCH_BACKEND=whoosh .venv/bin/python bench/search.py --articles 10000 --keep --profile prefix
 
 --keep reuses a bench database that already holds N articles (else it is rebuilt from
-scratch). Database connections are kept open between requests (DATABASE_CONN_MAX_AGE=600
-unless set), so the numbers are search, not connection set-up. Numbers are for comparing
-backends and changes on one machine, never asserted in tests; on a shared machine they are
-noisy (the load average before and after is recorded).
+scratch; --no-rebuild then also keeps the index). --query-budget SECONDS stops the timed
+queries early (the mix is shuffled, so every kind keeps a sample; the table shows n).
+Database connections are kept open between requests (DATABASE_CONN_MAX_AGE=600 unless set),
+so the numbers are search, not connection set-up. Numbers are for comparing backends and
+changes on one machine, never asserted in tests; on a shared machine they are noisy (the
+load average before and after is recorded).
 """
 
 from __future__ import annotations
