@@ -110,6 +110,15 @@ def _top(counts: dict) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:20]
 
 
+def _tag_counts(hits) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for hit in hits:
+        for tag in (hit.get("tags") or "").split(","):
+            if tag:
+                counts[tag] = counts.get(tag, 0) + 1
+    return _top(counts)
+
+
 def _facet_counts(results) -> dict[str, list[tuple[str, int]]]:
     return {name: _top(results.groups(name)) for name in COLUMN_FACETS}
 
@@ -264,25 +273,31 @@ class WhooshBackend(SearchBackend):
             kwargs.update(groupedby=_facets_spec(), maptype=sorting.Count)
         if request.sort == "recent":
             kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
-        results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
+        # One pass ranks, counts and groups; the best TAG_FACET_SAMPLE matches (or as many as
+        # the page needs) are kept, so tags are counted and the page is cut from the same results.
+        start = (request.page - 1) * request.per_page
+        limit = max(TAG_FACET_SAMPLE, start + request.per_page)
+        results = searcher.search(q, limit=limit, **kwargs)
         for mode in plans[1:]:
-            if results.total >= 3 or words < 2:
+            if len(results) >= 3 or words < 2:
                 break
             q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
-            results = searcher.search_page(q, request.page, pagelen=request.per_page, **kwargs)
+            results = searcher.search(q, limit=limit, **kwargs)
         facets = {}
         if request.facets:
-            facets = _facet_counts(results.results)
-            facets["tags"] = self._tag_counts(searcher, q, filter_q, mask_q)
-        hits = [self._hit(hit) for hit in results]
+            facets = _facet_counts(results)
+            facets["tags"] = _tag_counts(results[:TAG_FACET_SAMPLE])
+        page_hits = results[start : start + request.per_page]
+        hits = [self._hit(hit) for hit in page_hits]
         texts = article_texts([h.article_id for h in hits])
         if boosts is OUTSIDE_BOOSTS:
             for fields_text in texts.values():
                 fields_text.pop("authority", None)
-        snippets = self._snippets(results, texts)
+        snippets = self._snippets(results, page_hits, texts)
         for h in hits:
             h.snippet = snippets.get(h.article_id, "")
-        return SearchResults(hits=hits, total=results.total, page=request.page, per_page=request.per_page, facets=facets)
+        total = len(results)  # exact: optimize=False scores every match
+        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
         nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
@@ -358,15 +373,6 @@ class WhooshBackend(SearchBackend):
             mask = query.Term("state", "archived")
         return (query.And(filters) if filters else None), mask
 
-    def _tag_counts(self, searcher, q, filter_q, mask_q) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        best = searcher.search(q, limit=TAG_FACET_SAMPLE, filter=filter_q, mask=mask_q)
-        for hit in best:
-            for tag in (hit.get("tags") or "").split(","):
-                if tag:
-                    counts[tag] = counts.get(tag, 0) + 1
-        return _top(counts)
-
     def _hit(self, hit) -> Hit:
         return Hit(
             article_id=int(hit["id"]),
@@ -380,13 +386,12 @@ class WhooshBackend(SearchBackend):
             updated_at=hit.get("updated"),
         )
 
-    def _snippets(self, whoosh_results, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+    def _snippets(self, results, page_hits, texts: dict[int, dict[str, str]]) -> dict[int, str]:
         """Highlight each hit's best-matching field, from the article text in the database."""
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        whoosh_results.results.formatter = formatter
-        whoosh_results.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
         out = {}
-        for hit in whoosh_results:
+        for hit in page_hits:
             article_id = int(hit["id"])
             fields_text = texts.get(article_id, {})
             snippet = ""
