@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from articles import policy
 from articles.models import Article, Audience, Product, State
+from articles.views import query_param
 
 from .backends.base import SearchRequest, SearchResults
 from .models import SearchLog, Synonym
@@ -32,8 +33,7 @@ SORTS = ("relevance", "recent")
 
 
 def _param(request, name: str, default: str = "") -> str:
-    # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
-    return request.GET.get(name, default).replace("\x00", "").strip()[:500]
+    return query_param(request, name).strip()[:500] or default
 
 
 def _search_request(request) -> SearchRequest:
