@@ -36,6 +36,7 @@ from math import comb
 from django.db import DatabaseError, connection, transaction
 from django.utils.html import escape
 
+from ..rerank import rerank
 from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
 
 TABLE = "search_pg_document"
@@ -281,7 +282,7 @@ class PostgresBackend(SearchBackend):
                 total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
-            hits = self._hits(cursor, request, vector, tsquery, ids)
+            hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         texts = article_texts([h.article_id for h in hits])
         if vector == "d.document":
@@ -422,8 +423,9 @@ class PostgresBackend(SearchBackend):
         facets["tags"] = _top(tags.items())
         return sum(n for _, n in counts["state"]), facets, ids
 
-    def _hits(self, cursor, request: SearchRequest, vector: str, tsquery: str, ids: list[int]) -> list[Hit]:
-        """The page: for relevance, the candidates ranked on the whole document; for recent, in order."""
+    def _hits(self, cursor, request: SearchRequest, parsed: ParsedQuery, vector: str, tsquery: str, ids: list[int]) -> list[Hit]:
+        """The page: for relevance, the candidates ranked on the whole document, then on their titles
+        (search.rerank); for recent, in order."""
         offset = (request.page - 1) * request.per_page
         if request.sort == "recent":
             ids = ids[offset : offset + request.per_page]
@@ -455,7 +457,7 @@ class PostgresBackend(SearchBackend):
             position = {article_id: n for n, article_id in enumerate(ids)}
             return sorted(hits, key=lambda h: position[h.article_id])
         hits.sort(key=lambda h: (-h.score, h.article_id))
-        return hits[offset : offset + request.per_page]
+        return rerank(parsed, hits)[offset : offset + request.per_page]
 
     def _snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
         """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.
