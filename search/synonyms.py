@@ -1,5 +1,12 @@
-"""A starter set of support-language synonyms, loaded by a migration; KB owners edit them in the UI."""
+"""Starter sets of support-language synonyms, loaded by migrations; KB owners edit them in the UI.
 
+Each list is loaded once, by the migration named above it. New groups go in a new list with a
+new migration (so sites that ran the earlier ones get them too), never into a list already
+loaded. A query word is looked up as typed (lowercased, not stemmed): list the forms people
+type, plurals and short forms included.
+"""
+
+# search/migrations/0002_starter_synonyms.py
 STARTER_SYNONYMS = [
     "2fa, two-factor authentication, two factor authentication, mfa, multi-factor authentication",
     "repo, repository",
@@ -27,4 +34,42 @@ STARTER_SYNONYMS = [
     "dm, direct message",
     "faq, frequently asked questions",
     "ssl, tls, https certificate",
+]
+
+# search/migrations/0004_support_synonyms.py: common short forms and plain-language phrasings of
+# software-support words. A group is skipped where one of its words is already in a group.
+SUPPORT_SYNONYMS = [
+    "auth, authentication, authenticate",
+    "authz, authorization, authorisation, authorize",
+    "config, configs, conf, configuration, configure",
+    "perm, perms, permission, permissions",
+    "notif, notifs, notification, notifications",
+    "dep, deps, dependency, dependencies",
+    "vuln, vulns, vulnerability, vulnerabilities",
+    "admin, admins, administrator, administrators",
+    "app, apps, application, applications",
+    "docs, documentation",
+    "dir, dirs, directory, directories, folder, folders",
+    "info, information",
+    "msg, msgs, message, messages",
+    "pkg, pkgs, package, packages",
+    "db, database",
+    "cert, certs, certificate, certificates",
+    "creds, credential, credentials",
+    "sig, signature",
+    "err, error",
+    "perf, performance",
+    "mgmt, management",
+    "cli, command line, command-line",
+    "ui, user interface",
+    "yml, yaml",
+    "js, javascript",
+    "py, python",
+    "k8s, kubernetes",
+    "turn off, switch off, disable, deactivate",
+    "turn on, switch on, enable, activate",
+    "sign up, signup, register, create account",
+    "unsubscribe, opt out",
+    "bug, defect",
+    "slow, sluggish, laggy",
 ]
