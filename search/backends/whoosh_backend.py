@@ -20,9 +20,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.html import escape
-from whoosh import analysis, fields, highlight, index, query, sorting
+from whoosh import analysis, fields, highlight, index, query
 from whoosh.writing import LockError
 
+from . import whoosh_engine as wengine
 from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
 
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"how", "do", "does", "i", "my", "what", "why", "me"}
@@ -39,7 +40,6 @@ OUTSIDE_BOOSTS = {name: boost for name, boost in FIELD_BOOSTS.items() if name !=
 # Article text (from the database) → the index field whose query words it is highlighted with.
 SNIPPET_FIELDS = {"issue": "summary", "resolution": "body", "authority": "authority", "environment": "body", "cause": "body"}
 PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
-FACET_FIELDS = ["state", "audience", "product", "tags"]
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
 
 
@@ -94,15 +94,6 @@ def _whoosh_doc(doc: dict) -> dict:
 
 
 COLUMN_FACETS = ["state", "audience", "product"]
-TAG_FACET_SAMPLE = 200  # tags are counted over the best matches: a multi-valued facet over all is slow
-
-
-def _facets_spec() -> sorting.Facets:
-    # Single-valued, sortable columns: counted cheaply in the same pass that ranks.
-    facets = sorting.Facets()
-    for name in COLUMN_FACETS:
-        facets.add_field(name)
-    return facets
 
 
 def _top(counts: dict) -> list[tuple[str, int]]:
@@ -110,17 +101,29 @@ def _top(counts: dict) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:20]
 
 
-def _tag_counts(hits) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for hit in hits:
-        for tag in (hit.get("tags") or "").split(","):
-            if tag:
-                counts[tag] = counts.get(tag, 0) + 1
-    return _top(counts)
+def _query_terms(q) -> dict[str, frozenset[str]]:
+    """index field → the words of the query searched in it (what snippets highlight)."""
+    out: dict[str, set[str]] = {}
+    for fieldname, text in q.iter_all_terms(phrases=True):
+        out.setdefault(fieldname, set()).add(_text(text))
+    return {k: frozenset(v) for k, v in out.items()}
 
 
-def _facet_counts(results) -> dict[str, list[tuple[str, int]]]:
-    return {name: _top(results.groups(name)) for name in COLUMN_FACETS}
+SNIPPET_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+
+def _snippet(fields_text: dict[str, str], terms: dict[str, frozenset[str]]) -> str:
+    """The hit's best-matching field, highlighted, from the article text in the database."""
+    fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+    for name, index_field in SNIPPET_FIELDS.items():
+        text = fields_text.get(name) or ""
+        words = terms.get(index_field)
+        if text and words:
+            snippet = highlight.highlight(text, words, _analyzer(), fragmenter, SNIPPET_FORMATTER, top=2)
+            if snippet:
+                return snippet
+    lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
+    return escape(lead)
 
 
 class WhooshBackend(SearchBackend):
@@ -258,45 +261,39 @@ class WhooshBackend(SearchBackend):
         words = len(parsed.positive)
         # Short queries want every word (then any word if that finds too little). Longer ones
         # (questions, pasted error text) match any word, ranked by how many they contain
-        # (coordination), so one stray word cannot hide the answer.
+        # (BM25 sums over the words), so one stray word cannot hide the answer.
         plans = ["and", "or"] if words <= 2 else ["or"]
+        no_facets = {name: [] for name in [*COLUMN_FACETS, "tags"]} if request.facets else {}
+        empty = SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page, facets=no_facets)
         q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
         if q is None:
-            return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
-        filter_q, mask_q = self._filters(request, parsed)
-        mask_q = self._mask(parsed, searcher, mask_q, boosts)
-        # optimize=False: with block-quality skipping, Whoosh counts the total without the filter
-        # and mask, so an outside reader's total would count articles hidden from them.
-        kwargs = {"filter": filter_q, "mask": mask_q, "optimize": False}
-        if request.facets:
-            # Counted in the same pass that ranks: every match is visited once, not twice.
-            kwargs.update(groupedby=_facets_spec(), maptype=sorting.Count)
-        if request.sort == "recent":
-            kwargs["sortedby"] = sorting.FieldFacet("updated", reverse=True)
-        # One pass ranks, counts and groups; the best TAG_FACET_SAMPLE matches (or as many as
-        # the page needs) are kept, so tags are counted and the page is cut from the same results.
-        start = (request.page - 1) * request.per_page
-        limit = max(TAG_FACET_SAMPLE, start + request.per_page)
-        results = searcher.search(q, limit=limit, **kwargs)
+            return empty
+        excluded = [n for n in (self._clause(c, searcher, boosts) for c in parsed.clauses if c.negated) if n is not None]
+        limits = self._limits(request, parsed)
+        engine = wengine.Evaluator(searcher)
+        segments = engine.segments(q, limits, excluded)
         for mode in plans[1:]:
-            if len(results) >= 3 or words < 2:
+            if wengine.total(segments) >= 3 or words < 2:
                 break
             q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
-            results = searcher.search(q, limit=limit, **kwargs)
+            segments = engine.segments(q, limits, excluded)
+        total = wengine.total(segments)
+        if not total:
+            return empty
         facets = {}
         if request.facets:
-            facets = _facet_counts(results)
-            facets["tags"] = _tag_counts(results[:TAG_FACET_SAMPLE])
-        page_hits = results[start : start + request.per_page]
-        hits = [self._hit(hit) for hit in page_hits]
+            facets = {name: _top(wengine.facet_counts(segments, name)) for name in COLUMN_FACETS}
+            facets["tags"] = _top(wengine.tag_counts(segments))
+        start = (request.page - 1) * request.per_page
+        ranked = wengine.top(segments, start + request.per_page, recent=request.sort == "recent")[start:]
+        hits = [self._hit(searcher.stored_fields(docnum), score) for docnum, score in ranked]
         texts = article_texts([h.article_id for h in hits])
         if boosts is OUTSIDE_BOOSTS:
             for fields_text in texts.values():
                 fields_text.pop("authority", None)
-        snippets = self._snippets(results, page_hits, texts)
+        terms = _query_terms(q)
         for h in hits:
-            h.snippet = snippets.get(h.article_id, "")
-        total = len(results)  # exact: optimize=False scores every match
+            h.snippet = _snippet(texts.get(h.article_id, {}), terms)
         return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
@@ -305,14 +302,8 @@ class WhooshBackend(SearchBackend):
             return None
         if len(nodes) == 1:
             return nodes[0]
-        # (Whoosh's Or has a `minmatch` argument, but it is not implemented: coordination it is.)
-        return query.And(nodes) if mode == "and" else query.Or(nodes, scale=0.9)
-
-    def _mask(self, parsed: ParsedQuery, searcher, mask_q, boosts=FIELD_BOOSTS):
-        excluded = [n for n in (self._clause(c, searcher, boosts) for c in parsed.clauses if c.negated) if n is not None]
-        if not excluded:
-            return mask_q
-        return query.Or([*excluded, mask_q]) if mask_q is not None else query.Or(excluded)
+        # No coordination bonus (Or's `scale`): it makes Whoosh score every match.
+        return query.And(nodes) if mode == "and" else query.Or(nodes)
 
     def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
         variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
@@ -353,62 +344,39 @@ class WhooshBackend(SearchBackend):
             terms += [query.Term(f, stem[0], boost=b) for f, b in boosts.items()]
         return query.Or(terms) if terms else query.NullQuery
 
-    def _filters(self, request: SearchRequest, parsed: ParsedQuery):
+    @staticmethod
+    def _limits(request: SearchRequest, parsed: ParsedQuery) -> dict:
+        """What the caller may see and chose to see: [(field, allowed values)], and whether archived articles hide."""
         from articles import policy
 
-        filters = []
-        mask = None
+        only = []
         audiences = policy.visible_audiences(request.user)
         if audiences is not None:
             # Visibility inside the query: outside readers match only validated articles of their audiences.
-            filters.append(query.Term("state", "validated"))
-            filters.append(query.Or([query.Term("audience", a) for a in audiences]))
+            only += [("state", ["validated"]), ("audience", list(audiences))]
         chosen = {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
         for name in ("state", "audience", "product"):
             if chosen.get(name):
-                filters.append(query.Term(name, chosen[name]))
+                only.append((name, [chosen[name]]))
         if chosen.get("tag"):
-            filters.append(query.Term("tags", chosen["tag"].lower()))
-        if not chosen.get("state") and not request.include_archived:
-            mask = query.Term("state", "archived")
-        return (query.And(filters) if filters else None), mask
+            only.append(("tags", [chosen["tag"].lower()]))
+        return {"only": only, "hide_archived": not chosen.get("state") and not request.include_archived}
 
-    def _hit(self, hit) -> Hit:
+    @staticmethod
+    def _hit(stored: dict, score: float) -> Hit:
         return Hit(
-            article_id=int(hit["id"]),
-            slug=hit["slug"],
-            title=hit["title"],
-            score=float(hit.score or 0.0),
-            external_id=hit.get("external_id", ""),
-            state=hit["state"],
-            audience=hit["audience"],
-            product=hit["product"],
-            updated_at=hit.get("updated"),
+            article_id=int(stored["id"]),
+            slug=stored["slug"],
+            title=stored["title"],
+            score=score,
+            external_id=stored.get("external_id", ""),
+            state=stored["state"],
+            audience=stored["audience"],
+            product=stored["product"],
+            updated_at=stored.get("updated"),
         )
 
-    def _snippets(self, results, page_hits, texts: dict[int, dict[str, str]]) -> dict[int, str]:
-        """Highlight each hit's best-matching field, from the article text in the database."""
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        out = {}
-        for hit in page_hits:
-            article_id = int(hit["id"])
-            fields_text = texts.get(article_id, {})
-            snippet = ""
-            for name, index_field in SNIPPET_FIELDS.items():
-                text = fields_text.get(name) or ""
-                if text:
-                    snippet = hit.highlights(index_field, text=text, top=2)
-                    if snippet:
-                        break
-            if not snippet:
-                lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
-                snippet = escape(lead)
-            out[article_id] = snippet
-        return out
-
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
-        from articles import policy
 
         words = [w for w in text.lower().split() if w]
         if not words or len(text.strip()) < 2:
@@ -428,12 +396,11 @@ class WhooshBackend(SearchBackend):
         if not alternatives:
             return []
         nodes.append(query.Or(alternatives))
-        filters = [query.Not(query.Term("state", "archived"))]
-        audiences = policy.visible_audiences(user)
-        if audiences is not None:
-            filters = [query.Term("state", "validated"), query.Or([query.Term("audience", a) for a in audiences])]
-        results = searcher.search(query.And(nodes), limit=limit, filter=query.And(filters))
-        return [(hit["slug"], hit["title"]) for hit in results]
+        q = query.And(nodes)
+        limits = self._limits(SearchRequest(text=text, user=user), ParsedQuery([], {}))
+        segments = wengine.Evaluator(searcher).segments(q, limits)
+        found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
+        return [(stored["slug"], stored["title"]) for stored in found]
 
     def correct(self, words: list[str], user=None) -> dict[str, str]:
         """Misspelled word → closest known word. `user=None` is an anonymous visitor: outside
@@ -442,22 +409,30 @@ class WhooshBackend(SearchBackend):
 
         searcher = self._searcher()
         reader = searcher.reader()
+        only = None
         audiences = policy.visible_audiences(user)
-        visible = None
         if audiences is not None:
-            visible = query.And([query.Term("state", "validated"), query.Or([query.Term("audience", a) for a in audiences])])
+            only = [("state", ["validated"]), ("audience", list(audiences))]
+        visible = only is not None
 
         def known(word: str) -> bool:
-            if visible is None:
+            if only is None:
                 return reader.frequency("spell", word) > 0
-            return not searcher.search(query.Term("spell", word), filter=visible, limit=1).is_empty()
+            for leaf, _ in searcher.leaf_searchers():
+                leaf_reader = leaf.reader()
+                docs = wengine.term_mask(leaf_reader, "spell", word) & wengine.live_mask(leaf_reader)
+                for fieldname, values in only:
+                    docs &= wengine.value_mask(leaf_reader, fieldname, values)
+                if docs.any():
+                    return True
+            return False
 
         out = {}
         for word in words:
             if len(word) < 4 or not word.isalpha() or known(word):
                 continue
-            for suggestion in searcher.suggest("spell", word, limit=1 if visible is None else 10, maxdist=2, prefix=1):
-                if suggestion != word and (visible is None or known(suggestion)):
+            for suggestion in searcher.suggest("spell", word, limit=10 if visible else 1, maxdist=2, prefix=1):
+                if suggestion != word and (not visible or known(suggestion)):
                     out[word] = suggestion
                     break
         return out

@@ -1,0 +1,332 @@
+"""Matching, ranking and counting over a Whoosh index with array arithmetic.
+
+Whoosh stores the index (postings, lexicon, columns, spelling graph) and analyses text;
+its own query evaluation walks a tree of Python matcher objects once per posting, and it
+scores every match whenever it must also count them (an exact total, facets or a filter
+turn off its block-max skipping). At 100,000 articles that walk is the whole cost.
+
+Here each term's posting list is read a block at a time into arrays, and a query is
+evaluated per segment as dense arrays over the segment's documents: a boolean "matches"
+array and a float BM25F score array (the same formula and parameters as Whoosh's default
+weighting). Boolean queries are array `&`/`|`; visibility, filters and exclusions are
+masks; the total and the facet counts are sums and `bincount`s over the final mask; the
+page is the top of the scores. Phrases are checked with Whoosh's own position matcher.
+
+A segment never changes once written (only its deletion list does), so what is read from
+its columns (field lengths, facet values, tags, dates) is cached by segment id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+B = 0.75  # BM25F parameters: Whoosh's defaults
+K1 = 1.2
+SEGMENT_CACHE_SIZE = 256  # cached facts (a few per segment); merges retire old segments
+LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+def _decode(value) -> str:
+    return value.decode() if isinstance(value, bytes) else ("" if value is None else str(value))
+
+
+# --- posting lists ----------------------------------------------------------------------------
+
+
+def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, term frequencies) of one term in one segment, deleted documents included."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except (TermNotFound, KeyError):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # the deletion filter: applied once per segment, as a mask
+    if isinstance(matcher, W3LeafMatcher):
+        ids, weights = [], []
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            deltas, w = matcher._data[0], matcher._data[1]
+            block = np.cumsum(np.asarray(deltas, dtype=np.int64))
+            ids.append(block)
+            if w is None:
+                weights.append(np.ones(len(block), dtype=np.float32))
+            elif isinstance(w, float):
+                weights.append(np.full(len(block), w, dtype=np.float32))
+            else:
+                weights.append(np.asarray(w, dtype=np.float32))
+            matcher._next_block()
+        if not ids:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        return np.concatenate(ids), np.concatenate(weights)
+    ids, weights = [], []
+    while matcher.is_active():  # a term stored inline (one document): a list, not blocks
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+# --- per-segment facts, cached ----------------------------------------------------------------
+
+
+class SegmentCache:
+    def __init__(self, size: int = SEGMENT_CACHE_SIZE):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, reader, kind: str, build):
+        key = (reader.segment().segid, kind)
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = build()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+CACHE = SegmentCache()
+
+
+def field_lengths(reader, fieldname: str) -> np.ndarray:
+    """Each document's length in `fieldname` (as Whoosh stores it: one byte, log-scaled)."""
+
+    def build():
+        n = reader.doc_count_all()
+        lengths = np.ones(n, dtype=np.float32)
+        codes = np.fromiter((reader.doc_field_length(d, fieldname, 0) for d in range(n)), dtype=np.float32, count=n)
+        lengths[codes > 0] = codes[codes > 0]
+        return lengths
+
+    return CACHE.get(reader, f"len:{fieldname}", build)
+
+
+def column_codes(reader, fieldname: str) -> tuple[np.ndarray, list[str]]:
+    """A single-valued sortable field as (per-document value codes, the values)."""
+
+    def build():
+        values: dict[str, int] = {}
+        column = reader.column_reader(fieldname)
+        codes = np.fromiter(
+            (values.setdefault(_decode(v), len(values)) for v in column), dtype=np.int32, count=reader.doc_count_all()
+        )
+        return codes, list(values)
+
+    return CACHE.get(reader, f"col:{fieldname}", build)
+
+
+def column_numbers(reader, fieldname: str) -> np.ndarray:
+    """A numeric sortable column (e.g. the update time) in its sortable integer form."""
+
+    def build():
+        column = reader.column_reader(fieldname, translate=False)
+        return np.fromiter((int(v or 0) for v in column), dtype=np.int64, count=reader.doc_count_all())
+
+    return CACHE.get(reader, f"num:{fieldname}", build)
+
+
+def doc_tags(reader, fieldname: str = "tags") -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every (document, tag) pair of a keyword field, as two arrays, and the tag names."""
+
+    def build():
+        docs, codes, names = [], [], []
+        for term in reader.lexicon(fieldname):
+            ids, _ = postings(reader, fieldname, term)
+            docs.append(ids)
+            codes.append(np.full(len(ids), len(names), dtype=np.int32))
+            names.append(_decode(term))
+        if not docs:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), []
+        return np.concatenate(docs), np.concatenate(codes), names
+
+    return CACHE.get(reader, f"tags:{fieldname}", build)
+
+
+def value_mask(reader, fieldname: str, values) -> np.ndarray:
+    codes, names = column_codes(reader, fieldname)
+    wanted = [i for i, name in enumerate(names) if name in set(values)]
+    return np.isin(codes, wanted) if wanted else np.zeros(len(codes), dtype=bool)
+
+
+def term_mask(reader, fieldname: str, text) -> np.ndarray:
+    mask = np.zeros(reader.doc_count_all(), dtype=bool)
+    ids, _ = postings(reader, fieldname, text)
+    mask[ids] = True
+    return mask
+
+
+def live_mask(reader) -> np.ndarray:
+    mask = np.ones(reader.doc_count_all(), dtype=bool)
+    if reader.has_deletions():
+        deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+        mask[deleted] = False
+    return mask
+
+
+# --- evaluating a query -----------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """One segment's part of a search: `matches` and `scores` are per document."""
+
+    searcher: object  # the leaf searcher
+    offset: int  # its first document's number in the whole index
+    matches: np.ndarray
+    scores: np.ndarray
+
+    @property
+    def reader(self):
+        return self.searcher.reader()
+
+
+class Evaluator:
+    """Evaluates compiled Whoosh queries (Term, Phrase, And, Or) segment by segment."""
+
+    def __init__(self, top_searcher):
+        self.top = top_searcher
+        self._stats: dict = {}
+
+    def _term_stats(self, fieldname: str, text) -> tuple[float, float]:
+        key = (fieldname, text)
+        if key not in self._stats:
+            self._stats[key] = (self.top.idf(fieldname, text), self.top.avg_field_length(fieldname) or 1.0)
+        return self._stats[key]
+
+    def _bm25(self, reader, fieldname: str, text, ids: np.ndarray, tf: np.ndarray, boost: float) -> np.ndarray:
+        idf, avgfl = self._term_stats(fieldname, text)
+        fl = field_lengths(reader, fieldname)[ids]
+        return (boost * idf) * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))
+
+    def evaluate(self, q, leaf) -> tuple[np.ndarray, np.ndarray]:
+        """(matches, scores) of `q` over the documents of one leaf searcher."""
+        reader = leaf.reader()
+        n = reader.doc_count_all()
+        if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+            return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float32)
+        if isinstance(q, query.Term):
+            matches = np.zeros(n, dtype=bool)
+            scores = np.zeros(n, dtype=np.float32)
+            ids, tf = postings(reader, q.fieldname, q.text)
+            if len(ids):
+                matches[ids] = True
+                scores[ids] = self._bm25(reader, q.fieldname, q.text, ids, tf, q.boost)
+            return matches, scores
+        if isinstance(q, (query.And, query.Or)):
+            parts = [self.evaluate(sub, leaf) for sub in q.subqueries]
+            if not parts:
+                return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float32)
+            matches = parts[0][0].copy()
+            scores = parts[0][1].copy()
+            for m, s in parts[1:]:
+                if isinstance(q, query.And):
+                    matches &= m
+                else:
+                    matches |= m
+                scores += s
+            if isinstance(q, query.And):
+                scores[~matches] = 0
+            return matches, scores * q.boost
+        if isinstance(q, query.Phrase):
+            # Positions are Whoosh's to check: the documents holding the words in order, scored
+            # as the words together (each word's BM25F in this field).
+            matches = np.zeros(n, dtype=bool)
+            scores = np.zeros(n, dtype=np.float32)
+            ids = np.fromiter(q.docs(leaf), dtype=np.int64)
+            if len(ids):
+                matches[ids] = True
+                for word in q.words:
+                    term_ids, tf = postings(reader, q.fieldname, word)
+                    keep = matches[term_ids]
+                    scores[term_ids[keep]] += self._bm25(reader, q.fieldname, word, term_ids[keep], tf[keep], q.boost)
+            return matches, scores
+        ids = np.fromiter(q.docs(leaf), dtype=np.int64)  # anything else: matched by Whoosh, unscored
+        matches = np.zeros(n, dtype=bool)
+        matches[ids] = True
+        return matches, matches.astype(np.float32)
+
+    def segments(self, q, limits: dict, excluded=()) -> list[Segment]:
+        """Every segment's matches for `q`, within what the caller may and chose to see."""
+        out = []
+        for leaf, offset in self.top.leaf_searchers():
+            reader = leaf.reader()
+            matches, scores = self.evaluate(q, leaf)
+            matches &= live_mask(reader)
+            for fieldname, values in limits["only"]:
+                if fieldname == "tags":
+                    matches &= term_mask(reader, "tags", values[0])
+                else:
+                    matches &= value_mask(reader, fieldname, values)
+            if limits["hide_archived"]:
+                matches &= ~value_mask(reader, "state", ["archived"])
+            for ex in excluded:
+                matches &= ~self.evaluate(ex, leaf)[0]
+            out.append(Segment(leaf, offset, matches, scores))
+        return out
+
+
+def total(segments: list[Segment]) -> int:
+    return int(sum(int(s.matches.sum()) for s in segments))
+
+
+def facet_counts(segments: list[Segment], fieldname: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for seg in segments:
+        codes, names = column_codes(seg.reader, fieldname)
+        for code, n in enumerate(np.bincount(codes[seg.matches], minlength=len(names))):
+            if n:
+                counts[names[code]] = counts.get(names[code], 0) + int(n)
+    return counts
+
+
+def tag_counts(segments: list[Segment]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for seg in segments:
+        docs, codes, names = doc_tags(seg.reader)
+        if not len(docs):
+            continue
+        for code, n in enumerate(np.bincount(codes[seg.matches[docs]], minlength=len(names))):
+            if n:
+                counts[names[code]] = counts.get(names[code], 0) + int(n)
+    return counts
+
+
+def top(segments: list[Segment], limit: int, *, recent: bool = False) -> list[tuple[int, float]]:
+    """The best `limit` matches as (global document number, score), best first: by score
+    (ties: lower document number first), or by update time when `recent`."""
+    keys, scores, docnums = [], [], []
+    for seg in segments:
+        local = np.flatnonzero(seg.matches)
+        if not len(local):
+            continue
+        docnums.append(local + seg.offset)
+        scores.append(seg.scores[local])
+        keys.append(column_numbers(seg.reader, "updated")[local] if recent else seg.scores[local])
+    if not docnums:
+        return []
+    docnums_a, scores_a, keys_a = np.concatenate(docnums), np.concatenate(scores), np.concatenate(keys)
+    if len(keys_a) > limit:
+        # Everything tied with the limit-th key is kept, so ties break the same on every page.
+        cut = np.partition(keys_a, len(keys_a) - limit)[len(keys_a) - limit]
+        keep = keys_a >= cut
+        docnums_a, scores_a, keys_a = docnums_a[keep], scores_a[keep], keys_a[keep]
+    order = np.lexsort((docnums_a, -keys_a.astype(np.float64)))[:limit]
+    return [(int(docnums_a[i]), float(scores_a[i])) for i in order]
