@@ -23,6 +23,8 @@ from django.utils.html import escape
 from whoosh import analysis, fields, highlight, index, query
 from whoosh.writing import LockError
 
+from ..rerank import DEPTH as RERANK_DEPTH
+from ..rerank import rerank
 from . import whoosh_engine as wengine
 from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
 
@@ -285,8 +287,13 @@ class WhooshBackend(SearchBackend):
             facets = {name: _top(wengine.facet_counts(segments, name)) for name in COLUMN_FACETS}
             facets["tags"] = _top(wengine.tag_counts(segments))
         start = (request.page - 1) * request.per_page
-        ranked = wengine.top(segments, start + request.per_page, recent=request.sort == "recent")[start:]
-        hits = [self._hit(searcher.stored_fields(docnum), score) for docnum, score in ranked]
+        recent = request.sort == "recent"
+        # By relevance, the best RERANK_DEPTH candidates are re-ranked by their titles (search.rerank).
+        depth = start + request.per_page if recent else max(start + request.per_page, RERANK_DEPTH)
+        hits = [self._hit(searcher.stored_fields(docnum), score) for docnum, score in wengine.top(segments, depth, recent=recent)]
+        if not recent:
+            hits = rerank(parsed, hits)
+        hits = hits[start : start + request.per_page]
         texts = article_texts([h.article_id for h in hits])
         if boosts is OUTSIDE_BOOSTS:
             for fields_text in texts.values():
