@@ -42,6 +42,8 @@ OUTSIDE_BOOSTS = {name: boost for name, boost in FIELD_BOOSTS.items() if name !=
 # Article text (from the database) → the index field whose query words it is highlighted with.
 SNIPPET_FIELDS = {"issue": "summary", "resolution": "body", "authority": "authority", "environment": "body", "cause": "body"}
 PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
+COORDINATION = 0.5  # a match with half the words scores 3/4 of its text score (see _compile)
+TIEBREAK = 0.1  # a word and its synonyms: the best form's score plus this share of the others'
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
 
 
@@ -264,7 +266,7 @@ class WhooshBackend(SearchBackend):
         # Short queries want every word (then any word if that finds too little). Longer ones
         # (questions, pasted error text) match any word, ranked by how many they contain
         # (BM25 sums over the words), so one stray word cannot hide the answer.
-        plans = ["and", "or"] if words <= 2 else ["or"]
+        plans = ["and", "or"] if words <= 2 else ["most", "or"]
         no_facets = {name: [] for name in [*COLUMN_FACETS, "tags"]} if request.facets else {}
         empty = SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page, facets=no_facets)
         q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
@@ -309,8 +311,12 @@ class WhooshBackend(SearchBackend):
             return None
         if len(nodes) == 1:
             return nodes[0]
-        # No coordination bonus (Or's `scale`): it makes Whoosh score every match.
-        return query.And(nodes) if mode == "and" else query.Or(nodes)
+        if mode == "and":
+            return query.And(nodes)
+        # "most": at least half the words (at least two); "or": any. Both weigh a match by the
+        # share of the words it contains (coordination), so one stray word cannot hide the answer.
+        most = max(2, -(-len(nodes) // 2)) if mode == "most" else 0
+        return query.Or(nodes, minmatch=most, scale=COORDINATION)
 
     def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
         variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
@@ -318,7 +324,7 @@ class WhooshBackend(SearchBackend):
         variants = [v for v in variants if v is not None]
         if not variants:
             return None
-        return variants[0] if len(variants) == 1 else query.Or(variants)
+        return variants[0] if len(variants) == 1 else query.DisjunctionMax(variants, tiebreak=TIEBREAK)
 
     def _text_node(self, kind: str, text: str, searcher, boosts=FIELD_BOOSTS):
         analyzer = _analyzer()
@@ -422,17 +428,29 @@ class WhooshBackend(SearchBackend):
             only = [("state", ["validated"]), ("audience", list(audiences))]
         visible = only is not None
 
-        def known(word: str) -> bool:
+        text_fields = list(FIELD_BOOSTS if policy.is_staff(user) else OUTSIDE_BOOSTS)
+
+        def count(fieldname: str, word: str) -> int:
+            """Articles the caller may see with `word` in `fieldname`."""
             if only is None:
-                return reader.frequency("spell", word) > 0
+                return reader.doc_frequency(fieldname, word)
+            n = 0
             for leaf, _ in searcher.leaf_searchers():
                 leaf_reader = leaf.reader()
-                docs = wengine.term_mask(leaf_reader, "spell", word) & wengine.live_mask(leaf_reader)
-                for fieldname, values in only:
-                    docs &= wengine.value_mask(leaf_reader, fieldname, values)
-                if docs.any():
-                    return True
-            return False
+                docs = wengine.term_mask(leaf_reader, fieldname, word) & wengine.live_mask(leaf_reader)
+                for name, values in only:
+                    docs &= wengine.value_mask(leaf_reader, name, values)
+                n += int(docs.sum())
+            return n
+
+        def known(word: str) -> bool:
+            # Titles, issues, tags and product names are the vocabulary corrections come from, but
+            # a word any article the caller may see contains (a term of art such as "crlf" in a
+            # resolution) is not a misspelling, as in the PostgreSQL backend.
+            if count("spell", word):
+                return True
+            stem = [t.text for t in _analyzer()(word)]
+            return bool(stem) and any(count(f, stem[0]) for f in text_fields)
 
         out = {}
         for word in words:

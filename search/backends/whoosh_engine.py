@@ -230,6 +230,14 @@ class Evaluator:
                 matches[ids] = True
                 scores[ids] = self._bm25(reader, q.fieldname, q.text, ids, tf, q.boost)
             return matches, scores
+        if isinstance(q, query.DisjunctionMax):
+            # A word and its synonyms: one concept, scored by its best-matching form (plus a
+            # little for the others), not once per form.
+            parts = [self.evaluate(sub, leaf) for sub in q.subqueries]
+            matches = np.logical_or.reduce([m for m, _ in parts])
+            stacked = np.stack([s for _, s in parts])
+            best = stacked.max(axis=0)
+            return matches, (best + q.tiebreak * (stacked.sum(axis=0) - best)) * q.boost
         if isinstance(q, (query.And, query.Or)):
             parts = [self.evaluate(sub, leaf) for sub in q.subqueries]
             if not parts:
@@ -242,7 +250,16 @@ class Evaluator:
                 else:
                     matches |= m
                 scores += s
-            if isinstance(q, query.And):
+            if isinstance(q, query.Or) and (q.minmatch or q.scale):
+                # How many of the clauses each document matches: Or(minmatch=k) wants at least k
+                # (Whoosh documents but does not implement it); Or(scale=s) weighs the score by
+                # the share matched (coordination): (1 - s) + s * matched / clauses.
+                matched = np.sum([m for m, _ in parts], axis=0, dtype=np.int16)
+                if q.minmatch:
+                    matches &= matched >= q.minmatch
+                if q.scale:
+                    scores *= (1 - q.scale) + q.scale * matched / len(parts)
+            if isinstance(q, query.And) or (isinstance(q, query.Or) and q.minmatch):
                 scores[~matches] = 0
             return matches, scores * q.boost
         if isinstance(q, query.Phrase):

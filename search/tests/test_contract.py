@@ -241,6 +241,13 @@ def test_a_misspelled_word_is_corrected_and_searched(kb, corrections):
     assert results.corrected and slugs(results)[0] == kb.refund.slug
 
 
+def test_a_word_an_article_uses_is_not_corrected(kb, corrections):
+    # "firmware" is in no title, issue or tag, only in the router article's resolution.
+    for user in (make_contributor(), make_customer()):
+        results = find("firmware", user)
+        assert not results.suggestion and slugs(results) == [kb.router.slug]
+
+
 def test_corrections_offer_only_words_the_caller_may_see(kb, backend, corrections):
     staff = make_contributor()
     assert backend.correct(["zebraquarz"], user=staff) == {"zebraquarz": "zebraquartz"}
