@@ -12,6 +12,7 @@ not stored in the index (snippets are cut from the database text of the page's h
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -20,13 +21,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.html import escape
-from whoosh import analysis, fields, highlight, index, query
+from whoosh import analysis, fields, highlight, index, query, writing
 from whoosh.writing import LockError
 
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
 from . import whoosh_engine as wengine
 from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
+
+logger = logging.getLogger(__name__)
 
 STOP_WORDS = frozenset(analysis.STOP_WORDS) | {"how", "do", "does", "i", "my", "what", "why", "me"}
 # Few fields, each a bundle of what agents read: every query word becomes one term per
@@ -44,6 +47,7 @@ SNIPPET_FIELDS = {"issue": "summary", "resolution": "body", "authority": "author
 PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
 COORDINATION = 0.5  # a match with half the words scores 3/4 of its text score (see _compile)
 TIEBREAK = 0.1  # a word and its synonyms: the best form's score plus this share of the others'
+MERGE_AT_SEGMENTS = 10  # small segments are merged once the index has this many
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
 
 
@@ -130,6 +134,30 @@ def _snippet(fields_text: dict[str, str], terms: dict[str, frozenset[str]]) -> s
     return escape(lead)
 
 
+_merging = threading.Lock()  # one merge at a time per process
+
+
+def _merge_in_background(ix) -> None:
+    """Merge the index's small segments in a thread; skipped while another merge runs here or
+    another process holds the index lock (a later change will merge)."""
+    if not _merging.acquire(blocking=False):
+        return
+
+    def merge():
+        try:
+            try:
+                merger = ix.writer(timeout=0, compound=False)
+            except LockError:
+                return
+            merger.commit(mergetype=writing.MERGE_SMALL)
+        except Exception:  # a merge is an optimisation: the index stays whole without it
+            logger.exception("Merging small search index segments failed")
+        finally:
+            _merging.release()
+
+    threading.Thread(target=merge, name="search-index-merge", daemon=True).start()
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -202,7 +230,7 @@ class WhooshBackend(SearchBackend):
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        self._commit(ix, writer)
 
     def remove(self, article_ids: list[int]) -> None:
         if not article_ids:
@@ -215,7 +243,21 @@ class WhooshBackend(SearchBackend):
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        self._commit(ix, writer)
+
+    @staticmethod
+    def _commit(ix, writer) -> None:
+        """Commit a change as a segment of its own, so it is searchable at once; when small
+        segments have piled up, merge them afterwards, off the saving request's path.
+
+        Whoosh's default merges on the commit itself, and a merge costs about a second whatever
+        its size (it reads every term of the merged segments), so one save in five waited a
+        second to become searchable.
+        """
+        segments = len(writer.segments) + 1
+        writer.commit(merge=False)
+        if segments >= MERGE_AT_SEGMENTS:
+            _merge_in_background(ix)
 
     def rebuild(self, doc_batches) -> int:
         new_dir = self._create_generation(make_current=False)

@@ -67,6 +67,38 @@ def test_update_that_fails_while_another_process_holds_the_lock_is_retried(
     assert task.processed_at is not None
 
 
+def test_single_updates_do_not_merge_and_small_segments_are_merged_later(
+    db, contributor, product, kb_owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    import threading
+
+    monkeypatch.setattr("search.backends.whoosh_backend.MERGE_AT_SEGMENTS", 4)
+    articles = [make_article(author=contributor, product=product, kb_owner=kb_owner, title=f"Gadget {n}") for n in range(6)]
+    indexing.rebuild()
+    backend = get_backend()
+
+    def segments() -> int:
+        with backend._index().reader() as reader:
+            return len(reader.leaf_readers()) or 1
+
+    start = segments()
+    for n, article in enumerate(articles[:2]):
+        with django_capture_on_commit_callbacks(execute=True):
+            article.edit(by=contributor, base_version=article.version, changes={"cause": f"Sprocket{n} slips."})
+        assert segments() == start + n + 1  # its own segment: searchable without waiting for a merge
+        assert staff_search(contributor, f"sprocket{n}") == [article.slug]
+    for n, article in enumerate(articles[2:], start=2):
+        with django_capture_on_commit_callbacks(execute=True):
+            article.edit(by=contributor, base_version=article.version, changes={"cause": f"Sprocket{n} slips."})
+        for thread in threading.enumerate():
+            if thread.name == "search-index-merge":
+                thread.join(timeout=30)
+    assert segments() < start + len(articles)  # merged in the background
+    for n, article in enumerate(articles):
+        assert staff_search(contributor, f"sprocket{n}") == [article.slug]
+    assert len(staff_search(contributor, "gadget")) == len(articles)
+
+
 def test_deleted_article_leaves_the_index(db, contributor, product, kb_owner, django_capture_on_commit_callbacks):
     article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Obsolete gizmo pairing")
     indexing.rebuild()
