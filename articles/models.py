@@ -535,6 +535,39 @@ class ArticleEvent(models.Model):
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class Reuse(models.Model):
+    """An agent used an article on a case (KCS reuse): who, when, on which case, and whether it solved it.
+
+    Kept apart from customers' "was this helpful" votes. `Article.reuse_count` counts these rows.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reuses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reuses")
+    at = models.DateTimeField(default=timezone.now)
+    case_ref = models.CharField("case reference", max_length=100, blank=True)
+    solved = models.BooleanField(null=True, blank=True)  # None: not said
+    article_version = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "-at"], name="reuse_article_idx"),
+            models.Index(fields=["case_ref"], name="reuse_case_idx"),
+            models.Index(fields=["user", "-at"], name="reuse_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} used by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def recent_reusers(article: Article, days: int = 90):
+    """People who used `article` on a case in the last `days` days (told about material updates)."""
+    from django.contrib.auth import get_user_model
+
+    since = timezone.now() - datetime.timedelta(days=days)
+    return get_user_model().objects.filter(reuses__article=article, reuses__at__gte=since, is_active=True).distinct()
+
+
 class RevisionMeta(models.Model):
     """What reversion does not store itself: the article version number and minor/material."""
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "search",
+    "notifications",
     "fixtures",
 ]
 
