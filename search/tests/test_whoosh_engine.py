@@ -1,6 +1,6 @@
 """The array evaluator over a Whoosh index agrees with Whoosh, segment by segment.
 
-A small index in memory, written in several commits (so several segments, with a deletion),
+A small index, written in several commits (so several segments, with a deletion),
 is searched both ways: what matches and how it ranks must be what Whoosh itself says, and
 totals and facet counts must be exact over every segment.
 """
@@ -8,8 +8,7 @@ totals and facet counts must be exact over every segment.
 from __future__ import annotations
 
 import pytest
-from whoosh import fields, query, scoring
-from whoosh.filedb.filestore import RamStorage
+from whoosh import fields, index, query, scoring
 
 from search.backends import whoosh_engine as engine
 
@@ -25,7 +24,7 @@ DOCS = [
 
 
 @pytest.fixture
-def searcher():
+def searcher(tmp_path):
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         body=fields.TEXT(phrase=True),
@@ -34,7 +33,7 @@ def searcher():
         tags=fields.KEYWORD(commas=True, lowercase=True),
         updated=fields.NUMERIC(sortable=True),
     )
-    ix = RamStorage().create_index(schema)
+    ix = index.create_in(str(tmp_path), schema)  # (RamStorage's temporary files are shared between processes)
     for batch in (DOCS[:3], DOCS[3:5], DOCS[5:]):  # three segments
         writer = ix.writer()
         for n, (doc_id, body, state, audience, tags) in enumerate(batch):
