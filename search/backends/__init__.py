@@ -31,5 +31,5 @@ def _create(name: str, index_dir: str) -> SearchBackend:
 def reset_backends() -> None:
     """Close and forget every backend instance (tests do this after each test)."""
     for backend in _BACKENDS.values():
-        backend.close()
+        backend.close_all()
     _BACKENDS.clear()

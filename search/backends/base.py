@@ -116,7 +116,11 @@ class SearchBackend:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release open files or connections held by this process."""
+        """Release open files or connections held by this thread."""
+
+    def close_all(self) -> None:
+        """Release what every thread of this process holds."""
+        self.close()
 
     def correct(self, words: list[str], user=None) -> dict[str, str]:
         """Misspelled word → best known word from the vocabulary of articles `user` may see."""

@@ -164,6 +164,8 @@ class WhooshBackend(SearchBackend):
     def __init__(self, root: Path | None = None):
         self.root = Path(root or settings.KCS_SEARCH_INDEX_DIR)
         self._local = threading.local()
+        self._open: set = set()  # every thread's searcher, so close_all() can let go of all files
+        self._open_lock = threading.Lock()
 
     # --- index folders ------------------------------------------------------------------
 
@@ -202,8 +204,18 @@ class WhooshBackend(SearchBackend):
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
+            with self._open_lock:
+                self._open.discard(searcher)
         self._local.searcher = None
         self._local.ix = None
+
+    def close_all(self) -> None:
+        """Close the searchers of every thread (at shutdown, or between tests)."""
+        with self._open_lock:
+            searchers, self._open = list(self._open), set()
+        for searcher in searchers:
+            searcher.close()
+        self._local = threading.local()
 
     def _searcher(self):
         ix = self._index()
@@ -214,6 +226,9 @@ class WhooshBackend(SearchBackend):
             if searcher is not None:
                 searcher.close()
             searcher = ix.searcher()
+            with self._open_lock:
+                self._open.discard(getattr(self._local, "searcher", None))
+                self._open.add(searcher)
         self._local.searcher = searcher
         return searcher
 
