@@ -7,10 +7,11 @@ turn off its block-max skipping). At 100,000 articles that walk is the whole cos
 
 Here each term's posting list is read a block at a time into arrays, and a query is
 evaluated per segment as dense arrays over the segment's documents: a boolean "matches"
-array and a float BM25F score array (the same formula and parameters as Whoosh's default
-weighting). Boolean queries are array `&`/`|`; visibility, filters and exclusions are
+array and a float BM25F score array (Whoosh's BM25F formula; length normalisation tuned,
+see B). Boolean queries are array `&`/`|`; visibility, filters and exclusions are
 masks; the total and the facet counts are sums and `bincount`s over the final mask; the
-page is the top of the scores. Phrases are checked with Whoosh's own position matcher.
+page is the top of the scores. Phrases decode word positions only for the documents that
+hold every word of the phrase.
 
 A segment never changes once written (only its deletion list does), so what is read from
 its columns (field lengths, facet values, tags, dates) is cached by segment id.
@@ -42,16 +43,21 @@ def _decode(value) -> str:
 # --- posting lists ----------------------------------------------------------------------------
 
 
-def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of one term in one segment, deleted documents included."""
+EMPTY_IDS = np.empty(0, dtype=np.int64)
+EMPTY_TF = np.empty(0, dtype=np.float32)
+
+
+def postings(reader, fieldname: str, text, *, values: bool = False):
+    """(document numbers, term frequencies) of one term in one segment, deleted documents
+    included; with `values`, also each posting's stored value (its encoded word positions)."""
     try:
         matcher = reader.postings(fieldname, text)
     except (TermNotFound, KeyError):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        return (EMPTY_IDS, EMPTY_TF, []) if values else (EMPTY_IDS, EMPTY_TF)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # the deletion filter: applied once per segment, as a mask
+    ids, weights, vals = [], [], []
     if isinstance(matcher, W3LeafMatcher):
-        ids, weights = [], []
         while matcher.is_active():
             if matcher._data is None:
                 matcher._read_data()
@@ -64,16 +70,48 @@ def postings(reader, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
                 weights.append(np.full(len(block), w, dtype=np.float32))
             else:
                 weights.append(np.asarray(w, dtype=np.float32))
+            if values:
+                matcher._read_values()
+                vals.extend(matcher._values)
             matcher._next_block()
-        if not ids:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        return np.concatenate(ids), np.concatenate(weights)
-    ids, weights = [], []
-    while matcher.is_active():  # a term stored inline (one document): a list, not blocks
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+        out = (np.concatenate(ids), np.concatenate(weights)) if ids else (EMPTY_IDS, EMPTY_TF)
+    else:
+        while matcher.is_active():  # a term stored inline (one document): a list, not blocks
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            if values:
+                vals.append(matcher.value())
+            matcher.next()
+        out = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+    return (*out, vals) if values else out
+
+
+def phrase_docs(reader, fieldname: str, words: list[str]) -> np.ndarray:
+    """Documents of one segment holding `words` one after another in `fieldname`.
+
+    Candidates are the documents holding every word (array intersection); only their
+    positions are decoded and compared.
+    """
+    lists = [postings(reader, fieldname, word, values=True) for word in words]
+    if any(not len(ids) for ids, _, _ in lists):
+        return EMPTY_IDS
+    candidates = lists[0][0]
+    for ids, _, _ in lists[1:]:
+        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        if not len(candidates):
+            return EMPTY_IDS
+    decode = reader.schema[fieldname].format.decode_positions
+    where = [np.searchsorted(ids, candidates) for ids, _, _ in lists]
+    found = []
+    for j, docnum in enumerate(candidates.tolist()):
+        starts = set(decode(lists[0][2][where[0][j]]))
+        for k in range(1, len(lists)):
+            starts &= {p - k for p in decode(lists[k][2][where[k][j]])}
+            if not starts:
+                break
+        if starts:
+            found.append(docnum)
+    return np.asarray(found, dtype=np.int64)
 
 
 # --- per-segment facts, cached ----------------------------------------------------------------
@@ -263,11 +301,11 @@ class Evaluator:
                 scores[~matches] = 0
             return matches, scores * q.boost
         if isinstance(q, query.Phrase):
-            # Positions are Whoosh's to check: the documents holding the words in order, scored
-            # as the words together (each word's BM25F in this field).
+            # The documents holding the words in order, scored as the words together (each
+            # word's BM25F in this field).
             matches = np.zeros(n, dtype=bool)
             scores = np.zeros(n, dtype=np.float32)
-            ids = np.fromiter(q.docs(leaf), dtype=np.int64)
+            ids = phrase_docs(reader, q.fieldname, q.words)
             if len(ids):
                 matches[ids] = True
                 for word in q.words:
