@@ -19,6 +19,7 @@ its columns (field lengths, facet values, tags, dates) is cached by segment id.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -43,13 +44,66 @@ def _decode(value) -> str:
 # --- posting lists ----------------------------------------------------------------------------
 
 
-EMPTY_IDS = np.empty(0, dtype=np.int64)
+EMPTY_IDS = np.empty(0, dtype=np.int32)
 EMPTY_TF = np.empty(0, dtype=np.float32)
+
+
+ENTRY_OVERHEAD = 100  # bytes counted per cached list beyond its arrays
+
+
+class PostingsCache:
+    """Decoded posting lists, least recently used out first, within a memory budget.
+
+    Decoding a posting block (zlib, then unpickling the ids, frequencies and positions
+    together) is the main cost of a search once matching is array arithmetic; query words
+    follow a Zipf curve, so the lists of common words are decoded once per segment, not once
+    per search. Segments never change, so an entry never goes stale (deletions are a mask)."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self.used = 0
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+                return found
+        value = build()
+        for array in value:
+            array.flags.writeable = False  # shared between searches: never changed in place
+        size = value[0].nbytes + value[1].nbytes + ENTRY_OVERHEAD
+        if size > self.budget // 2:
+            return value  # one huge list must not flush everything else
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = value
+                self.used += size
+            while self.used > self.budget and self._data:
+                _, old = self._data.popitem(last=False)
+                self.used -= old[0].nbytes + old[1].nbytes + ENTRY_OVERHEAD
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.used = 0
+
+
+POSTINGS = PostingsCache(int(os.environ.get("KCS_SEARCH_POSTINGS_CACHE_MB", "128")) * 1024 * 1024)
 
 
 def postings(reader, fieldname: str, text, *, values: bool = False):
     """(document numbers, term frequencies) of one term in one segment, deleted documents
     included; with `values`, also each posting's stored value (its encoded word positions)."""
+    if not values:
+        return POSTINGS.get((reader.segment().segid, fieldname, text), lambda: _postings(reader, fieldname, text))
+    return _postings(reader, fieldname, text, values=True)
+
+
+def _postings(reader, fieldname: str, text, *, values: bool = False):
     try:
         matcher = reader.postings(fieldname, text)
     except (TermNotFound, KeyError):
@@ -62,7 +116,7 @@ def postings(reader, fieldname: str, text, *, values: bool = False):
             if matcher._data is None:
                 matcher._read_data()
             deltas, w = matcher._data[0], matcher._data[1]
-            block = np.cumsum(np.asarray(deltas, dtype=np.int64))
+            block = np.cumsum(np.asarray(deltas, dtype=np.int32), dtype=np.int32)
             ids.append(block)
             if w is None:
                 weights.append(np.ones(len(block), dtype=np.float32))
@@ -82,7 +136,7 @@ def postings(reader, fieldname: str, text, *, values: bool = False):
             if values:
                 vals.append(matcher.value())
             matcher.next()
-        out = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+        out = (np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32))
     return (*out, vals) if values else out
 
 
@@ -111,7 +165,7 @@ def phrase_docs(reader, fieldname: str, words: list[str]) -> np.ndarray:
                 break
         if starts:
             found.append(docnum)
-    return np.asarray(found, dtype=np.int64)
+    return np.asarray(found, dtype=np.int32)
 
 
 # --- per-segment facts, cached ----------------------------------------------------------------

@@ -43,6 +43,7 @@ def searcher(tmp_path):
     writer.delete_by_term("id", "3")  # a deletion inside the first segment
     writer.commit(merge=False)
     engine.CACHE.clear()
+    engine.POSTINGS.clear()
     with ix.searcher(weighting=scoring.BM25F(B=engine.B, K1=engine.K1)) as s:
         assert len(s.leaf_searchers()) == 3
         yield s
@@ -128,3 +129,17 @@ def test_top_breaks_ties_by_document_and_sorts_by_update_time(searcher):
     assert [ids(searcher, engine.top(segments, n)) for n in (1, 2, 3)] == [ids(searcher, everything)[:n] for n in (1, 2, 3)]
     recent = ids(searcher, engine.top(segments, 100, recent=True))
     assert recent == sorted(recent, key=int, reverse=True)  # updated grows with the id here
+
+
+def test_decoded_postings_are_reused_within_a_memory_budget(searcher):
+    leaf = searcher.leaf_searchers()[0][0]
+    reader = leaf.reader()
+    first = engine.postings(reader, "body", "refund")
+    again = engine.postings(reader, "body", "refund")
+    assert again[0] is first[0]  # decoded once
+    assert not first[0].flags.writeable  # shared arrays cannot be changed by one search
+    cache = engine.PostingsCache(budget_bytes=3 * (first[0].nbytes + first[1].nbytes + engine.ENTRY_OVERHEAD))
+    for word in ("refund", "booking", "cancelled", "policy", "voucher", "limits"):
+        cache.get(("seg", word), lambda w=word: engine._postings(reader, "body", w))
+    assert cache.used <= cache.budget
+    assert ("seg", "refund") not in cache._data  # the least recently used left first
