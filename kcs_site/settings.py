@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".
 KCS_SEARCH_BACKEND = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
 KCS_SEARCH_INDEX_DIR = Path(os.environ.get("KCS_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
+# Memory each process may use for decoded Whoosh posting lists (search/backends/whoosh_engine.py).
+KCS_SEARCH_POSTINGS_CACHE_MB = env_int("KCS_SEARCH_POSTINGS_CACHE_MB", 128)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)

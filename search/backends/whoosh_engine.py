@@ -19,12 +19,12 @@ its columns (field lengths, facet values, tags, dates) is cached by segment id.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -92,7 +92,7 @@ class PostingsCache:
             self.used = 0
 
 
-POSTINGS = PostingsCache(int(os.environ.get("KCS_SEARCH_POSTINGS_CACHE_MB", "128")) * 1024 * 1024)
+POSTINGS = PostingsCache(getattr(settings, "KCS_SEARCH_POSTINGS_CACHE_MB", 128) * 1024 * 1024)
 
 
 def postings(reader, fieldname: str, text, *, values: bool = False):
