@@ -1,0 +1,264 @@
+"""Reviews and content-standard checklist scores under /api/v1/: the same model operations
+and policy as the pages, and the core API's conventions (articles/api.py): a refusal is 403
+with `detail`, what the caller may not see is 404, a stale `version` is 409."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from articles import policy as article_policy
+from articles.models import Article
+
+from . import policy
+from .models import ChecklistScore, Criterion, ReviewComment, ReviewRequest, Status
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.Serializer):
+    author = serializers.CharField(source="author.username")
+    kind = serializers.CharField()
+    body = serializers.CharField()
+    round = serializers.IntegerField()
+    article_version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    article = serializers.CharField(source="article.slug", help_text="The article's slug.")
+    article_title = serializers.CharField(source="article.title", read_only=True)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    reviewer = serializers.CharField(source="reviewer.username", required=False, allow_null=True, allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    round = serializers.IntegerField(read_only=True)
+    submitted_version = serializers.IntegerField(read_only=True)
+    approved_version = serializers.IntegerField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=2000)
+
+
+class ReviewDetailSerializer(ReviewSerializer):
+    comments = CommentSerializer(many=True, read_only=True)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    version = serializers.IntegerField(required=False, help_text="The article version you reviewed; a newer one gets 409.")
+
+
+class ChangesSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=5000, help_text="What the author should change.")
+
+
+class AnswerSerializer(serializers.Serializer):
+    criterion = serializers.ChoiceField(choices=Criterion.choices)
+    passed = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class ScoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    article = serializers.CharField(source="article.slug", help_text="The article's slug.")
+    version = serializers.IntegerField(
+        source="article_version", required=False, help_text="The version you scored; a newer one gets 409."
+    )
+    author = serializers.CharField(source="author.username", read_only=True)
+    scorer = serializers.CharField(source="scorer.username", read_only=True)
+    answers = AnswerSerializer(many=True)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    met = serializers.IntegerField(read_only=True)
+    total = serializers.IntegerField(read_only=True)
+    scored_at = serializers.DateTimeField(read_only=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _staff(request: Request) -> None:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found.")
+
+
+def _check(decision) -> None:
+    if not decision:
+        raise DrfPermissionDenied(decision.reason)
+
+
+def _article(request: Request, slug: str) -> Article:
+    try:
+        return Article.objects.visible_to(request.user).select_related("created_by").get(slug=str(slug))
+    except Article.DoesNotExist:
+        raise Http404("No article found.") from None
+
+
+def _review_for(request: Request, pk: int) -> ReviewRequest:
+    _staff(request)
+    try:
+        review = ReviewRequest.objects.select_related("article", "requester", "reviewer").get(pk=pk)
+    except ReviewRequest.DoesNotExist:
+        raise Http404("No review found.") from None
+    _check(policy.can_see_review(request.user, review))
+    return review
+
+
+def _review_response(review: ReviewRequest, code: int = status.HTTP_200_OK) -> Response:
+    review = ReviewRequest.objects.select_related("article", "requester", "reviewer").get(pk=review.pk)
+    review.comments_list = ReviewComment.objects.filter(review=review).select_related("author")
+    data = ReviewSerializer(review).data
+    data["comments"] = CommentSerializer(review.comments_list, many=True).data
+    return Response(data, status=code)
+
+
+# --- reviews -------------------------------------------------------------------------------------
+
+REVIEW_FILTERS = [
+    OpenApiParameter("role", str, enum=["requested", "assigned"], description="Reviews I asked for, or assigned to me"),
+    OpenApiParameter("status", str, enum=Status.values),
+]
+
+
+@extend_schema(methods=["GET"], parameters=REVIEW_FILTERS, responses=ReviewSerializer(many=True))
+@extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewDetailSerializer})
+@api_view(["GET", "POST"])
+def review_list(request: Request) -> Response:
+    _staff(request)
+    if request.method == "POST":
+        return _start_review(request)
+    user = request.user
+    role = request.query_params.get("role", "")
+    qs = {"requested": ReviewRequest.objects.filter(requester=user), "assigned": ReviewRequest.objects.filter(reviewer=user)}.get(
+        role, ReviewRequest.objects.involving(user)
+    )
+    wanted = request.query_params.get("status", "")
+    if wanted in Status.values:
+        qs = qs.filter(status=wanted)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs.for_list().order_by("-updated_at", "-id"), request)
+    return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+
+def _start_review(request: Request) -> Response:
+    serializer = ReviewSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    article = _article(request, data["article"]["slug"])
+    reviewer = None
+    name = (data.get("reviewer") or {}).get("username")
+    if name:
+        reviewer = User.objects.filter(username=name).first()
+        if reviewer is None:
+            return Response({"detail": f"No coach named '{name}'."}, status=status.HTTP_400_BAD_REQUEST)
+    review = ReviewRequest.start(article=article, by=request.user, reviewer=reviewer, note=data.get("note", ""))
+    return _review_response(review, status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=ReviewDetailSerializer)
+@api_view(["GET"])
+def review_detail(request: Request, pk: int) -> Response:
+    return _review_response(_review_for(request, pk))
+
+
+@extend_schema(request=DecisionSerializer, responses={200: ReviewDetailSerializer, 409: None})
+@api_view(["POST"])
+def review_approve(request: Request, pk: int) -> Response:
+    review = _review_for(request, pk)
+    serializer = DecisionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    review.approve(by=request.user, note=data["note"], base_version=data.get("version"))
+    return _review_response(review)
+
+
+@extend_schema(request=ChangesSerializer, responses=ReviewDetailSerializer)
+@api_view(["POST"])
+def review_request_changes(request: Request, pk: int) -> Response:
+    review = _review_for(request, pk)
+    serializer = ChangesSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    review.request_changes(by=request.user, comment=serializer.validated_data["comment"])
+    return _review_response(review)
+
+
+@extend_schema(request=DecisionSerializer, responses=ReviewDetailSerializer)
+@api_view(["POST"])
+def review_resubmit(request: Request, pk: int) -> Response:
+    review = _review_for(request, pk)
+    serializer = DecisionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    review.resubmit(by=request.user, note=serializer.validated_data["note"])
+    return _review_response(review)
+
+
+@extend_schema(request=DecisionSerializer, responses=ReviewDetailSerializer)
+@api_view(["POST"])
+def review_withdraw(request: Request, pk: int) -> Response:
+    review = _review_for(request, pk)
+    serializer = DecisionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    review.withdraw(by=request.user, note=serializer.validated_data["note"])
+    return _review_response(review)
+
+
+# --- checklist scores ------------------------------------------------------------------------------
+
+SCORE_FILTERS = [
+    OpenApiParameter("article", str, description="An article's slug"),
+    OpenApiParameter("author", str, description="The username of the author the scores are about"),
+]
+
+
+@extend_schema(methods=["GET"], parameters=SCORE_FILTERS, responses=ScoreSerializer(many=True))
+@extend_schema(methods=["POST"], request=ScoreSerializer, responses={201: ScoreSerializer, 409: None})
+@api_view(["GET", "POST"])
+def score_list(request: Request) -> Response:
+    _staff(request)
+    if request.method == "POST":
+        return _create_score(request)
+    user = request.user
+    qs = ChecklistScore.objects.all()
+    slug, username = request.query_params.get("article", ""), request.query_params.get("author", "")
+    if slug:
+        article = _article(request, slug.replace("\x00", ""))
+        _check(policy.can_view_article_scores(user, article))
+        qs = qs.filter(article=article)
+    if username:
+        author = User.objects.filter(username=username.replace("\x00", ""), kind="staff").first()
+        if author is None:
+            raise Http404("No such author.")
+        _check(policy.can_view_scores_of(user, author))
+        qs = qs.filter(author=author)
+    if not (slug or username) and not policy.may_score_at_all(user):
+        qs = qs.filter(author=user)  # everyone may read the scores about themselves
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs.for_list().order_by("-scored_at", "-id"), request)
+    return paginator.get_paginated_response(ScoreSerializer(page, many=True).data)
+
+
+def _create_score(request: Request) -> Response:
+    serializer = ScoreSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    article = _article(request, data["article"]["slug"])
+    answers = {}
+    for answer in data["answers"]:
+        if answer["criterion"] in answers:
+            return Response({"detail": f"'{answer['criterion']}' is answered twice."}, status=status.HTTP_400_BAD_REQUEST)
+        answers[answer["criterion"]] = (answer["passed"], answer["note"])
+    score = ChecklistScore.record(
+        article=article, by=request.user, answers=answers, comment=data["comment"], base_version=data.get("article_version")
+    )
+    score = ChecklistScore.objects.for_list().get(pk=score.pk)
+    return Response(ScoreSerializer(score).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,150 @@
+"""Who may do what in reviews and coaching. Builds on `articles.policy`; every function
+returns a `Decision` (truthy when allowed, with the reason shown when refused).
+
+Reviews: the author of an unvalidated article asks a coach to review it; the coach
+approves (which validates the article through the normal workflow, so `articles.policy`
+still decides whether that coach may validate *this* article) or asks for changes.
+Nobody reviews their own article.
+
+Content-standard checklist: coaches and KB owners score other people's articles; the
+scores are coaching material, seen by the scorers and by the author they are about.
+"""
+
+from __future__ import annotations
+
+from articles import policy as article_policy
+from articles.policy import ALLOW, NOT_VALIDATED, VALIDATED, WIP, Decision, is_staff, refuse
+
+OPEN_STATUSES = ("pending", "changes_requested")
+
+
+def is_author(user, article) -> bool:
+    """Whoever wrote the article or owns it: both count as "their own" article."""
+    return user is not None and user.pk is not None and user.pk in (article.created_by_id, article.owner_id)
+
+
+def is_coach(user) -> bool:
+    return is_staff(user) and bool(user.is_coach)
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+
+def can_request_review(user, article) -> Decision:
+    if not is_staff(user):
+        return refuse("Only staff can ask for a review.")
+    if not is_author(user, article):
+        # A review is coaching for the person who wrote the article, asked by them.
+        return refuse("Only the article's author or owner can ask for a review of it.")
+    if article.state not in (WIP, NOT_VALIDATED):
+        return refuse("Only an unvalidated article can go to review.")
+    if not article.resolution.strip():
+        return refuse("Write a resolution before asking for a review.")
+    return ALLOW
+
+
+def can_be_reviewer(coach, article) -> Decision:
+    """May `coach` be the reviewer of `article` (picked automatically or chosen)?"""
+    if not (is_coach(coach) and coach.is_active):
+        return refuse(f"{coach.username} is not a coach.")
+    if is_author(coach, article):
+        return refuse("Nobody reviews their own article.")
+    # Approving validates the article: only a coach the workflow lets validate it may review it
+    # (e.g. a governed article needs a coach who is also a KB owner).
+    state = article.state
+    if state == WIP:
+        state = NOT_VALIDATED  # it is submitted as the review starts
+    probe = _ArticleAs(article, state)
+    validate = article_policy.can_transition(coach, probe, VALIDATED)
+    if not validate:
+        return refuse(f"{coach.username} cannot validate this article: {validate.reason}")
+    return ALLOW
+
+
+def can_see_review(user, review) -> Decision:
+    if not is_staff(user):
+        return refuse("Reviews are for staff.")
+    if user.pk in (review.requester_id, review.reviewer_id) or _is_coaching_lead(user):
+        return ALLOW
+    return refuse("Only the author, their reviewer, coaches and KB owners can read this review.")
+
+
+def can_decide_review(user, review) -> Decision:
+    """Approve, or ask for changes: the assigned reviewer, while it waits for them."""
+    if not is_staff(user):
+        return refuse("Only staff can review articles.")
+    if user.pk != review.reviewer_id:
+        return refuse("Only the coach this review is assigned to can approve it or ask for changes.")
+    if is_author(user, review.article):
+        return refuse("Nobody reviews their own article.")
+    if review.status != "pending":
+        return refuse(f"This review is {review.get_status_display().lower()}: there is nothing to decide now.")
+    return ALLOW
+
+
+def can_resubmit(user, review) -> Decision:
+    if not is_staff(user) or user.pk != review.requester_id:
+        return refuse("Only the author who asked for this review can send it back to the coach.")
+    if review.status != "changes_requested":
+        return refuse("The coach has not asked for changes: the review is not waiting for you.")
+    if not review.article.resolution.strip():
+        return refuse("Write a resolution before sending the article back.")
+    return ALLOW
+
+
+def can_withdraw(user, review) -> Decision:
+    if not is_staff(user) or user.pk != review.requester_id:
+        return refuse("Only the author who asked for this review can withdraw it.")
+    if review.status not in OPEN_STATUSES:
+        return refuse("This review is closed.")
+    return ALLOW
+
+
+# --- content-standard checklist -----------------------------------------------------------------
+
+
+def may_score_at_all(user) -> bool:
+    # Coaches and KB owners run the content-standard checklist (formerly AQI).
+    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+
+
+def can_score(user, article) -> Decision:
+    if not may_score_at_all(user):
+        return refuse("Only coaches and KB owners score articles against the content standard.")
+    if is_author(user, article):
+        return refuse("Nobody scores their own article.")
+    if article.state not in (NOT_VALIDATED, VALIDATED):
+        return refuse("Only articles with a resolution (not validated or validated) are scored.")
+    return ALLOW
+
+
+def can_view_scores_of(user, author) -> Decision:
+    """Checklist scores about `author`: for the scorers, and for the author themselves."""
+    if not is_staff(user):
+        return refuse("Checklist scores are for staff.")
+    if may_score_at_all(user) or user.pk == author.pk:
+        return ALLOW
+    return refuse("Only coaches, KB owners and the author can see an author's checklist scores.")
+
+
+def can_view_article_scores(user, article) -> Decision:
+    if not is_staff(user):
+        return refuse("Checklist scores are for staff.")
+    if may_score_at_all(user) or is_author(user, article):
+        return ALLOW
+    return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
+
+
+def _is_coaching_lead(user) -> bool:
+    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+
+
+class _ArticleAs:
+    """An article seen in another state, to ask the workflow policy "could they validate it then?"."""
+
+    def __init__(self, article, state: str):
+        self._article = article
+        self.state = state
+
+    def __getattr__(self, name):
+        return getattr(self._article, name)

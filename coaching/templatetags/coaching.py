@@ -1,0 +1,66 @@
+"""The coaching panels other apps' pages include (article page, dashboard), so that those
+pages' views need not know about reviews: each panel asks for what it shows."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from articles import policy as article_policy
+
+from .. import policy
+from ..forms import RequestReviewForm
+from ..models import OPEN, ChecklistScore, CommentKind, ReviewComment, ReviewRequest, eligible_coaches
+
+register = template.Library()
+
+
+@register.inclusion_tag("coaching/_article_panel_body.html", takes_context=True)
+def coaching_article_panel(context, article) -> dict:
+    user = context["request"].user
+    if not article_policy.is_staff(user):
+        return {"show": False}
+    review = ReviewRequest.objects.filter(article=article).select_related("requester", "reviewer").order_by("-id").first()
+    can_see = bool(review and policy.can_see_review(user, review))
+    ask = policy.can_request_review(user, article) and not (review and review.is_open)
+    may_see_scores = policy.can_view_article_scores(user, article)
+    return {
+        "show": True,
+        "csrf_token": context.get("csrf_token"),
+        "article": article,
+        "review": review,
+        "can_see_review": can_see,
+        "comments": list(ReviewComment.objects.filter(review=review).select_related("author")) if can_see else [],
+        "request_form": RequestReviewForm(coaches=eligible_coaches(article)) if ask else None,
+        "can_score": policy.can_score(user, article),
+        "scores": list(ChecklistScore.objects.filter(article=article).for_list()[:5]) if may_see_scores else None,
+    }
+
+
+@register.inclusion_tag("coaching/_dashboard_body.html", takes_context=True)
+def coaching_dashboard(context) -> dict:
+    user = context["request"].user
+    if not article_policy.is_staff(user):
+        return {"show": False}
+    recent = timezone.now() - datetime.timedelta(days=14)
+    feedback = Prefetch(
+        "comments",
+        queryset=ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
+        .select_related("author")
+        .order_by("-id"),
+        to_attr="feedback",
+    )
+    reviews = ReviewRequest.objects.for_list()
+    # Open reviews, and closed ones for two weeks so the author sees the outcome.
+    mine = reviews.filter(requester=user).filter(Q(status__in=OPEN) | Q(updated_at__gte=recent))
+    return {
+        "show": True,
+        "user": user,
+        "mine": mine.prefetch_related(feedback)[:10],
+        "assigned": reviews.filter(reviewer=user).open().order_by("updated_at")[:10],
+        "is_coach": policy.is_coach(user),
+        "may_score": policy.may_score_at_all(user),
+    }

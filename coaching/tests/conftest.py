@@ -1,0 +1,34 @@
+"""Personas and helpers for the coaching tests (the articles personas, plus a draft by a candidate)."""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.models import Article, State
+
+# The articles personas and fixtures (candidate, coach, kb_owner, customer, product, ...).
+from articles.tests.conftest import *  # noqa: F403
+from articles.tests.conftest import client_for, make_coach  # noqa: F401  (re-exported for the tests)
+from coaching.models import Criterion
+
+
+def make_draft(author, product, *, title="Printer shows offline after the update", state=State.NOT_VALIDATED) -> Article:
+    return Article.create(
+        by=author,
+        title=title,
+        product=product,
+        issue="“My printer says offline since this morning.”",
+        environment="Office printers after the March update.",
+        resolution="Restart the print spooler.",
+        state=state,
+    )
+
+
+def all_pass(**failed) -> dict:
+    """Answers for every criterion: met, except those given as name=note."""
+    return {c: (c not in failed, failed.get(c, "")) for c in Criterion.values}
+
+
+@pytest.fixture
+def draft(candidate, product):
+    return make_draft(candidate, product)

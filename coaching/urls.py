@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "coaching"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<slug:slug>/review/", views.request_review, name="request-review"),
+    path("articles/<slug:slug>/score/", views.score, name="score"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/approve/", views.approve, name="approve"),
+    path("reviews/<int:pk>/changes/", views.request_changes, name="request-changes"),
+    path("reviews/<int:pk>/resubmit/", views.resubmit, name="resubmit"),
+    path("reviews/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("authors/<str:username>/", views.author_scores, name="author"),
+    path("sample/", views.sample_page, name="sample"),
+]

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from articles import policy as article_policy
+from articles.models import Article, InvalidChange, Refused, StaleVersion
+
+from . import policy
+from .forms import ChecklistForm, DecisionForm, RequestReviewForm
+from .models import (
+    RECENT_DAYS,
+    SCORED_RECENTLY_DAYS,
+    ChecklistScore,
+    ReviewComment,
+    ReviewRequest,
+    criterion_rates,
+    eligible_coaches,
+    sample,
+)
+
+# --- access helpers ----------------------------------------------------------------------
+
+
+def _staff_required(request: HttpRequest) -> None:
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found")  # the staff workspace does not exist for customers and partners
+
+
+def _refuse(decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _article_for(request: HttpRequest, slug: str) -> Article:
+    _staff_required(request)
+    return get_object_or_404(Article.objects.visible_to(request.user).select_related("product", "owner", "created_by"), slug=slug)
+
+
+def _review_for(request: HttpRequest, pk: int) -> ReviewRequest:
+    _staff_required(request)
+    review = get_object_or_404(ReviewRequest.objects.select_related("article", "requester", "reviewer"), pk=pk)
+    _refuse(policy.can_see_review(request.user, review))
+    return review
+
+
+def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -> HttpResponse:
+    """Run a review operation from a form post: refusals are 403, mistakes a message."""
+    try:
+        operation()
+    except Refused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except StaleVersion as exc:
+        messages.error(request, f"{exc} Read the latest version, then decide again.")
+    except InvalidChange as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(review)
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    user = request.user
+    reviews = ReviewRequest.objects.for_list()
+    context = {
+        "assigned": reviews.filter(reviewer=user).open().order_by("updated_at")[:50],
+        "mine": reviews.filter(requester=user).order_by("-updated_at")[:50],
+        "may_score": policy.may_score_at_all(user),
+    }
+    return render(request, "coaching/home.html", context)
+
+
+@login_required
+@require_POST
+def request_review(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    _refuse(policy.can_request_review(request.user, article))
+    form = RequestReviewForm(request.POST, coaches=eligible_coaches(article))
+    if not form.is_valid():
+        messages.error(request, "Choose one of the coaches offered, or let the coach be picked for you.")
+        return redirect(article)
+    try:
+        review = ReviewRequest.start(
+            article=article, by=request.user, reviewer=form.cleaned_data["reviewer"], note=form.cleaned_data["note"]
+        )
+    except Refused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except InvalidChange as exc:
+        messages.error(request, str(exc))
+        return redirect(article)
+    messages.success(request, f"Sent to {review.reviewer.username} for review.")
+    return redirect(review)
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    user = request.user
+    context = {
+        "review": review,
+        "article": review.article,
+        "comments": ReviewComment.objects.filter(review=review).select_related("author"),
+        "can_decide": policy.can_decide_review(user, review),
+        "can_resubmit": policy.can_resubmit(user, review),
+        "can_withdraw": policy.can_withdraw(user, review),
+        "can_edit": article_policy.can_edit(user, review.article),
+    }
+    return render(request, "coaching/review.html", context)
+
+
+def _decision(request: HttpRequest) -> DecisionForm:
+    form = DecisionForm(request.POST)
+    form.is_valid()  # every field is optional; bad values simply drop out of cleaned_data
+    return form
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    data = _decision(request).cleaned_data
+    op = partial(review.approve, by=request.user, note=data.get("note", ""), base_version=data.get("version"))
+    return _run(request, review, op, "Approved: the article is validated.")
+
+
+@login_required
+@require_POST
+def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    data = _decision(request).cleaned_data
+    return _run(
+        request, review, partial(review.request_changes, by=request.user, comment=data.get("note", "")), "Changes requested."
+    )
+
+
+@login_required
+@require_POST
+def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    data = _decision(request).cleaned_data
+    return _run(request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), "Sent back to the coach.")
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    data = _decision(request).cleaned_data
+    return _run(request, review, partial(review.withdraw, by=request.user, note=data.get("note", "")), "Review withdrawn.")
+
+
+# --- content-standard checklist ---------------------------------------------------------------
+
+
+@login_required
+def score(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    _refuse(policy.can_score(request.user, article))
+    form = ChecklistForm(request.POST or None, initial={"version": article.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ChecklistScore.record(
+                article=article,
+                by=request.user,
+                answers=form.answers(),
+                comment=form.cleaned_data["comment"],
+                base_version=form.cleaned_data["version"],
+            )
+        except Refused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except StaleVersion as exc:
+            form.add_error(None, f"{exc} Read it again before scoring: your answers are kept below.")
+            form.data = form.data.copy()
+            form.data["version"] = exc.current.version
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Checklist saved.")
+            return redirect(article)
+    return render(request, "coaching/score.html", {"article": article, "form": form})
+
+
+@login_required
+def author_scores(request: HttpRequest, username: str) -> HttpResponse:
+    _staff_required(request)
+    author = get_object_or_404(User, username=username, kind="staff")
+    _refuse(policy.can_view_scores_of(request.user, author))
+    scores = ChecklistScore.objects.filter(author=author)
+    page = Paginator(scores.for_list(), 25).get_page(request.GET.get("page"))
+    context = {
+        "author": author,
+        "months": scores.monthly(),
+        "criteria": criterion_rates(scores),
+        "page": page,
+    }
+    return render(request, "coaching/author.html", context)
+
+
+SAMPLE_MAX = 10
+
+
+@login_required
+def sample_page(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    user = request.user
+    if not policy.may_score_at_all(user):
+        raise PermissionDenied("Only coaches and KB owners score articles against the content standard.")
+    try:
+        per_person = max(1, min(SAMPLE_MAX, int(request.GET.get("n") or 3)))
+    except ValueError:
+        per_person = 3
+    # Stable for a reviewer within a week (reloads show the same sample); "seed" draws another.
+    year, week, _ = timezone.localdate().isocalendar()
+    seed = request.GET.get("seed", "").replace("\x00", "")[:40] or f"{year}-W{week:02d}"
+    digest = hashlib.sha256(f"{user.pk}:{seed}".encode()).hexdigest()
+    context = {
+        "groups": sample(user, per_person=per_person, seed=digest),
+        "per_person": per_person,
+        "seed": seed,
+        "next_seed": hashlib.sha256(digest.encode()).hexdigest()[:8],
+        "recent_days": RECENT_DAYS,
+        "scored_days": SCORED_RECENTLY_DAYS,
+    }
+    return render(request, "coaching/sample.html", context)
