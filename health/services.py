@@ -141,11 +141,7 @@ def send_review_reminders(today: datetime.date | None = None) -> int:
     """Tell each owner about each of their articles that is due, once per due date. Returns reminders sent."""
     today = today or timezone.localdate()
     due = Article.objects.due_for_review(today).select_related("owner").only("pk", "slug", "title", "review_by", "owner")
-    sent = set(
-        ReviewReminder.objects.filter(review_by__lte=today, article__in=due.values("pk")).values_list(
-            "article_id", "recipient_id", "review_by"
-        )
-    )
+    sent = _sent_reminders(today)
     count = 0
     for article in due.order_by("review_by", "id").iterator(chunk_size=500):
         if (article.pk, article.owner_id, article.review_by) in sent:
@@ -159,6 +155,12 @@ def send_review_reminders(today: datetime.date | None = None) -> int:
             continue
         count += 1
     return count
+
+
+def _sent_reminders(today: datetime.date) -> set[tuple[int, int, datetime.date]]:
+    """(article, recipient, due date) of reminders already sent for dates up to today."""
+    due = Article.objects.due_for_review(today).values("pk")
+    return set(ReviewReminder.objects.filter(article__in=due).values_list("article_id", "recipient_id", "review_by"))
 
 
 def _remind(article: Article, today: datetime.date) -> None:
