@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import template
-from django.db.models import Count, Q
 
 from articles.models import Reuse
 
@@ -14,14 +13,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def article_health(context, article) -> dict:
-    """What the article page shows staff about reuse and review (three small queries)."""
+    """What the article page shows staff about reuse and review (two small queries)."""
     user = context["request"].user
     if not policy.can_see_reuse(user):
         return {}
-    counts = Reuse.objects.filter(article=article).aggregate(solved=Count("pk", filter=Q(solved=True)))
     return {
         "last_reuse": Reuse.objects.filter(article=article).select_related("user").first(),
-        "solved_count": counts["solved"],
         "last_confirmation": last_confirmation(article),
         "can_reuse": policy.can_record_reuse(user, article),
         "can_confirm": policy.can_confirm_review(user, article),
