@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "search",
     "notifications",
     "coaching",
+    "health",
     "fixtures",
 ]
 

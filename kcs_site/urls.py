@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("articles.api_urls")),
     path("coaching/", include("coaching.urls")),
     path("api/v1/", include("coaching.api_urls")),
+    path("api/v1/", include("health.api_urls")),
+    path("", include("health.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -11,7 +11,9 @@ the engine's score with a few cheap title features:
   query the title contains, so that a short title naming one word of a long query does not
   count as a perfect fit;
 - recall: how many of the query's clauses the title contains (synonyms count);
-- phrase: the query's words appear in the title one after another, in order.
+- phrase: the query's words appear in the title one after another, in order;
+- reuse (optional): how often agents used the article on cases (KCS reuse), as a small,
+  log-scaled bonus that breaks near-ties and can never outweigh a clearly better text match.
 
 It knows nothing of any engine: both backends call `rerank()` on their ranked candidates
 before cutting the page. Titles are compared as stemmed words without stop words, with the
@@ -21,8 +23,9 @@ Snowball English is also what PostgreSQL's `english` configuration stems with).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,6 +44,12 @@ ENGINE_WEIGHT = 1.0
 FIT_WEIGHT = 0.2
 RECALL_WEIGHT = 0.1
 PHRASE_WEIGHT = 0.1
+# Reuse is a nudge, not a ranking: at most REUSE_WEIGHT (a twentieth of the best text match),
+# reached at REUSE_SATURATION uses, growing with the logarithm (the 1st use counts most). With
+# KEEP_TOP it cannot bury the engine's best match; a weaker match overtakes a better one only
+# when their blended scores were already within REUSE_WEIGHT.
+REUSE_WEIGHT = 0.05
+REUSE_SATURATION = 100
 
 # Words that say nothing about what a title is about: PostgreSQL's and Snowball's English stop
 # list (what the engines drop too) and the question words the query parser drops.
@@ -129,13 +138,29 @@ def _features(concepts: list[_Concept], sequence: list[str], title: list[str]) -
     return fit, recall, phrase
 
 
-def rerank(parsed: ParsedQuery, hits: Sequence[Hit], *, depth: int = DEPTH, keep_top: int = KEEP_TOP) -> list[Hit]:
+def reuse_bonus(count: int) -> float:
+    """The blend's reuse term: 0 for an unused article, rising with log(1 + count) to REUSE_WEIGHT."""
+    if count <= 0:
+        return 0.0
+    return REUSE_WEIGHT * min(1.0, math.log1p(count) / math.log1p(REUSE_SATURATION))
+
+
+def rerank(
+    parsed: ParsedQuery,
+    hits: Sequence[Hit],
+    *,
+    depth: int = DEPTH,
+    keep_top: int = KEEP_TOP,
+    reuse: Mapping[int, int] | None = None,
+) -> list[Hit]:
     """Return `hits` (an engine's candidates, best first) reordered by a blend of engine score and title fit.
 
     Only the first `depth` hits are reordered; the rest keep their places after them. Each
     hit's `score` is read, never changed, and only relative to the first hit's (any positive
     scale works; with no positive scores the engine's order is kept as the score). The
-    engine's first hit ends at position `keep_top` or better. Pure: no database, no engine.
+    engine's first hit ends at position `keep_top` or better. `reuse` maps article ids to
+    their reuse counts (the index stores them); without it reuse plays no part. Pure: no
+    database, no engine.
     """
     hits = list(hits)
     head, tail = hits[:depth], hits[depth:]
@@ -154,6 +179,8 @@ def rerank(parsed: ParsedQuery, hits: Sequence[Hit], *, depth: int = DEPTH, keep
     for position, hit in enumerate(head):
         fit, recall, phrase = _features(concepts, sequence, _stems(hit.title))
         value = ENGINE_WEIGHT * engine(position, hit) + FIT_WEIGHT * fit + RECALL_WEIGHT * recall + PHRASE_WEIGHT * phrase
+        if reuse:
+            value += reuse_bonus(reuse.get(hit.article_id, 0))
         blended.append((-value, position, hit))
     ordered = [hit for _, _, hit in sorted(blended, key=lambda b: (b[0], b[1]))]
     best = head[0]

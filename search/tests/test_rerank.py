@@ -1,7 +1,7 @@
 """The title re-ranker (search.rerank): pure, so these tests need no database or engine."""
 
 from search.backends.base import Hit, parse
-from search.rerank import KEEP_TOP, rerank, title_features
+from search.rerank import KEEP_TOP, REUSE_WEIGHT, rerank, reuse_bonus, title_features
 
 
 def hits(*titles_and_scores) -> list[Hit]:
@@ -74,3 +74,32 @@ def test_empty_and_single_candidate_lists_are_returned_as_they_are():
     assert rerank(parse("webhooks"), []) == []
     one = hits(("Creating webhooks", 0.5))
     assert rerank(parse("webhooks"), one) == one
+
+
+# --- reuse: a gentle nudge ---------------------------------------------------------------------
+
+
+def test_reuse_breaks_a_near_tie_between_equally_good_titles():
+    candidates = hits(("Creating webhooks", 0.80), ("Deleting webhooks", 0.79), ("Listing webhooks", 0.78))
+    assert titles(rerank(parse("webhooks"), candidates)) == ["Creating webhooks", "Deleting webhooks", "Listing webhooks"]
+    ranked = rerank(parse("webhooks"), candidates, reuse={2: 40})
+    assert titles(ranked)[0] == "Listing webhooks"
+
+
+def test_no_amount_of_reuse_lifts_a_weak_match_over_a_clearly_better_one():
+    candidates = hits(("Rotating the webhook secret", 1.0), ("Webhook delivery logs", 0.6))
+    ranked = rerank(parse("webhook secret"), candidates, reuse={1: 1_000_000})
+    assert titles(ranked) == ["Rotating the webhook secret", "Webhook delivery logs"]
+
+
+def test_reuse_never_moves_the_best_text_match_below_keep_top():
+    candidates = hits(("Configuring webhooks for your account", 1.0), *(("Webhooks", 0.99) for _ in range(9)))
+    ranked = rerank(parse("webhooks"), candidates, reuse={n: 10_000 for n in range(1, 10)})
+    assert ranked.index(candidates[0]) <= KEEP_TOP - 1
+
+
+def test_the_reuse_bonus_is_bounded_and_grows_ever_more_slowly():
+    assert reuse_bonus(0) == 0.0
+    assert 0 < reuse_bonus(1) < reuse_bonus(10) < reuse_bonus(100) == REUSE_WEIGHT
+    assert reuse_bonus(10**9) == REUSE_WEIGHT
+    assert reuse_bonus(2) - reuse_bonus(1) > reuse_bonus(11) - reuse_bonus(10)

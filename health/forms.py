@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+from .services import CASE_REF_MAX
+
+SOLVED_CHOICES = [("yes", "Yes, it solved the case"), ("no", "No, it did not"), ("not_yet", "Not yet known")]
+SOLVED_VALUES = {"yes": True, "no": False, "not_yet": None, "": None}
+
+
+class ReuseForm(forms.Form):
+    case_ref = forms.CharField(label="Case reference", max_length=CASE_REF_MAX, required=False)
+    solved = forms.ChoiceField(label="Did it solve the case?", choices=SOLVED_CHOICES, required=False, initial="not_yet")
+
+    def solved_value(self) -> bool | None:
+        return SOLVED_VALUES[self.cleaned_data.get("solved") or ""]
+
+
+class ConfirmForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+
+
+class ReviewDateForm(forms.Form):
+    review_by = forms.DateField(label="Review by", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="Why (optional)", max_length=500, required=False)
+
+
+def form_errors(form: forms.Form) -> str:
+    """The form's errors as one sentence for a message (these forms post from buttons, not their own page)."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = "" if name == "__all__" else f"{form.fields[name].label}: "
+        parts.append(label + " ".join(errors))
+    return " ".join(parts)

@@ -1,0 +1,67 @@
+"""Who may record reuse, search cases and look after an article's review date.
+
+Built on `articles.policy` (seeing and editing articles); each function returns a Decision
+with the reason shown to the user when refused.
+"""
+
+from __future__ import annotations
+
+from articles import policy
+from articles.policy import ALLOW, ARCHIVED, VALIDATED, Decision, is_staff, refuse
+
+
+def can_record_reuse(user, article) -> Decision:
+    # Reuse is an agent using an article on a case; customers' "helpful" votes are kept apart.
+    if not is_staff(user):
+        return refuse("Only staff record the use of an article on a case.")
+    seen = policy.can_view(user, article)
+    if not seen:
+        return seen
+    if article.state == ARCHIVED:
+        # Archived knowledge is out of use: counting it would push it back up in search.
+        return refuse("This article is archived: it should not be used on cases.")
+    return ALLOW
+
+
+def can_see_reuse(user) -> Decision:
+    # Case references and who used what are internal records, never shown outside the company.
+    if is_staff(user):
+        return ALLOW
+    return refuse("Only staff can see how articles were used on cases.")
+
+
+def can_see_review_queue(user) -> Decision:
+    if is_staff(user):
+        return ALLOW
+    return refuse("Only staff have a review queue.")
+
+
+def sees_every_review(user) -> bool:
+    """KB owners watch the health of the whole KB; everyone else sees the articles they own."""
+    return is_staff(user) and (user.is_kb_owner or user.is_superuser)
+
+
+def can_confirm_review(user, article) -> Decision:
+    """Confirm a validated article is still correct, which moves its review-by date on."""
+    if not is_staff(user):
+        return refuse("Only staff can confirm an article is still correct.")
+    if article.state != VALIDATED:
+        return refuse("Only a validated article has a review date to confirm.")
+    edit = policy.can_edit(user, article)
+    if not edit:
+        # Vouching for content you could not correct would be an empty promise.
+        return edit
+    if article.owner_id == user.pk or sees_every_review(user) or user.licence == "publisher":
+        return ALLOW
+    return refuse("Only the article's owner, a KB owner or a publisher can confirm it is still correct. Flag it if it is wrong.")
+
+
+def can_change_review_date(user, article) -> Decision:
+    # The owner knows how fast the subject moves; KB owners may set it for anyone.
+    if not is_staff(user):
+        return refuse("Only staff can change a review date.")
+    if article.state != VALIDATED:
+        return refuse("Only a validated article has a review date.")
+    if article.owner_id == user.pk or sees_every_review(user):
+        return ALLOW
+    return refuse("Only the article's owner or a KB owner can change its review date.")

@@ -1,0 +1,179 @@
+"""Operations on reuse and review dates: each checks the policy, then changes what it must.
+
+None of them is an edit of the article: `Article.version` stays, no revision is written
+(reuse_count is excluded from versions, review_by moves by a queryset update), so an agent
+recording reuse can never cause a 409 for someone editing the article.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, InvalidChange, Refused, Reuse, StaleVersion
+from notifications.services import notify
+
+from . import policy
+from .models import ReviewConfirmation, ReviewKind, ReviewReminder
+
+CASE_REF_MAX = 100
+MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
+
+
+def _require(decision: policy.Decision) -> None:
+    if not decision:
+        raise Refused(decision.reason)
+
+
+def clean_case_ref(text: str | None) -> str:
+    ref = " ".join((text or "").replace("\x00", "").split())
+    if len(ref) > CASE_REF_MAX:
+        raise InvalidChange(f"A case reference has at most {CASE_REF_MAX} characters.")
+    return ref
+
+
+def record_reuse(*, article: Article, by, case_ref: str = "", solved: bool | None = None) -> Reuse:
+    """`by` used `article` on a case: one Reuse row, and the article's count goes up by one."""
+    _require(policy.can_record_reuse(by, article))
+    case_ref = clean_case_ref(case_ref)
+    with transaction.atomic():
+        reuse = Reuse.objects.create(article=article, user=by, case_ref=case_ref, solved=solved, article_version=article.version)
+        # F(): two agents recording at once both count. update() keeps it out of the version history.
+        Article.objects.filter(pk=article.pk).update(reuse_count=F("reuse_count") + 1)
+        _reindex(article)
+    article.refresh_from_db(fields=["reuse_count"])
+    return reuse
+
+
+def _reindex(article: Article) -> None:
+    # The index stores reuse_count (a tie-breaker in ranking); saves do not happen on reuse, so ask.
+    from search import indexing
+
+    indexing.enqueue([article.pk])
+
+
+def articles_used_on_case(user, case_ref: str):
+    """Reuse rows for `case_ref` (any case), newest first, on articles `user` may see."""
+    _require(policy.can_see_reuse(user))
+    ref = clean_case_ref(case_ref)
+    if not ref:
+        return Reuse.objects.none()
+    visible = Article.objects.visible_to(user).values("pk")
+    return (
+        Reuse.objects.filter(case_ref__iexact=ref, article__in=visible)
+        .select_related("article", "article__product", "user")
+        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .order_by("-at", "-id")
+    )
+
+
+def next_review_date(today: datetime.date | None = None) -> datetime.date:
+    return (today or timezone.localdate()) + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+
+
+def confirm_review(*, article: Article, by, note: str = "", base_version: int | None = None) -> ReviewConfirmation:
+    """`by` vouches that `article` is still correct: the review date moves on, the content does not."""
+    return _move_review_date(article, by, next_review_date(), ReviewKind.CONFIRMED, note, base_version)
+
+
+def change_review_date(*, article: Article, by, to: datetime.date, note: str = "") -> ReviewConfirmation:
+    today = timezone.localdate()
+    if to <= today:
+        raise InvalidChange("Choose a review date after today; use “Confirm still correct” if you have reviewed it.")
+    if to > today + datetime.timedelta(days=366 * MAX_REVIEW_YEARS):
+        raise InvalidChange(f"Choose a review date within {MAX_REVIEW_YEARS} years.")
+    return _move_review_date(article, by, to, ReviewKind.RESCHEDULED, note, None)
+
+
+def _move_review_date(article, by, to, kind, note, base_version) -> ReviewConfirmation:
+    check = policy.can_confirm_review if kind == ReviewKind.CONFIRMED else policy.can_change_review_date
+    with transaction.atomic():
+        current = Article.objects.select_for_update().get(pk=article.pk)
+        _require(check(by, current))
+        if base_version is not None and current.version != base_version:
+            # Confirming text the person has not seen would vouch for someone else's change.
+            raise StaleVersion(current)
+        record = ReviewConfirmation.objects.create(
+            article=current,
+            by=by,
+            kind=kind,
+            previous_review_by=current.review_by,
+            review_by=to,
+            article_version=current.version,
+            note=(note or "").strip()[:500],
+        )
+        # update(), not save(): no new version, no revision, updated_at untouched (not a content change).
+        Article.objects.filter(pk=current.pk).update(review_by=to)
+    article.refresh_from_db(fields=["review_by"])
+    return record
+
+
+def last_confirmation(article: Article) -> ReviewConfirmation | None:
+    return ReviewConfirmation.objects.filter(article=article).select_related("by").first()
+
+
+def review_queue(user):
+    """Validated articles due for review that `user` looks after, most overdue first."""
+    _require(policy.can_see_review_queue(user))
+    qs = Article.objects.for_list().due_for_review()
+    if not policy.sees_every_review(user):
+        qs = qs.filter(owner=user)
+    return qs.order_by("review_by", "id")
+
+
+def with_health(qs):
+    """Annotate a list of articles with when each was last used and last confirmed (no N+1)."""
+    latest = ReviewConfirmation.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
+    used = Reuse.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
+    return qs.annotate(
+        last_used=Subquery(used.values("at")[:1]),
+        last_confirmed_at=Subquery(latest.values("at")[:1]),
+        last_confirmed_by=Subquery(latest.values("by__username")[:1]),
+    )
+
+
+def send_review_reminders(today: datetime.date | None = None) -> int:
+    """Tell each owner about each of their articles that is due, once per due date. Returns reminders sent."""
+    today = today or timezone.localdate()
+    due = Article.objects.due_for_review(today).select_related("owner").only("pk", "slug", "title", "review_by", "owner")
+    sent = _sent_reminders(today)
+    count = 0
+    for article in due.order_by("review_by", "id").iterator(chunk_size=500):
+        if (article.pk, article.owner_id, article.review_by) in sent:
+            continue
+        try:
+            with transaction.atomic():
+                # The row first: if another run got here first, the constraint stops a second notice.
+                ReviewReminder.objects.create(article=article, recipient=article.owner, review_by=article.review_by)
+                _remind(article, today)
+        except IntegrityError:
+            continue
+        count += 1
+    return count
+
+
+def _sent_reminders(today: datetime.date) -> set[tuple[int, int, datetime.date]]:
+    """(article, recipient, due date) of reminders already sent for dates up to today."""
+    due = Article.objects.due_for_review(today).values("pk")
+    return set(ReviewReminder.objects.filter(article__in=due).values_list("article_id", "recipient_id", "review_by"))
+
+
+def _remind(article: Article, today: datetime.date) -> None:
+    overdue = (today - article.review_by).days
+    when = "today" if overdue == 0 else f"{overdue} day{'s' if overdue != 1 else ''} ago"
+    notify(
+        [article.owner],
+        kind="review_due",
+        title=f"Due for review: {article.title}",
+        body=(
+            f"“{article.title}” was due for review {when} ({article.review_by:%d %b %Y}). "
+            "Check it is still correct, then confirm it or update it."
+        ),
+        url=reverse("articles:detail", args=[article.slug]),
+        article=article,
+    )

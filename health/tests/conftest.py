@@ -1,0 +1,14 @@
+"""The article personas and fixtures, shared with the health tests."""
+
+from articles.tests.conftest import (  # noqa: F401 — fixtures are found by name
+    article,
+    candidate,
+    coach,
+    contact,
+    contributor,
+    customer,
+    kb_owner,
+    partner,
+    product,
+    publisher,
+)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from articles.models import Article, InvalidChange, Refused, StaleVersion
+
+from . import policy, services
+from .forms import ConfirmForm, ReuseForm, ReviewDateForm, form_errors
+
+# --- access helpers ----------------------------------------------------------------------
+
+
+def _staff_required(request: HttpRequest) -> None:
+    if not policy.is_staff(request.user):
+        # The staff workspace does not exist for customers and partners (as in articles.views).
+        raise Http404("Not found")
+
+
+def _article_for(request: HttpRequest, slug: str) -> Article:
+    _staff_required(request)
+    return get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+
+
+def _back(request: HttpRequest, article: Article):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(article)
+
+
+def _query(request: HttpRequest, name: str) -> str:
+    return request.GET.get(name, "").replace("\x00", "")
+
+
+# --- reuse -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def reuse(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    form = ReuseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not recorded. {form_errors(form)}")
+        return _back(request, article)
+    try:
+        case = form.cleaned_data["case_ref"]
+        services.record_reuse(article=article, by=request.user, case_ref=case, solved=form.solved_value())
+    except (Refused, InvalidChange) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Recorded: you used this article on {f'case {case}' if case else 'a case'}.")
+    return _back(request, article)
+
+
+@login_required
+def cases(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    case = _query(request, "case").strip()
+    uses, error = [], ""
+    if case:
+        try:
+            uses = list(services.articles_used_on_case(request.user, case)[:200])
+        except InvalidChange as exc:
+            error = str(exc)
+    return render(request, "health/cases.html", {"case": case, "uses": uses, "error": error})
+
+
+# --- content health --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not confirmed. {form_errors(form)}")
+        return _back(request, article)
+    try:
+        record = services.confirm_review(
+            article=article, by=request.user, note=form.cleaned_data["note"], base_version=form.cleaned_data["version"]
+        )
+    except StaleVersion as exc:
+        messages.error(request, f"{exc} Read it again before confirming it is correct.")
+        return redirect(article)
+    except (Refused, InvalidChange) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Confirmed still correct. Next review by {record.review_by:%d %b %Y}.")
+    return _back(request, article)
+
+
+@login_required
+@require_POST
+def review_date(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    form = ReviewDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Review date not changed. {form_errors(form)}")
+        return _back(request, article)
+    try:
+        record = services.change_review_date(
+            article=article, by=request.user, to=form.cleaned_data["review_by"], note=form.cleaned_data["note"]
+        )
+    except (Refused, InvalidChange) as exc:
+        messages.error(request, f"Review date not changed. {exc}")
+    else:
+        messages.success(request, f"Review date set to {record.review_by:%d %b %Y}.")
+    return _back(request, article)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    user = request.user
+    every = policy.sees_every_review(user)
+    mine_only = not every or _query(request, "scope") == "mine"
+    qs = services.review_queue(user)
+    if mine_only:
+        qs = qs.filter(owner=user)
+    page = Paginator(services.with_health(qs), 25).get_page(_query(request, "page"))
+    for article in page:
+        article.may_confirm = policy.can_confirm_review(user, article)
+    context = {"page": page, "every": every, "mine_only": mine_only}
+    return render(request, "health/review_queue.html", context)
