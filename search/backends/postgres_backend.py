@@ -434,11 +434,13 @@ class PostgresBackend(SearchBackend):
         cursor.execute(
             f"""
             SELECT d.article_id, d.slug, d.title, d.external_id, d.state, d.audience, d.product, d.updated_at,
-                   ts_rank({WEIGHTS}, {vector}, %s::tsquery)
+                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count
             FROM {TABLE} d WHERE d.article_id = ANY(%s::bigint[])
             """,
             [tsquery, ids],
         )
+        rows = cursor.fetchall()
+        reuse = {row[0]: row[9] or 0 for row in rows}
         hits = [
             Hit(
                 article_id=row[0],
@@ -451,13 +453,14 @@ class PostgresBackend(SearchBackend):
                 updated_at=row[7],
                 score=float(row[8] or 0.0),
             )
-            for row in cursor.fetchall()
+            for row in rows
         ]
         if request.sort == "recent":
             position = {article_id: n for n, article_id in enumerate(ids)}
             return sorted(hits, key=lambda h: position[h.article_id])
         hits.sort(key=lambda h: (-h.score, h.article_id))
-        return rerank(parsed, hits)[offset : offset + request.per_page]
+        # Reuse on cases nudges the order a little (search.rerank bounds it).
+        return rerank(parsed, hits, reuse=reuse)[offset : offset + request.per_page]
 
     def _snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
         """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.

@@ -349,9 +349,11 @@ class WhooshBackend(SearchBackend):
         recent = request.sort == "recent"
         # By relevance, the best RERANK_DEPTH candidates are re-ranked by their titles (search.rerank).
         depth = start + request.per_page if recent else max(start + request.per_page, RERANK_DEPTH)
-        hits = [self._hit(searcher.stored_fields(docnum), score) for docnum, score in wengine.top(segments, depth, recent=recent)]
+        stored = [(searcher.stored_fields(docnum), score) for docnum, score in wengine.top(segments, depth, recent=recent)]
+        hits = [self._hit(fields_, score) for fields_, score in stored]
         if not recent:
-            hits = rerank(parsed, hits)
+            # Reuse on cases nudges the order a little (search.rerank bounds it).
+            hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
         texts = article_texts([h.article_id for h in hits])
         if boosts is OUTSIDE_BOOSTS:

@@ -241,6 +241,18 @@ def test_a_misspelled_word_is_corrected_and_searched(kb, corrections):
     assert results.corrected and slugs(results)[0] == kb.refund.slug
 
 
+def test_reuse_on_cases_nudges_ranking_but_never_buries_the_best_text_match(kb):
+    for _ in range(2):
+        write(kb.owner, kb.home, "Gizmo calibration drifts", resolution="Recalibrate the gizmo.")
+    indexing.rebuild()
+    leader, runner_up = slugs(find("gizmo calibration", kb.owner))  # the same text: a tie
+    Article.objects.filter(slug=runner_up).update(reuse_count=40)
+    Article.objects.filter(pk=kb.voucher_body.pk).update(reuse_count=500)
+    indexing.rebuild()
+    assert slugs(find("gizmo calibration", kb.owner)) == [runner_up, leader]  # used more on cases, same text
+    assert slugs(find("voucher", kb.owner))[0] == kb.voucher_title.slug  # the title match stays first
+
+
 def test_a_word_an_article_uses_is_not_corrected(kb, corrections):
     # "firmware" is in no title, issue or tag, only in the router article's resolution.
     for user in (make_contributor(), make_customer()):
