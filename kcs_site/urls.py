@@ -12,6 +12,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("api/v1/search/", search_views.api_search, name="api-search"),
     path("api/v1/", include("articles.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
+    path("", include("notifications.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
