@@ -92,10 +92,9 @@ def test_an_edit_of_a_draft_tells_nobody(contributor, kb_owner, product, django_
 
 def test_an_edit_that_rolls_back_tells_nobody(article, kb_owner, django_capture_on_commit_callbacks):
     Subscription.objects.create(user=person("art"), article=article)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            material_edit(article, by=kb_owner)
-            raise RuntimeError("the request failed after the edit")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        material_edit(article, by=kb_owner)
+        raise RuntimeError("the request failed after the edit")
     assert callbacks == []
     assert told() == set() and not ArticleUpdate.objects.exists() and not OutgoingEmail.objects.exists()
 
