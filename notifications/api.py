@@ -110,7 +110,9 @@ def notification_read_all(request: Request) -> Response:
 
 @extend_schema(methods=["GET"], responses=SubscriptionSerializer(many=True))
 @extend_schema(methods=["POST"], request=SubscriptionSerializer, responses={201: SubscriptionSerializer})
-@extend_schema(methods=["DELETE"], request=SubscriptionSerializer, responses={204: None})
+@extend_schema(
+    methods=["DELETE"], request=SubscriptionSerializer, responses={204: None}, operation_id="subscriptions_destroy_by_target"
+)
 @api_view(["GET", "POST", "DELETE"])
 @permission_classes([IsAuthenticated])
 def subscription_list(request: Request) -> Response:
