@@ -20,7 +20,9 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py check_index --repair
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# Emails go out from one background sender, stopped with the server however it ends.
+	$(PY) manage.py send_notifications --loop & sender=$$!; trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT); status=$$?; exit $$status
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -99,6 +99,10 @@ class ArticleForm(forms.Form):
         data = super().clean()
         if data.get("state") == State.NOT_VALIDATED and not (data.get("resolution") or "").strip():
             self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
+        edited = set(self.changed_data) - {"note", "material", "version"}
+        if self.article is not None and edited and data.get("material") and not (data.get("note") or "").strip():
+            # A material update is announced to subscribers and reusers: the note tells them what changed.
+            self.add_error("note", "Write a short change note: a material update tells subscribers what changed.")
         return data
 
     def changes(self) -> dict:

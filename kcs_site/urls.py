@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("coaching.api_urls")),
     path("api/v1/", include("health.api_urls")),
     path("", include("health.urls")),
+    path("api/v1/", include("notifications.api_urls")),
+    path("", include("notifications.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

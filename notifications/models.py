@@ -57,6 +57,8 @@ class OutgoingEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)  # gave up after too many attempts
+    is_digest = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -64,3 +66,96 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def for_article(self, article) -> SubscriptionQuerySet:
+        """Subscriptions that cover `article`: to it, to its product or to one of its tags."""
+        return self.filter(
+            models.Q(article=article) | models.Q(product_id=article.product_id) | models.Q(tag__in=article.tags.values("pk"))
+        )
+
+
+class Subscription(models.Model):
+    """A person wants to hear about material updates to one article, product or tag (exactly one)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("articles.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey("articles.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="subscription_exactly_one_target",
+                condition=(
+                    models.Q(article__isnull=False, product__isnull=True, tag__isnull=True)
+                    | models.Q(article__isnull=True, product__isnull=False, tag__isnull=True)
+                    | models.Q(article__isnull=True, product__isnull=True, tag__isnull=False)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "article"], condition=models.Q(article__isnull=False), name="subscription_unique_article"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "product"], condition=models.Q(product__isnull=False), name="subscription_unique_product"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"], condition=models.Q(tag__isnull=False), name="subscription_unique_tag"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.target}"
+
+    @property
+    def kind(self) -> str:
+        return "article" if self.article_id else "product" if self.product_id else "tag"
+
+    @property
+    def target(self):
+        return self.article or self.product or self.tag
+
+
+class ArticleUpdateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ArticleUpdateQuerySet:
+        from articles.models import Article
+
+        return self.filter(article__in=Article.objects.visible_to(user))
+
+    def for_list(self) -> ArticleUpdateQuerySet:
+        return self.select_related("article__product", "editor").defer(
+            "article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note"
+        )
+
+
+class ArticleUpdate(models.Model):
+    """A material update to an article: what "What's new", the feed and the notifications announce.
+
+    Written in the edit's own transaction (see `signals.py`), so an edit that rolls back leaves none.
+    """
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["-at", "-id"], name="article_update_recent_idx")]
+        constraints = [models.UniqueConstraint(fields=["article", "version"], name="article_update_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.article} v{self.version}: {self.note}"
+
+    def diff_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("articles:diff", args=[self.article.slug]) + f"?from={self.version - 1}&to={self.version}"

@@ -1,14 +1,20 @@
-"""Telling people: the one function every feature calls to notify someone."""
+"""Telling people: the one function every feature calls to notify someone, and the fan-out
+of material article updates to the people who care about them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import EmailChoice, Notification, OutgoingEmail, Preference
+from . import policy
+from .models import ArticleUpdate, EmailChoice, Notification, OutgoingEmail, Preference, Subscription
+
+REUSE_WINDOW_DAYS = 90  # everyone who used an article on a case this recently hears about its updates
 
 
 def email_choice(user) -> str:
@@ -22,7 +28,7 @@ def notify(
     """Create one in-app notification per active recipient (each at most once, `exclude` left
     out) and queue an email for those who want emails right away. Digest readers get theirs
     from `send_notifications --digest`. Runs in the caller's transaction: nothing is told about
-    a change that rolled back."""
+    a change that rolled back. A fixed number of queries, however many recipients."""
     seen, people = set(), []
     for user in recipients:
         if user is None or not user.is_active or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
@@ -33,37 +39,96 @@ def notify(
         return []
     choices = dict(Preference.objects.filter(user__in=people).values_list("user_id", "email"))
     now = timezone.now()
-    created = []
-    with transaction.atomic():
-        for user in people:
-            choice = choices.get(user.pk, EmailChoice.IMMEDIATE)
-            immediate = choice == EmailChoice.IMMEDIATE and bool(user.email)
-            created.append(
-                Notification.objects.create(
-                    recipient=user, kind=kind, title=title[:300], body=body, url=url, article=article, emailed=immediate
-                )
-            )
-            if immediate:
-                OutgoingEmail.objects.create(
+    notes, emails = [], []
+    for user in people:
+        immediate = choices.get(user.pk, EmailChoice.IMMEDIATE) == EmailChoice.IMMEDIATE and bool(user.email)
+        notes.append(
+            Notification(recipient=user, kind=kind, title=title[:300], body=body, url=url, article=article, emailed=immediate)
+        )
+        if immediate:
+            emails.append(
+                OutgoingEmail(
                     recipient=user,
                     to=user.email,
                     subject=f"[KB] {title}"[:300],
                     body=_email_body(title, body, url),
                     send_after=now,
                 )
+            )
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(notes)
+        OutgoingEmail.objects.bulk_create(emails)
     return created
 
 
 def _email_body(title: str, body: str, url: str) -> str:
-    site = getattr(settings, "KCS_SITE_URL", "").rstrip("/")
     parts = [title, "", body] if body else [title]
     if url:
-        parts += ["", f"{site}{url}"]
+        parts += ["", absolute_url(url)]
     parts += ["", "You can change how you are notified on your notifications page."]
     return "\n".join(parts)
+
+
+def absolute_url(path: str) -> str:
+    return f"{getattr(settings, 'KCS_SITE_URL', '').rstrip('/')}{path}"
 
 
 def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+# --- material updates ----------------------------------------------------------------------
+
+
+def record_update(*, article_id: int, version: int, note: str, editor) -> ArticleUpdate | None:
+    """Record a material update (in the edit's transaction) and announce it once that commits."""
+    update, created = ArticleUpdate.objects.get_or_create(
+        article_id=article_id, version=version, defaults={"note": note, "editor": editor}
+    )
+    if created:
+        transaction.on_commit(lambda: announce_update(update.pk))
+    return update if created else None
+
+
+def update_audience(article):
+    """Active people who should hear about an update of `article`: subscribers of the article,
+    its product or its tags, and recent reusers. One query; visibility is checked by the caller."""
+    from articles.models import recent_reusers
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=Subscription.objects.for_article(article).values("user_id"))
+            | Q(pk__in=recent_reusers(article, REUSE_WINDOW_DAYS).values("pk"))
+        )
+    )
+
+
+def announce_update(update_id: int) -> list[Notification]:
+    """Tell everyone who cares and may see the article about a material update (bulk: O(1) queries)."""
+    update = ArticleUpdate.objects.select_related("article", "editor").filter(pk=update_id).first()
+    if update is None:
+        return []
+    article = update.article
+    staff, readers = [], []
+    for person in update_audience(article):
+        if not policy.may_hear_about(person, article):
+            continue
+        (staff if policy.is_staff(person) else readers).append(person)
+    title = f"Updated: {article.title}"
+    body = update.note
+    common = {"kind": "article_updated", "title": title, "body": body, "article": article, "exclude": update.editor}
+    # Staff get the diff of the two versions; outside readers have no diff, only the help-centre page.
+    told = notify(staff, url=update.diff_url(), **common)
+    told += notify(readers, url=article.get_help_url(), **common)
+    return told
+
+
+def recent_updates(user, *, product: str = ""):
+    qs = ArticleUpdate.objects.visible_to(user).for_list()
+    if product:
+        qs = qs.filter(article__product__slug=product)
+    return qs.order_by("-at", "-id")

@@ -16,7 +16,9 @@ from .test_pages import RULE_SENTENCE, text_of, version_in
 
 
 def open_editor(client, article) -> dict[str, str]:
-    return form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    data = form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    # A material update needs a change note (it is announced to subscribers); every editor here writes one.
+    return {**data, "note": "Clearer steps"}
 
 
 def post(client, article, data):

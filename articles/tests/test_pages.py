@@ -524,7 +524,7 @@ def test_edit_form_renders_the_review_date_as_iso_and_an_edit_keeps_it(article, 
     assert f'<input type="date" name="review_by" value="{review_by.isoformat()}"' in page
 
     data = browser_posts(page)
-    data["cause"] = "Non-refundable rate, sold at a discount."
+    data.update(cause="Non-refundable rate, sold at a discount.", note="Why the rate is non-refundable")
     assert client.post(reverse("articles:edit", args=[article.slug]), data).status_code == 302
 
     article.refresh_from_db()
@@ -617,7 +617,7 @@ def test_contributor_posting_authority_fields_changes_nothing_of_the_authority(a
     assert article.version == version_before  # nothing the contributor may change was changed
     assert_versions(article, version_before)
 
-    data["cause"] = "Non-refundable rate, sold at a discount."
+    data.update(cause="Non-refundable rate, sold at a discount.", note="Why the rate is non-refundable")
     with_content = client.post(reverse("articles:edit", args=[article.slug]), data)
     assert with_content.status_code == 302
     article.refresh_from_db()
@@ -661,7 +661,7 @@ def test_candidate_cannot_open_the_edit_page_of_a_validated_article(article):
 def test_candidate_edits_her_own_draft(candidates_draft):
     client = client_for(candidates_draft.created_by)
     data = form_fields(client.get(reverse("articles:edit", args=[candidates_draft.slug])).content.decode())
-    data["title"] = "Cara's clearer draft"
+    data.update(title="Cara's clearer draft", note="Clearer title")
     assert client.post(reverse("articles:edit", args=[candidates_draft.slug]), data).status_code == 302
     candidates_draft.refresh_from_db()
     assert candidates_draft.title == "Cara's clearer draft"
@@ -678,10 +678,10 @@ def test_second_editor_gets_a_conflict_with_a_diff_and_can_save_a_merge(article,
     opened = article.version
     assert first_form["version"] == second_form["version"] == str(opened)
 
-    first_form["resolution"] = "Offer a voucher before any refund."
+    first_form.update(resolution="Offer a voucher before any refund.", note="Voucher first")
     assert first.post(url, first_form).status_code == 302
 
-    second_form["resolution"] = "Call the hotel before any refund."
+    second_form.update(resolution="Call the hotel before any refund.", note="Hotel first")
     conflict = second.post(url, second_form)
 
     assert conflict.status_code == 409
@@ -711,7 +711,7 @@ def test_second_editor_gets_a_conflict_with_a_diff_and_can_save_a_merge(article,
 def test_a_stale_save_without_the_conflict_page_never_overwrites(article, contributor):
     data = form_fields(client_for(contributor).get(reverse("articles:edit", args=[article.slug])).content.decode())
     article.edit(by=contributor, base_version=article.version, changes={"cause": "Saved elsewhere."})
-    data.update(cause="Typed here.", version=str(article.version - 1))
+    data.update(cause="Typed here.", version=str(article.version - 1), note="Cause")
     assert client_for(contributor).post(reverse("articles:edit", args=[article.slug]), data).status_code == 409
     article.refresh_from_db()
     assert article.cause == "Saved elsewhere."

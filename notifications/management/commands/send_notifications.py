@@ -1,0 +1,38 @@
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from notifications import outbox
+
+
+class Command(BaseCommand):
+    help = "Send due notification emails (retrying failures, never twice). --digest builds the daily digests first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--digest", action="store_true", help="Build one digest email per digest reader first.")
+        parser.add_argument("--loop", action="store_true", help="Keep running: send every --interval seconds, digests daily.")
+        parser.add_argument("--interval", type=float, default=30.0, help="Seconds between runs with --loop (default 30).")
+
+    def handle(self, *args, digest: bool, loop: bool, interval: float, **options):
+        if digest:
+            self.stdout.write(f"Digests built: {outbox.build_digests()}")
+        if not loop:
+            self._send()
+            return
+        last_digest_day = None
+        try:
+            while True:
+                today = timezone.localdate()
+                if last_digest_day != today and outbox.digest_due():
+                    outbox.build_digests()
+                    last_digest_day = today
+                self._send(quiet=True)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+    def _send(self, quiet: bool = False) -> None:
+        sent, failed = outbox.send_due()
+        if not quiet or sent or failed:
+            self.stdout.write(f"Emails sent: {sent}, failed (will retry): {failed}")

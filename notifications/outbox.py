@@ -1,0 +1,127 @@
+"""Sending the outbox: each OutgoingEmail row is claimed before it is sent and marked after,
+so two runs never send the same row; a failure releases the row for a later attempt with
+backoff, and after too many attempts the row is given up (kept, with its last error)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from .models import EmailChoice, Notification, OutgoingEmail
+from .services import absolute_url
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """Wait before the next attempt: 1, 2, 4, 8… minutes, at most six hours."""
+    return datetime.timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def due() -> list[int]:
+    return list(
+        OutgoingEmail.objects.filter(sent_at=None, failed_at=None, claimed_at=None, send_after__lte=timezone.now())
+        .order_by("send_after", "id")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def send_due() -> tuple[int, int]:
+    """Send every due email once. Returns (sent, failed this time)."""
+    sent = failed = 0
+    for pk in due():
+        claim = timezone.now()
+        # The claim: only one run's UPDATE matches an unclaimed row; the others skip it.
+        if not OutgoingEmail.objects.filter(pk=pk, sent_at=None, failed_at=None, claimed_at=None).update(claimed_at=claim):
+            continue
+        email = OutgoingEmail.objects.get(pk=pk)
+        try:
+            deliver(email)
+        except Exception as exc:  # any transport error: keep the row and try again later
+            failed += 1
+            attempts = email.attempts + 1
+            now = timezone.now()
+            fields = {"claimed_at": None, "attempts": attempts, "last_error": str(exc)[:2000] or type(exc).__name__}
+            fields["send_after"] = now + backoff(attempts)
+            if attempts >= MAX_ATTEMPTS:
+                fields["failed_at"] = now
+            OutgoingEmail.objects.filter(pk=pk, claimed_at=claim).update(**fields)
+            log.warning("Email %s to %s failed (attempt %s): %s", pk, email.to, attempts, exc)
+        else:
+            sent += 1
+            OutgoingEmail.objects.filter(pk=pk, claimed_at=claim).update(
+                sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
+            )
+    return sent, failed
+
+
+def deliver(email: OutgoingEmail) -> None:
+    EmailMessage(subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]).send()
+
+
+def build_digests() -> int:
+    """One digest email per digest reader with notifications not yet emailed; marks them emailed.
+
+    The rows are locked while read (PostgreSQL), so two runs never put a notification in two digests.
+    """
+    with transaction.atomic():
+        notes = list(
+            Notification.objects.select_for_update(of=("self",))
+            .filter(
+                emailed=False,
+                recipient__is_active=True,
+                recipient__notification_preference__email=EmailChoice.DIGEST,
+            )
+            .exclude(recipient__email="")
+            .select_related("recipient")
+            .order_by("recipient_id", "created_at", "id")
+        )
+        if not notes:
+            return 0
+        by_person = defaultdict(list)
+        for note in notes:
+            by_person[note.recipient].append(note)
+        now = timezone.now()
+        OutgoingEmail.objects.bulk_create(
+            OutgoingEmail(
+                recipient=person,
+                to=person.email,
+                subject=f"[KB] Your daily digest: {len(items)} update{'s' if len(items) != 1 else ''}",
+                body=digest_body(items),
+                send_after=now,
+                is_digest=True,
+            )
+            for person, items in by_person.items()
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed=True)
+    return len(by_person)
+
+
+def digest_body(notes: list[Notification]) -> str:
+    lines = ["What happened in the knowledge base since your last digest:", ""]
+    for note in notes:
+        lines.append(f"* {note.title}")
+        if note.body:
+            lines.append(f"  {note.body}")
+        if note.url:
+            lines.append(f"  {absolute_url(note.url)}")
+        lines.append("")
+    lines.append("You can change how you are notified on your notifications page.")
+    return "\n".join(lines)
+
+
+def digest_due(now: datetime.datetime | None = None) -> bool:
+    """For --loop: the daily digest is due once the digest hour has passed and none went out since."""
+    now = timezone.localtime(now)
+    start = now.replace(hour=settings.KCS_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if now < start:
+        return False
+    return not OutgoingEmail.objects.filter(is_digest=True, created_at__gte=start).exists()
