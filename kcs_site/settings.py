@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "articles",
     "search",
     "notifications",
+    "feedback",
     "fixtures",
 ]
 
