@@ -131,6 +131,9 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             services.resolve_flag(
                 by=request.user, flag=flag, version=form.cleaned_data["version"], note=form.cleaned_data["note"]
             )
+        except services.AlreadyClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("feedback:flag", pk=flag.pk)
         except Refused as exc:
             raise PermissionDenied(str(exc)) from exc
         except InvalidChange as exc:
@@ -150,6 +153,9 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.dismiss_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])
+        except services.AlreadyClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("feedback:flag", pk=flag.pk)
         except Refused as exc:
             raise PermissionDenied(str(exc)) from exc
         except InvalidChange as exc:
