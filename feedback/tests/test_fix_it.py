@@ -37,7 +37,9 @@ def test_saving_an_edit_resolves_the_ticked_flags_against_the_new_version(articl
     ticked = flag(article, candidate, reason="unclear")
     left = flag(article, publisher, reason="outdated")
     client = client_for(contributor)
-    data = edit_post(client, article, resolution="1. Check the booking.\n2. Offer a free date change.", addresses_flag=[str(ticked.pk)])
+    data = edit_post(
+        client, article, resolution="1. Check the booking.\n2. Offer a free date change.", addresses_flag=[str(ticked.pk)]
+    )
     response = client.post(reverse("articles:edit", args=[article.slug]), data, follow=True)
     assert "1 flag(s) resolved by this edit" in text_of(response)
     article.refresh_from_db()

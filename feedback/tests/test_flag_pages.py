@@ -26,7 +26,12 @@ def test_staff_flag_an_article_from_its_page(article, candidate):
     )
     assert response.status_code == 302 and response.url == article.get_absolute_url()
     raised = Flag.objects.get()
-    assert (raised.reason, raised.comment, raised.case_ref, raised.state) == ("outdated", "The fee changed in May.", "CASE-7", "open")
+    assert (raised.reason, raised.comment, raised.case_ref, raised.state) == (
+        "outdated",
+        "The fee changed in May.",
+        "CASE-7",
+        "open",
+    )
     assert (raised.created_by, raised.article_version) == (candidate, article.version)
 
 

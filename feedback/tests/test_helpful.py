@@ -39,7 +39,12 @@ def test_customers_see_the_question_and_a_yes_is_recorded_without_a_flag(shown, 
 def test_a_no_with_a_reason_lands_in_the_owners_queue_as_customer_feedback(shown, customer, contributor, kb_owner):
     client_for(customer).post(vote_url(shown), {"helpful": "no", "reason": "missing_information", "comment": "Which form?"})
     item = Flag.objects.get()
-    assert (item.source, item.reason, item.comment, item.created_by) == (Source.CUSTOMER, "missing_information", "Which form?", customer)
+    assert (item.source, item.reason, item.comment, item.created_by) == (
+        Source.CUSTOMER,
+        "missing_information",
+        "Which form?",
+        customer,
+    )
     assert Notification.objects.filter(recipient=contributor, kind="flag_raised", title__startswith="Customer feedback").exists()
     queue = text_of(client_for(kb_owner).get(reverse("feedback:queue")))
     assert "Customer feedback" in queue and "Which form?" in queue
