@@ -158,7 +158,7 @@ def _feed_queue(vote: HelpfulVote, *, signed_in: bool) -> None:
 
 
 def _locked(flag: Flag) -> Flag:
-    locked = Flag.objects.select_for_update().select_related("article", "created_by").get(pk=flag.pk)
+    locked = Flag.objects.select_for_update(of=("self",)).select_related("article", "created_by").get(pk=flag.pk)
     if locked.state != FlagState.OPEN:
         raise AlreadyClosed(f"This flag is already {locked.state}: nothing was changed.")
     return locked
