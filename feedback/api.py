@@ -69,7 +69,9 @@ class DismissSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the flag is dismissed; the flagger reads it.")
 
 
-STATE_PARAM = OpenApiParameter("state", str, enum=FlagState.values, description="open (default), resolved, dismissed or all")
+STATE_PARAM = OpenApiParameter(
+    "state", str, enum=[*FlagState.values, "all"], description="open (default), resolved, dismissed or all"
+)
 
 
 def _article_for(request: Request, slug: str) -> Article:
@@ -123,7 +125,11 @@ def article_flags(request: Request, slug: str) -> Response:
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))
 
 
-@extend_schema(parameters=[STATE_PARAM, OpenApiParameter("mine", bool, description="Flags I raised instead of my queue")])
+@extend_schema(
+    operation_id="flags_queue",
+    parameters=[STATE_PARAM, OpenApiParameter("mine", bool, description="Flags I raised instead of my queue")],
+    responses=FlagSerializer(many=True),
+)
 @api_view(["GET"])
 def flag_queue(request: Request) -> Response:
     decision = policy.can_see_queue(request.user)
