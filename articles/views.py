@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from feedback import views as feedback_views
 
 from . import policy, versions
 from .forms import (
@@ -209,6 +210,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         except (Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
+            feedback_views.after_edit(request, article, base_version=form.cleaned_data["version"])
             return redirect(article)
     context = {"form": form, "rules": rules, "article": article, "conflict": conflict}
     return render(request, "articles/edit.html", context, status=409 if conflict else 200)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "notifications",
     "coaching",
     "health",
+    "feedback",
     "fixtures",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", article_views.home, name="home"),
     path("", include("articles.urls")),
     path("help/", include("articles.help_urls")),
+    path("", include("feedback.urls")),
     path("search/", include("search.urls")),
     path("api/v1/search/", search_views.api_search, name="api-search"),
     path("api/v1/", include("articles.api_urls")),

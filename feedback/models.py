@@ -1,0 +1,134 @@
+"""Flag it or fix it: staff flags on articles, and readers' "Was this helpful?" votes.
+
+A flag is a request to improve an article. It is `open` until someone resolves it (naming
+the article version that fixed it) or dismisses it (saying why). Customers' and partners'
+"not helpful" votes with a reason land in the same queue as flags marked as customer
+feedback; their votes themselves are kept apart from agents' reuse (articles.Reuse).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from . import policy
+
+
+class Reason(models.TextChoices):
+    INCORRECT = "incorrect", "Incorrect"
+    OUTDATED = "outdated", "Outdated"
+    UNCLEAR = "unclear", "Unclear"
+    DUPLICATE = "duplicate", "Duplicate"
+    MISSING_INFORMATION = "missing_information", "Missing information"
+    # The decision-authority section is wrong or does not say what to do.
+    AUTHORITY_UNCLEAR = "authority_unclear", "Decision authority unclear"
+
+
+# What a reader outside the company may say; agents' reasons (duplicate, authority) are staff matters.
+READER_REASONS = [
+    (Reason.INCORRECT, "It did not work / it is wrong"),
+    (Reason.OUTDATED, "It is out of date"),
+    (Reason.UNCLEAR, "It is hard to understand"),
+    (Reason.MISSING_INFORMATION, "Something is missing"),
+]
+
+
+class FlagState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Source(models.TextChoices):
+    STAFF = "staff", "Staff flag"
+    CUSTOMER = "customer", "Customer feedback"
+
+
+class FlagQuerySet(models.QuerySet):
+    def open(self) -> FlagQuerySet:
+        return self.filter(state=FlagState.OPEN)
+
+    def queue_for(self, user) -> FlagQuerySet:
+        """Flags `user` is expected to act on: all for KB owners, their own articles' for owners."""
+        return self.filter(policy.queue_q(user))
+
+    def for_list(self) -> FlagQuerySet:
+        return self.select_related("article", "article__product", "article__owner", "created_by", "closed_by")
+
+
+class HelpfulVote(models.Model):
+    """A reader's answer to "Was this helpful?" on the help centre: one per reader per article.
+
+    Signed-in readers are known by their account, anonymous visitors by their session; a new
+    answer replaces the reader's previous one.
+    """
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="helpful_votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, blank=True)
+    helpful = models.BooleanField()
+    reason = models.CharField(max_length=32, choices=READER_REASONS, blank=True)
+    comment = models.TextField(blank=True)
+    article_version = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    # The queue item a "not helpful" answer with a reason fed (None for the others).
+    flag = models.ForeignKey("Flag", null=True, blank=True, on_delete=models.SET_NULL, related_name="votes")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], condition=Q(user__isnull=False), name="vote_once_per_user"),
+            models.UniqueConstraint(
+                fields=["article", "session_key"], condition=Q(user__isnull=True), name="vote_once_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article}: {'helpful' if self.helpful else 'not helpful'}"
+
+
+class Flag(models.Model):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="flags")
+    # None for customer feedback from anonymous visitors.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags_raised"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.STAFF)
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    comment = models.TextField(blank=True)
+    case_ref = models.CharField("case reference", max_length=100, blank=True)
+    article_version = models.PositiveIntegerField(help_text="The version the flag was raised on.")
+
+    state = models.CharField(max_length=16, choices=FlagState.choices, default=FlagState.OPEN)
+    resolved_version = models.PositiveIntegerField(null=True, blank=True, help_text="The article version that fixed it.")
+    outcome_note = models.TextField(blank=True, help_text="What was done, or why the flag was dismissed.")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "-created_at"], name="flag_state_recent_idx"),
+            models.Index(fields=["article", "state"], name="flag_article_state_idx"),
+            models.Index(fields=["created_by", "state"], name="flag_raiser_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.article}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == FlagState.OPEN
+
+    @property
+    def is_customer_feedback(self) -> bool:
+        return self.source == Source.CUSTOMER
+
+    @property
+    def is_about_authority(self) -> bool:
+        return self.reason == Reason.AUTHORITY_UNCLEAR

@@ -1,0 +1,217 @@
+"""Flag operations that also tell people: raising, resolving and dismissing flags, readers' votes.
+
+Each checks `feedback.policy`, changes the rows inside one transaction and calls
+`notifications.services.notify()` in that same transaction (nobody hears of a change that
+rolled back). Refusals raise `articles.models.Refused`, bad input `InvalidChange`: the pages
+show them as messages and the API as 403 / 400.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, InvalidChange, Refused
+from articles.policy import can_view
+from notifications.services import notify
+
+from . import policy
+from .models import READER_REASONS, Flag, FlagState, HelpfulVote, Reason, Source
+
+
+class AlreadyClosed(InvalidChange):
+    """Someone resolved or dismissed the flag first."""
+
+
+def _require(decision) -> None:
+    if not decision:
+        raise Refused(decision.reason)
+
+
+def raise_flag(*, by, article: Article, reason: str, comment: str = "", case_ref: str = "") -> Flag:
+    if reason not in Reason.values:
+        raise InvalidChange(f"Unknown reason '{reason}'. Choose one of: {', '.join(Reason.values)}.")
+    _require(policy.can_flag(by, article, reason))
+    with transaction.atomic():
+        if Flag.objects.open().filter(article=article, created_by=by, reason=reason).exists():
+            raise InvalidChange("You already flagged this article for that reason, and your flag is still open.")
+        flag = Flag.objects.create(
+            article=article,
+            created_by=by,
+            reason=reason,
+            comment=comment.strip(),
+            case_ref=case_ref.strip(),
+            article_version=article.version,
+        )
+        _tell_owner(flag, who=by.get_username())
+    return flag
+
+
+def resolve_flag(*, by, flag: Flag, version: int | None = None, note: str = "") -> Flag:
+    """Close `flag` as fixed by article `version` (default: the current version)."""
+    with transaction.atomic():
+        flag = _locked(flag)
+        _require(policy.can_close(by, flag))
+        current = flag.article.version
+        version = current if version is None else version
+        if not flag.article_version <= version <= current:
+            raise InvalidChange(
+                f"Name the version that fixed it: between version {flag.article_version} (flagged) and {current} (current)."
+            )
+        _close(flag, by=by, state=FlagState.RESOLVED, version=version, note=note)
+    return flag
+
+
+def dismiss_flag(*, by, flag: Flag, reason: str) -> Flag:
+    if not reason.strip():
+        raise InvalidChange("Say why you dismiss this flag: the person who raised it will read it.")
+    with transaction.atomic():
+        flag = _locked(flag)
+        _require(policy.can_close(by, flag))
+        _close(flag, by=by, state=FlagState.DISMISSED, note=reason)
+    return flag
+
+
+def resolve_addressed_by_edit(*, by, article: Article, flag_ids: list[int], base_version: int) -> tuple[list[Flag], list[Flag]]:
+    """After a saved edit: resolve the open flags the editor ticked against the new version.
+
+    Returns (resolved, left open). Flags the editor may not close this way (an authority flag
+    for someone who may not change the authority) stay open; so do all when the edit saved
+    nothing (there is no new version to point to).
+    """
+    article.refresh_from_db()
+    flags = list(Flag.objects.open().filter(article=article, pk__in=flag_ids).select_related("article", "created_by"))
+    if article.version == base_version:
+        return [], flags
+    resolved, left = [], []
+    with transaction.atomic():
+        for flag in flags:
+            if policy.can_resolve_by_edit(by, flag):
+                _close(
+                    flag, by=by, state=FlagState.RESOLVED, version=article.version, note=f"Fixed in version {article.version}."
+                )
+                resolved.append(flag)
+            else:
+                left.append(flag)
+    return resolved, left
+
+
+def record_vote(*, user, session_key: str, article: Article, helpful: bool, reason: str = "", comment: str = "") -> HelpfulVote:
+    """Record a reader's answer (replacing their earlier one); "not helpful" with a reason feeds the queue."""
+    _require(policy.can_vote(user, article))
+    signed_in = user is not None and user.is_authenticated
+    if helpful:
+        reason, comment = "", ""
+    if reason and reason not in dict(READER_REASONS):
+        raise InvalidChange("Choose one of the reasons offered.")
+    if not policy.may_comment_on_vote(user):
+        comment = ""
+    comment = comment.strip()[:2000]
+    who = {"user": user} if signed_in else {"user": None, "session_key": session_key}
+    with transaction.atomic():
+        vote, _ = HelpfulVote.objects.update_or_create(
+            article=article,
+            **who,
+            defaults={
+                "helpful": helpful,
+                "reason": reason,
+                "comment": comment,
+                "article_version": article.version,
+                "at": timezone.now(),
+            },
+        )
+        if not helpful and reason:
+            _feed_queue(vote, signed_in=signed_in)
+    return vote
+
+
+def _feed_queue(vote: HelpfulVote, *, signed_in: bool) -> None:
+    open_flag = vote.flag if vote.flag_id and vote.flag.state == FlagState.OPEN else None
+    if signed_in and open_flag is not None:
+        # The reader changed their answer while their feedback is still open: keep one item.
+        Flag.objects.filter(pk=open_flag.pk).update(reason=vote.reason, comment=vote.comment)
+        return
+    if not signed_in:
+        # Anonymous answers are grouped per article and reason, so visitors cannot flood the queue.
+        open_flag = (
+            Flag.objects.open().filter(article=vote.article, source=Source.CUSTOMER, created_by=None, reason=vote.reason).first()
+        )
+        if open_flag is not None:
+            vote.flag = open_flag
+            vote.save(update_fields=["flag"])
+            return
+    vote.flag = Flag.objects.create(
+        article=vote.article,
+        created_by=vote.user,
+        source=Source.CUSTOMER,
+        reason=vote.reason,
+        comment=vote.comment,
+        article_version=vote.article_version,
+    )
+    vote.save(update_fields=["flag"])
+    who = f"{vote.user.get_username()} ({vote.user.get_kind_display().lower()})" if signed_in else "An anonymous visitor"
+    _tell_owner(vote.flag, who=who)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _locked(flag: Flag) -> Flag:
+    locked = Flag.objects.select_for_update(of=("self",)).select_related("article", "created_by").get(pk=flag.pk)
+    if locked.state != FlagState.OPEN:
+        raise AlreadyClosed(f"This flag is already {locked.state}: nothing was changed.")
+    return locked
+
+
+def _close(flag: Flag, *, by, state: str, version: int | None = None, note: str = "") -> None:
+    flag.state = state
+    flag.resolved_version = version
+    flag.outcome_note = note.strip()
+    flag.closed_by = by
+    flag.closed_at = timezone.now()
+    flag.save(update_fields=["state", "resolved_version", "outcome_note", "closed_by", "closed_at"])
+    _tell_outcome(flag, by=by)
+
+
+def _tell_owner(flag: Flag, *, who: str) -> None:
+    article = flag.article
+    kind = "Customer feedback" if flag.is_customer_feedback else "Flag"
+    notify(
+        [article.owner],
+        kind="flag_raised",
+        title=f"{kind} on “{article.title}”: {flag.get_reason_display().lower()}",
+        body=f"{who}: {flag.comment}" if flag.comment else who,
+        url=reverse("feedback:flag", args=[flag.pk]),
+        article=article,
+        exclude=flag.created_by,
+    )
+
+
+def _tell_outcome(flag: Flag, *, by) -> None:
+    """The person who raised the flag hears what became of it."""
+    raiser, article = flag.created_by, flag.article
+    if raiser is None:
+        return
+    if flag.is_customer_feedback:
+        # Readers outside the company hear only that the article improved, never staff notes.
+        if flag.state == FlagState.RESOLVED and can_view(raiser, article):
+            notify(
+                [raiser],
+                kind="feedback_resolved",
+                title=f"Thanks to your feedback, “{article.title}” has been updated",
+                url=article.get_help_url(),
+                article=article,
+                exclude=by,
+            )
+        return
+    if flag.state == FlagState.RESOLVED:
+        title = f"Your flag on “{article.title}” was resolved in version {flag.resolved_version}"
+        url = article.get_absolute_url()
+        if flag.resolved_version and flag.resolved_version > flag.article_version:
+            url = reverse("articles:diff", args=[article.slug]) + f"?from={flag.article_version}&to={flag.resolved_version}"
+    else:
+        title = f"Your flag on “{article.title}” was dismissed"
+        url = reverse("feedback:flag", args=[flag.pk])
+    body = f"{by.get_username()}: {flag.outcome_note}" if flag.outcome_note else f"By {by.get_username()}."
+    notify([raiser], kind=f"flag_{flag.state}", title=title, body=body, url=url, article=article, exclude=by)

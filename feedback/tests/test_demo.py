@@ -1,0 +1,26 @@
+"""The demo has something in every flag queue, and loading it again adds nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from feedback import demo
+from feedback.models import Flag, HelpfulVote, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_flags_include_an_authority_flag_and_customer_feedback_once():
+    call_command("load_demo", stdout=StringIO())
+    first = list(Flag.objects.order_by("id").values_list("article__slug", "reason", "source"))
+    demo.load({u.username: u for u in User.objects.all()})  # what a second `load_demo` does here
+    assert list(Flag.objects.order_by("id").values_list("article__slug", "reason", "source")) == first
+    assert HelpfulVote.objects.count() == 1
+    assert all(f.state == "open" for f in Flag.objects.all())
+    assert Flag.objects.filter(reason="authority_unclear").exists()
+    assert Flag.objects.filter(source=Source.CUSTOMER, created_by__username="customer").exists()
+    assert Flag.objects.queue_for(User.objects.get(username="owner")).count() == len(first)

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from articles import policy as article_policy
+from articles.models import Article, InvalidChange, Refused
+
+from . import policy, services
+from .forms import DismissForm, FlagForm, ResolveForm, VoteForm
+from .models import Flag, FlagState, Reason, Source
+
+# "Was this helpful?" answers one browser session may give per hour (anonymous visitors included).
+VOTES_PER_HOUR = 20
+
+# --- access helpers --------------------------------------------------------------------------
+
+
+def query_param(request: HttpRequest, name: str) -> str:
+    # NUL characters removed, as articles.views does (PostgreSQL refuses them). Not imported
+    # from there: articles.views imports this module for the editor's "fix it" hook.
+    return request.GET.get(name, "").replace("\x00", "")
+
+
+def _staff_required(request: HttpRequest) -> None:
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found")  # the staff workspace does not exist for customers and partners
+
+
+def _article_for(request: HttpRequest, slug: str) -> Article:
+    return get_object_or_404(Article.objects.visible_to(request.user).select_related("owner", "product"), slug=slug)
+
+
+def _flag_for(request: HttpRequest, pk: int) -> Flag:
+    _staff_required(request)
+    return get_object_or_404(Flag.objects.for_list().filter(article__in=Article.objects.visible_to(request.user)), pk=pk)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+@login_required
+def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
+    _staff_required(request)
+    article = _article_for(request, slug)
+    allowed = policy.can_flag(request.user, article)
+    form = FlagForm(request.POST or None, user=request.user, article=article)
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied(allowed.reason)
+        if form.is_valid():
+            try:
+                services.raise_flag(by=request.user, article=article, **form.cleaned_data)
+            except (Refused, InvalidChange) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Thanks: the article is flagged. Its owner will see it in their queue.")
+                return redirect(article)
+    status = 200 if request.method == "GET" else 400
+    return render(request, "feedback/flag_form.html", {"article": article, "form": form, "allowed": allowed}, status=status)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    state = query_param(request, "state") or FlagState.OPEN
+    qs = Flag.objects.queue_for(request.user).for_list()
+    if state in FlagState.values:
+        qs = qs.filter(state=state)
+    source = query_param(request, "source")
+    if source in Source.values:
+        qs = qs.filter(source=source)
+    reason = query_param(request, "reason")
+    if reason in Reason.values:
+        qs = qs.filter(reason=reason)
+    page = Paginator(qs.order_by("-created_at", "-id"), 25).get_page(query_param(request, "page"))
+    raised = Flag.objects.for_list().filter(created_by=request.user).order_by("-created_at", "-id")[:10]
+    context = {
+        "page": page,
+        "raised": raised,
+        "state": state,
+        "source": source,
+        "reason": reason,
+        "states": FlagState.choices,
+        "sources": Source.choices,
+        "reasons": Reason.choices,
+        "is_kb_owner": request.user.is_kb_owner or request.user.is_superuser,
+    }
+    return render(request, "feedback/queue.html", context)
+
+
+@login_required
+def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = _flag_for(request, pk)
+    return _render_flag(request, flag)
+
+
+def _render_flag(request, flag: Flag, *, resolve_form=None, dismiss_form=None, status: int = 200) -> HttpResponse:
+    context = {
+        "flag": flag,
+        "can_close": policy.can_close(request.user, flag),
+        "resolve_form": resolve_form or ResolveForm(initial={"version": flag.article.version}),
+        "dismiss_form": dismiss_form or DismissForm(),
+        "votes": flag.votes.count() if flag.is_customer_feedback else 0,
+    }
+    return render(request, "feedback/flag.html", context, status=status)
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = _flag_for(request, pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_flag(
+                by=request.user, flag=flag, version=form.cleaned_data["version"], note=form.cleaned_data["note"]
+            )
+        except services.AlreadyClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("feedback:flag", pk=flag.pk)
+        except Refused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Flag resolved; whoever raised it has been told.")
+            return redirect(_back(request, flag.article.get_absolute_url()))
+    flag.refresh_from_db()
+    return _render_flag(request, flag, resolve_form=form, status=400)
+
+
+@login_required
+@require_POST
+def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = _flag_for(request, pk)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dismiss_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])
+        except services.AlreadyClosed as exc:
+            messages.error(request, str(exc))
+            return redirect("feedback:flag", pk=flag.pk)
+        except Refused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Flag dismissed; whoever raised it has been told why.")
+            return redirect(_back(request, flag.article.get_absolute_url()))
+    flag.refresh_from_db()
+    return _render_flag(request, flag, dismiss_form=form, status=400)
+
+
+def after_edit(request: HttpRequest, article: Article, *, base_version: int) -> None:
+    """Called by the article editor after a successful save: resolve the flags the editor ticked."""
+    ids = [int(v) for v in request.POST.getlist("addresses_flag") if v.isdigit()]
+    if not ids:
+        return
+    resolved, left = services.resolve_addressed_by_edit(by=request.user, article=article, flag_ids=ids, base_version=base_version)
+    if resolved:
+        messages.success(request, f"{len(resolved)} flag(s) resolved by this edit; whoever raised them has been told.")
+    if left and article.version == base_version:
+        messages.warning(request, "Nothing changed, so the flags you ticked stay open.")
+    elif left:
+        messages.warning(request, f"{len(left)} flag(s) about the decision authority stay open for a KB owner.")
+
+
+# --- "Was this helpful?" ----------------------------------------------------------------------------
+
+
+@require_POST
+def vote(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.visible_to(request.user).validated(), slug=slug)
+    allowed = policy.can_vote(request.user, article)
+    if not allowed and article_policy.is_staff(request.user):
+        raise PermissionDenied(allowed.reason)
+    if not allowed:
+        raise Http404("Not found")  # not a help-centre article for this reader
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose “Yes” or “No”.")
+        return redirect(article.get_help_url())
+    if not _take_vote_allowance(request):
+        messages.error(request, "You have sent a lot of answers just now. Please try again in an hour.")
+        return redirect(article.get_help_url())
+    if not request.session.session_key:
+        request.session.save()
+    try:
+        services.record_vote(user=request.user, session_key=request.session.session_key, article=article, **form.cleaned_data)
+    except InvalidChange as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you for your feedback.")
+        request.session.setdefault("helpful_voted", [])
+        if article.pk not in request.session["helpful_voted"]:
+            request.session["helpful_voted"] = [*request.session["helpful_voted"][-199:], article.pk]
+    return redirect(article.get_help_url())
+
+
+def _take_vote_allowance(request: HttpRequest) -> bool:
+    now = time.time()
+    recent = [t for t in request.session.get("helpful_vote_times", []) if now - t < 3600]
+    if len(recent) >= VOTES_PER_HOUR:
+        return False
+    request.session["helpful_vote_times"] = [*recent, now]
+    return True
