@@ -1032,10 +1032,29 @@ def test_article_page_queries_do_not_grow_with_rules_or_versions(contributor, kb
 
 
 def test_article_page_renders_in_a_bounded_number_of_queries(article, contributor, django_assert_max_num_queries):
+    # The article with its rules, tags and versions, then one or two queries per panel: open
+    # flags, review status, reuse and review confirmation, subscriptions, the notification bell.
     client = client_for(contributor)
     client.get(article.get_absolute_url())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(13):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_article_page_queries_do_not_grow_with_flags_reuse_or_subscriptions(article, contributor, kb_owner):
+    from feedback.services import raise_flag
+    from health.services import record_reuse
+    from notifications.models import Subscription
+
+    client = client_for(contributor)
+    client.get(article.get_absolute_url())
+    before = count_queries(client, article.get_absolute_url())
+    for n in range(4):
+        agent = make_user(f"agent{n}", licence=Licence.CONTRIBUTOR)
+        raise_flag(by=agent, article=article, reason="unclear", comment=f"Step {n} is vague.")
+        record_reuse(article=article, by=agent, case_ref=f"CASE-{n}", solved=True)
+        Subscription.objects.create(user=agent, article=article)
+    Subscription.objects.create(user=contributor, product=article.product)
+    assert count_queries(client, article.get_absolute_url()) == before
 
 
 def test_article_list_queries_do_not_grow_with_the_number_of_articles(contributor, kb_owner, django_assert_max_num_queries):
