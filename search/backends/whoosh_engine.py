@@ -203,12 +203,35 @@ def field_lengths(reader, fieldname: str) -> np.ndarray:
 
     def build():
         n = reader.doc_count_all()
-        lengths = np.ones(n, dtype=np.float32)
-        codes = np.fromiter((reader.doc_field_length(d, fieldname, 0) for d in range(n)), dtype=np.float32, count=n)
-        lengths[codes > 0] = codes[codes > 0]
+        lengths = np.ones(n, dtype=np.float32)  # Whoosh scores a missing length as 1
+        raw = _length_bytes(reader, fieldname, n)
+        if raw is not None:
+            decoded = LENGTH_TABLE[raw]
+            lengths[raw > 0] = decoded[raw > 0]
+        else:
+            codes = np.fromiter((reader.doc_field_length(d, fieldname, 0) for d in range(n)), dtype=np.float32, count=n)
+            lengths[codes > 0] = codes[codes > 0]
         return lengths
 
     return CACHE.get(reader, f"len:{fieldname}", build)
+
+
+def _length_bytes(reader, fieldname: str, n: int) -> np.ndarray | None:
+    """The segment's one-byte field lengths read as one array (Whoosh-Reloaded 2.7.5's length
+    column layout), or None where that layout is not found (the caller reads them one by one)."""
+    try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(n, dtype=np.uint8)
+        count = column._count
+        raw = np.zeros(n, dtype=np.uint8)
+        if count:
+            raw[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)[:n]
+        return raw
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def column_codes(reader, fieldname: str) -> tuple[np.ndarray, list[str]]:

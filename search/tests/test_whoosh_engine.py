@@ -143,3 +143,12 @@ def test_decoded_postings_are_reused_within_a_memory_budget(searcher):
         cache.get(("seg", word), lambda w=word: engine._postings(reader, "body", w))
     assert cache.used <= cache.budget
     assert ("seg", "refund") not in cache._data  # the least recently used left first
+
+
+def test_field_lengths_read_as_an_array_match_whooshs_own(searcher):
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        engine.CACHE.clear()
+        fast = engine.field_lengths(reader, "body")
+        slow = [reader.doc_field_length(d, "body", 1) or 1 for d in range(reader.doc_count_all())]
+        assert fast.tolist() == [float(x) for x in slow]
