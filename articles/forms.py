@@ -15,36 +15,44 @@ from .models import Article, Audience, Decider, EscalationContact, Product, Stat
 STALE_FORM = "This form is out of date; reload the article and edit again."
 
 
+class TextAreaField(forms.CharField):
+    """Multi-line text as typed (not stripped), with line ends as "\n" (browsers post "\r\n")."""
+
+    def __init__(self, *, rows: int = 3, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(strip=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 class ArticleForm(forms.Form):
     """Create and edit an article. Which fields are open depends on the policy for this user."""
 
     title = forms.CharField(max_length=200, help_text="In the customer's words.")
     product = forms.ModelChoiceField(queryset=Product.objects.all())
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. refund, booking")
-    issue = forms.CharField(
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    issue = TextAreaField(
+        rows=3,
         required=False,
         help_text="What the customer is trying to do or what goes wrong, in their words.",
     )
-    environment = forms.CharField(
-        strip=False, widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Products, versions, settings involved."
-    )
-    resolution = forms.CharField(
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
+    environment = TextAreaField(rows=3, required=False, help_text="Products, versions, settings involved.")
+    resolution = TextAreaField(
+        rows=8,
         required=False,
         help_text="Markdown. Leave empty while the article is work in progress.",
     )
-    cause = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    cause = TextAreaField(rows=3, required=False)
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
     owner = forms.ModelChoiceField(queryset=User.objects.filter(kind="staff", is_active=True), required=False)
     # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
     # dd/mm/yyyy) is shown blank and posted back empty, clearing the date on every edit.
     review_by = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     escalation = forms.ModelChoiceField(queryset=EscalationContact.objects.all(), required=False, label="Escalation contact")
-    authority_note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
+    authority_note = TextAreaField(
+        rows=2,
         required=False,
         label="Outside this authority",
         help_text="What the agent does when the case is outside the rules above.",

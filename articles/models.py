@@ -238,7 +238,7 @@ class Article(models.Model):
         """Create an article as `by`, checking the policy for everything it sets."""
         _require(policy.can_create(by))
         _require(policy.can_assign_owner(by, owner))
-        article = cls(title=title, product=product, created_by=by, owner=owner or by, **fields)
+        article = cls(title=title, product=product, created_by=by, owner=owner or by, **normalize_text(fields))
         if state not in (State.WIP, State.NOT_VALIDATED):
             raise InvalidChange("A new article starts as work in progress or not validated.")
         if state == State.NOT_VALIDATED and not article.resolution.strip():
@@ -295,6 +295,7 @@ class Article(models.Model):
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
         if unknown:
             raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        changes = normalize_text(changes)
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if current.version != base_version:
@@ -632,6 +633,15 @@ def clean_tags(names: list[str]) -> list[str]:
         if tag:
             out.add(tag)
     return sorted(out)
+
+
+def normalize_text(values: dict) -> dict:
+    """Line ends as "\n": browsers post textareas with "\r\n", and an edit made in one must not
+    show every line of the article as changed."""
+    return {
+        name: value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+        for name, value in values.items()
+    }
 
 
 RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page

@@ -1090,3 +1090,18 @@ def test_dashboard_and_help_centre_queries_do_not_grow_with_the_number_of_articl
     before = counts()
     add(12, "later")
     assert counts() == before
+
+
+def test_an_edit_posted_with_browser_line_ends_changes_only_what_was_typed(article, contributor):
+    # Browsers post textareas with "\r\n": that alone is no change, and an edit diffs line by line.
+    Article.objects.filter(pk=article.pk).update(resolution="Step one.\nStep two.\nStep three.")
+    article.refresh_from_db()
+    client = client_for(contributor)
+    data = form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    data["resolution"] = "Step one.\r\nStep two.\r\nStep three.\r\nStep four."
+    data["note"] = "Added step four."
+    assert client.post(reverse("articles:edit", args=[article.slug]), data).status_code == 302
+    article.refresh_from_db()
+    assert article.resolution == "Step one.\nStep two.\nStep three.\nStep four."
+    created = Article.create(by=contributor, title="Line ends", product=article.product, cause="a\r\nb")
+    assert created.cause == "a\nb"
