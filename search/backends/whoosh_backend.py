@@ -280,9 +280,9 @@ class WhooshBackend(SearchBackend):
         # Two processes share the analysis work (both cores); one segment each, merged at the end.
         procs = max(1, min(2, os.cpu_count() or 1))
         if procs > 1:
-            writer = ix.writer(procs=procs, limitmb=128, multisegment=True, compound=False)
+            writer = ix.writer(procs=procs, limitmb=settings.KCS_SEARCH_REBUILD_MB, multisegment=True, compound=False)
         else:
-            writer = ix.writer(limitmb=128, compound=False)
+            writer = ix.writer(limitmb=settings.KCS_SEARCH_REBUILD_MB, compound=False)
         count = 0
         try:
             for batch in doc_batches:
