@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--digest", action="store_true", help="Build one digest email per digest reader first.")
-        parser.add_argument("--loop", action="store_true", help="Keep running: send every --interval seconds, digests daily.")
+        parser.add_argument(
+            "--loop", action="store_true", help="Keep running: send every --interval seconds; digests and review reminders daily."
+        )
         parser.add_argument("--interval", type=float, default=30.0, help="Seconds between runs with --loop (default 30).")
 
     def handle(self, *args, digest: bool, loop: bool, interval: float, **options):
@@ -20,10 +22,16 @@ class Command(BaseCommand):
         if not loop:
             self._send()
             return
-        last_digest_day = None
+        from health.services import send_review_reminders
+
+        last_digest_day = last_reminder_day = None
         try:
             while True:
                 today = timezone.localdate()
+                if last_reminder_day != today:
+                    # Owners hear about articles that fell due for review (once per article and due date).
+                    send_review_reminders(today)
+                    last_reminder_day = today
                 if last_digest_day != today and outbox.digest_due():
                     outbox.build_digests()
                     last_digest_day = today
