@@ -130,7 +130,8 @@ def can_view_scores_of(user, author) -> Decision:
 def can_view_article_scores(user, article) -> Decision:
     if not is_staff(user):
         return refuse("Checklist scores are for staff.")
-    if may_score_at_all(user) or is_author(user, article):
+    # The scores are about the article's author (who wrote it), not whoever owns it now.
+    if may_score_at_all(user) or (user.pk is not None and user.pk == article.created_by_id):
         return ALLOW
     return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
 

@@ -119,7 +119,8 @@ def subscription_list(request: Request) -> Response:
     mine = Subscription.objects.filter(user=request.user).select_related("article", "product", "tag")
     if request.method == "GET":
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(mine, request)
+        visible = Subscription.objects.visible_to(request.user).select_related("article", "product", "tag")
+        page = paginator.paginate_queryset(visible.order_by("pk"), request)
         return paginator.get_paginated_response(SubscriptionSerializer(page, many=True).data)
     if request.method == "DELETE":
         if request.data.get("id") not in (None, ""):

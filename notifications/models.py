@@ -69,6 +69,13 @@ class OutgoingEmail(models.Model):
 
 
 class SubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SubscriptionQuerySet:
+        """`user`'s subscriptions, leaving out articles they can no longer open (their titles may have changed)."""
+        from articles.models import Article
+
+        mine = self.filter(user=user)
+        return mine.filter(models.Q(article__isnull=True) | models.Q(article__in=Article.objects.visible_to(user)))
+
     def for_article(self, article) -> SubscriptionQuerySet:
         """Subscriptions that cover `article`: to it, to its product or to one of its tags."""
         return self.filter(
@@ -123,9 +130,14 @@ class Subscription(models.Model):
 
 class ArticleUpdateQuerySet(models.QuerySet):
     def visible_to(self, user) -> ArticleUpdateQuerySet:
+        from articles import policy
         from articles.models import Article
 
-        return self.filter(article__in=Article.objects.visible_to(user))
+        qs = self.filter(article__in=Article.objects.visible_to(user))
+        audiences = policy.visible_audiences(user)
+        if audiences is not None:  # outside readers: only what changed for them, while they could see it
+            qs = qs.filter(reader_visible=True, audience__in=list(audiences))
+        return qs
 
     def for_list(self) -> ArticleUpdateQuerySet:
         return self.select_related("article__product", "editor").defer(
@@ -141,9 +153,14 @@ class ArticleUpdate(models.Model):
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField()
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True)  # the editor's change note: staff text, never shown outside
     editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    # The article's audience when the update was made, and whether it changed anything outside
+    # readers see (title, issue, environment, resolution, cause): an update made while the article
+    # was internal, or one to the decision authority only, is never announced outside.
+    audience = models.CharField(max_length=16, blank=True)
+    reader_visible = models.BooleanField(default=True)
 
     objects = ArticleUpdateQuerySet.as_manager()
 

@@ -82,10 +82,14 @@ def unread_count(user) -> int:
 # --- material updates ----------------------------------------------------------------------
 
 
-def record_update(*, article_id: int, version: int, note: str, editor) -> ArticleUpdate | None:
+def record_update(
+    *, article_id: int, version: int, note: str, editor, audience: str = "", reader_visible: bool = True
+) -> ArticleUpdate | None:
     """Record a material update (in the edit's transaction) and announce it once that commits."""
     update, created = ArticleUpdate.objects.get_or_create(
-        article_id=article_id, version=version, defaults={"note": note, "editor": editor}
+        article_id=article_id,
+        version=version,
+        defaults={"note": note, "editor": editor, "audience": audience, "reader_visible": reader_visible},
     )
     if created:
         transaction.on_commit(lambda: announce_update(update.pk))
@@ -119,11 +123,12 @@ def announce_update(update_id: int) -> list[Notification]:
             continue
         (staff if policy.is_staff(person) else readers).append(person)
     title = f"Updated: {article.title}"
-    body = update.note
-    common = {"kind": "article_updated", "title": title, "body": body, "article": article, "exclude": update.editor}
-    # Staff get the diff of the two versions; outside readers have no diff, only the help-centre page.
-    told = notify(staff, url=update.diff_url(), **common)
-    told += notify(readers, url=article.get_help_url(), **common)
+    common = {"kind": "article_updated", "title": title, "article": article, "exclude": update.editor}
+    # Staff get the change note and the diff of the two versions. Outside readers hear only of
+    # changes to what they can read, without the note (staff text), and get the help-centre page.
+    told = notify(staff, url=update.diff_url(), body=update.note, **common)
+    if update.reader_visible:
+        told += notify(readers, url=article.get_help_url(), body="The article has been updated.", **common)
     return told
 
 

@@ -25,6 +25,28 @@ def revision_saved(sender, instance, created: bool, raw: bool = False, **kwargs)
         .values_list("object_id", flat=True)
         .first()
     )
-    if object_id is None or not Article.objects.filter(pk=object_id, state=State.VALIDATED).exists():
+    article = Article.objects.filter(pk=object_id, state=State.VALIDATED).first() if object_id is not None else None
+    if article is None:
         return  # drafts change all the time; an update is a change to validated knowledge in use
-    record_update(article_id=int(object_id), version=instance.article_version, note=revision.comment, editor=revision.user)
+    record_update(
+        article_id=article.pk,
+        version=instance.article_version,
+        note=revision.comment,
+        editor=revision.user,
+        audience=article.audience,
+        reader_visible=_reader_fields_changed(article, instance.article_version),
+    )
+
+
+READER_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+
+
+def _reader_fields_changed(article, version: int) -> bool:
+    """Did this version change what outside readers see? (Not the decision authority, owner or dates.)"""
+    from articles import versions
+
+    previous = versions.version_by_number(article, version - 1)
+    if previous is None:
+        return True
+    old = previous.version.field_dict
+    return any((old.get(name) or "") != (getattr(article, name) or "") for name in READER_FIELDS)

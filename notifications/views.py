@@ -96,7 +96,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    subs = Subscription.objects.filter(user=request.user).select_related("article", "product", "tag")
+    subs = Subscription.objects.visible_to(request.user).select_related("article", "product", "tag")
     return render(request, "notifications/subscriptions.html", {"subscriptions": subs})
 
 
@@ -184,13 +184,14 @@ class PublicUpdatesFeed(Feed):
 
     def items(self):
         public = Article.objects.validated().filter(audience=Audience.PUBLIC)
-        return ArticleUpdate.objects.filter(article__in=public).select_related("article").order_by("-at", "-id")[:50]
+        updates = ArticleUpdate.objects.filter(article__in=public, audience=Audience.PUBLIC, reader_visible=True)
+        return updates.select_related("article").order_by("-at", "-id")[:50]
 
     def item_title(self, item: ArticleUpdate) -> str:
         return f"{item.article.title} (updated)"
 
     def item_description(self, item: ArticleUpdate) -> str:
-        return item.note
+        return "This article has been updated."  # the change note is staff text
 
     def item_link(self, item: ArticleUpdate) -> str:
         return item.article.get_help_url()

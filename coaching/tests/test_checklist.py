@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import State
+from articles.models import Article, State
 from articles.tests.conftest import make_article, make_contributor
 from coaching.models import ChecklistScore, Criterion, sample
 
@@ -111,6 +111,15 @@ def test_other_staff_cannot_see_someone_elses_scores(coach, candidate, contribut
     assert client_for(contributor).get(reverse("coaching:author", args=[candidate.username])).status_code == 403
     page = client_for(contributor).get(written.get_absolute_url()).content.decode()
     assert "Content-standard checks" not in page
+
+
+def test_owning_someone_elses_article_does_not_show_their_scores(coach, candidate, contributor, written):
+    ChecklistScore.record(article=written, by=coach, answers=all_pass())
+    Article.objects.filter(pk=written.pk).update(owner=contributor)  # the scores stay about the candidate
+    page = client_for(contributor).get(written.get_absolute_url()).content.decode()
+    assert "Content-standard checks" not in page
+    api = client_for(contributor).get("/api/v1/checklist-scores/", {"article": written.slug})
+    assert api.status_code in (403, 404)
 
 
 def test_article_page_shows_scores_to_coaches(coach, candidate, kb_owner, written):

@@ -193,11 +193,15 @@ def updates(article, public_article, contributor, kb_owner, product):
 def test_whats_new_shows_each_reader_only_what_they_may_see(updates, contributor, customer, partner, client):
     staff_page = client_for(contributor).get(reverse("notifications:whats_new")).content.decode()
     assert all(note in staff_page for note in ("Internal: voucher first", "Public: resend the email", "Customers: new form"))
+    article, public_article, customer_only = updates
+    # Outside readers see which articles they can read were updated, never the staff change notes.
     customer_page = client_for(customer).get(reverse("notifications:whats_new")).content.decode()
-    assert "Internal" not in customer_page and "Public: resend the email" in customer_page and "Customers: new" in customer_page
+    assert f"/help/{public_article.slug}/" in customer_page and f"/help/{customer_only.slug}/" in customer_page
+    assert article.slug not in customer_page
+    assert not any(note in customer_page for note in ("Internal: voucher first", "Public: resend", "Customers: new form"))
     anonymous_page = client.get(reverse("notifications:whats_new")).content.decode()
-    assert "Public: resend the email" in anonymous_page and "Customers: new form" not in anonymous_page
-    assert "Internal" not in anonymous_page and "/diff/" not in anonymous_page
+    assert f"/help/{public_article.slug}/" in anonymous_page and customer_only.slug not in anonymous_page
+    assert article.slug not in anonymous_page and "/diff/" not in anonymous_page and "Public: resend" not in anonymous_page
 
 
 def test_whats_new_filters_by_product(updates, contributor, kb_owner):
@@ -226,19 +230,59 @@ def test_the_feed_shows_only_updates_to_public_validated_articles(updates, clien
     response = client.get(reverse("notifications:feed"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
     body = response.content.decode()
-    assert "Public: resend the email" in body and f"/help/{public_article.slug}/" in body
+    assert f"/help/{public_article.slug}/" in body and "Public: resend the email" not in body  # no staff notes
     assert "Internal: voucher first" not in body and "Customers: new form" not in body
+    assert f"/help/{updates[2].slug}/" not in body and updates[0].slug not in body
 
 
 def test_updates_to_an_archived_article_leave_the_feed(updates, kb_owner, client):
     _, public_article, _ = updates
     public_article.archive(by=kb_owner)
-    assert "Public: resend the email" not in client.get(reverse("notifications:feed")).content.decode()
+    assert f"/help/{public_article.slug}/" not in client.get(reverse("notifications:feed")).content.decode()
     assert ArticleUpdate.objects.filter(article=public_article).exists()
 
 
 def test_partner_sees_partner_updates_but_customer_does_not(contributor, kb_owner, product, partner, customer):
     article = make_article(author=contributor, product=product, audience=Audience.PARTNER, kb_owner=kb_owner, title="Agency")
     material_edit(article, by=kb_owner, note="Partners: commission")
-    assert "Partners: commission" in client_for(partner).get(reverse("notifications:whats_new")).content.decode()
-    assert "Partners: commission" not in client_for(customer).get(reverse("notifications:whats_new")).content.decode()
+    assert f"/help/{article.slug}/" in client_for(partner).get(reverse("notifications:whats_new")).content.decode()
+    assert article.slug not in client_for(customer).get(reverse("notifications:whats_new")).content.decode()
+
+
+def test_outside_readers_never_hear_of_authority_only_updates_or_of_the_internal_past(
+    contributor, kb_owner, product, customer, client
+):
+    from articles.models import Article
+
+    public = make_article(author=contributor, product=product, audience=Audience.PUBLIC, kb_owner=kb_owner, title="Late")
+    Article.objects.get(pk=public.pk).edit(
+        by=kb_owner, base_version=public.version, changes={"authority_note": "Refund up to 500 EUR."}, note="New limit 500"
+    )
+    internal = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Was internal")
+    material_edit(internal, by=kb_owner, note="Text the case number first")
+    internal = Article.objects.get(pk=internal.pk)
+    internal.edit(by=kb_owner, base_version=internal.version, changes={"audience": Audience.PUBLIC}, material=False)
+    for page in (
+        client_for(customer).get(reverse("notifications:whats_new")).content.decode(),
+        client.get(reverse("notifications:whats_new")).content.decode(),
+        client.get(reverse("notifications:feed")).content.decode(),
+    ):
+        assert "New limit 500" not in page and "Text the case number" not in page
+        assert f"/help/{public.slug}/" not in page and f"/help/{internal.slug}/" not in page
+    staff_page = client_for(contributor).get(reverse("notifications:whats_new")).content.decode()
+    assert "New limit 500" in staff_page and "Text the case number" in staff_page
+
+
+def test_my_subscriptions_leave_out_articles_i_can_no_longer_open(public_article, kb_owner, customer):
+    from notifications.models import Subscription
+
+    Subscription.objects.create(user=customer, article=public_article)
+    public_article.edit(
+        by=kb_owner,
+        base_version=public_article.version,
+        changes={"audience": Audience.INTERNAL, "title": "Internal only: chargeback workaround"},
+        note="Internal now",
+    )
+    client = client_for(customer)
+    assert "chargeback" not in client.get(reverse("notifications:subscriptions")).content.decode()
+    assert "chargeback" not in client.get("/api/v1/subscriptions/").content.decode()

@@ -144,10 +144,13 @@ def test_the_fan_out_takes_the_same_number_of_queries_for_many_recipients(
     assert queries_for(2, "Few readers") == queries_for(25, "Many readers")
 
 
-def test_an_article_made_public_shows_its_updates_to_customers_only_then(article, kb_owner):
-    # Visibility is checked when the update is read, not when it was written.
+def test_an_article_made_public_shows_customers_only_the_updates_made_since(article, kb_owner):
+    # An update made while the article was internal stays internal: its note was written for staff.
     material_edit(article, by=kb_owner)
     customer = person("cust", kind=Kind.CUSTOMER)
     assert not ArticleUpdate.objects.visible_to(customer).exists()
     article.edit(by=kb_owner, base_version=article.version, changes={"audience": Audience.PUBLIC}, note="Public", material=False)
+    assert not ArticleUpdate.objects.visible_to(customer).exists()
+    article.refresh_from_db()
+    material_edit(article, by=kb_owner, resolution=article.resolution + "\n4. Call back.")
     assert ArticleUpdate.objects.visible_to(customer).count() == 1
