@@ -118,13 +118,12 @@ class ReviewRequest(models.Model):
                 article=article, requester=by, reviewer=reviewer, submitted_version=article.version, round=1
             )
             review._comment(by, CommentKind.SUBMITTED, note)
-            notify(
-                [reviewer],
+            review._tell(
+                reviewer,
+                by=by,
                 kind="review_requested",
                 title=f"{by.username} asks you to review “{article.title}”",
                 body=note,
-                url=review.get_absolute_url(),
-                article=article,
             )
         return review
 
@@ -146,14 +145,12 @@ class ReviewRequest(models.Model):
                 raise StaleVersion(article)
             review._close(Status.APPROVED, approved_version=article.version)
             review._comment(by, CommentKind.APPROVED, note)
-            notify(
-                [review.requester],
+            review._tell(
+                review.requester,
+                by=by,
                 kind="review_approved",
                 title=f"{by.username} approved “{article.title}”: it is validated",
                 body=note,
-                url=review.get_absolute_url(),
-                article=article,
-                exclude=by,
             )
         self.refresh_from_db()
         return self
@@ -169,14 +166,12 @@ class ReviewRequest(models.Model):
             review.updated_at = timezone.now()
             review.save(update_fields=["status", "updated_at"])
             review._comment(by, CommentKind.CHANGES, comment)
-            notify(
-                [review.requester],
+            review._tell(
+                review.requester,
+                by=by,
                 kind="review_feedback",
                 title=f"{by.username} asks for changes to “{review.article.title}”",
                 body=comment,
-                url=review.get_absolute_url(),
-                article=review.article,
-                exclude=by,
             )
         self.refresh_from_db()
         return self
@@ -196,14 +191,12 @@ class ReviewRequest(models.Model):
             review.updated_at = timezone.now()
             review.save(update_fields=["status", "round", "submitted_version", "updated_at"])
             review._comment(by, CommentKind.RESUBMITTED, note)
-            notify(
-                [review.reviewer],
+            review._tell(
+                review.reviewer,
+                by=by,
                 kind="review_requested",
                 title=f"{by.username} sent “{article.title}” back for review (round {review.round})",
                 body=note,
-                url=review.get_absolute_url(),
-                article=article,
-                exclude=by,
             )
         self.refresh_from_db()
         return self
@@ -214,14 +207,12 @@ class ReviewRequest(models.Model):
             _require(policy.can_withdraw(by, review))
             review._close(Status.WITHDRAWN)
             review._comment(by, CommentKind.WITHDRAWN, note)
-            notify(
-                [review.reviewer],
+            review._tell(
+                review.reviewer,
+                by=by,
                 kind="review_withdrawn",
                 title=f"{by.username} withdrew the review of “{review.article.title}”",
                 body=note,
-                url=review.get_absolute_url(),
-                article=review.article,
-                exclude=by,
             )
         self.refresh_from_db()
         return self
@@ -234,6 +225,10 @@ class ReviewRequest(models.Model):
         self.approved_version = approved_version
         self.updated_at = self.closed_at = timezone.now()
         self.save(update_fields=["status", "approved_version", "updated_at", "closed_at"])
+
+    def _tell(self, recipient, *, by, kind: str, title: str, body: str = "") -> None:
+        """Notify the other party of this review (never the person who acted), linking to it."""
+        notify([recipient], kind=kind, title=title, body=body, url=self.get_absolute_url(), article=self.article, exclude=by)
 
     def _comment(self, by, kind: str, body: str) -> ReviewComment:
         return ReviewComment.objects.create(
