@@ -13,6 +13,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from articles.policy import can_view
+
 from .models import EmailChoice, Notification, OutgoingEmail
 from .services import absolute_url
 
@@ -81,14 +83,17 @@ def build_digests() -> int:
                 recipient__notification_preference__email=EmailChoice.DIGEST,
             )
             .exclude(recipient__email="")
-            .select_related("recipient")
+            .select_related("recipient", "article")
             .order_by("recipient_id", "created_at", "id")
         )
         if not notes:
             return 0
         by_person = defaultdict(list)
         for note in notes:
-            by_person[note.recipient].append(note)
+            # An article may have become invisible to the reader since they were told: leave it out.
+            if note.article is None or can_view(note.recipient, note.article):
+                by_person[note.recipient].append(note)
+        by_person = {person: items for person, items in by_person.items() if items}
         now = timezone.now()
         OutgoingEmail.objects.bulk_create(
             OutgoingEmail(

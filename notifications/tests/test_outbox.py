@@ -115,3 +115,17 @@ def test_the_loop_builds_the_digest_once_a_day_after_the_digest_hour(settings):
     assert outbox.digest_due()
     outbox.build_digests()
     assert not outbox.digest_due()
+
+
+def test_the_digest_leaves_out_articles_the_reader_can_no_longer_open(public_article, kb_owner):
+    from accounts.models import Kind
+    from articles.models import Audience
+
+    reader = person("cleo", kind=Kind.CUSTOMER)
+    Preference.objects.create(user=reader, email=EmailChoice.DIGEST)
+    notify([reader], kind="article_updated", title=f"Updated: {public_article.title}", article=public_article)
+    notify([reader], kind="k", title="Your email preferences changed")
+    public_article.edit(by=kb_owner, base_version=public_article.version, changes={"audience": Audience.INTERNAL}, note="x")
+    call_command("send_notifications", "--digest", stdout=mock.Mock())
+    (digest,) = [m for m in mail.outbox if "digest" in m.subject]
+    assert public_article.title not in digest.body and "preferences changed" in digest.body
