@@ -62,7 +62,7 @@ def mark_stale(*, article_id: int, version: int) -> int:
                     f"This article changed materially since you read version {acked}. "
                     "Read what changed, then acknowledge it again."
                 ),
-                url=_diff_url(article, acked, version),
+                url=_diff_url(article, acked, max(version, article.version)),  # to the current version
                 article=article,
             )
     return sum(len(p) for p in by_version.values())

@@ -134,3 +134,25 @@ def test_home_and_path_pages_query_count_does_not_grow_with_items(
             assert client.get(reverse("training:path", args=[path.pk])).status_code == 200
         with django_assert_max_num_queries(12):
             assert coach_client.get(reverse("training:path", args=[path.pk])).status_code == 200
+
+
+def test_coach_edits_a_path_and_removes_an_item_keeping_acknowledgements(coach, path, trainee, article):
+    from training.models import Acknowledgement
+
+    client = client_for(coach)
+    client.post(reverse("training:path-edit", args=[path.pk]), {"title": "Renamed", "description": ""})
+    path.refresh_from_db()
+    assert path.title == "Renamed"
+    Acknowledgement.objects.create(user=trainee, article=article, article_version=article.version, path=path)
+    item = PathItem.objects.get(section__path=path, article=article)
+    client.post(reverse("training:item-remove", args=[path.pk, item.pk]))
+    assert not PathItem.objects.filter(pk=item.pk).exists()
+    assert Acknowledgement.objects.filter(user=trainee, article=article).exists()
+
+
+def test_candidate_cannot_edit_or_remove_from_a_path(candidate, path):
+    item = PathItem.objects.filter(section__path=path).first()
+    client = client_for(candidate)
+    assert client.post(reverse("training:path-edit", args=[path.pk]), {"title": "Mine"}).status_code == 403
+    assert client.post(reverse("training:item-remove", args=[path.pk, item.pk])).status_code == 403
+    assert PathItem.objects.filter(pk=item.pk).exists()
