@@ -61,6 +61,11 @@ class ProgressSerializer(serializers.Serializer):
     next_article = serializers.CharField(allow_null=True)
 
 
+class PathDetailSerializer(PathSerializer):
+    items = ItemSerializer(many=True)
+    my_progress = ProgressSerializer()
+
+
 class AcknowledgementSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     user = serializers.CharField(source="user.username", read_only=True)
@@ -109,7 +114,7 @@ def path_list(request: Request) -> Response:
     return paginator.get_paginated_response(PathSerializer(page, many=True, context={"request": request}).data)
 
 
-@extend_schema(responses=PathSerializer)
+@extend_schema(responses=PathDetailSerializer)
 @api_view(["GET"])
 def path_detail(request: Request, pk: int) -> Response:
     _staff(request)
