@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "coaching",
     "health",
     "feedback",
+    "training",
     "fixtures",
 ]
 

@@ -1,0 +1,188 @@
+"""Learning paths and acknowledgements under /api/v1/training/: the same services and policy
+as the pages, and the core API's conventions (articles/api.py): a refusal is 403 with `detail`,
+what the caller may not see is 404."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from articles import policy as article_policy
+from articles.models import Article, Refused
+
+from . import policy, services
+from .models import Acknowledgement, Assignment, LearningPath
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class PathSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    product = serializers.CharField(source="product.slug", allow_null=True, default=None)
+    created_by = serializers.CharField(source="created_by.username")
+    html_url = serializers.SerializerMethodField()
+
+    def get_html_url(self, path: LearningPath) -> str:
+        return self.context["request"].build_absolute_uri(path.get_absolute_url())
+
+
+class ItemSerializer(serializers.Serializer):
+    section = serializers.CharField(source="item.section.title")
+    article = serializers.CharField(source="item.article.slug")
+    title = serializers.CharField(source="item.article.title")
+    note = serializers.CharField(source="item.note")
+    required = serializers.BooleanField(source="item.required")
+    current_version = serializers.IntegerField(source="item.article.version")
+    acknowledged_version = serializers.SerializerMethodField()
+    changed_since_read = serializers.BooleanField(source="changed")
+    diff_url = serializers.CharField()
+
+    def get_acknowledged_version(self, status) -> int | None:
+        ack = status.acknowledged or status.stale
+        return ack.article_version if ack else None
+
+
+class ProgressSerializer(serializers.Serializer):
+    assigned = serializers.BooleanField()
+    due_date = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    required_done = serializers.IntegerField()
+    required_total = serializers.IntegerField()
+    next_article = serializers.CharField(allow_null=True)
+
+
+class PathDetailSerializer(PathSerializer):
+    items = ItemSerializer(many=True)
+    my_progress = ProgressSerializer()
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+    article = serializers.CharField(source="article.slug", help_text="The article's slug.")
+    article_version = serializers.IntegerField(read_only=True)
+    path = serializers.IntegerField(source="path_id", required=False, allow_null=True)
+    at = serializers.DateTimeField(read_only=True)
+    stale = serializers.SerializerMethodField()
+    stale_version = serializers.IntegerField(read_only=True, allow_null=True)
+
+    def get_stale(self, ack: Acknowledgement) -> bool:
+        return ack.stale_at is not None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _staff(request: Request) -> None:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found.")
+
+
+def _check(decision) -> None:
+    if not decision:
+        raise DrfPermissionDenied(decision.reason)
+
+
+def _path(pk) -> LearningPath:
+    path = LearningPath.objects.select_related("product", "created_by").filter(pk=pk).first() if str(pk).isdigit() else None
+    if path is None:
+        raise Http404("No learning path found.")
+    return path
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+@extend_schema(responses=PathSerializer(many=True))
+@api_view(["GET"])
+def path_list(request: Request) -> Response:
+    _staff(request)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(LearningPath.objects.select_related("product", "created_by"), request)
+    return paginator.get_paginated_response(PathSerializer(page, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses=PathDetailSerializer)
+@api_view(["GET"])
+def path_detail(request: Request, pk: int) -> Response:
+    _staff(request)
+    path = _path(pk)
+    mine = services.progress(request.user, [path])[path.pk]
+    assignment = Assignment.objects.filter(path=path, user=request.user).first()
+    nxt = mine.next_item
+    data = PathSerializer(path, context={"request": request}).data
+    data["items"] = ItemSerializer(mine.items, many=True).data
+    data["my_progress"] = ProgressSerializer(
+        {
+            "assigned": assignment is not None,
+            "due_date": assignment.due_date if assignment else None,
+            "overdue": bool(assignment and assignment.is_overdue() and not mine.complete),
+            "required_done": mine.required_done,
+            "required_total": mine.required_total,
+            "next_article": nxt.item.article.slug if nxt else None,
+        }
+    ).data
+    return Response(data)
+
+
+# --- acknowledgements ------------------------------------------------------------------------
+
+ACK_FILTERS = [
+    OpenApiParameter("user", str, description="A username (yours unless you are a coach or KB owner)"),
+    OpenApiParameter("path", int, description="Only acknowledgements of this path's articles"),
+]
+
+
+@extend_schema(methods=["GET"], parameters=ACK_FILTERS, responses=AcknowledgementSerializer(many=True))
+@extend_schema(methods=["POST"], request=AcknowledgementSerializer, responses={201: AcknowledgementSerializer})
+@api_view(["GET", "POST"])
+def acknowledgement_list(request: Request) -> Response:
+    _staff(request)
+    if request.method == "POST":
+        return _acknowledge(request)
+    user = request.user
+    qs = Acknowledgement.objects.all()
+    username = request.query_params.get("user", "").replace("\x00", "")
+    if username:
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise Http404("No such person.")
+        _check(policy.can_view_progress_of(user, person))
+        qs = qs.filter(user=person)
+    elif not policy.may_manage_paths(user):
+        qs = qs.filter(user=user)  # a trainee sees only their own
+    raw_path = request.query_params.get("path", "")
+    if raw_path:
+        path = _path(raw_path)
+        qs = qs.filter(article_id__in=path.items().values("article_id"))
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs.for_export().order_by("-at", "-id"), request)
+    return paginator.get_paginated_response(AcknowledgementSerializer(page, many=True).data)
+
+
+def _acknowledge(request: Request) -> Response:
+    serializer = AcknowledgementSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    article = Article.objects.visible_to(request.user).filter(slug=str(data["article"]["slug"])).first()
+    if article is None:
+        raise Http404("No article found.")
+    path = _path(data["path_id"]) if data.get("path_id") is not None else None
+    try:
+        ack = services.acknowledge(user=request.user, article=article, path=path)
+    except Refused as refusal:
+        raise DrfPermissionDenied(str(refusal)) from None
+    ack = Acknowledgement.objects.for_export().get(pk=ack.pk)
+    return Response(AcknowledgementSerializer(ack).data, status=status.HTTP_201_CREATED)

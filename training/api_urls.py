@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+app_name = "training-api"
+
+urlpatterns = [
+    path("training/paths/", api.path_list, name="path-list"),
+    path("training/paths/<int:pk>/", api.path_detail, name="path-detail"),
+    path("training/acknowledgements/", api.acknowledgement_list, name="acknowledgement-list"),
+]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+from articles.models import Article, Product
+
+from .models import LearningPath, PathSection
+
+
+class PathForm(forms.ModelForm):
+    class Meta:
+        model = LearningPath
+        fields = ["title", "description", "product"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.all()
+        self.fields["product"].required = False
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+
+
+class ItemForm(forms.Form):
+    section = forms.ModelChoiceField(queryset=PathSection.objects.none())
+    article = forms.CharField(max_length=200, help_text="The article's slug, as in its address.")
+    note = forms.CharField(label="Why it matters", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    required = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, path: LearningPath, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["section"].queryset = PathSection.objects.filter(path=path)
+
+    def clean_article(self) -> Article:
+        slug = self.cleaned_data["article"].strip().rstrip("/").rsplit("/", 1)[-1]
+        article = Article.objects.visible_to(self.user).filter(slug=slug).first()
+        if article is None:
+            raise forms.ValidationError(f"No article '{slug}'.")
+        return article
+
+
+class AssignForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Person (username)")
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_username(self) -> User:
+        name = self.cleaned_data["username"].strip()
+        person = User.objects.filter(username=name).first()
+        if person is None:
+            raise forms.ValidationError(f"Nobody is called '{name}'.")
+        return person

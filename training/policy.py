@@ -1,0 +1,67 @@
+"""Who may do what with learning paths and acknowledgements. Builds on `articles.policy`;
+every function returns a `Decision` (truthy when allowed, with the reason shown when refused).
+
+Paths are staff material: customers and partners never learn they exist (views answer 404).
+KB owners and coaches build paths and assign them; trainees acknowledge the articles of the
+paths assigned to them and see only their own progress and acknowledgements.
+"""
+
+from __future__ import annotations
+
+from articles import policy as article_policy
+from articles.policy import ALLOW, Decision, is_staff, refuse
+
+
+def may_manage_paths(user) -> bool:
+    # KB owners and coaches build and assign learning paths (DESIGN.md: KB owners manage them;
+    # coaches guide the people still learning).
+    return is_staff(user) and bool(user.is_kb_owner or user.is_coach or user.is_superuser)
+
+
+def can_view_paths(user) -> Decision:
+    if is_staff(user):
+        return ALLOW
+    return refuse("Learning paths are for staff.")
+
+
+def can_manage_path(user, path=None) -> Decision:
+    if may_manage_paths(user):
+        return ALLOW
+    return refuse("Only KB owners and coaches can build learning paths.")
+
+
+def can_assign(user, path, person) -> Decision:
+    if not may_manage_paths(user):
+        return refuse("Only KB owners and coaches can assign learning paths.")
+    if not (is_staff(person) and person.is_active):
+        return refuse(f"{person.username} is not an active member of staff.")
+    return ALLOW
+
+
+def can_acknowledge(user, article, *, assigned: bool, in_path: bool) -> Decision:
+    """Read and understood: a staff member, on an article they can see, from a path assigned to them."""
+    if not is_staff(user):
+        return refuse("Only staff acknowledge articles.")
+    seen = article_policy.can_view(user, article)
+    if not seen:
+        return seen
+    if not assigned:
+        return refuse("This learning path is not assigned to you.")
+    if not in_path:
+        return refuse("This article is not part of that learning path.")
+    return ALLOW
+
+
+def can_view_progress_of(user, person) -> Decision:
+    """A person's progress and acknowledgements: their own, or anyone's for KB owners and coaches."""
+    if not is_staff(user):
+        return refuse("Training records are for staff.")
+    if user.pk == person.pk or may_manage_paths(user):
+        return ALLOW
+    return refuse("Only KB owners, coaches and the person themselves can see their training records.")
+
+
+def can_export_path(user, path) -> Decision:
+    if may_manage_paths(user):
+        return ALLOW
+    return refuse("Only KB owners and coaches can export a path's acknowledgements.")

@@ -1,0 +1,155 @@
+"""Operations on acknowledgements and progress that span paths, articles and notifications."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from articles import policy as article_policy
+from articles.models import Article, Refused
+from notifications.services import notify
+
+from . import policy
+from .models import Acknowledgement, Assignment, LearningPath, PathItem
+
+
+def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowledgement:
+    """Record that `user` read and understood `article` at its current version (idempotent per version)."""
+    paths = Assignment.objects.filter(user=user)
+    if path is not None:
+        paths = paths.filter(path=path)
+    path_ids = list(paths.values_list("path_id", flat=True))
+    in_path = PathItem.objects.filter(section__path_id__in=path_ids, article=article).exists()
+    decision = policy.can_acknowledge(user, article, assigned=bool(path_ids), in_path=in_path)
+    if not decision:
+        raise Refused(decision.reason)
+    with transaction.atomic():
+        current = Article.objects.select_for_update().get(pk=article.pk)
+        existing = Acknowledgement.objects.current().filter(user=user, article=current, article_version=current.version).first()
+        if existing is not None:
+            return existing
+        return Acknowledgement.objects.create(user=user, article=current, article_version=current.version, path=path)
+
+
+def mark_stale(*, article_id: int, version: int) -> int:
+    """A material `version` of the article was saved: every current acknowledgement of an older
+    version becomes stale, and each trainee (who can still see the article) is asked to read it
+    again with the diff from the version they acknowledged. Returns how many people were told."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        older = Acknowledgement.objects.select_for_update().filter(article=article, stale_at=None, article_version__lt=version)
+        latest = {}  # user id -> (user, newest acknowledged version)
+        for ack in older.select_related("user"):
+            if ack.user_id not in latest or ack.article_version > latest[ack.user_id][1]:
+                latest[ack.user_id] = (ack.user, ack.article_version)
+        older.update(stale_at=now, stale_version=version)
+        by_version = defaultdict(list)
+        for person, acked in latest.values():
+            if article_policy.can_view(person, article) and article_policy.is_staff(person):
+                by_version[acked].append(person)
+        for acked, people in by_version.items():
+            notify(
+                people,
+                kind="training_reread",
+                title=f"Please read again: {article.title}",
+                body=(
+                    f"This article changed materially since you read version {acked}. "
+                    "Read what changed, then acknowledge it again."
+                ),
+                url=_diff_url(article, acked, max(version, article.version)),  # to the current version
+                article=article,
+            )
+    return sum(len(p) for p in by_version.values())
+
+
+def _diff_url(article: Article, from_version: int, to_version: int) -> str:
+    from django.urls import reverse
+
+    return reverse("articles:diff", args=[article.slug]) + f"?from={from_version}&to={to_version}"
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemStatus:
+    item: PathItem
+    acknowledged: Acknowledgement | None = None  # current acknowledgement
+    stale: Acknowledgement | None = None  # the newest stale one, when there is no current one
+
+    @property
+    def done(self) -> bool:
+        return self.acknowledged is not None
+
+    @property
+    def changed(self) -> bool:
+        return self.acknowledged is None and self.stale is not None
+
+    @property
+    def diff_url(self) -> str:
+        return _diff_url(self.item.article, self.stale.article_version, self.item.article.version) if self.stale else ""
+
+
+@dataclass
+class Progress:
+    path: LearningPath
+    items: list[ItemStatus] = field(default_factory=list)
+
+    @property
+    def required(self) -> list[ItemStatus]:
+        return [s for s in self.items if s.item.required]
+
+    @property
+    def required_total(self) -> int:
+        return len(self.required)
+
+    @property
+    def required_done(self) -> int:
+        return sum(1 for s in self.required if s.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.required_done / self.required_total) if self.required_total else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.required_done == self.required_total
+
+    @property
+    def next_item(self) -> ItemStatus | None:
+        """The first required item not done (changed ones first), else the first optional one."""
+        pending = [s for s in self.items if not s.done]
+        for pick in (lambda s: s.item.required and s.changed, lambda s: s.item.required, lambda s: True):
+            for status in pending:
+                if pick(status):
+                    return status
+        return None
+
+
+def progress(user, paths: list[LearningPath]) -> dict[int, Progress]:
+    """`user`'s progress on each of `paths`, in three queries however many paths and items."""
+    result = {p.pk: Progress(path=p) for p in paths}
+    if not paths:
+        return result
+    items = list(
+        PathItem.objects.filter(section__path__in=paths, article__in=Article.objects.visible_to(user))
+        .select_related("article", "section")
+        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .order_by("section__position", "section__id", "position", "id")
+    )
+    article_ids = {i.article_id for i in items}
+    current, stale = {}, {}
+    acks = Acknowledgement.objects.filter(user=user, article_id__in=article_ids).order_by("at", "id")
+    for ack in acks:
+        (stale if ack.stale_at else current)[ack.article_id] = ack  # the newest one wins
+    for item in items:
+        result[item.section.path_id].items.append(
+            ItemStatus(item=item, acknowledged=current.get(item.article_id), stale=stale.get(item.article_id))
+        )
+    return result

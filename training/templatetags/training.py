@@ -1,0 +1,54 @@
+"""The training panels other apps' pages include (article page, dashboard), so those pages'
+views need not know about learning paths: each panel asks for what it shows."""
+
+from __future__ import annotations
+
+from django import template
+
+from articles import policy as article_policy
+
+from .. import services
+from ..models import Acknowledgement, Assignment, LearningPath, PathItem
+
+register = template.Library()
+
+
+@register.inclusion_tag("training/_article_panel_body.html", takes_context=True)
+def training_article_panel(context, article) -> dict:
+    """On an article opened from a path (?path=<id>): the path's note and "Read and understood"."""
+    request = context["request"]
+    user = request.user
+    raw = request.GET.get("path", "")
+    if not (article_policy.is_staff(user) and raw.isdigit()):
+        return {"show": False}
+    path = LearningPath.objects.filter(pk=int(raw)).first()
+    item = PathItem.objects.filter(section__path=path, article=article).first() if path else None
+    if item is None:
+        return {"show": False}
+    assigned = Assignment.objects.filter(path=path, user=user).exists()
+    acks = list(Acknowledgement.objects.filter(user=user, article=article).order_by("-at", "-id")[:5])
+    current = next((a for a in acks if a.stale_at is None), None)
+    stale = next((a for a in acks if a.stale_at is not None), None) if current is None else None
+    return {
+        "show": True,
+        "csrf_token": context.get("csrf_token"),
+        "article": article,
+        "path": path,
+        "item": item,
+        "assigned": assigned,
+        "current": current,
+        "stale": stale,
+        "diff_url": stale.diff_url(article.version) if stale else "",
+    }
+
+
+@register.inclusion_tag("training/_dashboard_body.html", takes_context=True)
+def training_dashboard(context) -> dict:
+    user = context["request"].user
+    if not article_policy.is_staff(user):
+        return {"show": False}
+    assignments = list(Assignment.objects.filter(user=user).select_related("path"))
+    if not assignments:
+        return {"show": False}
+    progress = services.progress(user, [a.path for a in assignments])
+    return {"show": True, "rows": [(a, progress[a.path_id]) for a in assignments]}

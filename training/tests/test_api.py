@@ -1,0 +1,75 @@
+"""The training API: same rules as the pages."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from training.models import Acknowledgement
+
+from .conftest import assign, make_candidate
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def test_paths_list_and_detail_with_my_progress(trainee, path, article):
+    client = api(trainee)
+    listing = client.get("/api/v1/training/paths/").json()
+    assert [p["id"] for p in listing["results"]] == [path.pk]
+    detail = client.get(f"/api/v1/training/paths/{path.pk}/").json()
+    assert detail["my_progress"]["required_total"] == 2 and detail["my_progress"]["required_done"] == 0
+    assert detail["my_progress"]["next_article"] == article.slug
+    assert [i["article"] for i in detail["items"]][0] == article.slug
+
+
+def test_acknowledge_through_the_api(trainee, path, article):
+    response = api(trainee).post("/api/v1/training/acknowledgements/", {"article": article.slug, "path": path.pk}, format="json")
+    assert response.status_code == 201
+    assert response.json()["article_version"] == article.version
+    detail = api(trainee).get(f"/api/v1/training/paths/{path.pk}/").json()
+    assert detail["my_progress"]["required_done"] == 1
+
+
+def test_acknowledging_outside_ones_paths_is_refused_with_a_reason(contributor, path, article):
+    response = api(contributor).post("/api/v1/training/acknowledgements/", {"article": article.slug}, format="json")
+    assert response.status_code == 403 and "not assigned" in response.json()["detail"]
+
+
+def test_acknowledging_an_unknown_article_is_404(trainee, path):
+    response = api(trainee).post("/api/v1/training/acknowledgements/", {"article": "nope"}, format="json")
+    assert response.status_code == 404
+
+
+def test_a_trainee_sees_only_their_own_acknowledgements(trainee, path, article, coach):
+    other = make_candidate("otto")
+    assign(path, other, by=coach)
+    Acknowledgement.objects.create(user=other, article=article, article_version=1)
+    Acknowledgement.objects.create(user=trainee, article=article, article_version=1)
+    mine = api(trainee).get("/api/v1/training/acknowledgements/").json()["results"]
+    assert [a["user"] for a in mine] == [trainee.username]
+    assert api(trainee).get(f"/api/v1/training/acknowledgements/?user={other.username}").status_code == 403
+    everyone = api(coach).get(f"/api/v1/training/acknowledgements/?path={path.pk}").json()["results"]
+    assert {a["user"] for a in everyone} == {trainee.username, other.username}
+    theirs = api(coach).get(f"/api/v1/training/acknowledgements/?user={other.username}").json()["results"]
+    assert [a["user"] for a in theirs] == [other.username]
+
+
+@pytest.mark.parametrize("persona", ["customer", "partner"])
+def test_customers_and_partners_get_404(request, persona, path):
+    client = api(request.getfixturevalue(persona))
+    assert client.get("/api/v1/training/paths/").status_code == 404
+    assert client.get(f"/api/v1/training/paths/{path.pk}/").status_code == 404
+    assert client.get("/api/v1/training/acknowledgements/").status_code == 404
+
+
+def test_anonymous_callers_must_sign_in(path):
+    assert api(None).get("/api/v1/training/paths/").status_code in (401, 403)
+
+
+def test_unknown_path_is_404(trainee):
+    assert api(trainee).get("/api/v1/training/paths/999/").status_code == 404

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from articles import policy as article_policy
+from articles.models import Article, Refused
+
+from . import policy, services
+from .forms import AssignForm, ItemForm, PathForm, SectionForm
+from .models import Acknowledgement, Assignment, LearningPath, PathItem, PathSection
+
+# --- access helpers ----------------------------------------------------------------------
+
+
+def _staff_required(request: HttpRequest) -> None:
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found")  # training does not exist for customers and partners
+
+
+def _refuse(decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _path_for(request: HttpRequest, pk: int, *, manage: bool = False) -> LearningPath:
+    _staff_required(request)
+    path = get_object_or_404(LearningPath.objects.select_related("product", "created_by"), pk=pk)
+    if manage:
+        _refuse(policy.can_manage_path(request.user, path))
+    return path
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    assignments = list(Assignment.objects.filter(user=request.user).select_related("path"))
+    progress = services.progress(request.user, [a.path for a in assignments])
+    rows = [(a, progress[a.path_id]) for a in assignments]
+    context = {
+        "rows": rows,
+        "overdue": [(a, p) for a, p in rows if a.is_overdue() and not p.complete],
+        "may_manage": policy.may_manage_paths(request.user),
+    }
+    return render(request, "training/home.html", context)
+
+
+@login_required
+def path_list(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    paths = LearningPath.objects.select_related("product", "created_by")
+    return render(request, "training/path_list.html", {"paths": paths, "may_manage": policy.may_manage_paths(request.user)})
+
+
+@login_required
+def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk)
+    user = request.user
+    mine = services.progress(user, [path])[path.pk]
+    may_manage = policy.may_manage_paths(user)
+    sections = list(PathSection.objects.filter(path=path))
+    by_section = {s.pk: [] for s in sections}
+    for status in mine.items:
+        by_section[status.item.section_id].append(status)
+    context = {
+        "path": path,
+        "progress": mine,
+        "sections": [(s, by_section[s.pk]) for s in sections],
+        "assignment": Assignment.objects.filter(path=path, user=user).first(),
+        "may_manage": may_manage,
+        "assignments": Assignment.objects.filter(path=path).select_related("user") if may_manage else [],
+        "assign_form": AssignForm() if may_manage else None,
+        "section_form": SectionForm() if may_manage else None,
+        "item_form": ItemForm(path=path, user=user) if may_manage and sections else None,
+    }
+    return render(request, "training/path_detail.html", context)
+
+
+@login_required
+def path_create(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    _refuse(policy.can_manage_path(request.user))
+    form = PathForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        path = form.save(commit=False)
+        path.created_by = request.user
+        path.save()
+        messages.success(request, "Learning path created. Add sections and articles below.")
+        return redirect(path)
+    return render(request, "training/path_form.html", {"form": form})
+
+
+@login_required
+def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk, manage=True)
+    form = PathForm(request.POST or None, instance=path)
+    if request.method == "POST" and form.is_valid():
+        path = form.save(commit=False)
+        path.updated_at = timezone.now()
+        path.save()
+        messages.success(request, "Learning path saved.")
+        return redirect(path)
+    return render(request, "training/path_form.html", {"form": form, "path": path})
+
+
+@login_required
+@require_POST
+def section_add(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk, manage=True)
+    form = SectionForm(request.POST)
+    if form.is_valid():
+        last = path.sections.aggregate(m=Max("position"))["m"]
+        PathSection.objects.create(path=path, title=form.cleaned_data["title"], position=(last or 0) + 1)
+        messages.success(request, "Section added.")
+    else:
+        messages.error(request, "A section needs a title.")
+    return redirect(path)
+
+
+@login_required
+@require_POST
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk, manage=True)
+    form = ItemForm(request.POST, path=path, user=request.user)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"The article was not added: {errors}")
+        return redirect(path)
+    data = form.cleaned_data
+    section = data["section"]
+    if section.items.filter(article=data["article"]).exists():
+        messages.error(request, "That article is already in this section.")
+        return redirect(path)
+    last = section.items.aggregate(m=Max("position"))["m"]
+    PathItem.objects.create(
+        section=section, article=data["article"], note=data["note"], required=data["required"], position=(last or 0) + 1
+    )
+    messages.success(request, f"Added “{data['article'].title}”.")
+    return redirect(path)
+
+
+@login_required
+@require_POST
+def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    path = _path_for(request, pk, manage=True)
+    get_object_or_404(PathItem, pk=item, section__path=path).delete()  # acknowledgements stay
+    messages.success(request, "Article removed from the path.")
+    return redirect(path)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk, manage=True)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"Not assigned: {errors}")
+        return redirect(path)
+    person, due = form.cleaned_data["username"], form.cleaned_data["due_date"]
+    decision = policy.can_assign(request.user, path, person)
+    if not decision:
+        messages.error(request, decision.reason)
+        return redirect(path)
+    Assignment.objects.update_or_create(path=path, user=person, defaults={"due_date": due, "assigned_by": request.user})
+    messages.success(request, f"Assigned to {person.username}.")
+    return redirect(path)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
+    _staff_required(request)
+    article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+    raw = request.POST.get("path", "")
+    path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    try:
+        ack = services.acknowledge(user=request.user, article=article, path=path)
+    except Refused as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    messages.success(request, f"Recorded: you read and understood version {ack.article_version}.")
+    if path is not None:
+        return redirect(path)
+    return redirect(article)
+
+
+# --- CSV exports ------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "person",
+    "name",
+    "article",
+    "title",
+    "version acknowledged",
+    "acknowledged at",
+    "path",
+    "status",
+    "changed in version",
+]
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells that start like a formula; article titles are user input.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(acks, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for ack in acks:
+        writer.writerow(
+            _cell(v)
+            for v in (
+                ack.user.username,
+                ack.user.get_full_name(),
+                ack.article.slug,
+                ack.article.title,
+                ack.article_version,
+                ack.at.isoformat(),
+                ack.path.title if ack.path else "",
+                "stale" if ack.stale_at else "current",
+                ack.stale_version or "",
+            )
+        )
+    return response
+
+
+@login_required
+def path_export(request: HttpRequest, pk: int) -> HttpResponse:
+    path = _path_for(request, pk)
+    _refuse(policy.can_export_path(request.user, path))
+    articles = PathItem.objects.filter(section__path=path).values("article_id")
+    people = Assignment.objects.filter(path=path).values("user_id")
+    acks = Acknowledgement.objects.filter(article_id__in=articles, user_id__in=people).for_export()
+    return _csv(acks, f"path-{path.pk}-acknowledgements.csv")
+
+
+@login_required
+def person_export(request: HttpRequest, username: str) -> HttpResponse:
+    _staff_required(request)
+    person = get_object_or_404(User, username=username)
+    _refuse(policy.can_view_progress_of(request.user, person))
+    acks = Acknowledgement.objects.filter(user=person).for_export()
+    return _csv(acks, f"{person.username}-acknowledgements.csv")
