@@ -170,3 +170,16 @@ def test_check_page_query_count_does_not_grow_with_questions(trainee, article, c
     answers = {f"q-{q.pk}": [q.choices.first().pk] for q in Question.objects.all()}
     with django_assert_max_num_queries(20):
         assert client.post(url, answers).status_code == 200
+
+
+def test_flagged_question_shows_on_the_owners_page_until_saved_again(coach, article, question):
+    Question.objects.filter(pk=question.pk).update(needs_review=True)
+    client = client_for(coach)
+    page = client.get(reverse("training:questions", args=[article.slug])).content.decode()
+    assert "Needs review" in page
+    client.post(
+        reverse("training:question-edit", args=[article.slug, question.pk]),
+        {"text": question.text, "explanation": "", "position": 0, "choices": "*Ask Billing\nRefund it"},
+    )
+    question.refresh_from_db()
+    assert not question.needs_review
