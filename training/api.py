@@ -19,7 +19,7 @@ from articles import policy as article_policy
 from articles.models import Article, Refused
 
 from . import policy, services
-from .models import Acknowledgement, Assignment, LearningPath
+from .models import Acknowledgement, Assignment, Attempt, LearningPath, Question
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -186,3 +186,129 @@ def _acknowledge(request: Request) -> Response:
         raise DrfPermissionDenied(str(refusal)) from None
     ack = Acknowledgement.objects.for_export().get(pk=ack.pk)
     return Response(AcknowledgementSerializer(ack).data, status=status.HTTP_201_CREATED)
+
+
+# --- knowledge checks ------------------------------------------------------------------------
+
+
+class ChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class ChoiceWithAnswerSerializer(ChoiceSerializer):
+    correct = serializers.BooleanField()
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    choices = ChoiceSerializer(many=True, source="choices.all")
+
+
+class QuestionWithAnswersSerializer(QuestionSerializer):
+    """For those who write the questions: the right choices, explanation, rule and review flag."""
+
+    choices = ChoiceWithAnswerSerializer(many=True, source="choices.all")
+    explanation = serializers.CharField()
+    rule = serializers.IntegerField(source="rule_id", allow_null=True)
+    needs_review = serializers.BooleanField()
+
+
+class AttemptRequestSerializer(serializers.Serializer):
+    article = serializers.CharField(help_text="The article's slug.")
+    path = serializers.IntegerField(required=False, allow_null=True)
+    answers = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()), help_text="{question id: [chosen choice ids]}"
+    )
+
+
+class MarkedSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question.pk")
+    correct = serializers.BooleanField()
+    explanation = serializers.SerializerMethodField()
+    rule_url = serializers.SerializerMethodField()
+
+    def get_explanation(self, marked) -> str | None:
+        return None if marked.correct else marked.question.explanation
+
+    def get_rule_url(self, marked) -> str | None:
+        q = marked.question
+        if marked.correct or q.rule_id is None:
+            return None
+        url = self.context["article"].get_absolute_url() + f"#rule-{q.rule_id}"
+        return self.context["request"].build_absolute_uri(url)
+
+
+class AttemptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(source="user.username")
+    article = serializers.CharField(source="article.slug")
+    article_version = serializers.IntegerField()
+    path = serializers.IntegerField(source="path_id", allow_null=True)
+    score = serializers.IntegerField()
+    passed = serializers.BooleanField()
+    at = serializers.DateTimeField()
+
+
+class AttemptResultSerializer(AttemptSerializer):
+    results = MarkedSerializer(many=True)
+
+
+def _visible_article(request: Request, slug: str) -> Article:
+    article = Article.objects.visible_to(request.user).filter(slug=str(slug)).first()
+    if article is None:
+        raise Http404("No article found.")
+    return article
+
+
+@extend_schema(responses=QuestionSerializer(many=True))
+@api_view(["GET"])
+def question_list(request: Request, slug: str) -> Response:
+    """An article's questions; the right answers only for those who may write them."""
+    _staff(request)
+    article = _visible_article(request, slug)
+    questions = Question.objects.filter(article=article).for_check()
+    serializer = QuestionWithAnswersSerializer if policy.can_see_answers(request.user, article) else QuestionSerializer
+    return Response(serializer(questions, many=True).data)
+
+
+ATTEMPT_FILTERS = [OpenApiParameter("user", str, description="A username (yours unless you are a coach or KB owner)")]
+
+
+@extend_schema(methods=["GET"], parameters=ATTEMPT_FILTERS, responses=AttemptSerializer(many=True))
+@extend_schema(methods=["POST"], request=AttemptRequestSerializer, responses={201: AttemptResultSerializer})
+@api_view(["GET", "POST"])
+def attempt_list(request: Request) -> Response:
+    _staff(request)
+    if request.method == "POST":
+        return _attempt(request)
+    qs = Attempt.objects.select_related("user", "article").order_by("-at", "-id")
+    username = request.query_params.get("user", "").replace("\x00", "")
+    if username:
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise Http404("No such person.")
+        _check(policy.can_view_progress_of(request.user, person))
+        qs = qs.filter(user=person)
+    elif not policy.may_manage_paths(request.user):
+        qs = qs.filter(user=request.user)  # a trainee sees only their own
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs, request)
+    return paginator.get_paginated_response(AttemptSerializer(page, many=True).data)
+
+
+def _attempt(request: Request) -> Response:
+    serializer = AttemptRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    article = _visible_article(request, data["article"])
+    path = _path(data["path"]) if data.get("path") is not None else None
+    answers = {int(k): v for k, v in data["answers"].items() if str(k).isdigit()}
+    try:
+        attempt, marked = services.submit_attempt(user=request.user, article=article, path=path, answers=answers)
+    except Refused as refusal:
+        raise DrfPermissionDenied(str(refusal)) from None
+    body = AttemptSerializer(attempt).data
+    body["results"] = MarkedSerializer(marked, many=True, context={"request": request, "article": article}).data
+    return Response(body, status=status.HTTP_201_CREATED)

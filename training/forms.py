@@ -3,15 +3,15 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-from articles.models import Article, Product
+from articles.models import Article, AuthorityRule, Product
 
-from .models import LearningPath, PathSection
+from .models import LearningPath, PathSection, Question
 
 
 class PathForm(forms.ModelForm):
     class Meta:
         model = LearningPath
-        fields = ["title", "description", "product"]
+        fields = ["title", "description", "product", "pass_mark"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,3 +52,38 @@ class AssignForm(forms.Form):
         if person is None:
             raise forms.ValidationError(f"Nobody is called '{name}'.")
         return person
+
+
+class QuestionForm(forms.ModelForm):
+    """A question with its choices written one per line; a line starting with “*” is a right answer."""
+
+    choices = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One choice per line. Start each right answer with * (one or more).",
+    )
+
+    class Meta:
+        model = Question
+        fields = ["text", "explanation", "rule", "position"]
+
+    def __init__(self, *args, article: Article, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = AuthorityRule.objects.filter(article=article)
+        self.fields["rule"].required = False
+        self.fields["rule"].label = "Rule in the article it rests on"
+        if self.instance.pk and not self.is_bound:
+            self.initial["choices"] = "\n".join(("*" if c.correct else "") + c.text for c in self.instance.choices.all())
+
+    def clean_choices(self) -> list[tuple[str, bool]]:
+        rows = []
+        for line in self.cleaned_data["choices"].splitlines():
+            line = line.strip()
+            correct = line.startswith("*")
+            text = line.lstrip("*").strip()
+            if text:
+                rows.append((text[:500], correct))
+        if len(rows) < 2:
+            raise forms.ValidationError("Give at least two choices, one per line.")
+        if not any(correct for _, correct in rows):
+            raise forms.ValidationError("Mark at least one right answer with * at the start of its line.")
+        return rows

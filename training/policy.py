@@ -65,3 +65,30 @@ def can_export_path(user, path) -> Decision:
     if may_manage_paths(user):
         return ALLOW
     return refuse("Only KB owners and coaches can export a path's acknowledgements.")
+
+
+# --- knowledge checks ------------------------------------------------------------------------
+
+
+def can_manage_questions(user, article) -> Decision:
+    """KB owners, coaches and the article's owner write its questions (they answer for what it teaches)."""
+    if not is_staff(user):
+        return refuse("Knowledge checks are for staff.")
+    seen = article_policy.can_view(user, article)
+    if not seen:
+        return seen
+    if may_manage_paths(user) or (article.owner_id is not None and article.owner_id == user.pk):
+        return ALLOW
+    return refuse("Only KB owners, coaches and the article's owner can write its questions.")
+
+
+def can_take_check(user, article) -> Decision:
+    """Any member of staff who can see the article may test themselves on it."""
+    if not is_staff(user):
+        return refuse("Knowledge checks are for staff.")
+    return article_policy.can_view(user, article)
+
+
+def can_see_answers(user, article) -> Decision:
+    """The correct choices are shown only to those who write the questions (and after answering)."""
+    return can_manage_questions(user, article)

@@ -13,7 +13,7 @@ from articles.models import Article, Refused
 from notifications.services import notify
 
 from . import policy
-from .models import Acknowledgement, Assignment, LearningPath, PathItem
+from .models import Acknowledgement, Assignment, Attempt, AttemptAnswer, LearningPath, PathItem, Question
 
 
 def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowledgement:
@@ -82,10 +82,22 @@ class ItemStatus:
     item: PathItem
     acknowledged: Acknowledgement | None = None  # current acknowledgement
     stale: Acknowledgement | None = None  # the newest stale one, when there is no current one
+    pass_mark: int | None = None  # the path's, when the article has questions to pass
+    attempt: Attempt | None = None  # the newest knowledge-check attempt on the article
+
+    @property
+    def check_needed(self) -> bool:
+        return self.pass_mark is not None
+
+    @property
+    def check_passed(self) -> bool:
+        """The newest attempt, made at or after the acknowledged version, reached the pass mark."""
+        a, ack = self.attempt, self.acknowledged
+        return bool(a and ack and a.article_version >= ack.article_version and a.score >= (self.pass_mark or 0))
 
     @property
     def done(self) -> bool:
-        return self.acknowledged is not None
+        return self.acknowledged is not None and (not self.check_needed or self.check_passed)
 
     @property
     def changed(self) -> bool:
@@ -133,7 +145,8 @@ class Progress:
 
 
 def progress(user, paths: list[LearningPath]) -> dict[int, Progress]:
-    """`user`'s progress on each of `paths`, in three queries however many paths and items."""
+    """`user`'s progress on each of `paths`, in two queries however many paths and items, plus
+    two when a path has a pass mark (which articles have questions; the newest attempts)."""
     result = {p.pk: Progress(path=p) for p in paths}
     if not paths:
         return result
@@ -148,8 +161,91 @@ def progress(user, paths: list[LearningPath]) -> dict[int, Progress]:
     acks = Acknowledgement.objects.filter(user=user, article_id__in=article_ids).order_by("at", "id")
     for ack in acks:
         (stale if ack.stale_at else current)[ack.article_id] = ack  # the newest one wins
+    pass_marks = {p.pk: p.pass_mark for p in paths}
+    with_questions, attempts = set(), {}
+    if any(pass_marks.values()) and article_ids:
+        with_questions = set(Question.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True).distinct())
+        for attempt in Attempt.objects.filter(user=user, article_id__in=with_questions).order_by("at", "id"):
+            attempts[attempt.article_id] = attempt  # the newest one wins
     for item in items:
+        mark = pass_marks[item.section.path_id] if item.article_id in with_questions else None
         result[item.section.path_id].items.append(
-            ItemStatus(item=item, acknowledged=current.get(item.article_id), stale=stale.get(item.article_id))
+            ItemStatus(
+                item=item,
+                acknowledged=current.get(item.article_id),
+                stale=stale.get(item.article_id),
+                pass_mark=mark,
+                attempt=attempts.get(item.article_id),
+            )
         )
     return result
+
+
+# --- knowledge checks ------------------------------------------------------------------------
+
+
+@dataclass
+class Marked:
+    question: Question
+    chosen: set[int]
+    correct: bool
+
+
+def submit_attempt(
+    *, user, article: Article, path: LearningPath | None, answers: dict[int, list[int]]
+) -> tuple[Attempt, list[Marked]]:
+    """Mark `answers` ({question id: [choice ids]}) against the article's questions and record
+    the attempt. A question is right only when exactly its correct choices are chosen; an
+    unanswered question is wrong. `passed` uses the path's pass mark, else every answer right."""
+    decision = policy.can_take_check(user, article)
+    if not decision:
+        raise Refused(decision.reason)
+    questions = list(Question.objects.filter(article=article).for_check())
+    if not questions:
+        raise Refused("This article has no questions yet.")
+    marked = []
+    for question in questions:
+        valid = {c.pk for c in question.choices.all()}
+        chosen = {int(c) for c in answers.get(question.pk, []) if str(c).isdigit() and int(c) in valid}
+        marked.append(Marked(question=question, chosen=chosen, correct=chosen == question.correct_ids()))
+    score = round(100 * sum(m.correct for m in marked) / len(marked))
+    pass_mark = path.pass_mark if path is not None and path.pass_mark else 100
+    with transaction.atomic():
+        attempt = Attempt.objects.create(
+            user=user, article=article, article_version=article.version, path=path, score=score, passed=score >= pass_mark
+        )
+        rows = AttemptAnswer.objects.bulk_create(
+            AttemptAnswer(attempt=attempt, question=m.question, correct=m.correct) for m in marked
+        )
+        through = AttemptAnswer.chosen.through
+        through.objects.bulk_create(
+            through(attemptanswer_id=row.pk, choice_id=c) for row, m in zip(rows, marked, strict=True) for c in m.chosen
+        )
+    return attempt, marked
+
+
+def flag_questions_for_review(*, article_id: int, version: int) -> int:
+    """A material `version` changed the article's decision-authority rules: its questions may now
+    teach the old rules, so they are flagged and the article's owner told. Returns how many."""
+    from articles import versions
+
+    article = Article.objects.select_related("owner").filter(pk=article_id).first()
+    if article is None or not Question.objects.filter(article=article).exists():
+        return 0
+    new, old = versions.version_by_number(article, version), versions.version_by_number(article, version - 1)
+    if new is None or old is None:
+        return 0
+    if versions.snapshot_of_version(new.version)["rules"] == versions.snapshot_of_version(old.version)["rules"]:
+        return 0
+    count = Question.objects.filter(article=article).update(needs_review=True)
+    from django.urls import reverse
+
+    notify(
+        [article.owner],
+        kind="training_questions_review",
+        title=f"Review the knowledge-check questions of: {article.title}",
+        body=f"Version {version} changed the decision authority. Check that {count} question(s) still match the rules.",
+        url=reverse("training:questions", args=[article.slug]),
+        article=article,
+    )
+    return count

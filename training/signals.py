@@ -15,7 +15,7 @@ from reversion.models import Version
 def revision_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
     from articles.models import Article
 
-    from .services import mark_stale
+    from .services import flag_questions_for_review, mark_stale
 
     if raw or not created or not instance.material or instance.article_version <= 1:
         return  # minor updates bother nobody; version 1 has nothing older to make stale
@@ -28,3 +28,5 @@ def revision_saved(sender, instance, created: bool, raw: bool = False, **kwargs)
         return
     version = instance.article_version
     transaction.on_commit(lambda: mark_stale(article_id=int(object_id), version=version))
+    # A change to the decision authority may make the article's questions wrong.
+    transaction.on_commit(lambda: flag_questions_for_review(article_id=int(object_id), version=version))

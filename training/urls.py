@@ -17,4 +17,8 @@ urlpatterns = [
     path("paths/<int:pk>/acknowledgements.csv", views.path_export, name="path-export"),
     path("people/<str:username>/acknowledgements.csv", views.person_export, name="person-export"),
     path("articles/<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("articles/<slug:slug>/questions/", views.questions, name="questions"),
+    path("articles/<slug:slug>/questions/<int:pk>/", views.question_edit, name="question-edit"),
+    path("articles/<slug:slug>/questions/<int:pk>/remove/", views.question_delete, name="question-delete"),
+    path("articles/<slug:slug>/check/", views.check, name="check"),
 ]

@@ -16,8 +16,8 @@ from articles import policy as article_policy
 from articles.models import Article, Refused
 
 from . import policy, services
-from .forms import AssignForm, ItemForm, PathForm, SectionForm
-from .models import Acknowledgement, Assignment, LearningPath, PathItem, PathSection
+from .forms import AssignForm, ItemForm, PathForm, QuestionForm, SectionForm
+from .models import Acknowledgement, Assignment, Choice, LearningPath, PathItem, PathSection, Question
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -257,3 +257,88 @@ def person_export(request: HttpRequest, username: str) -> HttpResponse:
     _refuse(policy.can_view_progress_of(request.user, person))
     acks = Acknowledgement.objects.filter(user=person).for_export()
     return _csv(acks, f"{person.username}-acknowledgements.csv")
+
+
+# --- knowledge checks -------------------------------------------------------------------------
+
+
+def _article_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Article:
+    _staff_required(request)
+    article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+    if manage:
+        _refuse(policy.can_manage_questions(request.user, article))
+    return article
+
+
+def _save_question(form: QuestionForm, article: Article, user) -> Question:
+    question = form.save(commit=False)
+    question.article, question.needs_review, question.updated_at = article, False, timezone.now()
+    if question.created_by_id is None:
+        question.created_by = user
+    question.save()
+    question.choices.all().delete()  # answers already given keep their score; see AttemptAnswer
+    Choice.objects.bulk_create(
+        Choice(question=question, text=text, correct=correct, position=n)
+        for n, (text, correct) in enumerate(form.cleaned_data["choices"], 1)
+    )
+    return question
+
+
+@login_required
+def questions(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug, manage=True)
+    form = QuestionForm(request.POST or None, article=article)
+    if request.method == "POST" and form.is_valid():
+        _save_question(form, article, request.user)
+        messages.success(request, "Question added.")
+        return redirect("training:questions", slug=article.slug)
+    context = {"article": article, "questions": Question.objects.filter(article=article).for_check(), "form": form}
+    return render(request, "training/questions.html", context)
+
+
+@login_required
+def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    article = _article_for(request, slug, manage=True)
+    question = get_object_or_404(Question.objects.for_check(), pk=pk, article=article)
+    form = QuestionForm(request.POST or None, instance=question, article=article)
+    if request.method == "POST" and form.is_valid():
+        _save_question(form, article, request.user)
+        messages.success(request, "Question saved.")
+        return redirect("training:questions", slug=article.slug)
+    return render(request, "training/question_form.html", {"article": article, "question": question, "form": form})
+
+
+@login_required
+@require_POST
+def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    article = _article_for(request, slug, manage=True)
+    get_object_or_404(Question, pk=pk, article=article).delete()  # attempts keep their scores
+    messages.success(request, "Question removed.")
+    return redirect("training:questions", slug=article.slug)
+
+
+@login_required
+def check(request: HttpRequest, slug: str) -> HttpResponse:
+    article = _article_for(request, slug)
+    _refuse(policy.can_take_check(request.user, article))
+    raw = request.GET.get("path", "") or request.POST.get("path", "")
+    path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    context = {"article": article, "path": path, "attempt": None, "marked": None}
+    if request.method == "POST":
+        answers = {}
+        for key in request.POST:
+            if key.startswith("q-") and key[2:].isdigit():
+                answers[int(key[2:])] = request.POST.getlist(key)
+        try:
+            context["attempt"], context["marked"] = services.submit_attempt(
+                user=request.user, article=article, path=path, answers=answers
+            )
+        except Refused as refusal:
+            messages.error(request, str(refusal))
+    context["questions"] = (
+        [m.question for m in context["marked"]]
+        if context["marked"]
+        else list(Question.objects.filter(article=article).for_check())
+    )
+    context["may_manage"] = policy.can_manage_questions(request.user, article)
+    return render(request, "training/check.html", context)

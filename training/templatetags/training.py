@@ -8,7 +8,7 @@ from django import template
 from articles import policy as article_policy
 
 from .. import services
-from ..models import Acknowledgement, Assignment, LearningPath, PathItem
+from ..models import Acknowledgement, Assignment, LearningPath, PathItem, Question
 
 register = template.Library()
 
@@ -39,6 +39,7 @@ def training_article_panel(context, article) -> dict:
         "current": current,
         "stale": stale,
         "diff_url": stale.diff_url(article.version) if stale else "",
+        "has_questions": Question.objects.filter(article=article).exists(),
     }
 
 

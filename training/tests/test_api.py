@@ -73,3 +73,68 @@ def test_anonymous_callers_must_sign_in(path):
 
 def test_unknown_path_is_404(trainee):
     assert api(trainee).get("/api/v1/training/paths/999/").status_code == 404
+
+
+# --- knowledge checks ------------------------------------------------------------------------
+
+
+def _question(article, by):
+    from training.models import Choice, Question
+
+    question = Question.objects.create(
+        article=article, text="70 EUR refund?", explanation="Goodwill is up to 50 EUR.", created_by=by, rule=article.rules.first()
+    )
+    Choice.objects.create(question=question, text="Refund it", correct=False, position=1)
+    Choice.objects.create(question=question, text="Ask Billing", correct=True, position=2)
+    Choice.objects.create(question=question, text="Offer a voucher up to 50 EUR", correct=True, position=3)
+    return question
+
+
+def test_trainee_gets_questions_without_the_answers_and_a_coach_with_them(trainee, coach, article):
+    _question(article, coach)
+    url = f"/api/v1/training/articles/{article.slug}/questions/"
+    mine = api(trainee).get(url).json()
+    assert mine[0]["text"] == "70 EUR refund?" and "correct" not in mine[0]["choices"][0] and "explanation" not in mine[0]
+    theirs = api(coach).get(url).json()
+    assert [c["correct"] for c in theirs[0]["choices"]] == [False, True, True]
+
+
+def test_posting_an_attempt_scores_it_and_explains_wrong_answers(trainee, coach, path, article):
+    question = _question(article, coach)
+    path.pass_mark = 80
+    path.save()
+    right = list(question.choices.filter(correct=True).values_list("pk", flat=True))
+    body = {"article": article.slug, "path": path.pk, "answers": {str(question.pk): right[:1]}}
+    result = api(trainee).post("/api/v1/training/attempts/", body, format="json")
+    assert result.status_code == 201
+    data = result.json()
+    assert data["score"] == 0 and not data["passed"]
+    assert data["results"][0]["explanation"] == "Goodwill is up to 50 EUR." and "#rule-" in data["results"][0]["rule_url"]
+    body["answers"] = {str(question.pk): right}
+    data = api(trainee).post("/api/v1/training/attempts/", body, format="json").json()
+    assert data["passed"] and data["results"][0]["explanation"] is None
+
+
+def test_trainee_sees_only_their_own_attempts_and_a_coach_sees_theirs(trainee, coach, path, article):
+    from training import services
+
+    question = _question(article, coach)
+    other = make_candidate("otto")
+    assign(path, other, by=coach)
+    for person in (trainee, other):
+        services.submit_attempt(user=person, article=article, path=path, answers={question.pk: []})
+    mine = api(trainee).get("/api/v1/training/attempts/").json()["results"]
+    assert {a["user"] for a in mine} == {trainee.username}
+    assert api(trainee).get("/api/v1/training/attempts/", {"user": other.username}).status_code == 403
+    theirs = api(coach).get("/api/v1/training/attempts/", {"user": other.username}).json()["results"]
+    assert {a["user"] for a in theirs} == {other.username}
+
+
+@pytest.mark.parametrize("persona", ["customer", "partner"])
+def test_customers_and_partners_get_404_for_checks(request, persona, coach, article):
+    question = _question(article, coach)
+    client = api(request.getfixturevalue(persona))
+    assert client.get(f"/api/v1/training/articles/{article.slug}/questions/").status_code == 404
+    assert client.get("/api/v1/training/attempts/").status_code == 404
+    body = {"article": article.slug, "answers": {str(question.pk): []}}
+    assert client.post("/api/v1/training/attempts/", body, format="json").status_code == 404

@@ -37,3 +37,28 @@ def test_demo_path_has_a_trainee_part_way_through_with_one_stale_acknowledgement
     assert "changed since you read it" in page
     coach_page = client_for(path.created_by).get(reverse("training:path", args=[path.pk])).content.decode()
     assert "candidate" in coach_page
+
+
+@pytest.mark.django_db
+def test_demo_knowledge_checks_pass_mark_and_a_failed_attempt():
+    from training.models import Attempt, Question
+
+    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    path = LearningPath.objects.get(title=demo.TITLE)
+    candidate = User.objects.get(username="candidate")
+    assert path.pass_mark == 80
+    for slug in ("toy-set-missing-part", "hotel-non-refundable-refund-exception"):
+        questions = Question.objects.filter(article__slug=slug)
+        assert questions.count() == 2 and all(q.rule_id for q in questions)
+    failed = Attempt.objects.get(user=candidate, passed=False)
+    assert failed.article.slug == "hotel-non-refundable-refund-exception" and failed.score == 50
+    assert Attempt.objects.filter(user=candidate).count() == 2
+    mine = services.progress(candidate, [path])[path.pk]
+    assert (mine.required_done, mine.required_total) == (1, 2)  # toy read and passed; hotel to re-read and pass
+    client = client_for(candidate)
+    hotel = failed.article
+    page = client.get(reverse("training:check", args=[hotel.slug]) + f"?path={path.pk}").content.decode()
+    assert "70 EUR refund" in page and "Check my answers" in page
+    panel = client.get(hotel.get_absolute_url() + f"?path={path.pk}").content.decode()
+    assert reverse("training:check", args=[hotel.slug]) in panel

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.tests.conftest import make_article
-from training.models import Assignment, LearningPath, PathItem, PathSection
+from training.models import Assignment, Attempt, Choice, LearningPath, PathItem, PathSection, Question
 
 from .conftest import assign, client_for, make_candidate, make_path
 
@@ -114,6 +114,12 @@ def test_path_text_is_escaped(coach, trainee, path):
 def _big_path(coach, contributor, kb_owner, product, person, n=6):
     articles = [make_article(author=contributor, product=product, title=f"Case number {i}", kb_owner=kb_owner) for i in range(n)]
     path = make_path(by=coach, articles=articles, title=f"Big {n}")
+    path.pass_mark = 80  # progress then also reads the questions and the knowledge-check attempts
+    path.save()
+    for a in articles:
+        question = Question.objects.create(article=a, text="What may you do?", created_by=coach)
+        Choice.objects.create(question=question, text="Ask", correct=True)
+        Attempt.objects.create(user=person, article=a, article_version=a.version, score=100, passed=True)
     assign(path, person, by=coach)
     return path
 
