@@ -23,6 +23,13 @@ def can_view_coach_dashboard(user) -> Decision:
     return refuse("The coach dashboard is for coaches and KB owners.")
 
 
+def can_configure_criteria(user) -> Decision:
+    # KB owners set what each level takes (the issue: "criteria the KB owners configure").
+    if is_staff(user) and bool(user.is_kb_owner or user.is_superuser):
+        return ALLOW
+    return refuse("Only KB owners set the licence criteria.")
+
+
 def can_view_progress(user, person) -> Decision:
     """A person's licence progress: their own, or anyone's for coaches and KB owners."""
     if not is_staff(user):

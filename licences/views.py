@@ -3,8 +3,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -12,8 +14,8 @@ from articles import policy as article_policy
 from articles.models import InvalidChange, Refused
 
 from . import policy, services
-from .forms import PromoteForm
-from .models import Promotion
+from .forms import CriteriaForm, PromoteForm
+from .models import PROMOTABLE, LevelCriteria, Promotion
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ def _person_context(request: HttpRequest, person: User, form: PromoteForm) -> di
         "levels": services.licence_progress(person),
         "next_level": to,
         "may_promote": may_promote,
+        "may_configure": bool(policy.can_configure_criteria(request.user)),
         "form": form,
         "promotions": Promotion.objects.filter(user=person).select_related("by")[:20],
     }
@@ -85,3 +88,24 @@ def promote(request: HttpRequest, username: str) -> HttpResponse:
             return redirect("licences:person", username=person.username)
     # Nothing is lost: the form comes back with the note and the reason.
     return render(request, "licences/person.html", _person_context(request, person, form), status=400)
+
+
+@login_required
+def criteria(request: HttpRequest) -> HttpResponse:
+    """KB owners set each level's criteria; one form per level, saved together."""
+    _staff_required(request)
+    _refuse(policy.can_configure_criteria(request.user))
+    existing = {c.level: c for c in LevelCriteria.objects.all()}
+    instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _ in PROMOTABLE}
+    data = request.POST if request.method == "POST" else None
+    forms = [(label, CriteriaForm(data, instance=instances[level], prefix=level)) for level, label in PROMOTABLE]
+    if data is not None:
+        if all(form.is_valid() for _, form in forms):
+            with transaction.atomic():
+                for _, form in forms:
+                    form.instance.updated_at = timezone.now()
+                    form.save()
+            messages.success(request, "Licence criteria saved.")
+            return redirect("licences:criteria")
+        return render(request, "licences/criteria.html", {"forms": forms}, status=400)
+    return render(request, "licences/criteria.html", {"forms": forms})
