@@ -22,7 +22,7 @@ from .models import PROMOTABLE
 # --- serializers ---------------------------------------------------------------------------
 
 
-class CriterionSerializer(serializers.Serializer):
+class LicenceCriterionSerializer(serializers.Serializer):
     label = serializers.CharField()
     required = serializers.IntegerField()
     value = serializers.IntegerField(allow_null=True)
@@ -30,13 +30,13 @@ class CriterionSerializer(serializers.Serializer):
     met = serializers.BooleanField()
 
 
-class LevelSerializer(serializers.Serializer):
+class LicenceLevelSerializer(serializers.Serializer):
     level = serializers.CharField()
     label = serializers.CharField()
     configured = serializers.SerializerMethodField()
     met = serializers.BooleanField()
     note = serializers.SerializerMethodField()
-    criteria = CriterionSerializer(source="rows", many=True)
+    criteria = LicenceCriterionSerializer(source="rows", many=True)
 
     def get_configured(self, level) -> bool:
         return level.criteria is not None
@@ -45,14 +45,14 @@ class LevelSerializer(serializers.Serializer):
         return level.criteria.note if level.criteria else ""
 
 
-class ProgressSerializer(serializers.Serializer):
+class LicenceProgressSerializer(serializers.Serializer):
     username = serializers.CharField(source="person.username")
     licence = serializers.CharField(source="person.licence")
     next_level = serializers.CharField(allow_null=True)
-    levels = LevelSerializer(many=True)
+    levels = LicenceLevelSerializer(many=True)
 
 
-class PromoteSerializer(serializers.Serializer):
+class PromoteRequestSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=PROMOTABLE)
     note = serializers.CharField(max_length=5000)
     override = serializers.BooleanField(required=False, default=False, help_text="Promote although criteria are unmet.")
@@ -70,7 +70,7 @@ class PromotionSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class PathProgressSerializer(serializers.Serializer):
+class TraineePathSerializer(serializers.Serializer):
     """One (assignment, progress) pair of a trainee."""
 
     path = serializers.IntegerField()
@@ -98,7 +98,7 @@ class TraineeSerializer(serializers.Serializer):
     username = serializers.CharField(source="person.username")
     licence = serializers.CharField(source="person.licence")
     why = serializers.ListField(child=serializers.CharField())
-    paths = PathProgressSerializer(many=True)
+    paths = TraineePathSerializer(many=True)
     reviews = serializers.SerializerMethodField()
     latest_scores = serializers.SerializerMethodField()
     next_level = serializers.SerializerMethodField()
@@ -110,7 +110,7 @@ class TraineeSerializer(serializers.Serializer):
         return [{"article": s.article.slug, "met": s.met, "total": s.total, "scored_at": s.scored_at} for s in t.scores]
 
     def get_next_level(self, t) -> dict | None:
-        return LevelSerializer(t.next_level).data if t.next_level else None
+        return LicenceLevelSerializer(t.next_level).data if t.next_level else None
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -139,23 +139,23 @@ def _person(request: Request, username: str) -> User:
 
 def _progress(person: User) -> dict:
     data = {"person": person, "next_level": policy.next_level(person), "levels": services.licence_progress(person)}
-    return ProgressSerializer(data).data
+    return LicenceProgressSerializer(data).data
 
 
 # --- endpoints --------------------------------------------------------------------------------
 
 
-@extend_schema(responses=ProgressSerializer)
+@extend_schema(responses=LicenceProgressSerializer)
 @api_view(["GET"])
 def person_progress(request: Request, username: str) -> Response:
     return Response(_progress(_person(request, username)))
 
 
-@extend_schema(request=PromoteSerializer, responses={201: PromotionSerializer})
+@extend_schema(request=PromoteRequestSerializer, responses={201: PromotionSerializer})
 @api_view(["POST"])
 def person_promote(request: Request, username: str) -> Response:
     person = _person(request, username)
-    serializer = PromoteSerializer(data=request.data)
+    serializer = PromoteRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     # Refused -> 403 and InvalidChange (unmet criteria without override, no note) -> 400,
