@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import Count, F, Prefetch, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
-from coaching.models import ChecklistScore, ReviewRequest
+from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
 from notifications.services import notify
 from training.models import Acknowledgement, Assignment, PathItem
 from training.services import ItemStatus, Progress
@@ -254,7 +254,16 @@ def trainees(coach: User) -> list[Trainee]:
     progress = progress_for_many(assignments)
     for a in assignments:
         rows[a.user_id].paths.append((a, progress[a.pk]))
-    for review in ReviewRequest.objects.for_list().open().filter(requester_id__in=ids).order_by("updated_at"):
+    # The latest feedback of each review shows under it, as on the dashboard (coaching's panel).
+    feedback = Prefetch(
+        "comments",
+        queryset=ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
+        .select_related("author")
+        .order_by("-id"),
+        to_attr="feedback",
+    )
+    reviews = ReviewRequest.objects.for_list().open().filter(requester_id__in=ids).prefetch_related(feedback)
+    for review in reviews.order_by("updated_at"):
         rows[review.requester_id].reviews.append(review)
     latest = (
         ChecklistScore.objects.filter(author_id__in=ids)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import State
@@ -23,7 +25,9 @@ def _trainee_with_everything(name, *, coach, kb_owner, product, path):
     assignment = assign(path, person, by=coach)
     Assignment.objects.filter(pk=assignment.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
     draft = make_article(author=person, product=product, state=State.NOT_VALIDATED, title=f"Printer offline for {name}")
-    ReviewRequest.start(article=draft, by=person, reviewer=coach)
+    ReviewRequest.start(article=draft, by=person, reviewer=coach).request_changes(
+        by=coach, comment=f"Name the printer model, {name}."
+    )
     scored = make_article(author=person, product=product, title=f"Hotel city tax for {name}", validator=coach)
     score(scored, by=kb_owner, failed=["title"])
     return person
@@ -37,6 +41,7 @@ def test_coach_sees_trainees_with_paths_overdue_reviews_and_scores(criteria, coa
     body = response.content.decode()
     assert "tina" in body and path.title in body and "overdue" in body
     assert "Printer offline for tina" in body  # in review
+    assert "Name the printer model, tina." in body  # with the coach's latest feedback
     assert "7/8 (88%)" in body  # latest score
     assert "Towards Contributor" in body
 
