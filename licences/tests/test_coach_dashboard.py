@@ -113,3 +113,14 @@ def test_the_dashboard_links_to_licence_pages(coach, candidate):
     assert "/licences/coach/" in client_for(coach).get("/dashboard/").content.decode()
     body = client_for(candidate).get("/dashboard/").content.decode()
     assert f"/licences/people/{candidate.username}/" in body and "/licences/coach/" not in body
+
+
+def test_trainees_api_lists_paths_reviews_scores_and_next_level(criteria, coach, kb_owner, product, article):
+    path = make_path(by=coach, articles=[article])
+    _trainee_with_everything("tina", coach=coach, kb_owner=kb_owner, product=product, path=path)
+    [tina] = client_for(coach).get("/api/v1/licences/coach/trainees/").json()
+    assert tina["username"] == "tina" and tina["why"] == ["assigned a path", "asked for a review"]
+    assert tina["paths"][0]["title"] == path.title and tina["paths"][0]["required_total"] == 1
+    assert [r["status"] for r in tina["reviews"]] == ["changes_requested"]
+    assert [(s["met"], s["total"]) for s in tina["latest_scores"]] == [(7, 8)]
+    assert tina["next_level"]["level"] == "contributor"

@@ -141,3 +141,19 @@ def test_api_refuses_self_promotion_and_non_coaches(trainee, coach, contributor)
         content_type="application/json",
     )
     assert other.status_code == 403
+
+
+def test_an_unknown_level_is_a_form_error_not_a_crash(trainee, coach):
+    assert _promote(coach, trainee, to="wizard", override="on").status_code == 400
+    api = client_for(coach).post(
+        f"/api/v1/licences/people/{trainee.username}/promote/", {"to": "wizard", "note": "x"}, content_type="application/json"
+    )
+    assert api.status_code == 400
+    trainee.refresh_from_db()
+    assert trainee.licence == Licence.CANDIDATE
+
+
+def test_promoting_twice_to_the_same_level_is_refused(trainee, coach):
+    assert _promote(coach, trainee, override="on").status_code == 302
+    assert _promote(coach, trainee, override="on").status_code == 403
+    assert Promotion.objects.count() == 1
