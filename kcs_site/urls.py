@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("training/", include("training.urls")),
     path("api/v1/", include("training.api_urls")),
+    path("licences/", include("licences.urls")),
+    path("api/v1/", include("licences.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

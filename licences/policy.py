@@ -1,0 +1,64 @@
+"""Who may see licence progress, the coach dashboard, and promote. Builds on `articles.policy`;
+every function returns a `Decision` (truthy when allowed, with the reason shown when refused).
+
+Licences are staff matters: customers and partners never learn these pages exist (404).
+Coaches promote (DESIGN.md); KB owners, who set the criteria, may too.
+"""
+
+from __future__ import annotations
+
+from accounts.models import LICENCE_RANK, Licence
+from articles.policy import ALLOW, Decision, is_staff, refuse
+
+NEXT_LEVEL = {Licence.CANDIDATE.value: Licence.CONTRIBUTOR.value, Licence.CONTRIBUTOR.value: Licence.PUBLISHER.value}
+
+
+def may_coach(user) -> bool:
+    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+
+
+def can_view_coach_dashboard(user) -> Decision:
+    if may_coach(user):
+        return ALLOW
+    return refuse("The coach dashboard is for coaches and KB owners.")
+
+
+def can_configure_criteria(user) -> Decision:
+    # KB owners set what each level takes (the issue: "criteria the KB owners configure").
+    if is_staff(user) and bool(user.is_kb_owner or user.is_superuser):
+        return ALLOW
+    return refuse("Only KB owners set the licence criteria.")
+
+
+def can_view_progress(user, person) -> Decision:
+    """A person's licence progress: their own, or anyone's for coaches and KB owners."""
+    if not is_staff(user):
+        return refuse("Licences are for staff.")
+    if user.pk == person.pk or may_coach(user):
+        return ALLOW
+    return refuse("Only the person, coaches and KB owners can see licence progress.")
+
+
+def can_promote(user, person, to: str) -> Decision:
+    if not may_coach(user):
+        return refuse("Only coaches and KB owners promote licences.")
+    if user.pk == person.pk:
+        return refuse("Nobody promotes themselves: ask another coach.")
+    if not (is_staff(person) and person.kind == "staff"):
+        return refuse(f"{person.username} is not a member of staff.")
+    current = person.licence or ""
+    if to not in LICENCE_RANK or not to:
+        return refuse("Unknown licence level.")
+    if LICENCE_RANK[to] <= LICENCE_RANK.get(current, 0):
+        # Taking a licence away is a different conversation; it is done in the admin, not here.
+        return refuse(f"{person.username} is already {current or 'without a licence'}: this form only promotes.")
+    expected = NEXT_LEVEL.get(current)
+    if expected is None:
+        return refuse(f"{person.username} has no KCS licence yet: give them a candidate licence first.")
+    if to != expected:
+        return refuse(f"Promotions go one level at a time: {current} → {expected}.")
+    return ALLOW
+
+
+def next_level(person) -> str | None:
+    return NEXT_LEVEL.get(person.licence or "")

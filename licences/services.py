@@ -1,0 +1,284 @@
+"""Licence progress, promotions and the coach's view of their trainees.
+
+Everything here works on a batch of people in a fixed number of queries, so the coach
+dashboard and the API list stay flat however many trainees a coach has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from articles.models import Article, InvalidChange, Refused, State
+from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
+from notifications.services import notify
+from training.models import Acknowledgement, Assignment, PathItem
+from training.services import ItemStatus, Progress
+
+from . import policy
+from .models import LevelCriteria, Promotion
+
+LATEST_SCORES = 3  # checklist scores shown per trainee
+
+
+# --- training progress for many people ------------------------------------------------------
+
+
+def progress_for_many(assignments: list[Assignment]) -> dict[int, Progress]:
+    """Progress per assignment id, built like `training.services.progress` but for many people
+    at once (two queries in all). Staff see every article, so no visibility filter is needed:
+    only staff have assignments (`training.policy.can_assign`)."""
+    result = {a.pk: Progress(path=a.path) for a in assignments}
+    if not assignments:
+        return result
+    items = list(
+        PathItem.objects.filter(section__path_id__in={a.path_id for a in assignments})
+        .select_related("article", "section")
+        .only(
+            "id",
+            "required",
+            "position",
+            "note",
+            "section__path_id",
+            "section__title",
+            "section__position",
+            "article__id",
+            "article__slug",
+            "article__title",
+            "article__version",
+        )
+        .order_by("section__position", "section__id", "position", "id")
+    )
+    current: dict[tuple[int, int], Acknowledgement] = {}
+    stale: dict[tuple[int, int], Acknowledgement] = {}
+    acks = Acknowledgement.objects.filter(
+        user_id__in={a.user_id for a in assignments}, article_id__in={i.article_id for i in items}
+    ).order_by("at", "id")
+    for ack in acks:
+        (stale if ack.stale_at else current)[(ack.user_id, ack.article_id)] = ack  # the newest one wins
+    by_path: dict[int, list[PathItem]] = {}
+    for item in items:
+        by_path.setdefault(item.section.path_id, []).append(item)
+    for a in assignments:
+        for item in by_path.get(a.path_id, []):
+            key = (a.user_id, item.article_id)
+            result[a.pk].items.append(ItemStatus(item=item, acknowledged=current.get(key), stale=stale.get(key)))
+    return result
+
+
+# --- licence criteria -------------------------------------------------------------------------
+
+
+@dataclass
+class Values:
+    paths_completed: int = 0
+    articles_validated: int = 0
+    average_score: int | None = None  # percent of criteria met; None when never scored
+    scores: int = 0
+
+
+@dataclass
+class CriterionStatus:
+    label: str
+    required: int
+    value: int | None
+    unit: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.required == 0 or (self.value is not None and self.value >= self.required)
+
+
+@dataclass
+class LevelStatus:
+    level: str
+    label: str
+    criteria: LevelCriteria | None
+    rows: list[CriterionStatus] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return all(r.met for r in self.rows)
+
+    @property
+    def unmet(self) -> list[CriterionStatus]:
+        return [r for r in self.rows if not r.met]
+
+
+def values_for(
+    people: list[User], progress_by_assignment: dict[int, Progress] | None = None, assignments: list[Assignment] | None = None
+) -> dict[int, Values]:
+    """The numbers the criteria compare against, per person id (four queries for any number)."""
+    ids = [p.pk for p in people]
+    out = {pk: Values() for pk in ids}
+    if not ids:
+        return out
+    if assignments is None:
+        assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path"))
+        progress_by_assignment = progress_for_many(assignments)
+    for a in assignments:
+        if progress_by_assignment[a.pk].complete:
+            out[a.user_id].paths_completed += 1
+    validated = (
+        Article.objects.filter(created_by_id__in=ids, state=State.VALIDATED).values("created_by_id").annotate(n=Count("id"))
+    )
+    for row in validated:
+        out[row["created_by_id"]].articles_validated = row["n"]
+    scores = (
+        ChecklistScore.objects.filter(author_id__in=ids)
+        .values("author_id")
+        .annotate(n=Count("id"), met=Sum("met"), total=Sum("total"))
+    )
+    for row in scores:
+        values = out[row["author_id"]]
+        values.scores = row["n"]
+        values.average_score = round(100 * row["met"] / row["total"]) if row["total"] else None
+    return out
+
+
+def level_statuses(values: Values, criteria: list[LevelCriteria]) -> list[LevelStatus]:
+    by_level = {c.level: c for c in criteria}
+    out = []
+    for level, label in LevelCriteria._meta.get_field("level").choices:
+        c = by_level.get(level)
+        status = LevelStatus(level=level, label=label, criteria=c)
+        if c is not None:
+            status.rows = [
+                CriterionStatus("Learning paths completed", c.min_paths_completed, values.paths_completed),
+                CriterionStatus("Own articles validated", c.min_articles_validated, values.articles_validated),
+                CriterionStatus("Average content-standard score", c.min_average_checklist_score, values.average_score, unit="%"),
+            ]
+        out.append(status)
+    return out
+
+
+def licence_progress(person: User) -> list[LevelStatus]:
+    values = values_for([person])[person.pk]
+    return level_statuses(values, list(LevelCriteria.objects.all()))
+
+
+# --- promotion ---------------------------------------------------------------------------------
+
+
+class UnmetCriteria(InvalidChange):
+    """Raised when criteria are not met and the coach did not confirm "promote anyway"."""
+
+
+def promote(*, person: User, to: str, by: User, note: str = "", override: bool = False) -> Promotion:
+    """Raise `person`'s licence to `to` (the next level), recording who, when and why.
+
+    Takes effect on the person's next request: the licence is read from the database each time.
+    """
+    note = (note or "").strip()
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        decision = policy.can_promote(by, person, to)
+        if not decision:
+            raise Refused(decision.reason)
+        if not note:
+            raise InvalidChange("Say why: the note is kept with the promotion.")
+        status = next(s for s in licence_progress(person) if s.level == to)
+        unmet = "; ".join(f"{r.label}: {_show(r.value, r.unit)} of {r.required}{r.unit}" for r in status.unmet)
+        if unmet and not override:
+            raise UnmetCriteria(f"Not every criterion is met ({unmet}). Confirm “promote anyway” to promote regardless.")
+        promotion = Promotion.objects.create(
+            user=person, from_level=person.licence, to_level=to, by=by, note=note, override=bool(unmet), unmet=unmet
+        )
+        person.licence = to
+        person.save(update_fields=["licence"])
+        notify(
+            [person],
+            kind="licence_promoted",
+            title=f"You are now a KCS {promotion.get_to_level_display()}",
+            body=note,
+            url=reverse("licences:person", args=[person.username]),
+            exclude=by,
+        )
+    return promotion
+
+
+def _show(value, unit: str) -> str:
+    return "none" if value is None else f"{value}{unit}"
+
+
+# --- the coach's trainees ----------------------------------------------------------------------
+
+
+@dataclass
+class Trainee:
+    person: User
+    why: list[str] = field(default_factory=list)
+    paths: list[tuple[Assignment, Progress]] = field(default_factory=list)
+    reviews: list[ReviewRequest] = field(default_factory=list)
+    scores: list[ChecklistScore] = field(default_factory=list)
+    values: Values | None = None
+    next_level: LevelStatus | None = None
+
+    @property
+    def overdue(self) -> list[tuple[Assignment, Progress]]:
+        today = timezone.localdate()
+        return [(a, p) for a, p in self.paths if a.is_overdue(today) and not p.complete]
+
+
+def trainees_q(coach: User) -> Q:
+    """Whom a coach coaches: people they assigned a learning path to, and people who asked them
+    for a review. Either is a coaching relationship the coach chose or accepted."""
+    return Q(path_assignments__assigned_by=coach) | Q(review_requests__reviewer=coach)
+
+
+def trainees(coach: User) -> list[Trainee]:
+    """Every trainee of `coach`, with paths, overdue items, open reviews, latest scores and
+    licence progress — in a fixed number of queries."""
+    people = list(
+        User.objects.filter(trainees_q(coach), kind="staff", is_active=True).exclude(pk=coach.pk).distinct().order_by("username")
+    )
+    if not people:
+        return []
+    ids = [p.pk for p in people]
+    rows = {p.pk: Trainee(person=p) for p in people}
+    assigned_by_me = set(Assignment.objects.filter(user_id__in=ids, assigned_by=coach).values_list("user_id", flat=True))
+    reviewed_by_me = set(
+        ReviewRequest.objects.filter(requester_id__in=ids, reviewer=coach).values_list("requester_id", flat=True)
+    )
+    for pk, row in rows.items():
+        row.why = [
+            w for w, yes in (("assigned a path", pk in assigned_by_me), ("asked for a review", pk in reviewed_by_me)) if yes
+        ]
+    assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path").order_by("due_date", "id"))
+    progress = progress_for_many(assignments)
+    for a in assignments:
+        rows[a.user_id].paths.append((a, progress[a.pk]))
+    # The latest feedback of each review shows under it, as on the dashboard (coaching's panel).
+    feedback = Prefetch(
+        "comments",
+        queryset=ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
+        .select_related("author")
+        .order_by("-id"),
+        to_attr="feedback",
+    )
+    reviews = ReviewRequest.objects.for_list().open().filter(requester_id__in=ids).prefetch_related(feedback)
+    for review in reviews.order_by("updated_at"):
+        rows[review.requester_id].reviews.append(review)
+    latest = (
+        ChecklistScore.objects.filter(author_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("author_id")], order_by=[F("scored_at").desc(), F("id").desc()]))
+        .filter(rank__lte=LATEST_SCORES)
+        .select_related("article")
+        .only("id", "author_id", "met", "total", "scored_at", "article_version", "article__slug", "article__title")
+        .order_by("author_id", "-scored_at", "-id")
+    )
+    for score in latest:
+        rows[score.author_id].scores.append(score)
+    values = values_for(people, progress, assignments)
+    criteria = list(LevelCriteria.objects.all())
+    for row in rows.values():
+        row.values = values[row.person.pk]
+        level = policy.next_level(row.person)
+        row.next_level = next((s for s in level_statuses(row.values, criteria) if s.level == level), None)
+    return list(rows.values())

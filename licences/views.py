@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from articles import policy as article_policy
+from articles.models import InvalidChange, Refused
+
+from . import policy, services
+from .forms import CriteriaForm, PromoteForm
+from .models import PROMOTABLE, LevelCriteria, Promotion
+
+# --- access helpers ----------------------------------------------------------------------
+
+
+def _staff_required(request: HttpRequest) -> None:
+    if not article_policy.is_staff(request.user):
+        raise Http404("Not found")  # licences do not exist for customers and partners
+
+
+def _refuse(decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _person_for(request: HttpRequest, username: str) -> User:
+    _staff_required(request)
+    person = get_object_or_404(User, username=username, kind="staff")
+    _refuse(policy.can_view_progress(request.user, person))
+    return person
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def coach_dashboard(request: HttpRequest) -> HttpResponse:
+    _staff_required(request)
+    _refuse(policy.can_view_coach_dashboard(request.user))
+    return render(request, "licences/coach.html", {"trainees": services.trainees(request.user)})
+
+
+@login_required
+def person(request: HttpRequest, username: str) -> HttpResponse:
+    person = _person_for(request, username)
+    return render(request, "licences/person.html", _person_context(request, person, PromoteForm()))
+
+
+def _person_context(request: HttpRequest, person: User, form: PromoteForm) -> dict:
+    to = policy.next_level(person)
+    may_promote = bool(to) and bool(policy.can_promote(request.user, person, to))
+    if to:
+        form.initial.setdefault("to", to)
+    return {
+        "person": person,
+        "levels": services.licence_progress(person),
+        "next_level": to,
+        "may_promote": may_promote,
+        "may_configure": bool(policy.can_configure_criteria(request.user)),
+        "form": form,
+        "promotions": Promotion.objects.filter(user=person).select_related("by")[:20],
+    }
+
+
+@login_required
+@require_POST
+def promote(request: HttpRequest, username: str) -> HttpResponse:
+    person = _person_for(request, username)
+    form = PromoteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.promote(person=person, to=data["to"], by=request.user, note=data["note"], override=data["override"])
+        except Refused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            person.refresh_from_db()
+            messages.success(request, f"{person.username} is now a {person.get_licence_display()}.")
+            return redirect("licences:person", username=person.username)
+    # Nothing is lost: the form comes back with the note and the reason.
+    return render(request, "licences/person.html", _person_context(request, person, form), status=400)
+
+
+@login_required
+def criteria(request: HttpRequest) -> HttpResponse:
+    """KB owners set each level's criteria; one form per level, saved together."""
+    _staff_required(request)
+    _refuse(policy.can_configure_criteria(request.user))
+    existing = {c.level: c for c in LevelCriteria.objects.all()}
+    instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _ in PROMOTABLE}
+    data = request.POST if request.method == "POST" else None
+    forms = [(label, CriteriaForm(data, instance=instances[level], prefix=level)) for level, label in PROMOTABLE]
+    if data is not None:
+        if all(form.is_valid() for _, form in forms):
+            with transaction.atomic():
+                for _, form in forms:
+                    form.instance.updated_at = timezone.now()
+                    form.save()
+            messages.success(request, "Licence criteria saved.")
+            return redirect("licences:criteria")
+        return render(request, "licences/criteria.html", {"forms": forms}, status=400)
+    return render(request, "licences/criteria.html", {"forms": forms})
