@@ -18,7 +18,7 @@ from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
 from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
 from notifications.services import notify
-from training.models import Acknowledgement, Assignment, PathItem
+from training.models import Acknowledgement, Assignment, Attempt, PathItem
 from training.services import ItemStatus, Progress
 
 from . import policy
@@ -217,6 +217,7 @@ class Trainee:
     paths: list[tuple[Assignment, Progress]] = field(default_factory=list)
     reviews: list[ReviewRequest] = field(default_factory=list)
     scores: list[ChecklistScore] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)  # latest knowledge checks
     values: Values | None = None
     next_level: LevelStatus | None = None
 
@@ -275,6 +276,16 @@ def trainees(coach: User) -> list[Trainee]:
     )
     for score in latest:
         rows[score.author_id].scores.append(score)
+    checks = (
+        Attempt.objects.filter(user_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("user_id")], order_by=[F("at").desc(), F("id").desc()]))
+        .filter(rank__lte=LATEST_SCORES)
+        .select_related("article")
+        .only("id", "user_id", "score", "passed", "at", "article_version", "article__slug", "article__title")
+        .order_by("user_id", "-at", "-id")
+    )
+    for attempt in checks:
+        rows[attempt.user_id].attempts.append(attempt)
     values = values_for(people, progress, assignments)
     criteria = list(LevelCriteria.objects.all())
     for row in rows.values():

@@ -90,10 +90,10 @@ def test_dashboard_query_count_does_not_grow_with_trainees(
     with CaptureQueriesContext(connection) as five:
         client.get("/licences/coach/")
     assert len(five) == len(one)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get("/licences/coach/")
     assert response.content.decode().count('class="trainee"') == 5
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         data = client.get("/api/v1/licences/coach/trainees/").json()
     assert len(data) == 5 and all(t["paths"][0]["overdue"] for t in data)
 
@@ -124,3 +124,20 @@ def test_trainees_api_lists_paths_reviews_scores_and_next_level(criteria, coach,
     assert [r["status"] for r in tina["reviews"]] == ["changes_requested"]
     assert [(s["met"], s["total"]) for s in tina["latest_scores"]] == [(7, 8)]
     assert tina["next_level"]["level"] == "contributor"
+
+
+def test_coach_dashboard_shows_each_trainees_latest_knowledge_checks(criteria, coach, kb_owner, product, article):
+    from accounts.models import Licence
+    from articles.tests.conftest import make_user
+    from licences.services import trainees
+    from training.models import Assignment, Attempt, LearningPath
+
+    trainee = make_user("tess", licence=Licence.CANDIDATE)
+    path = LearningPath.objects.create(title="Onboarding", created_by=coach)
+    Assignment.objects.create(path=path, user=trainee, assigned_by=coach)
+    Attempt.objects.create(user=trainee, article=article, article_version=article.version, score=50, passed=False)
+    Attempt.objects.create(user=trainee, article=article, article_version=article.version, score=100, passed=True)
+    (row,) = [t for t in trainees(coach) if t.person == trainee]
+    assert [(a.score, a.passed) for a in row.attempts] == [(100, True), (50, False)]
+    page = client_for(coach).get("/licences/coach/").content.decode()
+    assert "Knowledge checks" in page and "not passed" in page and article.title in page
