@@ -137,6 +137,84 @@ def path_detail(request: Request, pk: int) -> Response:
     return Response(data)
 
 
+# --- assignments -----------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    path = serializers.IntegerField(source="path_id")
+    user = serializers.CharField(source="user.username", required=False)
+    group = serializers.CharField(write_only=True, required=False, help_text="A group name: everyone in it")
+    due_date = serializers.DateField(required=False, allow_null=True)
+    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default=None)
+
+    def validate(self, data):
+        if not data.get("user") and not data.get("group"):
+            raise serializers.ValidationError("Name a user or a group.")
+        return data
+
+
+ASSIGNMENT_FILTERS = [
+    OpenApiParameter("user", str, description="A username (yours unless you are a coach or KB owner)"),
+    OpenApiParameter("path", int, description="Only this path's assignments"),
+]
+
+
+@extend_schema(methods=["GET"], parameters=ASSIGNMENT_FILTERS, responses=AssignmentSerializer(many=True))
+@extend_schema(methods=["POST"], request=AssignmentSerializer, responses={201: AssignmentSerializer(many=True)})
+@api_view(["GET", "POST"])
+def assignment_list(request: Request) -> Response:
+    """Learning-path assignments: a trainee sees their own; coaches and KB owners see and make them."""
+    _staff(request)
+    if request.method == "POST":
+        return _assign(request)
+    qs = Assignment.objects.select_related("user", "assigned_by")
+    username = request.query_params.get("user", "").replace("\x00", "")
+    if username:
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise Http404("No such person.")
+        _check(policy.can_view_progress_of(request.user, person))
+        qs = qs.filter(user=person)
+    elif not policy.may_manage_paths(request.user):
+        qs = qs.filter(user=request.user)
+    raw_path = request.query_params.get("path", "")
+    if raw_path:
+        qs = qs.filter(path=_path(raw_path))
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs.order_by("due_date", "id"), request)
+    return paginator.get_paginated_response(AssignmentSerializer(page, many=True).data)
+
+
+def _assign(request: Request) -> Response:
+    from django.contrib.auth.models import Group
+
+    serializer = AssignmentSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    path = _path(data["path_id"])
+    if not policy.may_manage_paths(request.user):
+        raise DrfPermissionDenied("Only KB owners and coaches can assign learning paths.")
+    people = []
+    if data.get("user"):
+        person = User.objects.filter(username=data["user"]["username"]).first()
+        if person is None:
+            raise Http404("No such person.")
+        people.append(person)
+    if data.get("group"):
+        group = Group.objects.filter(name=data["group"]).first()
+        if group is None:
+            raise Http404("No such group.")
+        people += [p for p in services.group_members(group) if p not in people]
+    if not people:
+        raise serializers.ValidationError({"group": "That group has no active staff."})
+    try:
+        made = services.assign(by=request.user, path=path, people=people, due_date=data.get("due_date"))
+    except Refused as refusal:
+        raise DrfPermissionDenied(str(refusal)) from None
+    return Response(AssignmentSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
+
+
 # --- acknowledgements ------------------------------------------------------------------------
 
 ACK_FILTERS = [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import Group
 
 from accounts.models import User
 from articles.models import Article, AuthorityRule, Product
@@ -43,15 +44,34 @@ class ItemForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    username = forms.CharField(max_length=150, label="Person (username)")
+    username = forms.CharField(max_length=150, label="Person (username)", required=False)
+    group = forms.ModelChoiceField(
+        queryset=Group.objects.order_by("name"), required=False, label="or a group", help_text="Everyone in the team."
+    )
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean_username(self) -> User:
+    def clean_username(self) -> User | None:
         name = self.cleaned_data["username"].strip()
+        if not name:
+            return None
         person = User.objects.filter(username=name).first()
         if person is None:
             raise forms.ValidationError(f"Nobody is called '{name}'.")
         return person
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("username") and not data.get("group") and not self.errors:
+            raise forms.ValidationError("Name a person or choose a group.")
+        return data
+
+    def people(self) -> list[User]:
+        from .services import group_members
+
+        people = [self.cleaned_data["username"]] if self.cleaned_data.get("username") else []
+        if self.cleaned_data.get("group"):
+            people += [p for p in group_members(self.cleaned_data["group"]) if p not in people]
+        return people
 
 
 class QuestionForm(forms.ModelForm):

@@ -249,3 +249,23 @@ def flag_questions_for_review(*, article_id: int, version: int) -> int:
         article=article,
     )
     return count
+
+
+def assign(*, by, path, people, due_date=None) -> list:
+    """Assign `path` to each of `people` (a person, or the members of a group), with a due date.
+    Re-assigning updates the due date. Refused as a whole if any person may not be assigned."""
+    people = list(people)
+    for person in people:
+        decision = policy.can_assign(by, path, person)
+        if not decision:
+            raise Refused(decision.reason)
+    with transaction.atomic():
+        return [
+            Assignment.objects.update_or_create(path=path, user=person, defaults={"due_date": due_date, "assigned_by": by})[0]
+            for person in people
+        ]
+
+
+def group_members(group) -> list:
+    """The active staff in a group (Django's auth groups stand for teams)."""
+    return list(group.user_set.filter(is_active=True, kind="staff").order_by("username"))

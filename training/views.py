@@ -169,13 +169,16 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
         messages.error(request, f"Not assigned: {errors}")
         return redirect(path)
-    person, due = form.cleaned_data["username"], form.cleaned_data["due_date"]
-    decision = policy.can_assign(request.user, path, person)
-    if not decision:
-        messages.error(request, decision.reason)
+    people = form.people()
+    if not people:
+        messages.error(request, "Nobody to assign: that group has no active staff.")
         return redirect(path)
-    Assignment.objects.update_or_create(path=path, user=person, defaults={"due_date": due, "assigned_by": request.user})
-    messages.success(request, f"Assigned to {person.username}.")
+    try:
+        services.assign(by=request.user, path=path, people=people, due_date=form.cleaned_data["due_date"])
+    except Refused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(path)
+    messages.success(request, f"Assigned to {', '.join(p.username for p in people)}.")
     return redirect(path)
 
 
