@@ -29,6 +29,7 @@ class PathSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     product = serializers.CharField(source="product.slug", allow_null=True, default=None)
+    team = serializers.CharField(source="team.name", allow_null=True, default=None)
     created_by = serializers.CharField(source="created_by.username")
     html_url = serializers.SerializerMethodField()
 
@@ -96,7 +97,9 @@ def _check(decision) -> None:
 
 
 def _path(pk) -> LearningPath:
-    path = LearningPath.objects.select_related("product", "created_by").filter(pk=pk).first() if str(pk).isdigit() else None
+    path = (
+        LearningPath.objects.select_related("product", "team", "created_by").filter(pk=pk).first() if str(pk).isdigit() else None
+    )
     if path is None:
         raise Http404("No learning path found.")
     return path
@@ -110,7 +113,7 @@ def _path(pk) -> LearningPath:
 def path_list(request: Request) -> Response:
     _staff(request)
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(LearningPath.objects.select_related("product", "created_by"), request)
+    page = paginator.paginate_queryset(LearningPath.objects.select_related("product", "team", "created_by"), request)
     return paginator.get_paginated_response(PathSerializer(page, many=True, context={"request": request}).data)
 
 

@@ -12,12 +12,14 @@ from .models import LearningPath, PathSection, Question
 class PathForm(forms.ModelForm):
     class Meta:
         model = LearningPath
-        fields = ["title", "description", "product", "pass_mark"]
+        fields = ["title", "description", "product", "team", "pass_mark"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.all()
         self.fields["product"].required = False
+        self.fields["team"].queryset = Group.objects.order_by("name")
+        self.fields["team"].required = False
 
 
 class SectionForm(forms.Form):

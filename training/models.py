@@ -21,6 +21,8 @@ class LearningPath(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     product = models.ForeignKey("articles.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The team it is meant for (Django's auth groups stand for teams); assigning still names people or a group.
+    team = models.ForeignKey("auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

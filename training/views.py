@@ -34,7 +34,7 @@ def _refuse(decision) -> None:
 
 def _path_for(request: HttpRequest, pk: int, *, manage: bool = False) -> LearningPath:
     _staff_required(request)
-    path = get_object_or_404(LearningPath.objects.select_related("product", "created_by"), pk=pk)
+    path = get_object_or_404(LearningPath.objects.select_related("product", "team", "created_by"), pk=pk)
     if manage:
         _refuse(policy.can_manage_path(request.user, path))
     return path
@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def path_list(request: HttpRequest) -> HttpResponse:
     _staff_required(request)
-    paths = LearningPath.objects.select_related("product", "created_by")
+    paths = LearningPath.objects.select_related("product", "team", "created_by")
     return render(request, "training/path_list.html", {"paths": paths, "may_manage": policy.may_manage_paths(request.user)})
 
 

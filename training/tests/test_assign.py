@@ -45,3 +45,15 @@ def test_assignments_api_lists_mine_and_lets_coaches_assign(setup):
     assert client_for(make_user("cleo", kind=Kind.CUSTOMER)).get("/api/v1/training/assignments/").status_code == 404
     empty = api.post("/api/v1/training/assignments/", {"path": path.pk}, content_type="application/json")
     assert empty.status_code == 400
+
+
+def test_a_path_names_the_team_it_is_for(setup):
+    coach, team, members, path = setup
+    response = client_for(coach).post(
+        f"/training/paths/{path.pk}/edit/", {"title": path.title, "description": "", "team": team.pk}
+    )
+    assert response.status_code == 302
+    path.refresh_from_db()
+    assert path.team == team
+    assert "for Hotel team" in client_for(members[0]).get(f"/training/paths/{path.pk}/").content.decode()
+    assert client_for(members[0]).get("/api/v1/training/paths/").json()["results"][0]["team"] == "Hotel team"
