@@ -8,14 +8,12 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import NotAuthenticated
-from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from articles import policy as article_policy
+from articles.api_guards import check, require_staff
 from articles.models import Article
 
 from . import policy
@@ -85,16 +83,8 @@ class ScoreSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _staff(request: Request) -> None:
-    if not request.user.is_authenticated:
-        raise NotAuthenticated()
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found.")
-
-
-def _check(decision) -> None:
-    if not decision:
-        raise DrfPermissionDenied(decision.reason)
+_staff = require_staff
+_check = check
 
 
 def _article(request: Request, slug: str) -> Article:

@@ -8,13 +8,11 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import NotAuthenticated
-from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from articles import policy as article_policy
+from articles.api_guards import check, require_staff
 
 from . import policy, services
 from .models import PROMOTABLE
@@ -116,16 +114,8 @@ class TraineeSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _staff(request: Request) -> None:
-    if not request.user.is_authenticated:
-        raise NotAuthenticated()
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found.")
-
-
-def _check(decision) -> None:
-    if not decision:
-        raise DrfPermissionDenied(decision.reason)
+_staff = require_staff
+_check = check
 
 
 def _person(request: Request, username: str) -> User:
