@@ -271,8 +271,9 @@ def pick_coach(article: Article):
         User.objects.filter(is_coach=True, is_active=True, kind="staff")
         .exclude(pk__in=[article.created_by_id, article.owner_id])
         .annotate(
-            open_reviews=Count("reviews_assigned", filter=Q(reviews_assigned__status__in=OPEN)),
-            for_product=Count("coached_products", filter=Q(coached_products__product_id=article.product_id)),
+            # distinct: the two joins multiply each other's rows (6 products × 3 reviews counted 18).
+            open_reviews=Count("reviews_assigned", filter=Q(reviews_assigned__status__in=OPEN), distinct=True),
+            for_product=Count("coached_products", filter=Q(coached_products__product_id=article.product_id), distinct=True),
         )
         .order_by("username")
     )

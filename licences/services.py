@@ -18,58 +18,13 @@ from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
 from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
 from notifications.services import notify
-from training.models import Acknowledgement, Assignment, Attempt, PathItem
-from training.services import ItemStatus, Progress
+from training.models import Assignment, Attempt
+from training.services import Progress, progress_for_assignments
 
 from . import policy
 from .models import LevelCriteria, Promotion
 
 LATEST_SCORES = 3  # checklist scores shown per trainee
-
-
-# --- training progress for many people ------------------------------------------------------
-
-
-def progress_for_many(assignments: list[Assignment]) -> dict[int, Progress]:
-    """Progress per assignment id, built like `training.services.progress` but for many people
-    at once (two queries in all). Staff see every article, so no visibility filter is needed:
-    only staff have assignments (`training.policy.can_assign`)."""
-    result = {a.pk: Progress(path=a.path) for a in assignments}
-    if not assignments:
-        return result
-    items = list(
-        PathItem.objects.filter(section__path_id__in={a.path_id for a in assignments})
-        .select_related("article", "section")
-        .only(
-            "id",
-            "required",
-            "position",
-            "note",
-            "section__path_id",
-            "section__title",
-            "section__position",
-            "article__id",
-            "article__slug",
-            "article__title",
-            "article__version",
-        )
-        .order_by("section__position", "section__id", "position", "id")
-    )
-    current: dict[tuple[int, int], Acknowledgement] = {}
-    stale: dict[tuple[int, int], Acknowledgement] = {}
-    acks = Acknowledgement.objects.filter(
-        user_id__in={a.user_id for a in assignments}, article_id__in={i.article_id for i in items}
-    ).order_by("at", "id")
-    for ack in acks:
-        (stale if ack.stale_at else current)[(ack.user_id, ack.article_id)] = ack  # the newest one wins
-    by_path: dict[int, list[PathItem]] = {}
-    for item in items:
-        by_path.setdefault(item.section.path_id, []).append(item)
-    for a in assignments:
-        for item in by_path.get(a.path_id, []):
-            key = (a.user_id, item.article_id)
-            result[a.pk].items.append(ItemStatus(item=item, acknowledged=current.get(key), stale=stale.get(key)))
-    return result
 
 
 # --- licence criteria -------------------------------------------------------------------------
@@ -121,7 +76,7 @@ def values_for(
         return out
     if assignments is None:
         assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path"))
-        progress_by_assignment = progress_for_many(assignments)
+        progress_by_assignment = progress_for_assignments(assignments)
     for a in assignments:
         if progress_by_assignment[a.pk].complete:
             out[a.user_id].paths_completed += 1
@@ -252,7 +207,7 @@ def trainees(coach: User) -> list[Trainee]:
             w for w, yes in (("assigned a path", pk in assigned_by_me), ("asked for a review", pk in reviewed_by_me)) if yes
         ]
     assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path").order_by("due_date", "id"))
-    progress = progress_for_many(assignments)
+    progress = progress_for_assignments(assignments)
     for a in assignments:
         rows[a.user_id].paths.append((a, progress[a.pk]))
     # The latest feedback of each review shows under it, as on the dashboard (coaching's panel).

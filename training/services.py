@@ -43,7 +43,9 @@ def mark_stale(*, article_id: int, version: int) -> int:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        older = Acknowledgement.objects.select_for_update().filter(article=article, stale_at=None, article_version__lt=version)
+        older = Acknowledgement.objects.select_for_update(of=("self",)).filter(
+            article=article, stale_at=None, article_version__lt=version
+        )
         latest = {}  # user id -> (user, newest acknowledged version)
         for ack in older.select_related("user"):
             if ack.user_id not in latest or ack.article_version > latest[ack.user_id][1]:
@@ -145,39 +147,62 @@ class Progress:
 
 
 def progress(user, paths: list[LearningPath]) -> dict[int, Progress]:
-    """`user`'s progress on each of `paths`, in two queries however many paths and items, plus
+    """`user`'s progress on each of `paths` (path id → Progress), counting only articles they may see."""
+    found = _progress([(user.pk, p) for p in paths], visible_to=user)
+    return {p.pk: found[(user.pk, p.pk)] for p in paths}
+
+
+def progress_for_assignments(assignments: list[Assignment]) -> dict[int, Progress]:
+    """Progress per assignment id, for many people at once (a coach's trainees). Only staff have
+    assignments (policy.can_assign), and staff see every article: no visibility filter."""
+    found = _progress([(a.user_id, a.path) for a in assignments])
+    return {a.pk: found[(a.user_id, a.path_id)] for a in assignments}
+
+
+def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict[tuple[int, int], Progress]:
+    """Progress per (user id, path id), in two queries however many people, paths and items, plus
     two when a path has a pass mark (which articles have questions; the newest attempts)."""
-    result = {p.pk: Progress(path=p) for p in paths}
-    if not paths:
+    result = {(user_id, path.pk): Progress(path=path) for user_id, path in pairs}
+    if not pairs:
         return result
+    paths = {path.pk: path for _, path in pairs}
+    user_ids = {user_id for user_id, _ in pairs}
+    items = PathItem.objects.filter(section__path_id__in=paths)
+    if visible_to is not None:
+        items = items.filter(article__in=Article.objects.visible_to(visible_to))
     items = list(
-        PathItem.objects.filter(section__path__in=paths, article__in=Article.objects.visible_to(user))
-        .select_related("article", "section")
+        items.select_related("article", "section")
         .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
         .order_by("section__position", "section__id", "position", "id")
     )
     article_ids = {i.article_id for i in items}
     current, stale = {}, {}
-    acks = Acknowledgement.objects.filter(user=user, article_id__in=article_ids).order_by("at", "id")
+    acks = Acknowledgement.objects.filter(user_id__in=user_ids, article_id__in=article_ids).order_by("at", "id")
     for ack in acks:
-        (stale if ack.stale_at else current)[ack.article_id] = ack  # the newest one wins
-    pass_marks = {p.pk: p.pass_mark for p in paths}
+        (stale if ack.stale_at else current)[(ack.user_id, ack.article_id)] = ack  # the newest one wins
     with_questions, attempts = set(), {}
-    if any(pass_marks.values()) and article_ids:
-        with_questions = set(Question.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True).distinct())
-        for attempt in Attempt.objects.filter(user=user, article_id__in=with_questions).order_by("at", "id"):
-            attempts[attempt.article_id] = attempt  # the newest one wins
-    for item in items:
-        mark = pass_marks[item.section.path_id] if item.article_id in with_questions else None
-        result[item.section.path_id].items.append(
-            ItemStatus(
-                item=item,
-                acknowledged=current.get(item.article_id),
-                stale=stale.get(item.article_id),
-                pass_mark=mark,
-                attempt=attempts.get(item.article_id),
-            )
+    if any(p.pass_mark for p in paths.values()) and article_ids:
+        with_questions = set(
+            Question.objects.filter(article_id__in=article_ids).order_by().values_list("article_id", flat=True).distinct()
         )
+        newest = Attempt.objects.filter(user_id__in=user_ids, article_id__in=with_questions).order_by("at", "id")
+        for attempt in newest:
+            attempts[(attempt.user_id, attempt.article_id)] = attempt  # the newest one wins
+    by_path: dict[int, list[PathItem]] = {}
+    for item in items:
+        by_path.setdefault(item.section.path_id, []).append(item)
+    for user_id, path in pairs:
+        for item in by_path.get(path.pk, []):
+            key = (user_id, item.article_id)
+            result[(user_id, path.pk)].items.append(
+                ItemStatus(
+                    item=item,
+                    acknowledged=current.get(key),
+                    stale=stale.get(key),
+                    pass_mark=path.pass_mark if item.article_id in with_questions else None,
+                    attempt=attempts.get(key),
+                )
+            )
     return result
 
 

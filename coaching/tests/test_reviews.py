@@ -82,6 +82,20 @@ def test_coach_of_the_product_with_fewest_open_reviews_is_picked(candidate, prod
     assert elsewhere != pick_coach(draft)  # alphabetically first, but not this product's coach
 
 
+def test_coaching_more_products_does_not_make_a_coach_look_busier(candidate, product):
+    from articles.models import Product
+
+    wide, narrow = make_coach("able"), make_coach("bert")
+    for coach in (wide, narrow):
+        CoachProduct.objects.create(coach=coach, product=product)
+    for n in range(3):
+        CoachProduct.objects.create(coach=wide, product=Product.objects.create(name=f"Extra {n}", slug=f"extra-{n}"))
+    ReviewRequest.start(article=make_draft(candidate, product, title="One"), by=candidate, reviewer=wide)
+    ReviewRequest.start(article=make_draft(candidate, product, title="Two"), by=candidate, reviewer=narrow)
+    ReviewRequest.start(article=make_draft(candidate, product, title="Three"), by=candidate, reviewer=narrow)
+    assert pick_coach(make_draft(candidate, product, title="Four")) == wide  # 1 open review against 2
+
+
 def test_the_author_is_never_picked_to_review_their_own_article(product):
     coach_author = make_coach("writer")
     other = make_coach("zed")

@@ -67,7 +67,7 @@ def test_batched_progress_matches_training_progress(coach, article, second_artic
     person = make_candidate("tina")
     assignment = assign(path, person, by=coach)
     Acknowledgement.objects.create(user=person, article=article, article_version=article.version)
-    mine = services.progress_for_many([assignment])[assignment.pk]
+    mine = training_services.progress_for_assignments([assignment])[assignment.pk]
     theirs = training_services.progress(person, [path])[path.pk]
     assert (mine.required_done, mine.required_total, mine.complete) == (
         theirs.required_done,
@@ -75,6 +75,22 @@ def test_batched_progress_matches_training_progress(coach, article, second_artic
         theirs.complete,
     )
     assert mine.next_item.item.pk == theirs.next_item.item.pk
+
+
+def test_batched_progress_needs_the_knowledge_check_where_the_path_has_a_pass_mark(coach, article, second_article):
+    from training.models import Question
+
+    path = make_path(by=coach, articles=[article, second_article])
+    path.pass_mark = 80
+    path.save(update_fields=["pass_mark"])
+    Question.objects.create(article=article, text="What may you do?", created_by=coach)
+    person = make_candidate("tina")
+    assignment = assign(path, person, by=coach)
+    for read in (article, second_article):
+        Acknowledgement.objects.create(user=person, article=read, article_version=read.version)
+    mine = training_services.progress_for_assignments([assignment])[assignment.pk]
+    assert (mine.required_done, mine.complete) == (1, False)  # read both, but the check is not passed
+    assert services.values_for([person], {assignment.pk: mine}, [assignment])[person.pk].paths_completed == 0
 
 
 def test_dashboard_query_count_does_not_grow_with_trainees(
