@@ -236,8 +236,8 @@ class Article(models.Model):
         **fields,
     ) -> Article:
         """Create an article as `by`, checking the policy for everything it sets."""
-        _require(policy.can_create(by))
-        _require(policy.can_assign_owner(by, owner))
+        require(policy.can_create(by))
+        require(policy.can_assign_owner(by, owner))
         article = cls(title=title, product=product, created_by=by, owner=owner or by, **normalize_text(fields))
         if state not in (State.WIP, State.NOT_VALIDATED):
             raise InvalidChange("A new article starts as work in progress or not validated.")
@@ -245,13 +245,13 @@ class Article(models.Model):
             raise InvalidChange("An article without a resolution is work in progress.")
         article.state = state
         if audience != Audience.INTERNAL:
-            _require(policy.can_change_audience(by, article, audience))
+            require(policy.can_change_audience(by, article, audience))
         article.audience = audience
         if governance != Governance.EXPERIENCE:
-            _require(policy.can_change_governance(by, article))
+            require(policy.can_change_governance(by, article))
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
-            _require(policy.can_edit_authority(by, article))
+            require(policy.can_edit_authority(by, article))
         with transaction.atomic(), reversion.create_revision():
             article._save_with_unique_slug(slug or title)
             article.set_tags(tags or [])
@@ -333,13 +333,13 @@ class Article(models.Model):
     def _check_edit(self, by, current: Article, changed: dict, rules_changed: bool) -> None:
         content = set(changed) - set(AUTHORITY_FIELDS) - {"audience"}
         if content:
-            _require(policy.can_edit(by, current))
+            require(policy.can_edit(by, current))
         if rules_changed or set(changed) & set(AUTHORITY_FIELDS):
-            _require(policy.can_edit_authority(by, current))
+            require(policy.can_edit_authority(by, current))
         if "audience" in changed:
-            _require(policy.can_change_audience(by, current, changed["audience"]))
+            require(policy.can_change_audience(by, current, changed["audience"]))
         if "owner" in changed:
-            _require(policy.can_change_owner(by, current))
+            require(policy.can_change_owner(by, current))
 
     def set_tags(self, names: list[str]) -> None:
         clean = clean_tags(names)
@@ -401,7 +401,7 @@ class Article(models.Model):
             current = Article.objects.select_for_update().get(pk=self.pk)
             if base_version is not None and current.version != base_version:
                 raise StaleVersion(current)
-            _require(policy.can_transition(by, current, to))
+            require(policy.can_transition(by, current, to))
             if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
                 raise InvalidChange("Write a resolution before moving this article out of work in progress.")
             from_state = current.state
@@ -423,7 +423,7 @@ class Article(models.Model):
             raise InvalidChange(f"Unknown governance '{to}'.")
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
-            _require(policy.can_change_governance(by, current))
+            require(policy.can_change_governance(by, current))
             if current.governance == to:
                 return self
             from_value = current.governance
@@ -583,7 +583,8 @@ class RevisionMeta(models.Model):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _require(decision: policy.Decision) -> None:
+def require(decision: policy.Decision) -> None:
+    """Go on only if the policy allows: a refusal raises Refused with its reason."""
     if not decision:
         raise Refused(decision.reason)
 

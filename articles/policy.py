@@ -56,7 +56,7 @@ def _licence(user) -> str:
     return getattr(user, "licence", "") or ""
 
 
-def _is_kb_owner(user) -> bool:
+def is_kb_owner(user) -> bool:
     return is_staff(user) and (user.is_kb_owner or user.is_superuser)
 
 
@@ -157,7 +157,7 @@ def can_edit_authority(user, article) -> Decision:
         return refuse("Only staff can change decision authority.")
     if article.state == ARCHIVED and not user.is_superuser:
         return refuse("This article is archived. A KB owner must restore it before it can be edited.")
-    if _is_kb_owner(user):
+    if is_kb_owner(user):
         return ALLOW
     return refuse("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change.")
 
@@ -178,20 +178,20 @@ def can_change_audience(user, article, to: str) -> Decision:
 
 
 def can_change_governance(user, article) -> Decision:
-    if _is_kb_owner(user):
+    if is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can change whether an article is governed.")
 
 
 def can_assign_owner(user, new_owner) -> Decision:
     """Name someone else as the owner of a new article."""
-    if new_owner is None or new_owner.pk == getattr(user, "pk", None) or _is_kb_owner(user):
+    if new_owner is None or new_owner.pk == getattr(user, "pk", None) or is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can create an article owned by someone else.")
 
 
 def can_change_owner(user, article) -> Decision:
-    if _is_kb_owner(user) or _is_article_owner(user, article):
+    if is_kb_owner(user) or _is_article_owner(user, article):
         return ALLOW
     return refuse("Only the article's owner or a KB owner can hand it to someone else.")
 
@@ -207,13 +207,13 @@ def can_revert(user, article) -> Decision:
 
 def can_view_search_report(user) -> Decision:
     # What people search for and fail to find tells KB owners where knowledge is missing.
-    if _is_kb_owner(user):
+    if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can see the search report.")
 
 
 def can_manage_synonyms(user) -> Decision:
-    if _is_kb_owner(user):
+    if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can change search synonyms.")
 
@@ -229,15 +229,15 @@ def can_transition(user, article, to: str) -> Decision:
         return refuse(f"The article is already {_label(to)}.")
     if to == ARCHIVED:
         # Archiving removes knowledge from use: the KB owner's decision.
-        return ALLOW if _is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
+        return ALLOW if is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
     if current == ARCHIVED:
-        if not _is_kb_owner(user):
+        if not is_kb_owner(user):
             return refuse("Only a KB owner can restore an archived article.")
         if to == VALIDATED and article.audience != INTERNAL and not _may_publish(user):
             return refuse(_PUBLISH_REASON)
         return ALLOW
     if to == VALIDATED:
-        return _can_validate(user, article)
+        return can_validate(user, article)
     if to == NOT_VALIDATED:
         # Submitting a draft (wip → not validated) or demoting a validated article.
         return can_edit(user, article)
@@ -248,7 +248,7 @@ def can_transition(user, article, to: str) -> Decision:
     return refuse(f"Unknown state '{to}'.")
 
 
-def _can_validate(user, article) -> Decision:
+def can_validate(user, article) -> Decision:
     if not may_validate_at_all(user):
         return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
     if article.governance == GOVERNED and not (_is_article_owner(user, article) or user.is_kb_owner or user.is_superuser):

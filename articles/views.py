@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from feedback import views as feedback_views
 
 from . import policy, versions
 from .forms import (
@@ -25,6 +24,7 @@ from .forms import (
     rules_from,
     saved_values,
 )
+from .http import query_param, staff_only
 from .models import (
     Article,
     ArticleEvent,
@@ -39,19 +39,9 @@ from .models import (
     Tag,
     plain_rule,
 )
+from .signals import article_edited
 
 # --- access helpers ----------------------------------------------------------------------
-
-
-def query_param(request: HttpRequest, name: str) -> str:
-    """A query-string value with NUL characters removed: PostgreSQL refuses them in a query (a 500)."""
-    return request.GET.get(name, "").replace("\x00", "")
-
-
-def _staff_required(request: HttpRequest) -> None:
-    if not policy.is_staff(request.user):
-        # Customers and partners have the help centre; the staff workspace does not exist for them.
-        raise Http404("Not found")
 
 
 def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Article:
@@ -87,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     user = request.user
     base = Article.objects.for_list()
     context = {
@@ -115,7 +105,7 @@ def _list_filters(request: HttpRequest) -> dict[str, str]:
 
 @login_required
 def article_list(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     qs = Article.objects.visible_to(request.user).for_list()
     chosen = _list_filters(request)
     qs = qs.filter(state=chosen["state"]) if chosen["state"] else qs.exclude(state=State.ARCHIVED)
@@ -169,7 +159,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     _refuse(policy.can_create(request.user))
     initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
     form = ArticleForm(request.POST or None, user=request.user, initial=initial)
@@ -195,7 +185,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug, detail=True)
     _refuse(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
@@ -210,7 +200,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         except (Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
-            feedback_views.after_edit(request, article, base_version=form.cleaned_data["version"])
+            article_edited.send(sender=Article, request=request, article=article, base_version=form.cleaned_data["version"])
             return redirect(article)
     context = {"form": form, "rules": rules, "article": article, "conflict": conflict}
     return render(request, "articles/edit.html", context, status=409 if conflict else 200)
@@ -281,7 +271,7 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
 @login_required
 @require_POST
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -301,7 +291,7 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def governance(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     try:
         article.set_governance(by=request.user, to=request.POST.get("to", ""), note=request.POST.get("note", ""))
@@ -316,7 +306,7 @@ def governance(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     items = versions.history(article)
     context = {
@@ -330,7 +320,7 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     items = {v.number: v for v in versions.history(article)}
     try:
@@ -356,7 +346,7 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     if versions.version_by_number(article, number) is None:
         raise Http404("No such version")

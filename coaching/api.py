@@ -83,10 +83,6 @@ class ScoreSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-_staff = require_staff
-_check = check
-
-
 def _article(request: Request, slug: str) -> Article:
     try:
         return Article.objects.visible_to(request.user).select_related("created_by").get(slug=str(slug))
@@ -95,12 +91,12 @@ def _article(request: Request, slug: str) -> Article:
 
 
 def _review_for(request: Request, pk: int) -> ReviewRequest:
-    _staff(request)
+    require_staff(request)
     try:
         review = ReviewRequest.objects.select_related("article", "requester", "reviewer").get(pk=pk)
     except ReviewRequest.DoesNotExist:
         raise Http404("No review found.") from None
-    _check(policy.can_see_review(request.user, review))
+    check(policy.can_see_review(request.user, review))
     return review
 
 
@@ -124,7 +120,7 @@ REVIEW_FILTERS = [
 @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewDetailSerializer})
 @api_view(["GET", "POST"])
 def review_list(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     if request.method == "POST":
         return _start_review(request)
     user = request.user
@@ -214,7 +210,7 @@ SCORE_FILTERS = [
 @extend_schema(methods=["POST"], request=ScoreSerializer, responses={201: ScoreSerializer, 409: None})
 @api_view(["GET", "POST"])
 def score_list(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     if request.method == "POST":
         return _create_score(request)
     user = request.user
@@ -222,13 +218,13 @@ def score_list(request: Request) -> Response:
     slug, username = request.query_params.get("article", ""), request.query_params.get("author", "")
     if slug:
         article = _article(request, slug.replace("\x00", ""))
-        _check(policy.can_view_article_scores(user, article))
+        check(policy.can_view_article_scores(user, article))
         qs = qs.filter(article=article)
     if username:
         author = User.objects.filter(username=username.replace("\x00", ""), kind="staff").first()
         if author is None:
             raise Http404("No such author.")
-        _check(policy.can_view_scores_of(user, author))
+        check(policy.can_view_scores_of(user, author))
         qs = qs.filter(author=author)
     if not (slug or username) and not policy.may_score_at_all(user):
         qs = qs.filter(author=user)  # everyone may read the scores about themselves

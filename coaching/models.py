@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Product, Refused, StaleVersion, State
+from articles.models import Article, InvalidChange, Product, StaleVersion, State, require
 from notifications.services import notify
 
 from . import policy
@@ -103,7 +103,7 @@ class ReviewRequest(models.Model):
         (the one chosen, or the product's coach with the fewest open reviews)."""
         with transaction.atomic():
             article = Article.objects.select_for_update().get(pk=article.pk)
-            _require(policy.can_request_review(by, article))
+            require(policy.can_request_review(by, article))
             if cls.objects.open().filter(article=article).exists():
                 raise InvalidChange("This article is already in review.")
             if reviewer is None:
@@ -111,7 +111,7 @@ class ReviewRequest(models.Model):
                 if reviewer is None:
                     raise InvalidChange("No coach can review this article yet. Ask a KB owner to assign a coach for its product.")
             else:
-                _require(policy.can_be_reviewer(reviewer, article))
+                require(policy.can_be_reviewer(reviewer, article))
             if article.state == State.WIP:
                 article.submit(by=by, note="Submitted for review")
             review = cls.objects.create(
@@ -135,7 +135,7 @@ class ReviewRequest(models.Model):
         """
         with transaction.atomic():
             review = self._locked()
-            _require(policy.can_decide_review(by, review))
+            require(policy.can_decide_review(by, review))
             article = review.article
             if article.state != State.VALIDATED:
                 article.transition(
@@ -161,7 +161,7 @@ class ReviewRequest(models.Model):
             raise InvalidChange("Say what should change: the author needs your comment to improve the article.")
         with transaction.atomic():
             review = self._locked()
-            _require(policy.can_decide_review(by, review))
+            require(policy.can_decide_review(by, review))
             review.status = Status.CHANGES_REQUESTED
             review.updated_at = timezone.now()
             review.save(update_fields=["status", "updated_at"])
@@ -179,7 +179,7 @@ class ReviewRequest(models.Model):
     def resubmit(self, *, by, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
-            _require(policy.can_resubmit(by, review))
+            require(policy.can_resubmit(by, review))
             article = review.article
             if article.state == State.WIP:
                 article.submit(by=by, note="Sent back for review")
@@ -204,7 +204,7 @@ class ReviewRequest(models.Model):
     def withdraw(self, *, by, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
-            _require(policy.can_withdraw(by, review))
+            require(policy.can_withdraw(by, review))
             review._close(Status.WITHDRAWN)
             review._comment(by, CommentKind.WITHDRAWN, note)
             review._tell(
@@ -369,7 +369,7 @@ class ChecklistScore(models.Model):
             raise InvalidChange(f"Answer every criterion; missing: {', '.join(missing)}.")
         with transaction.atomic():
             article = Article.objects.get(pk=article.pk)
-            _require(policy.can_score(by, article))
+            require(policy.can_score(by, article))
             if base_version is not None and article.version != base_version:
                 raise StaleVersion(article)
             met = sum(1 for passed, _ in answers.values() if passed)
@@ -468,8 +468,3 @@ def sample(reviewer, *, per_person: int, seed: str, today: datetime.date | None 
             out.append((picked[0].created_by, picked))
     out.sort(key=lambda row: row[0].username)
     return out
-
-
-def _require(decision) -> None:
-    if not decision:
-        raise Refused(decision.reason)

@@ -51,11 +51,7 @@ def can_be_reviewer(coach, article) -> Decision:
         return refuse("Nobody reviews their own article.")
     # Approving validates the article: only a coach the workflow lets validate it may review it
     # (e.g. a governed article needs a coach who is also a KB owner).
-    state = article.state
-    if state == WIP:
-        state = NOT_VALIDATED  # it is submitted as the review starts
-    probe = _ArticleAs(article, state)
-    validate = article_policy.can_transition(coach, probe, VALIDATED)
+    validate = article_policy.can_validate(coach, article)  # (a draft is submitted as the review starts)
     if not validate:
         return refuse(f"{coach.username} cannot validate this article: {validate.reason}")
     return ALLOW
@@ -138,14 +134,3 @@ def can_view_article_scores(user, article) -> Decision:
 
 def _is_coaching_lead(user) -> bool:
     return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
-
-
-class _ArticleAs:
-    """An article seen in another state, to ask the workflow policy "could they validate it then?"."""
-
-    def __init__(self, article, state: str):
-        self._article = article
-        self.state = state
-
-    def __getattr__(self, name):
-        return getattr(self._article, name)

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from articles import policy as article_policy
+from articles.http import query_param, refuse_unless, staff_only
 from articles.models import Article, InvalidChange, Refused, StaleVersion
 
 from . import policy
@@ -32,25 +33,15 @@ from .models import (
 # --- access helpers ----------------------------------------------------------------------
 
 
-def _staff_required(request: HttpRequest) -> None:
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found")  # the staff workspace does not exist for customers and partners
-
-
-def _refuse(decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
 def _article_for(request: HttpRequest, slug: str) -> Article:
-    _staff_required(request)
+    staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user).select_related("product", "owner", "created_by"), slug=slug)
 
 
 def _review_for(request: HttpRequest, pk: int) -> ReviewRequest:
-    _staff_required(request)
+    staff_only(request)
     review = get_object_or_404(ReviewRequest.objects.select_related("article", "requester", "reviewer"), pk=pk)
-    _refuse(policy.can_see_review(request.user, review))
+    refuse_unless(policy.can_see_review(request.user, review))
     return review
 
 
@@ -74,7 +65,7 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     user = request.user
     reviews = ReviewRequest.objects.for_list()
     context = {
@@ -89,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    _refuse(policy.can_request_review(request.user, article))
+    refuse_unless(policy.can_request_review(request.user, article))
     form = RequestReviewForm(request.POST, coaches=eligible_coaches(article))
     if not form.is_valid():
         messages.error(request, "Choose one of the coaches offered, or let the coach be picked for you.")
@@ -170,7 +161,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def score(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    _refuse(policy.can_score(request.user, article))
+    refuse_unless(policy.can_score(request.user, article))
     form = ChecklistForm(request.POST or None, initial={"version": article.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,11 +188,11 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def author_scores(request: HttpRequest, username: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     author = get_object_or_404(User, username=username, kind="staff")
-    _refuse(policy.can_view_scores_of(request.user, author))
+    refuse_unless(policy.can_view_scores_of(request.user, author))
     scores = ChecklistScore.objects.filter(author=author)
-    page = Paginator(scores.for_list(), 25).get_page(request.GET.get("page"))
+    page = Paginator(scores.for_list(), 25).get_page(query_param(request, "page"))
     context = {
         "author": author,
         "months": scores.monthly(),
@@ -216,17 +207,17 @@ SAMPLE_MAX = 10
 
 @login_required
 def sample_page(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     user = request.user
     if not policy.may_score_at_all(user):
         raise PermissionDenied("Only coaches and KB owners score articles against the content standard.")
     try:
-        per_person = max(1, min(SAMPLE_MAX, int(request.GET.get("n") or 3)))
+        per_person = max(1, min(SAMPLE_MAX, int(query_param(request, "n") or 3)))
     except ValueError:
         per_person = 3
     # Stable for a reviewer within a week (reloads show the same sample); "seed" draws another.
     year, week, _ = timezone.localdate().isocalendar()
-    seed = request.GET.get("seed", "").replace("\x00", "")[:40] or f"{year}-W{week:02d}"
+    seed = query_param(request, "seed")[:40] or f"{year}-W{week:02d}"
     digest = hashlib.sha256(f"{user.pk}:{seed}".encode()).hexdigest()
     context = {
         "groups": sample(user, per_person=per_person, seed=digest),

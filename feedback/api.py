@@ -10,11 +10,11 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from articles.api_guards import check
 from articles.models import Article
 
 from . import policy, services
@@ -119,9 +119,7 @@ def article_flags(request: Request, slug: str) -> Response:
             case_ref=data.get("case_ref", ""),
         )
         return Response(FlagSerializer(Flag.objects.for_list().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED)
-    decision = policy.can_see_flags(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check(policy.can_see_flags(request.user))
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))
 
 
@@ -132,9 +130,7 @@ def article_flags(request: Request, slug: str) -> Response:
 )
 @api_view(["GET"])
 def flag_queue(request: Request) -> Response:
-    decision = policy.can_see_queue(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    check(policy.can_see_queue(request.user))
     qs = Flag.objects.for_list()
     qs = qs.filter(created_by=request.user) if request.query_params.get("mine") in ("1", "true") else qs.queue_for(request.user)
     source = request.query_params.get("source", "")

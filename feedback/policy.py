@@ -21,15 +21,12 @@ from articles.policy import (
     can_edit,
     can_edit_authority,
     can_view,
+    is_kb_owner,
     is_staff,
     refuse,
 )
 
 AUTHORITY_UNCLEAR = "authority_unclear"
-
-
-def _is_kb_owner(user) -> bool:
-    return is_staff(user) and (user.is_kb_owner or user.is_superuser)
 
 
 def can_see_flags(user) -> Decision:
@@ -71,7 +68,7 @@ def can_see_queue(user) -> Decision:
 
 def queue_q(user) -> Q:
     """The flags waiting for `user`: every one for a KB owner, those on their own articles for an owner."""
-    if _is_kb_owner(user):
+    if is_kb_owner(user):
         return Q()
     if is_staff(user):
         return Q(article__owner=user)
@@ -91,7 +88,7 @@ def can_close(user, flag) -> Decision:
         if not decision:
             return refuse("Only someone who may change the decision authority (a KB owner) can close this flag.")
         return ALLOW
-    if user.is_superuser or _is_kb_owner(user) or article.owner_id == user.pk:
+    if is_kb_owner(user) or article.owner_id == user.pk:
         return ALLOW
     if getattr(user, "licence", "") == "publisher" and can_edit(user, article):
         return ALLOW

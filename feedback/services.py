@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Refused
+from articles.models import Article, InvalidChange, require
 from articles.policy import can_view
 from notifications.services import notify
 
@@ -24,15 +24,10 @@ class AlreadyClosed(InvalidChange):
     """Someone resolved or dismissed the flag first."""
 
 
-def _require(decision) -> None:
-    if not decision:
-        raise Refused(decision.reason)
-
-
 def raise_flag(*, by, article: Article, reason: str, comment: str = "", case_ref: str = "") -> Flag:
     if reason not in Reason.values:
         raise InvalidChange(f"Unknown reason '{reason}'. Choose one of: {', '.join(Reason.values)}.")
-    _require(policy.can_flag(by, article, reason))
+    require(policy.can_flag(by, article, reason))
     with transaction.atomic():
         if Flag.objects.open().filter(article=article, created_by=by, reason=reason).exists():
             raise InvalidChange("You already flagged this article for that reason, and your flag is still open.")
@@ -52,7 +47,7 @@ def resolve_flag(*, by, flag: Flag, version: int | None = None, note: str = "") 
     """Close `flag` as fixed by article `version` (default: the current version)."""
     with transaction.atomic():
         flag = _locked(flag)
-        _require(policy.can_close(by, flag))
+        require(policy.can_close(by, flag))
         current = flag.article.version
         version = current if version is None else version
         if not flag.article_version <= version <= current:
@@ -68,7 +63,7 @@ def dismiss_flag(*, by, flag: Flag, reason: str) -> Flag:
         raise InvalidChange("Say why you dismiss this flag: the person who raised it will read it.")
     with transaction.atomic():
         flag = _locked(flag)
-        _require(policy.can_close(by, flag))
+        require(policy.can_close(by, flag))
         _close(flag, by=by, state=FlagState.DISMISSED, note=reason)
     return flag
 
@@ -99,7 +94,7 @@ def resolve_addressed_by_edit(*, by, article: Article, flag_ids: list[int], base
 
 def record_vote(*, user, session_key: str, article: Article, helpful: bool, reason: str = "", comment: str = "") -> HelpfulVote:
     """Record a reader's answer (replacing their earlier one); "not helpful" with a reason feeds the queue."""
-    _require(policy.can_vote(user, article))
+    require(policy.can_vote(user, article))
     signed_in = user is not None and user.is_authenticated
     if helpful:
         reason, comment = "", ""

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
+from articles.http import query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused
 
 from . import policy, services
@@ -24,31 +24,13 @@ VOTES_PER_HOUR = 20
 # --- access helpers --------------------------------------------------------------------------
 
 
-def query_param(request: HttpRequest, name: str) -> str:
-    # NUL characters removed, as articles.views does (PostgreSQL refuses them). Not imported
-    # from there: articles.views imports this module for the editor's "fix it" hook.
-    return request.GET.get(name, "").replace("\x00", "")
-
-
-def _staff_required(request: HttpRequest) -> None:
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found")  # the staff workspace does not exist for customers and partners
-
-
 def _article_for(request: HttpRequest, slug: str) -> Article:
     return get_object_or_404(Article.objects.visible_to(request.user).select_related("owner", "product"), slug=slug)
 
 
 def _flag_for(request: HttpRequest, pk: int) -> Flag:
-    _staff_required(request)
+    staff_only(request)
     return get_object_or_404(Flag.objects.for_list().filter(article__in=Article.objects.visible_to(request.user)), pk=pk)
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 # --- flags -----------------------------------------------------------------------------------
@@ -56,7 +38,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 @login_required
 def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = _article_for(request, slug)
     allowed = policy.can_flag(request.user, article)
     form = FlagForm(request.POST or None, user=request.user, article=article)
@@ -77,7 +59,7 @@ def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     state = query_param(request, "state") or FlagState.OPEN
     qs = Flag.objects.queue_for(request.user).for_list()
     if state in FlagState.values:
@@ -140,7 +122,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Flag resolved; whoever raised it has been told.")
-            return redirect(_back(request, flag.article.get_absolute_url()))
+            return redirect(safe_next(request, flag.article.get_absolute_url()))
     flag.refresh_from_db()
     return _render_flag(request, flag, resolve_form=form, status=400)
 
@@ -162,13 +144,13 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Flag dismissed; whoever raised it has been told why.")
-            return redirect(_back(request, flag.article.get_absolute_url()))
+            return redirect(safe_next(request, flag.article.get_absolute_url()))
     flag.refresh_from_db()
     return _render_flag(request, flag, dismiss_form=form, status=400)
 
 
-def after_edit(request: HttpRequest, article: Article, *, base_version: int) -> None:
-    """Called by the article editor after a successful save: resolve the flags the editor ticked."""
+def after_edit(sender, *, request: HttpRequest, article: Article, base_version: int, **kwargs) -> None:
+    """The article editor saved (articles.signals.article_edited): resolve the flags the editor ticked."""
     ids = [int(v) for v in request.POST.getlist("addresses_flag") if v.isdigit()]
     if not ids:
         return

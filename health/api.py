@@ -8,11 +8,11 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from articles.api_guards import check
 from articles.models import Article, Reuse
 
 from . import policy, services
@@ -68,16 +68,11 @@ def _article_for(request: Request, slug: str) -> Article:
         raise Http404("No article found.") from None
 
 
-def _require(decision: policy.Decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
 @extend_schema(request=ReuseSerializer, responses={201: ReuseSerializer})
 @api_view(["POST"])
 def article_reuse(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
-    _require(policy.can_record_reuse(request.user, article))
+    check(policy.can_record_reuse(request.user, article))
     serializer = ReuseSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
@@ -92,7 +87,7 @@ CASE_PARAM = OpenApiParameter("case", str, required=True, description="Case refe
 @extend_schema(parameters=[CASE_PARAM], responses=ReuseSerializer(many=True))
 @api_view(["GET"])
 def reuse_list(request: Request) -> Response:
-    _require(policy.can_see_reuse(request.user))
+    check(policy.can_see_reuse(request.user))
     case = request.query_params.get("case", "").strip()
     if not case:
         return Response({"detail": "Give a case reference: ?case=…"}, status=status.HTTP_400_BAD_REQUEST)
@@ -118,7 +113,7 @@ def article_confirm(request: Request, slug: str) -> Response:
 )
 @api_view(["GET"])
 def review_queue(request: Request) -> Response:
-    _require(policy.can_see_review_queue(request.user))
+    check(policy.can_see_review_queue(request.user))
     qs = services.review_queue(request.user)
     if request.query_params.get("scope") == "mine":
         qs = qs.filter(owner=request.user)

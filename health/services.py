@@ -15,7 +15,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Refused, Reuse, StaleVersion
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, require
 from notifications.services import notify
 
 from . import policy
@@ -23,11 +23,6 @@ from .models import ReviewConfirmation, ReviewKind, ReviewReminder
 
 CASE_REF_MAX = 100
 MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
-
-
-def _require(decision: policy.Decision) -> None:
-    if not decision:
-        raise Refused(decision.reason)
 
 
 def clean_case_ref(text: str | None) -> str:
@@ -39,7 +34,7 @@ def clean_case_ref(text: str | None) -> str:
 
 def record_reuse(*, article: Article, by, case_ref: str = "", solved: bool | None = None) -> Reuse:
     """`by` used `article` on a case: one Reuse row, and the article's count goes up by one."""
-    _require(policy.can_record_reuse(by, article))
+    require(policy.can_record_reuse(by, article))
     case_ref = clean_case_ref(case_ref)
     with transaction.atomic():
         reuse = Reuse.objects.create(article=article, user=by, case_ref=case_ref, solved=solved, article_version=article.version)
@@ -59,7 +54,7 @@ def _reindex(article: Article) -> None:
 
 def articles_used_on_case(user, case_ref: str):
     """Reuse rows for `case_ref` (any case), newest first, on articles `user` may see."""
-    _require(policy.can_see_reuse(user))
+    require(policy.can_see_reuse(user))
     ref = clean_case_ref(case_ref)
     if not ref:
         return Reuse.objects.none()
@@ -94,7 +89,7 @@ def _move_review_date(article, by, to, kind, note, base_version) -> ReviewConfir
     check = policy.can_confirm_review if kind == ReviewKind.CONFIRMED else policy.can_change_review_date
     with transaction.atomic():
         current = Article.objects.select_for_update().get(pk=article.pk)
-        _require(check(by, current))
+        require(check(by, current))
         if base_version is not None and current.version != base_version:
             # Confirming text the person has not seen would vouch for someone else's change.
             raise StaleVersion(current)
@@ -119,7 +114,7 @@ def last_confirmation(article: Article) -> ReviewConfirmation | None:
 
 def review_queue(user):
     """Validated articles due for review that `user` looks after, most overdue first."""
-    _require(policy.can_see_review_queue(user))
+    require(policy.can_see_review_queue(user))
     qs = Article.objects.for_list().due_for_review()
     if not policy.sees_every_review(user):
         qs = qs.filter(owner=user)

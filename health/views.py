@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from articles.http import query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused, StaleVersion
 
 from . import policy, services
@@ -16,26 +16,9 @@ from .forms import ConfirmForm, ReuseForm, ReviewDateForm, form_errors
 # --- access helpers ----------------------------------------------------------------------
 
 
-def _staff_required(request: HttpRequest) -> None:
-    if not policy.is_staff(request.user):
-        # The staff workspace does not exist for customers and partners (as in articles.views).
-        raise Http404("Not found")
-
-
 def _article_for(request: HttpRequest, slug: str) -> Article:
-    _staff_required(request)
+    staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
-
-
-def _back(request: HttpRequest, article: Article):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(article)
-
-
-def _query(request: HttpRequest, name: str) -> str:
-    return request.GET.get(name, "").replace("\x00", "")
 
 
 # --- reuse -----------------------------------------------------------------------------------
@@ -48,7 +31,7 @@ def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReuseForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not recorded. {form_errors(form)}")
-        return _back(request, article)
+        return redirect(safe_next(request, article.get_absolute_url()))
     try:
         case = form.cleaned_data["case_ref"]
         services.record_reuse(article=article, by=request.user, case_ref=case, solved=form.solved_value())
@@ -56,13 +39,13 @@ def reuse(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Recorded: you used this article on {f'case {case}' if case else 'a case'}.")
-    return _back(request, article)
+    return redirect(safe_next(request, article.get_absolute_url()))
 
 
 @login_required
 def cases(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
-    case = _query(request, "case").strip()
+    staff_only(request)
+    case = query_param(request, "case").strip()
     uses, error = [], ""
     if case:
         try:
@@ -82,7 +65,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not confirmed. {form_errors(form)}")
-        return _back(request, article)
+        return redirect(safe_next(request, article.get_absolute_url()))
     try:
         record = services.confirm_review(
             article=article, by=request.user, note=form.cleaned_data["note"], base_version=form.cleaned_data["version"]
@@ -94,7 +77,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Confirmed still correct. Next review by {record.review_by:%d %b %Y}.")
-    return _back(request, article)
+    return redirect(safe_next(request, article.get_absolute_url()))
 
 
 @login_required
@@ -104,7 +87,7 @@ def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReviewDateForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Review date not changed. {form_errors(form)}")
-        return _back(request, article)
+        return redirect(safe_next(request, article.get_absolute_url()))
     try:
         record = services.change_review_date(
             article=article, by=request.user, to=form.cleaned_data["review_by"], note=form.cleaned_data["note"]
@@ -113,19 +96,19 @@ def review_date(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, f"Review date not changed. {exc}")
     else:
         messages.success(request, f"Review date set to {record.review_by:%d %b %Y}.")
-    return _back(request, article)
+    return redirect(safe_next(request, article.get_absolute_url()))
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     user = request.user
     every = policy.sees_every_review(user)
-    mine_only = not every or _query(request, "scope") == "mine"
+    mine_only = not every or query_param(request, "scope") == "mine"
     qs = services.review_queue(user)
     if mine_only:
         qs = qs.filter(owner=user)
-    page = Paginator(services.with_health(qs), 25).get_page(_query(request, "page"))
+    page = Paginator(services.with_health(qs), 25).get_page(query_param(request, "page"))
     for article in page:
         article.may_confirm = policy.can_confirm_review(user, article)
     context = {"page": page, "every": every, "mine_only": mine_only}

@@ -114,16 +114,12 @@ class TraineeSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-_staff = require_staff
-_check = check
-
-
 def _person(request: Request, username: str) -> User:
-    _staff(request)
+    require_staff(request)
     person = User.objects.filter(username=username, kind="staff").first()
     if person is None:
         raise Http404("No such person.")
-    _check(policy.can_view_progress(request.user, person))
+    check(policy.can_view_progress(request.user, person))
     return person
 
 
@@ -157,6 +153,6 @@ def person_promote(request: Request, username: str) -> Response:
 @extend_schema(responses=TraineeSerializer(many=True))
 @api_view(["GET"])
 def coach_trainees(request: Request) -> Response:
-    _staff(request)
-    _check(policy.can_view_coach_dashboard(request.user))
+    require_staff(request)
+    check(policy.can_view_coach_dashboard(request.user))
     return Response(TraineeSerializer(services.trainees(request.user), many=True).data)

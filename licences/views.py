@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from articles import policy as article_policy
+from articles.http import refuse_unless, staff_only
 from articles.models import InvalidChange, Refused
 
 from . import policy, services
@@ -20,20 +20,10 @@ from .models import PROMOTABLE, LevelCriteria, Promotion
 # --- access helpers ----------------------------------------------------------------------
 
 
-def _staff_required(request: HttpRequest) -> None:
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found")  # licences do not exist for customers and partners
-
-
-def _refuse(decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
 def _person_for(request: HttpRequest, username: str) -> User:
-    _staff_required(request)
+    staff_only(request)
     person = get_object_or_404(User, username=username, kind="staff")
-    _refuse(policy.can_view_progress(request.user, person))
+    refuse_unless(policy.can_view_progress(request.user, person))
     return person
 
 
@@ -42,8 +32,8 @@ def _person_for(request: HttpRequest, username: str) -> User:
 
 @login_required
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
-    _refuse(policy.can_view_coach_dashboard(request.user))
+    staff_only(request)
+    refuse_unless(policy.can_view_coach_dashboard(request.user))
     return render(request, "licences/coach.html", {"trainees": services.trainees(request.user)})
 
 
@@ -93,8 +83,8 @@ def promote(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 def criteria(request: HttpRequest) -> HttpResponse:
     """KB owners set each level's criteria; one form per level, saved together."""
-    _staff_required(request)
-    _refuse(policy.can_configure_criteria(request.user))
+    staff_only(request)
+    refuse_unless(policy.can_configure_criteria(request.user))
     existing = {c.level: c for c in LevelCriteria.objects.all()}
     instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _ in PROMOTABLE}
     data = request.POST if request.method == "POST" else None

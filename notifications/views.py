@@ -14,8 +14,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from articles.http import query_param
 from articles.models import Article, Audience, Product
-from articles.views import query_param
 
 from . import policy
 from .forms import PreferenceForm, SubscribeForm

@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles import policy
+from articles.http import query_param
 from articles.models import Article, Audience, Product, State
-from articles.views import query_param
 
 from .backends.base import SearchRequest, SearchResults
 from .models import SearchLog, Synonym

@@ -83,10 +83,6 @@ class AcknowledgementSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-_staff = require_staff
-_check = check
-
-
 def _path(pk) -> LearningPath:
     path = (
         LearningPath.objects.select_related("product", "team", "created_by").filter(pk=pk).first() if str(pk).isdigit() else None
@@ -102,7 +98,7 @@ def _path(pk) -> LearningPath:
 @extend_schema(responses=PathSerializer(many=True))
 @api_view(["GET"])
 def path_list(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(LearningPath.objects.select_related("product", "team", "created_by"), request)
     return paginator.get_paginated_response(PathSerializer(page, many=True, context={"request": request}).data)
@@ -111,7 +107,7 @@ def path_list(request: Request) -> Response:
 @extend_schema(responses=PathDetailSerializer)
 @api_view(["GET"])
 def path_detail(request: Request, pk: int) -> Response:
-    _staff(request)
+    require_staff(request)
     path = _path(pk)
     mine = services.progress(request.user, [path])[path.pk]
     assignment = Assignment.objects.filter(path=path, user=request.user).first()
@@ -159,7 +155,7 @@ ASSIGNMENT_FILTERS = [
 @api_view(["GET", "POST"])
 def assignment_list(request: Request) -> Response:
     """Learning-path assignments: a trainee sees their own; coaches and KB owners see and make them."""
-    _staff(request)
+    require_staff(request)
     if request.method == "POST":
         return _assign(request)
     qs = Assignment.objects.select_related("user", "assigned_by")
@@ -168,7 +164,7 @@ def assignment_list(request: Request) -> Response:
         person = User.objects.filter(username=username).first()
         if person is None:
             raise Http404("No such person.")
-        _check(policy.can_view_progress_of(request.user, person))
+        check(policy.can_view_progress_of(request.user, person))
         qs = qs.filter(user=person)
     elif not policy.may_manage_paths(request.user):
         qs = qs.filter(user=request.user)
@@ -221,7 +217,7 @@ ACK_FILTERS = [
 @extend_schema(methods=["POST"], request=AcknowledgementSerializer, responses={201: AcknowledgementSerializer})
 @api_view(["GET", "POST"])
 def acknowledgement_list(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     if request.method == "POST":
         return _acknowledge(request)
     user = request.user
@@ -231,7 +227,7 @@ def acknowledgement_list(request: Request) -> Response:
         person = User.objects.filter(username=username).first()
         if person is None:
             raise Http404("No such person.")
-        _check(policy.can_view_progress_of(user, person))
+        check(policy.can_view_progress_of(user, person))
         qs = qs.filter(user=person)
     elif not policy.may_manage_paths(user):
         qs = qs.filter(user=user)  # a trainee sees only their own
@@ -338,7 +334,7 @@ def _visible_article(request: Request, slug: str) -> Article:
 @api_view(["GET"])
 def question_list(request: Request, slug: str) -> Response:
     """An article's questions; the right answers only for those who may write them."""
-    _staff(request)
+    require_staff(request)
     article = _visible_article(request, slug)
     questions = Question.objects.filter(article=article).for_check()
     serializer = QuestionWithAnswersSerializer if policy.can_see_answers(request.user, article) else QuestionSerializer
@@ -352,7 +348,7 @@ ATTEMPT_FILTERS = [OpenApiParameter("user", str, description="A username (yours 
 @extend_schema(methods=["POST"], request=AttemptRequestSerializer, responses={201: AttemptResultSerializer})
 @api_view(["GET", "POST"])
 def attempt_list(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     if request.method == "POST":
         return _attempt(request)
     qs = Attempt.objects.select_related("user", "article").order_by("-at", "-id")
@@ -361,7 +357,7 @@ def attempt_list(request: Request) -> Response:
         person = User.objects.filter(username=username).first()
         if person is None:
             raise Http404("No such person.")
-        _check(policy.can_view_progress_of(request.user, person))
+        check(policy.can_view_progress_of(request.user, person))
         qs = qs.filter(user=person)
     elif not policy.may_manage_paths(request.user):
         qs = qs.filter(user=request.user)  # a trainee sees only their own

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from articles import policy as article_policy
+from articles.http import refuse_unless, staff_only
 from articles.models import Article, Refused
 
 from . import policy, services
@@ -22,21 +22,11 @@ from .models import Acknowledgement, Assignment, Choice, LearningPath, PathItem,
 # --- access helpers ----------------------------------------------------------------------
 
 
-def _staff_required(request: HttpRequest) -> None:
-    if not article_policy.is_staff(request.user):
-        raise Http404("Not found")  # training does not exist for customers and partners
-
-
-def _refuse(decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
 def _path_for(request: HttpRequest, pk: int, *, manage: bool = False) -> LearningPath:
-    _staff_required(request)
+    staff_only(request)
     path = get_object_or_404(LearningPath.objects.select_related("product", "team", "created_by"), pk=pk)
     if manage:
-        _refuse(policy.can_manage_path(request.user, path))
+        refuse_unless(policy.can_manage_path(request.user, path))
     return path
 
 
@@ -45,7 +35,7 @@ def _path_for(request: HttpRequest, pk: int, *, manage: bool = False) -> Learnin
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     assignments = list(Assignment.objects.filter(user=request.user).select_related("path"))
     progress = services.progress(request.user, [a.path for a in assignments])
     rows = [(a, progress[a.path_id]) for a in assignments]
@@ -59,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def path_list(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     paths = LearningPath.objects.select_related("product", "team", "created_by")
     return render(request, "training/path_list.html", {"paths": paths, "may_manage": policy.may_manage_paths(request.user)})
 
@@ -90,8 +80,8 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def path_create(request: HttpRequest) -> HttpResponse:
-    _staff_required(request)
-    _refuse(policy.can_manage_path(request.user))
+    staff_only(request)
+    refuse_unless(policy.can_manage_path(request.user))
     form = PathForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         path = form.save(commit=False)
@@ -185,7 +175,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     raw = request.POST.get("path", "")
     path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
@@ -246,7 +236,7 @@ def _csv(acks, filename: str) -> HttpResponse:
 @login_required
 def path_export(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk)
-    _refuse(policy.can_export_path(request.user, path))
+    refuse_unless(policy.can_export_path(request.user, path))
     articles = PathItem.objects.filter(section__path=path).values("article_id")
     people = Assignment.objects.filter(path=path).values("user_id")
     acks = Acknowledgement.objects.filter(article_id__in=articles, user_id__in=people).for_export()
@@ -255,9 +245,9 @@ def path_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_export(request: HttpRequest, username: str) -> HttpResponse:
-    _staff_required(request)
+    staff_only(request)
     person = get_object_or_404(User, username=username)
-    _refuse(policy.can_view_progress_of(request.user, person))
+    refuse_unless(policy.can_view_progress_of(request.user, person))
     acks = Acknowledgement.objects.filter(user=person).for_export()
     return _csv(acks, f"{person.username}-acknowledgements.csv")
 
@@ -266,10 +256,10 @@ def person_export(request: HttpRequest, username: str) -> HttpResponse:
 
 
 def _article_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Article:
-    _staff_required(request)
+    staff_only(request)
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     if manage:
-        _refuse(policy.can_manage_questions(request.user, article))
+        refuse_unless(policy.can_manage_questions(request.user, article))
     return article
 
 
@@ -323,7 +313,7 @@ def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def check(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    _refuse(policy.can_take_check(request.user, article))
+    refuse_unless(policy.can_take_check(request.user, article))
     raw = request.GET.get("path", "") or request.POST.get("path", "")
     path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
     context = {"article": article, "path": path, "attempt": None, "marked": None}

@@ -1,0 +1,34 @@
+"""Request helpers every page of the staff workspace shares (a leaf module: it imports no app views)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from . import policy
+
+
+def query_param(request: HttpRequest, name: str) -> str:
+    """A query-string value with NUL characters removed: PostgreSQL refuses them in a query (a 500)."""
+    return request.GET.get(name, "").replace("\x00", "")
+
+
+def staff_only(request: HttpRequest) -> None:
+    """Customers and partners have the help centre; the staff workspace does not exist for them (404)."""
+    if not policy.is_staff(request.user):
+        raise Http404("Not found")
+
+
+def refuse_unless(decision) -> None:
+    """A refused policy decision is a 403 page that gives the reason."""
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The posted `next` address when it is on this site, else `default` (no open redirects)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
