@@ -208,6 +208,10 @@ class Article(models.Model):
     def get_help_url(self) -> str:
         return reverse("help:detail", args=[self.slug])
 
+    def get_diff_url(self, from_version: int, to_version: int) -> str:
+        """The staff page comparing two versions of this article."""
+        return reverse("articles:diff", args=[self.slug]) + f"?from={from_version}&to={to_version}"
+
     @property
     def is_governed(self) -> bool:
         return self.governance == Governance.GOVERNED

@@ -81,32 +81,33 @@ class FieldDiff:
 
 def history(article: Article) -> list[ArticleVersion]:
     """Every stored version of `article`, newest first, in a fixed number of queries."""
-    versions = (
+    return [_article_version(v) for v in _stored(article)]
+
+
+def _stored(article: Article):
+    return (
         Version.objects.get_for_object(article)
         .select_related("revision__user", "revision__meta")
         .order_by("-revision__date_created", "-pk")
     )
-    out = []
-    for v in versions:
-        meta = getattr(v.revision, "meta", None)
-        out.append(
-            ArticleVersion(
-                number=meta.article_version if meta else 0,
-                version=v,
-                user=v.revision.user,
-                date=v.revision.date_created,
-                comment=v.revision.comment,
-                material=meta.material if meta else True,
-            )
-        )
-    return out
+
+
+def _article_version(v: Version) -> ArticleVersion:
+    meta = getattr(v.revision, "meta", None)
+    return ArticleVersion(
+        number=meta.article_version if meta else 0,
+        version=v,
+        user=v.revision.user,
+        date=v.revision.date_created,
+        comment=v.revision.comment,
+        material=meta.material if meta else True,
+    )
 
 
 def version_by_number(article: Article, number: int) -> ArticleVersion | None:
-    for item in history(article):
-        if item.number == number:
-            return item
-    return None
+    """One stored version of `article` by its number, in one query (not the whole history)."""
+    v = _stored(article).filter(revision__meta__article_version=number).first()
+    return _article_version(v) if v is not None else None
 
 
 def _rules_of_version(version: Version) -> list[dict]:
@@ -116,6 +117,11 @@ def _rules_of_version(version: Version) -> list[dict]:
     rows = [r for r in rows if str(r.get("article_id")) == str(version.object_id)]
     rows.sort(key=lambda r: (r.get("position") or 0, r.get("id") or 0))
     return rows
+
+
+def rules_of_version(version: Version) -> list[dict]:
+    """The decision-authority rules of a stored version, comparable between versions."""
+    return [_rule_fields(r) for r in _rules_of_version(version)]
 
 
 def snapshot_of_version(version: Version) -> dict:

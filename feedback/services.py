@@ -204,7 +204,7 @@ def _tell_outcome(flag: Flag, *, by) -> None:
         title = f"Your flag on “{article.title}” was resolved in version {flag.resolved_version}"
         url = article.get_absolute_url()
         if flag.resolved_version and flag.resolved_version > flag.article_version:
-            url = reverse("articles:diff", args=[article.slug]) + f"?from={flag.article_version}&to={flag.resolved_version}"
+            url = article.get_diff_url(flag.article_version, flag.resolved_version)
     else:
         title = f"Your flag on “{article.title}” was dismissed"
         url = reverse("feedback:flag", args=[flag.pk])

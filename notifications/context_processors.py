@@ -1,4 +1,4 @@
-from .models import Notification
+from .services import unread_count
 
 
 def bell(request) -> dict:
@@ -6,4 +6,4 @@ def bell(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count()}
+    return {"unread_notifications": unread_count(user)}

@@ -173,6 +173,4 @@ class ArticleUpdate(models.Model):
         return f"{self.article} v{self.version}: {self.note}"
 
     def diff_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("articles:diff", args=[self.article.slug]) + f"?from={self.version - 1}&to={self.version}"
+        return self.article.get_diff_url(self.version - 1, self.version)

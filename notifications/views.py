@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from articles.http import query_param
-from articles.models import Article, Audience, Product
+from articles.models import Article, Product
 
-from . import policy
+from . import policy, services
 from .forms import PreferenceForm, SubscribeForm
 from .models import ArticleUpdate, EmailChoice, Notification, Preference, Subscription
 from .services import recent_updates
@@ -82,8 +83,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    current = Preference.objects.filter(user=request.user).values_list("email", flat=True).first() or EmailChoice.IMMEDIATE
-    form = PreferenceForm(request.POST or None, initial={"email": current})
+    form = PreferenceForm(request.POST or None, initial={"email": services.email_choice(request.user)})
     if request.method == "POST" and form.is_valid():
         Preference.objects.update_or_create(user=request.user, defaults={"email": form.cleaned_data["email"]})
         messages.success(request, "Saved: " + EmailChoice(form.cleaned_data["email"]).label.lower() + ".")
@@ -183,9 +183,8 @@ class PublicUpdatesFeed(Feed):
         return reverse("notifications:whats_new")
 
     def items(self):
-        public = Article.objects.validated().filter(audience=Audience.PUBLIC)
-        updates = ArticleUpdate.objects.filter(article__in=public, audience=Audience.PUBLIC, reader_visible=True)
-        return updates.select_related("article").order_by("-at", "-id")[:50]
+        # What an anonymous reader may see: updates to public articles, made while they were public.
+        return ArticleUpdate.objects.visible_to(AnonymousUser()).select_related("article").order_by("-at", "-id")[:50]
 
     def item_title(self, item: ArticleUpdate) -> str:
         return f"{item.article.title} (updated)"

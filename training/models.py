@@ -139,9 +139,6 @@ class Acknowledgement(models.Model):
     def __str__(self) -> str:
         return f"{self.user} read {self.article} v{self.article_version}"
 
-    def diff_url(self, to_version: int) -> str:
-        return reverse("articles:diff", args=[self.article.slug]) + f"?from={self.article_version}&to={to_version}"
-
 
 # --- knowledge checks ------------------------------------------------------------------------
 

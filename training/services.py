@@ -64,16 +64,10 @@ def mark_stale(*, article_id: int, version: int) -> int:
                     f"This article changed materially since you read version {acked}. "
                     "Read what changed, then acknowledge it again."
                 ),
-                url=_diff_url(article, acked, max(version, article.version)),  # to the current version
+                url=article.get_diff_url(acked, max(version, article.version)),  # to the current version
                 article=article,
             )
     return sum(len(p) for p in by_version.values())
-
-
-def _diff_url(article: Article, from_version: int, to_version: int) -> str:
-    from django.urls import reverse
-
-    return reverse("articles:diff", args=[article.slug]) + f"?from={from_version}&to={to_version}"
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -107,7 +101,7 @@ class ItemStatus:
 
     @property
     def diff_url(self) -> str:
-        return _diff_url(self.item.article, self.stale.article_version, self.item.article.version) if self.stale else ""
+        return self.item.article.get_diff_url(self.stale.article_version, self.item.article.version) if self.stale else ""
 
 
 @dataclass
@@ -260,7 +254,7 @@ def flag_questions_for_review(*, article_id: int, version: int) -> int:
     new, old = versions.version_by_number(article, version), versions.version_by_number(article, version - 1)
     if new is None or old is None:
         return 0
-    if versions.snapshot_of_version(new.version)["rules"] == versions.snapshot_of_version(old.version)["rules"]:
+    if versions.rules_of_version(new.version) == versions.rules_of_version(old.version):
         return 0
     count = Question.objects.filter(article=article).update(needs_review=True)
     from django.urls import reverse

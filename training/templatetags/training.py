@@ -38,7 +38,7 @@ def training_article_panel(context, article) -> dict:
         "assigned": assigned,
         "current": current,
         "stale": stale,
-        "diff_url": stale.diff_url(article.version) if stale else "",
+        "diff_url": article.get_diff_url(stale.article_version, article.version) if stale else "",
         "has_questions": Question.objects.filter(article=article).exists(),
     }
 
