@@ -9,7 +9,17 @@ from django.forms import formset_factory
 from accounts.models import User
 
 from . import policy
-from .models import Article, Audience, Decider, EscalationContact, Product, State, _normalise_rules, clean_tags
+from .models import (
+    Article,
+    Audience,
+    Decider,
+    EscalationContact,
+    Product,
+    State,
+    _normalise_rules,
+    clean_tags,
+    normalize_newlines,
+)
 
 # A hidden version that is missing or garbled: the page was not one this server rendered for this article.
 STALE_FORM = "This form is out of date; reload the article and edit again."
@@ -18,13 +28,13 @@ STALE_FORM = "This form is out of date; reload the article and edit again."
 class TextAreaField(forms.CharField):
     """Multi-line text as typed (not stripped), with line ends as "\n" (browsers post "\r\n")."""
 
-    def __init__(self, *, rows: int = 3, **kwargs):
+    def __init__(self, *, rows: int = 3, strip: bool = False, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
-        super().__init__(strip=False, **kwargs)
+        super().__init__(strip=strip, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+        return normalize_newlines(value) if isinstance(value, str) else value
 
 
 class ArticleForm(forms.Form):
@@ -53,6 +63,7 @@ class ArticleForm(forms.Form):
     escalation = forms.ModelChoiceField(queryset=EscalationContact.objects.all(), required=False, label="Escalation contact")
     authority_note = TextAreaField(
         rows=2,
+        strip=True,
         required=False,
         label="Outside this authority",
         help_text="What the agent does when the case is outside the rules above.",
@@ -217,7 +228,7 @@ def form_value(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     # Browsers post textarea line breaks as CRLF; a change of line endings alone is no edit.
-    return str(value).replace("\r\n", "\n")
+    return normalize_newlines(str(value))
 
 
 def three_way(mine, opened, saved) -> str:

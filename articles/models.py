@@ -640,13 +640,15 @@ def clean_tags(names: list[str]) -> list[str]:
     return sorted(out)
 
 
-def normalize_text(values: dict) -> dict:
+def normalize_newlines(text: str) -> str:
     """Line ends as "\n": browsers post textareas with "\r\n", and an edit made in one must not
     show every line of the article as changed."""
-    return {
-        name: value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-        for name, value in values.items()
-    }
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def normalize_text(values: dict) -> dict:
+    """`values` with the line ends of every text normalized (see normalize_newlines)."""
+    return {name: normalize_newlines(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
 RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page

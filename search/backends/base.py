@@ -90,6 +90,16 @@ class SearchResults:
         return max(1, -(-self.total // self.per_page))
 
 
+def chosen_filters(request: SearchRequest, parsed: ParsedQuery) -> dict[str, str]:
+    """The filters the caller chose: typed in the box ("product:billing") or sent with the request (which win)."""
+    return {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
+
+
+def hides_archived(chosen: dict[str, str], include_archived: bool) -> bool:
+    """Archived articles stay out unless a state filter or the caller asks for them."""
+    return not chosen.get("state") and not include_archived
+
+
 class SearchBackend:
     """Index one article, remove one, search, suggest, rebuild, check."""
 

@@ -37,7 +37,18 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.html import escape
 
 from ..rerank import rerank
-from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
+from .base import (
+    MIN_PREFIX,
+    Clause,
+    Hit,
+    ParsedQuery,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+    article_texts,
+    chosen_filters,
+    hides_archived,
+)
 
 TABLE = "search_pg_document"
 VOCABULARY = "search_pg_vocabulary"
@@ -353,7 +364,7 @@ class PostgresBackend(SearchBackend):
         # Visibility inside the query: outside readers match only validated articles of their audiences.
         visible, params = _visibility(request.user)
         conditions = [visible]
-        chosen = {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
+        chosen = chosen_filters(request, parsed)
         for name in ("state", "audience", "product"):
             if chosen.get(name):
                 conditions.append(f"d.{name} = %s")
@@ -361,7 +372,7 @@ class PostgresBackend(SearchBackend):
         if chosen.get("tag"):
             conditions.append("d.tags @> ARRAY[%s::text]")
             params.append(chosen["tag"].lower().replace("\x00", ""))
-        if not chosen.get("state") and not request.include_archived:
+        if hides_archived(chosen, request.include_archived):
             conditions.append("d.state <> 'archived'")
         return " AND ".join(conditions), params
 

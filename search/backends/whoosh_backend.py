@@ -27,7 +27,18 @@ from whoosh.writing import LockError
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
 from . import whoosh_engine as wengine
-from .base import MIN_PREFIX, Clause, Hit, ParsedQuery, SearchBackend, SearchRequest, SearchResults, article_texts
+from .base import (
+    MIN_PREFIX,
+    Clause,
+    Hit,
+    ParsedQuery,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+    article_texts,
+    chosen_filters,
+    hides_archived,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +62,20 @@ MERGE_AT_SEGMENTS = 10  # small segments are merged once the index has this many
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
 
 
-def _text(term) -> str:
-    return term.decode() if isinstance(term, bytes) else term
-
-
 def _analyzer():
     return analysis.StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1, cachesize=50000)
+
+
+_threads = threading.local()
+
+
+def _query_analyzer():
+    """The index's analyzer for query words and snippets, one per thread and kept between searches
+    (its stem cache is what makes it fast, and that cache is not safe to share between threads)."""
+    analyzer = getattr(_threads, "analyzer", None)
+    if analyzer is None:
+        analyzer = _threads.analyzer = _analyzer()
+    return analyzer
 
 
 def schema() -> fields.Schema:
@@ -113,7 +132,7 @@ def _query_terms(q) -> dict[str, frozenset[str]]:
     """index field → the words of the query searched in it (what snippets highlight)."""
     out: dict[str, set[str]] = {}
     for fieldname, text in q.iter_all_terms(phrases=True):
-        out.setdefault(fieldname, set()).add(_text(text))
+        out.setdefault(fieldname, set()).add(wengine.as_text(text))
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -127,7 +146,7 @@ def _snippet(fields_text: dict[str, str], terms: dict[str, frozenset[str]]) -> s
         text = fields_text.get(name) or ""
         words = terms.get(index_field)
         if text and words:
-            snippet = highlight.highlight(text, words, _analyzer(), fragmenter, SNIPPET_FORMATTER, top=2)
+            snippet = highlight.highlight(text, words, _query_analyzer(), fragmenter, SNIPPET_FORMATTER, top=2)
             if snippet:
                 return snippet
     lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
@@ -304,10 +323,6 @@ class WhooshBackend(SearchBackend):
                 shutil.rmtree(path, ignore_errors=True)
         return count
 
-    def optimize(self) -> None:
-        ix = self._index()
-        ix.optimize()
-
     def indexed_versions(self) -> dict[int, int]:
         searcher = self._searcher()
         return {int(f["id"]): int(f["version"]) for f in searcher.all_stored_fields()}
@@ -330,14 +345,15 @@ class WhooshBackend(SearchBackend):
         if q is None:
             return empty
         excluded = [n for n in (self._clause(c, searcher, boosts) for c in parsed.clauses if c.negated) if n is not None]
-        limits = self._limits(request, parsed)
+        chosen = chosen_filters(request, parsed)
         engine = wengine.Evaluator(searcher)
-        segments = engine.segments(q, limits, excluded)
-        for mode in plans[1:]:
-            if wengine.total(segments) >= 3 or words < 2:
+        allowed = engine.allowed(self._limits(request.user, chosen, request.include_archived), excluded)
+        segments = engine.segments(q, allowed)
+        for mode in plans[1:] if words >= 2 else []:
+            if wengine.total(segments) >= 3:
                 break
             q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
-            segments = engine.segments(q, limits, excluded)
+            segments = engine.segments(q, allowed)
         total = wengine.total(segments)
         if not total:
             return empty
@@ -380,13 +396,13 @@ class WhooshBackend(SearchBackend):
     def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
         variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
         variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in clause.alternatives]
-        variants = [v for v in variants if v is not None]
+        variants = list(dict.fromkeys(v for v in variants if v is not None))  # "dep", "deps": one stem, one variant
         if not variants:
             return None
         return variants[0] if len(variants) == 1 else query.DisjunctionMax(variants, tiebreak=TIEBREAK)
 
     def _text_node(self, kind: str, text: str, searcher, boosts=FIELD_BOOSTS):
-        analyzer = _analyzer()
+        analyzer = _query_analyzer()
         if kind == "prefix":
             return self._prefix(text, searcher, boosts)
         tokens = [t.text for t in analyzer(text)]
@@ -409,30 +425,31 @@ class WhooshBackend(SearchBackend):
             for n, term in enumerate(reader.expand_prefix(fieldname, text)):
                 if n >= PREFIX_EXPANSION:
                     break
-                terms.append(query.Term(fieldname, _text(term), boost=boost))
+                terms.append(query.Term(fieldname, wengine.as_text(term), boost=boost))
         # Stemmed fields hold "refund" for "refunds": the stem itself is worth trying too.
-        stem = [t.text for t in _analyzer()(text)]
+        stem = [t.text for t in _query_analyzer()(text)]
         if stem:
             terms += [query.Term(f, stem[0], boost=b) for f, b in boosts.items()]
         return query.Or(terms) if terms else query.NullQuery
 
     @staticmethod
-    def _limits(request: SearchRequest, parsed: ParsedQuery) -> dict:
-        """What the caller may see and chose to see: [(field, allowed values)], and whether archived articles hide."""
+    def _limits(user, chosen: dict[str, str], include_archived: bool) -> dict:
+        """What the caller may see and chose to see: column values, keyword terms, and whether
+        archived articles hide (search.backends.base.chosen_filters gives `chosen`)."""
         from articles import policy
+        from articles.models import State
 
-        only = []
-        audiences = policy.visible_audiences(request.user)
+        columns, terms = [], []
+        audiences = policy.visible_audiences(user)
         if audiences is not None:
             # Visibility inside the query: outside readers match only validated articles of their audiences.
-            only += [("state", ["validated"]), ("audience", list(audiences))]
-        chosen = {**parsed.filters, **{k: v for k, v in request.filters.items() if v}}
+            columns += [("state", [State.VALIDATED]), ("audience", list(audiences))]
         for name in ("state", "audience", "product"):
             if chosen.get(name):
-                only.append((name, [chosen[name]]))
+                columns.append((name, [chosen[name]]))
         if chosen.get("tag"):
-            only.append(("tags", [chosen["tag"].lower()]))
-        return {"only": only, "hide_archived": not chosen.get("state") and not request.include_archived}
+            terms.append(("tags", chosen["tag"].lower()))
+        return {"columns": columns, "terms": terms, "hide_archived": hides_archived(chosen, include_archived)}
 
     @staticmethod
     def _hit(stored: dict, score: float) -> Hit:
@@ -455,22 +472,22 @@ class WhooshBackend(SearchBackend):
             return []
         searcher = self._searcher()
         reader = searcher.reader()
-        analyzer = _analyzer()
+        analyzer = _query_analyzer()
         nodes = []
         for w in words[:-1]:
             tokens = [t.text for t in analyzer(w)]
             if tokens:
                 nodes.append(query.Term("title", tokens[0]))
         last = words[-1]
-        expanded = [_text(t) for t in itertools.islice(reader.expand_prefix("title", last), PREFIX_EXPANSION)]
+        expanded = [wengine.as_text(t) for t in itertools.islice(reader.expand_prefix("title", last), PREFIX_EXPANSION)]
         stem = [t.text for t in analyzer(last)]
         alternatives = [query.Term("title", t) for t in expanded] + [query.Term("title", s) for s in stem]
         if not alternatives:
             return []
         nodes.append(query.Or(alternatives))
         q = query.And(nodes)
-        limits = self._limits(SearchRequest(text=text, user=user), ParsedQuery([], {}))
-        segments = wengine.Evaluator(searcher).segments(q, limits)
+        engine = wengine.Evaluator(searcher)
+        segments = engine.segments(q, engine.allowed(self._limits(user, {}, include_archived=False)))
         found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
         return [(stored["slug"], stored["title"]) for stored in found]
 
@@ -479,28 +496,19 @@ class WhooshBackend(SearchBackend):
         readers are only offered words that an article they may see contains."""
         from articles import policy
 
+        words = [w for w in words if len(w) >= 4 and w.isalpha()]
+        if not words:
+            return {}
         searcher = self._searcher()
         reader = searcher.reader()
-        only = None
-        audiences = policy.visible_audiences(user)
-        if audiences is not None:
-            only = [("state", ["validated"]), ("audience", list(audiences))]
-        visible = only is not None
-
+        # Outside readers: counted within the articles they may see (one set of masks per call).
+        visible = policy.visible_audiences(user) is not None
+        allowed = wengine.Evaluator(searcher).allowed(self._limits(user, {}, include_archived=True)) if visible else None
         text_fields = list(FIELD_BOOSTS if policy.is_staff(user) else OUTSIDE_BOOSTS)
 
         def count(fieldname: str, word: str) -> int:
             """Articles the caller may see with `word` in `fieldname`."""
-            if only is None:
-                return reader.doc_frequency(fieldname, word)
-            n = 0
-            for leaf, _ in searcher.leaf_searchers():
-                leaf_reader = leaf.reader()
-                docs = wengine.term_mask(leaf_reader, fieldname, word) & wengine.live_mask(leaf_reader)
-                for name, values in only:
-                    docs &= wengine.value_mask(leaf_reader, name, values)
-                n += int(docs.sum())
-            return n
+            return wengine.count_in(allowed, fieldname, word) if visible else reader.doc_frequency(fieldname, word)
 
         def known(word: str) -> bool:
             # Titles, issues, tags and product names are the vocabulary corrections come from, but
@@ -508,12 +516,12 @@ class WhooshBackend(SearchBackend):
             # resolution) is not a misspelling, as in the PostgreSQL backend.
             if count("spell", word):
                 return True
-            stem = [t.text for t in _analyzer()(word)]
+            stem = [t.text for t in _query_analyzer()(word)]
             return bool(stem) and any(count(f, stem[0]) for f in text_fields)
 
         out = {}
         for word in words:
-            if len(word) < 4 or not word.isalpha() or known(word):
+            if known(word):
                 continue
             for suggestion in searcher.suggest("spell", word, limit=10 if visible else 1, maxdist=2, prefix=1):
                 if suggestion != word and (not visible or known(suggestion)):

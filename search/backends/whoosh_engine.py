@@ -19,6 +19,7 @@ its columns (field lengths, facet values, tags, dates) is cached by segment id.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ SEGMENT_CACHE_SIZE = 256  # cached facts (a few per segment); merges retire old 
 LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
-def _decode(value) -> str:
+def as_text(value) -> str:
+    """A term or column value as text (Whoosh hands out bytes for some)."""
     return value.decode() if isinstance(value, bytes) else ("" if value is None else str(value))
 
 
@@ -92,14 +94,18 @@ class PostingsCache:
             self.used = 0
 
 
-POSTINGS = PostingsCache(getattr(settings, "KCS_SEARCH_POSTINGS_CACHE_MB", 128) * 1024 * 1024)
+@functools.cache
+def postings_cache() -> PostingsCache:
+    """The process's cache, sized from settings.KCS_SEARCH_POSTINGS_CACHE_MB on first use."""
+    return PostingsCache(settings.KCS_SEARCH_POSTINGS_CACHE_MB * 1024 * 1024)
 
 
 def postings(reader, fieldname: str, text, *, values: bool = False):
     """(document numbers, term frequencies) of one term in one segment, deleted documents
     included; with `values`, also each posting's stored value (its encoded word positions)."""
     if not values:
-        return POSTINGS.get((reader.segment().segid, fieldname, text), lambda: _postings(reader, fieldname, text))
+        key = (reader.segment().segid, fieldname, as_text(text))
+        return postings_cache().get(key, lambda: _postings(reader, fieldname, text))
     return _postings(reader, fieldname, text, values=True)
 
 
@@ -241,7 +247,7 @@ def column_codes(reader, fieldname: str) -> tuple[np.ndarray, list[str]]:
         values: dict[str, int] = {}
         column = reader.column_reader(fieldname)
         codes = np.fromiter(
-            (values.setdefault(_decode(v), len(values)) for v in column), dtype=np.int32, count=reader.doc_count_all()
+            (values.setdefault(as_text(v), len(values)) for v in column), dtype=np.int32, count=reader.doc_count_all()
         )
         return codes, list(values)
 
@@ -264,10 +270,10 @@ def doc_tags(reader, fieldname: str = "tags") -> tuple[np.ndarray, np.ndarray, l
     def build():
         docs, codes, names = [], [], []
         for term in reader.lexicon(fieldname):
-            ids, _ = postings(reader, fieldname, term)
+            ids, _ = _postings(reader, fieldname, term)  # not cached: the joined arrays are
             docs.append(ids)
             codes.append(np.full(len(ids), len(names), dtype=np.int32))
-            names.append(_decode(term))
+            names.append(as_text(term))
         if not docs:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), []
         return np.concatenate(docs), np.concatenate(codes), names
@@ -335,7 +341,7 @@ class Evaluator:
         """(matches, scores) of `q` over the documents of one leaf searcher."""
         reader = leaf.reader()
         n = reader.doc_count_all()
-        if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+        if isinstance(q, query.NullQuery.__class__):
             return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float32)
         if isinstance(q, query.Term):
             matches = np.zeros(n, dtype=bool)
@@ -390,29 +396,38 @@ class Evaluator:
                     keep = matches[term_ids]
                     scores[term_ids[keep]] += self._bm25(reader, q.fieldname, word, term_ids[keep], tf[keep], q.boost)
             return matches, scores
-        ids = np.fromiter(q.docs(leaf), dtype=np.int64)  # anything else: matched by Whoosh, unscored
-        matches = np.zeros(n, dtype=bool)
-        matches[ids] = True
-        return matches, matches.astype(np.float32)
+        raise TypeError(f"The search engine does not evaluate {type(q).__name__} queries.")
 
-    def segments(self, q, limits: dict, excluded=()) -> list[Segment]:
-        """Every segment's matches for `q`, within what the caller may and chose to see."""
+    def allowed(self, limits: dict, excluded=()) -> list[tuple[object, int, np.ndarray]]:
+        """Per segment (leaf searcher, offset, mask): the live documents within what the caller may
+        and chose to see, minus the `-excluded` clauses. Computed once per search, whatever the plans."""
         out = []
         for leaf, offset in self.top.leaf_searchers():
             reader = leaf.reader()
-            matches, scores = self.evaluate(q, leaf)
-            matches &= live_mask(reader)
-            for fieldname, values in limits["only"]:
-                if fieldname == "tags":
-                    matches &= term_mask(reader, "tags", values[0])
-                else:
-                    matches &= value_mask(reader, fieldname, values)
+            mask = live_mask(reader)
+            for fieldname, values in limits["columns"]:
+                mask &= value_mask(reader, fieldname, values)
+            for fieldname, text in limits["terms"]:
+                mask &= term_mask(reader, fieldname, text)
             if limits["hide_archived"]:
-                matches &= ~value_mask(reader, "state", ["archived"])
+                mask &= ~value_mask(reader, "state", ["archived"])
             for ex in excluded:
-                matches &= ~self.evaluate(ex, leaf)[0]
-            out.append(Segment(leaf, offset, matches, scores))
+                mask &= ~self.evaluate(ex, leaf)[0]
+            out.append((leaf, offset, mask))
         return out
+
+    def segments(self, q, allowed: list[tuple[object, int, np.ndarray]]) -> list[Segment]:
+        """Every segment's matches for `q` within `allowed` (see allowed())."""
+        out = []
+        for leaf, offset, mask in allowed:
+            matches, scores = self.evaluate(q, leaf)
+            out.append(Segment(leaf, offset, matches & mask, scores))
+        return out
+
+
+def count_in(allowed: list[tuple[object, int, np.ndarray]], fieldname: str, text) -> int:
+    """How many allowed documents hold the term."""
+    return sum(int(mask[postings(leaf.reader(), fieldname, text)[0]].sum()) for leaf, _, mask in allowed)
 
 
 def total(segments: list[Segment]) -> int:

@@ -43,13 +43,18 @@ def searcher(tmp_path):
     writer.delete_by_term("id", "3")  # a deletion inside the first segment
     writer.commit(merge=False)
     engine.CACHE.clear()
-    engine.POSTINGS.clear()
+    engine.postings_cache().clear()
     with ix.searcher(weighting=scoring.BM25F(B=engine.B, K1=engine.K1)) as s:
         assert len(s.leaf_searchers()) == 3
         yield s
 
 
-NONE = {"only": [], "hide_archived": False}
+NONE = {"columns": [], "terms": [], "hide_archived": False}
+
+
+def matching(searcher, q, limits=NONE, excluded=()):
+    evaluator = engine.Evaluator(searcher)
+    return evaluator.segments(q, evaluator.allowed(limits, excluded))
 
 
 def ids(searcher, ranked) -> list[str]:
@@ -71,7 +76,7 @@ def whoosh_says(searcher, q) -> dict[str, float]:
     ids=["term", "and", "or", "phrase"],
 )
 def test_matches_and_ranking_agree_with_whoosh(searcher, q):
-    segments = engine.Evaluator(searcher).segments(q, NONE)
+    segments = matching(searcher, q)
     ranked = engine.top(segments, 10)
     expected = whoosh_says(searcher, q)
     assert set(ids(searcher, ranked)) == set(expected)
@@ -83,14 +88,14 @@ def test_matches_and_ranking_agree_with_whoosh(searcher, q):
 
 
 def test_deleted_documents_never_match(searcher):
-    segments = engine.Evaluator(searcher).segments(query.Term("body", "voucher"), NONE)
+    segments = matching(searcher, query.Term("body", "voucher"))
     assert "3" not in ids(searcher, engine.top(segments, 10))
     assert engine.total(segments) == 1  # only "refund policy for a voucher…"
 
 
 def test_limits_hide_what_the_caller_may_not_see_from_total_and_facets(searcher):
-    visible = {"only": [("state", ["validated"]), ("audience", ["public", "customer"])], "hide_archived": True}
-    segments = engine.Evaluator(searcher).segments(query.Term("body", "router"), visible)
+    visible = {"columns": [("state", ["validated"]), ("audience", ["public", "customer"])], "terms": [], "hide_archived": True}
+    segments = matching(searcher, query.Term("body", "router"), visible)
     assert sorted(ids(searcher, engine.top(segments, 10))) == ["4", "6"]
     assert engine.total(segments) == 2
     assert engine.facet_counts(segments, "audience") == {"customer": 1, "public": 1}
@@ -99,32 +104,32 @@ def test_limits_hide_what_the_caller_may_not_see_from_total_and_facets(searcher)
 
 
 def test_tag_limit_and_exclusions(searcher):
-    limits = {"only": [("tags", ["booking"])], "hide_archived": True}
+    limits = {"columns": [], "terms": [("tags", "booking")], "hide_archived": True}
     excluded = [query.Term("body", "cancelled")]
-    segments = engine.Evaluator(searcher).segments(query.Term("body", "refund"), limits, excluded)
+    segments = matching(searcher, query.Term("body", "refund"), limits, excluded)
     assert ids(searcher, engine.top(segments, 10)) == ["7"]
 
 
 def test_or_with_minmatch_wants_that_many_clauses_and_scale_rewards_coordination(searcher):
     clauses = [query.Term("body", "router"), query.Term("body", "reset"), query.Term("body", "wifi")]
-    most = engine.Evaluator(searcher).segments(query.Or(clauses, minmatch=2), NONE)
+    most = matching(searcher, query.Or(clauses, minmatch=2))
     assert sorted(ids(searcher, engine.top(most, 10))) == ["5", "6"]  # two of the three words or more
-    coord = engine.top(engine.Evaluator(searcher).segments(query.Or(clauses, scale=1.0), NONE), 10)
+    coord = engine.top(matching(searcher, query.Or(clauses, scale=1.0)), 10)
     assert ids(searcher, coord)[0] == "6"  # the only one with all three words
 
 
 def test_disjunction_max_scores_a_word_and_its_synonyms_once(searcher):
     forms = [query.Term("body", "refund"), query.Term("body", "booking")]
-    dismax = engine.top(engine.Evaluator(searcher).segments(query.DisjunctionMax(forms), NONE), 10)
-    single = dict(engine.top(engine.Evaluator(searcher).segments(forms[0], NONE), 10))
-    other = dict(engine.top(engine.Evaluator(searcher).segments(forms[1], NONE), 10))
+    dismax = engine.top(matching(searcher, query.DisjunctionMax(forms)), 10)
+    single = dict(engine.top(matching(searcher, forms[0]), 10))
+    other = dict(engine.top(matching(searcher, forms[1]), 10))
     for docnum, score in dismax:
         assert score == pytest.approx(max(single.get(docnum, 0.0), other.get(docnum, 0.0)), rel=1e-5)
 
 
 def test_top_breaks_ties_by_document_and_sorts_by_update_time(searcher):
     q = query.Or([query.Term("body", "router"), query.Term("body", "refund"), query.Term("body", "voucher")])
-    segments = engine.Evaluator(searcher).segments(q, NONE)
+    segments = matching(searcher, q)
     everything = engine.top(segments, 100)
     assert [ids(searcher, engine.top(segments, n)) for n in (1, 2, 3)] == [ids(searcher, everything)[:n] for n in (1, 2, 3)]
     recent = ids(searcher, engine.top(segments, 100, recent=True))
