@@ -67,8 +67,8 @@ CORRECTION_CANDIDATES = 60
 CORRECTION_CHECKS = 10  # closest candidates checked against what the caller may see
 MAX_EDIT_DISTANCE = 2
 # "At least k of n words" is written as every k-word AND, OR'ed: C(7, 4) = 35 is the most a
-# query may expand to (GIN evaluates the whole expression for every candidate row). Whoosh's
-# Or(minmatch=) is documented "not yet implemented": there, such queries match any word.
+# query may expand to (GIN evaluates the whole expression for every candidate row). Beyond
+# that, such queries match any word (the Whoosh backend counts matched words without a limit).
 MAX_COMBINATIONS = 35
 
 WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
@@ -381,7 +381,7 @@ class PostgresBackend(SearchBackend):
 
         The total and the state, audience and product counts are exact, over every match. Tags,
         a multi-valued facet that is slow to count over tens of thousands of rows, are counted
-        over the candidates, as the Whoosh backend counts them over its best matches.
+        over the candidates only (the Whoosh backend counts them over every match).
         Candidates: for relevance the CANDIDATES best by the cheap measure (ts_rank over `head`:
         title, tags, issue); for recent the newest, down to the requested page.
         """
