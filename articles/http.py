@@ -27,8 +27,16 @@ def refuse_unless(decision) -> None:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The posted `next` address when it is on this site, else `default` (no open redirects)."""
+    """The posted `next` path when it is an address on this site, else `default` (no open redirects).
+
+    Only a path ("/dashboard/") counts: `redirect()` takes anything else for a URL name, and a
+    one-word `next` ("dashboard", "5") that names no URL was a 500 instead of a redirect.
+    """
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    ):
         return target
     return default
