@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 from decimal import Decimal
 
 import reversion
@@ -265,16 +266,20 @@ class Article(models.Model):
         return article
 
     def _save_with_unique_slug(self, text: str) -> None:
-        # Two people may create "Printer offline" at the same moment: the loser of the
-        # unique-slug race takes the next free slug instead of failing.
-        for attempt in range(5):
-            self.slug = unique_slug(text, suffix=attempt)
+        # Two people may create "Printer offline" at the same moment: both pick the same free
+        # slug and the unique index lets one insert win. The loser retries in a savepoint (its
+        # transaction stays usable on PostgreSQL) with the next free slug, and from its second
+        # collision on with a random suffix: twenty creates at once would otherwise all race
+        # for the same "-2", then "-3"... with one winner per round and most running out of tries.
+        for attempt in range(SLUG_ATTEMPTS):
+            self.slug = unique_slug(text, random_suffix=attempt >= 2)
             try:
                 with transaction.atomic():
                     self.save(force_insert=True)
                 return
             except IntegrityError:
-                if attempt == 4 or Article.objects.filter(slug=self.slug).count() == 0:
+                # Another unique field (external_id) is not ours to retry.
+                if attempt == SLUG_ATTEMPTS - 1 or not Article.objects.filter(slug=self.slug).exists():
                     raise
 
     # --- edits --------------------------------------------------------------------------
@@ -651,11 +656,15 @@ def normalize_text(values: dict) -> dict:
     return {name: normalize_newlines(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
+SLUG_ATTEMPTS = 5
 RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page
 
 
-def unique_slug(text: str, *, exclude_pk: int | None = None, suffix: int = 0) -> str:
+def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:
+    """The first free slug for `text` ("title", "title-2", ...), or "title-<random>" with `random_suffix`."""
     base = slugify(text)[:180].strip("-") or "article"
+    if random_suffix:
+        return f"{base}-{secrets.token_hex(3)}"
     taken = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
     if exclude_pk:
         taken = taken.exclude(pk=exclude_pk)
@@ -664,6 +673,4 @@ def unique_slug(text: str, *, exclude_pk: int | None = None, suffix: int = 0) ->
     while candidate in used:
         candidate = f"{base}-{n}"
         n += 1
-    if suffix:
-        candidate = f"{base}-{n + suffix}"
     return candidate
