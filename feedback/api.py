@@ -1,7 +1,7 @@
 """Flags in the HTTP API: the same services and policy as the pages, the core API's conventions.
 
 403 with `detail` for a refusal, 404 for an article (or flag) the caller may not see, 400 for
-bad input, 409 when the flag was already closed.
+bad input, 409 when the flag was already closed or the caller's flag for that reason is still open.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _page(request: Request, qs) -> Response:
 
 
 @extend_schema(methods=["GET"], parameters=[STATE_PARAM], responses=FlagSerializer(many=True))
-@extend_schema(methods=["POST"], request=FlagSerializer, responses={201: FlagSerializer})
+@extend_schema(methods=["POST"], request=FlagSerializer, responses={201: FlagSerializer, 409: None})
 @api_view(["GET", "POST"])
 def article_flags(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
@@ -111,13 +111,18 @@ def article_flags(request: Request, slug: str) -> Response:
         serializer = FlagSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        flag = services.raise_flag(
-            by=request.user,
-            article=article,
-            reason=data["reason"],
-            comment=data.get("comment", ""),
-            case_ref=data.get("case_ref", ""),
-        )
+        try:
+            flag = services.raise_flag(
+                by=request.user,
+                article=article,
+                reason=data["reason"],
+                comment=data.get("comment", ""),
+                case_ref=data.get("case_ref", ""),
+            )
+        except services.AlreadyFlagged as exc:
+            # 409 with the open flag, so a client that retried (or double-posted) finds it.
+            existing = FlagSerializer(Flag.objects.for_list().get(pk=exc.flag.pk)).data
+            return Response({"detail": str(exc), "flag": existing}, status=status.HTTP_409_CONFLICT)
         return Response(FlagSerializer(Flag.objects.for_list().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED)
     check(policy.can_see_flags(request.user))
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))

@@ -42,19 +42,24 @@ def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     allowed = policy.can_flag(request.user, article)
     form = FlagForm(request.POST or None, user=request.user, article=article)
+    open_flag = None
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(allowed.reason)
         if form.is_valid():
             try:
                 services.raise_flag(by=request.user, article=article, **form.cleaned_data)
+            except services.AlreadyFlagged as exc:
+                form.add_error(None, str(exc))
+                open_flag = exc.flag
             except (Refused, InvalidChange) as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Thanks: the article is flagged. Its owner will see it in their queue.")
                 return redirect(article)
     status = 200 if request.method == "GET" else 400
-    return render(request, "feedback/flag_form.html", {"article": article, "form": form, "allowed": allowed}, status=status)
+    context = {"article": article, "form": form, "allowed": allowed, "open_flag": open_flag}
+    return render(request, "feedback/flag_form.html", context, status=status)
 
 
 @login_required
