@@ -21,6 +21,8 @@ from .models import (
     normalize_newlines,
 )
 
+NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
+
 # A hidden version that is missing or garbled: the page was not one this server rendered for this article.
 STALE_FORM = "This form is out of date; reload the article and edit again."
 
@@ -97,6 +99,13 @@ class ArticleForm(forms.Form):
         self.fields["audience"].choices = allowed_audiences or [(probe.audience, probe.get_audience_display())]
         if article is None or not policy.can_change_owner(user, article):
             self.fields["owner"].disabled = True
+        # The review date follows the rule of the review-date form (owner or KB owner, validated
+        # article, a date within range: Article.edit checks it); shown read-only to everyone else.
+        review = policy.can_change_review_date(user, article) if article else policy.refuse(NEW_ARTICLE_REVIEW)
+        if not review:
+            self.fields["review_by"].disabled = True
+            self.fields["review_by"].help_text = review.reason
+        self.review_date_refusal = review.reason
         if article is None:
             self.fields["version"].widget = forms.HiddenInput()
             self.fields["note"].required = False
@@ -116,6 +125,7 @@ class ArticleForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._refuse_a_posted_review_date()
         if data.get("state") == State.NOT_VALIDATED and not (data.get("resolution") or "").strip():
             self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
         edited = set(self.changed_data) - {"note", "material", "version"}
@@ -123,6 +133,19 @@ class ArticleForm(forms.Form):
             # A material update is announced to subscribers and reusers: the note tells them what changed.
             self.add_error("note", "Write a short change note: a material update tells subscribers what changed.")
         return data
+
+    def _refuse_a_posted_review_date(self) -> None:
+        """A disabled field ignores what is posted; a review date posted anyway by someone who
+        may not set it is refused, not silently dropped (the same value as now passes)."""
+        field = self.fields["review_by"]
+        if not field.disabled or not self.data.get(self.add_prefix("review_by")):
+            return
+        try:
+            posted = field.to_python(self.data[self.add_prefix("review_by")])
+        except forms.ValidationError:
+            posted = None
+        if posted != self.get_initial_for_field(field, "review_by"):
+            self.add_error("review_by", self.review_date_refusal)
 
     def changes(self) -> dict:
         data = self.cleaned_data

@@ -50,6 +50,22 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 
 
+MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
+
+
+def check_review_date(to: datetime.date | None) -> None:
+    """The dates a person may choose for a review (InvalidChange says why not): one rule for
+    the review-date form, the editor and the API. Validation and "confirm still correct" set
+    the date themselves."""
+    today = timezone.localdate()
+    if to is None:
+        raise InvalidChange("A validated article keeps a review date; choose one after today.")
+    if to <= today:
+        raise InvalidChange("Choose a review date after today; use “Confirm still correct” if you have reviewed it.")
+    if to > today + datetime.timedelta(days=366 * MAX_REVIEW_YEARS):
+        raise InvalidChange(f"Choose a review date within {MAX_REVIEW_YEARS} years.")
+
+
 class StaleVersion(Exception):
     """The edit was based on an older version than the one saved."""
 
@@ -349,6 +365,9 @@ class Article(models.Model):
             require(policy.can_change_audience(by, current, changed["audience"]))
         if "owner" in changed:
             require(policy.can_change_owner(by, current))
+        if "review_by" in changed:
+            require(policy.can_change_review_date(by, current))
+            check_review_date(changed["review_by"])
 
     def set_tags(self, names: list[str]) -> None:
         clean = clean_tags(names)

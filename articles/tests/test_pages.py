@@ -426,7 +426,7 @@ def test_creating_a_not_validated_article_without_resolution_shows_a_form_error(
     data = form_fields(client.get(reverse("articles:create")).content.decode())
     data.update(title="Half an answer", product=str(product.pk), state=State.NOT_VALIDATED, resolution="")
     response = client.post(reverse("articles:create"), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Write the resolution, or save the article as work in progress." in response.content.decode()
     assert not Article.objects.filter(title="Half an answer").exists()
 
@@ -514,7 +514,7 @@ def test_an_edit_with_a_missing_or_garbled_version_says_so_and_saves_nothing(art
 
     response = client.post(reverse("articles:edit", args=[article.slug]), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This form is out of date; reload the article and edit again." in text_of(response)
     article.refresh_from_db()
     assert (article.cause, article.version) == ("Non-refundable rate.", before)
@@ -529,7 +529,7 @@ def test_errors_in_the_authority_fields_are_shown_next_to_them(article, kb_owner
 
     response = client.post(reverse("articles:edit", args=[article.slug]), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     fieldset = page[page.index('<fieldset class="authority-edit">') :]
     escalation = re.search(r'<div class="field has-error">\s*<label for="id_escalation">.*?</div>', fieldset, re.S)
