@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import policy
+
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and few enough for a 64-bit key
+
+
+def as_id(value) -> int | None:
+    """`value` (a posted or query-string id) as an int, or None when it is not one.
+
+    `str.isdigit()` is no test: "²" passes it and then int() raises (a 500), and 5,000 digits
+    exceed what int() parses and what the database stores. Callers treat None as "no such row".
+    """
+    text = str(value)
+    return int(text) if _ID.fullmatch(text) else None
 
 
 def query_param(request: HttpRequest, name: str) -> str:

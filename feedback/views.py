@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
-from articles.http import query_param, safe_next, staff_only
+from articles.http import as_id, query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused
 
 from . import policy, services
@@ -156,7 +156,7 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 def after_edit(sender, *, request: HttpRequest, article: Article, base_version: int, **kwargs) -> None:
     """The article editor saved (articles.signals.article_edited): resolve the flags the editor ticked."""
-    ids = [int(v) for v in request.POST.getlist("addresses_flag") if v.isdigit()]
+    ids = [as_id(v) for v in request.POST.getlist("addresses_flag") if as_id(v) is not None]
     if not ids:
         return
     resolved, left = services.resolve_addressed_by_edit(by=request.user, article=article, flag_ids=ids, base_version=base_version)
