@@ -21,6 +21,7 @@ from accounts.models import User
 
 from . import policy, versions
 from .models import (
+    MAX_AUTHORITY_RULES,
     Article,
     Audience,
     AuthorityRule,
@@ -53,7 +54,7 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 
 class AuthoritySerializer(serializers.Serializer):
-    rules = RuleSerializer(many=True, required=False)
+    rules = RuleSerializer(many=True, required=False, max_length=MAX_AUTHORITY_RULES)
     escalation = serializers.PrimaryKeyRelatedField(queryset=EscalationContact.objects.all(), allow_null=True, required=False)
     note = serializers.CharField(allow_blank=True, required=False)
 

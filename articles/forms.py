@@ -10,6 +10,7 @@ from accounts.models import User
 
 from . import policy
 from .models import (
+    MAX_AUTHORITY_RULES,
     Article,
     Audience,
     Decider,
@@ -221,7 +222,16 @@ class RuleForm(forms.Form):
         return data
 
 
-RuleFormSet = formset_factory(RuleForm, extra=2, can_delete=True)
+# max_num with validate_max refuses more rules with a form error; absolute_max bounds the forms
+# built from a posted rules-TOTAL_FORMS (the default, 2,000, took seconds to refuse).
+RuleFormSet = formset_factory(
+    RuleForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_AUTHORITY_RULES,
+    absolute_max=MAX_AUTHORITY_RULES,
+    validate_max=True,
+)
 
 
 def rules_from(formset) -> list[dict]:

@@ -50,6 +50,9 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 
 
+# An article's decision authority is a short list an agent reads mid-call; a cap also bounds
+# the work a posted form or API body can ask for (the editor builds one form per rule).
+MAX_AUTHORITY_RULES = 30
 MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
 
 
@@ -632,6 +635,8 @@ def _value(value):
 
 
 def _normalise_rules(rules: list[dict]) -> list[dict]:
+    if len(rules) > MAX_AUTHORITY_RULES:
+        raise InvalidChange(f"An article has at most {MAX_AUTHORITY_RULES} authority rules.")
     out = []
     for rule in rules:
         action = (rule.get("action") or "").strip()
