@@ -4,6 +4,8 @@ redirect) that says what was wrong, and nothing is changed."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -137,3 +139,25 @@ def test_as_id_takes_ascii_digits_that_fit_a_key():
     from articles.http import as_id
 
     assert [as_id(v) for v in ["12", 12, "007", "²", "١", "", " 1", "1\n", "9" * 19]] == [12, 12, 7] + [None] * 6
+
+
+def test_a_one_word_next_on_every_button_post_redirects_to_the_default(article, kb_owner, candidate):
+    from django.utils import timezone
+
+    from feedback import services as flags
+
+    client = raw_client(kb_owner)
+    nxt = {"next": "dashboard"}
+    when = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    first = flags.raise_flag(by=candidate, article=article, reason="unclear")
+    second = flags.raise_flag(by=candidate, article=article, reason="outdated")
+    posts = [
+        (f"/articles/{article.slug}/reuse/", {}),
+        (f"/articles/{article.slug}/confirm-review/", {}),
+        (f"/articles/{article.slug}/review-date/", {"review_by": when}),
+        (f"/flags/{first.pk}/resolve/", {}),
+        (f"/flags/{second.pk}/dismiss/", {"reason": "Reads fine."}),
+    ]
+    for url, data in posts:
+        response = client.post(url, {**data, **nxt})
+        assert (url, response.status_code, response["Location"]) == (url, 302, article.get_absolute_url())
