@@ -22,6 +22,7 @@ from accounts.models import User
 from . import policy, versions
 from .models import (
     MAX_AUTHORITY_RULES,
+    MAX_TAGS,
     Article,
     Audience,
     AuthorityRule,
@@ -103,7 +104,7 @@ class ArticleSerializer(serializers.Serializer):
     resolution = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     cause = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
-    tags = TagListField(required=False)
+    tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     review_by = serializers.DateField(allow_null=True, required=False)

@@ -11,6 +11,7 @@ from accounts.models import User
 from . import policy
 from .models import (
     MAX_AUTHORITY_RULES,
+    MAX_TAGS,
     Article,
     Audience,
     Decider,
@@ -122,7 +123,10 @@ class ArticleForm(forms.Form):
             self.fields["version"].required = True
 
     def clean_tags(self) -> list[str]:
-        return clean_tags(self.cleaned_data["tags"].split(","))
+        tags = clean_tags(self.cleaned_data["tags"].split(","))
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+        return tags
 
     def clean(self):
         data = super().clean()

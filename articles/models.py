@@ -53,6 +53,7 @@ AUTHORITY_FIELDS = ("escalation", "authority_note")
 # An article's decision authority is a short list an agent reads mid-call; a cap also bounds
 # the work a posted form or API body can ask for (the editor builds one form per rule).
 MAX_AUTHORITY_RULES = 30
+MAX_TAGS = 50  # each new tag is a row to create: the cap bounds the work one save can ask for
 MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
 
 
@@ -276,6 +277,7 @@ class Article(models.Model):
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
             require(policy.can_edit_authority(by, article))
+        _check_tag_count(tags or [])
         with transaction.atomic(), reversion.create_revision():
             article._save_with_unique_slug(slug or title)
             article.set_tags(tags or [])
@@ -324,6 +326,7 @@ class Article(models.Model):
         if unknown:
             raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
         changes = normalize_text(changes)
+        _check_tag_count(tags or [])
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if current.version != base_version:
@@ -657,6 +660,11 @@ def _normalise_rules(rules: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def _check_tag_count(names: list[str]) -> None:
+    if len(names) > MAX_TAGS:
+        raise InvalidChange(f"An article has at most {MAX_TAGS} tags.")
 
 
 def clean_tags(names: list[str]) -> list[str]:

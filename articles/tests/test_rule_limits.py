@@ -1,12 +1,12 @@
-"""The decision authority is a short list: more than MAX_AUTHORITY_RULES rules is a clear
-refusal on every path, and a posted rules-TOTAL_FORMS cannot make the editor build more forms."""
+"""The decision authority is a short list: more than MAX_AUTHORITY_RULES rules (or MAX_TAGS tags) is a
+clear refusal on every path, and a posted rules-TOTAL_FORMS cannot make the editor build more forms."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from articles.models import MAX_AUTHORITY_RULES, Article, InvalidChange
+from articles.models import MAX_AUTHORITY_RULES, MAX_TAGS, Article, InvalidChange
 from articles.tests.assertions import assert_versions
 from articles.tests.conftest import client_for
 from articles.tests.htmlparse import form_fields
@@ -44,3 +44,18 @@ def test_the_model_refuses_too_many_rules_whoever_calls_it(article, kb_owner):
     with pytest.raises(InvalidChange, match=f"at most {MAX_AUTHORITY_RULES} authority rules"):
         article.edit(by=kb_owner, base_version=article.version, changes={}, rules=rules)
     assert article.rules.count() == 2
+
+
+def test_more_tags_than_allowed_is_a_400_on_the_page_and_the_api(article, contributor):
+    many = [f"tag{i}" for i in range(MAX_TAGS + 1)]
+    version = article.version
+    client = client_for(contributor)
+    data = form_fields(client.get(reverse("articles:edit", args=[article.slug])).content.decode())
+    data.update(tags=", ".join(many), note="Tags")
+    page = client.post(reverse("articles:edit", args=[article.slug]), data)
+    assert page.status_code == 400 and f"Give at most {MAX_TAGS} tags." in page.content.decode()
+    assert "tag50" in page.content.decode()  # what was typed is kept
+    api = client.patch(f"/api/v1/articles/{article.slug}/", {"version": version, "tags": many}, content_type="application/json")
+    assert api.status_code == 400 and "tags" in api.json()
+    article.refresh_from_db()
+    assert article.version == version and article.tag_names() == ["booking", "refund"]
