@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.html import escape
 
@@ -41,9 +43,14 @@ class RefuseBadInputMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._holds_nul(request):
             return bad_request(request, NUL_MESSAGE)
-        if self._is_json(request) and json_depth_exceeds(request.body.decode(request.encoding or "utf-8", errors="replace")):
-            # (request.body also enforces DATA_UPLOAD_MAX_MEMORY_SIZE: a 400 when larger.)
-            return bad_request(request, TOO_DEEP)
+        if self._is_json(request):
+            try:
+                body = request.body  # views and DRF read it from here afterwards
+            except RequestDataTooBig:
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                return bad_request(request, f"The JSON body is larger than the {limit:,} bytes accepted.")
+            if json_depth_exceeds(body.decode(request.encoding or "utf-8", errors="replace")):
+                return bad_request(request, TOO_DEEP)
         return self.get_response(request)
 
     @staticmethod

@@ -161,3 +161,11 @@ def test_a_one_word_next_on_every_button_post_redirects_to_the_default(article, 
     for url, data in posts:
         response = client.post(url, {**data, **nxt})
         assert (url, response.status_code, response["Location"]) == (url, 302, article.get_absolute_url())
+
+
+def test_a_json_body_over_the_upload_limit_is_a_400_that_says_so(article, kb_owner, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"version": article.version, "cause": "x" * 2000}
+    response = raw_client(kb_owner).patch(f"/api/v1/articles/{article.slug}/", body, content_type="application/json")
+    assert response.status_code == 400 and "larger than the 1,000 bytes" in response.json()["detail"]
+    assert Article.objects.get(pk=article.pk).cause == article.cause
