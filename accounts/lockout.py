@@ -11,8 +11,8 @@ from django.shortcuts import render
 def lockout_message() -> str:
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     return (
-        f"Too many failed sign-in attempts. Signing in is paused for {minutes} minutes for this account "
-        "and for your address. If you forgot your password, reset it; an administrator can lift the pause."
+        f"Too many failed sign-in attempts. Signing in is paused for {minutes} minutes (another attempt "
+        "meanwhile starts the wait again). Forgot your password? Resetting it lifts the pause."
     )
 
 

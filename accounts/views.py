@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import django_otp
 from axes.helpers import get_client_ip_address
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -39,8 +40,6 @@ def _safe(request: HttpRequest, url: str, default: str) -> str:
 
 class LoginView(auth_views.LoginView):
     """Django's login, plus a second step for people with a confirmed authenticator device."""
-
-    redirect_authenticated_user = False
 
     def form_valid(self, form):
         user = form.get_user()
@@ -150,6 +149,15 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(None, "Too many reset requests from your network. Try again in an hour.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         self.extra_email_context = self.get_extra_email_context()
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        # Whoever holds the emailed link owns the account: a sign-in pause for it has done its job.
+        axes_reset(username=form.user.get_username())
         return super().form_valid(form)
 
 

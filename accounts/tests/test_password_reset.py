@@ -80,3 +80,20 @@ def test_one_address_asking_too_often_is_told_to_wait(db, settings):
 
 def test_the_login_page_links_to_the_reset(db):
     assert f'href="{RESET}"' in Client().get("/accounts/login/").content.decode()
+
+
+def test_resetting_the_password_lifts_a_sign_in_pause(contributor):
+    with_email(contributor, "colin@example.com")
+    locked = Client()
+    for _ in range(5):
+        last = locked.post("/accounts/login/", {"username": "colin", "password": "wrong"})
+    assert last.status_code == 429
+
+    request_reset(Client(), "colin@example.com")
+    [link] = re.findall(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    client = Client()
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": "fresh-horse-battery-7", "new_password2": "fresh-horse-battery-7"})
+
+    response = locked.post("/accounts/login/", {"username": "colin", "password": "fresh-horse-battery-7"})
+    assert response.status_code == 302 and "_auth_user_id" in locked.session
