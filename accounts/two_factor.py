@@ -35,7 +35,8 @@ def secret_text(device: TOTPDevice) -> str:
 
 def qr_svg(device: TOTPDevice) -> str:
     """Inline SVG markup (no image request, nothing fetched, allowed by `img-src 'self'`)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, title="QR code for your authenticator app")
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, title="QR code for your authenticator app")
+    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
 def code_problem(device: TOTPDevice | None, code: str) -> str:

@@ -94,6 +94,8 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
     if enrolling:
         device = two_factor.pending_device(request.user)
     form = CodeForm(request.POST or None)
+    if enrolling:
+        form.fields["code"].widget.attrs.pop("autofocus")  # read the steps first, not jump past them
     if request.method == "POST" and form.is_valid():
         problem = two_factor.code_problem(device, form.cleaned_data["code"])
         if not problem:
