@@ -8,6 +8,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
+def client_address(request: HttpRequest) -> str:
+    """The address sign-in attempts are counted by. Behind KCS_PROXY_COUNT proxies, each appending
+    the address it saw to X-Forwarded-For, the client is that many entries from the right: anything
+    further left was written by the client and could be anything."""
+    count = settings.KCS_PROXY_COUNT
+    if count:
+        hops = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def lockout_message() -> str:
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     return (

@@ -232,9 +232,9 @@ AXES_LOCKOUT_PARAMETERS = [
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("KCS_PROXY_COUNT", 0) or None
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
+KCS_PROXY_COUNT = env_int("KCS_PROXY_COUNT", 0)
 # Two-factor: KB owners, admins (is_staff) and superusers must enrol before using staff pages.
 KCS_2FA_REQUIRED = env_bool("KCS_2FA_REQUIRED", False)
 OTP_TOTP_ISSUER = os.environ.get("KCS_2FA_ISSUER", "Northwind KB")

@@ -134,3 +134,16 @@ def test_failures_on_the_api_and_the_page_count_together(contributor):
 def test_the_test_client_login_works_when_given_a_request(contributor):
     # Axes refuses to authenticate without a request, so tests pass one (or use force_login).
     assert Client().login(request=HttpRequest(), username="colin", password="pw")
+
+
+def test_behind_a_proxy_attempts_count_by_the_address_the_proxy_saw(contributor, settings):
+    settings.KCS_PROXY_COUNT = 1
+    for i in range(LIMIT):
+        # A client cannot escape the count by writing its own X-Forwarded-For entries.
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7").post(
+            LOGIN, {"username": f"user{i}", "password": "guess"}
+        )
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.7").count() == LIMIT
+
+    other_client = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert other_client.post(LOGIN, {"username": "colin", "password": "pw"}).status_code == 302
