@@ -144,3 +144,15 @@ def test_a_token_records_when_it_was_last_used(contributor):
     assert ApiToken.objects.get().last_used_at is None
     call(key)
     assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_an_admin_sees_tokens_without_keys_and_revokes_them(contributor):
+    from accounts.tests.conftest import make_user
+
+    token, key = ApiToken.issue(user=contributor, name="CRM sync")
+    admin = client_for(make_user("root", superuser=True))
+    listing = admin.get("/admin/accounts/apitoken/").content.decode()
+    assert "CRM sync" in listing and key not in listing and token.digest not in listing
+
+    admin.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert call(key).status_code == 401

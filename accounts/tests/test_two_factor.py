@@ -181,3 +181,14 @@ def test_when_required_the_token_endpoint_refuses_until_enrolled(kb_owner, requi
     response = APIClient().post(TOKEN, {"username": "olga", "password": "pw"}, format="json")
     assert response.status_code == 403 and "/accounts/two-factor/" in response.json()["detail"]
     assert not ApiToken.objects.exists()
+
+
+def test_an_admin_removes_a_lost_device_in_the_admin(kb_owner):
+    device = enrol(kb_owner)
+    admin = client_for(make_user("root", superuser=True))
+    listing = admin.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and "olga" in listing.content.decode()
+
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(user=kb_owner).exists()
+    assert Client().post(LOGIN, {"username": "olga", "password": "pw"})["Location"] == "/", "the password alone again"
