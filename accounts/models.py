@@ -74,7 +74,7 @@ class ApiToken(models.Model):
     """A key for `Authorization: Token <key>`, stored as its SHA-256 digest.
 
     The key is shown once, when issued; the database holds only the digest, so a leaked copy of
-    the database gives no usable keys (a fast hash is enough: keys are 256 random bits, nothing
+    the database gives no usable keys (a fast hash is enough: keys are 160 random bits, nothing
     to brute-force). A token stops working when it expires, is revoked, or its user's password
     changes: `password_fingerprint` is the user's session hash (Django's own mechanism for
     ending sessions on a password change) at issue time.
