@@ -7,6 +7,7 @@ from a second settings file.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "reversion",
     "accounts",
@@ -153,7 +153,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so that an unauthenticated API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -206,3 +206,41 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Sign-in and API tokens (accounts app) ------------------------------------------------------
+# Kept in one block: failed sign-ins throttled by django-axes, TOTP two-factor by django-otp,
+# expiring API tokens of our own (accounts.ApiToken) in place of rest_framework.authtoken.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+# OTP after authentication (it reads the session), the 2FA gate after OTP, axes last (it turns
+# a lockout flagged during the view into the lockout page).
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorGate",
+    "axes.middleware.AxesMiddleware",
+]
+# Axes' backend first: it refuses a locked-out username/address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("KCS_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("KCS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KCS_LOGIN_COOLOFF_MINUTES", 15))
+# Each entry locks on its own: "username" stops guessing one account from many addresses,
+# "ip_address" stops one address spraying many accounts. "username+ip_address" locks only that pair
+# (for offices behind one NAT address, at the cost of weaker spray protection).
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part for part in env_list("KCS_LOGIN_LOCKOUT_BY", "username,ip_address")
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
+KCS_PROXY_COUNT = env_int("KCS_PROXY_COUNT", 0)
+# Two-factor: KB owners, admins (is_staff) and superusers must enrol before using staff pages.
+KCS_2FA_REQUIRED = env_bool("KCS_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("KCS_2FA_ISSUER", "Northwind KB")
+# API tokens expire this many days after they are issued.
+KCS_API_TOKEN_DAYS = env_int("KCS_API_TOKEN_DAYS", 30)
+# Password reset requests per hour from one address, and emails per hour to one account.
+KCS_PASSWORD_RESET_PER_IP = env_int("KCS_PASSWORD_RESET_PER_IP", 10)
+KCS_PASSWORD_RESET_PER_ACCOUNT = env_int("KCS_PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_TIMEOUT = env_int("KCS_PASSWORD_RESET_HOURS", 24) * 3600
