@@ -221,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# JSON, and DRF's browsable pages with the inline styles their templates need (kcs_site/renderers.py).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "rest_framework.renderers.JSONRenderer",
+    "kcs_site.renderers.BrowsableAPIRenderer",
+]
+
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".
 KCS_SEARCH_BACKEND = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
 KCS_SEARCH_INDEX_DIR = Path(os.environ.get("KCS_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))

@@ -71,3 +71,13 @@ def test_templates_have_no_inline_script_style_or_handlers():
         if pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_browsable_api_pages_alone_may_use_drf_inline_styles():
+    html = Client().get("/api/v1/articles/", HTTP_ACCEPT="text/html")
+    assert html["Content-Type"].startswith("text/html")
+    assert directives(html)["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert directives(html)["script-src"] == ["'self'"]
+    json = Client().get("/api/v1/articles/")
+    assert directives(json)["style-src"] == ["'self'"]
