@@ -1,4 +1,4 @@
-"""Settings for the test suite: the site's own settings, run as `make run` serves them.
+"""Settings for the test suite and benchmarks: the site's own settings, run as `make run` serves them.
 
 DEBUG stays off (its default), so tests see what production shows. The settings refuse to
 start without a secret key; the suite sets a throwaway one here, before they are read
