@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KCS_VAR_DIR", BASE_DIR / "var"))
@@ -32,14 +33,19 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY",
-    # Development only: with DJANGO_DEBUG=0 a real key must be set (checked below).
-    "dev-insecure-kcs-knowledge-platform-key-change-me-0123456789",
-)
-if not DEBUG and SECRET_KEY.startswith("dev-insecure"):
-    raise RuntimeError("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
+# Off unless asked for: a server started with nothing set must not show debug pages
+# (every URL pattern, tracebacks) to the public. Development sets DJANGO_DEBUG=1.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Used only when DJANGO_DEBUG=1 is set explicitly; anything else needs a real key (below).
+DEVELOPMENT_SECRET_KEY = "dev-insecure-kcs-knowledge-platform-key-change-me-0123456789"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. In production set it to a long random value, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it secret. "
+        "For development set DJANGO_DEBUG=1 (uses a public development key). "
+        "`make run` creates a key for the local demo in var/secret_key."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -50,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves static files to WhiteNoise, as gunicorn does
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -68,6 +75,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before CommonMiddleware: a load balancer probing by IP is not refused by ALLOWED_HOSTS.
+    "kcs_site.healthz.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,7 +147,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "kcs_site" / "static"]
 
-# Production hardening: on whenever DEBUG is off, overridable for a TLS-terminating proxy setup.
+# Production hardening: on whenever DEBUG is off, overridable for a TLS-terminating proxy setup
+# and for the local demo over plain HTTP (`make run` turns these off explicitly).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
@@ -149,6 +161,40 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- Serving: static files, error pages, health, logging ---------------------------------
+# WhiteNoise serves what `collectstatic` put in STATIC_ROOT, with hashed names cached for a year
+# (DEBUG=1 serves straight from the app folders instead).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# A load balancer probes /healthz over plain HTTP inside the network (kcs_site/healthz.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz fails when an email or index update has waited longer than this (sender or worker stopped).
+KCS_HEALTH_BACKLOG_MINUTES = env_int("KCS_HEALTH_BACKLOG_MINUTES", 15)
+# A form that fails its CSRF check (e.g. a session that expired) gets the site's 403 page with a way on.
+CSRF_FAILURE_VIEW = "kcs_site.errors.csrf_failure"
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and fonts;
+# no inline script or style anywhere (templates keep JS in static files and styles in site.css),
+# so injected markup cannot run. Nobody may frame a page, except the views that opt in with
+# kcs_site.framing.frameable_by_panel_origins (the agent panel inside a ticketing tool).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Origins allowed to frame the agent panel, e.g. "https://support.example.com" (comma-separated).
+KCS_PANEL_FRAME_ANCESTORS = env_list("KCS_PANEL_FRAME_ANCESTORS", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -175,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# JSON, and DRF's browsable pages with the inline styles their templates need (kcs_site/renderers.py).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "rest_framework.renderers.JSONRenderer",
+    "kcs_site.renderers.BrowsableAPIRenderer",
+]
+
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".
 KCS_SEARCH_BACKEND = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
 KCS_SEARCH_INDEX_DIR = Path(os.environ.get("KCS_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
@@ -200,11 +252,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Northwind KB <
 KCS_SITE_URL = os.environ.get("KCS_SITE_URL", "http://127.0.0.1:8000")
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
 
+# Everything to stdout (a service manager or container keeps it): warnings and errors from the
+# app, and Django's request errors with their tracebacks (never shown on the page when DEBUG is off).
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Replaces Django's own "django" handlers (stderr in DEBUG, mail to ADMINS): one stream, no duplicates.
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},  # runserver's request lines (make dev)
+    },
 }
 
 # --- Sign-in and API tokens (accounts app) ------------------------------------------------------

@@ -31,3 +31,9 @@ urlpatterns = [
     path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+# The site's own error pages, and JSON under /api/ (kcs_site/errors.py).
+handler400 = "kcs_site.errors.bad_request"
+handler403 = "kcs_site.errors.permission_denied"
+handler404 = "kcs_site.errors.page_not_found"
+handler500 = "kcs_site.errors.server_error"
