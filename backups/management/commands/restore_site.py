@@ -1,0 +1,88 @@
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from backups import snapshots
+from backups.snapshots import SnapshotError
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a SQLite snapshot written by backup_site into the configured database, then migrate, "
+        "rebuild and check the search index, and verify the counts against the manifest. "
+        "On PostgreSQL, prints the pg_restore steps."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Snapshot written by backup_site.")
+        parser.add_argument("--force", action="store_true", help="Replace a database that already holds users or articles.")
+        parser.add_argument("--no-manifest", action="store_true", help="Restore a snapshot that has no manifest beside it.")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"]).expanduser()
+        if connection.vendor == "postgresql":
+            raise CommandError(snapshots.postgres_restore_guide(path, connection.settings_dict["NAME"]))
+        if connection.vendor != "sqlite":
+            raise CommandError(f"restore_site supports SQLite, not {connection.vendor}.")
+        try:
+            kind, manifest, counts = snapshots.verify(path, require_manifest=not options["no_manifest"])
+            if kind != "sqlite":
+                raise SnapshotError(f"{path} is a pg_dump archive: restore it on PostgreSQL with pg_restore.")
+            self._refuse_newer(path)
+        except SnapshotError as exc:
+            raise CommandError(str(exc)) from None
+        self._prepare_target(force=options["force"])
+        snapshots.restore_sqlite(path, connection.connection)
+        restored = snapshots.live_counts(connection)
+        if restored != counts:
+            differences = snapshots.describe_differences(counts, restored)
+            raise CommandError(f"The restored database differs from the snapshot: {differences}.")
+        self.stdout.write(f"Restored {path} into {connection.settings_dict['NAME']}.")
+        self._migrate()
+        call_command("rebuild_index", stdout=self.stdout)
+        call_command("check_index", stdout=self.stdout)  # raises if the new index disagrees with the database
+        self._print_counts(manifest, restored)
+
+    def _refuse_newer(self, path: Path) -> None:
+        _, migrations = snapshots.inspect_sqlite(path)
+        unknown = snapshots.unknown_migrations(migrations)
+        if unknown:
+            raise SnapshotError(
+                f"{path} was taken by a newer version of this software (migrations {', '.join(unknown[:5])} are unknown "
+                "here): upgrade the software first, then restore."
+            )
+
+    def _prepare_target(self, *, force: bool) -> None:
+        name = str(connection.settings_dict["NAME"])
+        if not connection.is_in_memory_db():
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        connection.ensure_connection()
+        if connection.in_atomic_block:
+            raise CommandError("restore_site cannot run inside a database transaction.")
+        occupant = snapshots.occupant(connection)
+        if occupant and not force:
+            raise CommandError(
+                f"The database {name} already holds {occupant}; a restore replaces everything in it. "
+                "Take a snapshot of it first (backup_site) if it matters, then run restore_site again with --force."
+            )
+
+    def _migrate(self) -> None:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan:
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write(f"Applied {len(plan)} migrations the snapshot predates.")
+        else:
+            self.stdout.write("The snapshot's schema is current: no migrations to apply.")
+
+    def _print_counts(self, manifest: dict | None, restored: dict[str, int]) -> None:
+        expected = manifest["main"] if manifest else snapshots.main_counts(restored)
+        source = "manifest" if manifest else "snapshot"
+        self.stdout.write(f"  {'':20} {source:>8} {'restored':>8}")
+        for label, count in snapshots.main_counts(restored).items():
+            shown = "—" if count is None else count
+            self.stdout.write(f"  {label:20} {'—' if expected.get(label) is None else expected[label]:>8} {shown:>8}")
+        self.stdout.write(self.style.SUCCESS("Every table holds as many rows as the snapshot; the search index matches."))
