@@ -370,29 +370,30 @@ def inspect_pg_dump(path: Path) -> None:
 
 def postgres_restore_guide(snapshot: Path, database: str) -> str:
     return (
-        "On PostgreSQL a restore is done with pg_restore (roles, ownership and the target database are the "
-        "database administrator's call), then this site finishes it:\n"
-        f"  createdb {database}_restored\n"
-        f"  pg_restore --no-owner --exit-on-error --dbname={database}_restored {snapshot}\n"
-        f"  DATABASE_URL=postgres://…/{database}_restored python manage.py migrate\n"
-        f"  DATABASE_URL=postgres://…/{database}_restored python manage.py rebuild_index\n"
-        f"  DATABASE_URL=postgres://…/{database}_restored python manage.py check_index\n"
-        f"Compare the counts with: python manage.py backup_site --check {snapshot}"
+        "On PostgreSQL the data goes back with pg_restore, into a new, empty database (not migrated: the dump "
+        "creates the tables); the database and its roles are the database administrator's call:\n"
+        f"  createdb {database}\n"
+        f"  pg_restore --no-owner --exit-on-error --dbname={database} {snapshot}\n"
+        f"Then, with DATABASE_URL naming that database, run this again: python manage.py restore_site {snapshot}\n"
+        "It verifies the counts against the manifest, migrates, and runs rebuild_index and check_index."
     )
 
 
 # --- checking a snapshot, and what is in a live database ------------------------------------------
 
 
-def verify(path: Path, *, require_manifest: bool = True) -> tuple[str, dict | None, dict[str, int] | None]:
+def verify(path: Path, *, manifest_use: str = "required") -> tuple[str, dict | None, dict[str, int] | None]:
     """Check a snapshot: readable, intact, matching its manifest. Returns (kind, manifest, counts).
+
+    `manifest_use`: "required", "if present" (checks), or "ignored" (restoring a snapshot whose
+    manifest is lost or was not written by backup_site).
 
     Counts are read from the snapshot itself for SQLite; for a pg_dump archive they come from
     the manifest (reading them back would need a restore).
     """
     kind = kind_of(path)
-    manifest = read_manifest(path)
-    if manifest is None and require_manifest:
+    manifest = None if manifest_use == "ignored" else read_manifest(path)
+    if manifest is None and manifest_use == "required":
         raise SnapshotError(
             f"No manifest beside {path} ({manifest_path(path).name}), so the restore cannot be verified. "
             "Pass --no-manifest to restore it anyway."

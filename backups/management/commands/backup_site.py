@@ -57,7 +57,7 @@ class Command(BaseCommand):
         return snapshots.backup_sqlite(connection.connection, path, database=database)
 
     def _check(self, path: Path) -> None:
-        kind, manifest, counts = snapshots.verify(path, require_manifest=False)
+        kind, manifest, counts = snapshots.verify(path, manifest_use="if present")
         what = "integrity check passed" if kind == "sqlite" else "pg_restore reads its table of contents"
         self.stdout.write(self.style.SUCCESS(f"{path}: a {kind} snapshot; {what}."))
         if manifest is None:

@@ -11,40 +11,78 @@ from backups.snapshots import SnapshotError
 
 class Command(BaseCommand):
     help = (
-        "Restore a SQLite snapshot written by backup_site into the configured database, then migrate, "
-        "rebuild and check the search index, and verify the counts against the manifest. "
-        "On PostgreSQL, prints the pg_restore steps."
+        "Restore a SQLite snapshot written by backup_site into the configured database, then migrate, rebuild and "
+        "check the search index, and verify the counts against the manifest. On PostgreSQL, run it after pg_restore: "
+        "it verifies the counts and does the rest (on an empty database it prints the pg_restore steps)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="Snapshot written by backup_site.")
         parser.add_argument("--force", action="store_true", help="Replace a database that already holds users or articles.")
-        parser.add_argument("--no-manifest", action="store_true", help="Restore a snapshot that has no manifest beside it.")
+        parser.add_argument(
+            "--no-manifest",
+            action="store_true",
+            help="Restore without the manifest (lost, or not written by backup_site): counts are checked against the snapshot.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"]).expanduser()
-        if connection.vendor == "postgresql":
-            raise CommandError(snapshots.postgres_restore_guide(path, connection.settings_dict["NAME"]))
-        if connection.vendor != "sqlite":
-            raise CommandError(f"restore_site supports SQLite, not {connection.vendor}.")
         try:
-            kind, manifest, counts = snapshots.verify(path, require_manifest=not options["no_manifest"])
-            if kind != "sqlite":
-                raise SnapshotError(f"{path} is a pg_dump archive: restore it on PostgreSQL with pg_restore.")
-            self._refuse_newer(path)
+            if connection.vendor == "sqlite":
+                manifest, restored = self._restore_sqlite(path, force=options["force"], manifest=not options["no_manifest"])
+            elif connection.vendor == "postgresql":
+                manifest, restored = self._after_pg_restore(path)
+            else:
+                raise SnapshotError(f"restore_site supports SQLite and PostgreSQL, not {connection.vendor}.")
         except SnapshotError as exc:
             raise CommandError(str(exc)) from None
-        self._prepare_target(force=options["force"])
-        snapshots.restore_sqlite(path, connection.connection)
-        restored = snapshots.live_counts(connection)
-        if restored != counts:
-            differences = snapshots.describe_differences(counts, restored)
-            raise CommandError(f"The restored database differs from the snapshot: {differences}.")
-        self.stdout.write(f"Restored {path} into {connection.settings_dict['NAME']}.")
         self._migrate()
         call_command("rebuild_index", stdout=self.stdout)
         call_command("check_index", stdout=self.stdout)  # raises if the new index disagrees with the database
         self._print_counts(manifest, restored)
+
+    def _restore_sqlite(self, path: Path, *, force: bool, manifest: bool) -> tuple[dict | None, dict[str, int]]:
+        kind, manifest_data, counts = snapshots.verify(path, manifest_use="required" if manifest else "ignored")
+        if kind != "sqlite":
+            raise SnapshotError(f"{path} is a pg_dump archive: restore it on PostgreSQL with pg_restore.")
+        self._refuse_newer(path)
+        name = str(connection.settings_dict["NAME"])
+        if not connection.is_in_memory_db():
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        connection.ensure_connection()
+        if connection.in_atomic_block:
+            raise SnapshotError("restore_site cannot run inside a database transaction.")
+        occupant = snapshots.occupant(connection)
+        if occupant and not force:
+            raise SnapshotError(
+                f"The database {name} already holds {occupant}; a restore replaces everything in it. "
+                "Take a snapshot of it first (backup_site) if it matters, then run restore_site again with --force."
+            )
+        snapshots.restore_sqlite(path, connection.connection)
+        restored = snapshots.live_counts(connection)
+        if restored != counts:
+            raise SnapshotError(
+                f"The restored database differs from the snapshot: {snapshots.describe_differences(counts, restored)}."
+            )
+        self.stdout.write(f"Restored {path} into {name}.")
+        return manifest_data, restored
+
+    def _after_pg_restore(self, path: Path) -> tuple[dict, dict[str, int]]:
+        """pg_restore has put the data back (a DBA's step); check it is the snapshot's, then finish."""
+        name = connection.settings_dict["NAME"]
+        kind, manifest, counts = snapshots.verify(path)
+        if kind != "pg_dump":
+            raise SnapshotError(f"{path} is a SQLite snapshot; the configured database is PostgreSQL.")
+        if not snapshots.occupant(connection):
+            raise SnapshotError(snapshots.postgres_restore_guide(path, name))
+        restored = snapshots.live_counts(connection)
+        if restored != counts:
+            raise SnapshotError(
+                f"The database {name} does not hold what {path} holds ({snapshots.describe_differences(counts, restored)}).\n"
+                + snapshots.postgres_restore_guide(path, name)
+            )
+        self.stdout.write(f"The database {name} holds the rows of {path}.")
+        return manifest, restored
 
     def _refuse_newer(self, path: Path) -> None:
         _, migrations = snapshots.inspect_sqlite(path)
@@ -53,20 +91,6 @@ class Command(BaseCommand):
             raise SnapshotError(
                 f"{path} was taken by a newer version of this software (migrations {', '.join(unknown[:5])} are unknown "
                 "here): upgrade the software first, then restore."
-            )
-
-    def _prepare_target(self, *, force: bool) -> None:
-        name = str(connection.settings_dict["NAME"])
-        if not connection.is_in_memory_db():
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
-        connection.ensure_connection()
-        if connection.in_atomic_block:
-            raise CommandError("restore_site cannot run inside a database transaction.")
-        occupant = snapshots.occupant(connection)
-        if occupant and not force:
-            raise CommandError(
-                f"The database {name} already holds {occupant}; a restore replaces everything in it. "
-                "Take a snapshot of it first (backup_site) if it matters, then run restore_site again with --force."
             )
 
     def _migrate(self) -> None:
