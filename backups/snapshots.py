@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import pathname2url
 
@@ -382,14 +383,23 @@ def postgres_restore_guide(snapshot: Path, database: str) -> str:
 # --- checking a snapshot, and what is in a live database ------------------------------------------
 
 
-def verify(path: Path, *, manifest_use: str = "required") -> tuple[str, dict | None, dict[str, int] | None]:
-    """Check a snapshot: readable, intact, matching its manifest. Returns (kind, manifest, counts).
+@dataclass
+class Checked:
+    """A snapshot that passed `verify`: its kind, manifest (if used), row counts and migrations."""
+
+    kind: str
+    manifest: dict | None
+    counts: dict[str, int] | None
+    migrations: dict[str, list[str]] | None
+
+
+def verify(path: Path, *, manifest_use: str = "required") -> Checked:
+    """Check a snapshot: readable, intact, matching its manifest.
 
     `manifest_use`: "required", "if present" (checks), or "ignored" (restoring a snapshot whose
-    manifest is lost or was not written by backup_site).
-
-    Counts are read from the snapshot itself for SQLite; for a pg_dump archive they come from
-    the manifest (reading them back would need a restore).
+    manifest is lost or was not written by backup_site). Counts and migrations are read from
+    the snapshot itself for SQLite; for a pg_dump archive they come from the manifest (reading
+    them back would need a restore).
     """
     kind = kind_of(path)
     manifest = None if manifest_use == "ignored" else read_manifest(path)
@@ -402,12 +412,12 @@ def verify(path: Path, *, manifest_use: str = "required") -> tuple[str, dict | N
         raise SnapshotError(f"{path} does not match its manifest: the file changed or was damaged after it was written.")
     if kind == "pg_dump":
         inspect_pg_dump(path)
-        return kind, manifest, (manifest or {}).get("counts")
-    counts, _ = inspect_sqlite(path)
+        return Checked(kind, manifest, (manifest or {}).get("counts"), (manifest or {}).get("migrations"))
+    counts, migrations = inspect_sqlite(path)
     if manifest is not None and counts != manifest["counts"]:
         differences = describe_differences(manifest["counts"], counts)
         raise SnapshotError(f"{path} does not hold the rows its manifest lists: {differences}.")
-    return kind, manifest, counts
+    return Checked(kind, manifest, counts, migrations)
 
 
 def describe_differences(expected: dict[str, int], actual: dict[str, int]) -> str:

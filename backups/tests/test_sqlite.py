@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -236,7 +237,7 @@ def test_a_file_that_is_not_a_snapshot_is_refused(db, tmp_path):
 def test_a_snapshot_from_a_newer_version_is_refused(db, round_trip, tmp_path):
     newer = tmp_path / "newer.sqlite3"
     shutil.copy(round_trip.snapshot, newer)
-    with sqlite3.connect(newer) as conn:
+    with closing(sqlite3.connect(newer)) as conn, conn:
         conn.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('articles', '9999_from_the_future', '2030')")
     with pytest.raises(CommandError, match="newer version of this software.*articles.9999_from_the_future"):
         call_command("restore_site", "--force", "--no-manifest", str(newer), stdout=StringIO())
@@ -246,12 +247,20 @@ def test_a_snapshot_from_a_newer_version_is_refused(db, round_trip, tmp_path):
 # --- from the command line, on SQLite files ------------------------------------------------------------
 
 
-def test_restore_into_a_fresh_database_file_then_refuse_to_overwrite_it(round_trip, tmp_path):
+def test_restore_into_a_fresh_database_file_migrates_an_older_snapshot_then_refuses_to_overwrite_it(round_trip, tmp_path):
+    older = tmp_path / "older.sqlite3"  # as if taken before the newest authtoken migration (options only)
+    shutil.copy(round_trip.snapshot, older)
+    with closing(sqlite3.connect(older)) as conn, conn:
+        conn.execute("DELETE FROM django_migrations WHERE app = 'authtoken' AND name = '0004_alter_tokenproxy_options'")
     database, index_dir = tmp_path / "new-site" / "kb.sqlite3", tmp_path / "index"
-    done = manage("restore_site", str(round_trip.snapshot), database=database, index_dir=index_dir)
+    done = manage("restore_site", "--no-manifest", str(older), database=database, index_dir=index_dir)
     assert done.returncode == 0, done.stderr
+    assert "Applied 1 migrations the snapshot predates." in done.stdout
     assert "The search index matches the database." in done.stdout
     assert table_counts(database) == round_trip.tables_before
+    with closing(sqlite3.connect(database)) as conn:
+        applied = conn.execute("SELECT name FROM django_migrations WHERE app = 'authtoken'").fetchall()
+    assert ("0004_alter_tokenproxy_options",) in applied
 
     again = manage("restore_site", str(round_trip.snapshot), database=database, index_dir=index_dir)
     assert again.returncode == 1
@@ -297,7 +306,7 @@ def write_batches(database: Path, stop: threading.Event, progress: list[int], er
 def test_a_backup_taken_while_another_connection_writes_is_consistent(round_trip, tmp_path):
     live = tmp_path / "live.sqlite3"
     shutil.copy(round_trip.snapshot, live)
-    with sqlite3.connect(live) as conn:
+    with closing(sqlite3.connect(live)) as conn, conn:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE probe (batch INTEGER, n INTEGER)")
     stop, progress, errors = threading.Event(), [], []
@@ -317,7 +326,7 @@ def test_a_backup_taken_while_another_connection_writes_is_consistent(round_trip
     assert committed_during > 0  # the backup really ran while the writer was committing
 
     snapshot = tmp_path / "snap.sqlite3"
-    kind, manifest, counts = snapshots.verify(snapshot)  # integrity check, sha256 and counts vs manifest
+    counts = snapshots.verify(snapshot).counts  # integrity check, sha256 and counts vs manifest
     conn = sqlite3.connect(snapshot)
     try:
         per_batch = dict(conn.execute("SELECT batch, COUNT(*) FROM probe GROUP BY batch").fetchall())

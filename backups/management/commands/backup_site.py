@@ -57,7 +57,8 @@ class Command(BaseCommand):
         return snapshots.backup_sqlite(connection.connection, path, database=database)
 
     def _check(self, path: Path) -> None:
-        kind, manifest, counts = snapshots.verify(path, manifest_use="if present")
+        checked = snapshots.verify(path, manifest_use="if present")
+        kind, manifest, counts = checked.kind, checked.manifest, checked.counts
         what = "integrity check passed" if kind == "sqlite" else "pg_restore reads its table of contents"
         self.stdout.write(self.style.SUCCESS(f"{path}: a {kind} snapshot; {what}."))
         if manifest is None:

@@ -42,10 +42,10 @@ class Command(BaseCommand):
         self._print_counts(manifest, restored)
 
     def _restore_sqlite(self, path: Path, *, force: bool, manifest: bool) -> tuple[dict | None, dict[str, int]]:
-        kind, manifest_data, counts = snapshots.verify(path, manifest_use="required" if manifest else "ignored")
-        if kind != "sqlite":
+        checked = snapshots.verify(path, manifest_use="required" if manifest else "ignored")
+        if checked.kind != "sqlite":
             raise SnapshotError(f"{path} is a pg_dump archive: restore it on PostgreSQL with pg_restore.")
-        self._refuse_newer(path)
+        self._refuse_newer(path, checked.migrations)
         name = str(connection.settings_dict["NAME"])
         if not connection.is_in_memory_db():
             Path(name).parent.mkdir(parents=True, exist_ok=True)
@@ -60,32 +60,32 @@ class Command(BaseCommand):
             )
         snapshots.restore_sqlite(path, connection.connection)
         restored = snapshots.live_counts(connection)
-        if restored != counts:
-            raise SnapshotError(
-                f"The restored database differs from the snapshot: {snapshots.describe_differences(counts, restored)}."
-            )
+        if restored != checked.counts:
+            differences = snapshots.describe_differences(checked.counts, restored)
+            raise SnapshotError(f"The restored database differs from the snapshot: {differences}.")
         self.stdout.write(f"Restored {path} into {name}.")
-        return manifest_data, restored
+        return checked.manifest, restored
 
     def _after_pg_restore(self, path: Path) -> tuple[dict, dict[str, int]]:
         """pg_restore has put the data back (a DBA's step); check it is the snapshot's, then finish."""
         name = connection.settings_dict["NAME"]
-        kind, manifest, counts = snapshots.verify(path)
-        if kind != "pg_dump":
+        checked = snapshots.verify(path)
+        if checked.kind != "pg_dump":
             raise SnapshotError(f"{path} is a SQLite snapshot; the configured database is PostgreSQL.")
+        self._refuse_newer(path, checked.migrations or {})
         if not snapshots.occupant(connection):
             raise SnapshotError(snapshots.postgres_restore_guide(path, name))
         restored = snapshots.live_counts(connection)
-        if restored != counts:
+        if restored != checked.counts:
+            differences = snapshots.describe_differences(checked.counts, restored)
             raise SnapshotError(
-                f"The database {name} does not hold what {path} holds ({snapshots.describe_differences(counts, restored)}).\n"
+                f"The database {name} does not hold what {path} holds ({differences}).\n"
                 + snapshots.postgres_restore_guide(path, name)
             )
         self.stdout.write(f"The database {name} holds the rows of {path}.")
-        return manifest, restored
+        return checked.manifest, restored
 
-    def _refuse_newer(self, path: Path) -> None:
-        _, migrations = snapshots.inspect_sqlite(path)
+    def _refuse_newer(self, path: Path, migrations: dict[str, list[str]]) -> None:
         unknown = snapshots.unknown_migrations(migrations)
         if unknown:
             raise SnapshotError(
