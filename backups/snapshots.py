@@ -10,9 +10,9 @@ Every snapshot has a manifest beside it (`<snapshot>.manifest.json`): when it wa
 software version and the migrations applied, the engine, the file's sha256 and the row count of
 every table. Checks and restores compare against it.
 
-The search index is not in a snapshot: it is derived from the database (`rebuild_index` builds it
-from the articles in a few seconds per thousand), and an index copied at another moment than the
-database would disagree with it. A restore rebuilds it instead.
+The Whoosh search index is not in a snapshot: it is derived from the database, and an index
+copied at another moment than the database would disagree with it. A restore rebuilds it (and
+rebuilds the PostgreSQL backend's index tables too, which a dump does carry).
 """
 
 from __future__ import annotations
@@ -252,6 +252,9 @@ def backup_sqlite(source: sqlite3.Connection, target: Path, *, database: str) ->
         finally:
             copy.close()
         _publish(tmp, target)
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise SnapshotError(f"Writing the snapshot failed: {exc}.") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -289,6 +292,8 @@ def restore_sqlite(snapshot: Path, target: sqlite3.Connection) -> None:
     source = _open_read_only(snapshot)
     try:
         source.backup(target, pages=-1)
+    except sqlite3.Error as exc:
+        raise SnapshotError(f"Copying the snapshot into the database failed: {exc}.") from None
     finally:
         source.close()
 
@@ -321,8 +326,12 @@ def backup_postgres(connection: BaseDatabaseWrapper, target: Path) -> dict:
     params = {"dbname": settings_dict["NAME"], "user": settings_dict.get("USER"), "password": settings_dict.get("PASSWORD")}
     params |= {"host": settings_dict.get("HOST"), "port": settings_dict.get("PORT")}
     params["sslmode"] = settings_dict.get("OPTIONS", {}).get("sslmode")
-    raw = connection.Database.connect(**{k: v for k, v in params.items() if v})
     tmp = _temp_beside(target)
+    try:
+        raw = connection.Database.connect(**{k: v for k, v in params.items() if v})
+    except connection.Database.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise SnapshotError(f"Cannot connect to the database {settings_dict['NAME']}: {exc}") from None
     try:
         # REPEATABLE READ: every count reads the same snapshot, which pg_dump then adopts.
         raw.isolation_level = connection.Database.IsolationLevel.REPEATABLE_READ

@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 self._check(path)
             else:
                 self._backup(path)
-        except SnapshotError as exc:
+        except (SnapshotError, OSError) as exc:  # OSError: a folder that is not writable, a full disk
             raise CommandError(str(exc)) from None
 
     def _backup(self, path: Path) -> None:

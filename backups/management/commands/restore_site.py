@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 manifest, restored = self._after_pg_restore(path)
             else:
                 raise SnapshotError(f"restore_site supports SQLite and PostgreSQL, not {connection.vendor}.")
-        except SnapshotError as exc:
+        except (SnapshotError, OSError) as exc:  # OSError: a folder that is not writable, a full disk
             raise CommandError(str(exc)) from None
         self._migrate()
         call_command("rebuild_index", stdout=self.stdout)
