@@ -21,15 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["path"]).expanduser()
-        try:
-            if options["check"]:
-                self._check(path)
-            else:
-                self._backup(path)
-        except (SnapshotError, OSError) as exc:  # OSError: a folder that is not writable, a full disk
-            raise CommandError(str(exc)) from None
-
-    def _backup(self, path: Path) -> None:
+        if options["check"]:
+            self._check(path)
+            return
         vendor = connection.vendor
         if vendor not in ("sqlite", "postgresql"):
             raise CommandError(f"backup_site supports SQLite and PostgreSQL, not {vendor}.")
@@ -37,7 +31,10 @@ class Command(BaseCommand):
             stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
             path = path / f"kcs-{stamp}.{'sqlite3' if vendor == 'sqlite' else 'dump'}"
         started = time.perf_counter()
-        manifest = self._backup_sqlite(path) if vendor == "sqlite" else snapshots.backup_postgres(connection, path)
+        try:
+            manifest = self._backup_sqlite(path) if vendor == "sqlite" else snapshots.backup_postgres(connection, path)
+        except (SnapshotError, OSError) as exc:  # OSError: a folder that is not writable, a full disk
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Snapshot written to {path} ({manifest['size_bytes'] / 1e6:.1f} MB, {manifest['engine']}) "
@@ -57,7 +54,10 @@ class Command(BaseCommand):
         return snapshots.backup_sqlite(connection.connection, path, database=database)
 
     def _check(self, path: Path) -> None:
-        checked = snapshots.verify(path, manifest_use="if present")
+        try:
+            checked = snapshots.verify(path, manifest_use="if present")
+        except (SnapshotError, OSError) as exc:
+            raise CommandError(str(exc)) from None
         kind, manifest, counts = checked.kind, checked.manifest, checked.counts
         what = "integrity check passed" if kind == "sqlite" else "pg_restore reads its table of contents"
         self.stdout.write(self.style.SUCCESS(f"{path}: a {kind} snapshot; {what}."))

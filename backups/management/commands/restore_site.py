@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 raise SnapshotError(f"restore_site supports SQLite and PostgreSQL, not {connection.vendor}.")
         except (SnapshotError, OSError) as exc:  # OSError: a folder that is not writable, a full disk
             raise CommandError(str(exc)) from None
+        self.stdout.write(f"{path} is now in the database {connection.settings_dict['NAME']}.")
         self._migrate()
         call_command("rebuild_index", stdout=self.stdout)
         call_command("check_index", stdout=self.stdout)  # raises if the new index disagrees with the database
@@ -63,7 +64,6 @@ class Command(BaseCommand):
         if restored != checked.counts:
             differences = snapshots.describe_differences(checked.counts, restored)
             raise SnapshotError(f"The restored database differs from the snapshot: {differences}.")
-        self.stdout.write(f"Restored {path} into {name}.")
         return checked.manifest, restored
 
     def _after_pg_restore(self, path: Path) -> tuple[dict, dict[str, int]]:
@@ -82,7 +82,6 @@ class Command(BaseCommand):
                 f"The database {name} does not hold what {path} holds ({differences}).\n"
                 + snapshots.postgres_restore_guide(path, name)
             )
-        self.stdout.write(f"The database {name} holds the rows of {path}.")
         return checked.manifest, restored
 
     def _refuse_newer(self, path: Path, migrations: dict[str, list[str]]) -> None:
