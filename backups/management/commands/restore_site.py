@@ -49,6 +49,8 @@ class Command(BaseCommand):
         self._refuse_newer(path, checked.migrations)
         name = str(connection.settings_dict["NAME"])
         if not connection.is_in_memory_db():
+            if Path(name).exists() and Path(name).resolve() == path.resolve():
+                raise SnapshotError(f"{path} is the configured database itself; restore a snapshot of it instead.")
             Path(name).parent.mkdir(parents=True, exist_ok=True)
         connection.ensure_connection()
         if connection.in_atomic_block:
