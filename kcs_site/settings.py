@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "training",
     "licences",
     "fixtures",
+    "backups",
 ]
 
 MIDDLEWARE = [
