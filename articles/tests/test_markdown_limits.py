@@ -116,9 +116,7 @@ def test_a_page_view_renders_each_field_once_and_a_new_version_shows_new_html(kb
     reader.get(article.get_help_url())
     assert len(rendered) == first  # the second view renders nothing
 
-    article.edit(
-        by=kb_owner, base_version=article.version, changes={"resolution": "Offer a **voucher**."}, note="Voucher"
-    )
+    article.edit(by=kb_owner, base_version=article.version, changes={"resolution": "Offer a **voucher**."}, note="Voucher")
     page = reader.get(article.get_help_url()).content.decode()
     assert "Offer a <strong>voucher</strong>." in page
     assert "Offer a date change first." not in page
