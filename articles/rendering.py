@@ -106,7 +106,7 @@ _CMARK_EXTENSIONS = ["table", "strikethrough"]
 def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
     """`text` as sanitized HTML, heading ids prefixed with `id_prefix`.
 
-    Cached under a hash of the text (with the prefix and RENDERER_VERSION): a page view
+    Cached under a hash of the text (with the prefix, limit and RENDERER_VERSION): a page view
     renders a field at most once per cache, and a new version, whatever wrote it (the
     editor, the API, an import, the admin), has new text and so a new key; no cache entry
     is ever invalidated, so the cache is correct across processes with any backend.
@@ -114,7 +114,8 @@ def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
     if not text:
         return mark_safe("")
     text = _encodable(text)
-    key = f"md:{RENDERER_VERSION}:{id_prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
+    # The limit is in the key: raising it turns plain-text fallbacks into rendered HTML.
+    key = f"md:{RENDERER_VERSION}:{MAX_CHARS}:{id_prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
     out = cache.get(key)
     if out is None:
         out = _render(text, id_prefix)
