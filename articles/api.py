@@ -32,6 +32,7 @@ from .models import (
     Refused,
     StaleVersion,
     State,
+    markdown_problems,
 )
 
 # --- serializers ---------------------------------------------------------------------------
@@ -120,6 +121,13 @@ class ArticleSerializer(serializers.Serializer):
 
     def get_html_url(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(article.get_absolute_url())
+
+    def validate(self, attrs: dict) -> dict:
+        # Size and nesting limits of the Markdown fields, as 400 {"resolution": ["…"]}.
+        problems = markdown_problems(attrs, current=self.instance)
+        if problems:
+            raise serializers.ValidationError({name: [problem] for name, problem in problems.items()})
+        return attrs
 
     def to_representation(self, article: Article) -> dict:
         data = super().to_representation(article)

@@ -34,6 +34,7 @@ from .models import (
     clean_tags,
     unique_slug,
 )
+from .rendering import markdown_problem
 
 _TEXT_FIELDS = ("slug", "title", "summary", "body", "product", "source_url")
 _check_url = URLValidator(schemes=["http", "https"])
@@ -77,6 +78,10 @@ class ImportRecord:
             raise BadRecord("missing 'title'")
         if len(title) > 200:
             raise BadRecord(f"'title' is {len(title)} characters long; at most 200 are allowed")
+        for name in ("summary", "body"):  # Markdown fields: issue and resolution
+            problem = markdown_problem(data.get(name) or "")
+            if problem:
+                raise BadRecord(f"'{name}': {problem}")
         product = (data.get("product") or "").strip() or default_product
         if len(product) > 100 or not slugify(product):
             raise BadRecord(f"'product' must be a name of 1 to 100 characters with a letter or digit: {product!r}")

@@ -239,6 +239,10 @@ KCS_SEARCH_REBUILD_MB = env_int("KCS_SEARCH_REBUILD_MB", 512)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
+# Largest Markdown field (issue, environment, resolution, cause) that may be saved or imported,
+# in characters; longer stored text is shown as plain text. Rendering time grows with it:
+# at 50,000 the worst input renders in about 50 ms a field (bench/markdown.py).
+KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 50_000)
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
 
 # Notifications: emails are sent by `manage.py send_notifications` (console output unless SMTP is set).
