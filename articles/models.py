@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import policy
-from .rendering import markdown_problem
+from .rendering import MAX_ARTICLE_CHARS, markdown_problem
 
 
 class State(models.TextChoices):
@@ -605,13 +605,25 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
     limits existed stays editable around it (and renders as plain text).
     """
     problems = {}
+    changed = []
     for name in MARKDOWN_FIELDS:
         value = values.get(name)
         if not isinstance(value, str) or (current is not None and value == getattr(current, name)):
             continue
+        changed.append(name)
         problem = markdown_problem(value)
         if problem:
             problems[name] = problem
+    if changed and not problems:
+        # A page shows all four fields: their sum bounds the work of its first view.
+        texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
+        total = sum(len(text) for text in texts.values())
+        if total > MAX_ARTICLE_CHARS:
+            longest = max(changed, key=lambda name: len(texts[name]))
+            problems[longest] = (
+                f"The article's text is {total:,} characters long in all (issue, environment, resolution and cause); "
+                f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
+            )
     return problems
 
 

@@ -240,9 +240,11 @@ KCS_SEARCH_REBUILD_MB = env_int("KCS_SEARCH_REBUILD_MB", 512)
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
 # Largest Markdown field (issue, environment, resolution, cause) that may be saved or imported,
-# in characters; longer stored text is shown as plain text. Rendering time grows with it:
-# at 50,000 the worst input renders in about 50 ms a field (bench/markdown.py).
-KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 50_000)
+# in characters, and largest sum of the four; longer stored text is shown as plain text.
+# Rendering time grows with them: the worst input renders at about 0.9 ms per 1,000 characters
+# (bench/markdown.py), so 150,000 in all keeps a page's first view under 200 ms.
+KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
+KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
 
 # Notifications: emails are sent by `manage.py send_notifications` (console output unless SMTP is set).

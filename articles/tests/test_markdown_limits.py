@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from articles import rendering
 from articles.models import Article, Audience, InvalidChange, State
-from articles.rendering import MAX_CHARS, MAX_DEPTH, markdown_problem, render_markdown
+from articles.rendering import MAX_ARTICLE_CHARS, MAX_CHARS, MAX_DEPTH, markdown_problem, render_markdown
 
 from .conftest import client_for, make_article
 from .htmlparse import form_fields
@@ -186,6 +186,34 @@ def test_the_api_refuses_an_update_nested_too_deep_and_changes_nothing(article, 
     assert response.status_code == 400
     assert response.json() == {"resolution": [TOO_DEEP_MESSAGE]}
     assert snapshot(article) == before
+
+
+def test_fields_each_within_the_limit_are_refused_when_the_article_is_too_long_in_all(article, contributor):
+    half = "word " * (MAX_ARTICLE_CHARS // 10) + "more"  # just over half the article-wide limit
+    assert len(half) <= MAX_CHARS and 2 * len(half) > MAX_ARTICLE_CHARS
+    client = api(contributor)
+    ok = client.patch(f"/api/v1/articles/{article.slug}/", {"issue": half, "version": article.version}, format="json")
+    assert ok.status_code == 200
+    article.refresh_from_db()
+    before = snapshot(article)
+
+    response = client.patch(f"/api/v1/articles/{article.slug}/", {"resolution": half, "version": article.version}, format="json")
+
+    assert response.status_code == 400
+    assert "characters long in all" in response.json()["resolution"][0]
+    assert f"at most {MAX_ARTICLE_CHARS:,} are allowed" in response.json()["resolution"][0]
+    assert snapshot(article) == before
+
+
+def test_an_import_refuses_a_record_too_long_in_all(tmp_path, kb_owner):
+    half = "word " * (MAX_ARTICLE_CHARS // 10) + "more"
+    path = write_jsonl(tmp_path, {**PRINTER, "summary": half, "body": half})
+
+    out, err, status = run_import(path)
+
+    assert status == 1
+    assert "'summary' and 'body' are" in err and f"at most {MAX_ARTICLE_CHARS:,} are allowed" in err
+    assert not Article.objects.filter(external_id=PRINTER["slug"]).exists()
 
 
 def test_the_model_refuses_any_other_writer_over_the_limit(article, contributor):
