@@ -314,7 +314,7 @@ class Article(models.Model):
             if not (changed or tags_changed or rules_changed):
                 return self
             self._check_edit(by, current, changed, rules_changed)
-            _check_markdown(markdown_problems(changed))
+            _check_markdown(markdown_problems(changed, current=current))
             for name, value in changed.items():
                 setattr(current, name, value)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
