@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from articles.api_schema import answers, paginated
 from articles.models import Article, Product, Tag
 
 from . import policy
@@ -22,7 +23,7 @@ from .models import Notification, Subscription
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    article = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     read = serializers.SerializerMethodField()
 
     class Meta:
@@ -71,6 +72,7 @@ def _target(request: Request) -> dict:
     return {kind: target}
 
 
+@paginated
 @extend_schema(responses=NotificationSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
@@ -108,6 +110,8 @@ def notification_read_all(request: Request) -> Response:
     return Response({"marked": marked})
 
 
+@paginated
+@answers(404, methods=["POST", "DELETE"])  # the article, product or tag named in the body
 @extend_schema(methods=["GET"], responses=SubscriptionSerializer(many=True))
 @extend_schema(methods=["POST"], request=SubscriptionSerializer, responses={201: SubscriptionSerializer})
 @extend_schema(
