@@ -151,3 +151,25 @@ def test_a_page_address_that_matches_nothing_keeps_the_html_404(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_throttled_view_documents_429_and_a_marked_code_is_added():
+    from django.urls import path
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.utils import extend_schema
+    from rest_framework.decorators import api_view, throttle_classes
+    from rest_framework.response import Response
+    from rest_framework.throttling import AnonRateThrottle
+
+    from articles.api_schema import answers
+
+    @answers(409)
+    @extend_schema(request=None, responses={200: None})
+    @api_view(["GET"])
+    @throttle_classes([AnonRateThrottle])
+    def limited(request):
+        return Response()
+
+    generated = SchemaGenerator(patterns=[path("api/v1/limited/", limited)]).get_schema(request=None, public=True)
+
+    assert set(generated["paths"]["/api/v1/limited/"]["get"]["responses"]) == {"200", "401", "409", "429"}
