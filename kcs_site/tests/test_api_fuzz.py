@@ -114,13 +114,16 @@ def cases_for(operation, mode: GenerationMode, world: dict):
     return st.one_of(existing, generated)
 
 
-def fuzz(world: dict, headers: dict, schema) -> tuple[int, list[str]]:
+BOTH_MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+def fuzz(world: dict, headers: dict, schema, modes=BOTH_MODES) -> tuple[int, list[str]]:
     """Run every operation of `schema`; returns (cases sent, failures as one line each)."""
     failures: list[str] = []
     sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in modes:
 
             @settings(
                 max_examples=EXAMPLES,
@@ -155,7 +158,8 @@ def test_every_operation_answers_as_documented_to_a_kb_owner_with_a_token(world)
 
 
 def test_every_operation_answers_as_documented_to_an_anonymous_caller(world):
-    sent, failures = fuzz(world, {}, load_schema())
+    # Valid requests only: an anonymous caller's invalid ones end at the same 401s and 404s.
+    sent, failures = fuzz(world, {}, load_schema(), modes=[GenerationMode.POSITIVE])
 
     assert sent > 0
     assert not failures, f"{len(failures)} failures in {sent} cases:\n" + "\n".join(failures)
