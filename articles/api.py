@@ -160,7 +160,7 @@ class GovernanceSerializer(serializers.Serializer):
 
 class VersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    user = serializers.CharField(source="user.username", default=None)
+    user = serializers.CharField(source="user.username", default=None, allow_null=True)
     date = serializers.DateTimeField()
     comment = serializers.CharField()
     material = serializers.BooleanField()

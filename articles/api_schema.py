@@ -103,6 +103,8 @@ class ApiSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
         for code in sorted(self.error_codes()):
             responses.setdefault(str(code), self._error_response(code))
         return responses

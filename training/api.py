@@ -138,7 +138,7 @@ class AssignmentSerializer(serializers.Serializer):
     user = serializers.CharField(source="user.username", required=False)
     group = serializers.CharField(write_only=True, required=False, help_text="A group name: everyone in it")
     due_date = serializers.DateField(required=False, allow_null=True)
-    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default=None)
+    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default=None, allow_null=True)
 
     def validate(self, data):
         if not data.get("user") and not data.get("group"):

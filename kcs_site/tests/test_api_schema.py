@@ -173,3 +173,12 @@ def test_a_throttled_view_documents_429_and_a_marked_code_is_added():
     generated = SchemaGenerator(patterns=[path("api/v1/limited/", limited)]).get_schema(request=None, public=True)
 
     assert set(generated["paths"]["/api/v1/limited/"]["get"]["responses"]) == {"200", "401", "409", "429"}
+
+
+def test_fields_answered_as_null_are_documented_nullable(schema):
+    components = schema["components"]["schemas"]
+
+    assert components["Version"]["properties"]["user"]["nullable"] is True  # imported, no author
+    assert components["Assignment"]["properties"]["assigned_by"]["nullable"] is True
+    assert components["Flag"]["properties"]["closed_by"]["nullable"] is True
+    assert components["Notification"]["properties"]["article"]["nullable"] is True
