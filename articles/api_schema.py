@@ -25,7 +25,7 @@ import uritemplate
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.settings import api_settings
+from rest_framework.pagination import PageNumberPagination
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -71,7 +71,7 @@ ERRORS: dict[int, tuple[str, dict, str]] = {
 
 def paginated(view: Callable) -> Callable:
     """Mark a function view (above `@api_view`) whose GET list is paged with PageNumberPagination."""
-    view.cls.pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    view.cls.pagination_class = PageNumberPagination  # what the views page with
     return view
 
 
