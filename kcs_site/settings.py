@@ -206,7 +206,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the error answers and paged lists of every operation (articles/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "articles.api_schema.ApiSchema",
     "EXCEPTION_HANDLER": "articles.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -214,6 +215,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Articles, decision authority, KCS workflow and versions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are not asked of clients, and a
+    # field that takes an id but answers an object (an article's escalation contact) can say so.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # What Django's path converters accept: a value outside them matches no URL (a 404).
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
+    },
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "articles.models.State",
         "AudienceEnum": "articles.models.Audience",
