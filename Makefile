@@ -3,8 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SECRET_KEY_FILE := var/secret_key
 
-.PHONY: run test lint check-deploy clean install
+# Loops that run beside the web server (`make run`, `make dev`), started with it and stopped with
+# it however it ends. Add one with: WORKERS += $(call worker,<manage.py command and arguments>)
+define worker
+$(PY) manage.py $(1) & pids="$$pids $$!";
+endef
+WORKERS = $(call worker,send_notifications --loop)
+serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 130' INT TERM; $(WORKERS) $(1)
+
+.PHONY: run dev demo-data test lint check-deploy clean install
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,15 +23,35 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-run: install
+# The demo as production runs it: gunicorn (gunicorn.conf.py), DEBUG off, static files collected and
+# served by WhiteNoise, the site's own error pages, logs on stdout. It is plain HTTP on localhost,
+# so the HTTPS-only protections are turned off here, explicitly; production keeps them on.
+run: export DJANGO_DEBUG := 0
+run: export DJANGO_SECRET_KEY ?= $(file < $(SECRET_KEY_FILE))
+run: export DJANGO_SECURE_SSL_REDIRECT := 0
+run: export DJANGO_SESSION_COOKIE_SECURE := 0
+run: export DJANGO_CSRF_COOKIE_SECURE := 0
+run: export DJANGO_SECURE_HSTS_SECONDS := 0
+run: install $(SECRET_KEY_FILE) demo-data
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
+	$(call serve,$(VENV)/bin/gunicorn kcs_site.wsgi --bind 127.0.0.1:$(PORT))
+
+# Development: Django's debug pages and auto-reload (runserver), the public development key.
+dev: export DJANGO_DEBUG := 1
+dev: install demo-data
+	$(call serve,$(PY) manage.py runserver 127.0.0.1:$(PORT))
+
+demo-data: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py check_index --repair
-	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
-	@# Emails go out from one background sender, stopped with the server however it ends.
-	$(PY) manage.py send_notifications --loop & sender=$$!; trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT); status=$$?; exit $$status
+
+# A random key for the local demo, made once and kept (var/ is not committed).
+$(SECRET_KEY_FILE):
+	mkdir -p var
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile
@@ -30,7 +59,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 check-deploy: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-secret-value \

@@ -1,10 +1,21 @@
 import reversion
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
-from .models import Article, ArticleEvent, AuthorityRule, EscalationContact, EventKind, Product, RevisionMeta, Tag
+from .models import (
+    Article,
+    ArticleEvent,
+    AuthorityRule,
+    EscalationContact,
+    EventKind,
+    Product,
+    RevisionMeta,
+    Tag,
+    markdown_problems,
+)
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -12,8 +23,18 @@ class AuthorityRuleInline(admin.TabularInline):
     extra = 0
 
 
+class ArticleAdminForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        # The Markdown limits hold here too (the instance still has the stored text).
+        for name, problem in markdown_problems(data, current=self.instance if self.instance.pk else None).items():
+            self.add_error(name, problem)
+        return data
+
+
 @admin.register(Article)
 class ArticleAdmin(VersionAdmin):
+    form = ArticleAdminForm
     # Superusers only in practice: the admin bypasses the KCS workflow (it still versions).
     list_display = ("title", "product", "state", "audience", "governance", "owner", "version", "updated_at")
     list_filter = ("state", "audience", "governance", "product")

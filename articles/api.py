@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
@@ -20,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.models import User
 
 from . import policy, versions
+from .api_schema import answers, paginated
 from .models import (
     MAX_AUTHORITY_RULES,
     MAX_TAGS,
@@ -34,6 +38,7 @@ from .models import (
     Refused,
     StaleVersion,
     State,
+    markdown_problems,
 )
 
 # --- serializers ---------------------------------------------------------------------------
@@ -54,9 +59,22 @@ class EscalationSerializer(serializers.ModelSerializer):
         fields = ["id", "team", "channel", "hours", "response_time", "notes"]
 
 
+class EscalationField(serializers.PrimaryKeyRelatedField):
+    """Takes an escalation contact's id; the article answers with the contact itself (see below)."""
+
+
+class EscalationFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = EscalationField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {**build_basic_type(OpenApiTypes.INT), "nullable": True}
+        return {"allOf": [auto_schema.resolve_serializer(EscalationSerializer, direction).ref], "nullable": True}
+
+
 class AuthoritySerializer(serializers.Serializer):
     rules = RuleSerializer(many=True, required=False, max_length=MAX_AUTHORITY_RULES)
-    escalation = serializers.PrimaryKeyRelatedField(queryset=EscalationContact.objects.all(), allow_null=True, required=False)
+    escalation = EscalationField(queryset=EscalationContact.objects.all(), allow_null=True, required=False)
     note = serializers.CharField(allow_blank=True, required=False)
 
     def to_representation(self, article: Article) -> dict:
@@ -69,6 +87,8 @@ class AuthoritySerializer(serializers.Serializer):
 
 class PublicArticleSerializer(serializers.Serializer):
     """What a customer, partner or anonymous reader gets: content only, no internal guidance."""
+
+    closed_schema = True  # exactly these fields: a client tells it from the staff `Article` by them
 
     slug = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
@@ -123,6 +143,13 @@ class ArticleSerializer(serializers.Serializer):
     def get_html_url(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(article.get_absolute_url())
 
+    def validate(self, attrs: dict) -> dict:
+        # Size and nesting limits of the Markdown fields, as 400 {"resolution": ["…"]}.
+        problems = markdown_problems(attrs, current=self.instance)
+        if problems:
+            raise serializers.ValidationError({name: [problem] for name, problem in problems.items()})
+        return attrs
+
     def to_representation(self, article: Article) -> dict:
         data = super().to_representation(article)
         data["owner"] = article.owner.username
@@ -143,10 +170,20 @@ class GovernanceSerializer(serializers.Serializer):
 
 class VersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    user = serializers.CharField(source="user.username", default=None)
+    user = serializers.CharField(source="user.username", default=None, allow_null=True)
     date = serializers.DateTimeField()
     comment = serializers.CharField()
     material = serializers.BooleanField()
+
+
+def article_for_caller(many: bool = False) -> PolymorphicProxySerializer:
+    """What a GET answers depends on the caller: staff get `Article`, everyone else `PublicArticle`."""
+    return PolymorphicProxySerializer(
+        component_name="ArticleForCaller",
+        serializers=[ArticleSerializer, PublicArticleSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -202,7 +239,12 @@ FILTERS = [
 ]
 
 
-@extend_schema(methods=["GET"], parameters=FILTERS, responses=ArticleSerializer(many=True))
+@paginated
+@extend_schema(
+    methods=["GET"],
+    parameters=FILTERS,
+    responses=article_for_caller(many=True),
+)
 @extend_schema(methods=["POST"], request=ArticleSerializer, responses={201: ArticleSerializer})
 @api_view(["GET", "POST"])
 def article_list(request: Request) -> Response:
@@ -247,8 +289,9 @@ def _create(request: Request) -> Response:
     return Response(ArticleSerializer(article, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(methods=["GET"], responses=ArticleSerializer)
-@extend_schema(methods=["PATCH"], request=ArticleSerializer, responses={200: ArticleSerializer, 409: None})
+@answers(409, methods=["PATCH"])
+@extend_schema(methods=["GET"], responses=article_for_caller())
+@extend_schema(methods=["PATCH"], request=ArticleSerializer, responses=ArticleSerializer)
 @api_view(["GET", "PATCH"])
 def article_detail(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
@@ -285,6 +328,7 @@ def article_detail(request: Request, slug: str) -> Response:
     return Response(ArticleSerializer(article, context={"request": request}).data)
 
 
+@answers(409)
 @extend_schema(request=TransitionSerializer, responses=ArticleSerializer)
 @api_view(["POST"])
 def article_transition(request: Request, slug: str) -> Response:
@@ -306,6 +350,7 @@ def article_governance(request: Request, slug: str) -> Response:
     return Response(_serializer_for(request)(_article_for(request, slug), context={"request": request}).data)
 
 
+@answers(403)
 @extend_schema(responses=VersionSerializer(many=True))
 @api_view(["GET"])
 def article_versions(request: Request, slug: str) -> Response:

@@ -1,6 +1,5 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import api
 
@@ -13,6 +12,5 @@ urlpatterns = [
     path("articles/<slug:slug>/governance/", api.article_governance, name="article-governance"),
     path("articles/<slug:slug>/versions/", api.article_versions, name="article-versions"),
     path("me/", api.me, name="me"),
-    path("auth/token/", obtain_auth_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -20,6 +20,7 @@ from .models import (
     State,
     _normalise_rules,
     clean_tags,
+    markdown_problems,
     normalize_newlines,
 )
 
@@ -131,6 +132,8 @@ class ArticleForm(forms.Form):
     def clean(self):
         data = super().clean()
         self._refuse_a_posted_review_date()
+        for name, problem in markdown_problems(data, current=self.article).items():
+            self.add_error(name, problem)
         if data.get("state") == State.NOT_VALIDATED and not (data.get("resolution") or "").strip():
             self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
         edited = set(self.changed_data) - {"note", "material", "version"}

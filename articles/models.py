@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import policy
+from .rendering import MAX_ARTICLE_CHARS, markdown_problem
 
 
 class State(models.TextChoices):
@@ -48,6 +49,8 @@ class Decider(models.TextChoices):
 CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
 METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
+# Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
+MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 
 
 # An article's decision authority is a short list an agent reads mid-call; a cap also bounds
@@ -264,6 +267,7 @@ class Article(models.Model):
         require(policy.can_create(by))
         require(policy.can_assign_owner(by, owner))
         article = cls(title=title, product=product, created_by=by, owner=owner or by, **normalize_text(fields))
+        _check_markdown(markdown_problems(fields))
         if state not in (State.WIP, State.NOT_VALIDATED):
             raise InvalidChange("A new article starts as work in progress or not validated.")
         if state == State.NOT_VALIDATED and not article.resolution.strip():
@@ -337,6 +341,7 @@ class Article(models.Model):
             if not (changed or tags_changed or rules_changed):
                 return self
             self._check_edit(by, current, changed, rules_changed)
+            _check_markdown(markdown_problems(changed, current=current))
             for name, value in changed.items():
                 setattr(current, name, value)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
@@ -621,6 +626,42 @@ def require(decision: policy.Decision) -> None:
     """Go on only if the policy allows: a refusal raises Refused with its reason."""
     if not decision:
         raise Refused(decision.reason)
+
+
+def markdown_problems(values: dict, *, current: Article | None = None) -> dict[str, str]:
+    """{field: why it cannot be saved} for the Markdown fields in `values` over the limits.
+
+    A field that keeps the text `current` has is not judged again: text stored before the
+    limits existed stays editable around it (and renders as plain text).
+    """
+    problems = {}
+    changed = []
+    for name in MARKDOWN_FIELDS:
+        value = values.get(name)
+        if not isinstance(value, str) or (current is not None and value == getattr(current, name)):
+            continue
+        changed.append(name)
+        problem = markdown_problem(value)
+        if problem:
+            problems[name] = problem
+    if changed and not problems:
+        # A page shows all four fields: their sum bounds the work of its first view.
+        texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
+        total = sum(len(text) for text in texts.values())
+        if total > MAX_ARTICLE_CHARS:
+            longest = max(changed, key=lambda name: len(texts[name]))
+            problems[longest] = (
+                f"The article's text is {total:,} characters long in all (issue, environment, resolution and cause); "
+                f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
+            )
+    return problems
+
+
+def _check_markdown(problems: dict[str, str]) -> None:
+    # The last guard for every writer (pages, API, import, revert); the form and the API
+    # report the same problems next to their fields before getting here.
+    if problems:
+        raise InvalidChange(" ".join(f"{name.capitalize()}: {problem}" for name, problem in problems.items()))
 
 
 def _revision_meta(by, comment: str, *, material: bool, version: int) -> None:

@@ -1,17 +1,51 @@
-"""Article Markdown → safe HTML.
+"""Article Markdown → safe HTML, in time bounded by the text's length whatever it holds.
 
 Articles are user input: Markdown is rendered first, then everything goes through
 nh3 (the ammonia sanitizer) with an allow-list, so a <script>, an event-handler
 attribute or a javascript: URL can never reach a page, whatever Markdown produced.
+
+Articles are also untrusted *work*: a field of `[` characters or of nested lists must not
+stall or crash a page. So:
+- the renderer is cmark-gfm (GitHub's C CommonMark parser, via cmarkgfm: linear time by
+  design, fuzzed, and what PyPI uses for untrusted READMEs); Python-Markdown took 23 s on
+  8,000 `[` and raised RecursionError on deep emphasis. `bench/markdown.py` measures both;
+- a field is limited in size and nesting depth (MAX_CHARS, MAX_DEPTH: enforced at save by
+  `markdown_problem`, through the form, the API, the import and the model);
+- text stored before the limits that breaks them is shown as escaped plain text, never
+  rendered: the sanitizer's HTML parser is quadratic in nesting depth;
+- rendered HTML is cached under a hash of the text (see `render_markdown`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import html as htmllib
 import re
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
+
+# The limits of Markdown, here and nowhere else. A field holds at most 150,000 characters
+# (settings.KCS_MARKDOWN_MAX_CHARS): the longest article of a real 1,374-article support KB (a
+# legal text) has 146,000. An article's four fields hold at most 150,000 in all
+# (KCS_MARKDOWN_MAX_ARTICLE_CHARS): the slowest input bench/markdown.py knows renders at about
+# 1 ms per 1,000 characters, so a whole article's first view stays under 200 ms.
+MAX_CHARS = settings.KCS_MARKDOWN_MAX_CHARS
+MAX_ARTICLE_CHARS = settings.KCS_MARKDOWN_MAX_ARTICLE_CHARS
+# Lists and block quotes inside each other: ten levels is more than any reader can follow.
+MAX_DEPTH = 10
+# Elements of any kind inside each other (raw HTML included): html5ever, inside nh3, walks
+# the stack of open elements on each tag, so 10,000 nested <div> cost seconds.
+MAX_ELEMENT_DEPTH = 100
+
+# Part of the cache key: change it whenever the HTML for the same text changes.
+RENDERER_VERSION = "cmark-gfm-1"
+CACHE_SECONDS = 7 * 24 * 3600
 
 ALLOWED_TAGS = {
     "a",
@@ -53,32 +87,68 @@ ALLOWED_TAGS = {
     "tr",
     "ul",
 }
+# No "id" anywhere: heading ids are added after sanitizing, from the heading's text with the
+# field's prefix, so a raw-HTML id can never collide with the page's own (e.g. "authority-heading").
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
     "code": {"class"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
-    "h1": {"id"},
-    "h2": {"id"},
-    "h3": {"id"},
-    "h4": {"id"},
-    "h5": {"id"},
-    "h6": {"id"},
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
+# Raw HTML passes cmark untouched (UNSAFE) because nh3 decides what stays; no "tagfilter"
+# extension, which would show a <script> payload as text instead of removing it.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
+_CMARK_EXTENSIONS = ["table", "strikethrough"]
+
 
 def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
+    """`text` as sanitized HTML, heading ids prefixed with `id_prefix`.
+
+    Cached under a hash of the text (with the prefix, limit and RENDERER_VERSION): a page view
+    renders a field at most once per cache, and a new version, whatever wrote it (the
+    editor, the API, an import, the admin), has new text and so a new key; no cache entry
+    is ever invalidated, so the cache is correct across processes with any backend.
+    """
     if not text:
         return mark_safe("")
-    html = markdown.markdown(
-        _indent_nested_lists(text),
-        extensions=["tables", "fenced_code", "sane_lists", "toc"],
-        extension_configs={"toc": {"anchorlink": False, "permalink": False, "slugify": _slugify(id_prefix)}},
-        output_format="html",
-    )
+    text = _encodable(text)
+    # The limit is in the key: raising it turns plain-text fallbacks into rendered HTML.
+    key = f"md:{RENDERER_VERSION}:{MAX_CHARS}:{id_prefix}:{hashlib.sha256(text.encode()).hexdigest()}"
+    out = cache.get(key)
+    if out is None:
+        out = _render(text, id_prefix)
+        cache.set(key, out, CACHE_SECONDS)
+    return mark_safe(out)  # noqa: S308 — sanitized by nh3 or escaped in _render
+
+
+def markdown_problem(text: str) -> str | None:
+    """Why `text` cannot be saved as an article's Markdown field, or None if it can.
+
+    A sentence a user reads next to the field (form, API, import report).
+    """
+    if len(text) > MAX_CHARS:
+        return f"This text is {len(text):,} characters long; at most {MAX_CHARS:,} are allowed. Shorten it or split the article."
+    depth = _depths(_to_html(_encodable(text)))
+    if depth.lists > MAX_DEPTH:
+        return f"Lists and quotes are nested {depth.lists} levels deep; at most {MAX_DEPTH} levels are allowed."
+    if depth.elements > MAX_ELEMENT_DEPTH:
+        return f"HTML elements are nested {depth.elements} levels deep; at most {MAX_ELEMENT_DEPTH} are allowed."
+    return None
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _render(text: str, prefix: str) -> str:
+    if len(text) > MAX_CHARS:
+        return _plain(text)
+    html = _to_html(text)
+    if _depths(html).elements > MAX_ELEMENT_DEPTH:
+        return _plain(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -86,45 +156,122 @@ def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-        attribute_filter=_id_filter(id_prefix),
     )
-    return mark_safe(clean)  # noqa: S308 — sanitized by nh3 just above
+    return _add_heading_ids(clean, prefix)
 
 
-NESTED_ITEM = re.compile(r"^ {2,3}(?=(?:[-*+]|\d+[.)]) )")
-FENCE = re.compile(r"^\s*(```|~~~)")
+def _to_html(text: str) -> str:
+    html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    return html.rstrip("\n")
 
 
-def _indent_nested_lists(text: str) -> str:
-    """Indent nested list items written with 2–3 spaces to the 4 Python-Markdown needs.
+def _plain(text: str) -> str:
+    # Stored before the limits existed (an old import): readable, escaped, and linear.
+    return linebreaks(text, autoescape=True)
 
-    Authors (and CommonMark) nest "1. Step" / "   - detail" with three spaces; without
-    this the detail runs into the step's text. Fenced code is left exactly as written.
+
+def _encodable(text: str) -> str:
+    # A lone surrogate (JSON allows "\ud800") cannot be encoded for the parser or the hash.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode(errors="replace").decode()
+    return text
+
+
+# --- nesting depth -----------------------------------------------------------------------
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_LIST_TAGS = frozenset({"ul", "ol", "blockquote"})
+# Elements that never hold others, or that the HTML parser closes by itself when the next
+# one starts (so <li><li><li> is no deeper than one): they never deepen its stack.
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+_CLOSED_BY_NEXT = {"li", "p", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "caption"}
+_FLAT_TAGS = frozenset(_VOID_TAGS | _CLOSED_BY_NEXT | {"rb", "rt", "rtc", "rp", "colgroup"})
+
+
+class _Depth:
+    __slots__ = ("lists", "elements")
+
+    def __init__(self) -> None:
+        self.lists = self.elements = 0
+
+
+def _depths(html: str) -> _Depth:
+    """The deepest nesting of lists/quotes and of elements in `html`, in one linear scan.
+
+    Counts open minus close tags, so unclosed raw HTML counts as nested, as the browser's
+    (and the sanitizer's) parser would nest it.
     """
-    out, fenced = [], False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            fenced = not fenced
-        out.append(line if fenced else NESTED_ITEM.sub("    ", line))
-    return "\n".join(out)
+    found, lists, elements = _Depth(), 0, 0
+    flat, list_tags = _FLAT_TAGS, _LIST_TAGS
+    for closing, name in _TAG.findall(html):
+        name = name.lower()
+        if name in flat:
+            continue
+        if closing:
+            elements -= elements > 0
+            if name in list_tags:
+                lists -= lists > 0
+            continue
+        elements += 1
+        if elements > found.elements:
+            found.elements = elements
+        if name in list_tags:
+            lists += 1
+            if lists > found.lists:
+                found.lists = lists
+    return found
 
 
-def _id_filter(prefix: str):
-    # Heading ids come from the toc extension with the field's prefix; an id written as raw
-    # HTML could collide with the page's own ids (e.g. "authority-heading"), so it is dropped.
-    def keep(element: str, attribute: str, value: str) -> str | None:
-        if attribute == "id" and not (prefix and value.startswith(f"{prefix}-")):
-            return None
-        return value
+# --- heading ids -------------------------------------------------------------------------
 
-    return keep
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+_MARKUP = re.compile(r"<[^<>]*>")
 
 
-def _slugify(prefix: str):
-    from markdown.extensions.toc import slugify_unicode
+def _add_heading_ids(html: str, prefix: str) -> str:
+    """Give each heading of sanitized `html` an id from its text ("Check the booking" →
+    "resolution-check-the-booking"); the id holds only letters, digits, "-" and "_".
 
-    def slugify(value: str, separator: str) -> str:
-        # Prefix heading ids with the field name so five fields on one page never clash.
-        return f"{prefix}{separator}{slugify_unicode(value, separator)}" if prefix else slugify_unicode(value, separator)
+    One pass over the tags: each heading's text is read once, so the work is linear.
+    Duplicates get "_1", "_2"… as Python-Markdown's toc extension did (links to them exist).
+    """
+    out, done, opening, used = [], 0, None, _UniqueIds()
+    for match in _HEADING_TAG.finditer(html):
+        if not match.group(1):
+            opening = match
+            continue
+        if opening is None or opening.group(2) != match.group(2):
+            continue
+        words = htmllib.unescape(_MARKUP.sub("", html[opening.end() : match.start()]))
+        out += [html[done : opening.start()], f'<h{match.group(2)} id="{used.add(_slugify(prefix, words))}">']
+        done, opening = opening.end(), None
+    out.append(html[done:])
+    return "".join(out)
 
-    return slugify
+
+class _UniqueIds:
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.last: dict[str, int] = {}  # the last suffix given to an id, so repeats stay linear
+
+    def add(self, wanted: str) -> str:
+        chosen, n = wanted, self.last.get(wanted, 0)
+        while chosen in self.used:
+            n += 1
+            chosen = f"{wanted}_{n}"
+        self.last[wanted] = n
+        self.used.add(chosen)
+        return chosen
+
+
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SEPARATORS = re.compile(r"[-\s]+")
+
+
+def _slugify(prefix: str, value: str) -> str:
+    # Python-Markdown's slugify_unicode, so anchors people linked to keep working; prefixed
+    # with the field name so five fields on one page never clash.
+    slug = _SEPARATORS.sub("-", _NOT_SLUG.sub("", value).strip().lower())
+    return f"{prefix}-{slug}" if prefix else slug

@@ -34,6 +34,7 @@ from .models import (
     clean_tags,
     unique_slug,
 )
+from .rendering import MAX_ARTICLE_CHARS, markdown_problem
 
 _TEXT_FIELDS = ("slug", "title", "summary", "body", "product", "source_url")
 _check_url = URLValidator(schemes=["http", "https"])
@@ -77,6 +78,15 @@ class ImportRecord:
             raise BadRecord("missing 'title'")
         if len(title) > 200:
             raise BadRecord(f"'title' is {len(title)} characters long; at most 200 are allowed")
+        for name in ("summary", "body"):  # Markdown fields: issue and resolution
+            problem = markdown_problem(data.get(name) or "")
+            if problem:
+                raise BadRecord(f"'{name}': {problem}")
+        total = len(data.get("summary") or "") + len(data.get("body") or "")
+        if total > MAX_ARTICLE_CHARS:
+            raise BadRecord(
+                f"'summary' and 'body' are {total:,} characters long in all; at most {MAX_ARTICLE_CHARS:,} are allowed"
+            )
         product = (data.get("product") or "").strip() or default_product
         if len(product) > 100 or not slugify(product):
             raise BadRecord(f"'product' must be a name of 1 to 100 characters with a letter or digit: {product!r}")

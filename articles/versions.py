@@ -9,6 +9,7 @@ can read (names rather than ids, rules in plain words), which is what diffs comp
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -174,11 +175,35 @@ def diff(old: dict, new: dict) -> list[FieldDiff]:
     return out
 
 
-def _word_ops(a: str, b: str) -> list[tuple[str, str]]:
-    # Split keeping whitespace so the diff reads as the text itself.
-    import re
+# difflib's work grows with the product of the two token counts: two long texts that differ
+# throughout (a field rewritten at the 50,000-character limit) would take a minute. Above this
+# product, the changed middle is compared by lines, and above it again it is shown as
+# replaced whole.
+DIFF_BUDGET = 1_000_000
+# A word with the whitespace after it, so the commonest token (a space) never matches everywhere.
+_WORDS = re.compile(r"\s+|\S+\s*")
 
-    ta, tb = re.split(r"(\s+)", a), re.split(r"(\s+)", b)
+
+def _word_ops(a: str, b: str) -> list[tuple[str, str]]:
+    ta, tb = _WORDS.findall(a), _WORDS.findall(b)
+    # An edit usually touches a small middle: the common start and end are found in linear time.
+    start = 0
+    while start < min(len(ta), len(tb)) and ta[start] == tb[start]:
+        start += 1
+    end = 0
+    while end < min(len(ta), len(tb)) - start and ta[-1 - end] == tb[-1 - end]:
+        end += 1
+    ops = [("=", "".join(ta[:start]))]
+    ops += _middle_ops(ta[start : len(ta) - end], tb[start : len(tb) - end])
+    ops.append(("=", "".join(ta[len(ta) - end :])))
+    return _tidy(ops)
+
+
+def _middle_ops(ta: list[str], tb: list[str]) -> list[tuple[str, str]]:
+    if len(ta) * len(tb) > DIFF_BUDGET:
+        ta, tb = "".join(ta).splitlines(keepends=True), "".join(tb).splitlines(keepends=True)
+    if len(ta) * len(tb) > DIFF_BUDGET:
+        return [("-", "".join(ta)), ("+", "".join(tb))]
     ops = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -189,6 +214,35 @@ def _word_ops(a: str, b: str) -> list[tuple[str, str]]:
         if tag in ("insert", "replace"):
             ops.append(("+", "".join(tb[j1:j2])))
     return ops
+
+
+def _tidy(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Whitespace that both sides of a replacement end with is unchanged text ("60 " → "75 "
+    shows as 60 → 75, then the space); empty operations go, neighbours of one kind join."""
+    out: list[tuple[str, str]] = []
+
+    def add(op: str, text: str) -> None:
+        if text and out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif text:
+            out.append((op, text))
+
+    n = 0
+    while n < len(ops):
+        op, text = ops[n]
+        if op == "-" and n + 1 < len(ops) and ops[n + 1][0] == "+":
+            new = ops[n + 1][1]
+            space = text[len(text.rstrip()) :]
+            if not (space and new.endswith(space)):
+                space = ""
+            add("-", text[: len(text) - len(space)])
+            add("+", new[: len(new) - len(space)])
+            add("=", space)
+            n += 2
+            continue
+        add(op, text)
+        n += 1
+    return out
 
 
 def _rule_fields(row: dict) -> dict:

@@ -84,7 +84,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
         if not args.keep and db_file.exists():
             db_file.unlink()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # plain HTTP, a throwaway key
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(bench_dir / "index")
 
     import django

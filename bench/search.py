@@ -607,7 +607,7 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     backend_name = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
     reuse = prepare_database(args.articles, args.keep)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # plain HTTP, a throwaway key
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(BENCH_DIR / f"index-{backend_name}-{args.articles}")
     warnings.filterwarnings("ignore", category=SyntaxWarning)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from articles.api_guards import check, require_staff
+from articles.api_schema import answers, paginated
 from articles.models import Article
 
 from . import policy
@@ -116,6 +117,8 @@ REVIEW_FILTERS = [
 ]
 
 
+@paginated
+@answers(404, methods=["POST"])  # the article named in the body
 @extend_schema(methods=["GET"], parameters=REVIEW_FILTERS, responses=ReviewSerializer(many=True))
 @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewDetailSerializer})
 @api_view(["GET", "POST"])
@@ -151,13 +154,15 @@ def _start_review(request: Request) -> Response:
     return _review_response(review, status.HTTP_201_CREATED)
 
 
+@answers(403)
 @extend_schema(responses=ReviewDetailSerializer)
 @api_view(["GET"])
 def review_detail(request: Request, pk: int) -> Response:
     return _review_response(_review_for(request, pk))
 
 
-@extend_schema(request=DecisionSerializer, responses={200: ReviewDetailSerializer, 409: None})
+@answers(409)
+@extend_schema(request=DecisionSerializer, responses=ReviewDetailSerializer)
 @api_view(["POST"])
 def review_approve(request: Request, pk: int) -> Response:
     review = _review_for(request, pk)
@@ -206,8 +211,11 @@ SCORE_FILTERS = [
 ]
 
 
+@paginated
+@answers(403, methods=["GET"])
+@answers(404, 409, methods=["POST"])
 @extend_schema(methods=["GET"], parameters=SCORE_FILTERS, responses=ScoreSerializer(many=True))
-@extend_schema(methods=["POST"], request=ScoreSerializer, responses={201: ScoreSerializer, 409: None})
+@extend_schema(methods=["POST"], request=ScoreSerializer, responses={201: ScoreSerializer})
 @api_view(["GET", "POST"])
 def score_list(request: Request) -> Response:
     require_staff(request)

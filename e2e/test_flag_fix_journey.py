@@ -72,7 +72,7 @@ def test_agent_flags_owner_fixes_and_agent_sees_the_update(demo, journey):
     journey.shot("agent sees the unread count")
     journey.go("/notifications/")
     journey.shot("agent's notifications")
-    page.click("a:has-text('Your flag on')")
+    page.click("button.open-note:has-text('Your flag on')")  # a POST: opening marks it read
     page.wait_for_load_state()
     assert "/diff/" in page.url
     assert "second bag" in page.inner_text("main")

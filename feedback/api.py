@@ -7,7 +7,7 @@ bad input, 409 when the flag was already closed or the caller's flag for that re
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api_guards import check
+from articles.api_schema import answers, paginated
 from articles.models import Article
 
 from . import policy, services
@@ -24,8 +25,8 @@ from .models import Flag, FlagState, Reason, Source
 class FlagSerializer(serializers.ModelSerializer):
     article = serializers.CharField(source="article.slug", read_only=True)
     article_title = serializers.CharField(source="article.title", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
-    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None, allow_null=True)
     reason = serializers.ChoiceField(choices=Reason.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     case_ref = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -102,8 +103,17 @@ def _page(request: Request, qs) -> Response:
     return paginator.get_paginated_response(FlagSerializer(page, many=True).data)
 
 
+@paginated
+@answers(403, methods=["GET"])
 @extend_schema(methods=["GET"], parameters=[STATE_PARAM], responses=FlagSerializer(many=True))
-@extend_schema(methods=["POST"], request=FlagSerializer, responses={201: FlagSerializer, 409: None})
+@extend_schema(
+    methods=["POST"],
+    request=FlagSerializer,
+    responses={
+        201: FlagSerializer,
+        409: inline_serializer("FlagAlreadyOpen", {"detail": serializers.CharField(), "flag": FlagSerializer()}),
+    },
+)
 @api_view(["GET", "POST"])
 def article_flags(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
@@ -128,6 +138,8 @@ def article_flags(request: Request, slug: str) -> Response:
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))
 
 
+@paginated
+@answers(403)
 @extend_schema(
     operation_id="flags_queue",
     parameters=[STATE_PARAM, OpenApiParameter("mine", bool, description="Flags I raised instead of my queue")],
@@ -150,7 +162,8 @@ def flag_detail(request: Request, pk: int) -> Response:
     return Response(FlagSerializer(_flag_for(request, pk)).data)
 
 
-@extend_schema(request=ResolveSerializer, responses={200: FlagSerializer, 409: None})
+@answers(409)
+@extend_schema(request=ResolveSerializer, responses=FlagSerializer)
 @api_view(["POST"])
 def flag_resolve(request: Request, pk: int) -> Response:
     flag = _flag_for(request, pk)
@@ -165,7 +178,8 @@ def flag_resolve(request: Request, pk: int) -> Response:
     )
 
 
-@extend_schema(request=DismissSerializer, responses={200: FlagSerializer, 409: None})
+@answers(409)
+@extend_schema(request=DismissSerializer, responses=FlagSerializer)
 @api_view(["POST"])
 def flag_dismiss(request: Request, pk: int) -> Response:
     flag = _flag_for(request, pk)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api_guards import check
+from articles.api_schema import answers, paginated
 from articles.models import Article, Reuse
 
 from . import policy, services
@@ -84,6 +85,8 @@ def article_reuse(request: Request, slug: str) -> Response:
 CASE_PARAM = OpenApiParameter("case", str, required=True, description="Case reference")
 
 
+@paginated
+@answers(403)
 @extend_schema(parameters=[CASE_PARAM], responses=ReuseSerializer(many=True))
 @api_view(["GET"])
 def reuse_list(request: Request) -> Response:
@@ -96,6 +99,7 @@ def reuse_list(request: Request) -> Response:
     return paginator.get_paginated_response(ReuseSerializer(page, many=True).data)
 
 
+@answers(409)
 @extend_schema(request=ConfirmSerializer, responses=ConfirmationSerializer)
 @api_view(["POST"])
 def article_confirm(request: Request, slug: str) -> Response:
@@ -107,6 +111,8 @@ def article_confirm(request: Request, slug: str) -> Response:
     return Response(ConfirmationSerializer(record).data)
 
 
+@paginated
+@answers(403)
 @extend_schema(
     parameters=[OpenApiParameter("scope", str, enum=["all", "mine"], description="KB owners see all by default")],
     responses=QueueItemSerializer(many=True),

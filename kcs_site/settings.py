@@ -7,9 +7,11 @@ from a second settings file.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KCS_VAR_DIR", BASE_DIR / "var"))
@@ -31,14 +33,19 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY",
-    # Development only: with DJANGO_DEBUG=0 a real key must be set (checked below).
-    "dev-insecure-kcs-knowledge-platform-key-change-me-0123456789",
-)
-if not DEBUG and SECRET_KEY.startswith("dev-insecure"):
-    raise RuntimeError("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
+# Off unless asked for: a server started with nothing set must not show debug pages
+# (every URL pattern, tracebacks) to the public. Development sets DJANGO_DEBUG=1.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Used only when DJANGO_DEBUG=1 is set explicitly; anything else needs a real key (below).
+DEVELOPMENT_SECRET_KEY = "dev-insecure-kcs-knowledge-platform-key-change-me-0123456789"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. In production set it to a long random value, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it secret. "
+        "For development set DJANGO_DEBUG=1 (uses a public development key). "
+        "`make run` creates a key for the local demo in var/secret_key."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -49,9 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves static files to WhiteNoise, as gunicorn does
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "reversion",
     "accounts",
@@ -64,10 +71,15 @@ INSTALLED_APPS = [
     "training",
     "licences",
     "fixtures",
+    "backups",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before CommonMiddleware: a load balancer probing by IP is not refused by ALLOWED_HOSTS.
+    "kcs_site.healthz.HealthCheckMiddleware",
     "kcs_site.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,7 +149,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "kcs_site" / "static"]
 
-# Production hardening: on whenever DEBUG is off, overridable for a TLS-terminating proxy setup.
+# Production hardening: on whenever DEBUG is off, overridable for a TLS-terminating proxy setup
+# and for the local demo over plain HTTP (`make run` turns these off explicitly).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
@@ -151,10 +164,44 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# --- Serving: static files, error pages, health, logging ---------------------------------
+# WhiteNoise serves what `collectstatic` put in STATIC_ROOT, with hashed names cached for a year
+# (DEBUG=1 serves straight from the app folders instead).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# A load balancer probes /healthz over plain HTTP inside the network (kcs_site/healthz.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz fails when an email or index update has waited longer than this (sender or worker stopped).
+KCS_HEALTH_BACKLOG_MINUTES = env_int("KCS_HEALTH_BACKLOG_MINUTES", 15)
+# A form that fails its CSRF check (e.g. a session that expired) gets the site's 403 page with a way on.
+CSRF_FAILURE_VIEW = "kcs_site.errors.csrf_failure"
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and fonts;
+# no inline script or style anywhere (templates keep JS in static files and styles in site.css),
+# so injected markup cannot run. Nobody may frame a page, except the views that opt in with
+# kcs_site.framing.frameable_by_panel_origins (the agent panel inside a ticketing tool).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Origins allowed to frame the agent panel, e.g. "https://support.example.com" (comma-separated).
+KCS_PANEL_FRAME_ANCESTORS = env_list("KCS_PANEL_FRAME_ANCESTORS", "")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so that an unauthenticated API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -166,7 +213,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the error answers and paged lists of every operation (articles/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "articles.api_schema.ApiSchema",
     "EXCEPTION_HANDLER": "articles.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -174,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Articles, decision authority, KCS workflow and versions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are not asked of clients, and a
+    # field that takes an id but answers an object (an article's escalation contact) can say so.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # What Django's path converters accept: a value outside them matches no URL (a 404).
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
+    },
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "articles.models.State",
         "AudienceEnum": "articles.models.Audience",
@@ -181,6 +238,12 @@ SPECTACULAR_SETTINGS = {
         "DeciderEnum": "articles.models.Decider",
     },
 }
+
+# JSON, and DRF's browsable pages with the inline styles their templates need (kcs_site/renderers.py).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "rest_framework.renderers.JSONRenderer",
+    "kcs_site.renderers.BrowsableAPIRenderer",
+]
 
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".
 KCS_SEARCH_BACKEND = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
@@ -193,6 +256,12 @@ KCS_SEARCH_REBUILD_MB = env_int("KCS_SEARCH_REBUILD_MB", 512)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
+# Largest Markdown field (issue, environment, resolution, cause) that may be saved or imported,
+# in characters, and largest sum of the four; longer stored text is shown as plain text.
+# Rendering time grows with them: the worst input renders at about 0.9 ms per 1,000 characters
+# (bench/markdown.py), so 150,000 in all keeps a page's first view under 200 ms.
+KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
+KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
 
 # Notifications: emails are sent by `manage.py send_notifications` (console output unless SMTP is set).
@@ -207,9 +276,56 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Northwind KB <
 KCS_SITE_URL = os.environ.get("KCS_SITE_URL", "http://127.0.0.1:8000")
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
 
+# Everything to stdout (a service manager or container keeps it): warnings and errors from the
+# app, and Django's request errors with their tracebacks (never shown on the page when DEBUG is off).
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Replaces Django's own "django" handlers (stderr in DEBUG, mail to ADMINS): one stream, no duplicates.
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},  # runserver's request lines (make dev)
+    },
 }
+
+# --- Sign-in and API tokens (accounts app) ------------------------------------------------------
+# Kept in one block: failed sign-ins throttled by django-axes, TOTP two-factor by django-otp,
+# expiring API tokens of our own (accounts.ApiToken) in place of rest_framework.authtoken.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+# OTP after authentication (it reads the session), the 2FA gate after OTP, axes last (it turns
+# a lockout flagged during the view into the lockout page).
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorGate",
+    "axes.middleware.AxesMiddleware",
+]
+# Axes' backend first: it refuses a locked-out username/address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("KCS_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("KCS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KCS_LOGIN_COOLOFF_MINUTES", 15))
+# Each entry locks on its own: "username" stops guessing one account from many addresses,
+# "ip_address" stops one address spraying many accounts. "username+ip_address" locks only that pair
+# (for offices behind one NAT address, at the cost of weaker spray protection).
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part for part in env_list("KCS_LOGIN_LOCKOUT_BY", "username,ip_address")
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
+KCS_PROXY_COUNT = env_int("KCS_PROXY_COUNT", 0)
+# Two-factor: KB owners, admins (is_staff) and superusers must enrol before using staff pages.
+KCS_2FA_REQUIRED = env_bool("KCS_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("KCS_2FA_ISSUER", "Northwind KB")
+# API tokens expire this many days after they are issued.
+KCS_API_TOKEN_DAYS = env_int("KCS_API_TOKEN_DAYS", 30)
+# Password reset requests per hour from one address, and emails per hour to one account.
+KCS_PASSWORD_RESET_PER_IP = env_int("KCS_PASSWORD_RESET_PER_IP", 10)
+KCS_PASSWORD_RESET_PER_ACCOUNT = env_int("KCS_PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_TIMEOUT = env_int("KCS_PASSWORD_RESET_HOURS", 24) * 3600

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from articles import views as article_views
 from search import views as search_views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("search/", include("search.urls")),
     path("api/v1/search/", search_views.api_search, name="api-search"),
+    path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("articles.api_urls")),
     path("coaching/", include("coaching.urls")),
     path("api/v1/", include("coaching.api_urls")),
@@ -23,7 +25,15 @@ urlpatterns = [
     path("api/v1/", include("training.api_urls")),
     path("licences/", include("licences.urls")),
     path("api/v1/", include("licences.api_urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+# The site's own error pages, and JSON under /api/ (kcs_site/errors.py).
+handler400 = "kcs_site.errors.bad_request"
+handler403 = "kcs_site.errors.permission_denied"
+handler404 = "kcs_site.errors.page_not_found"
+handler500 = "kcs_site.errors.server_error"

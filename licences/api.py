@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from articles.api_guards import check, require_staff
+from articles.api_schema import answers
 
 from . import policy, services
 from .models import PROMOTABLE
@@ -131,6 +132,7 @@ def _progress(person: User) -> dict:
 # --- endpoints --------------------------------------------------------------------------------
 
 
+@answers(403)
 @extend_schema(responses=LicenceProgressSerializer)
 @api_view(["GET"])
 def person_progress(request: Request, username: str) -> Response:
@@ -150,6 +152,7 @@ def person_promote(request: Request, username: str) -> Response:
     return Response(PromotionSerializer(promotion).data, status=status.HTTP_201_CREATED)
 
 
+@answers(403, 404)  # 404: outside the staff, there are no trainees to see
 @extend_schema(responses=TraineeSerializer(many=True))
 @api_view(["GET"])
 def coach_trainees(request: Request) -> Response:

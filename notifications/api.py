@@ -3,6 +3,8 @@ conventions (401 when not signed in, 403 with `detail` when refused, 404 for wha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from articles.api_schema import answers, paginated
 from articles.models import Article, Product, Tag
 
 from . import policy
@@ -22,7 +25,7 @@ from .models import Notification, Subscription
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    article = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     read = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,9 +49,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "article", "product", "tag", "created_at"]
 
 
+def _fields(request: Request) -> Mapping:
+    """The body's named fields; a JSON list or a bare value is a 400, not a 500 on `.get`."""
+    if not isinstance(request.data, Mapping):
+        raise serializers.ValidationError({"detail": "Send an object with named fields."})
+    return request.data
+
+
 def _target(request: Request) -> dict:
     """The subscription target named in the request, checked against what the caller may see."""
-    given = {name: str(request.data.get(name) or "").strip() for name in ("article", "product", "tag")}
+    given = {name: str(_fields(request).get(name) or "").strip() for name in ("article", "product", "tag")}
     named = {name: value for name, value in given.items() if value}
     if len(named) != 1:
         raise serializers.ValidationError({"detail": "Name exactly one of `article` (slug), `product` (slug) or `tag`."})
@@ -71,6 +81,7 @@ def _target(request: Request) -> dict:
     return {kind: target}
 
 
+@paginated
 @extend_schema(responses=NotificationSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
@@ -108,6 +119,8 @@ def notification_read_all(request: Request) -> Response:
     return Response({"marked": marked})
 
 
+@paginated
+@answers(404, methods=["POST", "DELETE"])  # the article, product or tag named in the body
 @extend_schema(methods=["GET"], responses=SubscriptionSerializer(many=True))
 @extend_schema(methods=["POST"], request=SubscriptionSerializer, responses={201: SubscriptionSerializer})
 @extend_schema(
@@ -123,8 +136,8 @@ def subscription_list(request: Request) -> Response:
         page = paginator.paginate_queryset(visible.order_by("pk"), request)
         return paginator.get_paginated_response(SubscriptionSerializer(page, many=True).data)
     if request.method == "DELETE":
-        if request.data.get("id") not in (None, ""):
-            deleted, _ = mine.filter(pk=_int(request.data.get("id"))).delete()
+        if _fields(request).get("id") not in (None, ""):
+            deleted, _ = mine.filter(pk=_int(request.data["id"])).delete()
         else:
             deleted, _ = mine.filter(**_target(request)).delete()
         if not deleted:

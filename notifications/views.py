@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.http import query_param
 from articles.models import Article, Product
@@ -55,9 +55,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST (the list's button) marks it read, then goes to its page; GET only goes there, so a
+    prefetching browser, a link checker or a cross-site image tag changes nothing."""
     note = _mine(request, pk)
-    if note.read_at is None:
+    if request.method == "POST" and note.read_at is None:
         Notification.objects.filter(pk=note.pk, read_at=None).update(read_at=timezone.now())
     if note.url and is_site_path(note.url):
         return redirect(note.url)

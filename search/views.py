@@ -177,6 +177,25 @@ class SearchHitSerializer(serializers.Serializer):
     snippet = serializers.CharField(help_text="HTML: escaped text with <mark> around matches")
     product = serializers.CharField()
     html_url = serializers.CharField()
+    state = serializers.CharField(required=False, help_text="Staff only")
+    audience = serializers.CharField(required=False, help_text="Staff only")
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    """The body of `_api_payload`: one page of hits with facets and the spelling correction."""
+
+    count = serializers.IntegerField(help_text="Hits in all pages")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = SearchHitSerializer(many=True)
+    facets = serializers.DictField(child=FacetValueSerializer(many=True), help_text="Per filter name, its values and counts")
+    suggestion = serializers.CharField(allow_blank=True, help_text="Did you mean …; empty when none")
+    corrected = serializers.BooleanField(help_text="The hits are for `suggestion`: the query as typed found too little")
 
 
 @extend_schema(
@@ -186,7 +205,7 @@ class SearchHitSerializer(serializers.Serializer):
         OpenApiParameter("page", int),
         OpenApiParameter("sort", str, enum=list(SORTS)),
     ],
-    responses=SearchHitSerializer(many=True),
+    responses=SearchResponseSerializer,
 )
 @api_view(["GET"])
 def api_search(request: Request) -> Response:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from articles.api_guards import check, require_staff
+from articles.api_schema import answers, paginated
 from articles.http import as_id
 from articles.models import Article, Refused
 
@@ -98,6 +99,7 @@ def _path(pk) -> LearningPath:
 # --- paths -----------------------------------------------------------------------------------
 
 
+@paginated
 @extend_schema(responses=PathSerializer(many=True))
 @api_view(["GET"])
 def path_list(request: Request) -> Response:
@@ -139,7 +141,7 @@ class AssignmentSerializer(serializers.Serializer):
     user = serializers.CharField(source="user.username", required=False)
     group = serializers.CharField(write_only=True, required=False, help_text="A group name: everyone in it")
     due_date = serializers.DateField(required=False, allow_null=True)
-    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default=None)
+    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True, default=None, allow_null=True)
 
     def validate(self, data):
         if not data.get("user") and not data.get("group"):
@@ -153,6 +155,9 @@ ASSIGNMENT_FILTERS = [
 ]
 
 
+@paginated
+@answers(403, methods=["GET"])
+@answers(404, methods=["POST"])  # the path, person or group named in the body
 @extend_schema(methods=["GET"], parameters=ASSIGNMENT_FILTERS, responses=AssignmentSerializer(many=True))
 @extend_schema(methods=["POST"], request=AssignmentSerializer, responses={201: AssignmentSerializer(many=True)})
 @api_view(["GET", "POST"])
@@ -216,6 +221,9 @@ ACK_FILTERS = [
 ]
 
 
+@paginated
+@answers(403, methods=["GET"])
+@answers(404, methods=["POST"])  # the article or path named in the body
 @extend_schema(methods=["GET"], parameters=ACK_FILTERS, responses=AcknowledgementSerializer(many=True))
 @extend_schema(methods=["POST"], request=AcknowledgementSerializer, responses={201: AcknowledgementSerializer})
 @api_view(["GET", "POST"])
@@ -347,6 +355,9 @@ def question_list(request: Request, slug: str) -> Response:
 ATTEMPT_FILTERS = [OpenApiParameter("user", str, description="A username (yours unless you are a coach or KB owner)")]
 
 
+@paginated
+@answers(403, methods=["GET"])
+@answers(404, methods=["POST"])  # the article or path named in the body
 @extend_schema(methods=["GET"], parameters=ATTEMPT_FILTERS, responses=AttemptSerializer(many=True))
 @extend_schema(methods=["POST"], request=AttemptRequestSerializer, responses={201: AttemptResultSerializer})
 @api_view(["GET", "POST"])

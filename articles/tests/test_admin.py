@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from articles import versions
 from articles.models import ArticleEvent, EventKind, State
+from articles.rendering import MAX_CHARS
 
 from .conftest import client_for, make_article, make_user
 
 
-def test_admin_change_is_a_version_with_events_for_workflow_fields(db, contributor, product, kb_owner):
-    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
-    admin = make_user("root", superuser=True)
-    before = article.version
-    url = f"/admin/articles/article/{article.pk}/change/"
-    page = client_for(admin).get(url)
+def admin_post_data(client, url: str, article, product, **changes) -> dict:
+    """What the admin's change form posts, with `changes`."""
+    page = client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "tags"}
     data.update(
-        title="Changed in admin",
-        state=State.ARCHIVED,
         product=product.pk,
         owner=article.owner_id,
         created_by=article.created_by_id,
@@ -37,6 +33,16 @@ def test_admin_change_is_a_version_with_events_for_workflow_fields(db, contribut
             "rules-MAX_NUM_FORMS": "1000",
         },
     )
+    data.update(changes)
+    return data
+
+
+def test_admin_change_is_a_version_with_events_for_workflow_fields(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    admin = make_user("root", superuser=True)
+    before = article.version
+    url = f"/admin/articles/article/{article.pk}/change/"
+    data = admin_post_data(client_for(admin), url, article, product, title="Changed in admin", state=State.ARCHIVED)
     response = client_for(admin).post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     article.refresh_from_db()
@@ -44,3 +50,16 @@ def test_admin_change_is_a_version_with_events_for_workflow_fields(db, contribut
     assert versions.history(article)[0].number == before + 1
     event = ArticleEvent.objects.filter(article=article, kind=EventKind.STATE).order_by("-id").first()
     assert (event.actor, event.to_value) == (admin, State.ARCHIVED)
+
+
+def test_admin_refuses_markdown_over_the_limits_and_changes_nothing(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    admin = make_user("root", superuser=True)
+    before = (article.version, article.resolution)
+    url = f"/admin/articles/article/{article.pk}/change/"
+    too_long = "x" * (MAX_CHARS + 1)
+    response = client_for(admin).post(url, admin_post_data(client_for(admin), url, article, product, resolution=too_long))
+    assert response.status_code == 200
+    assert f"at most {MAX_CHARS:,} are allowed" in response.content.decode()
+    article.refresh_from_db()
+    assert (article.version, article.resolution) == before

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from articles import versions
 from articles.models import Article, ArticleEvent, Audience, EscalationContact, EventKind, Product, State
 from articles.tests.assertions import assert_last_event, assert_versions
@@ -988,9 +988,9 @@ def test_anonymous_asking_for_versions_of_a_public_article_gets_403(shelf):
 
 
 def test_token_auth_reads_staff_content_and_creates(contributor, article, product):
-    token = Token.objects.create(user=contributor)
+    _token, key = ApiToken.issue(user=contributor)
     client = APIClient()  # no session: the token alone must authenticate
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
 
     read = client.get(detail_url(article.slug), **auth)
     created = client.post(LIST_URL, NEW_ARTICLE, format="json", **auth)
@@ -1014,14 +1014,15 @@ def test_token_endpoint_returns_a_token_for_username_and_password(contributor):
     response = APIClient().post("/api/v1/auth/token/", {"username": "colin", "password": "pw"}, format="json")
 
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=contributor).key
+    token = ApiToken.objects.get(user=contributor)
+    assert token.digest == ApiToken.digest_of(response.json()["token"])
 
 
 def test_token_endpoint_refuses_a_wrong_password(contributor):
     response = APIClient().post("/api/v1/auth/token/", {"username": "colin", "password": "wrong"}, format="json")
 
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_session_patch_without_csrf_token_is_403_and_changes_nothing(contributor, article):

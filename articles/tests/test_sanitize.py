@@ -252,5 +252,10 @@ def test_lists_nested_with_three_spaces_render_as_nested_lists_but_code_stays_as
     out = render_markdown(
         "1. Check the status:\n   - Authorised: a hold\n   - Settled: a payment\n2. Next\n\n```\n   - code\n```"
     )
-    assert "<li>Check the status:<ul>" in out and "<li>Settled: a payment</li>" in out
+    assert "<li>Check the status:\n<ul>" in out and "<li>Settled: a payment</li>" in out
     assert "<code>   - code\n</code>" in out
+
+
+def test_lists_nested_with_two_spaces_nest_at_every_level():
+    out = render_markdown("- Router\n  - Reset\n    - Hold the button")
+    assert out == "<ul>\n<li>Router\n<ul>\n<li>Reset\n<ul>\n<li>Hold the button</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>"

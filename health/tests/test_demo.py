@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -32,7 +33,8 @@ def demo(django_db_setup, django_db_blocker):
 
 def signed_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password="kcs-demo")
+    # django-axes needs the request to count attempts; Client.login() passes none of its own.
+    assert client.login(request=HttpRequest(), username=username, password="kcs-demo")
     return client
 
 

@@ -5,6 +5,7 @@ from articles.tests.conftest import (  # noqa: F401 — fixtures are found by na
     candidate,
     contact,
     contributor,
+    customer,
     kb_owner,
     product,
     publisher,

@@ -72,3 +72,16 @@ def test_i_cannot_remove_someone_elses_subscription(article, contributor, publis
     sub = Subscription.objects.create(user=publisher, article=article)
     assert api(contributor).delete(f"/api/v1/subscriptions/{sub.pk}/").status_code == 404
     assert api(publisher).delete(f"/api/v1/subscriptions/{sub.pk}/").status_code == 204
+
+
+@pytest.mark.parametrize("body", [[], ["article"], "article", 7])
+def test_a_body_that_is_not_an_object_is_a_400_and_changes_nothing(article, contributor, body):
+    client = api(contributor)
+    client.post("/api/v1/subscriptions/", {"article": article.slug}, format="json")
+
+    subscribe = client.post("/api/v1/subscriptions/", body, format="json")
+    unsubscribe = client.delete("/api/v1/subscriptions/", body, format="json")
+
+    assert subscribe.status_code == 400 and unsubscribe.status_code == 400
+    assert "detail" in subscribe.json()
+    assert list(Subscription.objects.filter(user=contributor).values_list("article__slug", flat=True)) == [article.slug]

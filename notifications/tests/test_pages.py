@@ -50,10 +50,26 @@ def test_the_bell_costs_one_query(contributor, django_assert_num_queries):
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(article, contributor):
     [note] = notify([contributor], kind="k", title="Refunds changed", url=article.get_absolute_url())
-    response = client_for(contributor).get(reverse("notifications:open", args=[note.pk]))
+    response = client_for(contributor).post(reverse("notifications:open", args=[note.pk]))
     assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_a_get_on_a_notification_goes_to_its_page_but_leaves_it_unread(article, contributor):
+    [note] = notify([contributor], kind="k", title="Refunds changed", url=article.get_absolute_url())
+    response = client_for(contributor).get(reverse("notifications:open", args=[note.pk]))
+    assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
+    note.refresh_from_db()
+    assert note.read_at is None, "a prefetch or a cross-site <img> must not change state"
+
+
+def test_the_list_opens_an_unread_notification_with_a_post_form(contributor):
+    [note] = notify([contributor], kind="k", title="Refunds changed", url="/")
+    page = client_for(contributor).get(reverse("notifications:index")).content.decode()
+    action = reverse("notifications:open", args=[note.pk])
+    assert f'<form method="post" action="{action}"' in page
+    assert f'<a href="{action}"' not in page
 
 
 @pytest.mark.parametrize("url", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])

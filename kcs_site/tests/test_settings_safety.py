@@ -1,0 +1,43 @@
+"""The settings are safe with nothing set: DEBUG off, and no start without a real secret key."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+READ_SETTINGS = "import kcs_site.settings as s; print(s.DEBUG, s.SECRET_KEY == s.DEVELOPMENT_SECRET_KEY)"
+
+
+def read_settings(**env: str) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with only `env` set (nothing from this test run)."""
+    clean = {"PATH": os.environ.get("PATH", ""), "KCS_VAR_DIR": str(settings.BASE_DIR / "var"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS], env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_debug_is_off_when_nothing_says_otherwise():
+    result = read_settings(DJANGO_SECRET_KEY="a-long-random-value-for-this-test-only-0123456789abcdef")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_missing_secret_key_stops_startup_with_a_clear_message():
+    result = read_settings()
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert "DJANGO_DEBUG=1" in result.stderr  # says how to develop without one
+
+
+def test_the_public_development_key_is_refused_in_production():
+    result = read_settings(DJANGO_SECRET_KEY="dev-insecure-kcs-knowledge-platform-key-change-me-0123456789")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_development_key_only_with_debug_explicitly_on():
+    result = read_settings(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
