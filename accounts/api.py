@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from articles.api_schema import answers
+
 from . import two_factor
 from .lockout import lockout_message
 from .models import ApiToken
@@ -41,6 +43,7 @@ ISSUED = inline_serializer(
 )
 
 
+@answers(429)  # sign-in throttling (django-axes)
 @extend_schema(request=IssueSerializer, responses={200: ISSUED})
 @api_view(["POST"])
 @authentication_classes([])
