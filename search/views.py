@@ -24,6 +24,7 @@ from articles import policy
 from articles.http import query_param
 from articles.models import Article, Audience, Product, State
 
+from . import service
 from .backends.base import SearchRequest, SearchResults
 from .models import SearchLog, Synonym
 from .service import search
@@ -81,10 +82,8 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 @require_GET
 def suggest(request: HttpRequest) -> JsonResponse:
     """Title suggestions as you type: only titles the caller may open."""
-    from .backends import get_backend
-
     text = _param(request, "q")
-    items = get_backend().suggest(text, request.user, limit=8) if len(text) >= 2 else []
+    items = service.suggest(text, request.user, limit=8) if len(text) >= 2 else []
     staff = policy.is_staff(request.user)
     return JsonResponse(
         {

@@ -45,7 +45,6 @@ from .base import (
     SearchBackend,
     SearchRequest,
     SearchResults,
-    article_texts,
     chosen_filters,
     hides_archived,
 )
@@ -172,6 +171,7 @@ def _local_settings(cursor) -> None:
 
 class PostgresBackend(SearchBackend):
     name = "postgres"
+    transactional = True  # documents are rows of the same database: written in the change's transaction
 
     def __init__(self):
         self._extensions: set[str] | None = None
@@ -185,7 +185,7 @@ class PostgresBackend(SearchBackend):
 
     # --- writing ------------------------------------------------------------------------
 
-    def index(self, docs: list[dict]) -> None:
+    def index(self, docs: list[dict], *, wait: bool = True) -> None:
         if not docs:
             return
         words = sorted(set().union(*(_vocabulary(d) for d in docs)))
@@ -198,7 +198,7 @@ class PostgresBackend(SearchBackend):
                 [words],
             )
 
-    def remove(self, article_ids: list[int]) -> None:
+    def remove(self, article_ids: list[int], *, wait: bool = True) -> None:
         if not article_ids:
             return
         with connection.cursor() as cursor:
@@ -295,14 +295,9 @@ class PostgresBackend(SearchBackend):
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
-        texts = article_texts([h.article_id for h in hits])
-        if vector == "d.document":
-            for fields_text in texts.values():
-                fields_text.pop("authority", None)  # staff guidance: never in an outside reader's snippet
-        snippets = self._snippets(highlight, texts)
-        for hit in hits:
-            hit.snippet = snippets.get(hit.article_id, "")
-        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
+        return SearchResults(
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight
+        )
 
     def _compile(self, parsed: ParsedQuery) -> tuple[list[str], str]:
         """The tsqueries to try in turn, strictest first, and the one to highlight, as tsquery text.
@@ -445,7 +440,7 @@ class PostgresBackend(SearchBackend):
         cursor.execute(
             f"""
             SELECT d.article_id, d.slug, d.title, d.external_id, d.state, d.audience, d.product, d.updated_at,
-                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count
+                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count, d.version
             FROM {TABLE} d WHERE d.article_id = ANY(%s::bigint[])
             """,
             [tsquery, ids],
@@ -463,6 +458,7 @@ class PostgresBackend(SearchBackend):
                 product=row[6],
                 updated_at=row[7],
                 score=float(row[8] or 0.0),
+                version=row[10],
             )
             for row in rows
         ]
@@ -473,7 +469,7 @@ class PostgresBackend(SearchBackend):
         # Reuse on cases nudges the order a little (search.rerank bounds it).
         return rerank(parsed, hits, reuse=reuse)[offset : offset + request.per_page]
 
-    def _snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+    def snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
         """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.
 
         The text is HTML-escaped before ts_headline sees it, so the only tags in a snippet are

@@ -31,11 +31,11 @@ from .base import (
     MIN_PREFIX,
     Clause,
     Hit,
+    IndexBusy,
     ParsedQuery,
     SearchBackend,
     SearchRequest,
     SearchResults,
-    article_texts,
     chosen_filters,
     hides_archived,
 )
@@ -253,11 +253,19 @@ class WhooshBackend(SearchBackend):
 
     # --- writing ------------------------------------------------------------------------
 
-    def index(self, docs: list[dict]) -> None:
+    def _writer(self, wait: bool):
+        """The index's single writer. `wait=False` (a saving request) gives up at once if another
+        thread or process holds the lock: the update is retried soon (search.indexing)."""
+        try:
+            return self._index().writer(timeout=WRITER_TIMEOUT if wait else 0, compound=False)
+        except LockError as exc:
+            raise IndexBusy("another process holds the search index writer lock") from exc
+
+    def index(self, docs: list[dict], *, wait: bool = True) -> None:
         if not docs:
             return
         ix = self._index()
-        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        writer = self._writer(wait)
         try:
             for doc in docs:
                 writer.update_document(**_whoosh_doc(doc))
@@ -266,11 +274,11 @@ class WhooshBackend(SearchBackend):
             raise
         self._commit(ix, writer)
 
-    def remove(self, article_ids: list[int]) -> None:
+    def remove(self, article_ids: list[int], *, wait: bool = True) -> None:
         if not article_ids:
             return
         ix = self._index()
-        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        writer = self._writer(wait)
         try:
             for article_id in article_ids:
                 writer.delete_by_term("id", str(article_id))
@@ -371,14 +379,12 @@ class WhooshBackend(SearchBackend):
             # Reuse on cases nudges the order a little (search.rerank bounds it).
             hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
-        texts = article_texts([h.article_id for h in hits])
-        if boosts is OUTSIDE_BOOSTS:
-            for fields_text in texts.values():
-                fields_text.pop("authority", None)
-        terms = _query_terms(q)
-        for h in hits:
-            h.snippet = _snippet(texts.get(h.article_id, {}), terms)
-        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
+        return SearchResults(
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=_query_terms(q)
+        )
+
+    def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+        return {article_id: _snippet(fields_text, highlight or {}) for article_id, fields_text in texts.items()}
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
         nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
@@ -463,6 +469,7 @@ class WhooshBackend(SearchBackend):
             audience=stored["audience"],
             product=stored["product"],
             updated_at=stored.get("updated"),
+            version=stored.get("version"),
         )
 
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:

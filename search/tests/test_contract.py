@@ -468,3 +468,85 @@ def test_check_index_reports_and_repairs_missing_stale_and_extra(kb, backend):
     call_command("check_index", "--repair")
     assert indexing.check() == {"missing": [], "stale": [], "extra": []}
     assert slugs(find("router", make_contributor()))[0] == kb.router.slug
+
+
+# --- the index lagging behind the database never shows what the database no longer allows -------
+# A process that dies between its commit and the index update leaves the index as it was: these
+# edits run without their on-commit hooks (the test's transaction never commits), as after a crash.
+
+
+def _narrow_without_index_update(kb):
+    article = kb.weak_signal
+    article.edit(
+        by=kb.owner,
+        base_version=article.version,
+        changes={"audience": Audience.INTERNAL, "resolution": "Bedroom repeater key is KOALA-7731."},
+        note="Narrow",
+    )
+    return article
+
+
+def _assert_hidden_from_visitors(kb, article):
+    for user in (None, make_customer()):
+        for text in ("bedroom", "slow wifi", "koala"):
+            results = find(text, user)
+            assert article.slug not in slugs(results), (user, text)
+            assert all("KOALA" not in h.snippet for h in results.hits)
+        assert article.slug not in [slug for slug, _ in search_suggest("slow wi", user)]
+    assert find("bedroom", None).total == 0
+
+
+def search_suggest(text, user):
+    from search.service import suggest
+
+    return suggest(text, user)
+
+
+def test_a_narrowed_article_is_hidden_when_the_process_died_before_its_index_update(kb, backend):
+    article = _narrow_without_index_update(kb)
+    _assert_hidden_from_visitors(kb, article)
+    staff = make_contributor()
+    if backend.transactional:
+        # PostgreSQL wrote the search document in the article's own transaction: no window at all.
+        assert backend.indexed_versions()[article.pk] == Article.objects.get(pk=article.pk).version
+        assert slugs(find("koala", staff)) == [article.slug]
+    assert article.slug in slugs(find("bedroom", staff))  # staff may still read it
+
+
+def test_a_narrowed_article_is_hidden_while_a_dead_process_holds_its_index_task(kb, backend):
+    from django.utils import timezone
+
+    from search.models import IndexTask
+
+    article = _narrow_without_index_update(kb)
+    IndexTask.objects.filter(article_id=article.pk).update(claimed_at=timezone.now(), claimed_by="died")
+    assert indexing.process_pending() == 0  # the claim is not anyone else's to take for minutes
+    _assert_hidden_from_visitors(kb, article)
+
+
+def test_a_rebuild_that_read_the_article_before_it_was_narrowed_shows_nothing(kb, backend):
+    before, _ = documents_for(list(Article.objects.values_list("pk", flat=True)))
+    article = _narrow_without_index_update(kb)
+    backend.rebuild([before])  # a concurrent rebuild_index swapped in what it read before the edit
+    _assert_hidden_from_visitors(kb, article)
+
+
+def test_hits_show_the_title_and_text_the_database_holds_not_what_was_indexed(kb, backend):
+    article = kb.voucher_title
+    Article.objects.filter(pk=article.pk).update(title="Breakfast voucher after a wait", version=article.version + 1)
+    results = find("delayed", None)  # the index still holds the old title
+    hit = next(h for h in results.hits if h.article_id == article.pk)
+    assert hit.title == "Breakfast voucher after a wait" and hit.version == article.version + 1
+    assert [title for slug, title in search_suggest("voucher for", None) if slug == article.slug] in (
+        [],
+        ["Breakfast voucher after a wait"],
+    )
+
+
+def test_dropped_hits_leave_the_total_and_facets(kb, backend):
+    Article.objects.filter(pk=kb.voucher_body.pk).update(audience=Audience.INTERNAL)  # no signal: the index lags
+    results = find("voucher", None)
+    assert slugs(results) == [kb.voucher_title.slug]
+    assert results.total == 1
+    assert dict(results.facets["audience"]) == {"public": 1}
+    assert dict(results.facets["state"]) == {"validated": 1}

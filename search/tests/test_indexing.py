@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,28 +45,61 @@ def test_saved_edit_is_searchable_after_commit(db, contributor, product, kb_owne
     assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
-def test_update_that_fails_while_another_process_holds_the_lock_is_retried(
+def test_saving_does_not_wait_for_an_index_lock_another_process_holds(
     db, contributor, product, kb_owner, monkeypatch, django_capture_on_commit_callbacks
 ):
     article = make_article(author=contributor, product=product, kb_owner=kb_owner)
     indexing.rebuild()
-    monkeypatch.setattr("search.backends.whoosh_backend.WRITER_TIMEOUT", 0.2)
+    monkeypatch.setattr("search.backends.whoosh_backend.WRITER_TIMEOUT", 5.0)  # what a worker would wait
     backend = get_backend()
     held = backend._index().writer()  # another worker holds the single writer lock
     try:
+        started = time.perf_counter()
         with django_capture_on_commit_callbacks(execute=True):
             article.edit(by=contributor, base_version=article.version, changes={"cause": "Zeppelin turbulence."})
+        assert time.perf_counter() - started < 2.0  # was WRITER_TIMEOUT (10 s) plus the save
         task = IndexTask.objects.get(article_id=article.pk, processed_at=None)
-        assert task.attempts == 1 and "Lock" in task.last_error
+        assert task.attempts == 1 and "lock" in task.last_error
+        assert task.next_attempt_at <= timezone.now() + timedelta(seconds=indexing.RETRY_SOON_MAX)  # soon
         assert staff_search(contributor, "zeppelin") == []
     finally:
         held.cancel()
-    # Nothing lost: the next pass (next commit, process_index_queue, or cron) picks it up.
+    # Nothing lost: the next pass (the retry timer, process_index_queue --loop) picks it up.
     IndexTask.objects.filter(pk=task.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     call_command("process_index_queue")
     assert staff_search(contributor, "zeppelin") == [article.slug]
     task.refresh_from_db()
     assert task.processed_at is not None
+
+
+def test_an_update_put_off_by_a_busy_lock_lands_soon_after_release_without_another_commit(
+    transactional_db, settings, monkeypatch
+):
+    from articles.models import Product
+    from articles.tests.conftest import make_contributor, make_kb_owner
+
+    settings.KCS_SEARCH_RETRY_IN_PROCESS = True
+    monkeypatch.setattr(indexing, "RETRY_SOON", 0.05)
+    monkeypatch.setattr(indexing, "RETRY_SOON_MAX", 0.2)
+    contributor, kb_owner = make_contributor(), make_kb_owner()
+    product = Product.objects.create(name="Hotel Bookings", slug="hotel-bookings")
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    indexing.rebuild()
+    held = get_backend()._index().writer()
+    try:
+        article.edit(by=contributor, base_version=article.version, changes={"cause": "Zeppelin turbulence."})
+        assert staff_search(contributor, "zeppelin") == []
+        assert IndexTask.objects.filter(processed_at=None).count() == 1
+    finally:
+        held.cancel()
+    deadline = time.monotonic() + 10  # bounded: the timer retries every 0.2 s at most
+    while staff_search(contributor, "zeppelin") != [article.slug]:
+        assert time.monotonic() < deadline, "the put-off update never landed"
+        time.sleep(0.05)
+    for thread in threading.enumerate():
+        if thread.name == "search-index-retry":
+            thread.join(timeout=5)
+    assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
 def test_single_updates_do_not_merge_and_small_segments_are_merged_later(
