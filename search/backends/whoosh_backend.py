@@ -11,6 +11,7 @@ not stored in the index (snippets are cut from the database text of the page's h
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -177,6 +178,28 @@ def _merge_in_background(ix) -> None:
     threading.Thread(target=merge, name="search-index-merge", daemon=True).start()
 
 
+# What reading a segment that another writer merged away (and deleted) raises: Whoosh opens some
+# of a segment's files only when first read, so a searcher opened just before the merge finds
+# them gone (a missing stored-fields column surfaces as TypeError: 'NoneType' ... subscriptable).
+VANISHED_SEGMENT = (OSError, EOFError, TypeError, ValueError)
+
+
+def _survives_merges(method):
+    """Run a read once more on a fresh searcher if its segments vanished under it (a merge by
+    another process or thread between opening the searcher and reading from it)."""
+
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except VANISHED_SEGMENT as exc:
+            logger.info("Search index segments changed while reading (%r): retrying with a fresh reader", exc)
+            self.close()
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -331,12 +354,14 @@ class WhooshBackend(SearchBackend):
                 shutil.rmtree(path, ignore_errors=True)
         return count
 
+    @_survives_merges
     def indexed_versions(self) -> dict[int, int]:
         searcher = self._searcher()
         return {int(f["id"]): int(f["version"]) for f in searcher.all_stored_fields()}
 
     # --- reading ------------------------------------------------------------------------
 
+    @_survives_merges
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         from articles import policy
 
@@ -472,6 +497,7 @@ class WhooshBackend(SearchBackend):
             version=stored.get("version"),
         )
 
+    @_survives_merges
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
 
         words = [w for w in text.lower().split() if w]
@@ -498,6 +524,7 @@ class WhooshBackend(SearchBackend):
         found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
         return [(stored["slug"], stored["title"]) for stored in found]
 
+    @_survives_merges
     def correct(self, words: list[str], user=None) -> dict[str, str]:
         """Misspelled word → closest known word. `user=None` is an anonymous visitor: outside
         readers are only offered words that an article they may see contains."""

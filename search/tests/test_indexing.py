@@ -22,6 +22,7 @@ from search import indexing
 from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.backends.whoosh_backend import WhooshBackend
+from search.documents import documents_for
 from search.models import IndexTask
 from search.service import search
 
@@ -134,6 +135,33 @@ def test_single_updates_do_not_merge_and_small_segments_are_merged_later(
     assert len(staff_search(contributor, "gadget")) == len(articles)
 
 
+def test_a_search_survives_another_process_merging_segments_between_opening_and_reading(
+    db, contributor, product, kb_owner, monkeypatch
+):
+    from search.backends import whoosh_engine
+
+    articles = [make_article(author=contributor, product=product, kb_owner=kb_owner, title=f"Gadget {n}") for n in range(4)]
+    indexing.rebuild()
+    backend = get_backend()
+    for article in articles:  # one small segment each, as single saves leave them
+        backend.index(documents_for([article.pk])[0])
+    other_process = WhooshBackend(backend.root)
+    real_top, merged = whoosh_engine.top, []
+
+    def top_after_a_merge(*args, **kwargs):
+        # The matches are counted; before their stored fields are read, another process merges
+        # every segment into one and deletes the old segments' files.
+        if not merged:
+            other_process._index().writer(compound=False).commit(optimize=True)
+            merged.append(True)
+        return real_top(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_engine, "top", top_after_a_merge)
+    assert sorted(staff_search(contributor, "gadget")) == sorted(a.slug for a in articles)
+    assert merged
+    other_process.close()
+
+
 def test_deleted_article_leaves_the_index(db, contributor, product, kb_owner, django_capture_on_commit_callbacks):
     article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Obsolete gizmo pairing")
     indexing.rebuild()
@@ -190,6 +218,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "kcs_site.settings"
 import django
 django.setup()
 from search.backends.whoosh_backend import WhooshBackend
+from search.documents import documents_for
 import datetime
 backend = WhooshBackend({index!r})
 worker = int(sys.argv[1])
