@@ -42,6 +42,7 @@ from .base import (
     Clause,
     Hit,
     ParsedQuery,
+    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
@@ -208,12 +209,16 @@ class PostgresBackend(SearchBackend):
         """Fill fresh tables beside the live ones, index them, then swap them in one transaction.
 
         Searches keep reading the old tables until the swap commits (TRUNCATE would lock them
-        out for the whole rebuild). A second rebuild waits for the first (advisory lock).
+        out for the whole rebuild). A second rebuild is refused while one runs (an advisory lock,
+        released with the session if the rebuild is killed); the next one drops what a killed
+        rebuild left (_create_like).
         """
         count = 0
         words: Counter[str] = Counter()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(hashtext('search_pg_rebuild'))")
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext('search_pg_rebuild'))")
+            if not cursor.fetchone()[0]:
+                raise RebuildRunning("Another rebuild of the search index is running; wait for it to finish.")
             try:
                 new = self._create_like(cursor, TABLE)
                 for batch in doc_batches:

@@ -11,6 +11,8 @@ not stored in the index (snippets are cut from the database text of the page's h
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import itertools
 import logging
@@ -34,6 +36,7 @@ from .base import (
     Hit,
     IndexBusy,
     ParsedQuery,
+    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
@@ -200,6 +203,12 @@ def _survives_merges(method):
     return read
 
 
+def _generation_ns(name: str) -> int:
+    """gen-<time_ns> → time_ns (0 for anything else)."""
+    digits = name.removeprefix("gen-")
+    return int(digits) if digits.isdigit() else 0
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -324,7 +333,38 @@ class WhooshBackend(SearchBackend):
         if segments >= MERGE_AT_SEGMENTS:
             _merge_in_background(ix)
 
+    @contextlib.contextmanager
+    def _rebuild_lock(self):
+        """One rebuild at a time: a second one (another process or thread) is refused at once
+        rather than deleting the first one's new folder. The kernel releases the lock when the
+        process dies, so a killed rebuild never blocks the next one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "REBUILD.lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RebuildRunning(
+                    f"Another rebuild of the search index in {self.root} is running; wait for it to finish."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _remove_orphans(self) -> None:
+        """Folders a killed rebuild left behind: newer than the live generation, never swapped in."""
+        pointer = self.root / "CURRENT"
+        live = pointer.read_text().strip() if pointer.exists() else ""
+        for path in self.root.glob("gen-*"):
+            if path.name != live and _generation_ns(path.name) > _generation_ns(live):
+                shutil.rmtree(path, ignore_errors=True)
+
     def rebuild(self, doc_batches) -> int:
+        with self._rebuild_lock():
+            self._remove_orphans()
+            return self._rebuild(doc_batches)
+
+    def _rebuild(self, doc_batches) -> int:
         new_dir = self._create_generation(make_current=False)
         ix = index.open_dir(str(new_dir))
         # Two processes share the analysis work (both cores); one segment each, merged at the end.

@@ -9,6 +9,8 @@ visibility leaked.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import re
 from types import SimpleNamespace
 
@@ -550,3 +552,36 @@ def test_dropped_hits_leave_the_total_and_facets(kb, backend):
     assert results.total == 1
     assert dict(results.facets["audience"]) == {"public": 1}
     assert dict(results.facets["state"]) == {"validated": 1}
+
+
+# --- rebuilds -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _rebuild_running_elsewhere(backend):
+    """Hold the rebuild lock the way a rebuild_index in another process would."""
+    if backend.name == "whoosh":
+        backend.root.mkdir(parents=True, exist_ok=True)
+        with open(backend.root / "REBUILD.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            yield
+        return
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    other = psycopg.connect(**params, autocommit=True)
+    try:
+        other.execute("SELECT pg_advisory_lock(hashtext('search_pg_rebuild'))")
+        yield
+    finally:
+        other.close()
+
+
+def test_a_second_rebuild_is_refused_with_a_clear_message_and_leaves_the_index_whole(kb, backend):
+    with _rebuild_running_elsewhere(backend):
+        with pytest.raises(CommandError, match="Another rebuild of the search index .*is running"):
+            call_command("rebuild_index")
+        assert slugs(find("voucher", kb.owner))[:2] == [kb.voucher_title.slug, kb.voucher_body.slug]
+    call_command("rebuild_index")  # once the other one is done
+    assert indexing.check() == {"missing": [], "stale": [], "extra": []}

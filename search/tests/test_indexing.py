@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.models import Article, State
@@ -139,6 +139,7 @@ def test_a_search_survives_another_process_merging_segments_between_opening_and_
     db, contributor, product, kb_owner, monkeypatch
 ):
     from search.backends import whoosh_engine
+    from search.documents import documents_for
 
     articles = [make_article(author=contributor, product=product, kb_owner=kb_owner, title=f"Gadget {n}") for n in range(4)]
     indexing.rebuild()
@@ -201,6 +202,55 @@ def test_rebuild_swaps_in_a_new_index_while_search_keeps_answering(db, contribut
     assert staff_search(contributor, "walrus") == [article.slug]
     indexing.rebuild()
     assert first_generation.exists() is False  # older generations are cleaned up
+
+
+def test_a_rebuild_started_while_another_runs_is_refused_and_the_first_finishes(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Walrus adapter")
+    indexing.rebuild()
+    backend = get_backend()
+    docs, _ = documents_for([article.pk])
+    reading, finish = threading.Event(), threading.Event()
+    outcome = {}
+
+    def slow_batches():
+        reading.set()
+        finish.wait(timeout=30)
+        yield docs
+
+    def first_rebuild():
+        outcome["count"] = WhooshBackend(backend.root).rebuild(slow_batches())
+
+    thread = threading.Thread(target=first_rebuild)
+    thread.start()
+    try:
+        assert reading.wait(timeout=30)
+        with pytest.raises(CommandError, match="Another rebuild of the search index"):
+            call_command("rebuild_index")
+    finally:
+        finish.set()
+        thread.join(timeout=60)
+    assert outcome == {"count": 1}  # the first rebuild's new folder was left alone
+    assert backend._current_dir().exists()
+    assert staff_search(contributor, "walrus") == [article.slug]
+
+
+def test_the_next_rebuild_removes_the_folder_a_killed_rebuild_left(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Walrus adapter")
+    indexing.rebuild()
+    backend = get_backend()
+    orphan = backend.root / f"gen-{time.time_ns()}"  # a rebuild killed half-way through writing
+    orphan.mkdir()
+    (orphan / "MAIN_half_written.trm").write_bytes(b"x" * 100)
+    seen = []
+
+    def batches():
+        seen.append(orphan.exists())  # gone before the new copy is written: no double disk use
+        yield documents_for([article.pk])[0]
+
+    backend.rebuild(batches())
+    assert seen == [False] and not orphan.exists()
+    assert len(list(backend.root.glob("gen-*"))) == 2  # the live one and the one it replaced
+    assert staff_search(contributor, "walrus") == [article.slug]
 
 
 def test_archived_articles_are_hidden_from_search_unless_asked_for(db, contributor, product, kb_owner):
