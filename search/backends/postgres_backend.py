@@ -587,10 +587,14 @@ class PostgresBackend(SearchBackend):
             # EXISTS hopes for an early match and walks the visibility index, reading every
             # row's tsvector, to learn that a misspelling is in no visible article: bitmaps only.
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            # Not misspelled: vocabulary words (a key lookup; taking a word of a hidden article as
-            # known only withholds a correction) and words some article visible to the caller has.
-            cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
-            known = {row[0] for row in cursor.fetchall()}
+            # Not misspelled: words some article visible to the caller has. For staff, who see every
+            # article, the vocabulary answers first (a key lookup). Not for anyone else: a
+            # vocabulary word may come from a hidden article, and withholding the correction
+            # would tell a visitor that some article they may not see uses that word.
+            known: set[str] = set()
+            if visible == "TRUE":
+                cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
+                known = {row[0] for row in cursor.fetchall()}
             unknown = [w for w in targets if w not in known]
             known |= found(cursor, unknown) if unknown else set()
             if trigrams:

@@ -274,6 +274,18 @@ def test_corrections_offer_only_words_the_caller_may_see(kb, backend, correction
     assert backend.correct(["tangerime"], user=make_customer("cleo")) == {}
 
 
+def test_a_word_only_hidden_articles_use_is_corrected_for_visitors_like_a_word_no_article_uses(kb, backend, corrections):
+    # "vouchez" is in an internal article's title only; "vouchet" is in no article at all.
+    write(kb.owner, kb.hotel, "Vouchez ledger for night managers", audience=Audience.INTERNAL, resolution="Internal.")
+    indexing.rebuild()
+    for user in (None, AnonymousUser(), make_customer(), make_partner()):
+        assert backend.correct(["vouchet"], user=user) == {"vouchet": "voucher"}
+        assert backend.correct(["vouchez"], user=user) == {"vouchez": "voucher"}  # was {} on PostgreSQL
+        assert find("vouchez", user).suggestion == find("vouchet", user).suggestion == "voucher"
+    staff = make_contributor()
+    assert backend.correct(["vouchez"], user=staff) == {}  # staff may read the article that uses it
+
+
 def test_decision_authority_and_the_escalation_contact_are_searchable_by_staff(kb):
     staff = make_contributor()
     assert slugs(find("revenue desk", staff)) == [kb.refund.slug]  # the escalation contact's team
