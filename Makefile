@@ -20,8 +20,11 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py check_index --repair
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
-	@# Emails go out from one background sender, stopped with the server however it ends.
-	$(PY) manage.py send_notifications --loop & sender=$$!; trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	@# Emails go out from one background sender, and search-index updates put off by a busy index
+	@# are retried by one queue worker; both are stopped with the server however it ends.
+	$(PY) manage.py send_notifications --loop & sender=$$!; \
+	$(PY) manage.py process_index_queue --loop & indexer=$$!; \
+	trap 'kill $$sender $$indexer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT); status=$$?; exit $$status
 
 test: install
