@@ -527,6 +527,23 @@ def test_a_narrowed_article_is_hidden_when_the_process_died_before_its_index_upd
     assert article.slug in slugs(find("bedroom", staff))  # staff may still read it
 
 
+def test_on_postgresql_an_edit_and_its_search_document_commit_together(kb, backend):
+    if not backend.transactional:
+        pytest.skip("the Whoosh index lives outside the database: its updates follow the commit")
+    from search.models import IndexTask
+
+    article = kb.refund
+    rules = [*REFUND_RULES, {"action": "waive the narwhal fee", "limit_amount": "", "limit_unit": "", "decider": "agent"}]
+    article.edit(by=kb.owner, base_version=article.version, changes={"cause": "Octopus billing glitch."}, rules=rules)
+    # No on-commit hook ran (as after a crash right after the commit): the document is current,
+    # rules included (saved after the article row), and nothing waits in the queue.
+    staff = make_contributor()
+    assert slugs(find("octopus", staff)) == [article.slug]
+    assert slugs(find("narwhal fee", staff)) == [article.slug]
+    assert backend.indexed_versions()[article.pk] == Article.objects.get(pk=article.pk).version
+    assert not IndexTask.objects.filter(processed_at=None).exists()
+
+
 def test_a_narrowed_article_is_hidden_while_a_dead_process_holds_its_index_task(kb, backend):
     from django.utils import timezone
 
