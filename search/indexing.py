@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a process that died
 RETRY_SOON = 0.5  # seconds before a task that met a busy index lock is tried again (doubling, ...
-RETRY_SOON_MAX = 5.0  # ... up to this): the lock is usually held for a commit or a merge
+RETRY_SOON_MAX = 2.0  # ... up to this): the lock is usually held for a commit or a merge
 
 
 _state = threading.local()
@@ -114,7 +114,9 @@ def retry_in_background() -> None:
 def _retry_pass() -> None:
     global _retry_timer
     try:
-        process_pending(wait=False)
+        # This thread serves no request: it may wait for the writer lock (WRITER_TIMEOUT), and so
+        # lands the update within moments of the other process letting go.
+        process_pending(wait=True)
     except Exception:  # the timer must outlive a database hiccup: the next pass tries again
         log.exception("Retrying search index updates failed")
     finally:
