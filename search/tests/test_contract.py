@@ -574,6 +574,16 @@ def test_hits_show_the_title_and_text_the_database_holds_not_what_was_indexed(kb
     )
 
 
+def test_a_page_of_hits_is_checked_against_the_database_in_one_query(kb):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        results = find("guest", make_contributor())
+    assert results.total == 5
+    article_reads = [q["sql"] for q in queries.captured_queries if 'FROM "articles_article"' in q["sql"]]
+    assert len(article_reads) == 1, article_reads
+
+
 def test_dropped_hits_leave_the_total_and_facets(kb, backend):
     Article.objects.filter(pk=kb.voucher_body.pk).update(audience=Audience.INTERNAL)  # no signal: the index lags
     results = find("voucher", None)
