@@ -613,6 +613,7 @@ def _rebuild_running_elsewhere(backend):
     try:
         other.execute("SELECT pg_advisory_lock(hashtext('search_pg_rebuild'))")
         yield
+        other.execute("SELECT pg_advisory_unlock(hashtext('search_pg_rebuild'))")
     finally:
         other.close()
 
