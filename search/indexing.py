@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -41,15 +42,21 @@ _state = threading.local()
 
 
 def enqueue(article_ids: list[int]) -> None:
-    """Bring these articles' search documents up to date: now, in the caller's transaction, where
-    the backend lives in the database; otherwise record a task and process the queue after commit."""
+    """Bring these articles' search documents up to date: in the caller's transaction where the
+    backend lives in the database, otherwise by a task processed after the commit."""
     ids = sorted(set(article_ids))
     if not ids:
         return
     backend = get_backend()
-    if backend.transactional and write_in_transaction(ids):
+    in_revision = reversion.is_active()
+    if backend.transactional and not in_revision and write_in_transaction(ids):
         return
-    IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
+    tasks = IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
+    if backend.transactional and in_revision:
+        # Inside an article operation (Article.create, edit, a transition, an import): written
+        # once, when its revision is complete (revision_saved), rather than on every save and tag
+        # change of the operation. Should no revision complete, the tasks are the fallback.
+        _state.pending = [*getattr(_state, "pending", []), *tasks]
     if not getattr(_state, "deferred", False):
         transaction.on_commit(after_commit, robust=True)
 
@@ -74,11 +81,17 @@ def write_in_transaction(ids: list[int]) -> bool:
 
 
 def revision_saved(article_ids: list[int]) -> None:
-    """An article's revision is complete (its rules and tags saved after the article row): rewrite
-    the documents written earlier in the same transaction. Queued backends read everything after
-    the commit and need nothing here."""
-    if article_ids and get_backend().transactional:
-        enqueue(article_ids)
+    """An article operation's revision is complete, inside its transaction, with the article's
+    rules and tags saved (they follow the article row): write its documents now (PostgreSQL) and
+    mark the operation's tasks done in the same transaction. Queued backends read everything
+    after the commit and need nothing here."""
+    if not get_backend().transactional:
+        return
+    pending = getattr(_state, "pending", [])
+    _state.pending = []
+    ids = sorted({*article_ids, *(task.article_id for task in pending)})
+    if ids and write_in_transaction(ids):
+        IndexTask.objects.filter(pk__in=[task.pk for task in pending]).update(processed_at=timezone.now())
 
 
 def after_commit() -> None:
