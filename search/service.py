@@ -30,6 +30,9 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     # Words the index has never seen cannot help the search: when they have a close known
     # spelling, search the corrected words first and say so ("Showing results for …"); the
     # words as typed are searched only if the correction finds nothing.
+    # A correction is offered only if the corrected words find an article the database lets the
+    # caller see (the hits are checked in _run): an index lagging behind the database must not
+    # suggest a word that only a newly hidden article uses.
     words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
     corrections = backend.correct(words, request.user)
     results = None
@@ -38,11 +41,9 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
         corrected = _run(backend, request, parse(suggestion, groups))
         if corrected.total:
             corrected.corrected = True
+            corrected.suggestion = suggestion
             results = corrected
-        results = results or _run(backend, request, parsed)
-        results.suggestion = suggestion
-    else:
-        results = _run(backend, request, parsed)
+    results = results or _run(backend, request, parsed)
     if log:
         results.log_id = record(request, results).pk
     return results

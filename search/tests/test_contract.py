@@ -507,6 +507,7 @@ def _assert_hidden_from_visitors(kb, article):
             assert article.slug not in slugs(results), (user, text)
             assert all("KOALA" not in h.snippet for h in results.hits)
         assert article.slug not in [slug for slug, _ in search_suggest("slow wi", user)]
+        assert find("bedrom", user).suggestion == ""  # no "Did you mean" a word only it uses
     assert find("bedroom", None).total == 0
 
 
