@@ -137,6 +137,8 @@ def _retry_pass() -> None:
             _retry_timer = None
     try:
         retry_in_background()
+    except Exception:  # the next commit or process_index_queue --loop starts the timer again
+        log.exception("Scheduling the next search index retry failed")
     finally:
         connection.close()  # this thread's own connection
 
