@@ -414,6 +414,8 @@ class WhooshBackend(SearchBackend):
         plans = ["and", "or"] if words <= 2 else ["most", "or"]
         no_facets = {name: [] for name in [*COLUMN_FACETS, "tags"]} if request.facets else {}
         empty = SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page, facets=no_facets)
+        if not searcher.doc_count_all():  # a new install: the index has no segment to read yet
+            return empty
         q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
         if q is None:
             return empty
@@ -544,6 +546,8 @@ class WhooshBackend(SearchBackend):
         if not words or len(text.strip()) < 2:
             return []
         searcher = self._searcher()
+        if not searcher.doc_count_all():
+            return []
         reader = searcher.reader()
         analyzer = _query_analyzer()
         nodes = []
@@ -574,6 +578,8 @@ class WhooshBackend(SearchBackend):
         if not words:
             return {}
         searcher = self._searcher()
+        if not searcher.doc_count_all():
+            return {}
         reader = searcher.reader()
         # Outside readers: counted within the articles they may see (one set of masks per call).
         visible = policy.visible_audiences(user) is not None

@@ -23,6 +23,16 @@ def corpus(db, contributor, publisher, kb_owner, product, contact):
     return {"public": public, "internal": internal, "draft": draft}
 
 
+def test_a_new_install_with_an_empty_index_answers_searches_with_no_results(db, contributor):
+    # Nothing indexed yet: the index folder exists but holds no segment.
+    client = client_for(contributor)
+    page = client.get("/search/?q=refund")
+    assert page.status_code == 200
+    assert client.get("/search/suggest/?q=ref").status_code == 200
+    api = client.get("/api/v1/search/?q=refund")
+    assert api.status_code == 200 and api.json()["count"] == 0
+
+
 def test_results_page_shows_snippets_and_facets_to_staff(corpus, contributor):
     page = client_for(contributor).get("/search/", {"q": "refund"})
     html = page.content.decode()
