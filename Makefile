@@ -10,7 +10,10 @@ SECRET_KEY_FILE := var/secret_key
 define worker
 $(PY) manage.py $(1) & pids="$$pids $$!";
 endef
+# Emails go out from one background sender; search-index updates put off by a busy index are
+# retried by one queue worker.
 WORKERS = $(call worker,send_notifications --loop)
+WORKERS += $(call worker,process_index_queue --loop)
 serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 130' INT TERM; $(WORKERS) $(1)
 
 .PHONY: run dev demo-data test lint check-deploy clean install

@@ -7,6 +7,8 @@ import pytest
 def _fast_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.KCS_SEARCH_INDEX_DIR = tmp_path / "search-index"
+    # No timer threads touching the test database behind a test's back (search tests turn it on).
+    settings.KCS_SEARCH_RETRY_IN_PROCESS = False
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

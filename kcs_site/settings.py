@@ -248,6 +248,8 @@ REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
 # Search (used by the search app): "whoosh" (embedded default) or "postgres".
 KCS_SEARCH_BACKEND = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
 KCS_SEARCH_INDEX_DIR = Path(os.environ.get("KCS_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
+# A timer thread in each app process retries index updates put off by a busy index lock.
+KCS_SEARCH_RETRY_IN_PROCESS = env_bool("KCS_SEARCH_RETRY_IN_PROCESS", True)
 # Memory each process may use for decoded Whoosh posting lists (search/backends/whoosh_engine.py).
 KCS_SEARCH_POSTINGS_CACHE_MB = env_int("KCS_SEARCH_POSTINGS_CACHE_MB", 128)
 # Memory for each Whoosh rebuild process's posting pool before it spills to disk (10k articles:

@@ -1,9 +1,16 @@
 """Keeping the index in step with the database, without losing an update.
 
-An article change writes an IndexTask row in the same transaction; after the commit
-the pending tasks are processed. A task that fails (index lock held by another
-process, crash, disk full) stays pending with a back-off and is retried by the next
-commit, by `manage.py process_index_queue`, or repaired by `check_index --repair`.
+PostgreSQL backend: the search document is written in the article change's own transaction
+(a savepoint), so the change and its document commit together and no crash can leave a window.
+Only if that write fails is a task left for the queue below.
+
+Whoosh backend (an index folder outside the database): an article change writes an IndexTask
+row in the same transaction; after the commit the pending tasks are processed without waiting
+for the index's single writer lock. A task that fails (lock held by another process, crash,
+disk full) stays pending with a back-off and is retried soon by a timer thread in the process
+(no other commit needed), by `manage.py process_index_queue --loop`, or repaired by
+`check_index --repair`. Until then search checks every page of hits against the database
+(search.service), so a lagging index never shows what the database no longer allows.
 """
 
 from __future__ import annotations
@@ -14,29 +21,140 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+import reversion
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .backends import get_backend
+from .backends.base import IndexBusy
 from .documents import all_document_batches, documents_for
 from .models import IndexTask
 
 log = logging.getLogger(__name__)
 BATCH = 200
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a process that died
+RETRY_SOON = 0.5  # seconds before a task that met a busy index lock is tried again (doubling, ...
+RETRY_SOON_MAX = 2.0  # ... up to this): the lock is usually held for a commit or a merge
 
 
 _state = threading.local()
 
 
 def enqueue(article_ids: list[int]) -> None:
-    """Record that these articles need re-indexing, and process the queue after commit."""
+    """Bring these articles' search documents up to date: in the caller's transaction where the
+    backend lives in the database, otherwise by a task processed after the commit."""
     ids = sorted(set(article_ids))
     if not ids:
         return
-    IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
+    backend = get_backend()
+    in_revision = reversion.is_active()
+    if backend.transactional and not in_revision and write_in_transaction(ids):
+        return
+    tasks = IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
+    if backend.transactional and in_revision:
+        # Inside an article operation (Article.create, edit, a transition, an import): written
+        # once, when its revision is complete (revision_saved), rather than on every save and tag
+        # change of the operation. Should no revision complete, the tasks are the fallback.
+        _state.pending = [*getattr(_state, "pending", []), *tasks]
     if not getattr(_state, "deferred", False):
-        transaction.on_commit(process_pending, robust=True)
+        transaction.on_commit(after_commit, robust=True)
+
+
+def write_in_transaction(ids: list[int]) -> bool:
+    """Write the documents inside the current transaction (PostgreSQL backend); False if that failed.
+
+    A savepoint: a document that cannot be written (a text too long for a tsvector) must not
+    cost the person their change. It is left for the queue, and search still checks every page
+    of hits against the database.
+    """
+    try:
+        with transaction.atomic():
+            docs, gone = documents_for(ids)
+            backend = get_backend()
+            backend.index(docs)
+            backend.remove(gone)
+        return True
+    except DatabaseError as exc:
+        log.warning("Search document write failed for %d articles, queued for a retry: %s", len(ids), exc)
+        return False
+
+
+def revision_saved(article_ids: list[int]) -> None:
+    """An article operation's revision is complete, inside its transaction, with the article's
+    rules and tags saved (they follow the article row): write its documents now (PostgreSQL) and
+    mark the operation's tasks done in the same transaction. Queued backends read everything
+    after the commit and need nothing here."""
+    if not get_backend().transactional:
+        return
+    pending = getattr(_state, "pending", [])
+    _state.pending = []
+    ids = sorted({*article_ids, *(task.article_id for task in pending)})
+    if ids and write_in_transaction(ids):
+        IndexTask.objects.filter(pk__in=[task.pk for task in pending]).update(processed_at=timezone.now())
+
+
+def after_commit() -> None:
+    """Process the queue for the change just committed, never waiting for the index writer lock
+    (the saving request must not wait on the index); what is left is retried in the background."""
+    process_pending(wait=False)
+    retry_in_background()
+
+
+_retry = threading.Lock()
+_retry_timer: threading.Timer | None = None
+
+
+def retry_in_background() -> None:
+    """Make sure a timer in this process retries the pending tasks when they are next due, so an
+    update put off by a busy lock lands soon after the lock is released, without another commit.
+    KCS_SEARCH_RETRY_IN_PROCESS=0 leaves retries to `process_index_queue --loop` alone."""
+    global _retry_timer
+    if not settings.KCS_SEARCH_RETRY_IN_PROCESS:
+        return
+    delay = seconds_until_due()
+    if delay is None:
+        return
+    with _retry:
+        if _retry_timer is not None:
+            return
+        _retry_timer = threading.Timer(delay, _retry_pass)
+        _retry_timer.name = "search-index-retry"
+        _retry_timer.daemon = True
+        _retry_timer.start()
+
+
+def _retry_pass() -> None:
+    global _retry_timer
+    try:
+        # This thread serves no request: it may wait for the writer lock (WRITER_TIMEOUT), and so
+        # lands the update within moments of the other process letting go.
+        process_pending(wait=True)
+    except Exception:  # the timer must outlive a database hiccup: the next pass tries again
+        log.exception("Retrying search index updates failed")
+    finally:
+        with _retry:
+            _retry_timer = None
+    try:
+        retry_in_background()
+    except Exception:  # the next commit or process_index_queue --loop starts the timer again
+        log.exception("Scheduling the next search index retry failed")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def seconds_until_due() -> float | None:
+    """Seconds until the next pending task may be tried (0 if one is due now), None if none is pending."""
+    row = (
+        IndexTask.objects.filter(processed_at=None)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", "claimed_at")
+        .first()
+    )
+    if row is None:
+        return None
+    due = row[0] if row[1] is None else max(row[0], row[1] + CLAIM_TIMEOUT)
+    return min(300.0, max(0.0, (due - timezone.now()).total_seconds()))
 
 
 @contextmanager
@@ -53,8 +171,12 @@ def deferred():
                 pass
 
 
-def process_pending(limit: int = 1000) -> int:
-    """Claim due tasks, index or remove their articles, mark them done. Returns tasks done."""
+def process_pending(limit: int = 1000, *, wait: bool = True) -> int:
+    """Claim due tasks, index or remove their articles, mark them done. Returns tasks done.
+
+    `wait=False`: if another process holds the index writer lock, give up at once (IndexBusy)
+    and leave the tasks to be retried in RETRY_SOON seconds.
+    """
     now = timezone.now()
     due = list(
         IndexTask.objects.filter(processed_at=None, next_attempt_at__lte=now)
@@ -77,12 +199,16 @@ def process_pending(limit: int = 1000) -> int:
         try:
             docs, gone = documents_for(ids)
             backend = get_backend()
-            backend.index(docs)
-            backend.remove(gone)
+            backend.index(docs, wait=wait)
+            backend.remove(gone, wait=wait)
         except Exception as exc:  # noqa: BLE001 — any failure leaves the task pending for a retry
-            log.warning("Search index update failed for %d articles, will retry: %s", len(ids), exc)
+            busy = isinstance(exc, IndexBusy)
+            log.log(logging.INFO if busy else logging.WARNING, "Search index update for %d articles put off: %s", len(ids), exc)
             for task in chunk:
-                delay = timedelta(seconds=min(300, 2 ** min(task.attempts, 8)))
+                if busy:
+                    delay = timedelta(seconds=min(RETRY_SOON_MAX, RETRY_SOON * 2 ** min(task.attempts, 8)))
+                else:
+                    delay = timedelta(seconds=min(300, 2 ** min(task.attempts, 8)))
                 IndexTask.objects.filter(pk=task.pk).update(
                     attempts=task.attempts + 1,
                     last_error=f"{type(exc).__name__}: {exc}"[:2000],

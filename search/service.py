@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from articles.models import Article
+
 from .backends import get_backend
-from .backends.base import ParsedQuery, SearchRequest, SearchResults, caller_kind, parse
+from .backends.base import (
+    ParsedQuery,
+    SearchRequest,
+    SearchResults,
+    caller_kind,
+    chosen_filters,
+    parse,
+    readable_articles,
+)
 from .models import SearchLog, Synonym
 
 
@@ -18,6 +30,9 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     # Words the index has never seen cannot help the search: when they have a close known
     # spelling, search the corrected words first and say so ("Showing results for …"); the
     # words as typed are searched only if the correction finds nothing.
+    # A correction is offered only if the corrected words find an article the database lets the
+    # caller see (the hits are checked in _run): an index lagging behind the database must not
+    # suggest a word that only a newly hidden article uses.
     words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
     corrections = backend.correct(words, request.user)
     results = None
@@ -26,11 +41,9 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
         corrected = _run(backend, request, parse(suggestion, groups))
         if corrected.total:
             corrected.corrected = True
+            corrected.suggestion = suggestion
             results = corrected
-        results = results or _run(backend, request, parsed)
-        results.suggestion = suggestion
-    else:
-        results = _run(backend, request, parsed)
+    results = results or _run(backend, request, parsed)
     if log:
         results.log_id = record(request, results).pk
     return results
@@ -39,7 +52,55 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
 def _run(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
     if parsed.is_empty:
         return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
-    return backend.search(request, parsed)
+    results = backend.search(request, parsed)
+    rows = readable_articles(
+        [h.article_id for h in results.hits],
+        request.user,
+        chosen_filters(request, parsed),
+        include_archived=request.include_archived,
+    )
+    checked(results, rows)
+    snippets = backend.snippets(results.highlight, {pk: row["texts"] for pk, row in rows.items()}) if rows else {}
+    for hit in results.hits:
+        hit.snippet = snippets.get(hit.article_id, "")
+    return results
+
+
+def checked(results: SearchResults, rows: dict[int, dict]) -> SearchResults:
+    """Keep only the hits the database still lets the caller see, shown as the database holds them.
+
+    The index may lag behind the database (an update waiting for a retry, a process that died
+    between its commit and the index update), so a page of hits is checked against
+    readable_articles (one query) before anyone sees it. A dropped hit is taken off the total and
+    off the state, audience and product facets it was counted in (the tags it was indexed with
+    are not known here, so tag counts may stay one too high until the index catches up); the
+    page may then hold fewer hits than per_page. A kept hit's title, slug and metadata come from
+    the database row, whatever version the index holds.
+    """
+    dropped = [h for h in results.hits if h.article_id not in rows]
+    results.hits = [h for h in results.hits if h.article_id in rows]
+    for hit in results.hits:
+        row = rows[hit.article_id]
+        hit.slug, hit.title, hit.external_id = row["slug"], row["title"], row["external_id"] or ""
+        hit.state, hit.audience, hit.product = row["state"], row["audience"], row["product__slug"]
+        hit.updated_at, hit.version = row["updated_at"], row["version"]
+    if dropped:
+        results.total = max(len(results.hits), results.total - len(dropped))
+        for name in ("state", "audience", "product"):
+            if name in results.facets:
+                gone = Counter(getattr(h, name) for h in dropped)
+                counts = [(value, n - gone[value]) for value, n in results.facets[name]]
+                results.facets[name] = [(value, n) for value, n in counts if n > 0]
+    return results
+
+
+def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
+    """Title suggestions as you type: (slug, title) of articles the caller may open now, titled as
+    the database holds them (the same check as search results)."""
+    found = get_backend().suggest(text, user, limit=limit)
+    visible = Article.objects.visible_to(user).exclude(state="archived")
+    current = dict(visible.filter(slug__in=[s for s, _ in found]).values_list("slug", "title"))
+    return [(slug, current[slug]) for slug, _ in found if slug in current]
 
 
 def _apply(text: str, corrections: dict[str, str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from reversion.signals import post_revision_commit
 
 from articles.models import Article, EscalationContact
 
@@ -30,7 +31,15 @@ def _contact_saved(sender, instance: EscalationContact, raw=False, **kwargs) -> 
         indexing.enqueue(list(Article.objects.filter(escalation=instance).values_list("pk", flat=True)))
 
 
+def _revision_saved(sender, revision, versions, **kwargs) -> None:
+    # Sent at the end of an article operation, still inside its transaction, once its rules and
+    # tags are saved too (AuthorityRule rows are bulk-created after the article: no post_save).
+    ids = {int(v.object_id) for v in versions if v._model is Article}
+    indexing.revision_saved(sorted(ids))
+
+
 def connect() -> None:
+    post_revision_commit.connect(_revision_saved, dispatch_uid="search-revision-saved")
     post_save.connect(_article_saved, sender=Article, dispatch_uid="search-article-saved")
     post_delete.connect(_article_deleted, sender=Article, dispatch_uid="search-article-deleted")
     m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="search-article-tags")

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
@@ -24,6 +25,7 @@ from articles import policy
 from articles.http import query_param
 from articles.models import Article, Audience, Product, State
 
+from . import service
 from .backends.base import SearchRequest, SearchResults
 from .models import SearchLog, Synonym
 from .service import search
@@ -52,9 +54,36 @@ def _search_request(request) -> SearchRequest:
     )
 
 
+OPEN_SALT = "search.open-result"
+OPEN_MAX_AGE = 24 * 3600  # a results page left open for a day still records its clicks
+
+
+def _searcher(request) -> str:
+    """Who searched: the signed-in user, else the browser's session (none for a first visit)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"session:{request.session.session_key or ''}"
+
+
+def open_token(request, log_id: int) -> str:
+    """The result links' token: the SearchLog row, bound to the searcher and signed, so that only
+    the person who searched can record which result they opened (and no one can name another row)."""
+    return signing.dumps([log_id, _searcher(request)], salt=OPEN_SALT)
+
+
+def _opened_log_id(request, token: str) -> int | None:
+    try:
+        log_id, searcher = signing.loads(token, salt=OPEN_SALT, max_age=OPEN_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return log_id if searcher == _searcher(request) else None
+
+
 def results_page(request: HttpRequest) -> HttpResponse:
     search_request = _search_request(request)
     results = search(search_request, log=True) if search_request.text else None
+    if results is not None:
+        results.log_token = open_token(request, results.log_id)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -81,10 +110,8 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 @require_GET
 def suggest(request: HttpRequest) -> JsonResponse:
     """Title suggestions as you type: only titles the caller may open."""
-    from .backends import get_backend
-
     text = _param(request, "q")
-    items = get_backend().suggest(text, request.user, limit=8) if len(text) >= 2 else []
+    items = service.suggest(text, request.user, limit=8) if len(text) >= 2 else []
     staff = policy.is_staff(request.user)
     return JsonResponse(
         {
@@ -100,10 +127,16 @@ def suggest(request: HttpRequest) -> JsonResponse:
     )
 
 
-def open_result(request: HttpRequest, log_id: int, slug: str) -> HttpResponse:
-    """Record which result a search led to, then open it (only if the caller may see it)."""
+@require_GET
+def open_result(request: HttpRequest, token: str, slug: str) -> HttpResponse:
+    """Record which result a search led to, then open it (only if the caller may see it).
+
+    A plain link, so it works without script; the signed token records the click only for the
+    person who searched (anyone else is just sent on to the article, and changes nothing)."""
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
-    SearchLog.objects.filter(pk=log_id, opened_slug="").update(opened_slug=article.slug[:200])
+    log_id = _opened_log_id(request, token)
+    if log_id is not None:
+        SearchLog.objects.filter(pk=log_id, opened_slug="").update(opened_slug=article.slug[:200])
     if policy.is_staff(request.user):
         return redirect(article)
     if article.audience == Audience.INTERNAL:

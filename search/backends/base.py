@@ -72,6 +72,7 @@ class Hit:
     audience: str = ""
     product: str = ""
     updated_at: datetime.datetime | None = None
+    version: int | None = None  # the article version the index holds (search.service compares it)
 
 
 @dataclass
@@ -84,6 +85,10 @@ class SearchResults:
     suggestion: str = ""  # "Did you mean …"
     corrected: bool = False  # the hits are for `suggestion`, the original found too little
     log_id: int | None = None  # the SearchLog row, to record which result was opened
+    log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
+    # What the backend highlights snippets with (its own kind: Whoosh terms, a PostgreSQL
+    # tsquery); search.service cuts the snippets once the hits are checked against the database.
+    highlight: object = field(default=None, repr=False, compare=False)
 
     @property
     def pages(self) -> int:
@@ -100,15 +105,24 @@ def hides_archived(chosen: dict[str, str], include_archived: bool) -> bool:
     return not chosen.get("state") and not include_archived
 
 
+class IndexBusy(Exception):
+    """Another process holds the index's writer lock, and the caller chose not to wait."""
+
+
+class RebuildRunning(Exception):
+    """Another rebuild of the index is running."""
+
+
 class SearchBackend:
     """Index one article, remove one, search, suggest, rebuild, check."""
 
     name = "base"
 
-    def index(self, docs: list[dict]) -> None:
+    def index(self, docs: list[dict], *, wait: bool = True) -> None:
+        """Add or replace documents. `wait=False`: raise IndexBusy rather than wait for a lock."""
         raise NotImplementedError
 
-    def remove(self, article_ids: list[int]) -> None:
+    def remove(self, article_ids: list[int], *, wait: bool = True) -> None:
         raise NotImplementedError
 
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
@@ -135,6 +149,14 @@ class SearchBackend:
     def correct(self, words: list[str], user=None) -> dict[str, str]:
         """Misspelled word → best known word from the vocabulary of articles `user` may see."""
         return {}
+
+    def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+        """article id → snippet (safe HTML) cut from `texts`, the article text the caller may read."""
+        raise NotImplementedError
+
+    # Whether index() and remove() write inside the caller's database transaction (PostgreSQL):
+    # then an article change and its search document commit together (search.indexing).
+    transactional = False
 
 
 TOKEN_RE = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
@@ -238,15 +260,37 @@ def caller_kind(user) -> str:
 
 
 SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note")
+ROW_FIELDS = ("pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at")
 
 
-def article_texts(ids: list[int]) -> dict[int, dict[str, str]]:
-    """The text of the page's hits, for snippets, in one query (the index does not store it)."""
+def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None, *, include_archived: bool = False):
+    """The articles among `ids` that `user` may read now and that still pass the chosen filters,
+    as the database holds them (one query on the primary key): what search checks its hits
+    against, and the only text snippets are cut from.
+
+    The index can lag behind the database (an update not yet applied, a process that died after
+    the commit); the database is the truth about who may see what.
+    """
+    from articles import policy
     from articles.models import Article
 
-    rows = Article.objects.filter(pk__in=ids).values("pk", *SNIPPET_SOURCE_FIELDS)
+    chosen = chosen or {}
+    rows = Article.objects.visible_to(user).filter(pk__in=ids)
+    for name in ("state", "audience"):
+        if chosen.get(name):
+            rows = rows.filter(**{name: chosen[name]})
+    if chosen.get("product"):
+        rows = rows.filter(product__slug=chosen["product"])
+    if hides_archived(chosen, include_archived):
+        rows = rows.exclude(state="archived")
+    internals = bool(policy.can_view_internals(user))
     out = {}
-    for row in rows:
-        out[row["pk"]] = {name: row[name] for name in SNIPPET_SOURCE_FIELDS}
-        out[row["pk"]]["authority"] = row["authority_note"]
+    for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS):
+        texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
+        # Decision authority is staff guidance (policy.can_view_internals): never in an outside snippet.
+        authority = texts.pop("authority_note")
+        if internals:
+            texts["authority"] = authority
+        row["texts"] = texts
+        out[row["pk"]] = row
     return out

@@ -42,10 +42,10 @@ from .base import (
     Clause,
     Hit,
     ParsedQuery,
+    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
-    article_texts,
     chosen_filters,
     hides_archived,
 )
@@ -172,6 +172,7 @@ def _local_settings(cursor) -> None:
 
 class PostgresBackend(SearchBackend):
     name = "postgres"
+    transactional = True  # documents are rows of the same database: written in the change's transaction
 
     def __init__(self):
         self._extensions: set[str] | None = None
@@ -185,7 +186,7 @@ class PostgresBackend(SearchBackend):
 
     # --- writing ------------------------------------------------------------------------
 
-    def index(self, docs: list[dict]) -> None:
+    def index(self, docs: list[dict], *, wait: bool = True) -> None:
         if not docs:
             return
         words = sorted(set().union(*(_vocabulary(d) for d in docs)))
@@ -198,7 +199,7 @@ class PostgresBackend(SearchBackend):
                 [words],
             )
 
-    def remove(self, article_ids: list[int]) -> None:
+    def remove(self, article_ids: list[int], *, wait: bool = True) -> None:
         if not article_ids:
             return
         with connection.cursor() as cursor:
@@ -208,12 +209,16 @@ class PostgresBackend(SearchBackend):
         """Fill fresh tables beside the live ones, index them, then swap them in one transaction.
 
         Searches keep reading the old tables until the swap commits (TRUNCATE would lock them
-        out for the whole rebuild). A second rebuild waits for the first (advisory lock).
+        out for the whole rebuild). A second rebuild is refused while one runs (an advisory lock,
+        released with the session if the rebuild is killed); the next one drops what a killed
+        rebuild left (_create_like).
         """
         count = 0
         words: Counter[str] = Counter()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(hashtext('search_pg_rebuild'))")
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext('search_pg_rebuild'))")
+            if not cursor.fetchone()[0]:
+                raise RebuildRunning("Another rebuild of the search index is running; wait for it to finish.")
             try:
                 new = self._create_like(cursor, TABLE)
                 for batch in doc_batches:
@@ -295,14 +300,9 @@ class PostgresBackend(SearchBackend):
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
-        texts = article_texts([h.article_id for h in hits])
-        if vector == "d.document":
-            for fields_text in texts.values():
-                fields_text.pop("authority", None)  # staff guidance: never in an outside reader's snippet
-        snippets = self._snippets(highlight, texts)
-        for hit in hits:
-            hit.snippet = snippets.get(hit.article_id, "")
-        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
+        return SearchResults(
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight
+        )
 
     def _compile(self, parsed: ParsedQuery) -> tuple[list[str], str]:
         """The tsqueries to try in turn, strictest first, and the one to highlight, as tsquery text.
@@ -445,7 +445,7 @@ class PostgresBackend(SearchBackend):
         cursor.execute(
             f"""
             SELECT d.article_id, d.slug, d.title, d.external_id, d.state, d.audience, d.product, d.updated_at,
-                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count
+                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count, d.version
             FROM {TABLE} d WHERE d.article_id = ANY(%s::bigint[])
             """,
             [tsquery, ids],
@@ -463,6 +463,7 @@ class PostgresBackend(SearchBackend):
                 product=row[6],
                 updated_at=row[7],
                 score=float(row[8] or 0.0),
+                version=row[10],
             )
             for row in rows
         ]
@@ -473,7 +474,7 @@ class PostgresBackend(SearchBackend):
         # Reuse on cases nudges the order a little (search.rerank bounds it).
         return rerank(parsed, hits, reuse=reuse)[offset : offset + request.per_page]
 
-    def _snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+    def snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
         """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.
 
         The text is HTML-escaped before ts_headline sees it, so the only tags in a snippet are
@@ -586,10 +587,14 @@ class PostgresBackend(SearchBackend):
             # EXISTS hopes for an early match and walks the visibility index, reading every
             # row's tsvector, to learn that a misspelling is in no visible article: bitmaps only.
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            # Not misspelled: vocabulary words (a key lookup; taking a word of a hidden article as
-            # known only withholds a correction) and words some article visible to the caller has.
-            cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
-            known = {row[0] for row in cursor.fetchall()}
+            # Not misspelled: words some article visible to the caller has. For staff, who see every
+            # article, the vocabulary answers first (a key lookup). Not for anyone else: a
+            # vocabulary word may come from a hidden article, and withholding the correction
+            # would tell a visitor that some article they may not see uses that word.
+            known: set[str] = set()
+            if visible == "TRUE":
+                cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
+                known = {row[0] for row in cursor.fetchall()}
             unknown = [w for w in targets if w not in known]
             known |= found(cursor, unknown) if unknown else set()
             if trigrams:

@@ -11,6 +11,9 @@ not stored in the index (snippets are cut from the database text of the page's h
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
 import itertools
 import logging
 import os
@@ -31,11 +34,12 @@ from .base import (
     MIN_PREFIX,
     Clause,
     Hit,
+    IndexBusy,
     ParsedQuery,
+    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
-    article_texts,
     chosen_filters,
     hides_archived,
 )
@@ -177,6 +181,34 @@ def _merge_in_background(ix) -> None:
     threading.Thread(target=merge, name="search-index-merge", daemon=True).start()
 
 
+# What reading a segment that another writer merged away (and deleted) raises: Whoosh opens some
+# of a segment's files only when first read, so a searcher opened just before the merge finds
+# them gone (a missing stored-fields column surfaces as TypeError: 'NoneType' ... subscriptable).
+VANISHED_SEGMENT = (OSError, EOFError, TypeError, ValueError)
+
+
+def _survives_merges(method):
+    """Run a read once more on a fresh searcher if its segments vanished under it (a merge by
+    another process or thread between opening the searcher and reading from it)."""
+
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except VANISHED_SEGMENT as exc:
+            logger.info("Search index segments changed while reading (%r): retrying with a fresh reader", exc)
+            self.close()
+            return method(self, *args, **kwargs)
+
+    return read
+
+
+def _generation_ns(name: str) -> int:
+    """gen-<time_ns> → time_ns (0 for anything else)."""
+    digits = name.removeprefix("gen-")
+    return int(digits) if digits.isdigit() else 0
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -253,11 +285,19 @@ class WhooshBackend(SearchBackend):
 
     # --- writing ------------------------------------------------------------------------
 
-    def index(self, docs: list[dict]) -> None:
+    def _writer(self, wait: bool):
+        """The index's single writer. `wait=False` (a saving request) gives up at once if another
+        thread or process holds the lock: the update is retried soon (search.indexing)."""
+        try:
+            return self._index().writer(timeout=WRITER_TIMEOUT if wait else 0, compound=False)
+        except LockError as exc:
+            raise IndexBusy("another process holds the search index writer lock") from exc
+
+    def index(self, docs: list[dict], *, wait: bool = True) -> None:
         if not docs:
             return
         ix = self._index()
-        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        writer = self._writer(wait)
         try:
             for doc in docs:
                 writer.update_document(**_whoosh_doc(doc))
@@ -266,11 +306,11 @@ class WhooshBackend(SearchBackend):
             raise
         self._commit(ix, writer)
 
-    def remove(self, article_ids: list[int]) -> None:
+    def remove(self, article_ids: list[int], *, wait: bool = True) -> None:
         if not article_ids:
             return
         ix = self._index()
-        writer = ix.writer(timeout=WRITER_TIMEOUT, compound=False)
+        writer = self._writer(wait)
         try:
             for article_id in article_ids:
                 writer.delete_by_term("id", str(article_id))
@@ -293,7 +333,38 @@ class WhooshBackend(SearchBackend):
         if segments >= MERGE_AT_SEGMENTS:
             _merge_in_background(ix)
 
+    @contextlib.contextmanager
+    def _rebuild_lock(self):
+        """One rebuild at a time: a second one (another process or thread) is refused at once
+        rather than deleting the first one's new folder. The kernel releases the lock when the
+        process dies, so a killed rebuild never blocks the next one."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "REBUILD.lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RebuildRunning(
+                    f"Another rebuild of the search index in {self.root} is running; wait for it to finish."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _remove_orphans(self) -> None:
+        """Folders a killed rebuild left behind: newer than the live generation, never swapped in."""
+        pointer = self.root / "CURRENT"
+        live = pointer.read_text().strip() if pointer.exists() else ""
+        for path in self.root.glob("gen-*"):
+            if path.name != live and _generation_ns(path.name) > _generation_ns(live):
+                shutil.rmtree(path, ignore_errors=True)
+
     def rebuild(self, doc_batches) -> int:
+        with self._rebuild_lock():
+            self._remove_orphans()
+            return self._rebuild(doc_batches)
+
+    def _rebuild(self, doc_batches) -> int:
         new_dir = self._create_generation(make_current=False)
         ix = index.open_dir(str(new_dir))
         # Two processes share the analysis work (both cores); one segment each, merged at the end.
@@ -323,12 +394,14 @@ class WhooshBackend(SearchBackend):
                 shutil.rmtree(path, ignore_errors=True)
         return count
 
+    @_survives_merges
     def indexed_versions(self) -> dict[int, int]:
         searcher = self._searcher()
         return {int(f["id"]): int(f["version"]) for f in searcher.all_stored_fields()}
 
     # --- reading ------------------------------------------------------------------------
 
+    @_survives_merges
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         from articles import policy
 
@@ -341,6 +414,8 @@ class WhooshBackend(SearchBackend):
         plans = ["and", "or"] if words <= 2 else ["most", "or"]
         no_facets = {name: [] for name in [*COLUMN_FACETS, "tags"]} if request.facets else {}
         empty = SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page, facets=no_facets)
+        if not searcher.doc_count_all():  # a new install: the index has no segment to read yet
+            return empty
         q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
         if q is None:
             return empty
@@ -371,14 +446,12 @@ class WhooshBackend(SearchBackend):
             # Reuse on cases nudges the order a little (search.rerank bounds it).
             hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
-        texts = article_texts([h.article_id for h in hits])
-        if boosts is OUTSIDE_BOOSTS:
-            for fields_text in texts.values():
-                fields_text.pop("authority", None)
-        terms = _query_terms(q)
-        for h in hits:
-            h.snippet = _snippet(texts.get(h.article_id, {}), terms)
-        return SearchResults(hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets)
+        return SearchResults(
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=_query_terms(q)
+        )
+
+    def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:
+        return {article_id: _snippet(fields_text, highlight or {}) for article_id, fields_text in texts.items()}
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
         nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
@@ -463,14 +536,18 @@ class WhooshBackend(SearchBackend):
             audience=stored["audience"],
             product=stored["product"],
             updated_at=stored.get("updated"),
+            version=stored.get("version"),
         )
 
+    @_survives_merges
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
 
         words = [w for w in text.lower().split() if w]
         if not words or len(text.strip()) < 2:
             return []
         searcher = self._searcher()
+        if not searcher.doc_count_all():
+            return []
         reader = searcher.reader()
         analyzer = _query_analyzer()
         nodes = []
@@ -491,6 +568,7 @@ class WhooshBackend(SearchBackend):
         found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
         return [(stored["slug"], stored["title"]) for stored in found]
 
+    @_survives_merges
     def correct(self, words: list[str], user=None) -> dict[str, str]:
         """Misspelled word → closest known word. `user=None` is an anonymous visitor: outside
         readers are only offered words that an article they may see contains."""
@@ -500,6 +578,8 @@ class WhooshBackend(SearchBackend):
         if not words:
             return {}
         searcher = self._searcher()
+        if not searcher.doc_count_all():
+            return {}
         reader = searcher.reader()
         # Outside readers: counted within the articles they may see (one set of masks per call).
         visible = policy.visible_audiences(user) is not None

@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.models import Article, State
@@ -20,6 +22,7 @@ from search import indexing
 from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.backends.whoosh_backend import WhooshBackend
+from search.documents import documents_for
 from search.models import IndexTask
 from search.service import search
 
@@ -43,28 +46,61 @@ def test_saved_edit_is_searchable_after_commit(db, contributor, product, kb_owne
     assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
-def test_update_that_fails_while_another_process_holds_the_lock_is_retried(
+def test_saving_does_not_wait_for_an_index_lock_another_process_holds(
     db, contributor, product, kb_owner, monkeypatch, django_capture_on_commit_callbacks
 ):
     article = make_article(author=contributor, product=product, kb_owner=kb_owner)
     indexing.rebuild()
-    monkeypatch.setattr("search.backends.whoosh_backend.WRITER_TIMEOUT", 0.2)
+    monkeypatch.setattr("search.backends.whoosh_backend.WRITER_TIMEOUT", 5.0)  # what a worker would wait
     backend = get_backend()
     held = backend._index().writer()  # another worker holds the single writer lock
     try:
+        started = time.perf_counter()
         with django_capture_on_commit_callbacks(execute=True):
             article.edit(by=contributor, base_version=article.version, changes={"cause": "Zeppelin turbulence."})
+        assert time.perf_counter() - started < 2.0  # was WRITER_TIMEOUT (10 s) plus the save
         task = IndexTask.objects.get(article_id=article.pk, processed_at=None)
-        assert task.attempts == 1 and "Lock" in task.last_error
+        assert task.attempts == 1 and "lock" in task.last_error
+        assert task.next_attempt_at <= timezone.now() + timedelta(seconds=indexing.RETRY_SOON_MAX)  # soon
         assert staff_search(contributor, "zeppelin") == []
     finally:
         held.cancel()
-    # Nothing lost: the next pass (next commit, process_index_queue, or cron) picks it up.
+    # Nothing lost: the next pass (the retry timer, process_index_queue --loop) picks it up.
     IndexTask.objects.filter(pk=task.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     call_command("process_index_queue")
     assert staff_search(contributor, "zeppelin") == [article.slug]
     task.refresh_from_db()
     assert task.processed_at is not None
+
+
+def test_an_update_put_off_by_a_busy_lock_lands_soon_after_release_without_another_commit(
+    transactional_db, settings, monkeypatch
+):
+    from articles.models import Product
+    from articles.tests.conftest import make_contributor, make_kb_owner
+
+    settings.KCS_SEARCH_RETRY_IN_PROCESS = True
+    monkeypatch.setattr(indexing, "RETRY_SOON", 0.05)
+    monkeypatch.setattr(indexing, "RETRY_SOON_MAX", 0.2)
+    contributor, kb_owner = make_contributor(), make_kb_owner()
+    product = Product.objects.create(name="Hotel Bookings", slug="hotel-bookings")
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    indexing.rebuild()
+    held = get_backend()._index().writer()
+    try:
+        article.edit(by=contributor, base_version=article.version, changes={"cause": "Zeppelin turbulence."})
+        assert staff_search(contributor, "zeppelin") == []
+        assert IndexTask.objects.filter(processed_at=None).count() == 1
+    finally:
+        held.cancel()
+    deadline = time.monotonic() + 10  # bounded: the timer retries every 0.2 s at most
+    while staff_search(contributor, "zeppelin") != [article.slug]:
+        assert time.monotonic() < deadline, "the put-off update never landed"
+        time.sleep(0.05)
+    for thread in threading.enumerate():
+        if thread.name == "search-index-retry":
+            thread.join(timeout=5)
+    assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
 def test_single_updates_do_not_merge_and_small_segments_are_merged_later(
@@ -97,6 +133,34 @@ def test_single_updates_do_not_merge_and_small_segments_are_merged_later(
     for n, article in enumerate(articles):
         assert staff_search(contributor, f"sprocket{n}") == [article.slug]
     assert len(staff_search(contributor, "gadget")) == len(articles)
+
+
+def test_a_search_survives_another_process_merging_segments_between_opening_and_reading(
+    db, contributor, product, kb_owner, monkeypatch
+):
+    from search.backends import whoosh_engine
+    from search.documents import documents_for
+
+    articles = [make_article(author=contributor, product=product, kb_owner=kb_owner, title=f"Gadget {n}") for n in range(4)]
+    indexing.rebuild()
+    backend = get_backend()
+    for article in articles:  # one small segment each, as single saves leave them
+        backend.index(documents_for([article.pk])[0])
+    other_process = WhooshBackend(backend.root)
+    real_top, merged = whoosh_engine.top, []
+
+    def top_after_a_merge(*args, **kwargs):
+        # The matches are counted; before their stored fields are read, another process merges
+        # every segment into one and deletes the old segments' files.
+        if not merged:
+            other_process._index().writer(compound=False).commit(optimize=True)
+            merged.append(True)
+        return real_top(*args, **kwargs)
+
+    monkeypatch.setattr(whoosh_engine, "top", top_after_a_merge)
+    assert sorted(staff_search(contributor, "gadget")) == sorted(a.slug for a in articles)
+    assert merged
+    other_process.close()
 
 
 def test_deleted_article_leaves_the_index(db, contributor, product, kb_owner, django_capture_on_commit_callbacks):
@@ -140,6 +204,55 @@ def test_rebuild_swaps_in_a_new_index_while_search_keeps_answering(db, contribut
     assert first_generation.exists() is False  # older generations are cleaned up
 
 
+def test_a_rebuild_started_while_another_runs_is_refused_and_the_first_finishes(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Walrus adapter")
+    indexing.rebuild()
+    backend = get_backend()
+    docs, _ = documents_for([article.pk])
+    reading, finish = threading.Event(), threading.Event()
+    outcome = {}
+
+    def slow_batches():
+        reading.set()
+        finish.wait(timeout=30)
+        yield docs
+
+    def first_rebuild():
+        outcome["count"] = WhooshBackend(backend.root).rebuild(slow_batches())
+
+    thread = threading.Thread(target=first_rebuild)
+    thread.start()
+    try:
+        assert reading.wait(timeout=30)
+        with pytest.raises(CommandError, match="Another rebuild of the search index"):
+            call_command("rebuild_index")
+    finally:
+        finish.set()
+        thread.join(timeout=60)
+    assert outcome == {"count": 1}  # the first rebuild's new folder was left alone
+    assert backend._current_dir().exists()
+    assert staff_search(contributor, "walrus") == [article.slug]
+
+
+def test_the_next_rebuild_removes_the_folder_a_killed_rebuild_left(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Walrus adapter")
+    indexing.rebuild()
+    backend = get_backend()
+    orphan = backend.root / f"gen-{time.time_ns()}"  # a rebuild killed half-way through writing
+    orphan.mkdir()
+    (orphan / "MAIN_half_written.trm").write_bytes(b"x" * 100)
+    seen = []
+
+    def batches():
+        seen.append(orphan.exists())  # gone before the new copy is written: no double disk use
+        yield documents_for([article.pk])[0]
+
+    backend.rebuild(batches())
+    assert seen == [False] and not orphan.exists()
+    assert len(list(backend.root.glob("gen-*"))) == 2  # the live one and the one it replaced
+    assert staff_search(contributor, "walrus") == [article.slug]
+
+
 def test_archived_articles_are_hidden_from_search_unless_asked_for(db, contributor, product, kb_owner):
     article = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Fax gateway", state=State.ARCHIVED)
     indexing.rebuild()
@@ -155,6 +268,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "kcs_site.settings"
 import django
 django.setup()
 from search.backends.whoosh_backend import WhooshBackend
+from search.documents import documents_for
 import datetime
 backend = WhooshBackend({index!r})
 worker = int(sys.argv[1])

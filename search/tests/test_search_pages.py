@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from articles.models import Audience, State
@@ -19,6 +21,16 @@ def corpus(db, contributor, publisher, kb_owner, product, contact):
     draft = make_article(author=contributor, product=product, state=State.WIP, title="Refund quokka draft", kb_owner=kb_owner)
     indexing.rebuild()
     return {"public": public, "internal": internal, "draft": draft}
+
+
+def test_a_new_install_with_an_empty_index_answers_searches_with_no_results(db, contributor):
+    # Nothing indexed yet: the index folder exists but holds no segment.
+    client = client_for(contributor)
+    page = client.get("/search/?q=refund")
+    assert page.status_code == 200
+    assert client.get("/search/suggest/?q=ref").status_code == 200
+    api = client.get("/api/v1/search/?q=refund")
+    assert api.status_code == 200 and api.json()["count"] == 0
 
 
 def test_results_page_shows_snippets_and_facets_to_staff(corpus, contributor):
@@ -47,22 +59,57 @@ def test_suggestions_only_name_titles_the_caller_may_open(corpus, contributor):
     assert anonymous[0]["url"] == f"/help/{corpus['public'].slug}/"
 
 
+def _open_link(page, slug: str) -> str:
+    match = re.search(rf'href="(/search/open/[^/"]+/{slug}/)"', page.content.decode())
+    assert match, "no result link"
+    return match.group(1)
+
+
 def test_search_is_logged_and_the_opened_result_recorded(corpus, contributor):
     client = client_for(contributor)
     page = client.get("/search/", {"q": "zanzibar"})
     log = SearchLog.objects.get()
     assert (log.query, log.caller_kind, log.result_count) == ("zanzibar", "staff", 1)
-    assert f"/search/open/{log.pk}/{corpus['internal'].slug}/" in page.content.decode()
-    response = client.get(f"/search/open/{log.pk}/{corpus['internal'].slug}/")
+    response = client.get(_open_link(page, corpus["internal"].slug))
     assert response.status_code == 302 and response["Location"] == corpus["internal"].get_absolute_url()
     log.refresh_from_db()
     assert log.opened_slug == corpus["internal"].slug
 
 
-def test_opening_a_result_the_caller_may_not_see_is_404(corpus):
-    client_for(None).get("/search/", {"q": "refund"})
+def test_an_anonymous_searchers_click_is_recorded_for_their_session(corpus):
+    client = client_for(None)
+    client.get("/help/")  # a visitor with a session
+    client.session.save()
+    page = client.get("/search/", {"q": "refund"})
+    response = client.get(_open_link(page, corpus["public"].slug))
+    assert response.status_code == 302 and response["Location"] == corpus["public"].get_help_url()
+    assert SearchLog.objects.get().opened_slug == corpus["public"].slug
+
+
+def test_a_stranger_cannot_mark_someone_elses_search_as_opened(corpus, contributor, publisher):
+    page = client_for(contributor).get("/search/", {"q": "refund"})
     log = SearchLog.objects.get()
-    assert client_for(None).get(f"/search/open/{log.pk}/{corpus['internal'].slug}/").status_code == 404
+    link = _open_link(page, corpus["public"].slug)
+    public = corpus["public"].slug
+    guesses = [
+        link,  # the searcher's own link, replayed by someone else
+        f"/search/open/{log.pk}/{public}/",  # the row's number, as the old links had it
+        link.replace("/search/open/", "/search/open/x"),  # a forged token
+    ]
+    for stranger in (client_for(None), client_for(publisher)):
+        for url in guesses:
+            response = stranger.get(url)
+            assert response.status_code == 302  # still taken to the article they may read
+    assert client_for(publisher).post(link).status_code == 405
+    log.refresh_from_db()
+    assert log.opened_slug == ""  # the report is not skewed
+
+
+def test_opening_a_result_the_caller_may_not_see_is_404(corpus):
+    page = client_for(None).get("/search/", {"q": "refund"})
+    log = SearchLog.objects.get()
+    token = _open_link(page, corpus["public"].slug).split("/")[3]
+    assert client_for(None).get(f"/search/open/{token}/{corpus['internal'].slug}/").status_code == 404
     log.refresh_from_db()
     assert log.opened_slug == ""
 

@@ -1,8 +1,9 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from search import indexing
+from search.backends.base import RebuildRunning
 
 
 class Command(BaseCommand):
@@ -10,5 +11,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        count = indexing.rebuild()
+        try:
+            count = indexing.rebuild()
+        except RebuildRunning as exc:
+            raise CommandError(str(exc)) from None  # exit status 1, the message, no traceback
         self.stdout.write(self.style.SUCCESS(f"Indexed {count} articles in {time.perf_counter() - started:.1f} s."))
