@@ -404,8 +404,6 @@ class Evaluator:
         out = []
         for leaf, offset in self.top.leaf_searchers():
             reader = leaf.reader()
-            if reader.doc_count_all() == 0:
-                continue  # a new index's empty reader has no segment to cache facts about (it raised)
             mask = live_mask(reader)
             for fieldname, values in limits["columns"]:
                 mask &= value_mask(reader, fieldname, values)
