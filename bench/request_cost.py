@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # a throwaway key
 
 from load import MIX, QUERIES  # noqa: E402 — bench/ is not a package; the same mix as the load test
 
