@@ -25,6 +25,8 @@ from accounts.models import User
 from . import policy, versions
 from .api_schema import answers, paginated
 from .models import (
+    MAX_AUTHORITY_RULES,
+    MAX_TAGS,
     Article,
     Audience,
     AuthorityRule,
@@ -71,7 +73,7 @@ class EscalationFieldSchema(OpenApiSerializerFieldExtension):
 
 
 class AuthoritySerializer(serializers.Serializer):
-    rules = RuleSerializer(many=True, required=False)
+    rules = RuleSerializer(many=True, required=False, max_length=MAX_AUTHORITY_RULES)
     escalation = EscalationField(queryset=EscalationContact.objects.all(), allow_null=True, required=False)
     note = serializers.CharField(allow_blank=True, required=False)
 
@@ -122,7 +124,7 @@ class ArticleSerializer(serializers.Serializer):
     resolution = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     cause = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
-    tags = TagListField(required=False)
+    tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     review_by = serializers.DateField(allow_null=True, required=False)

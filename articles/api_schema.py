@@ -114,7 +114,7 @@ class ApiSchema(AutoSchema):
         codes = set()
         if view.get_authenticators():
             codes.add(401)
-        if self._takes_body() or self._requires_query():
+        if self._takes_body() or self._requires_query() or self._takes_values_in_address():
             codes.add(400)
         if self._takes_body():
             codes.add(415)
@@ -129,6 +129,14 @@ class ApiSchema(AutoSchema):
 
     def _takes_body(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH", "DELETE") and self.get_request_serializer() is not None
+
+    def _takes_values_in_address(self) -> bool:
+        # kcs_site.middleware answers 400 to a NUL character in any path or query value.
+        return bool(
+            uritemplate.variables(self.path)
+            or self.get_override_parameters()
+            or (self._get_paginator() and self._is_list_view())
+        )
 
     def _requires_query(self) -> bool:
         return any(

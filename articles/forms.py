@@ -10,6 +10,8 @@ from accounts.models import User
 
 from . import policy
 from .models import (
+    MAX_AUTHORITY_RULES,
+    MAX_TAGS,
     Article,
     Audience,
     Decider,
@@ -21,6 +23,8 @@ from .models import (
     markdown_problems,
     normalize_newlines,
 )
+
+NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
 
 # A hidden version that is missing or garbled: the page was not one this server rendered for this article.
 STALE_FORM = "This form is out of date; reload the article and edit again."
@@ -98,6 +102,13 @@ class ArticleForm(forms.Form):
         self.fields["audience"].choices = allowed_audiences or [(probe.audience, probe.get_audience_display())]
         if article is None or not policy.can_change_owner(user, article):
             self.fields["owner"].disabled = True
+        # The review date follows the rule of the review-date form (owner or KB owner, validated
+        # article, a date within range: Article.edit checks it); shown read-only to everyone else.
+        review = policy.can_change_review_date(user, article) if article else policy.refuse(NEW_ARTICLE_REVIEW)
+        if not review:
+            self.fields["review_by"].disabled = True
+            self.fields["review_by"].help_text = review.reason
+        self.review_date_refusal = review.reason
         if article is None:
             self.fields["version"].widget = forms.HiddenInput()
             self.fields["note"].required = False
@@ -113,10 +124,14 @@ class ArticleForm(forms.Form):
             self.fields["version"].required = True
 
     def clean_tags(self) -> list[str]:
-        return clean_tags(self.cleaned_data["tags"].split(","))
+        tags = clean_tags(self.cleaned_data["tags"].split(","))
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+        return tags
 
     def clean(self):
         data = super().clean()
+        self._refuse_a_posted_review_date()
         for name, problem in markdown_problems(data, current=self.article).items():
             self.add_error(name, problem)
         if data.get("state") == State.NOT_VALIDATED and not (data.get("resolution") or "").strip():
@@ -126,6 +141,19 @@ class ArticleForm(forms.Form):
             # A material update is announced to subscribers and reusers: the note tells them what changed.
             self.add_error("note", "Write a short change note: a material update tells subscribers what changed.")
         return data
+
+    def _refuse_a_posted_review_date(self) -> None:
+        """A disabled field ignores what is posted; a review date posted anyway by someone who
+        may not set it is refused, not silently dropped (the same value as now passes)."""
+        field = self.fields["review_by"]
+        if not field.disabled or not self.data.get(self.add_prefix("review_by")):
+            return
+        try:
+            posted = field.to_python(self.data[self.add_prefix("review_by")])
+        except forms.ValidationError:
+            posted = None
+        if posted != self.get_initial_for_field(field, "review_by"):
+            self.add_error("review_by", self.review_date_refusal)
 
     def changes(self) -> dict:
         data = self.cleaned_data
@@ -201,7 +229,16 @@ class RuleForm(forms.Form):
         return data
 
 
-RuleFormSet = formset_factory(RuleForm, extra=2, can_delete=True)
+# max_num with validate_max refuses more rules with a form error; absolute_max bounds the forms
+# built from a posted rules-TOTAL_FORMS (the default, 2,000, took seconds to refuse).
+RuleFormSet = formset_factory(
+    RuleForm,
+    extra=2,
+    can_delete=True,
+    max_num=MAX_AUTHORITY_RULES,
+    absolute_max=MAX_AUTHORITY_RULES,
+    validate_max=True,
+)
 
 
 def rules_from(formset) -> list[dict]:

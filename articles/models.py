@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 from decimal import Decimal
 
 import reversion
@@ -50,6 +51,26 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
+
+
+# An article's decision authority is a short list an agent reads mid-call; a cap also bounds
+# the work a posted form or API body can ask for (the editor builds one form per rule).
+MAX_AUTHORITY_RULES = 30
+MAX_TAGS = 50  # each new tag is a row to create: the cap bounds the work one save can ask for
+MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
+
+
+def check_review_date(to: datetime.date | None) -> None:
+    """The dates a person may choose for a review (InvalidChange says why not): one rule for
+    the review-date form, the editor and the API. Validation and "confirm still correct" set
+    the date themselves."""
+    today = timezone.localdate()
+    if to is None:
+        raise InvalidChange("A validated article keeps a review date; choose one after today.")
+    if to <= today:
+        raise InvalidChange("Choose a review date after today; use “Confirm still correct” if you have reviewed it.")
+    if to > today + datetime.timedelta(days=366 * MAX_REVIEW_YEARS):
+        raise InvalidChange(f"Choose a review date within {MAX_REVIEW_YEARS} years.")
 
 
 class StaleVersion(Exception):
@@ -260,6 +281,7 @@ class Article(models.Model):
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
             require(policy.can_edit_authority(by, article))
+        _check_tag_count(tags or [])
         with transaction.atomic(), reversion.create_revision():
             article._save_with_unique_slug(slug or title)
             article.set_tags(tags or [])
@@ -269,16 +291,20 @@ class Article(models.Model):
         return article
 
     def _save_with_unique_slug(self, text: str) -> None:
-        # Two people may create "Printer offline" at the same moment: the loser of the
-        # unique-slug race takes the next free slug instead of failing.
-        for attempt in range(5):
-            self.slug = unique_slug(text, suffix=attempt)
+        # Two people may create "Printer offline" at the same moment: both pick the same free
+        # slug and the unique index lets one insert win. The loser retries in a savepoint (its
+        # transaction stays usable on PostgreSQL) with the next free slug, and from its second
+        # collision on with a random suffix: twenty creates at once would otherwise all race
+        # for the same "-2", then "-3"... with one winner per round and most running out of tries.
+        for attempt in range(SLUG_ATTEMPTS):
+            self.slug = unique_slug(text, random_suffix=attempt >= 2)
             try:
                 with transaction.atomic():
                     self.save(force_insert=True)
                 return
             except IntegrityError:
-                if attempt == 4 or Article.objects.filter(slug=self.slug).count() == 0:
+                # Another unique field (external_id) is not ours to retry.
+                if attempt == SLUG_ATTEMPTS - 1 or not Article.objects.filter(slug=self.slug).exists():
                     raise
 
     # --- edits --------------------------------------------------------------------------
@@ -304,6 +330,7 @@ class Article(models.Model):
         if unknown:
             raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
         changes = normalize_text(changes)
+        _check_tag_count(tags or [])
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if current.version != base_version:
@@ -349,6 +376,9 @@ class Article(models.Model):
             require(policy.can_change_audience(by, current, changed["audience"]))
         if "owner" in changed:
             require(policy.can_change_owner(by, current))
+        if "review_by" in changed:
+            require(policy.can_change_review_date(by, current))
+            check_review_date(changed["review_by"])
 
     def set_tags(self, names: list[str]) -> None:
         clean = clean_tags(names)
@@ -649,6 +679,8 @@ def _value(value):
 
 
 def _normalise_rules(rules: list[dict]) -> list[dict]:
+    if len(rules) > MAX_AUTHORITY_RULES:
+        raise InvalidChange(f"An article has at most {MAX_AUTHORITY_RULES} authority rules.")
     out = []
     for rule in rules:
         action = (rule.get("action") or "").strip()
@@ -669,6 +701,11 @@ def _normalise_rules(rules: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def _check_tag_count(names: list[str]) -> None:
+    if len(names) > MAX_TAGS:
+        raise InvalidChange(f"An article has at most {MAX_TAGS} tags.")
 
 
 def clean_tags(names: list[str]) -> list[str]:
@@ -692,11 +729,15 @@ def normalize_text(values: dict) -> dict:
     return {name: normalize_newlines(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
+SLUG_ATTEMPTS = 5
 RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page
 
 
-def unique_slug(text: str, *, exclude_pk: int | None = None, suffix: int = 0) -> str:
+def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:
+    """The first free slug for `text` ("title", "title-2", ...), or "title-<random>" with `random_suffix`."""
     base = slugify(text)[:180].strip("-") or "article"
+    if random_suffix:
+        return f"{base}-{secrets.token_hex(3)}"
     taken = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
     if exclude_pk:
         taken = taken.exclude(pk=exclude_pk)
@@ -705,6 +746,4 @@ def unique_slug(text: str, *, exclude_pk: int | None = None, suffix: int = 0) ->
     while candidate in used:
         candidate = f"{base}-{n}"
         n += 1
-    if suffix:
-        candidate = f"{base}-{n + suffix}"
     return candidate

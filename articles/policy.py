@@ -196,6 +196,19 @@ def can_change_owner(user, article) -> Decision:
     return refuse("Only the article's owner or a KB owner can hand it to someone else.")
 
 
+def can_change_review_date(user, article) -> Decision:
+    # The owner knows how fast the subject moves; KB owners may set it for anyone. One rule
+    # for every path that sets a date: the review-date form, the editor and the API PATCH
+    # (health.policy builds on it). Validation sets the first date; drafts have none to move.
+    if not is_staff(user):
+        return refuse("Only staff can change a review date.")
+    if article.state != VALIDATED:
+        return refuse("Only a validated article has a review date.")
+    if _is_article_owner(user, article) or is_kb_owner(user):
+        return ALLOW
+    return refuse("Only the article's owner or a KB owner can change its review date.")
+
+
 def can_revert(user, article) -> Decision:
     # A revert is an edit that restores earlier content; the same rules apply, and
     # views check can_edit_authority too when the restored rules differ.

@@ -180,7 +180,8 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Article created.")
             return redirect(article)
-    return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None})
+    status = 400 if request.method == "POST" else 200  # a POST that got here was refused: say so
+    return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
 
 
 @login_required
@@ -203,7 +204,8 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             article_edited.send(sender=Article, request=request, article=article, base_version=form.cleaned_data["version"])
             return redirect(article)
     context = {"form": form, "rules": rules, "article": article, "conflict": conflict}
-    return render(request, "articles/edit.html", context, status=409 if conflict else 200)
+    status = 409 if conflict else 400 if request.method == "POST" else 200
+    return render(request, "articles/edit.html", context, status=status)
 
 
 def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules) -> None:

@@ -1,13 +1,13 @@
 """Flags in the HTTP API: the same services and policy as the pages, the core API's conventions.
 
 403 with `detail` for a refusal, 404 for an article (or flag) the caller may not see, 400 for
-bad input, 409 when the flag was already closed.
+bad input, 409 when the flag was already closed or the caller's flag for that reason is still open.
 """
 
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
@@ -106,7 +106,14 @@ def _page(request: Request, qs) -> Response:
 @paginated
 @answers(403, methods=["GET"])
 @extend_schema(methods=["GET"], parameters=[STATE_PARAM], responses=FlagSerializer(many=True))
-@extend_schema(methods=["POST"], request=FlagSerializer, responses={201: FlagSerializer})
+@extend_schema(
+    methods=["POST"],
+    request=FlagSerializer,
+    responses={
+        201: FlagSerializer,
+        409: inline_serializer("FlagAlreadyOpen", {"detail": serializers.CharField(), "flag": FlagSerializer()}),
+    },
+)
 @api_view(["GET", "POST"])
 def article_flags(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
@@ -114,13 +121,18 @@ def article_flags(request: Request, slug: str) -> Response:
         serializer = FlagSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        flag = services.raise_flag(
-            by=request.user,
-            article=article,
-            reason=data["reason"],
-            comment=data.get("comment", ""),
-            case_ref=data.get("case_ref", ""),
-        )
+        try:
+            flag = services.raise_flag(
+                by=request.user,
+                article=article,
+                reason=data["reason"],
+                comment=data.get("comment", ""),
+                case_ref=data.get("case_ref", ""),
+            )
+        except services.AlreadyFlagged as exc:
+            # 409 with the open flag, so a client that retried (or double-posted) finds it.
+            existing = FlagSerializer(Flag.objects.for_list().get(pk=exc.flag.pk)).data
+            return Response({"detail": str(exc), "flag": existing}, status=status.HTTP_409_CONFLICT)
         return Response(FlagSerializer(Flag.objects.for_list().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED)
     check(policy.can_see_flags(request.user))
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))

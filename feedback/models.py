@@ -117,6 +117,15 @@ class Flag(models.Model):
             models.Index(fields=["article", "state"], name="flag_article_state_idx"),
             models.Index(fields=["created_by", "state"], name="flag_raiser_idx"),
         ]
+        # One open flag per person, article and reason (services.raise_flag points to the open
+        # one): twenty clicks at once must not fill the owner's queue with twenty copies.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "created_by", "reason"],
+                condition=Q(state="open", created_by__isnull=False),
+                name="flag_one_open_per_person_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.article}"

@@ -8,7 +8,7 @@ show them as messages and the API as 403 / 400.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,22 +24,39 @@ class AlreadyClosed(InvalidChange):
     """Someone resolved or dismissed the flag first."""
 
 
+class AlreadyFlagged(InvalidChange):
+    """The person's flag on this article for this reason is still open: `flag` is that one."""
+
+    def __init__(self, flag: Flag):
+        self.flag = flag
+        super().__init__(f"You already flagged this article for that reason, and your flag (#{flag.pk}) is still open.")
+
+
 def raise_flag(*, by, article: Article, reason: str, comment: str = "", case_ref: str = "") -> Flag:
     if reason not in Reason.values:
         raise InvalidChange(f"Unknown reason '{reason}'. Choose one of: {', '.join(Reason.values)}.")
     require(policy.can_flag(by, article, reason))
-    with transaction.atomic():
-        if Flag.objects.open().filter(article=article, created_by=by, reason=reason).exists():
-            raise InvalidChange("You already flagged this article for that reason, and your flag is still open.")
-        flag = Flag.objects.create(
-            article=article,
-            created_by=by,
-            reason=reason,
-            comment=comment.strip(),
-            case_ref=case_ref.strip(),
-            article_version=article.version,
-        )
-        _tell_owner(flag, who=by.get_username())
+    mine = Flag.objects.open().filter(article=article, created_by=by, reason=reason)
+    if existing := mine.first():
+        raise AlreadyFlagged(existing)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                article=article,
+                created_by=by,
+                reason=reason,
+                comment=comment.strip(),
+                case_ref=case_ref.strip(),
+                article_version=article.version,
+            )
+            _tell_owner(flag, who=by.get_username())
+    except IntegrityError:
+        # The same person flagged it at the same moment elsewhere (a double click, two tabs):
+        # the constraint kept one open flag, and this answer points to it.
+        existing = mine.first()
+        if existing is None:
+            raise
+        raise AlreadyFlagged(existing) from None
     return flag
 
 
@@ -136,14 +153,22 @@ def _feed_queue(vote: HelpfulVote, *, signed_in: bool) -> None:
             vote.flag = open_flag
             vote.save(update_fields=["flag"])
             return
-    vote.flag = Flag.objects.create(
-        article=vote.article,
-        created_by=vote.user,
-        source=Source.CUSTOMER,
-        reason=vote.reason,
-        comment=vote.comment,
-        article_version=vote.article_version,
-    )
+    try:
+        with transaction.atomic():
+            vote.flag = Flag.objects.create(
+                article=vote.article,
+                created_by=vote.user,
+                source=Source.CUSTOMER,
+                reason=vote.reason,
+                comment=vote.comment,
+                article_version=vote.article_version,
+            )
+    except IntegrityError:
+        # This reader's open feedback for this reason already exists (one open flag per
+        # person and reason): the vote feeds that one instead of a copy.
+        vote.flag = Flag.objects.open().get(article=vote.article, created_by=vote.user, reason=vote.reason)
+        vote.save(update_fields=["flag"])
+        return
     vote.save(update_fields=["flag"])
     who = f"{vote.user.get_username()} ({vote.user.get_kind_display().lower()})" if signed_in else "An anonymous visitor"
     _tell_owner(vote.flag, who=who)

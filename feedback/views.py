@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
-from articles.http import query_param, safe_next, staff_only
+from articles.http import as_id, query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused
 
 from . import policy, services
@@ -42,19 +42,24 @@ def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     allowed = policy.can_flag(request.user, article)
     form = FlagForm(request.POST or None, user=request.user, article=article)
+    open_flag = None
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(allowed.reason)
         if form.is_valid():
             try:
                 services.raise_flag(by=request.user, article=article, **form.cleaned_data)
+            except services.AlreadyFlagged as exc:
+                form.add_error(None, str(exc))
+                open_flag = exc.flag
             except (Refused, InvalidChange) as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Thanks: the article is flagged. Its owner will see it in their queue.")
                 return redirect(article)
     status = 200 if request.method == "GET" else 400
-    return render(request, "feedback/flag_form.html", {"article": article, "form": form, "allowed": allowed}, status=status)
+    context = {"article": article, "form": form, "allowed": allowed, "open_flag": open_flag}
+    return render(request, "feedback/flag_form.html", context, status=status)
 
 
 @login_required
@@ -151,7 +156,7 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 def after_edit(sender, *, request: HttpRequest, article: Article, base_version: int, **kwargs) -> None:
     """The article editor saved (articles.signals.article_edited): resolve the flags the editor ticked."""
-    ids = [int(v) for v in request.POST.getlist("addresses_flag") if v.isdigit()]
+    ids = [as_id(v) for v in request.POST.getlist("addresses_flag") if as_id(v) is not None]
     if not ids:
         return
     resolved, left = services.resolve_addressed_by_edit(by=request.user, article=article, flag_ids=ids, base_version=base_version)

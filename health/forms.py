@@ -24,12 +24,3 @@ class ConfirmForm(forms.Form):
 class ReviewDateForm(forms.Form):
     review_by = forms.DateField(label="Review by", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="Why (optional)", max_length=500, required=False)
-
-
-def form_errors(form: forms.Form) -> str:
-    """The form's errors as one sentence for a message (these forms post from buttons, not their own page)."""
-    parts = []
-    for name, errors in form.errors.items():
-        label = "" if name == "__all__" else f"{form.fields[name].label}: "
-        parts.append(label + " ".join(errors))
-    return " ".join(parts)

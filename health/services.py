@@ -15,14 +15,13 @@ from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Reuse, StaleVersion, require
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, require
 from notifications.services import notify
 
 from . import policy
 from .models import ReviewConfirmation, ReviewKind, ReviewReminder
 
 CASE_REF_MAX = 100
-MAX_REVIEW_YEARS = 5  # a review date further out than this is a typo
 
 
 def clean_case_ref(text: str | None) -> str:
@@ -77,11 +76,7 @@ def confirm_review(*, article: Article, by, note: str = "", base_version: int | 
 
 
 def change_review_date(*, article: Article, by, to: datetime.date, note: str = "") -> ReviewConfirmation:
-    today = timezone.localdate()
-    if to <= today:
-        raise InvalidChange("Choose a review date after today; use “Confirm still correct” if you have reviewed it.")
-    if to > today + datetime.timedelta(days=366 * MAX_REVIEW_YEARS):
-        raise InvalidChange(f"Choose a review date within {MAX_REVIEW_YEARS} years.")
+    check_review_date(to)  # the dates the editor and the API accept too
     return _move_review_date(article, by, to, ReviewKind.RESCHEDULED, note, None)
 
 

@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from articles.http import query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused, StaleVersion
 
 from . import policy, services
-from .forms import ConfirmForm, ReuseForm, ReviewDateForm, form_errors
+from .forms import ConfirmForm, ReuseForm, ReviewDateForm
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -19,6 +20,22 @@ from .forms import ConfirmForm, ReuseForm, ReviewDateForm, form_errors
 def _article_for(request: HttpRequest, slug: str) -> Article:
     staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+
+
+def _form_refused(request: HttpRequest, article: Article, form, *, heading: str, action: str, button: str) -> HttpResponse:
+    """Bad input to one of the article page's small forms: a 400 page with the form as typed and what was wrong.
+
+    (A redirect back to the article with a message would lose what was typed.)
+    """
+    context = {
+        "article": article,
+        "form": form,
+        "heading": heading,
+        "action": reverse(action, args=[article.slug]),
+        "button": button,
+        "next": safe_next(request, ""),
+    }
+    return render(request, "health/form_refused.html", context, status=400)
 
 
 # --- reuse -----------------------------------------------------------------------------------
@@ -30,8 +47,7 @@ def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReuseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not recorded. {form_errors(form)}")
-        return redirect(safe_next(request, article.get_absolute_url()))
+        return _form_refused(request, article, form, heading="Use not recorded", action="health:reuse", button="Record use")
     try:
         case = form.cleaned_data["case_ref"]
         services.record_reuse(article=article, by=request.user, case_ref=case, solved=form.solved_value())
@@ -64,8 +80,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not confirmed. {form_errors(form)}")
-        return redirect(safe_next(request, article.get_absolute_url()))
+        heading, button = "Not confirmed", "Confirm still correct"
+        return _form_refused(request, article, form, heading=heading, action="health:confirm", button=button)
     try:
         record = services.confirm_review(
             article=article, by=request.user, note=form.cleaned_data["note"], base_version=form.cleaned_data["version"]
@@ -85,14 +101,17 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
 def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReviewDateForm(request.POST)
+    refused = {"heading": "Review date not changed", "action": "health:review_date", "button": "Set review date"}
     if not form.is_valid():
-        messages.error(request, f"Review date not changed. {form_errors(form)}")
-        return redirect(safe_next(request, article.get_absolute_url()))
+        return _form_refused(request, article, form, **refused)
     try:
         record = services.change_review_date(
             article=article, by=request.user, to=form.cleaned_data["review_by"], note=form.cleaned_data["note"]
         )
-    except (Refused, InvalidChange) as exc:
+    except InvalidChange as exc:
+        form.add_error("review_by", str(exc))
+        return _form_refused(request, article, form, **refused)
+    except Refused as exc:
         messages.error(request, f"Review date not changed. {exc}")
     else:
         messages.success(request, f"Review date set to {record.review_by:%d %b %Y}.")

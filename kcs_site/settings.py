@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before CommonMiddleware: a load balancer probing by IP is not refused by ALLOWED_HOSTS.
     "kcs_site.healthz.HealthCheckMiddleware",
+    "kcs_site.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -207,6 +208,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # kcs_site.parsers.JSONParser refuses over-deep JSON and NUL characters with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "kcs_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     # Documents the error answers and paged lists of every operation (articles/api_schema.py).

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from articles.api_guards import check, require_staff
 from articles.api_schema import answers, paginated
+from articles.http import as_id
 from articles.models import Article, Refused
 
 from . import policy, services
@@ -86,7 +87,9 @@ class AcknowledgementSerializer(serializers.Serializer):
 
 def _path(pk) -> LearningPath:
     path = (
-        LearningPath.objects.select_related("product", "team", "created_by").filter(pk=pk).first() if str(pk).isdigit() else None
+        LearningPath.objects.select_related("product", "team", "created_by").filter(pk=as_id(pk)).first()
+        if as_id(pk) is not None
+        else None
     )
     if path is None:
         raise Http404("No learning path found.")
@@ -383,7 +386,7 @@ def _attempt(request: Request) -> Response:
     data = serializer.validated_data
     article = _visible_article(request, data["article"])
     path = _path(data["path"]) if data.get("path") is not None else None
-    answers = {int(k): v for k, v in data["answers"].items() if str(k).isdigit()}
+    answers = {as_id(k): v for k, v in data["answers"].items() if as_id(k) is not None}
     try:
         attempt, marked = services.submit_attempt(user=request.user, article=article, path=path, answers=answers)
     except Refused as refusal:

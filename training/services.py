@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import policy as article_policy
+from articles.http import as_id
 from articles.models import Article, Refused
 from notifications.services import notify
 
@@ -225,7 +226,7 @@ def submit_attempt(
     marked = []
     for question in questions:
         valid = {c.pk for c in question.choices.all()}
-        chosen = {int(c) for c in answers.get(question.pk, []) if str(c).isdigit() and int(c) in valid}
+        chosen = {as_id(c) for c in answers.get(question.pk, [])} & valid
         marked.append(Marked(question=question, chosen=chosen, correct=chosen == question.correct_ids()))
     score = round(100 * sum(m.correct for m in marked) / len(marked))
     pass_mark = path.pass_mark if path is not None and path.pass_mark else 100

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from articles.http import refuse_unless, staff_only
+from articles.http import as_id, refuse_unless, staff_only
 from articles.models import Article, Refused
 
 from . import policy, services
@@ -177,8 +177,8 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
     staff_only(request)
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
-    raw = request.POST.get("path", "")
-    path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    path_id = as_id(request.POST.get("path", ""))
+    path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
     try:
         ack = services.acknowledge(user=request.user, article=article, path=path)
     except Refused as refusal:
@@ -314,14 +314,14 @@ def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def check(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     refuse_unless(policy.can_take_check(request.user, article))
-    raw = request.GET.get("path", "") or request.POST.get("path", "")
-    path = LearningPath.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    path_id = as_id(request.GET.get("path", "") or request.POST.get("path", ""))
+    path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
     context = {"article": article, "path": path, "attempt": None, "marked": None}
     if request.method == "POST":
         answers = {}
         for key in request.POST:
-            if key.startswith("q-") and key[2:].isdigit():
-                answers[int(key[2:])] = request.POST.getlist(key)
+            if key.startswith("q-") and as_id(key[2:]) is not None:
+                answers[as_id(key[2:])] = request.POST.getlist(key)
         try:
             context["attempt"], context["marked"] = services.submit_attempt(
                 user=request.user, article=article, path=path, answers=answers

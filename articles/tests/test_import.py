@@ -400,3 +400,15 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path, kb_owner):
     assert "\r  1/2 articles (50%)" in terminal
     assert "\r  2/2 articles (100%)\n" in terminal
     assert terminal.rstrip().endswith("Imported 2: 0 created, 0 updated, 2 unchanged, 0 failed")
+
+
+def test_a_line_nested_too_deep_or_holding_nul_fails_alone(tmp_path, kb_owner):
+    deep = '{"slug": "deep", "title": "Deep", "body": "x", "extra": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    path = write_jsonl(tmp_path, deep, {**PRINTER, "slug": "nul", "title": "Printer\u0000 offline"}, PRINTER)
+
+    out, err, status = run_import(path)
+
+    assert status == 1
+    assert err.splitlines()[0].startswith("kb.jsonl line 1: invalid JSON (JSON nested more than")
+    assert err.splitlines()[1].startswith("kb.jsonl line 2: invalid JSON (Text may not contain NUL")
+    assert list(Article.objects.values_list("external_id", flat=True)) == [PRINTER["slug"]]

@@ -85,10 +85,14 @@ def test_an_archived_article_cannot_be_recorded_as_used(contributor, kb_owner, p
     assert not Reuse.objects.exists()
 
 
-def test_a_too_long_case_reference_is_refused_with_a_message(contributor, article):
+def test_a_too_long_case_reference_is_a_400_that_keeps_what_was_typed(contributor, article):
     response = record(contributor, article, case_ref="C" * 101)
-    assert "Not recorded." in text_of(response)
+    assert response.status_code == 400
+    assert "Use not recorded" in text_of(response) and "at most 100 characters" in text_of(response)
+    assert f'value="{"C" * 101}"' in response.content.decode()
     assert not Reuse.objects.exists()
+    article.refresh_from_db()
+    assert article.reuse_count == 0
 
 
 def test_the_button_posts_with_csrf_and_get_is_not_allowed(contributor, article):

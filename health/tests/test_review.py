@@ -145,10 +145,13 @@ def test_a_review_date_in_the_past_too_far_out_or_garbled_is_refused_with_a_mess
         when = timezone.localdate() - datetime.timedelta(days=1)
     before = article.review_by
     response = change_date(kb_owner, article, when)
-    assert response.status_code == 200
-    assert "Review date not changed." in text_of(response)
+    assert response.status_code == 400
+    assert "Review date not changed" in text_of(response)
+    typed = when.isoformat() if hasattr(when, "isoformat") else when
+    assert f'value="{typed}"' in response.content.decode()  # kept, to correct
     article.refresh_from_db()
     assert article.review_by == before
+    assert not ReviewConfirmation.objects.exists()
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -203,3 +206,15 @@ def test_the_queue_page_makes_a_fixed_number_of_queries(kb_owner, contributor, p
     with django_assert_max_num_queries(8):
         response = client.get(reverse("health:review_queue"))
     assert text_of(response).count(f"by {kb_owner.username}") == 12
+
+
+@pytest.mark.parametrize("version", ["abc", "1e5", "\u00b2"])
+def test_a_garbled_version_on_confirm_is_a_400_and_confirms_nothing(kb_owner, article, version):
+    before, number = article.review_by, article.version
+    response = client_for(kb_owner).post(reverse("health:confirm", args=[article.slug]), {"version": version, "note": "Read it"})
+    assert response.status_code == 400
+    assert "Not confirmed" in text_of(response) and "Reload the article" in text_of(response)
+    assert 'value="Read it"' in response.content.decode()
+    article.refresh_from_db()
+    assert (article.review_by, article.version) == (before, number)
+    assert not ReviewConfirmation.objects.exists()

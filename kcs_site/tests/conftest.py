@@ -2,9 +2,11 @@
 
 from articles.tests.conftest import (  # noqa: F401 — fixtures are found by name
     article,
+    candidate,
     contact,
     contributor,
     customer,
     kb_owner,
     product,
+    publisher,
 )

@@ -185,7 +185,7 @@ def test_a_material_update_from_the_edit_form_needs_a_change_note(article, contr
     data.update(product=str(article.product_id), cause="A new cause.", material="1", note="")
     client = client_for(contributor)
     response = client.post(reverse("articles:edit", args=[article.slug]), data)
-    assert response.status_code == 200 and "Write a short change note" in response.content.decode()
+    assert response.status_code == 400 and "Write a short change note" in response.content.decode()
     data.update(note="Rate explained")
     assert client.post(reverse("articles:edit", args=[article.slug]), data).status_code == 302
     data.update(cause="A newer cause.", note="", material="0", version=str(article.version + 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from articles import policy as article_policy
+from articles.http import as_id
 
 from .. import services
 from ..models import Acknowledgement, Assignment, LearningPath, PathItem, Question
@@ -18,10 +19,10 @@ def training_article_panel(context, article) -> dict:
     """On an article opened from a path (?path=<id>): the path's note and "Read and understood"."""
     request = context["request"]
     user = request.user
-    raw = request.GET.get("path", "")
-    if not (article_policy.is_staff(user) and raw.isdigit()):
+    path_id = as_id(request.GET.get("path", ""))
+    if not (article_policy.is_staff(user) and path_id is not None):
         return {"show": False}
-    path = LearningPath.objects.filter(pk=int(raw)).first()
+    path = LearningPath.objects.filter(pk=path_id).first()
     item = PathItem.objects.filter(section__path=path, article=article).first() if path else None
     if item is None:
         return {"show": False}

@@ -1,0 +1,68 @@
+"""Project-wide request plumbing that every page and API call shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.html import escape
+
+from .jsoninput import TOO_DEEP, json_depth_exceeds
+
+NUL = "\x00"
+NUL_MESSAGE = "The request contains a NUL character (%00), which no address, search or form field may hold."
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 that says what was wrong: `{"detail": …}` under /api/, a short page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    page = f'<!doctype html><html lang="en"><title>Bad request</title><h1>Bad request</h1><p>{escape(message)}</p></html>'
+    return HttpResponseBadRequest(page)
+
+
+class RefuseBadInputMiddleware:
+    """Refuse with a 400, before any view runs, input that no view can handle safely.
+
+    - NUL characters in the path, the query string or posted form fields. PostgreSQL cannot
+      store or compare text holding NUL: a username, slug or filter value with one raised a
+      ValueError deep in the ORM (a 500) wherever a view forgot to strip it. No legitimate
+      address or form value holds one. Uploaded files are left alone; JSON strings are
+      checked by the API's parser (kcs_site.parsers), which knows "\\u0000" from text.
+    - JSON bodies nested deeper than jsoninput.MAX_JSON_DEPTH, whichever view (or parser a
+      view chose itself, like DRF's token view) would read them: Python's decoder recursed
+      until RecursionError.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._holds_nul(request):
+            return bad_request(request, NUL_MESSAGE)
+        if self._is_json(request):
+            try:
+                body = request.body  # views and DRF read it from here afterwards
+            except RequestDataTooBig:
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                return bad_request(request, f"The JSON body is larger than the {limit:,} bytes accepted.")
+            if json_depth_exceeds(body.decode(request.encoding or "utf-8", errors="replace")):
+                return bad_request(request, TOO_DEEP)
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_json(request: HttpRequest) -> bool:
+        return request.content_type == "application/json" or request.content_type.endswith("+json")
+
+    @staticmethod
+    def _holds_nul(request: HttpRequest) -> bool:
+        if NUL in request.path_info:
+            return True
+        if any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists()):
+            return True
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            return any(NUL in key or any(NUL in v for v in values) for key, values in request.POST.lists())
+        return False
