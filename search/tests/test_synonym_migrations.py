@@ -8,16 +8,22 @@ from django.apps import apps
 from search.models import Synonym
 from search.synonyms import SUPPORT_SYNONYMS
 
+starter_migration = import_module("search.migrations.0002_starter_synonyms")
 support_migration = import_module("search.migrations.0004_support_synonyms")
 
 pytestmark = pytest.mark.django_db
 
 
-def test_support_synonyms_are_loaded_on_a_fresh_install():
-    # From an empty table, as on a fresh install (an earlier transactional test may have flushed
-    # what the migrations loaded into the test database).
+@pytest.fixture(autouse=True)
+def fresh_install():
+    # The table as the migrations fill it on a fresh install, whatever an earlier transactional
+    # test in the same process flushed from the test database.
     Synonym.objects.all().delete()
+    starter_migration.add_starter_synonyms(apps, None)
     support_migration.add_support_synonyms(apps, None)
+
+
+def test_support_synonyms_are_loaded_on_a_fresh_install():
     loaded = set(Synonym.objects.values_list("terms", flat=True))
     assert set(SUPPORT_SYNONYMS) <= loaded
 
