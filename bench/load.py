@@ -206,14 +206,16 @@ def start_server(args, port: int) -> subprocess.Popen:
         "kcs_site.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    # gunicorn.conf.py's sizing unless told otherwise: what `make run` and the production guide use.
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    # The access log (one line a request, on stdout) is written as in production, then dropped.
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -270,8 +272,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="stop after this many requests (all clients)")
     parser.add_argument("--duration", type=float, default=300, help="stop after this many seconds at most")
     parser.add_argument("--think", default="0", help="pause between a client's requests, seconds: '0' or '1-3'")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="gunicorn processes (default: gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="threads per process (default: gunicorn.conf.py's)")
     parser.add_argument("--warmup", type=int, default=40, help="requests sent (and not counted) before measuring")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--url", help="measure an already running server at http://127.0.0.1:PORT instead of starting one")
@@ -368,7 +370,8 @@ def run(args, port: int, think: tuple[float, float], slugs: dict, editable: dict
     every = [v for values in times.values() for v in values]
     database = os.environ.get("DATABASE_URL", "sqlite (default)").split("@")[-1]
     print(
-        f"clients {args.clients}, think {args.think} s, gunicorn {args.workers} workers x {args.threads} threads, "
+        f"clients {args.clients}, think {args.think} s, gunicorn {args.workers or 'default'} workers x "
+        f"{args.threads or 'default'} threads, "
         f"backend {os.environ.get('KCS_SEARCH_BACKEND', 'whoosh')}, database {database}"
     )
     print(f"{'kind':<14}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  (ms)")
