@@ -8,7 +8,7 @@ Articles are also untrusted *work*: a field of `[` characters or of nested lists
 stall or crash a page. So:
 - the renderer is cmark-gfm (GitHub's C CommonMark parser, via cmarkgfm: linear time by
   design, fuzzed, and what PyPI uses for untrusted READMEs); Python-Markdown took 23 s on
-  8,000 `[` and raised RecursionError on deep emphasis. `bench/markdown.py` measures both;
+  8,000 `[` and raised RecursionError on deep emphasis. `bench/markdown_render.py` measures both;
 - a field is limited in size and nesting depth (MAX_CHARS, MAX_DEPTH: enforced at save by
   `markdown_problem`, through the form, the API, the import and the model);
 - text stored before the limits that breaks them is shown as escaped plain text, never
@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 # The limits of Markdown, here and nowhere else. A field holds at most 150,000 characters
 # (settings.KCS_MARKDOWN_MAX_CHARS): the longest article of a real 1,374-article support KB (a
 # legal text) has 146,000. An article's four fields hold at most 150,000 in all
-# (KCS_MARKDOWN_MAX_ARTICLE_CHARS): the slowest input bench/markdown.py knows renders at about
+# (KCS_MARKDOWN_MAX_ARTICLE_CHARS): the slowest input bench/markdown_render.py knows renders at about
 # 1 ms per 1,000 characters, so a whole article's first view stays under 200 ms.
 MAX_CHARS = settings.KCS_MARKDOWN_MAX_CHARS
 MAX_ARTICLE_CHARS = settings.KCS_MARKDOWN_MAX_ARTICLE_CHARS

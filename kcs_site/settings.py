@@ -264,7 +264,7 @@ KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
 # Largest Markdown field (issue, environment, resolution, cause) that may be saved or imported,
 # in characters, and largest sum of the four; longer stored text is shown as plain text.
 # Rendering time grows with them: the worst input renders at about 0.9 ms per 1,000 characters
-# (bench/markdown.py), so 150,000 in all keeps a page's first view under 200 ms.
+# (bench/markdown_render.py), so 150,000 in all keeps a page's first view under 200 ms.
 KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
 KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)

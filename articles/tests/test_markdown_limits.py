@@ -1,6 +1,6 @@
 """Markdown can never take a page down: bounded rendering, limits at save, rendered HTML cached.
 
-No timing here (bench/markdown.py measures): each hostile input must simply render, sanitized,
+No timing here (bench/markdown_render.py measures): each hostile input must simply render, sanitized,
 and each page holding one must answer 200.
 """
 

@@ -7,8 +7,8 @@ shapes known to hurt Markdown parsers or HTML sanitizers, each also grown to the
 limit of a field (articles.rendering.MAX_CHARS), where stored articles must still render
 fast. The last lines are whole articles at the article-wide limit, made of the slowest inputs.
 
-    .venv/bin/python bench/markdown.py                # the renderer in use
-    .venv/bin/python bench/markdown.py --compare      # and Python-Markdown, markdown-it-py if installed
+    .venv/bin/python bench/markdown_render.py                # the renderer in use
+    .venv/bin/python bench/markdown_render.py --compare      # and Python-Markdown, markdown-it-py if installed
 
 Numbers are for comparing renderers on one machine, never asserted in tests.
 """
