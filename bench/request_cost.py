@@ -96,7 +96,7 @@ def main() -> None:
             f"{statistics.mean(counts):>9.1f}{statistics.mean(sql):>8.1f}"
         )
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("KCS_PROFILE_SORT", "cumulative")).print_stats(45)
 
 
 if __name__ == "__main__":
