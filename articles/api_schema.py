@@ -133,9 +133,7 @@ class ApiSchema(AutoSchema):
     def _takes_values_in_address(self) -> bool:
         # kcs_site.middleware answers 400 to a NUL character in any path or query value.
         return bool(
-            uritemplate.variables(self.path)
-            or self.get_override_parameters()
-            or (self._get_paginator() and self._is_list_view())
+            uritemplate.variables(self.path) or self.get_override_parameters() or (self._get_paginator() and self._is_list_view())
         )
 
     def _requires_query(self) -> bool:
