@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
+from django.template import loader
+from django.utils import timezone
 
 
 class CodeForm(forms.Form):
@@ -33,6 +35,18 @@ class LimitedPasswordResetForm(PasswordResetForm):
         for user in super().get_users(email):
             if under_limit(f"kcs:reset:user:{user.pk}", settings.KCS_PASSWORD_RESET_PER_ACCOUNT):
                 yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+        """Queued in the outbox (sent by `send_notifications`), never sent during the request: a
+        known address would otherwise answer as much slower as a mail server takes to accept a
+        message, telling anyone who times the page which addresses have an account."""
+        from notifications.models import OutgoingEmail
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        OutgoingEmail.objects.create(
+            recipient=context["user"], to=to_email, subject=subject[:300], body=body, send_after=timezone.now()
+        )
 
 
 def under_limit(key: str, limit: int, period: int = 3600) -> bool:

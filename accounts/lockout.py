@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,3 +37,11 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     form = AuthenticationForm(request, initial={"username": username})
     context = {"form": form, "locked_out": True, "lockout_message": lockout_message(), "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=429)
+
+
+def clear_failures_on_sign_in(sender, request, user, **kwargs) -> None:
+    """A successful sign-in starts its username's count again (connected in apps.py), and only
+    that one: the failures from the same address at other usernames still count towards the
+    address's lockout (settings.AXES_RESET_ON_SUCCESS is off for this)."""
+    if settings.AXES_ENABLED:
+        axes_reset(username=user.get_username())

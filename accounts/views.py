@@ -170,6 +170,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
+    if request.method == "POST" and two_factor.confirmed_device(request.user) and not request.user.is_verified():
+        # The token endpoint asks a device holder for a code; so does this page (a session opened
+        # before the device was added, e.g. with a stolen password, is not verified).
+        messages.error(request, "Enter a code from your authenticator app first, then issue the token.")
+        return redirect(reverse("accounts:two_factor") + "?" + urlencode({"next": reverse("accounts:tokens")}))
     if request.method == "POST" and form.is_valid():
         _token, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
         form = TokenForm()

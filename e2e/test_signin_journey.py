@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken
 from articles.tests.conftest import make_contributor, make_kb_owner
+from notifications import outbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,6 +97,7 @@ def test_password_reset_pages(journey):
     assert "Check your email" in page.inner_text("main")
     both_sizes(journey, "reset sent")
 
+    outbox.send_due()  # what the background sender does next
     [link] = re.findall(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body)
     journey.go(link)
     both_sizes(journey, "choose a new password")

@@ -319,7 +319,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("KCS_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [
     part.split("+") if "+" in part else part for part in env_list("KCS_LOGIN_LOCKOUT_BY", "username,ip_address")
 ]
-AXES_RESET_ON_SUCCESS = True
+# Axes' own reset on success deletes every failure matching any lockout parameter, the address's
+# included: one sign-in to an account of one's own would wipe the count of guesses at everyone
+# else's. accounts.lockout.clear_failures_on_sign_in clears only the signed-in username's failures.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"

@@ -147,3 +147,17 @@ def test_behind_a_proxy_attempts_count_by_the_address_the_proxy_saw(contributor,
 
     other_client = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9")
     assert other_client.post(LOGIN, {"username": "colin", "password": "pw"}).status_code == 302
+
+
+def test_signing_in_to_ones_own_account_does_not_wipe_the_count_of_guesses_at_others(contributor):
+    # Someone with any account of their own must not spray guesses at everyone else's from one
+    # address, clearing the address's count with a sign-in every few guesses.
+    client = Client()
+    for name in ("alice", "bob", "carol", "dave"):
+        client.post(LOGIN, {"username": name, "password": "guess"})
+    assert client.post(LOGIN, {"username": "colin", "password": "pw"}).status_code == 302
+    client.post(reverse("logout"))
+
+    response = client.post(LOGIN, {"username": "erin", "password": "guess"})
+    assert response.status_code == 429
+    assert AccessAttempt.objects.filter(username="alice").exists()

@@ -192,3 +192,18 @@ def test_an_admin_removes_a_lost_device_in_the_admin(kb_owner):
     admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert not TOTPDevice.objects.filter(user=kb_owner).exists()
     assert Client().post(LOGIN, {"username": "olga", "password": "pw"})["Location"] == "/", "the password alone again"
+
+
+def test_a_session_not_verified_with_the_device_cannot_issue_a_token_on_the_page(contributor, no_throttle):
+    # A session from before the device was added (or one a stolen password opened then) must not
+    # mint tokens the token endpoint would only give for a code.
+    device = enrol(contributor)
+    client = client_for(contributor)
+
+    refused = client.post(reverse("accounts:tokens"), {"name": "script"})
+    assert refused.status_code == 302 and refused["Location"].startswith(TWO_FACTOR)
+    assert not ApiToken.objects.exists()
+
+    client.post(TWO_FACTOR, {"code": code_for(device)})
+    assert client.post(reverse("accounts:tokens"), {"name": "script"}).status_code == 200
+    assert ApiToken.objects.filter(user=contributor).count() == 1

@@ -106,3 +106,14 @@ def test_backlog_threshold_is_a_setting(settings, contributor):
     settings.KCS_HEALTH_BACKLOG_MINUTES = 120
     email(contributor, send_after=old(60))
     assert probe().status_code == 200
+
+
+def test_a_check_named_many_times_runs_once(monkeypatch):
+    # Anyone may probe: a thousand repeats of one name must not cost a thousand index reads.
+    from kcs_site import healthz
+
+    runs = []
+    monkeypatch.setitem(healthz.CHECKS, "search", lambda: runs.append(1) or "ok")
+    response = probe("/healthz?" + "&".join(["check=search"] * 500))
+    assert response.status_code == 200 and response.json()["checks"] == {"search": "ok"}
+    assert len(runs) == 1
