@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from . import two_factor
 from .models import ApiToken
 
 # last_used_at is written at most this often per token, so busy integrations do not write on every call.
@@ -27,6 +28,11 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         if token.status != "active":
             raise exceptions.AuthenticationFailed(ApiToken.PROBLEMS[token.status])
+        if two_factor.needs_two_factor(token.user) and two_factor.confirmed_device(token.user) is None:
+            # Issued before two-factor sign-in was required of this role: not until it is set up.
+            raise exceptions.AuthenticationFailed(
+                "Your role requires two-factor sign-in: set it up at /accounts/two-factor/, then request a new token."
+            )
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -99,11 +100,16 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         problem = two_factor.code_problem(device, form.cleaned_data["code"])
         if not problem:
+            revoked = 0
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                # A token issued on the password alone (perhaps a stolen one) must not outlive this.
+                revoked = ApiToken.objects.filter(user=request.user).usable().update(revoked_at=timezone.now())
             django_otp.login(request, device)
             messages.success(request, "Two-factor sign-in is on." if enrolling else "Code accepted.")
+            if revoked:
+                messages.info(request, f"Your {revoked} API token(s) issued before it were revoked; issue new ones with a code.")
             return redirect(_safe(request, request.GET.get("next", ""), reverse("accounts:two_factor")))
         form.add_error("code", problem)
     context = {

@@ -183,6 +183,26 @@ def test_when_required_the_token_endpoint_refuses_until_enrolled(kb_owner, requi
     assert not ApiToken.objects.exists()
 
 
+def test_when_required_a_token_issued_before_is_refused_until_enrolled(kb_owner, settings):
+    _, key = ApiToken.issue(user=kb_owner, name="script")
+    settings.KCS_2FA_REQUIRED = True
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/articles/")
+    assert response.status_code == 401 and "/accounts/two-factor/" in response.json()["detail"]
+
+
+def test_turning_two_factor_on_revokes_tokens_issued_on_the_password_alone(contributor, no_throttle):
+    token, key = ApiToken.issue(user=contributor, name="script")
+    client = client_for(contributor)
+    client.get(TWO_FACTOR)
+    device = TOTPDevice.objects.get(user=contributor, confirmed=False)
+
+    client.post(TWO_FACTOR, {"code": code_for(device)})
+
+    token.refresh_from_db()
+    assert token.status == "revoked"
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/articles/").status_code == 401
+
+
 def test_an_admin_removes_a_lost_device_in_the_admin(kb_owner):
     device = enrol(kb_owner)
     admin = client_for(make_user("root", superuser=True))
