@@ -20,6 +20,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import reversion
 from django.conf import settings
@@ -58,7 +59,7 @@ def enqueue(article_ids: list[int]) -> None:
         # change of the operation. Should no revision complete, the tasks are the fallback.
         _state.pending = [*getattr(_state, "pending", []), *tasks]
     if not getattr(_state, "deferred", False):
-        transaction.on_commit(after_commit, robust=True)
+        transaction.on_commit(partial(after_commit, [task.pk for task in tasks]), robust=True)
 
 
 def write_in_transaction(ids: list[int]) -> bool:
@@ -94,10 +95,11 @@ def revision_saved(article_ids: list[int]) -> None:
         IndexTask.objects.filter(pk__in=[task.pk for task in pending]).update(processed_at=timezone.now())
 
 
-def after_commit() -> None:
-    """Process the queue for the change just committed, never waiting for the index writer lock
-    (the saving request must not wait on the index); what is left is retried in the background."""
-    process_pending(wait=False)
+def after_commit(task_ids: list[int] | None = None) -> None:
+    """Process the tasks of the change just committed, never waiting for the index writer lock
+    (the saving request must not wait on the index), and none of an older backlog (the request
+    must not index for others); what is left is retried in the background."""
+    process_pending(wait=False, task_ids=task_ids)
     retry_in_background()
 
 
@@ -171,19 +173,17 @@ def deferred():
                 pass
 
 
-def process_pending(limit: int = 1000, *, wait: bool = True) -> int:
+def process_pending(limit: int = 1000, *, wait: bool = True, task_ids: list[int] | None = None) -> int:
     """Claim due tasks, index or remove their articles, mark them done. Returns tasks done.
 
     `wait=False`: if another process holds the index writer lock, give up at once (IndexBusy)
-    and leave the tasks to be retried in RETRY_SOON seconds.
+    and leave the tasks to be retried in RETRY_SOON seconds. `task_ids`: only these tasks.
     """
     now = timezone.now()
-    due = list(
-        IndexTask.objects.filter(processed_at=None, next_attempt_at__lte=now)
-        .exclude(claimed_at__gt=now - CLAIM_TIMEOUT)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
+    pending = IndexTask.objects.filter(processed_at=None, next_attempt_at__lte=now)
+    if task_ids is not None:
+        pending = pending.filter(pk__in=task_ids)
+    due = list(pending.exclude(claimed_at__gt=now - CLAIM_TIMEOUT).order_by("id").values_list("id", flat=True)[:limit])
     if not due:
         return 0
     token = uuid.uuid4().hex

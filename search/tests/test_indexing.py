@@ -46,6 +46,21 @@ def test_saved_edit_is_searchable_after_commit(db, contributor, product, kb_owne
     assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
+def test_a_save_indexes_its_own_change_and_leaves_an_older_backlog_to_the_background(
+    db, contributor, product, kb_owner, django_capture_on_commit_callbacks
+):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    other = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Another article")
+    indexing.rebuild()
+    backlog = IndexTask.objects.create(article_id=other.pk)  # left by an earlier failure, now due
+    with django_capture_on_commit_callbacks(execute=True):
+        article.edit(by=contributor, base_version=article.version, changes={"cause": "The flux capacitor overheats."})
+    assert staff_search(contributor, "capacitor") == [article.slug]
+    backlog.refresh_from_db()
+    assert backlog.processed_at is None, "the saving request did not index for others"
+    assert indexing.process_pending() == 1  # the timer or process_index_queue takes it
+
+
 def test_saving_does_not_wait_for_an_index_lock_another_process_holds(
     db, contributor, product, kb_owner, monkeypatch, django_capture_on_commit_callbacks
 ):
