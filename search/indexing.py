@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -117,17 +118,36 @@ def retry_in_background() -> None:
     delay = seconds_until_due()
     if delay is None:
         return
+    fires_at = time.monotonic() + delay
     with _retry:
         if _retry_timer is not None:
-            return
+            if _retry_timer.fires_at <= fires_at + 0.01:
+                return
+            # A timer set for later (e.g. for a task another thread held claimed) would leave
+            # this sooner task waiting: replace it, unless it is already running its pass.
+            if _retry_timer.finished.is_set() or not _cancel_if_waiting(_retry_timer):
+                return
         _retry_timer = threading.Timer(delay, _retry_pass)
+        _retry_timer.fires_at = fires_at
         _retry_timer.name = "search-index-retry"
         _retry_timer.daemon = True
         _retry_timer.start()
 
 
+def _cancel_if_waiting(timer: threading.Timer) -> bool:
+    """Cancel a timer that has not fired yet; False if its pass has started."""
+    if getattr(timer, "started_pass", False):
+        return False
+    timer.cancel()
+    return True
+
+
 def _retry_pass() -> None:
     global _retry_timer
+    with _retry:
+        current = threading.current_thread()
+        if isinstance(current, threading.Timer):
+            current.started_pass = True
     try:
         # This thread serves no request: it may wait for the writer lock (WRITER_TIMEOUT), and so
         # lands the update within moments of the other process letting go.
@@ -147,16 +167,15 @@ def _retry_pass() -> None:
 
 def seconds_until_due() -> float | None:
     """Seconds until the next pending task may be tried (0 if one is due now), None if none is pending."""
-    row = (
-        IndexTask.objects.filter(processed_at=None)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", "claimed_at")
-        .first()
-    )
-    if row is None:
+    pending = IndexTask.objects.filter(processed_at=None)
+    # An unclaimed task is due at its next attempt; a claimed one only when its claim has lapsed
+    # (its process died). The soonest of either: a claimed task must not hide an unclaimed one.
+    unclaimed = pending.filter(claimed_at=None).order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    claimed = pending.exclude(claimed_at=None).order_by("claimed_at").values_list("claimed_at", flat=True).first()
+    candidates = [due for due in (unclaimed, claimed and claimed + CLAIM_TIMEOUT) if due is not None]
+    if not candidates:
         return None
-    due = row[0] if row[1] is None else max(row[0], row[1] + CLAIM_TIMEOUT)
-    return min(300.0, max(0.0, (due - timezone.now()).total_seconds()))
+    return min(300.0, max(0.0, (min(candidates) - timezone.now()).total_seconds()))
 
 
 @contextmanager
