@@ -30,6 +30,16 @@ NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
 STALE_FORM = "This form is out of date; reload the article and edit again."
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. Its value must be ISO (yyyy-mm-dd) whatever the site's locale:
+    with en-gb's 22/06/2027 the picker shows an empty field and the reader retypes the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class TextAreaField(forms.CharField):
     """Multi-line text as typed (not stripped), with line ends as "\n" (browsers post "\r\n")."""
 
@@ -64,7 +74,7 @@ class ArticleForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.filter(kind="staff", is_active=True), required=False)
     # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
     # dd/mm/yyyy) is shown blank and posted back empty, clearing the date on every edit.
-    review_by = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    review_by = forms.DateField(required=False, widget=DatePicker())
     escalation = forms.ModelChoiceField(queryset=EscalationContact.objects.all(), required=False, label="Escalation contact")
     authority_note = TextAreaField(
         rows=2,

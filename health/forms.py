@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from articles.forms import DatePicker
+
 from .services import CASE_REF_MAX
 
 SOLVED_CHOICES = [("yes", "Yes, it solved the case"), ("no", "No, it did not"), ("not_yet", "Not yet known")]
@@ -22,5 +24,5 @@ class ConfirmForm(forms.Form):
 
 
 class ReviewDateForm(forms.Form):
-    review_by = forms.DateField(label="Review by", widget=forms.DateInput(attrs={"type": "date"}))
+    review_by = forms.DateField(label="Review by", widget=DatePicker())
     note = forms.CharField(label="Why (optional)", max_length=500, required=False)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from articles.forms import DatePicker
 from articles.models import Article, AuthorityRule, Product
 
 from .models import LearningPath, PathSection, Question
@@ -50,7 +51,7 @@ class AssignForm(forms.Form):
     group = forms.ModelChoiceField(
         queryset=Group.objects.order_by("name"), required=False, label="or a group", help_text="Everyone in the team."
     )
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(required=False, widget=DatePicker())
 
     def clean_username(self) -> User | None:
         name = self.cleaned_data["username"].strip()

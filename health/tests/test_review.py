@@ -129,6 +129,13 @@ def test_the_owner_changes_the_review_date_without_a_new_version(kb_owner, contr
     assert ReviewConfirmation.objects.get().kind == ReviewKind.RESCHEDULED
 
 
+def test_the_review_date_form_opens_with_the_current_date_in_the_pickers_format(kb_owner, contributor, product):
+    # A date picker shows an empty field unless its value is yyyy-mm-dd, whatever the locale.
+    article = make_article(author=contributor, product=product, owner=contributor, kb_owner=kb_owner)
+    page = client_for(contributor).get(article.get_absolute_url()).content.decode()
+    assert f'name="review_by" value="{article.review_by.isoformat()}"' in page
+
+
 def test_a_non_owner_cannot_change_the_review_date(publisher, kb_owner, contributor, product):
     article = make_article(author=contributor, product=product, owner=contributor, kb_owner=kb_owner)
     before = article.review_by
