@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -78,6 +79,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the site's login page: one page with the lockout and the code step."""
+    if request.user.is_authenticated:
+        # Signed in, yet the admin sent them here: the account may not use the admin. Signing in
+        # again would only come back to this page.
+        raise PermissionDenied("The admin is for administrators; your account does not have access to it.")
     target = _safe(request, request.GET.get("next", ""), reverse("admin:index"))
     return redirect(reverse("login") + "?" + urlencode({"next": target}))
 

@@ -107,6 +107,14 @@ def test_the_admin_signs_in_through_the_throttled_login_page(db):
     assert anonymous_admin.status_code == 302 and "/admin/login/" in anonymous_admin["Location"]
 
 
+def test_signed_in_staff_without_admin_access_are_told_so_instead_of_sent_to_log_in_again(contributor):
+    client = client_for(contributor)
+    followed = client.get("/admin/", follow=True)
+    assert followed.status_code == 403
+    assert "does not have access" in followed.content.decode()
+    assert followed.redirect_chain[-1][0].startswith("/admin/login/")
+
+
 def test_the_admin_login_never_sends_anyone_elsewhere(db):
     response = Client().get("/admin/login/?next=https://evil.example/")
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
