@@ -14,7 +14,7 @@ endef
 # retried by one queue worker.
 WORKERS = $(call worker,send_notifications --loop)
 WORKERS += $(call worker,process_index_queue --loop)
-serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 130' INT TERM; $(WORKERS) $(1)
+serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 0' INT TERM; $(WORKERS) $(1)
 
 .PHONY: run dev demo-data test lint check-deploy clean install
 
