@@ -226,11 +226,15 @@ class ArticleForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    action = forms.CharField(max_length=200, required=False, help_text="Reads after “You may …”, e.g. refund the booking")
-    limit_amount = forms.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0)
-    limit_unit = forms.CharField(max_length=40, required=False)
-    decider = forms.ChoiceField(choices=Decider.choices, initial=Decider.AGENT)
-    notes = forms.CharField(max_length=300, required=False)
+    # Labels match the editor's column headings; each cell carries its own label too, for screen
+    # readers and for phones, where the rows stack and the headings are hidden.
+    action = forms.CharField(
+        label="The agent may…", max_length=200, required=False, help_text="Reads after “You may …”, e.g. refund the booking"
+    )
+    limit_amount = forms.DecimalField(label="Up to", max_digits=12, decimal_places=2, required=False, min_value=0)
+    limit_unit = forms.CharField(label="Unit", max_length=40, required=False)
+    decider = forms.ChoiceField(label="Who decides", choices=Decider.choices, initial=Decider.AGENT)
+    notes = forms.CharField(label="Notes", max_length=300, required=False)
 
     def clean(self):
         data = super().clean()
