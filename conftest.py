@@ -18,6 +18,8 @@ def _fast_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _close_search_backends():
     yield
+    from search import indexing
     from search.backends import reset_backends
 
+    indexing.cancel_retry()  # a retry timer set by this test must not fire in a later one
     reset_backends()

@@ -134,6 +134,14 @@ def retry_in_background() -> None:
         _retry_timer.start()
 
 
+def cancel_retry() -> None:
+    """Cancel a retry timer that has not fired yet (tests end with this: no timer outlives its test)."""
+    global _retry_timer
+    with _retry:
+        if _retry_timer is not None and _cancel_if_waiting(_retry_timer):
+            _retry_timer = None
+
+
 def _cancel_if_waiting(timer: threading.Timer) -> bool:
     """Cancel a timer that has not fired yet; False if its pass has started."""
     if getattr(timer, "started_pass", False):
@@ -148,6 +156,10 @@ def _retry_pass() -> None:
         current = threading.current_thread()
         if isinstance(current, threading.Timer):
             current.started_pass = True
+    if not settings.KCS_SEARCH_RETRY_IN_PROCESS:  # turned off since this timer was set
+        with _retry:
+            _retry_timer = None
+        return
     try:
         # This thread serves no request: it may wait for the writer lock (WRITER_TIMEOUT), and so
         # lands the update within moments of the other process letting go.

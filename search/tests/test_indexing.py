@@ -114,7 +114,7 @@ def test_an_update_put_off_by_a_busy_lock_lands_soon_after_release_without_anoth
         time.sleep(0.05)
     for thread in threading.enumerate():
         if thread.name == "search-index-retry":
-            thread.join(timeout=5)
+            thread.join(timeout=30)
     assert IndexTask.objects.filter(processed_at=None).count() == 0
 
 
