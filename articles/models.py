@@ -14,35 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import policy
+from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
-
-
-class State(models.TextChoices):
-    # KCS confidence.
-    WIP = "wip", "Work in progress"
-    NOT_VALIDATED = "not_validated", "Not validated"
-    VALIDATED = "validated", "Validated"
-    ARCHIVED = "archived", "Archived"
-
-
-class Audience(models.TextChoices):
-    # Ordered from narrowest to widest; policy.AUDIENCE_RANK depends on this order.
-    INTERNAL = "internal", "Internal"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
-    PUBLIC = "public", "Public"
-
-
-class Governance(models.TextChoices):
-    EXPERIENCE = "experience", "Experience-based"
-    GOVERNED = "governed", "Governed"
-
-
-class Decider(models.TextChoices):
-    AGENT = "agent", "Agent alone"
-    TEAM_LEAD = "team_lead", "With team-lead approval"
-    ESCALATE = "escalate", "Escalate"
-
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.

@@ -13,7 +13,8 @@ scores are coaching material, seen by the scorers and by the author they are abo
 from __future__ import annotations
 
 from articles import policy as article_policy
-from articles.policy import ALLOW, NOT_VALIDATED, VALIDATED, WIP, Decision, is_staff, refuse
+from articles.choices import State
+from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_staff, refuse
 
 OPEN_STATUSES = ("pending", "changes_requested")
 
@@ -21,10 +22,6 @@ OPEN_STATUSES = ("pending", "changes_requested")
 def is_author(user, article) -> bool:
     """Whoever wrote the article or owns it: both count as "their own" article."""
     return user is not None and user.pk is not None and user.pk in (article.created_by_id, article.owner_id)
-
-
-def is_coach(user) -> bool:
-    return is_staff(user) and bool(user.is_coach)
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -36,7 +33,7 @@ def can_request_review(user, article) -> Decision:
     if not is_author(user, article):
         # A review is coaching for the person who wrote the article, asked by them.
         return refuse("Only the article's author or owner can ask for a review of it.")
-    if article.state not in (WIP, NOT_VALIDATED):
+    if article.state not in (State.WIP, State.NOT_VALIDATED):
         return refuse("Only an unvalidated article can go to review.")
     if not article.resolution.strip():
         return refuse("Write a resolution before asking for a review.")
@@ -60,7 +57,7 @@ def can_be_reviewer(coach, article) -> Decision:
 def can_see_review(user, review) -> Decision:
     if not is_staff(user):
         return refuse("Reviews are for staff.")
-    if user.pk in (review.requester_id, review.reviewer_id) or _is_coaching_lead(user):
+    if user.pk in (review.requester_id, review.reviewer_id) or is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("Only the author, their reviewer, coaches and KB owners can read this review.")
 
@@ -101,7 +98,7 @@ def can_withdraw(user, review) -> Decision:
 
 def may_score_at_all(user) -> bool:
     # Coaches and KB owners run the content-standard checklist (formerly AQI).
-    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+    return is_coach_or_kb_owner(user)
 
 
 def can_score(user, article) -> Decision:
@@ -109,7 +106,7 @@ def can_score(user, article) -> Decision:
         return refuse("Only coaches and KB owners score articles against the content standard.")
     if is_author(user, article):
         return refuse("Nobody scores their own article.")
-    if article.state not in (NOT_VALIDATED, VALIDATED):
+    if article.state not in (State.NOT_VALIDATED, State.VALIDATED):
         return refuse("Only articles with a resolution (not validated or validated) are scored.")
     return ALLOW
 
@@ -130,7 +127,3 @@ def can_view_article_scores(user, article) -> Decision:
     if may_score_at_all(user) or (user.pk is not None and user.pk == article.created_by_id):
         return ALLOW
     return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
-
-
-def _is_coaching_lead(user) -> bool:
-    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from articles.choices import Audience, Governance, State
 from articles.policy import (
     ALLOW,
-    ARCHIVED,
-    INTERNAL,
-    VALIDATED,
     Decision,
     can_edit,
     can_edit_authority,
     can_view,
     is_kb_owner,
+    is_publisher,
     is_staff,
     refuse,
 )
@@ -43,9 +42,9 @@ def can_flag(user, article, reason: str | None = None) -> Decision:
         return refuse("Only staff can flag articles. Use “Was this helpful?” on the help centre instead.")
     if not can_view(user, article):
         return can_view(user, article)
-    if article.state == ARCHIVED:
+    if article.state == State.ARCHIVED:
         return refuse("This article is archived and no longer in use: there is nothing to flag.")
-    if article.governance == "governed" and can_edit(user, article):
+    if article.governance == Governance.GOVERNED and can_edit(user, article):
         # Governed content is flagged by those who may not change it; who may, fixes it.
         return refuse("You can change this governed article yourself: edit it instead of flagging it.")
     if reason == AUTHORITY_UNCLEAR and can_edit_authority(user, article):
@@ -90,7 +89,7 @@ def can_close(user, flag) -> Decision:
         return ALLOW
     if is_kb_owner(user) or article.owner_id == user.pk:
         return ALLOW
-    if getattr(user, "licence", "") == "publisher" and can_edit(user, article):
+    if is_publisher(user) and can_edit(user, article):
         return ALLOW
     return refuse("Only the article's owner, a KB owner or a publisher who may edit it can resolve or dismiss its flags.")
 
@@ -111,7 +110,7 @@ def can_vote(user, article) -> Decision:
     """Answer "Was this helpful?" on a help-centre article."""
     if is_staff(user):
         return refuse("Staff flag articles from the article page instead.")
-    if not can_view(user, article) or article.state != VALIDATED or article.audience == INTERNAL:
+    if not can_view(user, article) or article.state != State.VALIDATED or article.audience == Audience.INTERNAL:
         return refuse("This article does not exist or is not available to you.")
     return ALLOW
 

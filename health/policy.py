@@ -7,7 +7,8 @@ with the reason shown to the user when refused.
 from __future__ import annotations
 
 from articles import policy
-from articles.policy import ALLOW, ARCHIVED, VALIDATED, Decision, is_kb_owner, is_staff, refuse
+from articles.choices import State
+from articles.policy import ALLOW, Decision, is_kb_owner, is_publisher, is_staff, refuse
 
 
 def can_record_reuse(user, article) -> Decision:
@@ -17,7 +18,7 @@ def can_record_reuse(user, article) -> Decision:
     seen = policy.can_view(user, article)
     if not seen:
         return seen
-    if article.state == ARCHIVED:
+    if article.state == State.ARCHIVED:
         # Archived knowledge is out of use: counting it would push it back up in search.
         return refuse("This article is archived: it should not be used on cases.")
     return ALLOW
@@ -45,13 +46,13 @@ def can_confirm_review(user, article) -> Decision:
     """Confirm a validated article is still correct, which moves its review-by date on."""
     if not is_staff(user):
         return refuse("Only staff can confirm an article is still correct.")
-    if article.state != VALIDATED:
+    if article.state != State.VALIDATED:
         return refuse("Only a validated article has a review date to confirm.")
     edit = policy.can_edit(user, article)
     if not edit:
         # Vouching for content you could not correct would be an empty promise.
         return edit
-    if article.owner_id == user.pk or sees_every_review(user) or user.licence == "publisher":
+    if article.owner_id == user.pk or sees_every_review(user) or is_publisher(user):
         return ALLOW
     return refuse("Only the article's owner, a KB owner or a publisher can confirm it is still correct. Flag it if it is wrong.")
 

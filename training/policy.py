@@ -9,13 +9,13 @@ paths assigned to them and see only their own progress and acknowledgements.
 from __future__ import annotations
 
 from articles import policy as article_policy
-from articles.policy import ALLOW, Decision, is_staff, refuse
+from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_staff, refuse
 
 
 def may_manage_paths(user) -> bool:
-    # KB owners and coaches build and assign learning paths (DESIGN.md: KB owners manage them;
-    # coaches guide the people still learning).
-    return is_staff(user) and bool(user.is_kb_owner or user.is_coach or user.is_superuser)
+    # KB owners and coaches build and assign learning paths (KB owners manage them; coaches
+    # guide the people still learning).
+    return is_coach_or_kb_owner(user)
 
 
 def can_view_paths(user) -> Decision:
