@@ -86,7 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "states": FlagState.choices,
         "sources": Source.choices,
         "reasons": Reason.choices,
-        "is_kb_owner": request.user.is_kb_owner or request.user.is_superuser,
+        "is_kb_owner": article_policy.is_kb_owner(request.user),
     }
     return render(request, "feedback/queue.html", context)
 
