@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -117,7 +118,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(tags__name=chosen["tag"])
     if chosen["owner"]:
         qs = qs.filter(owner__username=chosen["owner"])
-    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(query_param(request, "page"))
+    page = Paginator(qs.order_by("-updated_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "chosen": chosen,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -192,7 +193,7 @@ def author_scores(request: HttpRequest, username: str) -> HttpResponse:
     author = get_object_or_404(User, username=username, kind="staff")
     refuse_unless(policy.can_view_scores_of(request.user, author))
     scores = ChecklistScore.objects.filter(author=author)
-    page = Paginator(scores.for_list(), 25).get_page(query_param(request, "page"))
+    page = Paginator(scores.for_list(), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "author": author,
         "months": scores.monthly(),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -50,7 +51,7 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("article")
         .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
     )
-    page = Paginator(qs, 25).get_page(query_param(request, "page"))
+    page = Paginator(qs, settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     return render(request, "notifications/index.html", {"page": page})
 
 
@@ -160,7 +161,7 @@ def _back(request: HttpRequest, article: Article) -> str:
 
 def whats_new(request: HttpRequest) -> HttpResponse:
     product = query_param(request, "product")
-    page = Paginator(recent_updates(request.user, product=product), 25).get_page(query_param(request, "page"))
+    page = Paginator(recent_updates(request.user, product=product), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "product": product,
