@@ -488,13 +488,6 @@ class AuthorityRule(models.Model):
             "notes": self.notes,
         }
 
-    def limit_words(self) -> str:
-        if self.limit_amount is None:
-            return ""
-        amount = self.limit_amount.normalize()
-        amount_text = f"{amount:f}"
-        return f"up to {amount_text} {self.limit_unit}".strip()
-
     def plain_words(self) -> str:
         return plain_rule(self.as_dict())
 

@@ -137,7 +137,3 @@ class Flag(models.Model):
     @property
     def is_customer_feedback(self) -> bool:
         return self.source == Source.CUSTOMER
-
-    @property
-    def is_about_authority(self) -> bool:
-        return self.reason == Reason.AUTHORITY_UNCLEAR

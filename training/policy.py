@@ -18,12 +18,6 @@ def may_manage_paths(user) -> bool:
     return is_coach_or_kb_owner(user)
 
 
-def can_view_paths(user) -> Decision:
-    if is_staff(user):
-        return ALLOW
-    return refuse("Learning paths are for staff.")
-
-
 def can_manage_path(user, path=None) -> Decision:
     if may_manage_paths(user):
         return ALLOW
