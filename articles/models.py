@@ -24,6 +24,14 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
+# The long text an article list never shows: lists leave it in the database (`.defer()`), so a
+# page of titles does not read every article body.
+LONG_FIELDS = (*MARKDOWN_FIELDS, "authority_note")
+
+
+def long_fields(via: str = "") -> list[str]:
+    """LONG_FIELDS for `.defer()`, from a related model when `via` names the relation ("article")."""
+    return [f"{via}__{name}" if via else name for name in LONG_FIELDS]
 
 
 # An article's decision authority is a short list an agent reads mid-call; a cap also bounds
@@ -134,12 +142,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(state=State.NOT_VALIDATED).exclude(created_by=user).order_by("-updated_at")
 
     def for_list(self) -> ArticleQuerySet:
-        # Lists show titles and metadata: leave the long Markdown fields in the database.
-        return (
-            self.select_related("product", "owner")
-            .prefetch_related("tags")
-            .defer("issue", "environment", "resolution", "cause", "authority_note")
-        )
+        return self.select_related("product", "owner").prefetch_related("tags").defer(*long_fields())
 
 
 @reversion.register(follow=("rules",), exclude=("reuse_count",))

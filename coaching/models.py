@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Product, StaleVersion, State, require
+from articles.models import Article, InvalidChange, Product, StaleVersion, State, long_fields, require
 from notifications.services import notify
 
 from . import policy
@@ -53,9 +53,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(Q(requester=user) | Q(reviewer=user))
 
     def for_list(self) -> ReviewQuerySet:
-        return self.select_related("article", "article__product", "requester", "reviewer").defer(
-            "article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note"
-        )
+        return self.select_related("article", "article__product", "requester", "reviewer").defer(*long_fields(via="article"))
 
 
 class ReviewRequest(models.Model):
@@ -309,7 +307,7 @@ class ScoreQuerySet(models.QuerySet):
     def for_list(self) -> ScoreQuerySet:
         return (
             self.select_related("article", "article__product", "author", "scorer")
-            .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+            .defer(*long_fields(via="article"))
             .prefetch_related("answers")
         )
 

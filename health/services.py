@@ -15,7 +15,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, require
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, long_fields, require
 from notifications.services import notify
 
 from . import policy
@@ -61,7 +61,7 @@ def articles_used_on_case(user, case_ref: str):
     return (
         Reuse.objects.filter(case_ref__iexact=ref, article__in=visible)
         .select_related("article", "article__product", "user")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .defer(*long_fields(via="article"))
         .order_by("-at", "-id")
     )
 

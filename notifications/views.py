@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.http import query_param
-from articles.models import Article, Product
+from articles.models import Article, Product, long_fields
 
 from . import policy, services
 from .forms import PreferenceForm, SubscribeForm
@@ -46,11 +46,7 @@ def is_site_path(url: str) -> bool:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    qs = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("article")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
-    )
+    qs = Notification.objects.filter(recipient=request.user).select_related("article").defer(*long_fields(via="article"))
     page = Paginator(qs, settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     return render(request, "notifications/index.html", {"page": page})
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles import policy as article_policy
 from articles.http import as_id
-from articles.models import Article, Refused
+from articles.models import Article, Refused, long_fields
 from notifications.services import notify
 
 from . import policy
@@ -167,7 +167,7 @@ def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict
         items = items.filter(article__in=Article.objects.visible_to(visible_to))
     items = list(
         items.select_related("article", "section")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .defer(*long_fields(via="article"))
         .order_by("section__position", "section__id", "position", "id")
     )
     article_ids = {i.article_id for i in items}
