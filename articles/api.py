@@ -259,7 +259,7 @@ def article_list(request: Request) -> Response:
         ("tag", "tags__name"),
         ("owner", "owner__username"),
     ):
-        value = params.get(name, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        value = params.get(name, "")
         if value:
             qs = qs.filter(**{lookup: value})
     paginator = PageNumberPagination()
