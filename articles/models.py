@@ -29,6 +29,12 @@ MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 LONG_FIELDS = (*MARKDOWN_FIELDS, "authority_note")
 
 
+def next_review_date(today: datetime.date | None = None) -> datetime.date:
+    """When a validated article is next due for review: on validation, on import as validated,
+    and when its owner confirms it is still correct."""
+    return (today or timezone.localdate()) + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+
+
 def long_fields(via: str = "") -> list[str]:
     """LONG_FIELDS for `.defer()`, from a related model when `via` names the relation ("article")."""
     return [f"{via}__{name}" if via else name for name in LONG_FIELDS]
@@ -424,7 +430,7 @@ class Article(models.Model):
             current.version += 1
             current.updated_at = timezone.now()
             if to == State.VALIDATED:
-                current.review_by = timezone.localdate() + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+                current.review_by = next_review_date()
             with reversion.create_revision():
                 current.save()
                 current._record(by, EventKind.STATE, from_value=from_state, to_value=to, note=note)

@@ -9,16 +9,13 @@ ordinary new version, and an unchanged record changes nothing.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import reversion
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import (
@@ -32,6 +29,7 @@ from .models import (
     State,
     _revision_meta,
     clean_tags,
+    next_review_date,
     unique_slug,
 )
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
@@ -180,7 +178,7 @@ def _create(record: ImportRecord, *, by, state: str, audience: str, source: str)
     )
     if state == State.VALIDATED:
         # As Article._transition does when an article is validated.
-        article.review_by = timezone.localdate() + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+        article.review_by = next_review_date()
     note = f"Imported from {source}"
     # Managed manually so the article is serialized once, with its tags, rather than
     # again on every save and tag change (about a quarter of an import's time otherwise).

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, long_fields, require
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, long_fields, next_review_date, require
 from notifications.services import notify
 
 from . import policy
@@ -64,10 +63,6 @@ def articles_used_on_case(user, case_ref: str):
         .defer(*long_fields(via="article"))
         .order_by("-at", "-id")
     )
-
-
-def next_review_date(today: datetime.date | None = None) -> datetime.date:
-    return (today or timezone.localdate()) + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
 
 
 def confirm_review(*, article: Article, by, note: str = "", base_version: int | None = None) -> ReviewConfirmation:
