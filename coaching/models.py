@@ -16,10 +16,12 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import Kind
 from articles.models import Article, InvalidChange, Product, StaleVersion, State, long_fields, require
 from notifications.services import notify
 
 from . import policy
+from .choices import OPEN, Status
 
 
 class CoachProduct(models.Model):
@@ -33,16 +35,6 @@ class CoachProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coach} coaches {self.product}"
-
-
-class Status(models.TextChoices):
-    PENDING = "pending", "Waiting for the coach"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-OPEN = [Status.PENDING, Status.CHANGES_REQUESTED]
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -74,9 +66,7 @@ class ReviewRequest(models.Model):
         ordering = ["-updated_at", "-id"]
         constraints = [
             # One open review per article: a second request would split the conversation.
-            models.UniqueConstraint(
-                fields=["article"], condition=Q(status__in=["pending", "changes_requested"]), name="review_one_open_per_article"
-            )
+            models.UniqueConstraint(fields=["article"], condition=Q(status__in=OPEN), name="review_one_open_per_article")
         ]
         indexes = [
             models.Index(fields=["reviewer", "status", "-updated_at"], name="review_reviewer_idx"),
@@ -266,7 +256,7 @@ def pick_coach(article: Article):
     from accounts.models import User
 
     coaches = list(
-        User.objects.filter(is_coach=True, is_active=True, kind="staff")
+        User.objects.filter(is_coach=True, is_active=True, kind=Kind.STAFF)
         .exclude(pk__in=[article.created_by_id, article.owner_id])
         .annotate(
             # distinct: the two joins multiply each other's rows (6 products × 3 reviews counted 18).
@@ -284,7 +274,7 @@ def pick_coach(article: Article):
 def eligible_coaches(article: Article) -> list:
     from accounts.models import User
 
-    coaches = User.objects.filter(is_coach=True, is_active=True, kind="staff").order_by("username")
+    coaches = User.objects.filter(is_coach=True, is_active=True, kind=Kind.STAFF).order_by("username")
     return [c for c in coaches if policy.can_be_reviewer(c, article)]
 
 

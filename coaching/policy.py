@@ -16,7 +16,7 @@ from articles import policy as article_policy
 from articles.choices import State
 from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_staff, refuse
 
-OPEN_STATUSES = ("pending", "changes_requested")
+from .choices import OPEN, Status
 
 
 def is_author(user, article) -> bool:
@@ -70,7 +70,7 @@ def can_decide_review(user, review) -> Decision:
         return refuse("Only the coach this review is assigned to can approve it or ask for changes.")
     if is_author(user, review.article):
         return refuse("Nobody reviews their own article.")
-    if review.status != "pending":
+    if review.status != Status.PENDING:
         return refuse(f"This review is {review.get_status_display().lower()}: there is nothing to decide now.")
     return ALLOW
 
@@ -78,7 +78,7 @@ def can_decide_review(user, review) -> Decision:
 def can_resubmit(user, review) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can send it back to the coach.")
-    if review.status != "changes_requested":
+    if review.status != Status.CHANGES_REQUESTED:
         return refuse("The coach has not asked for changes: the review is not waiting for you.")
     if not review.article.resolution.strip():
         return refuse("Write a resolution before sending the article back.")
@@ -88,7 +88,7 @@ def can_resubmit(user, review) -> Decision:
 def can_withdraw(user, review) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can withdraw it.")
-    if review.status not in OPEN_STATUSES:
+    if review.status not in OPEN:
         return refuse("This review is closed.")
     return ALLOW
 

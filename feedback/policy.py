@@ -25,7 +25,7 @@ from articles.policy import (
     refuse,
 )
 
-AUTHORITY_UNCLEAR = "authority_unclear"
+from .choices import Reason
 
 
 def can_see_flags(user) -> Decision:
@@ -47,15 +47,13 @@ def can_flag(user, article, reason: str | None = None) -> Decision:
     if article.governance == Governance.GOVERNED and can_edit(user, article):
         # Governed content is flagged by those who may not change it; who may, fixes it.
         return refuse("You can change this governed article yourself: edit it instead of flagging it.")
-    if reason == AUTHORITY_UNCLEAR and can_edit_authority(user, article):
+    if reason == Reason.AUTHORITY_UNCLEAR and can_edit_authority(user, article):
         # The decision-authority section is governed: whoever may change it fixes it.
         return refuse("You can change the decision authority yourself: edit it instead of flagging it.")
     return ALLOW
 
 
 def flag_reasons_for(user, article) -> list[tuple[str, str]]:
-    from .models import Reason
-
     return [(value, label) for value, label in Reason.choices if can_flag(user, article, value)]
 
 
@@ -79,9 +77,9 @@ def can_close(user, flag) -> Decision:
     article = flag.article
     if not is_staff(user):
         return refuse("Only staff can resolve or dismiss flags.")
-    if flag.state != "open":
+    if not flag.is_open:
         return refuse(f"This flag is already {flag.state}.")
-    if flag.reason == AUTHORITY_UNCLEAR:
+    if flag.reason == Reason.AUTHORITY_UNCLEAR:
         # Whether decision authority is right is the KB owner's call (it is always governed).
         decision = can_edit_authority(user, article)
         if not decision:
@@ -96,12 +94,12 @@ def can_close(user, flag) -> Decision:
 
 def can_resolve_by_edit(user, flag) -> Decision:
     """Close `flag` by saving an edit that addresses it ("fix it")."""
-    if flag.state != "open":
+    if not flag.is_open:
         return refuse(f"This flag is already {flag.state}.")
     decision = can_edit(user, flag.article)
     if not decision:
         return decision
-    if flag.reason == AUTHORITY_UNCLEAR and not can_edit_authority(user, flag.article):
+    if flag.reason == Reason.AUTHORITY_UNCLEAR and not can_edit_authority(user, flag.article):
         return refuse("This flag is about the decision authority, which only a KB owner may change: it stays open for them.")
     return ALLOW
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.choices import Kind
 from articles import policy as article_policy
 from articles.http import as_id
 from articles.models import Article, Refused, long_fields
@@ -288,4 +289,4 @@ def assign(*, by, path, people, due_date=None) -> list:
 
 def group_members(group) -> list:
     """The active staff in a group (Django's auth groups stand for teams)."""
-    return list(group.user_set.filter(is_active=True, kind="staff").order_by("username"))
+    return list(group.user_set.filter(is_active=True, kind=Kind.STAFF).order_by("username"))
