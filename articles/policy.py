@@ -16,12 +16,23 @@ This module imports no model (the models import it); the choices modules are mod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import Q
 
 from accounts.choices import LICENCE_RANK, Kind, Licence
 
 from .choices import Audience, Governance, State
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    from .models import Article
+
+    # Whoever is asking: a signed-in user, an anonymous visitor, or nobody (a background job).
+    Person: TypeAlias = User | AnonymousUser | None
 
 # Audiences each kind of outside reader may see: their own and every wider one.
 AUDIENCES_FOR_KIND = {
@@ -50,40 +61,40 @@ def refuse(reason: str) -> Decision:
 # --- who is this (the role questions every app's policy asks) ------------------------------
 
 
-def is_staff(user) -> bool:
+def is_staff(user: Person) -> bool:
     """Signed-in, active member of the support organisation (or a superuser)."""
     return bool(user is not None and user.is_authenticated and user.is_active and (user.kind == Kind.STAFF or user.is_superuser))
 
 
-def has_licence(user, level: str) -> bool:
+def has_licence(user: Person, level: str) -> bool:
     """Staff whose KCS licence is `level` or higher (licences are progressive)."""
     return is_staff(user) and LICENCE_RANK.get(user.licence or "", 0) >= LICENCE_RANK[level]
 
 
-def is_publisher(user) -> bool:
+def is_publisher(user: Person) -> bool:
     # Showing knowledge outside the company is a publisher's call (KCS Publisher licence).
     return is_staff(user) and (user.licence == Licence.PUBLISHER or user.is_superuser)
 
 
-def is_kb_owner(user) -> bool:
+def is_kb_owner(user: Person) -> bool:
     return is_staff(user) and (user.is_kb_owner or user.is_superuser)
 
 
-def is_coach(user) -> bool:
+def is_coach(user: Person) -> bool:
     return is_staff(user) and bool(user.is_coach)
 
 
-def is_coach_or_kb_owner(user) -> bool:
+def is_coach_or_kb_owner(user: Person) -> bool:
     # Coaches guide the people still learning and KB owners look after the whole KB: both
     # review, score, manage learning paths and promote licences.
     return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
 
 
-def _is_article_owner(user, article) -> bool:
+def _is_article_owner(user: Person, article: Article) -> bool:
     return is_staff(user) and article.owner_id == user.pk
 
 
-def may_validate_at_all(user) -> bool:
+def may_validate_at_all(user: Person) -> bool:
     # Contributors and publishers validate; coaches validate their candidates' work;
     # KB owners validate in their domain. Candidates never do.
     return has_licence(user, Licence.CONTRIBUTOR) or is_coach_or_kb_owner(user)
@@ -92,7 +103,7 @@ def may_validate_at_all(user) -> bool:
 # --- seeing --------------------------------------------------------------------------------
 
 
-def visible_audiences(user) -> list[str] | None:
+def visible_audiences(user: Person) -> list[str] | None:
     """Audiences `user` may read, or None for staff (who see every audience and state).
 
     For anyone but staff only validated articles are visible as well. Search backends
@@ -106,7 +117,7 @@ def visible_audiences(user) -> list[str] | None:
     return [audience.value for audience in AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])]
 
 
-def visibility_q(user) -> Q:
+def visibility_q(user: Person) -> Q:
     """The articles `user` may open, as a query filter (used by Article.objects.visible_to)."""
     audiences = visible_audiences(user)
     if audiences is None:
@@ -115,14 +126,14 @@ def visibility_q(user) -> Q:
     return Q(state=State.VALIDATED, audience__in=audiences)
 
 
-def can_view(user, article) -> Decision:
+def can_view(user: Person, article: Article) -> Decision:
     audiences = visible_audiences(user)
     if audiences is None or (article.state == State.VALIDATED and article.audience in audiences):
         return ALLOW
     return refuse("This article does not exist or is not available to you.")
 
 
-def can_view_internals(user, article=None) -> Decision:
+def can_view_internals(user: Person, article: Article | None = None) -> Decision:
     # Decision authority, history, owner and workflow are staff guidance, never shown
     # to customers or partners (an authority limit is not a customer promise).
     if is_staff(user):
@@ -133,7 +144,7 @@ def can_view_internals(user, article=None) -> Decision:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def can_create(user) -> Decision:
+def can_create(user: Person) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can write articles.")
     if has_licence(user, Licence.CANDIDATE) or is_coach_or_kb_owner(user):
@@ -141,7 +152,7 @@ def can_create(user) -> Decision:
     return refuse("You need a KCS licence to write articles.")
 
 
-def can_edit(user, article) -> Decision:
+def can_edit(user: Person, article: Article) -> Decision:
     """Change the content (title, issue, environment, resolution, cause, product, tags)."""
     if not is_staff(user):
         return refuse("Only staff can edit articles.")
@@ -167,7 +178,7 @@ def can_edit(user, article) -> Decision:
     return refuse("You need a KCS licence to edit articles.")
 
 
-def can_edit_authority(user, article) -> Decision:
+def can_edit_authority(user: Person, article: Article) -> Decision:
     # The decision-authority section is always governed, whatever the article's
     # governance: agents suggest changes with a flag, KB owners decide.
     if not is_staff(user):
@@ -179,7 +190,7 @@ def can_edit_authority(user, article) -> Decision:
     return refuse("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change.")
 
 
-def can_change_audience(user, article, to: str) -> Decision:
+def can_change_audience(user: Person, article: Article, to: str) -> Decision:
     if to == article.audience:
         return ALLOW
     edit = can_edit(user, article)
@@ -193,26 +204,26 @@ def can_change_audience(user, article, to: str) -> Decision:
     return refuse("Only a publisher can make an article visible beyond internal staff.")
 
 
-def can_change_governance(user, article) -> Decision:
+def can_change_governance(user: Person, article: Article) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can change whether an article is governed.")
 
 
-def can_assign_owner(user, new_owner) -> Decision:
+def can_assign_owner(user: Person, new_owner: User | None) -> Decision:
     """Name someone else as the owner of a new article."""
     if new_owner is None or new_owner.pk == getattr(user, "pk", None) or is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can create an article owned by someone else.")
 
 
-def can_change_owner(user, article) -> Decision:
+def can_change_owner(user: Person, article: Article) -> Decision:
     if is_kb_owner(user) or _is_article_owner(user, article):
         return ALLOW
     return refuse("Only the article's owner or a KB owner can hand it to someone else.")
 
 
-def can_change_review_date(user, article) -> Decision:
+def can_change_review_date(user: Person, article: Article) -> Decision:
     # The owner knows how fast the subject moves; KB owners may set it for anyone. One rule
     # for every path that sets a date: the review-date form, the editor and the API PATCH
     # (health.policy builds on it). Validation sets the first date; drafts have none to move.
@@ -225,7 +236,7 @@ def can_change_review_date(user, article) -> Decision:
     return refuse("Only the article's owner or a KB owner can change its review date.")
 
 
-def can_revert(user, article) -> Decision:
+def can_revert(user: Person, article: Article) -> Decision:
     # A revert is an edit that restores earlier content; the same rules apply, and
     # views check can_edit_authority too when the restored rules differ.
     return can_edit(user, article)
@@ -234,14 +245,14 @@ def can_revert(user, article) -> Decision:
 # --- search ------------------------------------------------------------------------------------
 
 
-def can_view_search_report(user) -> Decision:
+def can_view_search_report(user: Person) -> Decision:
     # What people search for and fail to find tells KB owners where knowledge is missing.
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can see the search report.")
 
 
-def can_manage_synonyms(user) -> Decision:
+def can_manage_synonyms(user: Person) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can change search synonyms.")
@@ -250,7 +261,7 @@ def can_manage_synonyms(user) -> Decision:
 # --- workflow ----------------------------------------------------------------------------------
 
 
-def can_transition(user, article, to: str) -> Decision:
+def can_transition(user: Person, article: Article, to: str) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can change an article's confidence.")
     current = article.state
@@ -277,7 +288,7 @@ def can_transition(user, article, to: str) -> Decision:
     return refuse(f"Unknown state '{to}'.")
 
 
-def can_validate(user, article) -> Decision:
+def can_validate(user: Person, article: Article) -> Decision:
     if not may_validate_at_all(user):
         return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
     if article.governance == Governance.GOVERNED and not (_is_article_owner(user, article) or is_kb_owner(user)):
@@ -302,7 +313,7 @@ TRANSITION_LABELS = {
 }
 
 
-def available_transitions(user, article) -> list[tuple[str, str]]:
+def available_transitions(user: Person, article: Article) -> list[tuple[str, str]]:
     """(target state, button label) for each transition `user` may make now."""
     out = []
     for to in (State.WIP, State.NOT_VALIDATED, State.VALIDATED, State.ARCHIVED):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import reversion
 from django.core.exceptions import ValidationError
@@ -33,6 +34,9 @@ from .models import (
     unique_slug,
 )
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _TEXT_FIELDS = ("slug", "title", "summary", "body", "product", "source_url")
 _check_url = URLValidator(schemes=["http", "https"])
@@ -160,7 +164,7 @@ def slug_for(key: str, title: str) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _create(record: ImportRecord, *, by, state: str, audience: str, source: str) -> Article:
+def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
     if state != State.WIP and not record.resolution.strip():
         raise BadRecord(f"the body is empty: only work in progress may lack a resolution (import it with --state {State.WIP})")
     article = Article(
@@ -191,7 +195,7 @@ def _create(record: ImportRecord, *, by, state: str, audience: str, source: str)
     return article
 
 
-def _update(article: Article, record: ImportRecord, *, by, source: str) -> ImportResult:
+def _update(article: Article, record: ImportRecord, *, by: User, source: str) -> ImportResult:
     wanted = {
         "title": record.title,
         "issue": record.issue,

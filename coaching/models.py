@@ -9,6 +9,7 @@ so the conversation is the review's history.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -22,6 +23,9 @@ from notifications.services import notify
 
 from . import policy
 from .choices import OPEN, Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class CoachProduct(models.Model):
@@ -86,7 +90,7 @@ class ReviewRequest(models.Model):
     # --- operations -------------------------------------------------------------------
 
     @classmethod
-    def start(cls, *, article: Article, by, reviewer=None, note: str = "") -> ReviewRequest:
+    def start(cls, *, article: Article, by: User, reviewer=None, note: str = "") -> ReviewRequest:
         """Ask for a review: submit the article if it is a draft and assign a coach
         (the one chosen, or the product's coach with the fewest open reviews)."""
         with transaction.atomic():
@@ -115,7 +119,7 @@ class ReviewRequest(models.Model):
             )
         return review
 
-    def approve(self, *, by, note: str = "", base_version: int | None = None) -> ReviewRequest:
+    def approve(self, *, by: User, note: str = "", base_version: int | None = None) -> ReviewRequest:
         """The coach approves: the article is validated by them, in the same transaction.
 
         With `base_version`, a newer article version (the author edited after the coach read
@@ -143,7 +147,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def request_changes(self, *, by, comment: str) -> ReviewRequest:
+    def request_changes(self, *, by: User, comment: str) -> ReviewRequest:
         comment = (comment or "").strip()
         if not comment:
             raise InvalidChange("Say what should change: the author needs your comment to improve the article.")
@@ -164,7 +168,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def resubmit(self, *, by, note: str = "") -> ReviewRequest:
+    def resubmit(self, *, by: User, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
             require(policy.can_resubmit(by, review))
@@ -189,7 +193,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def withdraw(self, *, by, note: str = "") -> ReviewRequest:
+    def withdraw(self, *, by: User, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
             require(policy.can_withdraw(by, review))
@@ -214,11 +218,11 @@ class ReviewRequest(models.Model):
         self.updated_at = self.closed_at = timezone.now()
         self.save(update_fields=["status", "approved_version", "updated_at", "closed_at"])
 
-    def _tell(self, recipient, *, by, kind: str, title: str, body: str = "") -> None:
+    def _tell(self, recipient, *, by: User, kind: str, title: str, body: str = "") -> None:
         """Notify the other party of this review (never the person who acted), linking to it."""
         notify([recipient], kind=kind, title=title, body=body, url=self.get_absolute_url(), article=self.article, exclude=by)
 
-    def _comment(self, by, kind: str, body: str) -> ReviewComment:
+    def _comment(self, by: User, kind: str, body: str) -> ReviewComment:
         return ReviewComment.objects.create(
             review=self, author=by, kind=kind, body=(body or "").strip(), round=self.round, article_version=self.article.version
         )

@@ -12,14 +12,23 @@ scores are coaching material, seen by the scorers and by the author they are abo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from articles import policy as article_policy
 from articles.choices import State
 from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_staff, refuse
 
 from .choices import OPEN, Status
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from articles.models import Article
+    from articles.policy import Person
 
-def is_author(user, article) -> bool:
+    from .models import ReviewRequest
+
+
+def is_author(user: Person, article: Article) -> bool:
     """Whoever wrote the article or owns it: both count as "their own" article."""
     return user is not None and user.pk is not None and user.pk in (article.created_by_id, article.owner_id)
 
@@ -27,7 +36,7 @@ def is_author(user, article) -> bool:
 # --- reviews ---------------------------------------------------------------------------------
 
 
-def can_request_review(user, article) -> Decision:
+def can_request_review(user: Person, article: Article) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can ask for a review.")
     if not is_author(user, article):
@@ -40,7 +49,7 @@ def can_request_review(user, article) -> Decision:
     return ALLOW
 
 
-def can_be_reviewer(coach, article) -> Decision:
+def can_be_reviewer(coach: User, article: Article) -> Decision:
     """May `coach` be the reviewer of `article` (picked automatically or chosen)?"""
     if not (is_coach(coach) and coach.is_active):
         return refuse(f"{coach.username} is not a coach.")
@@ -54,7 +63,7 @@ def can_be_reviewer(coach, article) -> Decision:
     return ALLOW
 
 
-def can_see_review(user, review) -> Decision:
+def can_see_review(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user):
         return refuse("Reviews are for staff.")
     if user.pk in (review.requester_id, review.reviewer_id) or is_coach_or_kb_owner(user):
@@ -62,7 +71,7 @@ def can_see_review(user, review) -> Decision:
     return refuse("Only the author, their reviewer, coaches and KB owners can read this review.")
 
 
-def can_decide_review(user, review) -> Decision:
+def can_decide_review(user: Person, review: ReviewRequest) -> Decision:
     """Approve, or ask for changes: the assigned reviewer, while it waits for them."""
     if not is_staff(user):
         return refuse("Only staff can review articles.")
@@ -75,7 +84,7 @@ def can_decide_review(user, review) -> Decision:
     return ALLOW
 
 
-def can_resubmit(user, review) -> Decision:
+def can_resubmit(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can send it back to the coach.")
     if review.status != Status.CHANGES_REQUESTED:
@@ -85,7 +94,7 @@ def can_resubmit(user, review) -> Decision:
     return ALLOW
 
 
-def can_withdraw(user, review) -> Decision:
+def can_withdraw(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can withdraw it.")
     if review.status not in OPEN:
@@ -96,12 +105,12 @@ def can_withdraw(user, review) -> Decision:
 # --- content-standard checklist -----------------------------------------------------------------
 
 
-def may_score_at_all(user) -> bool:
+def may_score_at_all(user: Person) -> bool:
     # Coaches and KB owners run the content-standard checklist (formerly AQI).
     return is_coach_or_kb_owner(user)
 
 
-def can_score(user, article) -> Decision:
+def can_score(user: Person, article: Article) -> Decision:
     if not may_score_at_all(user):
         return refuse("Only coaches and KB owners score articles against the content standard.")
     if is_author(user, article):
@@ -111,7 +120,7 @@ def can_score(user, article) -> Decision:
     return ALLOW
 
 
-def can_view_scores_of(user, author) -> Decision:
+def can_view_scores_of(user: Person, author: User) -> Decision:
     """Checklist scores about `author`: for the scorers, and for the author themselves."""
     if not is_staff(user):
         return refuse("Checklist scores are for staff.")
@@ -120,7 +129,7 @@ def can_view_scores_of(user, author) -> Decision:
     return refuse("Only coaches, KB owners and the author can see an author's checklist scores.")
 
 
-def can_view_article_scores(user, article) -> Decision:
+def can_view_article_scores(user: Person, article: Article) -> Decision:
     if not is_staff(user):
         return refuse("Checklist scores are for staff.")
     # The scores are about the article's author (who wrote it), not whoever owns it now.

@@ -10,6 +10,8 @@ sees the flags of every product, and an article's owner sees the flags on their 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 
 from articles.choices import Audience, Governance, State
@@ -27,8 +29,14 @@ from articles.policy import (
 
 from .choices import Reason
 
+if TYPE_CHECKING:
+    from articles.models import Article
+    from articles.policy import Person
 
-def can_see_flags(user) -> Decision:
+    from .models import Flag
+
+
+def can_see_flags(user: Person) -> Decision:
     # Flags are staff working notes (they may quote cases and internal policy): customers and
     # partners never see them, not even the ones their own feedback created.
     if is_staff(user):
@@ -36,7 +44,7 @@ def can_see_flags(user) -> Decision:
     return refuse("Only staff can see flags.")
 
 
-def can_flag(user, article, reason: str | None = None) -> Decision:
+def can_flag(user: Person, article: Article, reason: str | None = None) -> Decision:
     """Raise a flag on `article`; with `reason`, a flag for that reason."""
     if not is_staff(user):
         return refuse("Only staff can flag articles. Use “Was this helpful?” on the help centre instead.")
@@ -53,17 +61,17 @@ def can_flag(user, article, reason: str | None = None) -> Decision:
     return ALLOW
 
 
-def flag_reasons_for(user, article) -> list[tuple[str, str]]:
+def flag_reasons_for(user: Person, article: Article) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Reason.choices if can_flag(user, article, value)]
 
 
-def can_see_queue(user) -> Decision:
+def can_see_queue(user: Person) -> Decision:
     if is_staff(user):
         return ALLOW
     return refuse("Only staff have a flag queue.")
 
 
-def queue_q(user) -> Q:
+def queue_q(user: Person) -> Q:
     """The flags waiting for `user`: every one for a KB owner, those on their own articles for an owner."""
     if is_kb_owner(user):
         return Q()
@@ -72,7 +80,7 @@ def queue_q(user) -> Q:
     return Q(pk__in=[])
 
 
-def can_close(user, flag) -> Decision:
+def can_close(user: Person, flag: Flag) -> Decision:
     """Resolve or dismiss `flag` from the queue (the owner, a KB owner, or a publisher who may edit)."""
     article = flag.article
     if not is_staff(user):
@@ -92,7 +100,7 @@ def can_close(user, flag) -> Decision:
     return refuse("Only the article's owner, a KB owner or a publisher who may edit it can resolve or dismiss its flags.")
 
 
-def can_resolve_by_edit(user, flag) -> Decision:
+def can_resolve_by_edit(user: Person, flag: Flag) -> Decision:
     """Close `flag` by saving an edit that addresses it ("fix it")."""
     if not flag.is_open:
         return refuse(f"This flag is already {flag.state}.")
@@ -104,7 +112,7 @@ def can_resolve_by_edit(user, flag) -> Decision:
     return ALLOW
 
 
-def can_vote(user, article) -> Decision:
+def can_vote(user: Person, article: Article) -> Decision:
     """Answer "Was this helpful?" on a help-centre article."""
     if is_staff(user):
         return refuse("Staff flag articles from the article page instead.")
@@ -113,7 +121,7 @@ def can_vote(user, article) -> Decision:
     return ALLOW
 
 
-def may_comment_on_vote(user) -> bool:
+def may_comment_on_vote(user: Person) -> bool:
     # Anonymous visitors give a reason but no free text: a comment box open to anyone would
     # carry spam into the owners' queue.
     return bool(user is not None and user.is_authenticated)

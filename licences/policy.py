@@ -7,26 +7,32 @@ Coaches promote; KB owners, who set the criteria, may too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from accounts.choices import LICENCE_RANK, Kind, Licence
 from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_kb_owner, is_staff, refuse
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from articles.policy import Person
 
 NEXT_LEVEL = {Licence.CANDIDATE.value: Licence.CONTRIBUTOR.value, Licence.CONTRIBUTOR.value: Licence.PUBLISHER.value}
 
 
-def can_view_coach_dashboard(user) -> Decision:
+def can_view_coach_dashboard(user: Person) -> Decision:
     if is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("The coach dashboard is for coaches and KB owners.")
 
 
-def can_configure_criteria(user) -> Decision:
+def can_configure_criteria(user: Person) -> Decision:
     # KB owners set what each level takes.
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners set the licence criteria.")
 
 
-def can_view_progress(user, person) -> Decision:
+def can_view_progress(user: Person, person: User) -> Decision:
     """A person's licence progress: their own, or anyone's for coaches and KB owners."""
     if not is_staff(user):
         return refuse("Licences are for staff.")
@@ -35,7 +41,7 @@ def can_view_progress(user, person) -> Decision:
     return refuse("Only the person, coaches and KB owners can see licence progress.")
 
 
-def can_promote(user, person, to: str) -> Decision:
+def can_promote(user: Person, person: User, to: str) -> Decision:
     if not is_coach_or_kb_owner(user):
         return refuse("Only coaches and KB owners promote licences.")
     if user.pk == person.pk:
@@ -56,5 +62,5 @@ def can_promote(user, person, to: str) -> Decision:
     return ALLOW
 
 
-def next_level(person) -> str | None:
+def next_level(person: User) -> str | None:
     return NEXT_LEVEL.get(person.licence or "")

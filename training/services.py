@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,9 @@ from notifications.services import notify
 
 from . import policy
 from .models import Acknowledgement, Assignment, Attempt, AttemptAnswer, LearningPath, PathItem, Question
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowledgement:
@@ -272,7 +276,7 @@ def flag_questions_for_review(*, article_id: int, version: int) -> int:
     return count
 
 
-def assign(*, by, path, people, due_date=None) -> list:
+def assign(*, by: User, path, people, due_date=None) -> list:
     """Assign `path` to each of `people` (a person, or the members of a group), with a due date.
     Re-assigning updates the due date. Refused as a whole if any person may not be assigned."""
     people = list(people)
