@@ -10,21 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-
-class Kind(models.TextChoices):
-    STAFF = "staff", "Staff"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
-
-
-class Licence(models.TextChoices):
-    # KCS licence levels, progressive: each includes what the previous one may do.
-    CANDIDATE = "candidate", "Candidate"
-    CONTRIBUTOR = "contributor", "Contributor"
-    PUBLISHER = "publisher", "Publisher"
-
-
-LICENCE_RANK = {"": 0, Licence.CANDIDATE: 1, Licence.CONTRIBUTOR: 2, Licence.PUBLISHER: 3}
+from .choices import Kind, Licence
 
 
 class User(AbstractUser):
@@ -42,14 +28,6 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
-
-    @property
-    def is_kcs_staff(self) -> bool:
-        return self.is_active and (self.kind == Kind.STAFF or self.is_superuser)
-
-    def has_licence(self, level: str) -> bool:
-        """True when the user's licence is `level` or higher."""
-        return LICENCE_RANK.get(self.licence, 0) >= LICENCE_RANK[level]
 
     @property
     def role_label(self) -> str:

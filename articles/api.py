@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.choices import Kind
 from accounts.models import User
 
 from . import policy, versions
@@ -125,7 +126,7 @@ class ArticleSerializer(serializers.Serializer):
     cause = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     tags = TagListField(required=False, max_length=MAX_TAGS)
-    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind="staff"), required=False)
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     review_by = serializers.DateField(allow_null=True, required=False)
     state = serializers.ChoiceField(choices=State.choices, required=False)
@@ -259,7 +260,7 @@ def article_list(request: Request) -> Response:
         ("tag", "tags__name"),
         ("owner", "owner__username"),
     ):
-        value = params.get(name, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        value = params.get(name, "")
         if value:
             qs = qs.filter(**{lookup: value})
     paginator = PageNumberPagination()

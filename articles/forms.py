@@ -6,6 +6,7 @@ from django import forms
 from django.db import models
 from django.forms import formset_factory
 
+from accounts.choices import Kind
 from accounts.models import User
 
 from . import policy
@@ -71,7 +72,7 @@ class ArticleForm(forms.Form):
     )
     cause = TextAreaField(rows=3, required=False)
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
-    owner = forms.ModelChoiceField(queryset=User.objects.filter(kind="staff", is_active=True), required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.filter(kind=Kind.STAFF, is_active=True), required=False)
     # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
     # dd/mm/yyyy) is shown blank and posted back empty, clearing the date on every edit.
     review_by = forms.DateField(required=False, widget=DatePicker())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +26,7 @@ def index(request: HttpRequest) -> HttpResponse:
     q = query_param(request, "q").strip()
     if q:
         qs = qs.filter(title__icontains=q)
-    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(query_param(request, "page"))
+    page = Paginator(qs.order_by("-updated_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     # Only products with something to read here: naming the others would leak internal topics.
     products = Product.objects.filter(Exists(_help_articles(request).filter(product=OuterRef("pk"))))
     return render(request, "help/index.html", {"page": page, "products": products, "product": product, "q": q})

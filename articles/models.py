@@ -14,35 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import policy
+from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
-
-
-class State(models.TextChoices):
-    # KCS confidence.
-    WIP = "wip", "Work in progress"
-    NOT_VALIDATED = "not_validated", "Not validated"
-    VALIDATED = "validated", "Validated"
-    ARCHIVED = "archived", "Archived"
-
-
-class Audience(models.TextChoices):
-    # Ordered from narrowest to widest; policy.AUDIENCE_RANK depends on this order.
-    INTERNAL = "internal", "Internal"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
-    PUBLIC = "public", "Public"
-
-
-class Governance(models.TextChoices):
-    EXPERIENCE = "experience", "Experience-based"
-    GOVERNED = "governed", "Governed"
-
-
-class Decider(models.TextChoices):
-    AGENT = "agent", "Agent alone"
-    TEAM_LEAD = "team_lead", "With team-lead approval"
-    ESCALATE = "escalate", "Escalate"
-
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
@@ -51,6 +24,20 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
+# The long text an article list never shows: lists leave it in the database (`.defer()`), so a
+# page of titles does not read every article body.
+LONG_FIELDS = (*MARKDOWN_FIELDS, "authority_note")
+
+
+def next_review_date(today: datetime.date | None = None) -> datetime.date:
+    """When a validated article is next due for review: on validation, on import as validated,
+    and when its owner confirms it is still correct."""
+    return (today or timezone.localdate()) + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+
+
+def long_fields(via: str = "") -> list[str]:
+    """LONG_FIELDS for `.defer()`, from a related model when `via` names the relation ("article")."""
+    return [f"{via}__{name}" if via else name for name in LONG_FIELDS]
 
 
 # An article's decision authority is a short list an agent reads mid-call; a cap also bounds
@@ -161,12 +148,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(state=State.NOT_VALIDATED).exclude(created_by=user).order_by("-updated_at")
 
     def for_list(self) -> ArticleQuerySet:
-        # Lists show titles and metadata: leave the long Markdown fields in the database.
-        return (
-            self.select_related("product", "owner")
-            .prefetch_related("tags")
-            .defer("issue", "environment", "resolution", "cause", "authority_note")
-        )
+        return self.select_related("product", "owner").prefetch_related("tags").defer(*long_fields())
 
 
 @reversion.register(follow=("rules",), exclude=("reuse_count",))
@@ -448,7 +430,7 @@ class Article(models.Model):
             current.version += 1
             current.updated_at = timezone.now()
             if to == State.VALIDATED:
-                current.review_by = timezone.localdate() + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+                current.review_by = next_review_date()
             with reversion.create_revision():
                 current.save()
                 current._record(by, EventKind.STATE, from_value=from_state, to_value=to, note=note)
@@ -514,13 +496,6 @@ class AuthorityRule(models.Model):
             "decider": self.decider,
             "notes": self.notes,
         }
-
-    def limit_words(self) -> str:
-        if self.limit_amount is None:
-            return ""
-        amount = self.limit_amount.normalize()
-        amount_text = f"{amount:f}"
-        return f"up to {amount_text} {self.limit_unit}".strip()
 
     def plain_words(self) -> str:
         return plain_rule(self.as_dict())

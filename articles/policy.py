@@ -1,30 +1,44 @@
-"""Who may do what with an article: the single place every view, template, API
-endpoint and search filter asks.
+"""Who may do what with an article, and the role questions every app's policy asks.
+
+Each app that adds actions has its own `policy.py` (coaching, feedback, health, licences,
+notifications, training) built on this one: they ask the role questions below ("is this a
+KB owner?", "a coach or KB owner?", "a publisher?") rather than reading user flags, and compare
+states, audiences and licences by the choices in `articles.choices` and `accounts.choices`.
 
 Each function takes a user (possibly anonymous) and returns a `Decision`, which is
 truthy when allowed and carries the reason shown to the user when refused. The
 rules follow the KCS v6 licence model (candidate → contributor → publisher), plus
-the coach and KB-owner roles; see DESIGN.md "KCS rules the product enforces".
+the coach and KB-owner roles.
 
-This module imports nothing from the models at import time (models import it), so
-states and audiences are compared by their string values.
+This module imports no model (the models import it); the choices modules are model-free.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import Q
 
-WIP, NOT_VALIDATED, VALIDATED, ARCHIVED = "wip", "not_validated", "validated", "archived"
-INTERNAL, PARTNER, CUSTOMER, PUBLIC = "internal", "partner", "customer", "public"
-GOVERNED = "governed"
+from accounts.choices import LICENCE_RANK, Kind, Licence
+
+from .choices import Audience, Governance, State
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    from .models import Article
+
+    # Whoever is asking: a signed-in user, an anonymous visitor, or nobody (a background job).
+    Person: TypeAlias = User | AnonymousUser | None
 
 # Audiences each kind of outside reader may see: their own and every wider one.
 AUDIENCES_FOR_KIND = {
-    "partner": [PARTNER, CUSTOMER, PUBLIC],
-    "customer": [CUSTOMER, PUBLIC],
-    None: [PUBLIC],  # anonymous visitors
+    Kind.PARTNER: [Audience.PARTNER, Audience.CUSTOMER, Audience.PUBLIC],
+    Kind.CUSTOMER: [Audience.CUSTOMER, Audience.PUBLIC],
+    None: [Audience.PUBLIC],  # anonymous visitors
 }
 
 
@@ -44,38 +58,52 @@ def refuse(reason: str) -> Decision:
     return Decision(False, reason)
 
 
-# --- who is this -------------------------------------------------------------------------
+# --- who is this (the role questions every app's policy asks) ------------------------------
 
 
-def is_staff(user) -> bool:
+def is_staff(user: Person) -> bool:
     """Signed-in, active member of the support organisation (or a superuser)."""
-    return bool(user is not None and user.is_authenticated and user.is_active and (user.kind == "staff" or user.is_superuser))
+    return bool(user is not None and user.is_authenticated and user.is_active and (user.kind == Kind.STAFF or user.is_superuser))
 
 
-def _licence(user) -> str:
-    return getattr(user, "licence", "") or ""
+def has_licence(user: Person, level: str) -> bool:
+    """Staff whose KCS licence is `level` or higher (licences are progressive)."""
+    return is_staff(user) and LICENCE_RANK.get(user.licence or "", 0) >= LICENCE_RANK[level]
 
 
-def is_kb_owner(user) -> bool:
+def is_publisher(user: Person) -> bool:
+    # Showing knowledge outside the company is a publisher's call (KCS Publisher licence).
+    return is_staff(user) and (user.licence == Licence.PUBLISHER or user.is_superuser)
+
+
+def is_kb_owner(user: Person) -> bool:
     return is_staff(user) and (user.is_kb_owner or user.is_superuser)
 
 
-def _is_article_owner(user, article) -> bool:
+def is_coach(user: Person) -> bool:
+    return is_staff(user) and bool(user.is_coach)
+
+
+def is_coach_or_kb_owner(user: Person) -> bool:
+    # Coaches guide the people still learning and KB owners look after the whole KB: both
+    # review, score, manage learning paths and promote licences.
+    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+
+
+def _is_article_owner(user: Person, article: Article) -> bool:
     return is_staff(user) and article.owner_id == user.pk
 
 
-def may_validate_at_all(user) -> bool:
+def may_validate_at_all(user: Person) -> bool:
     # Contributors and publishers validate; coaches validate their candidates' work;
     # KB owners validate in their domain. Candidates never do.
-    return is_staff(user) and (
-        _licence(user) in ("contributor", "publisher") or user.is_coach or user.is_kb_owner or user.is_superuser
-    )
+    return has_licence(user, Licence.CONTRIBUTOR) or is_coach_or_kb_owner(user)
 
 
 # --- seeing --------------------------------------------------------------------------------
 
 
-def visible_audiences(user) -> list[str] | None:
+def visible_audiences(user: Person) -> list[str] | None:
     """Audiences `user` may read, or None for staff (who see every audience and state).
 
     For anyone but staff only validated articles are visible as well. Search backends
@@ -86,26 +114,26 @@ def visible_audiences(user) -> list[str] | None:
         # half-written article is better than a duplicate.
         return None
     kind = user.kind if user is not None and user.is_authenticated and user.is_active else None
-    return list(AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None]))
+    return [audience.value for audience in AUDIENCES_FOR_KIND.get(kind, AUDIENCES_FOR_KIND[None])]
 
 
-def visibility_q(user) -> Q:
+def visibility_q(user: Person) -> Q:
     """The articles `user` may open, as a query filter (used by Article.objects.visible_to)."""
     audiences = visible_audiences(user)
     if audiences is None:
         return Q()
     # Outside readers see only validated articles of their audience or a wider one.
-    return Q(state=VALIDATED, audience__in=audiences)
+    return Q(state=State.VALIDATED, audience__in=audiences)
 
 
-def can_view(user, article) -> Decision:
+def can_view(user: Person, article: Article) -> Decision:
     audiences = visible_audiences(user)
-    if audiences is None or (article.state == VALIDATED and article.audience in audiences):
+    if audiences is None or (article.state == State.VALIDATED and article.audience in audiences):
         return ALLOW
     return refuse("This article does not exist or is not available to you.")
 
 
-def can_view_internals(user, article=None) -> Decision:
+def can_view_internals(user: Person, article: Article | None = None) -> Decision:
     # Decision authority, history, owner and workflow are staff guidance, never shown
     # to customers or partners (an authority limit is not a customer promise).
     if is_staff(user):
@@ -116,100 +144,99 @@ def can_view_internals(user, article=None) -> Decision:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def can_create(user) -> Decision:
+def can_create(user: Person) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can write articles.")
-    if _licence(user) or user.is_coach or user.is_kb_owner or user.is_superuser:
+    if has_licence(user, Licence.CANDIDATE) or is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("You need a KCS licence to write articles.")
 
 
-def can_edit(user, article) -> Decision:
+def can_edit(user: Person, article: Article) -> Decision:
     """Change the content (title, issue, environment, resolution, cause, product, tags)."""
     if not is_staff(user):
         return refuse("Only staff can edit articles.")
     if user.is_superuser:
         return ALLOW
-    if article.state == ARCHIVED:
+    if article.state == State.ARCHIVED:
         # Archived knowledge is kept as it was; a KB owner restores it before it changes.
         return refuse("This article is archived. A KB owner must restore it before it can be edited.")
-    if article.governance == GOVERNED:
+    if article.governance == Governance.GOVERNED:
         # Governed content (policy, legal, compliance) is changed only by its owner.
         if _is_article_owner(user, article) or user.is_kb_owner:
             return ALLOW
         return refuse("This article is governed: only its owner or a KB owner may change it. Flag it to suggest a change.")
-    if _licence(user) in ("contributor", "publisher") or user.is_kb_owner or user.is_coach:
+    if has_licence(user, Licence.CONTRIBUTOR) or is_coach_or_kb_owner(user):
         # Experience-based content: any contributor may improve it ("flag it or fix it").
         return ALLOW
-    if _licence(user) == "candidate":
+    if user.licence == Licence.CANDIDATE:
         # Candidates work on their own drafts; validated content goes through review.
         own = article.created_by_id == user.pk or article.owner_id == user.pk
-        if own and article.state in (WIP, NOT_VALIDATED):
+        if own and article.state in (State.WIP, State.NOT_VALIDATED):
             return ALLOW
         return refuse("As a candidate you can edit your own unvalidated articles. Flag this one to suggest a change.")
     return refuse("You need a KCS licence to edit articles.")
 
 
-def can_edit_authority(user, article) -> Decision:
+def can_edit_authority(user: Person, article: Article) -> Decision:
     # The decision-authority section is always governed, whatever the article's
     # governance: agents suggest changes with a flag, KB owners decide.
     if not is_staff(user):
         return refuse("Only staff can change decision authority.")
-    if article.state == ARCHIVED and not user.is_superuser:
+    if article.state == State.ARCHIVED and not user.is_superuser:
         return refuse("This article is archived. A KB owner must restore it before it can be edited.")
     if is_kb_owner(user):
         return ALLOW
     return refuse("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change.")
 
 
-def can_change_audience(user, article, to: str) -> Decision:
+def can_change_audience(user: Person, article: Article, to: str) -> Decision:
     if to == article.audience:
         return ALLOW
     edit = can_edit(user, article)
     if not edit:
         return edit
-    if to == INTERNAL:
+    if to == Audience.INTERNAL:
         # Narrowing is always safe for anyone who may edit.
         return ALLOW
-    # Showing knowledge outside the company is a publisher's call (KCS Publisher licence).
-    if _may_publish(user):
+    if is_publisher(user):
         return ALLOW
     return refuse("Only a publisher can make an article visible beyond internal staff.")
 
 
-def can_change_governance(user, article) -> Decision:
+def can_change_governance(user: Person, article: Article) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can change whether an article is governed.")
 
 
-def can_assign_owner(user, new_owner) -> Decision:
+def can_assign_owner(user: Person, new_owner: User | None) -> Decision:
     """Name someone else as the owner of a new article."""
     if new_owner is None or new_owner.pk == getattr(user, "pk", None) or is_kb_owner(user):
         return ALLOW
     return refuse("Only a KB owner can create an article owned by someone else.")
 
 
-def can_change_owner(user, article) -> Decision:
+def can_change_owner(user: Person, article: Article) -> Decision:
     if is_kb_owner(user) or _is_article_owner(user, article):
         return ALLOW
     return refuse("Only the article's owner or a KB owner can hand it to someone else.")
 
 
-def can_change_review_date(user, article) -> Decision:
+def can_change_review_date(user: Person, article: Article) -> Decision:
     # The owner knows how fast the subject moves; KB owners may set it for anyone. One rule
     # for every path that sets a date: the review-date form, the editor and the API PATCH
     # (health.policy builds on it). Validation sets the first date; drafts have none to move.
     if not is_staff(user):
         return refuse("Only staff can change a review date.")
-    if article.state != VALIDATED:
+    if article.state != State.VALIDATED:
         return refuse("Only a validated article has a review date.")
     if _is_article_owner(user, article) or is_kb_owner(user):
         return ALLOW
     return refuse("Only the article's owner or a KB owner can change its review date.")
 
 
-def can_revert(user, article) -> Decision:
+def can_revert(user: Person, article: Article) -> Decision:
     # A revert is an edit that restores earlier content; the same rules apply, and
     # views check can_edit_authority too when the restored rules differ.
     return can_edit(user, article)
@@ -218,14 +245,14 @@ def can_revert(user, article) -> Decision:
 # --- search ------------------------------------------------------------------------------------
 
 
-def can_view_search_report(user) -> Decision:
+def can_view_search_report(user: Person) -> Decision:
     # What people search for and fail to find tells KB owners where knowledge is missing.
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can see the search report.")
 
 
-def can_manage_synonyms(user) -> Decision:
+def can_manage_synonyms(user: Person) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can change search synonyms.")
@@ -234,39 +261,39 @@ def can_manage_synonyms(user) -> Decision:
 # --- workflow ----------------------------------------------------------------------------------
 
 
-def can_transition(user, article, to: str) -> Decision:
+def can_transition(user: Person, article: Article, to: str) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can change an article's confidence.")
     current = article.state
     if to == current:
         return refuse(f"The article is already {_label(to)}.")
-    if to == ARCHIVED:
+    if to == State.ARCHIVED:
         # Archiving removes knowledge from use: the KB owner's decision.
         return ALLOW if is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
-    if current == ARCHIVED:
+    if current == State.ARCHIVED:
         if not is_kb_owner(user):
             return refuse("Only a KB owner can restore an archived article.")
-        if to == VALIDATED and article.audience != INTERNAL and not _may_publish(user):
+        if to == State.VALIDATED and article.audience != Audience.INTERNAL and not is_publisher(user):
             return refuse(_PUBLISH_REASON)
         return ALLOW
-    if to == VALIDATED:
+    if to == State.VALIDATED:
         return can_validate(user, article)
-    if to == NOT_VALIDATED:
+    if to == State.NOT_VALIDATED:
         # Submitting a draft (wip → not validated) or demoting a validated article.
         return can_edit(user, article)
-    if to == WIP:
-        if current == VALIDATED:
+    if to == State.WIP:
+        if current == State.VALIDATED:
             return refuse("A validated article goes back to not validated, not to work in progress.")
         return can_edit(user, article)
     return refuse(f"Unknown state '{to}'.")
 
 
-def can_validate(user, article) -> Decision:
+def can_validate(user: Person, article: Article) -> Decision:
     if not may_validate_at_all(user):
         return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
-    if article.governance == GOVERNED and not (_is_article_owner(user, article) or user.is_kb_owner or user.is_superuser):
+    if article.governance == Governance.GOVERNED and not (_is_article_owner(user, article) or is_kb_owner(user)):
         return refuse("This article is governed: only its owner or a KB owner may validate it.")
-    if article.audience != INTERNAL and not _may_publish(user):
+    if article.audience != Audience.INTERNAL and not is_publisher(user):
         # Validating an article written for outside readers publishes it to them.
         return refuse(_PUBLISH_REASON)
     return ALLOW
@@ -275,28 +302,24 @@ def can_validate(user, article) -> Decision:
 _PUBLISH_REASON = "This article is meant for readers outside the company: validating it publishes it, which needs a publisher."
 
 
-def _may_publish(user) -> bool:
-    return _licence(user) == "publisher" or user.is_superuser
-
-
 TRANSITION_LABELS = {
-    (WIP, NOT_VALIDATED): "Resolution complete",
-    (WIP, VALIDATED): "Validate",
-    (NOT_VALIDATED, VALIDATED): "Validate",
-    (NOT_VALIDATED, WIP): "Back to work in progress",
-    (VALIDATED, NOT_VALIDATED): "Reopen (not validated)",
-    (ARCHIVED, NOT_VALIDATED): "Restore as not validated",
-    (ARCHIVED, VALIDATED): "Restore as validated",
+    (State.WIP, State.NOT_VALIDATED): "Resolution complete",
+    (State.WIP, State.VALIDATED): "Validate",
+    (State.NOT_VALIDATED, State.VALIDATED): "Validate",
+    (State.NOT_VALIDATED, State.WIP): "Back to work in progress",
+    (State.VALIDATED, State.NOT_VALIDATED): "Reopen (not validated)",
+    (State.ARCHIVED, State.NOT_VALIDATED): "Restore as not validated",
+    (State.ARCHIVED, State.VALIDATED): "Restore as validated",
 }
 
 
-def available_transitions(user, article) -> list[tuple[str, str]]:
+def available_transitions(user: Person, article: Article) -> list[tuple[str, str]]:
     """(target state, button label) for each transition `user` may make now."""
     out = []
-    for to in (WIP, NOT_VALIDATED, VALIDATED, ARCHIVED):
-        if to == article.state or (article.state == ARCHIVED and to == WIP):
+    for to in (State.WIP, State.NOT_VALIDATED, State.VALIDATED, State.ARCHIVED):
+        if to == article.state or (article.state == State.ARCHIVED and to == State.WIP):
             continue
-        if to == WIP and article.state == VALIDATED:
+        if to == State.WIP and article.state == State.VALIDATED:
             continue
         if can_transition(user, article, to):
             out.append((to, TRANSITION_LABELS.get((article.state, to), "Archive")))

@@ -9,16 +9,14 @@ ordinary new version, and an unchanged record changes nothing.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import reversion
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import (
@@ -32,9 +30,13 @@ from .models import (
     State,
     _revision_meta,
     clean_tags,
+    next_review_date,
     unique_slug,
 )
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _TEXT_FIELDS = ("slug", "title", "summary", "body", "product", "source_url")
 _check_url = URLValidator(schemes=["http", "https"])
@@ -162,7 +164,7 @@ def slug_for(key: str, title: str) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _create(record: ImportRecord, *, by, state: str, audience: str, source: str) -> Article:
+def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
     if state != State.WIP and not record.resolution.strip():
         raise BadRecord(f"the body is empty: only work in progress may lack a resolution (import it with --state {State.WIP})")
     article = Article(
@@ -180,7 +182,7 @@ def _create(record: ImportRecord, *, by, state: str, audience: str, source: str)
     )
     if state == State.VALIDATED:
         # As Article._transition does when an article is validated.
-        article.review_by = timezone.localdate() + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
+        article.review_by = next_review_date()
     note = f"Imported from {source}"
     # Managed manually so the article is serialized once, with its tags, rather than
     # again on every save and tag change (about a quarter of an import's time otherwise).
@@ -193,7 +195,7 @@ def _create(record: ImportRecord, *, by, state: str, audience: str, source: str)
     return article
 
 
-def _update(article: Article, record: ImportRecord, *, by, source: str) -> ImportResult:
+def _update(article: Article, record: ImportRecord, *, by: User, source: str) -> ImportResult:
     wanted = {
         "title": record.title,
         "issue": record.issue,

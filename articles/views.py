@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.choices import Kind
 from accounts.models import User
 
 from . import policy, versions
@@ -117,7 +119,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(tags__name=chosen["tag"])
     if chosen["owner"]:
         qs = qs.filter(owner__username=chosen["owner"])
-    page = Paginator(qs.order_by("-updated_at", "-id"), 25).get_page(query_param(request, "page"))
+    page = Paginator(qs.order_by("-updated_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "chosen": chosen,
@@ -125,7 +127,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "audiences": Audience.choices,
         "products": Product.objects.all(),
         # Plain lists, not "values in use": a DISTINCT over every article is too slow at 100k.
-        "owners": User.objects.filter(kind="staff", is_active=True).order_by("username").only("username"),
+        "owners": User.objects.filter(kind=Kind.STAFF, is_active=True).order_by("username").only("username"),
         "tags": Tag.objects.order_by("name")[:300],
         "query": urlencode({name: value for name, value in chosen.items() if value}),
     }

@@ -12,6 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.choices import Kind
 from accounts.models import User
 from articles.api_guards import check, require_staff
 from articles.api_schema import answers, paginated
@@ -225,11 +226,11 @@ def score_list(request: Request) -> Response:
     qs = ChecklistScore.objects.all()
     slug, username = request.query_params.get("article", ""), request.query_params.get("author", "")
     if slug:
-        article = _article(request, slug.replace("\x00", ""))
+        article = _article(request, slug)
         check(policy.can_view_article_scores(user, article))
         qs = qs.filter(article=article)
     if username:
-        author = User.objects.filter(username=username.replace("\x00", ""), kind="staff").first()
+        author = User.objects.filter(username=username, kind=Kind.STAFF).first()
         if author is None:
             raise Http404("No such author.")
         check(policy.can_view_scores_of(user, author))

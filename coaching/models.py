@@ -9,6 +9,7 @@ so the conversation is the review's history.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -16,10 +17,15 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Product, StaleVersion, State, require
+from accounts.choices import Kind
+from articles.models import Article, InvalidChange, Product, StaleVersion, State, long_fields, require
 from notifications.services import notify
 
 from . import policy
+from .choices import OPEN, Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class CoachProduct(models.Model):
@@ -35,16 +41,6 @@ class CoachProduct(models.Model):
         return f"{self.coach} coaches {self.product}"
 
 
-class Status(models.TextChoices):
-    PENDING = "pending", "Waiting for the coach"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-OPEN = [Status.PENDING, Status.CHANGES_REQUESTED]
-
-
 class ReviewQuerySet(models.QuerySet):
     def open(self) -> ReviewQuerySet:
         return self.filter(status__in=OPEN)
@@ -53,9 +49,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(Q(requester=user) | Q(reviewer=user))
 
     def for_list(self) -> ReviewQuerySet:
-        return self.select_related("article", "article__product", "requester", "reviewer").defer(
-            "article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note"
-        )
+        return self.select_related("article", "article__product", "requester", "reviewer").defer(*long_fields(via="article"))
 
 
 class ReviewRequest(models.Model):
@@ -76,9 +70,7 @@ class ReviewRequest(models.Model):
         ordering = ["-updated_at", "-id"]
         constraints = [
             # One open review per article: a second request would split the conversation.
-            models.UniqueConstraint(
-                fields=["article"], condition=Q(status__in=["pending", "changes_requested"]), name="review_one_open_per_article"
-            )
+            models.UniqueConstraint(fields=["article"], condition=Q(status__in=OPEN), name="review_one_open_per_article")
         ]
         indexes = [
             models.Index(fields=["reviewer", "status", "-updated_at"], name="review_reviewer_idx"),
@@ -98,7 +90,7 @@ class ReviewRequest(models.Model):
     # --- operations -------------------------------------------------------------------
 
     @classmethod
-    def start(cls, *, article: Article, by, reviewer=None, note: str = "") -> ReviewRequest:
+    def start(cls, *, article: Article, by: User, reviewer=None, note: str = "") -> ReviewRequest:
         """Ask for a review: submit the article if it is a draft and assign a coach
         (the one chosen, or the product's coach with the fewest open reviews)."""
         with transaction.atomic():
@@ -127,7 +119,7 @@ class ReviewRequest(models.Model):
             )
         return review
 
-    def approve(self, *, by, note: str = "", base_version: int | None = None) -> ReviewRequest:
+    def approve(self, *, by: User, note: str = "", base_version: int | None = None) -> ReviewRequest:
         """The coach approves: the article is validated by them, in the same transaction.
 
         With `base_version`, a newer article version (the author edited after the coach read
@@ -155,7 +147,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def request_changes(self, *, by, comment: str) -> ReviewRequest:
+    def request_changes(self, *, by: User, comment: str) -> ReviewRequest:
         comment = (comment or "").strip()
         if not comment:
             raise InvalidChange("Say what should change: the author needs your comment to improve the article.")
@@ -176,7 +168,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def resubmit(self, *, by, note: str = "") -> ReviewRequest:
+    def resubmit(self, *, by: User, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
             require(policy.can_resubmit(by, review))
@@ -201,7 +193,7 @@ class ReviewRequest(models.Model):
         self.refresh_from_db()
         return self
 
-    def withdraw(self, *, by, note: str = "") -> ReviewRequest:
+    def withdraw(self, *, by: User, note: str = "") -> ReviewRequest:
         with transaction.atomic():
             review = self._locked()
             require(policy.can_withdraw(by, review))
@@ -226,11 +218,11 @@ class ReviewRequest(models.Model):
         self.updated_at = self.closed_at = timezone.now()
         self.save(update_fields=["status", "approved_version", "updated_at", "closed_at"])
 
-    def _tell(self, recipient, *, by, kind: str, title: str, body: str = "") -> None:
+    def _tell(self, recipient, *, by: User, kind: str, title: str, body: str = "") -> None:
         """Notify the other party of this review (never the person who acted), linking to it."""
         notify([recipient], kind=kind, title=title, body=body, url=self.get_absolute_url(), article=self.article, exclude=by)
 
-    def _comment(self, by, kind: str, body: str) -> ReviewComment:
+    def _comment(self, by: User, kind: str, body: str) -> ReviewComment:
         return ReviewComment.objects.create(
             review=self, author=by, kind=kind, body=(body or "").strip(), round=self.round, article_version=self.article.version
         )
@@ -268,7 +260,7 @@ def pick_coach(article: Article):
     from accounts.models import User
 
     coaches = list(
-        User.objects.filter(is_coach=True, is_active=True, kind="staff")
+        User.objects.filter(is_coach=True, is_active=True, kind=Kind.STAFF)
         .exclude(pk__in=[article.created_by_id, article.owner_id])
         .annotate(
             # distinct: the two joins multiply each other's rows (6 products × 3 reviews counted 18).
@@ -286,7 +278,7 @@ def pick_coach(article: Article):
 def eligible_coaches(article: Article) -> list:
     from accounts.models import User
 
-    coaches = User.objects.filter(is_coach=True, is_active=True, kind="staff").order_by("username")
+    coaches = User.objects.filter(is_coach=True, is_active=True, kind=Kind.STAFF).order_by("username")
     return [c for c in coaches if policy.can_be_reviewer(c, article)]
 
 
@@ -309,7 +301,7 @@ class ScoreQuerySet(models.QuerySet):
     def for_list(self) -> ScoreQuerySet:
         return (
             self.select_related("article", "article__product", "author", "scorer")
-            .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+            .defer(*long_fields(via="article"))
             .prefetch_related("answers")
         )
 

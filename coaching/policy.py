@@ -12,38 +12,44 @@ scores are coaching material, seen by the scorers and by the author they are abo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from articles import policy as article_policy
-from articles.policy import ALLOW, NOT_VALIDATED, VALIDATED, WIP, Decision, is_staff, refuse
+from articles.choices import State
+from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_staff, refuse
 
-OPEN_STATUSES = ("pending", "changes_requested")
+from .choices import OPEN, Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from articles.models import Article
+    from articles.policy import Person
+
+    from .models import ReviewRequest
 
 
-def is_author(user, article) -> bool:
+def is_author(user: Person, article: Article) -> bool:
     """Whoever wrote the article or owns it: both count as "their own" article."""
     return user is not None and user.pk is not None and user.pk in (article.created_by_id, article.owner_id)
-
-
-def is_coach(user) -> bool:
-    return is_staff(user) and bool(user.is_coach)
 
 
 # --- reviews ---------------------------------------------------------------------------------
 
 
-def can_request_review(user, article) -> Decision:
+def can_request_review(user: Person, article: Article) -> Decision:
     if not is_staff(user):
         return refuse("Only staff can ask for a review.")
     if not is_author(user, article):
         # A review is coaching for the person who wrote the article, asked by them.
         return refuse("Only the article's author or owner can ask for a review of it.")
-    if article.state not in (WIP, NOT_VALIDATED):
+    if article.state not in (State.WIP, State.NOT_VALIDATED):
         return refuse("Only an unvalidated article can go to review.")
     if not article.resolution.strip():
         return refuse("Write a resolution before asking for a review.")
     return ALLOW
 
 
-def can_be_reviewer(coach, article) -> Decision:
+def can_be_reviewer(coach: User, article: Article) -> Decision:
     """May `coach` be the reviewer of `article` (picked automatically or chosen)?"""
     if not (is_coach(coach) and coach.is_active):
         return refuse(f"{coach.username} is not a coach.")
@@ -57,15 +63,15 @@ def can_be_reviewer(coach, article) -> Decision:
     return ALLOW
 
 
-def can_see_review(user, review) -> Decision:
+def can_see_review(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user):
         return refuse("Reviews are for staff.")
-    if user.pk in (review.requester_id, review.reviewer_id) or _is_coaching_lead(user):
+    if user.pk in (review.requester_id, review.reviewer_id) or is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("Only the author, their reviewer, coaches and KB owners can read this review.")
 
 
-def can_decide_review(user, review) -> Decision:
+def can_decide_review(user: Person, review: ReviewRequest) -> Decision:
     """Approve, or ask for changes: the assigned reviewer, while it waits for them."""
     if not is_staff(user):
         return refuse("Only staff can review articles.")
@@ -73,25 +79,25 @@ def can_decide_review(user, review) -> Decision:
         return refuse("Only the coach this review is assigned to can approve it or ask for changes.")
     if is_author(user, review.article):
         return refuse("Nobody reviews their own article.")
-    if review.status != "pending":
+    if review.status != Status.PENDING:
         return refuse(f"This review is {review.get_status_display().lower()}: there is nothing to decide now.")
     return ALLOW
 
 
-def can_resubmit(user, review) -> Decision:
+def can_resubmit(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can send it back to the coach.")
-    if review.status != "changes_requested":
+    if review.status != Status.CHANGES_REQUESTED:
         return refuse("The coach has not asked for changes: the review is not waiting for you.")
     if not review.article.resolution.strip():
         return refuse("Write a resolution before sending the article back.")
     return ALLOW
 
 
-def can_withdraw(user, review) -> Decision:
+def can_withdraw(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
         return refuse("Only the author who asked for this review can withdraw it.")
-    if review.status not in OPEN_STATUSES:
+    if review.status not in OPEN:
         return refuse("This review is closed.")
     return ALLOW
 
@@ -99,22 +105,22 @@ def can_withdraw(user, review) -> Decision:
 # --- content-standard checklist -----------------------------------------------------------------
 
 
-def may_score_at_all(user) -> bool:
+def may_score_at_all(user: Person) -> bool:
     # Coaches and KB owners run the content-standard checklist (formerly AQI).
-    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
+    return is_coach_or_kb_owner(user)
 
 
-def can_score(user, article) -> Decision:
+def can_score(user: Person, article: Article) -> Decision:
     if not may_score_at_all(user):
         return refuse("Only coaches and KB owners score articles against the content standard.")
     if is_author(user, article):
         return refuse("Nobody scores their own article.")
-    if article.state not in (NOT_VALIDATED, VALIDATED):
+    if article.state not in (State.NOT_VALIDATED, State.VALIDATED):
         return refuse("Only articles with a resolution (not validated or validated) are scored.")
     return ALLOW
 
 
-def can_view_scores_of(user, author) -> Decision:
+def can_view_scores_of(user: Person, author: User) -> Decision:
     """Checklist scores about `author`: for the scorers, and for the author themselves."""
     if not is_staff(user):
         return refuse("Checklist scores are for staff.")
@@ -123,14 +129,10 @@ def can_view_scores_of(user, author) -> Decision:
     return refuse("Only coaches, KB owners and the author can see an author's checklist scores.")
 
 
-def can_view_article_scores(user, article) -> Decision:
+def can_view_article_scores(user: Person, article: Article) -> Decision:
     if not is_staff(user):
         return refuse("Checklist scores are for staff.")
     # The scores are about the article's author (who wrote it), not whoever owns it now.
     if may_score_at_all(user) or (user.pk is not None and user.pk == article.created_by_id):
         return ALLOW
     return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
-
-
-def _is_coaching_lead(user) -> bool:
-    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.choices import Kind
 from accounts.models import User
 from articles import policy as article_policy
 from articles.http import query_param, refuse_unless, staff_only
@@ -189,10 +191,10 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def author_scores(request: HttpRequest, username: str) -> HttpResponse:
     staff_only(request)
-    author = get_object_or_404(User, username=username, kind="staff")
+    author = get_object_or_404(User, username=username, kind=Kind.STAFF)
     refuse_unless(policy.can_view_scores_of(request.user, author))
     scores = ChecklistScore.objects.filter(author=author)
-    page = Paginator(scores.for_list(), 25).get_page(query_param(request, "page"))
+    page = Paginator(scores.for_list(), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "author": author,
         "months": scores.monthly(),

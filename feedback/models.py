@@ -14,36 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import policy
-
-
-class Reason(models.TextChoices):
-    INCORRECT = "incorrect", "Incorrect"
-    OUTDATED = "outdated", "Outdated"
-    UNCLEAR = "unclear", "Unclear"
-    DUPLICATE = "duplicate", "Duplicate"
-    MISSING_INFORMATION = "missing_information", "Missing information"
-    # The decision-authority section is wrong or does not say what to do.
-    AUTHORITY_UNCLEAR = "authority_unclear", "Decision authority unclear"
-
-
-# What a reader outside the company may say; agents' reasons (duplicate, authority) are staff matters.
-READER_REASONS = [
-    (Reason.INCORRECT, "It did not work / it is wrong"),
-    (Reason.OUTDATED, "It is out of date"),
-    (Reason.UNCLEAR, "It is hard to understand"),
-    (Reason.MISSING_INFORMATION, "Something is missing"),
-]
-
-
-class FlagState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    DISMISSED = "dismissed", "Dismissed"
-
-
-class Source(models.TextChoices):
-    STAFF = "staff", "Staff flag"
-    CUSTOMER = "customer", "Customer feedback"
+from .choices import READER_REASONS, FlagState, Reason, Source
 
 
 class FlagQuerySet(models.QuerySet):
@@ -122,7 +93,7 @@ class Flag(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "created_by", "reason"],
-                condition=Q(state="open", created_by__isnull=False),
+                condition=Q(state=FlagState.OPEN, created_by__isnull=False),
                 name="flag_one_open_per_person_reason",
             ),
         ]
@@ -137,7 +108,3 @@ class Flag(models.Model):
     @property
     def is_customer_feedback(self) -> bool:
         return self.source == Source.CUSTOMER
-
-    @property
-    def is_about_authority(self) -> bool:
-        return self.reason == Reason.AUTHORITY_UNCLEAR

@@ -10,26 +10,33 @@ sees the flags of every product, and an article's owner sees the flags on their 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 
+from articles.choices import Audience, Governance, State
 from articles.policy import (
     ALLOW,
-    ARCHIVED,
-    INTERNAL,
-    VALIDATED,
     Decision,
     can_edit,
     can_edit_authority,
     can_view,
     is_kb_owner,
+    is_publisher,
     is_staff,
     refuse,
 )
 
-AUTHORITY_UNCLEAR = "authority_unclear"
+from .choices import Reason
+
+if TYPE_CHECKING:
+    from articles.models import Article
+    from articles.policy import Person
+
+    from .models import Flag
 
 
-def can_see_flags(user) -> Decision:
+def can_see_flags(user: Person) -> Decision:
     # Flags are staff working notes (they may quote cases and internal policy): customers and
     # partners never see them, not even the ones their own feedback created.
     if is_staff(user):
@@ -37,36 +44,34 @@ def can_see_flags(user) -> Decision:
     return refuse("Only staff can see flags.")
 
 
-def can_flag(user, article, reason: str | None = None) -> Decision:
+def can_flag(user: Person, article: Article, reason: str | None = None) -> Decision:
     """Raise a flag on `article`; with `reason`, a flag for that reason."""
     if not is_staff(user):
         return refuse("Only staff can flag articles. Use “Was this helpful?” on the help centre instead.")
     if not can_view(user, article):
         return can_view(user, article)
-    if article.state == ARCHIVED:
+    if article.state == State.ARCHIVED:
         return refuse("This article is archived and no longer in use: there is nothing to flag.")
-    if article.governance == "governed" and can_edit(user, article):
+    if article.governance == Governance.GOVERNED and can_edit(user, article):
         # Governed content is flagged by those who may not change it; who may, fixes it.
         return refuse("You can change this governed article yourself: edit it instead of flagging it.")
-    if reason == AUTHORITY_UNCLEAR and can_edit_authority(user, article):
+    if reason == Reason.AUTHORITY_UNCLEAR and can_edit_authority(user, article):
         # The decision-authority section is governed: whoever may change it fixes it.
         return refuse("You can change the decision authority yourself: edit it instead of flagging it.")
     return ALLOW
 
 
-def flag_reasons_for(user, article) -> list[tuple[str, str]]:
-    from .models import Reason
-
+def flag_reasons_for(user: Person, article: Article) -> list[tuple[str, str]]:
     return [(value, label) for value, label in Reason.choices if can_flag(user, article, value)]
 
 
-def can_see_queue(user) -> Decision:
+def can_see_queue(user: Person) -> Decision:
     if is_staff(user):
         return ALLOW
     return refuse("Only staff have a flag queue.")
 
 
-def queue_q(user) -> Q:
+def queue_q(user: Person) -> Q:
     """The flags waiting for `user`: every one for a KB owner, those on their own articles for an owner."""
     if is_kb_owner(user):
         return Q()
@@ -75,14 +80,14 @@ def queue_q(user) -> Q:
     return Q(pk__in=[])
 
 
-def can_close(user, flag) -> Decision:
+def can_close(user: Person, flag: Flag) -> Decision:
     """Resolve or dismiss `flag` from the queue (the owner, a KB owner, or a publisher who may edit)."""
     article = flag.article
     if not is_staff(user):
         return refuse("Only staff can resolve or dismiss flags.")
-    if flag.state != "open":
+    if not flag.is_open:
         return refuse(f"This flag is already {flag.state}.")
-    if flag.reason == AUTHORITY_UNCLEAR:
+    if flag.reason == Reason.AUTHORITY_UNCLEAR:
         # Whether decision authority is right is the KB owner's call (it is always governed).
         decision = can_edit_authority(user, article)
         if not decision:
@@ -90,33 +95,33 @@ def can_close(user, flag) -> Decision:
         return ALLOW
     if is_kb_owner(user) or article.owner_id == user.pk:
         return ALLOW
-    if getattr(user, "licence", "") == "publisher" and can_edit(user, article):
+    if is_publisher(user) and can_edit(user, article):
         return ALLOW
     return refuse("Only the article's owner, a KB owner or a publisher who may edit it can resolve or dismiss its flags.")
 
 
-def can_resolve_by_edit(user, flag) -> Decision:
+def can_resolve_by_edit(user: Person, flag: Flag) -> Decision:
     """Close `flag` by saving an edit that addresses it ("fix it")."""
-    if flag.state != "open":
+    if not flag.is_open:
         return refuse(f"This flag is already {flag.state}.")
     decision = can_edit(user, flag.article)
     if not decision:
         return decision
-    if flag.reason == AUTHORITY_UNCLEAR and not can_edit_authority(user, flag.article):
+    if flag.reason == Reason.AUTHORITY_UNCLEAR and not can_edit_authority(user, flag.article):
         return refuse("This flag is about the decision authority, which only a KB owner may change: it stays open for them.")
     return ALLOW
 
 
-def can_vote(user, article) -> Decision:
+def can_vote(user: Person, article: Article) -> Decision:
     """Answer "Was this helpful?" on a help-centre article."""
     if is_staff(user):
         return refuse("Staff flag articles from the article page instead.")
-    if not can_view(user, article) or article.state != VALIDATED or article.audience == INTERNAL:
+    if not can_view(user, article) or article.state != State.VALIDATED or article.audience == Audience.INTERNAL:
         return refuse("This article does not exist or is not available to you.")
     return ALLOW
 
 
-def may_comment_on_vote(user) -> bool:
+def may_comment_on_vote(user: Person) -> bool:
     # Anonymous visitors give a reason but no free text: a comment box open to anyone would
     # carry spam into the owners' queue.
     return bool(user is not None and user.is_authenticated)

@@ -11,7 +11,7 @@ urlpatterns = [
     path("flags/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("flags/<int:pk>/dismiss/", views.dismiss, name="dismiss"),
     path("help/<slug:slug>/helpful/", views.vote, name="vote"),
-    # API (DESIGN.md: `articles/{slug}/flags/` is a stable interface).
+    # API: `articles/{slug}/flags/` is a stable interface (API clients rely on it).
     path("api/v1/articles/<slug:slug>/flags/", api.article_flags, name="api-article-flags"),
     path("api/v1/flags/", api.flag_queue, name="api-queue"),
     path("api/v1/flags/<int:pk>/", api.flag_detail, name="api-flag"),

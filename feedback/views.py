@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -75,7 +76,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     reason = query_param(request, "reason")
     if reason in Reason.values:
         qs = qs.filter(reason=reason)
-    page = Paginator(qs.order_by("-created_at", "-id"), 25).get_page(query_param(request, "page"))
+    page = Paginator(qs.order_by("-created_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     raised = Flag.objects.for_list().filter(created_by=request.user).order_by("-created_at", "-id")[:10]
     context = {
         "page": page,
@@ -86,7 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "states": FlagState.choices,
         "sources": Source.choices,
         "reasons": Reason.choices,
-        "is_kb_owner": request.user.is_kb_owner or request.user.is_superuser,
+        "is_kb_owner": article_policy.is_kb_owner(request.user),
     }
     return render(request, "feedback/queue.html", context)
 

@@ -38,6 +38,11 @@ class ReviewConfirmation(models.Model):
     def __str__(self) -> str:
         return f"{self.article}: {self.get_kind_display()} by {self.by} at {self.at:%Y-%m-%d}"
 
+    @property
+    def is_confirmation(self) -> bool:
+        """Confirmed still correct, rather than a date someone chose."""
+        return self.kind == ReviewKind.CONFIRMED
+
 
 class ReviewReminder(models.Model):
     """A reminder sent to `recipient` that `article` fell due on `review_by`.

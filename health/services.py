@@ -8,18 +8,21 @@ recording reuse can never cause a 409 for someone editing the article.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, require
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, long_fields, next_review_date, require
 from notifications.services import notify
 
 from . import policy
 from .models import ReviewConfirmation, ReviewKind, ReviewReminder
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CASE_REF_MAX = 100
 
@@ -31,7 +34,7 @@ def clean_case_ref(text: str | None) -> str:
     return ref
 
 
-def record_reuse(*, article: Article, by, case_ref: str = "", solved: bool | None = None) -> Reuse:
+def record_reuse(*, article: Article, by: User, case_ref: str = "", solved: bool | None = None) -> Reuse:
     """`by` used `article` on a case: one Reuse row, and the article's count goes up by one."""
     require(policy.can_record_reuse(by, article))
     case_ref = clean_case_ref(case_ref)
@@ -61,26 +64,22 @@ def articles_used_on_case(user, case_ref: str):
     return (
         Reuse.objects.filter(case_ref__iexact=ref, article__in=visible)
         .select_related("article", "article__product", "user")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .defer(*long_fields(via="article"))
         .order_by("-at", "-id")
     )
 
 
-def next_review_date(today: datetime.date | None = None) -> datetime.date:
-    return (today or timezone.localdate()) + datetime.timedelta(days=settings.KCS_REVIEW_AFTER_DAYS)
-
-
-def confirm_review(*, article: Article, by, note: str = "", base_version: int | None = None) -> ReviewConfirmation:
+def confirm_review(*, article: Article, by: User, note: str = "", base_version: int | None = None) -> ReviewConfirmation:
     """`by` vouches that `article` is still correct: the review date moves on, the content does not."""
     return _move_review_date(article, by, next_review_date(), ReviewKind.CONFIRMED, note, base_version)
 
 
-def change_review_date(*, article: Article, by, to: datetime.date, note: str = "") -> ReviewConfirmation:
+def change_review_date(*, article: Article, by: User, to: datetime.date, note: str = "") -> ReviewConfirmation:
     check_review_date(to)  # the dates the editor and the API accept too
     return _move_review_date(article, by, to, ReviewKind.RESCHEDULED, note, None)
 
 
-def _move_review_date(article, by, to, kind, note, base_version) -> ReviewConfirmation:
+def _move_review_date(article, by: User, to, kind, note, base_version) -> ReviewConfirmation:
     check = policy.can_confirm_review if kind == ReviewKind.CONFIRMED else policy.can_change_review_date
     with transaction.atomic():
         current = Article.objects.select_for_update().get(pk=article.pk)

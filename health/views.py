@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -127,7 +128,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     qs = services.review_queue(user)
     if mine_only:
         qs = qs.filter(owner=user)
-    page = Paginator(services.with_health(qs), 25).get_page(query_param(request, "page"))
+    page = Paginator(services.with_health(qs), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     for article in page:
         article.may_confirm = policy.can_confirm_review(user, article)
     context = {"page": page, "every": every, "mine_only": mine_only}

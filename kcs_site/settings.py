@@ -267,6 +267,8 @@ KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
 # (bench/markdown_render.py), so 150,000 in all keeps a page's first view under 200 ms.
 KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
 KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
+# Rows on each paged list of the pages (articles, help centre, flags, health, scores,
+# notifications); the API pages by REST_FRAMEWORK["PAGE_SIZE"].
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
 
 # Notifications: emails are sent by `manage.py send_notifications` (console output unless SMTP is set).

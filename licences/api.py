@@ -11,6 +11,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.choices import Kind
 from accounts.models import User
 from articles.api_guards import check, require_staff
 from articles.api_schema import answers
@@ -117,7 +118,7 @@ class TraineeSerializer(serializers.Serializer):
 
 def _person(request: Request, username: str) -> User:
     require_staff(request)
-    person = User.objects.filter(username=username, kind="staff").first()
+    person = User.objects.filter(username=username, kind=Kind.STAFF).first()
     if person is None:
         raise Http404("No such person.")
     check(policy.can_view_progress(request.user, person))

@@ -2,49 +2,51 @@
 every function returns a `Decision` (truthy when allowed, with the reason shown when refused).
 
 Licences are staff matters: customers and partners never learn these pages exist (404).
-Coaches promote (DESIGN.md); KB owners, who set the criteria, may too.
+Coaches promote; KB owners, who set the criteria, may too.
 """
 
 from __future__ import annotations
 
-from accounts.models import LICENCE_RANK, Licence
-from articles.policy import ALLOW, Decision, is_staff, refuse
+from typing import TYPE_CHECKING
+
+from accounts.choices import LICENCE_RANK, Kind, Licence
+from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_kb_owner, is_staff, refuse
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from articles.policy import Person
 
 NEXT_LEVEL = {Licence.CANDIDATE.value: Licence.CONTRIBUTOR.value, Licence.CONTRIBUTOR.value: Licence.PUBLISHER.value}
 
 
-def may_coach(user) -> bool:
-    return is_staff(user) and bool(user.is_coach or user.is_kb_owner or user.is_superuser)
-
-
-def can_view_coach_dashboard(user) -> Decision:
-    if may_coach(user):
+def can_view_coach_dashboard(user: Person) -> Decision:
+    if is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("The coach dashboard is for coaches and KB owners.")
 
 
-def can_configure_criteria(user) -> Decision:
-    # KB owners set what each level takes (the issue: "criteria the KB owners configure").
-    if is_staff(user) and bool(user.is_kb_owner or user.is_superuser):
+def can_configure_criteria(user: Person) -> Decision:
+    # KB owners set what each level takes.
+    if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners set the licence criteria.")
 
 
-def can_view_progress(user, person) -> Decision:
+def can_view_progress(user: Person, person: User) -> Decision:
     """A person's licence progress: their own, or anyone's for coaches and KB owners."""
     if not is_staff(user):
         return refuse("Licences are for staff.")
-    if user.pk == person.pk or may_coach(user):
+    if user.pk == person.pk or is_coach_or_kb_owner(user):
         return ALLOW
     return refuse("Only the person, coaches and KB owners can see licence progress.")
 
 
-def can_promote(user, person, to: str) -> Decision:
-    if not may_coach(user):
+def can_promote(user: Person, person: User, to: str) -> Decision:
+    if not is_coach_or_kb_owner(user):
         return refuse("Only coaches and KB owners promote licences.")
     if user.pk == person.pk:
         return refuse("Nobody promotes themselves: ask another coach.")
-    if not (is_staff(person) and person.kind == "staff"):
+    if not (is_staff(person) and person.kind == Kind.STAFF):
         return refuse(f"{person.username} is not a member of staff.")
     current = person.licence or ""
     if to not in LICENCE_RANK or not to:
@@ -60,5 +62,5 @@ def can_promote(user, person, to: str) -> Decision:
     return ALLOW
 
 
-def next_level(person) -> str | None:
+def next_level(person: User) -> str | None:
     return NEXT_LEVEL.get(person.licence or "")

@@ -14,6 +14,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import Kind
 from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
 from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
@@ -192,7 +193,10 @@ def trainees(coach: User) -> list[Trainee]:
     """Every trainee of `coach`, with paths, overdue items, open reviews, latest scores and
     licence progress — in a fixed number of queries."""
     people = list(
-        User.objects.filter(trainees_q(coach), kind="staff", is_active=True).exclude(pk=coach.pk).distinct().order_by("username")
+        User.objects.filter(trainees_q(coach), kind=Kind.STAFF, is_active=True)
+        .exclude(pk=coach.pk)
+        .distinct()
+        .order_by("username")
     )
     if not people:
         return []

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.choices import Kind
 from accounts.models import User
 from articles.http import refuse_unless, staff_only
 from articles.models import InvalidChange, Refused
@@ -22,7 +23,7 @@ from .models import PROMOTABLE, LevelCriteria, Promotion
 
 def _person_for(request: HttpRequest, username: str) -> User:
     staff_only(request)
-    person = get_object_or_404(User, username=username, kind="staff")
+    person = get_object_or_404(User, username=username, kind=Kind.STAFF)
     refuse_unless(policy.can_view_progress(request.user, person))
     return person
 

@@ -140,9 +140,9 @@ class ArticleUpdateQuerySet(models.QuerySet):
         return qs
 
     def for_list(self) -> ArticleUpdateQuerySet:
-        return self.select_related("article__product", "editor").defer(
-            "article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note"
-        )
+        from articles.models import long_fields
+
+        return self.select_related("article__product", "editor").defer(*long_fields(via="article"))
 
 
 class ArticleUpdate(models.Model):

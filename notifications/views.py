@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -16,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.http import query_param
-from articles.models import Article, Product
+from articles.models import Article, Product, long_fields
 
 from . import policy, services
 from .forms import PreferenceForm, SubscribeForm
@@ -45,12 +46,8 @@ def is_site_path(url: str) -> bool:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    qs = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("article")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
-    )
-    page = Paginator(qs, 25).get_page(query_param(request, "page"))
+    qs = Notification.objects.filter(recipient=request.user).select_related("article").defer(*long_fields(via="article"))
+    page = Paginator(qs, settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     return render(request, "notifications/index.html", {"page": page})
 
 
@@ -160,7 +157,7 @@ def _back(request: HttpRequest, article: Article) -> str:
 
 def whats_new(request: HttpRequest) -> HttpResponse:
     product = query_param(request, "product")
-    page = Paginator(recent_updates(request.user, product=product), 25).get_page(query_param(request, "page"))
+    page = Paginator(recent_updates(request.user, product=product), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "product": product,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from articles.choices import State
 from articles.models import Article
 
 from .backends import get_backend
@@ -98,7 +99,7 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     """Title suggestions as you type: (slug, title) of articles the caller may open now, titled as
     the database holds them (the same check as search results)."""
     found = get_backend().suggest(text, user, limit=limit)
-    visible = Article.objects.visible_to(user).exclude(state="archived")
+    visible = Article.objects.visible_to(user).exclude(state=State.ARCHIVED)
     current = dict(visible.filter(slug__in=[s for s, _ in found]).values_list("slug", "title"))
     return [(slug, current[slug]) for slug, _ in found if slug in current]
 

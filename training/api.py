@@ -4,6 +4,7 @@ what the caller may not see is 404."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -83,6 +84,22 @@ class AcknowledgementSerializer(serializers.Serializer):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _records_of_user_param(request: Request, qs: QuerySet) -> QuerySet:
+    """Training records (assignments, acknowledgements, attempts) as `?user=` asks: one person's
+    when the caller may see them; without it, everyone's for coaches and KB owners and the
+    caller's own for a trainee."""
+    username = request.query_params.get("user", "")
+    if username:
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise Http404("No such person.")
+        check(policy.can_view_progress_of(request.user, person))
+        return qs.filter(user=person)
+    if policy.may_manage_paths(request.user):
+        return qs
+    return qs.filter(user=request.user)  # a trainee sees only their own
 
 
 def _path(pk) -> LearningPath:
@@ -167,15 +184,7 @@ def assignment_list(request: Request) -> Response:
     if request.method == "POST":
         return _assign(request)
     qs = Assignment.objects.select_related("user", "assigned_by")
-    username = request.query_params.get("user", "").replace("\x00", "")
-    if username:
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            raise Http404("No such person.")
-        check(policy.can_view_progress_of(request.user, person))
-        qs = qs.filter(user=person)
-    elif not policy.may_manage_paths(request.user):
-        qs = qs.filter(user=request.user)
+    qs = _records_of_user_param(request, qs)
     raw_path = request.query_params.get("path", "")
     if raw_path:
         qs = qs.filter(path=_path(raw_path))
@@ -231,17 +240,7 @@ def acknowledgement_list(request: Request) -> Response:
     require_staff(request)
     if request.method == "POST":
         return _acknowledge(request)
-    user = request.user
-    qs = Acknowledgement.objects.all()
-    username = request.query_params.get("user", "").replace("\x00", "")
-    if username:
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            raise Http404("No such person.")
-        check(policy.can_view_progress_of(user, person))
-        qs = qs.filter(user=person)
-    elif not policy.may_manage_paths(user):
-        qs = qs.filter(user=user)  # a trainee sees only their own
+    qs = _records_of_user_param(request, Acknowledgement.objects.all())
     raw_path = request.query_params.get("path", "")
     if raw_path:
         path = _path(raw_path)
@@ -366,15 +365,7 @@ def attempt_list(request: Request) -> Response:
     if request.method == "POST":
         return _attempt(request)
     qs = Attempt.objects.select_related("user", "article").order_by("-at", "-id")
-    username = request.query_params.get("user", "").replace("\x00", "")
-    if username:
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            raise Http404("No such person.")
-        check(policy.can_view_progress_of(request.user, person))
-        qs = qs.filter(user=person)
-    elif not policy.may_manage_paths(request.user):
-        qs = qs.filter(user=request.user)  # a trainee sees only their own
+    qs = _records_of_user_param(request, qs)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(qs, request)
     return paginator.get_paginated_response(AttemptSerializer(page, many=True).data)

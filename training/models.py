@@ -47,10 +47,12 @@ class LearningPath(models.Model):
 
     def items(self) -> models.QuerySet[PathItem]:
         """Every item of the path in reading order (section, then item)."""
+        from articles.models import long_fields
+
         return (
             PathItem.objects.filter(section__path=self)
             .select_related("article", "section")
-            .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+            .defer(*long_fields(via="article"))
             .order_by("section__position", "section__id", "position", "id")
         )
 

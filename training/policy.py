@@ -8,29 +8,32 @@ paths assigned to them and see only their own progress and acknowledgements.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from articles import policy as article_policy
-from articles.policy import ALLOW, Decision, is_staff, refuse
+from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_staff, refuse
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from articles.models import Article
+    from articles.policy import Person
+
+    from .models import LearningPath
 
 
-def may_manage_paths(user) -> bool:
-    # KB owners and coaches build and assign learning paths (DESIGN.md: KB owners manage them;
-    # coaches guide the people still learning).
-    return is_staff(user) and bool(user.is_kb_owner or user.is_coach or user.is_superuser)
+def may_manage_paths(user: Person) -> bool:
+    # KB owners and coaches build and assign learning paths (KB owners manage them; coaches
+    # guide the people still learning).
+    return is_coach_or_kb_owner(user)
 
 
-def can_view_paths(user) -> Decision:
-    if is_staff(user):
-        return ALLOW
-    return refuse("Learning paths are for staff.")
-
-
-def can_manage_path(user, path=None) -> Decision:
+def can_manage_path(user: Person, path: LearningPath | None = None) -> Decision:
     if may_manage_paths(user):
         return ALLOW
     return refuse("Only KB owners and coaches can build learning paths.")
 
 
-def can_assign(user, path, person) -> Decision:
+def can_assign(user: Person, path: LearningPath, person: User) -> Decision:
     if not may_manage_paths(user):
         return refuse("Only KB owners and coaches can assign learning paths.")
     if not (is_staff(person) and person.is_active):
@@ -38,7 +41,7 @@ def can_assign(user, path, person) -> Decision:
     return ALLOW
 
 
-def can_acknowledge(user, article, *, assigned: bool, in_path: bool) -> Decision:
+def can_acknowledge(user: Person, article: Article, *, assigned: bool, in_path: bool) -> Decision:
     """Read and understood: a staff member, on an article they can see, from a path assigned to them."""
     if not is_staff(user):
         return refuse("Only staff acknowledge articles.")
@@ -52,7 +55,7 @@ def can_acknowledge(user, article, *, assigned: bool, in_path: bool) -> Decision
     return ALLOW
 
 
-def can_view_progress_of(user, person) -> Decision:
+def can_view_progress_of(user: Person, person: User) -> Decision:
     """A person's progress and acknowledgements: their own, or anyone's for KB owners and coaches."""
     if not is_staff(user):
         return refuse("Training records are for staff.")
@@ -61,7 +64,7 @@ def can_view_progress_of(user, person) -> Decision:
     return refuse("Only KB owners, coaches and the person themselves can see their training records.")
 
 
-def can_export_path(user, path) -> Decision:
+def can_export_path(user: Person, path: LearningPath) -> Decision:
     if may_manage_paths(user):
         return ALLOW
     return refuse("Only KB owners and coaches can export a path's acknowledgements.")
@@ -70,7 +73,7 @@ def can_export_path(user, path) -> Decision:
 # --- knowledge checks ------------------------------------------------------------------------
 
 
-def can_manage_questions(user, article) -> Decision:
+def can_manage_questions(user: Person, article: Article) -> Decision:
     """KB owners, coaches and the article's owner write its questions (they answer for what it teaches)."""
     if not is_staff(user):
         return refuse("Knowledge checks are for staff.")
@@ -82,13 +85,13 @@ def can_manage_questions(user, article) -> Decision:
     return refuse("Only KB owners, coaches and the article's owner can write its questions.")
 
 
-def can_take_check(user, article) -> Decision:
+def can_take_check(user: Person, article: Article) -> Decision:
     """Any member of staff who can see the article may test themselves on it."""
     if not is_staff(user):
         return refuse("Knowledge checks are for staff.")
     return article_policy.can_view(user, article)
 
 
-def can_see_answers(user, article) -> Decision:
+def can_see_answers(user: Person, article: Article) -> Decision:
     """The correct choices are shown only to those who write the questions (and after answering)."""
     return can_manage_questions(user, article)

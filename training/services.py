@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.choices import Kind
 from articles import policy as article_policy
 from articles.http import as_id
-from articles.models import Article, Refused
+from articles.models import Article, Refused, long_fields
 from notifications.services import notify
 
 from . import policy
 from .models import Acknowledgement, Assignment, Attempt, AttemptAnswer, LearningPath, PathItem, Question
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowledgement:
@@ -167,7 +172,7 @@ def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict
         items = items.filter(article__in=Article.objects.visible_to(visible_to))
     items = list(
         items.select_related("article", "section")
-        .defer("article__issue", "article__environment", "article__resolution", "article__cause", "article__authority_note")
+        .defer(*long_fields(via="article"))
         .order_by("section__position", "section__id", "position", "id")
     )
     article_ids = {i.article_id for i in items}
@@ -271,7 +276,7 @@ def flag_questions_for_review(*, article_id: int, version: int) -> int:
     return count
 
 
-def assign(*, by, path, people, due_date=None) -> list:
+def assign(*, by: User, path, people, due_date=None) -> list:
     """Assign `path` to each of `people` (a person, or the members of a group), with a due date.
     Re-assigning updates the due date. Refused as a whole if any person may not be assigned."""
     people = list(people)
@@ -288,4 +293,4 @@ def assign(*, by, path, people, due_date=None) -> list:
 
 def group_members(group) -> list:
     """The active staff in a group (Django's auth groups stand for teams)."""
-    return list(group.user_set.filter(is_active=True, kind="staff").order_by("username"))
+    return list(group.user_set.filter(is_active=True, kind=Kind.STAFF).order_by("username"))

@@ -28,6 +28,20 @@ def is_staff(context) -> bool:
     return policy.is_staff(context["request"].user)
 
 
+# Questions about the signed-in user a template may ask, answered by the policy, so a page
+# shows a link exactly when the view behind it lets the user in.
+_USER_QUESTIONS = {
+    "coach_or_kb_owner": policy.is_coach_or_kb_owner,
+    "view_search_report": policy.can_view_search_report,
+}
+
+
+@register.simple_tag(takes_context=True)
+def may(context, question: str) -> bool:
+    """{% may "view_search_report" as show_report %}: the policy's answer for the signed-in user."""
+    return bool(_USER_QUESTIONS[question](context["request"].user))
+
+
 # Events store raw values ("not_validated", "public"); the three sets of values do not
 # overlap, so one lookup serves state, audience and governance events alike.
 _CHOICE_LABELS = {**dict(State.choices), **dict(Audience.choices), **dict(Governance.choices)}

@@ -127,6 +127,9 @@ def test_the_owner_changes_the_review_date_without_a_new_version(kb_owner, contr
     article.refresh_from_db()
     assert article.review_by == when and article.version == version
     assert ReviewConfirmation.objects.get().kind == ReviewKind.RESCHEDULED
+    page = text_of(client_for(contributor).get(article.get_absolute_url()))
+    assert f"review date set by {contributor.username} on" in page
+    assert "last confirmed correct" not in page
 
 
 def test_the_review_date_form_opens_with_the_current_date_in_the_pickers_format(kb_owner, contributor, product):

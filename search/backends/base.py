@@ -272,6 +272,7 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
     the commit); the database is the truth about who may see what.
     """
     from articles import policy
+    from articles.choices import State
     from articles.models import Article
 
     chosen = chosen or {}
@@ -282,7 +283,7 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
     if chosen.get("product"):
         rows = rows.filter(product__slug=chosen["product"])
     if hides_archived(chosen, include_archived):
-        rows = rows.exclude(state="archived")
+        rows = rows.exclude(state=State.ARCHIVED)
     internals = bool(policy.can_view_internals(user))
     out = {}
     for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS):

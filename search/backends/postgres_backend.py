@@ -14,8 +14,8 @@ search/tests/test_contract.py runs against both). User text reaches SQL only as 
 parameters; tsquery text is built only from PostgreSQL's own output and from words reduced
 to letters and digits.
 
-Speed (see ../shared/notes/search-engines.md: PostgreSQL's cost is ranking every match, since
-ts_rank reads each matching row's TOASTed tsvector): the GIN index finds the matches; one pass
+Speed (PostgreSQL's cost is ranking every match, since ts_rank reads each matching row's
+TOASTed tsvector): the GIN index finds the matches; one pass
 over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
 `head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
 the page's hits only. RUM was measured at 100k articles and is not used: it answers phrases

@@ -4,9 +4,9 @@ Layout: KCS_SEARCH_INDEX_DIR holds one folder per index generation and a CURRENT
 naming the live one. `rebuild` writes a new generation beside the live one and swaps
 CURRENT atomically, so search keeps answering during a rebuild.
 
-Speed choices (see ../shared/notes/search-engines.md): non-compound segments make a
-single update cheap; prefix and fuzzy expansion are bounded; long Markdown fields are
-not stored in the index (snippets are cut from the database text of the page's hits).
+Speed choices: non-compound segments make a single update cheap; prefix and fuzzy expansion
+are bounded; long Markdown fields are not stored in the index (snippets are cut from the
+database text of the page's hits).
 """
 
 from __future__ import annotations

@@ -138,3 +138,21 @@ def test_customers_and_partners_get_404_for_checks(request, persona, coach, arti
     assert client.get("/api/v1/training/attempts/").status_code == 404
     body = {"article": article.slug, "answers": {str(question.pk): []}}
     assert client.post("/api/v1/training/attempts/", body, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("records", ["assignments", "acknowledgements", "attempts"])
+def test_every_training_record_list_filters_by_user_the_same_way(records, trainee, path, coach):
+    other = make_candidate("otto")
+    assert api(trainee).get(f"/api/v1/training/{records}/?user={other.username}").status_code == 403
+    assert api(trainee).get(f"/api/v1/training/{records}/?user=nobody-here").status_code == 404
+    assert api(coach).get(f"/api/v1/training/{records}/?user={other.username}").status_code == 200
+    assert api(trainee).get(f"/api/v1/training/{records}/?user={trainee.username}").status_code == 200
+
+
+@pytest.mark.parametrize("records", ["assignments", "acknowledgements", "attempts"])
+def test_a_nul_in_the_user_filter_is_a_400_not_a_500(records, trainee):
+    client = APIClient(raise_request_exception=False)
+    client.force_login(trainee)
+    response = client.get(f"/api/v1/training/{records}/?user=a%00b")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]

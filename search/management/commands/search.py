@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.html import strip_tags
 
+from accounts.choices import Kind
 from accounts.models import User
 from search.backends.base import SearchRequest
 from search.service import search
@@ -40,7 +41,7 @@ class Command(BaseCommand):
     def _user(self, username):
         if not username:
             # Staff view of the knowledge base: a superuser sees every article.
-            return User(username="cli", kind="staff", is_superuser=True, is_active=True)
+            return User(username="cli", kind=Kind.STAFF, is_superuser=True, is_active=True)
         try:
             return User.objects.get(username=username)
         except User.DoesNotExist:

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.choices import Kind
 from accounts.models import User
 from search.backends.base import SearchRequest
 from search.service import search
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         if options["set"] != "all":
             judged = [q for q in judged if q.get("set") == options["set"]]
         # Staff view of every non-archived article (the default of `manage.py search`).
-        user = User(username="eval", kind="staff", is_superuser=True, is_active=True)
+        user = User(username="eval", kind=Kind.STAFF, is_superuser=True, is_active=True)
         scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         misses = []
         for q in judged:

@@ -1,0 +1,23 @@
+"""Who someone is: the values the `User` model stores and every app's policy compares.
+
+Kept apart from `accounts.models` so `articles.policy` (which the models import) can name
+roles without importing any model.
+"""
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    STAFF = "staff", "Staff"
+    PARTNER = "partner", "Partner"
+    CUSTOMER = "customer", "Customer"
+
+
+class Licence(models.TextChoices):
+    # KCS licence levels, progressive: each includes what the previous one may do.
+    CANDIDATE = "candidate", "Candidate"
+    CONTRIBUTOR = "contributor", "Contributor"
+    PUBLISHER = "publisher", "Publisher"
+
+
+LICENCE_RANK = {"": 0, Licence.CANDIDATE: 1, Licence.CONTRIBUTOR: 2, Licence.PUBLISHER: 3}
