@@ -31,6 +31,7 @@ from .models import (
     StaleVersion,
     State,
     _revision_meta,
+    announce,
     clean_tags,
     unique_slug,
 )
@@ -188,8 +189,9 @@ def _create(record: ImportRecord, *, by, state: str, audience: str, source: str)
         article.save()
         article.set_tags(list(record.tags))
         reversion.add_to_revision(article)
-        article._record(by, EventKind.CREATED, to_value=state, note=note)
+        change = article._record(by, EventKind.CREATED, to_value=state, note=note, material=True)
         _revision_meta(by, note, material=True, version=article.version)
+        announce(change)
     return article
 
 
