@@ -4,8 +4,9 @@
 import, admin), after its transaction commits, with `change`: the ArticleEvent the verb wrote as
 its change record (actor, kind, version, material, changed_fields, rules_changed, resolves,
 note; `change.article` is the article as saved). A rolled-back change sends nothing.
-Receivers are connected in their app's `AppConfig.ready()`: notifications, training, feedback.
-Search keeps its own model hooks: it must index inside the transaction (docs/decisions/0006).
+Receivers, connected in their app's `AppConfig.ready()`: `notifications.signals.article_changed`,
+`training.signals.article_changed`, `feedback.services.resolve_flags_of_change`. Search keeps its
+own model hooks in `search/signals.py`: it must index inside the transaction (decisions 0006, 0007).
 """
 
 from django.dispatch import Signal
