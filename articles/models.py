@@ -364,9 +364,13 @@ class Article(models.Model):
                     current._replace_rules(rules)
                 # One change record per version, whatever it changed: the edit's row when the
                 # content changed (the audience row beside it is history only), else the audience row.
-                fields = sorted(changed) + ["tags"] * tags_changed + ["rules"] * rules_changed
-                record = {"material": material, "changed_fields": fields, "rules_changed": rules_changed}
-                record["resolves"] = sorted({int(pk) for pk in resolves or []})
+                fields = sorted(changed) + (["tags"] if tags_changed else []) + (["rules"] if rules_changed else [])
+                record = {
+                    "material": material,
+                    "changed_fields": fields,
+                    "rules_changed": rules_changed,
+                    "resolves": sorted({int(pk) for pk in resolves or []}),
+                }
                 change = None
                 if set(changed) - {"audience"} or tags_changed or rules_changed:
                     change = current._record(by, event or EventKind.EDITED, note=note, **record)
