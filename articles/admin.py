@@ -14,6 +14,7 @@ from .models import (
     Product,
     RevisionMeta,
     Tag,
+    announce,
     markdown_problems,
 )
 
@@ -54,16 +55,28 @@ class ArticleAdmin(VersionAdmin):
         obj.updated_at = timezone.now()
         if not change:
             obj.created_by = obj.created_by if obj.created_by_id else request.user
+        obj._rules_before = obj.rule_dicts() if change else []
         super().save_model(request, obj, form, change)
         reversion.add_meta(RevisionMeta, material=True, article_version=obj.version)
         note = "Changed in the admin"
+        fields = sorted(set(form.changed_data) - {"version"})
         if before is None:
-            obj._record(request.user, EventKind.CREATED, to_value=obj.state, note=note)
+            obj._change = obj._record(request.user, EventKind.CREATED, to_value=obj.state, note=note, material=True)
             return
-        obj._record(request.user, EventKind.EDITED, note=note)
+        obj._change = obj._record(request.user, EventKind.EDITED, note=note, material=True, changed_fields=fields)
         for name, kind in (("state", EventKind.STATE), ("audience", EventKind.AUDIENCE), ("governance", EventKind.GOVERNANCE)):
             if before[name] != getattr(obj, name):
                 obj._record(request.user, kind, from_value=before[name], to_value=getattr(obj, name), note=note)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The rules are inline rows, saved after the article: only now is it known whether they changed.
+        record = form.instance._change
+        if form.instance.rule_dicts() != form.instance._rules_before:
+            record.rules_changed = True
+            record.changed_fields = [*record.changed_fields, "rules"]
+            record.save(update_fields=["rules_changed", "changed_fields"])
+        announce(record)
 
 
 @admin.register(EscalationContact)

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from . import policy
 from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+from .signals import article_changed
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
@@ -268,8 +269,9 @@ class Article(models.Model):
             article._save_with_unique_slug(slug or title)
             article.set_tags(tags or [])
             article._replace_rules(rules or [])
-            article._record(by, EventKind.CREATED, to_value=state, note=note or "Created")
+            change = article._record(by, EventKind.CREATED, to_value=state, note=note or "Created", material=True)
             _revision_meta(by, note or "Created", material=True, version=article.version)
+            announce(change)
         return article
 
     def _save_with_unique_slug(self, text: str) -> None:
@@ -302,11 +304,13 @@ class Article(models.Model):
         note: str = "",
         material: bool = True,
         event: str | None = None,
+        resolves: list[int] | None = None,
     ) -> Article:
         """Apply `changes` made from `base_version`; raises StaleVersion if someone saved since.
 
         `changes` may hold content, metadata, authority and audience fields; each kind is
-        checked against the policy. `rules=None` leaves the authority rules alone.
+        checked against the policy. `rules=None` leaves the authority rules alone. `resolves`:
+        ids of flags the editor says this edit addresses (the feedback app closes them).
         """
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
         if unknown:
@@ -340,13 +344,51 @@ class Article(models.Model):
                     current.set_tags(tags)
                 if rules_changed:
                     current._replace_rules(rules)
+                # One change record per version, whatever it changed: the edit's row when the
+                # content changed (the audience row beside it is history only), else the audience row.
+                fields = sorted(changed) + (["tags"] if tags_changed else []) + (["rules"] if rules_changed else [])
+                record = {
+                    "material": material,
+                    "changed_fields": fields,
+                    "rules_changed": rules_changed,
+                    "resolves": sorted({int(pk) for pk in resolves or []}),
+                }
+                change = None
                 if set(changed) - {"audience"} or tags_changed or rules_changed:
-                    current._record(by, event or EventKind.EDITED, note=note)
+                    change = current._record(by, event or EventKind.EDITED, note=note, **record)
                 if "audience" in changed:
-                    current._record(by, EventKind.AUDIENCE, from_value=self.audience, to_value=changed["audience"], note=note)
+                    audience = {} if change else record
+                    row = current._record(
+                        by, EventKind.AUDIENCE, from_value=self.audience, to_value=changed["audience"], note=note, **audience
+                    )
+                    change = change or row
                 _revision_meta(by, note or "Edited", material=material, version=current.version)
+                announce(change)
         self.refresh_from_db()
         return self
+
+    def revert(self, *, by, to_number: int, base_version: int) -> Article:
+        """Restore the content of version `to_number` as a new version (nothing is lost).
+
+        An edit that restores earlier content: the same policy checks and optimistic locking
+        apply, so restoring different authority rules needs a KB owner, like any authority change.
+        """
+        from . import versions
+
+        target = versions.version_by_number(self, to_number)
+        if target is None:
+            raise versions.NoSuchVersion(f"There is no version {to_number} of this article.")
+        content = versions.content_of_version(target.version)
+        return self.edit(
+            by=by,
+            base_version=base_version,
+            changes=content["changes"],
+            tags=content["tags"],
+            rules=content["rules"],
+            note=f"Reverted to version {to_number}",
+            material=True,
+            event=EventKind.REVERTED,
+        )
 
     def _check_edit(self, by, current: Article, changed: dict, rules_changed: bool) -> None:
         content = set(changed) - set(AUTHORITY_FIELDS) - {"audience"}
@@ -433,9 +475,13 @@ class Article(models.Model):
                 current.review_by = next_review_date()
             with reversion.create_revision():
                 current.save()
-                current._record(by, EventKind.STATE, from_value=from_state, to_value=to, note=note)
+                fields = ["state", "review_by"] if to == State.VALIDATED else ["state"]
+                change = current._record(
+                    by, EventKind.STATE, from_value=from_state, to_value=to, note=note, changed_fields=fields
+                )
                 comment = f"{State(from_state).label} → {State(to).label}" + (f": {note}" if note else "")
                 _revision_meta(by, comment, material=False, version=current.version)
+                announce(change)
         self.refresh_from_db()
         return self
 
@@ -453,13 +499,18 @@ class Article(models.Model):
             current.updated_at = timezone.now()
             with reversion.create_revision():
                 current.save()
-                current._record(by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note)
+                change = current._record(
+                    by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note, changed_fields=["governance"]
+                )
                 _revision_meta(by, note or f"Governance: {Governance(to).label}", material=False, version=current.version)
+                announce(change)
         self.refresh_from_db()
         return self
 
-    def _record(self, by, kind: str, *, from_value: str = "", to_value: str = "", note: str = "") -> None:
-        ArticleEvent.objects.create(
+    def _record(self, by, kind: str, *, from_value: str = "", to_value: str = "", note: str = "", **change) -> ArticleEvent:
+        """Write the history row; with `change` (material, changed_fields, rules_changed,
+        resolves) it is also the change record that `announce` hands to the other apps."""
+        return ArticleEvent.objects.create(
             article=self,
             actor=by,
             kind=kind,
@@ -467,6 +518,7 @@ class Article(models.Model):
             to_value=to_value,
             note=note,
             version=self.version,
+            **change,
         )
 
 
@@ -541,6 +593,12 @@ class ArticleEvent(models.Model):
     to_value = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True)
     version = models.PositiveIntegerField()
+    # The change record (STYLE.md: one domain signal carrying it): what the receivers in other
+    # apps need to know, so none of them re-reads the stored versions to work it out.
+    material = models.BooleanField(default=False)
+    changed_fields = models.JSONField(default=list, blank=True)  # field names, plus "tags" and "rules"
+    rules_changed = models.BooleanField(default=False)  # the decision-authority rules changed
+    resolves = models.JSONField(default=list, blank=True)  # ids of flags the editor says this edit addresses
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -637,6 +695,11 @@ def _check_markdown(problems: dict[str, str]) -> None:
     # report the same problems next to their fields before getting here.
     if problems:
         raise InvalidChange(" ".join(f"{name.capitalize()}: {problem}" for name, problem in problems.items()))
+
+
+def announce(change: ArticleEvent) -> None:
+    """Tell the other apps about `change` once its transaction commits (articles.signals)."""
+    transaction.on_commit(lambda: article_changed.send(sender=Article, change=change))
 
 
 def _revision_meta(by, comment: str, *, material: bool, version: int) -> None:

@@ -29,6 +29,7 @@ from .models import (
     StaleVersion,
     State,
     _revision_meta,
+    announce,
     clean_tags,
     next_review_date,
     unique_slug,
@@ -190,8 +191,9 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
         article.save()
         article.set_tags(list(record.tags))
         reversion.add_to_revision(article)
-        article._record(by, EventKind.CREATED, to_value=state, note=note)
+        change = article._record(by, EventKind.CREATED, to_value=state, note=note, material=True)
         _revision_meta(by, note, material=True, version=article.version)
+        announce(change)
     return article
 
 

@@ -1,7 +1,14 @@
-"""Signals the article pages send, so other apps can take part without the core importing them."""
+"""The one domain signal articles send, so other apps take part without the core importing them.
+
+`article_changed` is sent once per saved version (create, edit, revert, transition, governance,
+import, admin), after its transaction commits, with `change`: the ArticleEvent the verb wrote as
+its change record (actor, kind, version, material, changed_fields, rules_changed, resolves,
+note; `change.article` is the article as saved). A rolled-back change sends nothing.
+Receivers, connected in their app's `AppConfig.ready()`: `notifications.signals.article_changed`,
+`training.signals.article_changed`, `feedback.services.resolve_flags_of_change`. Search keeps its
+own model hooks in `search/signals.py`: it must index inside the transaction (decisions 0006, 0007).
+"""
 
 from django.dispatch import Signal
 
-# Sent by the edit page after an edit was saved: request, article (as saved), base_version (the
-# version the editor started from). feedback resolves the flags the editor ticked.
-article_edited = Signal()
+article_changed = Signal()

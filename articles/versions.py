@@ -272,27 +272,3 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "audience": data.get("audience") or "",
         "governance": data.get("governance") or "",
     }
-
-
-def revert(article: Article, *, to_number: int, by, base_version: int) -> Article:
-    """Restore the content of version `to_number` as a new version (nothing is lost).
-
-    Goes through Article.edit, so the same policy checks and optimistic locking apply:
-    restoring different authority rules needs a KB owner, like any authority change.
-    """
-    from .models import EventKind
-
-    target = version_by_number(article, to_number)
-    if target is None:
-        raise NoSuchVersion(f"There is no version {to_number} of this article.")
-    content = content_of_version(target.version)
-    return article.edit(
-        by=by,
-        base_version=base_version,
-        changes=content["changes"],
-        tags=content["tags"],
-        rules=content["rules"],
-        note=f"Reverted to version {to_number}",
-        material=True,
-        event=EventKind.REVERTED,
-    )

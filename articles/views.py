@@ -26,7 +26,7 @@ from .forms import (
     rules_from,
     saved_values,
 )
-from .http import query_param, staff_only
+from .http import as_id, query_param, staff_only
 from .models import (
     Article,
     ArticleEvent,
@@ -41,7 +41,6 @@ from .models import (
     Tag,
     plain_rule,
 )
-from .signals import article_edited
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -203,7 +202,6 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         except (Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
-            article_edited.send(sender=Article, request=request, article=article, base_version=form.cleaned_data["version"])
             return redirect(article)
     context = {"form": form, "rules": rules, "article": article, "conflict": conflict}
     status = 409 if conflict else 400 if request.method == "POST" else 200
@@ -212,6 +210,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules) -> None:
     data = form.cleaned_data
+    ticked = [pk for pk in map(as_id, request.POST.getlist("addresses_flag")) if pk is not None]
     article.edit(
         by=request.user,
         base_version=data["version"],
@@ -220,8 +219,25 @@ def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules)
         rules=rules_from(rules) if form.may_edit_authority else None,
         note=data["note"],
         material=data["material"],
+        resolves=ticked,
     )
     messages.success(request, f"Saved as version {article.version}.")
+    if ticked:
+        _say_what_became_of_flags(request, article, ticked, saved=article.version != data["version"])
+
+
+def _say_what_became_of_flags(request: HttpRequest, article: Article, ticked: list[int], *, saved: bool) -> None:
+    # The feedback app closed the ticked flags it may when the edit committed (its receiver of
+    # articles.signals.article_changed, run before `edit` returns); this tells the editor how that went.
+    flags = article.flags.filter(pk__in=ticked)
+    left = flags.filter(state="open").count()
+    resolved = flags.filter(state="resolved", resolved_version=article.version).count() if saved else 0
+    if resolved:
+        messages.success(request, f"{resolved} flag(s) resolved by this edit; whoever raised them has been told.")
+    if left and not saved:
+        messages.warning(request, "Nothing changed, so the flags you ticked stay open.")
+    elif left:
+        messages.warning(request, f"{left} flag(s) about the decision authority stay open for a KB owner.")
 
 
 def _conflict(current: Article, form: ArticleForm, rules) -> tuple[dict, object]:
@@ -360,7 +376,7 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except ValueError:
         base = -1
     try:
-        versions.revert(article, to_number=number, by=request.user, base_version=base)
+        article.revert(to_number=number, by=request.user, base_version=base)
     except StaleVersion:
         messages.error(request, "The article changed while you were looking at it. Check the latest version, then revert again.")
         return redirect(reverse("articles:history", args=[slug]))

@@ -7,8 +7,9 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Flags and feedback"
 
     def ready(self) -> None:
-        from articles.signals import article_edited
+        from articles.signals import article_changed
 
-        from .views import after_edit
+        from .services import resolve_flags_of_change
 
-        article_edited.connect(after_edit, dispatch_uid="feedback-resolve-flags-on-edit")
+        # An edit resolves the flags its editor ticked ("fix it"): Article.edit(resolves=...).
+        article_changed.connect(resolve_flags_of_change, dispatch_uid="feedback-resolve-flags-on-edit")

@@ -85,28 +85,29 @@ def dismiss_flag(*, by, flag: Flag, reason: str) -> Flag:
     return flag
 
 
-def resolve_addressed_by_edit(*, by, article: Article, flag_ids: list[int], base_version: int) -> tuple[list[Flag], list[Flag]]:
-    """After a saved edit: resolve the open flags the editor ticked against the new version.
+def resolve_addressed_by_edit(*, by, article: Article, flag_ids: list[int], version: int) -> tuple[list[Flag], list[Flag]]:
+    """After a saved edit (`version`): resolve the open flags the editor ticked against it.
 
     Returns (resolved, left open). Flags the editor may not close this way (an authority flag
-    for someone who may not change the authority) stay open; so do all when the edit saved
-    nothing (there is no new version to point to).
+    for someone who may not change the authority) stay open.
     """
-    article.refresh_from_db()
-    flags = list(Flag.objects.open().filter(article=article, pk__in=flag_ids).select_related("article", "created_by"))
-    if article.version == base_version:
-        return [], flags
+    flags = list(Flag.objects.open().filter(article=article, pk__in=flag_ids).select_related("created_by"))
     resolved, left = [], []
     with transaction.atomic():
         for flag in flags:
+            flag.article = article  # the policy reads it; no query per flag
             if policy.can_resolve_by_edit(by, flag):
-                _close(
-                    flag, by=by, state=FlagState.RESOLVED, version=article.version, note=f"Fixed in version {article.version}."
-                )
+                _close(flag, by=by, state=FlagState.RESOLVED, version=version, note=f"Fixed in version {version}.")
                 resolved.append(flag)
             else:
                 left.append(flag)
     return resolved, left
+
+
+def resolve_flags_of_change(sender, change, **kwargs) -> None:
+    """articles.signals.article_changed: close the flags the editor said this version addresses."""
+    if change.resolves:
+        resolve_addressed_by_edit(by=change.actor, article=change.article, flag_ids=change.resolves, version=change.version)
 
 
 def record_vote(*, user, session_key: str, article: Article, helpful: bool, reason: str = "", comment: str = "") -> HelpfulVote:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
-from articles.http import as_id, query_param, safe_next, staff_only
+from articles.http import query_param, safe_next, staff_only
 from articles.models import Article, InvalidChange, Refused
 
 from . import policy, services
@@ -153,20 +153,6 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(safe_next(request, flag.article.get_absolute_url()))
     flag.refresh_from_db()
     return _render_flag(request, flag, dismiss_form=form, status=400)
-
-
-def after_edit(sender, *, request: HttpRequest, article: Article, base_version: int, **kwargs) -> None:
-    """The article editor saved (articles.signals.article_edited): resolve the flags the editor ticked."""
-    ids = [as_id(v) for v in request.POST.getlist("addresses_flag") if as_id(v) is not None]
-    if not ids:
-        return
-    resolved, left = services.resolve_addressed_by_edit(by=request.user, article=article, flag_ids=ids, base_version=base_version)
-    if resolved:
-        messages.success(request, f"{len(resolved)} flag(s) resolved by this edit; whoever raised them has been told.")
-    if left and article.version == base_version:
-        messages.warning(request, "Nothing changed, so the flags you ticked stay open.")
-    elif left:
-        messages.warning(request, f"{len(left)} flag(s) about the decision authority stay open for a KB owner.")
 
 
 # --- "Was this helpful?" ----------------------------------------------------------------------------

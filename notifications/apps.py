@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 
 
 class NotificationsConfig(AppConfig):
@@ -7,9 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from articles.models import RevisionMeta
+        from articles.signals import article_changed
 
-        from .signals import revision_saved
+        from .signals import article_changed as record_material_update
 
         # Material article versions become announced updates (see signals.py).
-        post_save.connect(revision_saved, sender=RevisionMeta, dispatch_uid="notifications.revision_saved")
+        article_changed.connect(record_material_update, dispatch_uid="notifications.article_changed")

@@ -83,17 +83,18 @@ def unread_count(user) -> int:
 
 
 def record_update(
-    *, article_id: int, version: int, note: str, editor, audience: str = "", reader_visible: bool = True
+    *, article, version: int, note: str, editor, audience: str = "", reader_visible: bool = True
 ) -> ArticleUpdate | None:
-    """Record a material update (in the edit's transaction) and announce it once that commits."""
+    """Record a material update of `article` (as saved) and announce it; called once the edit committed."""
     update, created = ArticleUpdate.objects.get_or_create(
-        article_id=article_id,
+        article=article,
         version=version,
         defaults={"note": note, "editor": editor, "audience": audience, "reader_visible": reader_visible},
     )
-    if created:
-        transaction.on_commit(lambda: announce_update(update.pk))
-    return update if created else None
+    if not created:
+        return None
+    _announce(update)
+    return update
 
 
 def update_audience(article):
@@ -114,8 +115,10 @@ def update_audience(article):
 def announce_update(update_id: int) -> list[Notification]:
     """Tell everyone who cares and may see the article about a material update (bulk: O(1) queries)."""
     update = ArticleUpdate.objects.select_related("article", "editor").filter(pk=update_id).first()
-    if update is None:
-        return []
+    return [] if update is None else _announce(update)
+
+
+def _announce(update: ArticleUpdate) -> list[Notification]:
     article = update.article
     staff, readers = [], []
     for person in update_audience(article):

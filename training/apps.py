@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 
 
 class TrainingConfig(AppConfig):
@@ -7,9 +6,9 @@ class TrainingConfig(AppConfig):
     name = "training"
 
     def ready(self) -> None:
-        from articles.models import RevisionMeta
+        from articles.signals import article_changed
 
-        from .signals import revision_saved
+        from .signals import article_changed as on_article_changed
 
         # A material article version makes older acknowledgements stale (see signals.py).
-        post_save.connect(revision_saved, sender=RevisionMeta, dispatch_uid="training.revision_saved")
+        article_changed.connect(on_article_changed, dispatch_uid="training.article_changed")

@@ -40,11 +40,12 @@ def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowl
         return Acknowledgement.objects.create(user=user, article=current, article_version=current.version, path=path)
 
 
-def mark_stale(*, article_id: int, version: int) -> int:
+def mark_stale(*, article_id: int, version: int, article: Article | None = None) -> int:
     """A material `version` of the article was saved: every current acknowledgement of an older
     version becomes stale, and each trainee (who can still see the article) is asked to read it
-    again with the diff from the version they acknowledged. Returns how many people were told."""
-    article = Article.objects.filter(pk=article_id).first()
+    again with the diff from the version they acknowledged. Returns how many people were told.
+    `article`: the article as saved, if the caller has it (saves reading it again)."""
+    article = article or Article.objects.filter(pk=article_id).first()
     if article is None:
         return 0
     now = timezone.now()
@@ -250,17 +251,11 @@ def submit_attempt(
 
 
 def flag_questions_for_review(*, article_id: int, version: int) -> int:
-    """A material `version` changed the article's decision-authority rules: its questions may now
-    teach the old rules, so they are flagged and the article's owner told. Returns how many."""
-    from articles import versions
-
+    """A material `version` changed the article's decision-authority rules (its change record
+    says so): its questions may now teach the old rules, so they are flagged and the article's
+    owner told. Returns how many."""
     article = Article.objects.select_related("owner").filter(pk=article_id).first()
     if article is None or not Question.objects.filter(article=article).exists():
-        return 0
-    new, old = versions.version_by_number(article, version), versions.version_by_number(article, version - 1)
-    if new is None or old is None:
-        return 0
-    if versions.rules_of_version(new.version) == versions.rules_of_version(old.version):
         return 0
     count = Question.objects.filter(article=article).update(needs_review=True)
     from django.urls import reverse

@@ -65,7 +65,7 @@ def test_revert_restores_old_content_as_a_new_version(article, contributor, kb_o
     first = article.version
     article.edit(by=contributor, base_version=article.version, changes={"resolution": "Wrong steps"}, note="oops")
     n = len(versions.history(article))
-    versions.revert(article, to_number=first, by=contributor, base_version=article.version)
+    article.revert(to_number=first, by=contributor, base_version=article.version)
     article.refresh_from_db()
     assert article.resolution == original
     assert_versions(article, n + 1)
@@ -79,9 +79,9 @@ def test_revert_of_authority_rules_needs_a_kb_owner(article, contributor, kb_own
     before = article.version
     article.edit(by=kb_owner, base_version=article.version, changes={}, rules=REFUND_RULES[:1], note="One rule")
     with pytest.raises(Refused):
-        versions.revert(article, to_number=before, by=contributor, base_version=article.version)
+        article.revert(to_number=before, by=contributor, base_version=article.version)
     assert len(article.rule_dicts()) == 1
-    versions.revert(article, to_number=before, by=kb_owner, base_version=article.version)
+    article.revert(to_number=before, by=kb_owner, base_version=article.version)
     assert len(article.rule_dicts()) == 2
 
 
@@ -89,7 +89,7 @@ def test_stale_revert_changes_nothing(article, contributor):
     first = article.version
     article.edit(by=contributor, base_version=article.version, changes={"cause": "New cause"})
     with pytest.raises(StaleVersion):
-        versions.revert(article, to_number=first, by=contributor, base_version=first)
+        article.revert(to_number=first, by=contributor, base_version=first)
     article.refresh_from_db()
     assert article.cause == "New cause"
 
@@ -119,11 +119,11 @@ def test_revert_keeps_the_review_date(article, contributor):
     article.edit(by=contributor, base_version=article.version, changes={"cause": "Other"})
     review_by = datetime.date(2031, 1, 2)
     article.edit(by=contributor, base_version=article.version, changes={"review_by": review_by})
-    versions.revert(article, to_number=first, by=contributor, base_version=article.version)
+    article.revert(to_number=first, by=contributor, base_version=article.version)
     article.refresh_from_db()
     assert article.review_by == review_by and article.cause == "Non-refundable rate."
 
 
 def test_revert_to_a_version_that_does_not_exist_says_so(article, contributor):
     with pytest.raises(versions.NoSuchVersion):
-        versions.revert(article, to_number=999, by=contributor, base_version=article.version)
+        article.revert(to_number=999, by=contributor, base_version=article.version)

@@ -14,7 +14,8 @@ from notifications.models import Notification
 
 from .helpers import flag, text_of
 
-pytestmark = pytest.mark.django_db
+# The flags are closed by a receiver that runs when the edit commits: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def edit_post(client, article, **overrides) -> dict:

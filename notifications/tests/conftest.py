@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import TestCase
 
 from articles.models import Audience, Reuse
 from articles.tests.conftest import *  # noqa: F403 — the shared personas and fixtures
@@ -21,8 +22,10 @@ def reuse(article, user, **kwargs) -> Reuse:
 
 
 def material_edit(article, by, note="Offer a voucher first", **changes):
+    """A material edit, committed (its on-commit receivers run, as after a request)."""
     changes = changes or {"resolution": article.resolution + "\n3. Offer a voucher."}
-    return article.edit(by=by, base_version=article.version, changes=changes, note=note, material=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return article.edit(by=by, base_version=article.version, changes=changes, note=note, material=True)
 
 
 @pytest.fixture

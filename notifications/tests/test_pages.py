@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from articles.models import Audience
@@ -271,9 +272,10 @@ def test_outside_readers_never_hear_of_authority_only_updates_or_of_the_internal
     from articles.models import Article
 
     public = make_article(author=contributor, product=product, audience=Audience.PUBLIC, kb_owner=kb_owner, title="Late")
-    Article.objects.get(pk=public.pk).edit(
-        by=kb_owner, base_version=public.version, changes={"authority_note": "Refund up to 500 EUR."}, note="New limit 500"
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):  # committed, as after a request
+        Article.objects.get(pk=public.pk).edit(
+            by=kb_owner, base_version=public.version, changes={"authority_note": "Refund up to 500 EUR."}, note="New limit 500"
+        )
     internal = make_article(author=contributor, product=product, kb_owner=kb_owner, title="Was internal")
     material_edit(internal, by=kb_owner, note="Text the case number first")
     internal = Article.objects.get(pk=internal.pk)
