@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from kcs_site.decorators import staff_required
 
 from . import policy, versions
 from .forms import (
@@ -24,7 +24,7 @@ from .forms import (
     rules_from,
     saved_values,
 )
-from .http import query_param, staff_only
+from .http import query_param
 from .models import (
     Article,
     ArticleEvent,
@@ -38,6 +38,7 @@ from .models import (
     State,
     Tag,
     plain_rule,
+    require,
 )
 from .signals import article_edited
 
@@ -52,11 +53,6 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
     return get_object_or_404(qs, slug=slug)
-
-
-def _refuse(decision: policy.Decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def _may_open_editor(user, article: Article) -> policy.Decision:
@@ -75,9 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("help:index")
 
 
-@login_required
+@staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     base = Article.objects.for_list()
     context = {
@@ -103,9 +98,8 @@ def _list_filters(request: HttpRequest) -> dict[str, str]:
     return chosen
 
 
-@login_required
+@staff_required
 def article_list(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     qs = Article.objects.visible_to(request.user).for_list()
     chosen = _list_filters(request)
     qs = qs.filter(state=chosen["state"]) if chosen["state"] else qs.exclude(state=State.ARCHIVED)
@@ -157,10 +151,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/detail.html", context)
 
 
-@login_required
+@staff_required
 def create(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
-    _refuse(policy.can_create(request.user))
+    require(policy.can_create(request.user))
     initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
     form = ArticleForm(request.POST or None, user=request.user, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules")
@@ -184,11 +177,10 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
 
 
-@login_required
+@staff_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug, detail=True)
-    _refuse(_may_open_editor(request.user, article))
+    require(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
     form = ArticleForm(request.POST or None, user=request.user, article=article, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
@@ -270,10 +262,9 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
     return str(value)
 
 
-@login_required
+@staff_required
 @require_POST
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -281,8 +272,6 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(article)
     try:
         article.transition(by=request.user, to=form.cleaned_data["to"], note=form.cleaned_data["note"])
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
@@ -290,15 +279,12 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article)
 
 
-@login_required
+@staff_required
 @require_POST
 def governance(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     try:
         article.set_governance(by=request.user, to=request.POST.get("to", ""), note=request.POST.get("note", ""))
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
@@ -306,9 +292,8 @@ def governance(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article)
 
 
-@login_required
+@staff_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     items = versions.history(article)
     context = {
@@ -320,9 +305,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/history.html", context)
 
 
-@login_required
+@staff_required
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     items = {v.number: v for v in versions.history(article)}
     try:
@@ -345,14 +329,13 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/diff.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     if versions.version_by_number(article, number) is None:
         raise Http404("No such version")
-    _refuse(policy.can_revert(request.user, article))
+    require(policy.can_revert(request.user, article))
     try:
         base = int(request.POST.get("version", ""))
     except ValueError:
@@ -362,8 +345,6 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except StaleVersion:
         messages.error(request, "The article changed while you were looking at it. Check the latest version, then revert again.")
         return redirect(reverse("articles:history", args=[slug]))
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(reverse("articles:history", args=[slug]))

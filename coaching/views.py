@@ -4,7 +4,6 @@ import hashlib
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from articles import policy as article_policy
-from articles.http import query_param, refuse_unless, staff_only
-from articles.models import Article, InvalidChange, Refused, StaleVersion
+from articles.http import query_param
+from articles.models import Article, InvalidChange, StaleVersion, require
+from kcs_site.decorators import staff_required
 
 from . import policy
 from .forms import ChecklistForm, DecisionForm, RequestReviewForm
@@ -34,14 +34,12 @@ from .models import (
 
 
 def _article_for(request: HttpRequest, slug: str) -> Article:
-    staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user).select_related("product", "owner", "created_by"), slug=slug)
 
 
 def _review_for(request: HttpRequest, pk: int) -> ReviewRequest:
-    staff_only(request)
     review = get_object_or_404(ReviewRequest.objects.select_related("article", "requester", "reviewer"), pk=pk)
-    refuse_unless(policy.can_see_review(request.user, review))
+    require(policy.can_see_review(request.user, review))
     return review
 
 
@@ -49,8 +47,6 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
     """Run a review operation from a form post: refusals are 403, mistakes a message."""
     try:
         operation()
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except StaleVersion as exc:
         messages.error(request, f"{exc} Read the latest version, then decide again.")
     except InvalidChange as exc:
@@ -63,9 +59,8 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
 # --- reviews -------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     reviews = ReviewRequest.objects.for_list()
     context = {
@@ -76,11 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/home.html", context)
 
 
-@login_required
+@staff_required
 @require_POST
 def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    refuse_unless(policy.can_request_review(request.user, article))
+    require(policy.can_request_review(request.user, article))
     form = RequestReviewForm(request.POST, coaches=eligible_coaches(article))
     if not form.is_valid():
         messages.error(request, "Choose one of the coaches offered, or let the coach be picked for you.")
@@ -89,8 +84,6 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
         review = ReviewRequest.start(
             article=article, by=request.user, reviewer=form.cleaned_data["reviewer"], note=form.cleaned_data["note"]
         )
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(article)
@@ -98,7 +91,7 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(review)
 
 
-@login_required
+@staff_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     user = request.user
@@ -120,7 +113,7 @@ def _decision(request: HttpRequest) -> DecisionForm:
     return form
 
 
-@login_required
+@staff_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
@@ -129,7 +122,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, review, op, "Approved: the article is validated.")
 
 
-@login_required
+@staff_required
 @require_POST
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
@@ -139,7 +132,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
@@ -147,7 +140,7 @@ def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), "Sent back to the coach.")
 
 
-@login_required
+@staff_required
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
@@ -158,10 +151,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- content-standard checklist ---------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def score(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    refuse_unless(policy.can_score(request.user, article))
+    require(policy.can_score(request.user, article))
     form = ChecklistForm(request.POST or None, initial={"version": article.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -172,8 +165,6 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
                 base_version=form.cleaned_data["version"],
             )
-        except Refused as exc:
-            raise PermissionDenied(str(exc)) from exc
         except StaleVersion as exc:
             form.add_error(None, f"{exc} Read it again before scoring: your answers are kept below.")
             form.data = form.data.copy()
@@ -186,11 +177,10 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coaching/score.html", {"article": article, "form": form})
 
 
-@login_required
+@staff_required
 def author_scores(request: HttpRequest, username: str) -> HttpResponse:
-    staff_only(request)
     author = get_object_or_404(User, username=username, kind="staff")
-    refuse_unless(policy.can_view_scores_of(request.user, author))
+    require(policy.can_view_scores_of(request.user, author))
     scores = ChecklistScore.objects.filter(author=author)
     page = Paginator(scores.for_list(), 25).get_page(query_param(request, "page"))
     context = {
@@ -205,9 +195,8 @@ def author_scores(request: HttpRequest, username: str) -> HttpResponse:
 SAMPLE_MAX = 10
 
 
-@login_required
+@staff_required
 def sample_page(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     if not policy.may_score_at_all(user):
         raise PermissionDenied("Only coaches and KB owners score articles against the content standard.")

@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +22,7 @@ from rest_framework.response import Response
 
 from articles import policy
 from articles.http import query_param
-from articles.models import Article, Audience, Product, State
+from articles.models import Article, Audience, Product, State, require
 
 from . import service
 from .backends.base import SearchRequest, SearchResults
@@ -146,9 +145,7 @@ def open_result(request: HttpRequest, token: str, slug: str) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    decision = policy.can_view_search_report(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_view_search_report(request.user))
     try:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
     except ValueError:
@@ -172,9 +169,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def synonyms(request: HttpRequest) -> HttpResponse:
-    decision = policy.can_manage_synonyms(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_manage_synonyms(request.user))
     if request.method == "POST":
         terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
         if terms.count(",") < 1:
@@ -191,9 +186,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delete_synonym(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = policy.can_manage_synonyms(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_manage_synonyms(request.user))
     Synonym.objects.filter(pk=pk).delete()
     messages.success(request, "Synonym group removed.")
     return redirect("search:synonyms")
