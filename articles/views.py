@@ -9,7 +9,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from kcs_site.decorators import staff_required
@@ -262,8 +261,7 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
     return str(value)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = TransitionForm(request.POST)
@@ -279,8 +277,7 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def governance(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     try:
@@ -329,8 +326,7 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/diff.html", context)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     article = _article_for(request, slug)
     if versions.version_by_number(article, number) is None:

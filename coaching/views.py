@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from articles import policy as article_policy
@@ -71,8 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/home.html", context)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     require(policy.can_request_review(request.user, article))
@@ -113,8 +111,7 @@ def _decision(request: HttpRequest) -> DecisionForm:
     return form
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
@@ -122,8 +119,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, review, op, "Approved: the article is validated.")
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
@@ -132,16 +128,14 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
     return _run(request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), "Sent back to the coach.")
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data

@@ -104,8 +104,7 @@ def _render_flag(request, flag: Flag, *, resolve_form=None, dismiss_form=None, s
     return render(request, "feedback/flag.html", context, status=status)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
     form = ResolveForm(request.POST)
@@ -126,8 +125,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_flag(request, flag, resolve_form=form, status=400)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
     form = DismissForm(request.POST)

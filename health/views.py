@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from articles.http import query_param, safe_next
 from articles.models import Article, InvalidChange, Refused, StaleVersion
@@ -40,8 +39,7 @@ def _form_refused(request: HttpRequest, article: Article, form, *, heading: str,
 # --- reuse -----------------------------------------------------------------------------------
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReuseForm(request.POST)
@@ -72,8 +70,7 @@ def cases(request: HttpRequest) -> HttpResponse:
 # --- content health --------------------------------------------------------------------------
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ConfirmForm(request.POST)
@@ -94,8 +91,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReviewDateForm(request.POST)

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from articles.models import InvalidChange, require
@@ -55,8 +54,7 @@ def _person_context(request: HttpRequest, person: User, form: PromoteForm) -> di
     }
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def promote(request: HttpRequest, username: str) -> HttpResponse:
     person = _person_for(request, username)
     form = PromoteForm(request.POST)

@@ -7,7 +7,6 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from articles.http import as_id
@@ -100,8 +99,7 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/path_form.html", {"form": form, "path": path})
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = SectionForm(request.POST)
@@ -114,8 +112,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = ItemForm(request.POST, path=path, user=request.user)
@@ -136,8 +133,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     get_object_or_404(PathItem, pk=item, section__path=path).delete()  # acknowledgements stay
@@ -145,8 +141,7 @@ def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     return redirect(path)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = AssignForm(request.POST)
@@ -167,8 +162,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     path_id = as_id(request.POST.get("path", ""))
@@ -290,8 +284,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "training/question_form.html", {"article": article, "question": question, "form": form})
 
 
-@staff_required
-@require_POST
+@staff_required(methods=["POST"])
 def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     article = _article_for(request, slug, manage=True)
     get_object_or_404(Question, pk=pk, article=article).delete()  # attempts keep their scores

@@ -47,3 +47,13 @@ def test_staff_pages_are_not_found_for_customers_and_ask_strangers_to_sign_in(na
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("login"))
     assert client_for(contributor).get(url).status_code in (200, 403)  # staff reach the view (its own rule decides)
+
+
+@pytest.mark.parametrize("who, status", [(None, 302), ("customer", 405), ("contributor", 405)])
+def test_an_action_asked_with_get_answers_as_it_always_has(article, customer, contributor, who, status):
+    # Sign in first, then the method, then "not staff" (404 only for a POST): the order pages always had.
+    user = {"customer": customer, "contributor": contributor}.get(who)
+    url = reverse("articles:transition", args=[article.slug])
+    assert client_for(user).get(url).status_code == status
+    if who == "customer":
+        assert client_for(customer).post(url, {"to": "archived"}).status_code == 404
