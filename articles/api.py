@@ -18,7 +18,6 @@ from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -34,12 +33,10 @@ from .models import (
     Decider,
     EscalationContact,
     Governance,
-    InvalidChange,
     Product,
-    Refused,
-    StaleVersion,
     State,
     markdown_problems,
+    require,
 )
 
 # --- serializers ---------------------------------------------------------------------------
@@ -188,17 +185,6 @@ def article_for_caller(many: bool = False) -> PolymorphicProxySerializer:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def exception_handler(exc, context):
-    """DRF's handler, plus the model's own refusals turned into 403/400/409."""
-    if isinstance(exc, Refused):
-        exc = DrfPermissionDenied(str(exc))
-    elif isinstance(exc, InvalidChange):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-    elif isinstance(exc, StaleVersion):
-        return Response({"detail": str(exc), "current_version": exc.current.version}, status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
 
 
 def _articles(request: Request):
@@ -356,8 +342,7 @@ def article_governance(request: Request, slug: str) -> Response:
 @api_view(["GET"])
 def article_versions(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
-    if not policy.can_view_internals(request.user, article):
-        raise DrfPermissionDenied(policy.can_view_internals(request.user, article).reason)
+    require(policy.can_view_internals(request.user, article))
     return Response(VersionSerializer(versions.history(article), many=True).data)
 
 

@@ -13,7 +13,7 @@ written per view but worked out here from what the view is (`ApiSchema`, the pro
 Inferred for every operation: 401 (a bad or missing token), 400 when it takes a body or a
 required query parameter, 403 for unsafe methods (a policy refusal or a missing CSRF token
 under session auth), 404 when the path names an object or the list is paged (a page that does
-not exist), 429 when the view is throttled. The bodies are those `articles.api.exception_handler`
+not exist), 429 when the view is throttled. The bodies are those `kcs_site.api.exception_handler`
 and DRF produce: `{"detail": ...}`, field errors for 400, `current_version` with 409.
 """
 

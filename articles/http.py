@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from . import policy
 
 _ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and few enough for a 64-bit key
 
@@ -26,18 +23,6 @@ def as_id(value) -> int | None:
 def query_param(request: HttpRequest, name: str) -> str:
     """A query-string value with NUL characters removed: PostgreSQL refuses them in a query (a 500)."""
     return request.GET.get(name, "").replace("\x00", "")
-
-
-def staff_only(request: HttpRequest) -> None:
-    """Customers and partners have the help centre; the staff workspace does not exist for them (404)."""
-    if not policy.is_staff(request.user):
-        raise Http404("Not found")
-
-
-def refuse_unless(decision) -> None:
-    """A refused policy decision is a 403 page that gives the reason."""
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

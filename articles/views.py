@@ -5,16 +5,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accounts.choices import Kind
 from accounts.models import User
+from kcs_site.decorators import staff_required
 
 from . import policy, versions
 from .forms import (
@@ -26,7 +25,7 @@ from .forms import (
     rules_from,
     saved_values,
 )
-from .http import as_id, query_param, staff_only
+from .http import as_id, query_param
 from .models import (
     Article,
     ArticleEvent,
@@ -40,6 +39,7 @@ from .models import (
     State,
     Tag,
     plain_rule,
+    require,
 )
 
 # --- access helpers ----------------------------------------------------------------------
@@ -53,11 +53,6 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
     return get_object_or_404(qs, slug=slug)
-
-
-def _refuse(decision: policy.Decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
 
 
 def _may_open_editor(user, article: Article) -> policy.Decision:
@@ -76,9 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("help:index")
 
 
-@login_required
+@staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     base = Article.objects.for_list()
     context = {
@@ -104,9 +98,8 @@ def _list_filters(request: HttpRequest) -> dict[str, str]:
     return chosen
 
 
-@login_required
+@staff_required
 def article_list(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     qs = Article.objects.visible_to(request.user).for_list()
     chosen = _list_filters(request)
     qs = qs.filter(state=chosen["state"]) if chosen["state"] else qs.exclude(state=State.ARCHIVED)
@@ -158,10 +151,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/detail.html", context)
 
 
-@login_required
+@staff_required
 def create(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
-    _refuse(policy.can_create(request.user))
+    require(policy.can_create(request.user))
     initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
     form = ArticleForm(request.POST or None, user=request.user, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules")
@@ -185,11 +177,10 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
 
 
-@login_required
+@staff_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug, detail=True)
-    _refuse(_may_open_editor(request.user, article))
+    require(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
     form = ArticleForm(request.POST or None, user=request.user, article=article, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
@@ -288,10 +279,8 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
     return str(value)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -299,8 +288,6 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(article)
     try:
         article.transition(by=request.user, to=form.cleaned_data["to"], note=form.cleaned_data["note"])
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
@@ -308,15 +295,11 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def governance(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     try:
         article.set_governance(by=request.user, to=request.POST.get("to", ""), note=request.POST.get("note", ""))
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
@@ -324,9 +307,8 @@ def governance(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article)
 
 
-@login_required
+@staff_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     items = versions.history(article)
     context = {
@@ -338,9 +320,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/history.html", context)
 
 
-@login_required
+@staff_required
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     items = {v.number: v for v in versions.history(article)}
     try:
@@ -363,14 +344,12 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/diff.html", context)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     if versions.version_by_number(article, number) is None:
         raise Http404("No such version")
-    _refuse(policy.can_revert(request.user, article))
+    require(policy.can_revert(request.user, article))
     try:
         base = int(request.POST.get("version", ""))
     except ValueError:
@@ -380,8 +359,6 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except StaleVersion:
         messages.error(request, "The article changed while you were looking at it. Check the latest version, then revert again.")
         return redirect(reverse("articles:history", args=[slug]))
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(reverse("articles:history", args=[slug]))

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from accounts.choices import Kind
 from accounts.models import User
-from articles.api_guards import check, require_staff
 from articles.api_schema import answers, paginated
-from articles.models import Article
+from articles.models import Article, require
+from kcs_site.api import require_staff
 
 from . import policy
 from .models import ChecklistScore, Criterion, ReviewComment, ReviewRequest, Status
@@ -98,7 +98,7 @@ def _review_for(request: Request, pk: int) -> ReviewRequest:
         review = ReviewRequest.objects.select_related("article", "requester", "reviewer").get(pk=pk)
     except ReviewRequest.DoesNotExist:
         raise Http404("No review found.") from None
-    check(policy.can_see_review(request.user, review))
+    require(policy.can_see_review(request.user, review))
     return review
 
 
@@ -227,13 +227,13 @@ def score_list(request: Request) -> Response:
     slug, username = request.query_params.get("article", ""), request.query_params.get("author", "")
     if slug:
         article = _article(request, slug)
-        check(policy.can_view_article_scores(user, article))
+        require(policy.can_view_article_scores(user, article))
         qs = qs.filter(article=article)
     if username:
         author = User.objects.filter(username=username, kind=Kind.STAFF).first()
         if author is None:
             raise Http404("No such author.")
-        check(policy.can_view_scores_of(user, author))
+        require(policy.can_view_scores_of(user, author))
         qs = qs.filter(author=author)
     if not (slug or username) and not policy.may_score_at_all(user):
         qs = qs.filter(author=user)  # everyone may read the scores about themselves

@@ -5,19 +5,18 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.choices import Kind
 from accounts.models import User
 from articles import policy as article_policy
-from articles.http import query_param, refuse_unless, staff_only
-from articles.models import Article, InvalidChange, Refused, StaleVersion
+from articles.http import query_param
+from articles.models import Article, InvalidChange, StaleVersion, require
+from kcs_site.decorators import staff_required
 
 from . import policy
 from .forms import ChecklistForm, DecisionForm, RequestReviewForm
@@ -36,14 +35,12 @@ from .models import (
 
 
 def _article_for(request: HttpRequest, slug: str) -> Article:
-    staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user).select_related("product", "owner", "created_by"), slug=slug)
 
 
 def _review_for(request: HttpRequest, pk: int) -> ReviewRequest:
-    staff_only(request)
     review = get_object_or_404(ReviewRequest.objects.select_related("article", "requester", "reviewer"), pk=pk)
-    refuse_unless(policy.can_see_review(request.user, review))
+    require(policy.can_see_review(request.user, review))
     return review
 
 
@@ -51,8 +48,6 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
     """Run a review operation from a form post: refusals are 403, mistakes a message."""
     try:
         operation()
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except StaleVersion as exc:
         messages.error(request, f"{exc} Read the latest version, then decide again.")
     except InvalidChange as exc:
@@ -65,9 +60,8 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
 # --- reviews -------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     reviews = ReviewRequest.objects.for_list()
     context = {
@@ -78,11 +72,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/home.html", context)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    refuse_unless(policy.can_request_review(request.user, article))
+    require(policy.can_request_review(request.user, article))
     form = RequestReviewForm(request.POST, coaches=eligible_coaches(article))
     if not form.is_valid():
         messages.error(request, "Choose one of the coaches offered, or let the coach be picked for you.")
@@ -91,8 +84,6 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
         review = ReviewRequest.start(
             article=article, by=request.user, reviewer=form.cleaned_data["reviewer"], note=form.cleaned_data["note"]
         )
-    except Refused as exc:
-        raise PermissionDenied(str(exc)) from exc
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(article)
@@ -100,7 +91,7 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(review)
 
 
-@login_required
+@staff_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     user = request.user
@@ -122,8 +113,7 @@ def _decision(request: HttpRequest) -> DecisionForm:
     return form
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
@@ -131,8 +121,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, review, op, "Approved: the article is validated.")
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
@@ -141,16 +130,14 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
     return _run(request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), "Sent back to the coach.")
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
@@ -160,10 +147,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- content-standard checklist ---------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def score(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    refuse_unless(policy.can_score(request.user, article))
+    require(policy.can_score(request.user, article))
     form = ChecklistForm(request.POST or None, initial={"version": article.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,8 +161,6 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
                 base_version=form.cleaned_data["version"],
             )
-        except Refused as exc:
-            raise PermissionDenied(str(exc)) from exc
         except StaleVersion as exc:
             form.add_error(None, f"{exc} Read it again before scoring: your answers are kept below.")
             form.data = form.data.copy()
@@ -188,11 +173,10 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "coaching/score.html", {"article": article, "form": form})
 
 
-@login_required
+@staff_required
 def author_scores(request: HttpRequest, username: str) -> HttpResponse:
-    staff_only(request)
     author = get_object_or_404(User, username=username, kind=Kind.STAFF)
-    refuse_unless(policy.can_view_scores_of(request.user, author))
+    require(policy.can_view_scores_of(request.user, author))
     scores = ChecklistScore.objects.filter(author=author)
     page = Paginator(scores.for_list(), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
@@ -207,9 +191,8 @@ def author_scores(request: HttpRequest, username: str) -> HttpResponse:
 SAMPLE_MAX = 10
 
 
-@login_required
+@staff_required
 def sample_page(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     if not policy.may_score_at_all(user):
         raise PermissionDenied("Only coaches and KB owners score articles against the content standard.")

@@ -14,9 +14,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from articles.api_guards import check
 from articles.api_schema import answers, paginated
-from articles.models import Article
+from articles.models import Article, require
 
 from . import policy, services
 from .models import Flag, FlagState, Reason, Source
@@ -134,7 +133,7 @@ def article_flags(request: Request, slug: str) -> Response:
             existing = FlagSerializer(Flag.objects.for_list().get(pk=exc.flag.pk)).data
             return Response({"detail": str(exc), "flag": existing}, status=status.HTTP_409_CONFLICT)
         return Response(FlagSerializer(Flag.objects.for_list().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED)
-    check(policy.can_see_flags(request.user))
+    require(policy.can_see_flags(request.user))
     return _page(request, _by_state(request, Flag.objects.for_list().filter(article=article)))
 
 
@@ -147,7 +146,7 @@ def article_flags(request: Request, slug: str) -> Response:
 )
 @api_view(["GET"])
 def flag_queue(request: Request) -> Response:
-    check(policy.can_see_queue(request.user))
+    require(policy.can_see_queue(request.user))
     qs = Flag.objects.for_list()
     qs = qs.filter(created_by=request.user) if request.query_params.get("mine") in ("1", "true") else qs.queue_for(request.user)
     source = request.query_params.get("source", "")

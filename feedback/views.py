@@ -4,7 +4,6 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
-from articles.http import query_param, safe_next, staff_only
-from articles.models import Article, InvalidChange, Refused
+from articles.http import query_param, safe_next
+from articles.models import Article, InvalidChange, Refused, require
+from kcs_site.decorators import staff_required
 
 from . import policy, services
 from .forms import DismissForm, FlagForm, ResolveForm, VoteForm
@@ -30,23 +30,20 @@ def _article_for(request: HttpRequest, slug: str) -> Article:
 
 
 def _flag_for(request: HttpRequest, pk: int) -> Flag:
-    staff_only(request)
     return get_object_or_404(Flag.objects.for_list().filter(article__in=Article.objects.visible_to(request.user)), pk=pk)
 
 
 # --- flags -----------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = _article_for(request, slug)
     allowed = policy.can_flag(request.user, article)
     form = FlagForm(request.POST or None, user=request.user, article=article)
     open_flag = None
     if request.method == "POST":
-        if not allowed:
-            raise PermissionDenied(allowed.reason)
+        require(allowed)
         if form.is_valid():
             try:
                 services.raise_flag(by=request.user, article=article, **form.cleaned_data)
@@ -63,9 +60,8 @@ def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "feedback/flag_form.html", context, status=status)
 
 
-@login_required
+@staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     state = query_param(request, "state") or FlagState.OPEN
     qs = Flag.objects.queue_for(request.user).for_list()
     if state in FlagState.values:
@@ -92,7 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/queue.html", context)
 
 
-@login_required
+@staff_required
 def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
     return _render_flag(request, flag)
@@ -109,8 +105,7 @@ def _render_flag(request, flag: Flag, *, resolve_form=None, dismiss_form=None, s
     return render(request, "feedback/flag.html", context, status=status)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
     form = ResolveForm(request.POST)
@@ -122,8 +117,6 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         except services.AlreadyClosed as exc:
             messages.error(request, str(exc))
             return redirect("feedback:flag", pk=flag.pk)
-        except Refused as exc:
-            raise PermissionDenied(str(exc)) from exc
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
@@ -133,8 +126,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_flag(request, flag, resolve_form=form, status=400)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
     form = DismissForm(request.POST)
@@ -144,8 +136,6 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         except services.AlreadyClosed as exc:
             messages.error(request, str(exc))
             return redirect("feedback:flag", pk=flag.pk)
-        except Refused as exc:
-            raise PermissionDenied(str(exc)) from exc
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:

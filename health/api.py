@@ -1,6 +1,6 @@
 """Reuse and review endpoints under /api/v1/, with the conventions of articles.api:
 a refused action is 403 with `detail`, an article the caller may not see is 404, a stale
-`version` is 409 (articles.api.exception_handler turns the model's exceptions into these)."""
+`version` is 409 (kcs_site.api.exception_handler turns the model's exceptions into these)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from articles.api_guards import check
 from articles.api_schema import answers, paginated
-from articles.models import Article, Reuse
+from articles.models import Article, Reuse, require
 
 from . import policy, services
 from .models import ReviewConfirmation
@@ -73,7 +72,7 @@ def _article_for(request: Request, slug: str) -> Article:
 @api_view(["POST"])
 def article_reuse(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
-    check(policy.can_record_reuse(request.user, article))
+    require(policy.can_record_reuse(request.user, article))
     serializer = ReuseSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
@@ -90,7 +89,7 @@ CASE_PARAM = OpenApiParameter("case", str, required=True, description="Case refe
 @extend_schema(parameters=[CASE_PARAM], responses=ReuseSerializer(many=True))
 @api_view(["GET"])
 def reuse_list(request: Request) -> Response:
-    check(policy.can_see_reuse(request.user))
+    require(policy.can_see_reuse(request.user))
     case = request.query_params.get("case", "").strip()
     if not case:
         return Response({"detail": "Give a case reference: ?case=…"}, status=status.HTTP_400_BAD_REQUEST)
@@ -119,7 +118,7 @@ def article_confirm(request: Request, slug: str) -> Response:
 )
 @api_view(["GET"])
 def review_queue(request: Request) -> Response:
-    check(policy.can_see_review_queue(request.user))
+    require(policy.can_see_review_queue(request.user))
     qs = services.review_queue(request.user)
     if request.query_params.get("scope") == "mine":
         qs = qs.filter(owner=request.user)

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
-from articles.http import query_param, safe_next, staff_only
+from articles.http import query_param, safe_next
 from articles.models import Article, InvalidChange, Refused, StaleVersion
+from kcs_site.decorators import staff_required
 
 from . import policy, services
 from .forms import ConfirmForm, ReuseForm, ReviewDateForm
@@ -19,7 +18,6 @@ from .forms import ConfirmForm, ReuseForm, ReviewDateForm
 
 
 def _article_for(request: HttpRequest, slug: str) -> Article:
-    staff_only(request)
     return get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
 
 
@@ -42,8 +40,7 @@ def _form_refused(request: HttpRequest, article: Article, form, *, heading: str,
 # --- reuse -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReuseForm(request.POST)
@@ -59,9 +56,8 @@ def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
-@login_required
+@staff_required
 def cases(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     case = query_param(request, "case").strip()
     uses, error = [], ""
     if case:
@@ -75,8 +71,7 @@ def cases(request: HttpRequest) -> HttpResponse:
 # --- content health --------------------------------------------------------------------------
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ConfirmForm(request.POST)
@@ -97,8 +92,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReviewDateForm(request.POST)
@@ -119,9 +113,8 @@ def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
-@login_required
+@staff_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     user = request.user
     every = policy.sees_every_review(user)
     mine_only = not every or query_param(request, "scope") == "mine"

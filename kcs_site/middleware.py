@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.html import escape
 
+from articles.models import Refused
+
+from . import errors
 from .jsoninput import TOO_DEEP, json_depth_exceeds
 
 NUL = "\x00"
@@ -66,3 +69,25 @@ class RefuseBadInputMiddleware:
         if request.method == "POST" and request.content_type in FORM_TYPES:
             return any(NUL in key or any(NUL in v for v in values) for key, values in request.POST.lists())
         return False
+
+
+class RefusedMiddleware:
+    """A policy refusal (articles.models.Refused) a page view lets through is a 403 with the reason.
+
+    Views call `articles.models.require(policy.can_…(user, …))` or a model verb that refuses,
+    and need no `except Refused` of their own: the site's 403 page (a `{"detail": …}` under
+    /api/) shows the reason, as for any PermissionDenied. A view that answers a refusal
+    differently (a message on the form it re-renders) still catches it itself. DRF views never
+    get here: their exceptions go to kcs_site.api.exception_handler.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Refused):
+            return errors.permission_denied(request, PermissionDenied(str(exception)))
+        return None

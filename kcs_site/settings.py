@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kcs_site.middleware.RefusedMiddleware",
 ]
 
 ROOT_URLCONF = "kcs_site.urls"
@@ -218,7 +219,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     # Documents the error answers and paged lists of every operation (articles/api_schema.py).
     "DEFAULT_SCHEMA_CLASS": "articles.api_schema.ApiSchema",
-    "EXCEPTION_HANDLER": "articles.api.exception_handler",
+    "EXCEPTION_HANDLER": "kcs_site.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KCS knowledge platform API",

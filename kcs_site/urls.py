@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from articles import views as article_views
-from search import views as search_views
 
 urlpatterns = [
     path("", article_views.home, name="home"),
@@ -12,7 +11,7 @@ urlpatterns = [
     path("help/", include("articles.help_urls")),
     path("", include("feedback.urls")),
     path("search/", include("search.urls")),
-    path("api/v1/search/", search_views.api_search, name="api-search"),
+    path("api/v1/", include("search.api_urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("articles.api_urls")),
     path("coaching/", include("coaching.urls")),

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 
 from accounts.choices import Kind
 from accounts.models import User
-from articles.api_guards import check, require_staff
 from articles.api_schema import answers
+from articles.models import require
+from kcs_site.api import require_staff
 
 from . import policy, services
 from .models import PROMOTABLE
@@ -121,7 +122,7 @@ def _person(request: Request, username: str) -> User:
     person = User.objects.filter(username=username, kind=Kind.STAFF).first()
     if person is None:
         raise Http404("No such person.")
-    check(policy.can_view_progress(request.user, person))
+    require(policy.can_view_progress(request.user, person))
     return person
 
 
@@ -148,7 +149,7 @@ def person_promote(request: Request, username: str) -> Response:
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     # Refused -> 403 and InvalidChange (unmet criteria without override, no note) -> 400,
-    # through articles.api.exception_handler.
+    # through kcs_site.api.exception_handler.
     promotion = services.promote(person=person, to=data["to"], by=request.user, note=data["note"], override=data["override"])
     return Response(PromotionSerializer(promotion).data, status=status.HTTP_201_CREATED)
 
@@ -158,5 +159,5 @@ def person_promote(request: Request, username: str) -> Response:
 @api_view(["GET"])
 def coach_trainees(request: Request) -> Response:
     require_staff(request)
-    check(policy.can_view_coach_dashboard(request.user))
+    require(policy.can_view_coach_dashboard(request.user))
     return Response(TraineeSerializer(services.trainees(request.user), many=True).data)

@@ -1,18 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.choices import Kind
 from accounts.models import User
-from articles.http import refuse_unless, staff_only
-from articles.models import InvalidChange, Refused
+from articles.models import InvalidChange, require
+from kcs_site.decorators import staff_required
 
 from . import policy, services
 from .forms import CriteriaForm, PromoteForm
@@ -22,23 +19,21 @@ from .models import PROMOTABLE, LevelCriteria, Promotion
 
 
 def _person_for(request: HttpRequest, username: str) -> User:
-    staff_only(request)
     person = get_object_or_404(User, username=username, kind=Kind.STAFF)
-    refuse_unless(policy.can_view_progress(request.user, person))
+    require(policy.can_view_progress(request.user, person))
     return person
 
 
 # --- pages ----------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
-    refuse_unless(policy.can_view_coach_dashboard(request.user))
+    require(policy.can_view_coach_dashboard(request.user))
     return render(request, "licences/coach.html", {"trainees": services.trainees(request.user)})
 
 
-@login_required
+@staff_required
 def person(request: HttpRequest, username: str) -> HttpResponse:
     person = _person_for(request, username)
     return render(request, "licences/person.html", _person_context(request, person, PromoteForm()))
@@ -60,8 +55,7 @@ def _person_context(request: HttpRequest, person: User, form: PromoteForm) -> di
     }
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def promote(request: HttpRequest, username: str) -> HttpResponse:
     person = _person_for(request, username)
     form = PromoteForm(request.POST)
@@ -69,8 +63,6 @@ def promote(request: HttpRequest, username: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.promote(person=person, to=data["to"], by=request.user, note=data["note"], override=data["override"])
-        except Refused as exc:
-            raise PermissionDenied(str(exc)) from exc
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
@@ -81,11 +73,10 @@ def promote(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "licences/person.html", _person_context(request, person, form), status=400)
 
 
-@login_required
+@staff_required
 def criteria(request: HttpRequest) -> HttpResponse:
     """KB owners set each level's criteria; one form per level, saved together."""
-    staff_only(request)
-    refuse_unless(policy.can_configure_criteria(request.user))
+    require(policy.can_configure_criteria(request.user))
     existing = {c.level: c for c in LevelCriteria.objects.all()}
     instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _ in PROMOTABLE}
     data = request.POST if request.method == "POST" else None

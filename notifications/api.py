@@ -11,14 +11,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api_schema import answers, paginated
-from articles.models import Article, Product, Tag
+from articles.models import Article, Product, Tag, require
 
 from . import policy
 from .models import Notification, Subscription
@@ -76,8 +75,7 @@ def _target(request: Request) -> dict:
         if not decision:
             # Unknown, or nothing in it for this reader: the same answer, so nothing is revealed.
             raise Http404(f"No {kind} found.")
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(decision)
     return {kind: target}
 
 

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.http import query_param
-from articles.models import Article, Product, long_fields
+from articles.models import Article, Product, long_fields, require
 
 from . import policy, services
 from .forms import PreferenceForm, SubscribeForm
@@ -109,9 +108,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "Choose what to subscribe to.")
         return redirect(_back(request, article))
     target = _target(article, form.cleaned_data)
-    decision = policy.can_subscribe(request.user, article)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_subscribe(request.user, article))
     try:
         with transaction.atomic():
             Subscription.objects.get_or_create(user=request.user, **target)

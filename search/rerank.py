@@ -31,7 +31,8 @@ from functools import lru_cache
 
 from whoosh.lang.snowball.english import EnglishStemmer
 
-from .backends.base import QUESTION_WORDS, Hit, ParsedQuery
+from .backends.base import Hit
+from .query import QUESTION_WORDS, ParsedQuery
 
 # Candidates looked at: below this the engine's order stands (and the cost stays flat).
 DEPTH = 50

@@ -4,20 +4,41 @@ from __future__ import annotations
 
 from collections import Counter
 
+from articles import policy
 from articles.choices import State
+from articles.http import query_param
 from articles.models import Article
 
 from .backends import get_backend
-from .backends.base import (
-    ParsedQuery,
-    SearchRequest,
-    SearchResults,
-    caller_kind,
-    chosen_filters,
-    parse,
-    readable_articles,
-)
+from .backends.base import SearchRequest, SearchResults, chosen_filters, hides_archived
 from .models import SearchLog, Synonym
+from .query import ParsedQuery, parse
+
+# What a results page or API call may ask for in its query string.
+FILTER_NAMES = ("state", "audience", "product", "tag")
+SORTS = ("relevance", "recent")
+
+
+def param(request, name: str, default: str = "") -> str:
+    """A query-string value as search takes it: trimmed, at most 500 characters."""
+    return query_param(request, name).strip()[:500] or default
+
+
+def request_from(request) -> SearchRequest:
+    """What a results page or an API call asks for, from its query string (bad values fall back)."""
+    try:
+        page = max(1, min(1000, int(param(request, "page", "1") or 1)))
+    except ValueError:
+        page = 1
+    sort = param(request, "sort", "relevance")
+    return SearchRequest(
+        text=param(request, "q"),
+        user=request.user,
+        filters={name: param(request, name) for name in FILTER_NAMES if param(request, name)},
+        page=page,
+        per_page=10,
+        sort=sort if sort in SORTS else "relevance",
+    )
 
 
 def synonym_groups() -> list[list[str]]:
@@ -117,3 +138,48 @@ def record(request: SearchRequest, results: SearchResults) -> SearchLog:
         result_count=results.total,
         corrected_to=results.suggestion if results.corrected else "",
     )
+
+
+# --- what the database says about the hits ----------------------------------------------------
+
+
+def caller_kind(user) -> str:
+    if policy.is_staff(user):
+        return "staff"
+    if user is not None and user.is_authenticated and user.is_active:
+        return user.kind
+    return "anonymous"
+
+
+SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note")
+ROW_FIELDS = ("pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at")
+
+
+def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None, *, include_archived: bool = False):
+    """The articles among `ids` that `user` may read now and that still pass the chosen filters,
+    as the database holds them (one query on the primary key): what search checks its hits
+    against, and the only text snippets are cut from.
+
+    The index can lag behind the database (an update not yet applied, a process that died after
+    the commit); the database is the truth about who may see what.
+    """
+    chosen = chosen or {}
+    rows = Article.objects.visible_to(user).filter(pk__in=ids)
+    for name in ("state", "audience"):
+        if chosen.get(name):
+            rows = rows.filter(**{name: chosen[name]})
+    if chosen.get("product"):
+        rows = rows.filter(product__slug=chosen["product"])
+    if hides_archived(chosen, include_archived):
+        rows = rows.exclude(state=State.ARCHIVED)
+    internals = bool(policy.can_view_internals(user))
+    out = {}
+    for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS):
+        texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
+        # Decision authority is staff guidance (policy.can_view_internals): never in an outside snippet.
+        authority = texts.pop("authority_note")
+        if internals:
+            texts["authority"] = authority
+        row["texts"] = texts
+        out[row["pk"]] = row
+    return out

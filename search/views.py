@@ -1,4 +1,4 @@
-"""Where agents and readers meet search: results page, suggestions, the API, the report."""
+"""Where agents and readers meet search: results page, suggestions, the report (the API is search.api)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,44 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.decorators import api_view
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from articles import policy
-from articles.http import query_param
-from articles.models import Article, Audience, Product, State
+from articles.models import Article, Audience, Product, State, require
 
 from . import service
-from .backends.base import SearchRequest, SearchResults
 from .models import SearchLog, Synonym
 from .service import search
-
-FILTER_NAMES = ("state", "audience", "product", "tag")
-SORTS = ("relevance", "recent")
-
-
-def _param(request, name: str, default: str = "") -> str:
-    return query_param(request, name).strip()[:500] or default
-
-
-def _search_request(request) -> SearchRequest:
-    try:
-        page = max(1, min(1000, int(_param(request, "page", "1") or 1)))
-    except ValueError:
-        page = 1
-    sort = _param(request, "sort", "relevance")
-    return SearchRequest(
-        text=_param(request, "q"),
-        user=request.user,
-        filters={name: _param(request, name) for name in FILTER_NAMES if _param(request, name)},
-        page=page,
-        per_page=10,
-        sort=sort if sort in SORTS else "relevance",
-    )
-
 
 OPEN_SALT = "search.open-result"
 OPEN_MAX_AGE = 24 * 3600  # a results page left open for a day still records its clicks
@@ -80,7 +48,7 @@ def _opened_log_id(request, token: str) -> int | None:
 
 
 def results_page(request: HttpRequest) -> HttpResponse:
-    search_request = _search_request(request)
+    search_request = service.request_from(request)
     results = search(search_request, log=True) if search_request.text else None
     if results is not None:
         results.log_token = open_token(request, results.log_id)
@@ -110,7 +78,7 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 @require_GET
 def suggest(request: HttpRequest) -> JsonResponse:
     """Title suggestions as you type: only titles the caller may open."""
-    text = _param(request, "q")
+    text = service.param(request, "q")
     items = service.suggest(text, request.user, limit=8) if len(text) >= 2 else []
     staff = policy.is_staff(request.user)
     return JsonResponse(
@@ -146,9 +114,7 @@ def open_result(request: HttpRequest, token: str, slug: str) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    decision = policy.can_view_search_report(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_view_search_report(request.user))
     try:
         days = max(1, min(365, int(request.GET.get("days", "30"))))
     except ValueError:
@@ -172,9 +138,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def synonyms(request: HttpRequest) -> HttpResponse:
-    decision = policy.can_manage_synonyms(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_manage_synonyms(request.user))
     if request.method == "POST":
         terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
         if terms.count(",") < 1:
@@ -191,87 +155,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delete_synonym(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = policy.can_manage_synonyms(request.user)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    require(policy.can_manage_synonyms(request.user))
     Synonym.objects.filter(pk=pk).delete()
     messages.success(request, "Synonym group removed.")
     return redirect("search:synonyms")
-
-
-# --- API ---------------------------------------------------------------------------------------
-
-
-class SearchHitSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    external_id = serializers.CharField()
-    title = serializers.CharField()
-    score = serializers.FloatField()
-    snippet = serializers.CharField(help_text="HTML: escaped text with <mark> around matches")
-    product = serializers.CharField()
-    html_url = serializers.CharField()
-    state = serializers.CharField(required=False, help_text="Staff only")
-    audience = serializers.CharField(required=False, help_text="Staff only")
-
-
-class FacetValueSerializer(serializers.Serializer):
-    value = serializers.CharField()
-    count = serializers.IntegerField()
-
-
-class SearchResponseSerializer(serializers.Serializer):
-    """The body of `_api_payload`: one page of hits with facets and the spelling correction."""
-
-    count = serializers.IntegerField(help_text="Hits in all pages")
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    results = SearchHitSerializer(many=True)
-    facets = serializers.DictField(child=FacetValueSerializer(many=True), help_text="Per filter name, its values and counts")
-    suggestion = serializers.CharField(allow_blank=True, help_text="Did you mean …; empty when none")
-    corrected = serializers.BooleanField(help_text="The hits are for `suggestion`: the query as typed found too little")
-
-
-@extend_schema(
-    parameters=[
-        OpenApiParameter("q", str, required=True),
-        *[OpenApiParameter(name, str) for name in FILTER_NAMES],
-        OpenApiParameter("page", int),
-        OpenApiParameter("sort", str, enum=list(SORTS)),
-    ],
-    responses=SearchResponseSerializer,
-)
-@api_view(["GET"])
-def api_search(request: Request) -> Response:
-    search_request = _search_request(request)
-    if not search_request.text:
-        return Response({"detail": "Give a query with ?q=…"}, status=400)
-    results = search(search_request, log=True)
-    return Response(_api_payload(request, results))
-
-
-def _api_payload(request, results: SearchResults) -> dict:
-    staff = policy.is_staff(request.user)
-    hits = []
-    for hit in results.hits:
-        url = reverse("articles:detail" if staff else "help:detail", args=[hit.slug])
-        row = {
-            "slug": hit.slug,
-            "external_id": hit.external_id,
-            "title": hit.title,
-            "score": round(hit.score, 4),
-            "snippet": hit.snippet,
-            "product": hit.product,
-            "html_url": request.build_absolute_uri(url),
-        }
-        if staff:
-            row.update(state=hit.state, audience=hit.audience)
-        hits.append(row)
-    return {
-        "count": results.total,
-        "page": results.page,
-        "pages": results.pages,
-        "results": hits,
-        "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
-        "suggestion": results.suggestion,
-        "corrected": results.corrected,
-    }

@@ -3,17 +3,15 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from articles.http import as_id, refuse_unless, staff_only
-from articles.models import Article, Refused
+from articles.http import as_id
+from articles.models import Article, Refused, require
+from kcs_site.decorators import staff_required
 
 from . import policy, services
 from .forms import AssignForm, ItemForm, PathForm, QuestionForm, SectionForm
@@ -23,19 +21,17 @@ from .models import Acknowledgement, Assignment, Choice, LearningPath, PathItem,
 
 
 def _path_for(request: HttpRequest, pk: int, *, manage: bool = False) -> LearningPath:
-    staff_only(request)
     path = get_object_or_404(LearningPath.objects.select_related("product", "team", "created_by"), pk=pk)
     if manage:
-        refuse_unless(policy.can_manage_path(request.user, path))
+        require(policy.can_manage_path(request.user, path))
     return path
 
 
 # --- pages ---------------------------------------------------------------------------------
 
 
-@login_required
+@staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     assignments = list(Assignment.objects.filter(user=request.user).select_related("path"))
     progress = services.progress(request.user, [a.path for a in assignments])
     rows = [(a, progress[a.path_id]) for a in assignments]
@@ -47,14 +43,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "training/home.html", context)
 
 
-@login_required
+@staff_required
 def path_list(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
     paths = LearningPath.objects.select_related("product", "team", "created_by")
     return render(request, "training/path_list.html", {"paths": paths, "may_manage": policy.may_manage_paths(request.user)})
 
 
-@login_required
+@staff_required
 def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk)
     user = request.user
@@ -78,10 +73,9 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/path_detail.html", context)
 
 
-@login_required
+@staff_required
 def path_create(request: HttpRequest) -> HttpResponse:
-    staff_only(request)
-    refuse_unless(policy.can_manage_path(request.user))
+    require(policy.can_manage_path(request.user))
     form = PathForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         path = form.save(commit=False)
@@ -92,7 +86,7 @@ def path_create(request: HttpRequest) -> HttpResponse:
     return render(request, "training/path_form.html", {"form": form})
 
 
-@login_required
+@staff_required
 def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = PathForm(request.POST or None, instance=path)
@@ -105,8 +99,7 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "training/path_form.html", {"form": form, "path": path})
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = SectionForm(request.POST)
@@ -119,8 +112,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = ItemForm(request.POST, path=path, user=request.user)
@@ -141,8 +133,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     get_object_or_404(PathItem, pk=item, section__path=path).delete()  # acknowledgements stay
@@ -150,8 +141,7 @@ def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     return redirect(path)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     form = AssignForm(request.POST)
@@ -172,17 +162,12 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(path)
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
-    staff_only(request)
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     path_id = as_id(request.POST.get("path", ""))
     path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
-    try:
-        ack = services.acknowledge(user=request.user, article=article, path=path)
-    except Refused as refusal:
-        raise PermissionDenied(str(refusal)) from None
+    ack = services.acknowledge(user=request.user, article=article, path=path)
     messages.success(request, f"Recorded: you read and understood version {ack.article_version}.")
     if path is not None:
         return redirect(path)
@@ -233,21 +218,20 @@ def _csv(acks, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@staff_required
 def path_export(request: HttpRequest, pk: int) -> HttpResponse:
     path = _path_for(request, pk)
-    refuse_unless(policy.can_export_path(request.user, path))
+    require(policy.can_export_path(request.user, path))
     articles = PathItem.objects.filter(section__path=path).values("article_id")
     people = Assignment.objects.filter(path=path).values("user_id")
     acks = Acknowledgement.objects.filter(article_id__in=articles, user_id__in=people).for_export()
     return _csv(acks, f"path-{path.pk}-acknowledgements.csv")
 
 
-@login_required
+@staff_required
 def person_export(request: HttpRequest, username: str) -> HttpResponse:
-    staff_only(request)
     person = get_object_or_404(User, username=username)
-    refuse_unless(policy.can_view_progress_of(request.user, person))
+    require(policy.can_view_progress_of(request.user, person))
     acks = Acknowledgement.objects.filter(user=person).for_export()
     return _csv(acks, f"{person.username}-acknowledgements.csv")
 
@@ -256,10 +240,9 @@ def person_export(request: HttpRequest, username: str) -> HttpResponse:
 
 
 def _article_for(request: HttpRequest, slug: str, *, manage: bool = False) -> Article:
-    staff_only(request)
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     if manage:
-        refuse_unless(policy.can_manage_questions(request.user, article))
+        require(policy.can_manage_questions(request.user, article))
     return article
 
 
@@ -277,7 +260,7 @@ def _save_question(form: QuestionForm, article: Article, user) -> Question:
     return question
 
 
-@login_required
+@staff_required
 def questions(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug, manage=True)
     form = QuestionForm(request.POST or None, article=article)
@@ -289,7 +272,7 @@ def questions(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/questions.html", context)
 
 
-@login_required
+@staff_required
 def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     article = _article_for(request, slug, manage=True)
     question = get_object_or_404(Question.objects.for_check(), pk=pk, article=article)
@@ -301,8 +284,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "training/question_form.html", {"article": article, "question": question, "form": form})
 
 
-@login_required
-@require_POST
+@staff_required(methods=["POST"])
 def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     article = _article_for(request, slug, manage=True)
     get_object_or_404(Question, pk=pk, article=article).delete()  # attempts keep their scores
@@ -310,10 +292,10 @@ def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("training:questions", slug=article.slug)
 
 
-@login_required
+@staff_required
 def check(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    refuse_unless(policy.can_take_check(request.user, article))
+    require(policy.can_take_check(request.user, article))
     path_id = as_id(request.GET.get("path", "") or request.POST.get("path", ""))
     path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
     context = {"article": article, "path": path, "attempt": None, "marked": None}

@@ -63,6 +63,8 @@ def test_changes_requested_then_resubmitted(candidate, coach, draft):
     response = api(coach).post(f"{REVIEWS}{review.pk}/request-changes/", {"comment": "Add the model"}, format="json")
     assert response.json()["status"] == Status.CHANGES_REQUESTED
     assert api(coach).post(f"{REVIEWS}{review.pk}/resubmit/", {}, format="json").status_code == 403
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Status.CHANGES_REQUESTED, 1)  # the refusal changed nothing
     response = api(candidate).post(f"{REVIEWS}{review.pk}/resubmit/", {"note": "Added"}, format="json")
     assert (response.json()["status"], response.json()["round"]) == (Status.PENDING, 2)
 

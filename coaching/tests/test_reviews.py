@@ -264,6 +264,8 @@ def test_coach_cannot_resubmit_for_the_candidate(candidate, coach, draft):
     review = ReviewRequest.start(article=draft, by=candidate)
     review.request_changes(by=coach, comment="More detail")
     assert client_for(coach).post(reverse("coaching:resubmit", args=[review.pk])).status_code == 403
+    review.refresh_from_db()
+    assert (review.status, review.round) == (Status.CHANGES_REQUESTED, 1)
 
 
 def test_candidate_withdraws_and_may_ask_again(candidate, coach, draft):

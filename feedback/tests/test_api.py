@@ -58,6 +58,7 @@ def test_an_invisible_article_is_a_404(article, customer):
 def test_kb_owner_cannot_flag_authority_they_may_fix(article, kb_owner):
     response = api(kb_owner).post(flags_url(article), {"reason": "authority_unclear"})
     assert response.status_code == 403 and "edit it instead" in response.json()["detail"]
+    assert not Flag.objects.filter(article=article).exists()
 
 
 def test_queue_lists_open_flags_for_those_allowed(article, candidate, contributor, kb_owner, product):
@@ -111,6 +112,8 @@ def test_candidate_cannot_resolve_and_a_closed_flag_is_a_409(article, candidate,
 def test_contributor_cannot_close_an_authority_flag(article, candidate, contributor, kb_owner):
     raised = flag(article, candidate, reason="authority_unclear")
     assert api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 403
+    raised.refresh_from_db()
+    assert (raised.state, raised.closed_by) == (FlagState.OPEN, None)
     assert api(kb_owner).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 200
 
 

@@ -89,6 +89,7 @@ def test_who_may_change_governed_content_fixes_it_instead_of_flagging(contributo
     governed = make_article(author=contributor, product=product, kb_owner=kb_owner, governed=True)
     assert "Flag it" not in text_of(client_for(kb_owner).get(governed.get_absolute_url()))
     assert client_for(kb_owner).post(flag_url(governed), {"reason": "incorrect"}).status_code == 403
+    assert not Flag.objects.filter(article=governed).exists()
     assert client_for(make_contributor("agent")).post(flag_url(governed), {"reason": "incorrect"}).status_code == 302
 
 

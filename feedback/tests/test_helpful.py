@@ -104,6 +104,7 @@ def test_staff_flag_instead_of_voting(shown, contributor):
     client = client_for(contributor)
     assert "Was this helpful?" not in text_of(client.get(shown.get_help_url()))
     assert client.post(vote_url(shown), {"helpful": "yes"}).status_code == 403
+    assert not HelpfulVote.objects.filter(article=shown).exists()
 
 
 def test_a_reader_hears_only_that_the_article_improved(shown, customer, contributor):
@@ -126,3 +127,4 @@ def test_votes_need_csrf(shown, customer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(customer)
     assert client.post(vote_url(shown), {"helpful": "yes"}).status_code == 403
+    assert not HelpfulVote.objects.filter(article=shown).exists()

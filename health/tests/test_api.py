@@ -98,6 +98,8 @@ def test_a_candidate_cannot_confirm_through_the_api(candidate, article):
     make_due(article)
     response = api(candidate).post(f"/api/v1/articles/{article.slug}/confirm/", {}, format="json")
     assert response.status_code == 403 and response.json()["detail"]
+    assert not ReviewConfirmation.objects.filter(article=article).exists()
+    assert Article.objects.get(pk=article.pk).review_by == article.review_by  # still due
 
 
 def test_the_review_queue_through_the_api(kb_owner, contributor, product, django_assert_max_num_queries):

@@ -141,6 +141,10 @@ def test_api_refuses_self_promotion_and_non_coaches(trainee, coach, contributor)
         content_type="application/json",
     )
     assert other.status_code == 403
+    assert not Promotion.objects.exists()
+    trainee.refresh_from_db()
+    coach.refresh_from_db()
+    assert (trainee.licence, coach.licence) == (Licence.CANDIDATE, Licence.CONTRIBUTOR)
 
 
 def test_an_unknown_level_is_a_form_error_not_a_crash(trainee, coach):

@@ -36,12 +36,10 @@ from math import comb
 from django.db import DatabaseError, connection, transaction
 from django.utils.html import escape
 
+from ..query import MIN_PREFIX, Clause, ParsedQuery
 from ..rerank import rerank
 from .base import (
-    MIN_PREFIX,
-    Clause,
     Hit,
-    ParsedQuery,
     RebuildRunning,
     SearchBackend,
     SearchRequest,

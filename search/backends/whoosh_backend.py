@@ -27,15 +27,13 @@ from django.utils.html import escape
 from whoosh import analysis, fields, highlight, index, query, writing
 from whoosh.writing import LockError
 
+from ..query import MIN_PREFIX, Clause, ParsedQuery
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
 from . import whoosh_engine as wengine
 from .base import (
-    MIN_PREFIX,
-    Clause,
     Hit,
     IndexBusy,
-    ParsedQuery,
     RebuildRunning,
     SearchBackend,
     SearchRequest,

@@ -1,6 +1,7 @@
 """The title re-ranker (search.rerank): pure, so these tests need no database or engine."""
 
-from search.backends.base import Hit, parse
+from search.backends.base import Hit
+from search.query import parse
 from search.rerank import KEEP_TOP, REUSE_WEIGHT, rerank, reuse_bonus, title_features
 
 

@@ -38,6 +38,7 @@ def test_acknowledge_through_the_api(trainee, path, article):
 def test_acknowledging_outside_ones_paths_is_refused_with_a_reason(contributor, path, article):
     response = api(contributor).post("/api/v1/training/acknowledgements/", {"article": article.slug}, format="json")
     assert response.status_code == 403 and "not assigned" in response.json()["detail"]
+    assert not Acknowledgement.objects.filter(user=contributor).exists()
 
 
 def test_acknowledging_an_unknown_article_is_404(trainee, path):

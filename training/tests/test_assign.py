@@ -42,6 +42,7 @@ def test_assignments_api_lists_mine_and_lets_coaches_assign(setup):
         "/api/v1/training/assignments/", {"path": path.pk, "user": members[1].username}, content_type="application/json"
     )
     assert refused.status_code == 403
+    assert Assignment.objects.count() == 3  # the three the coach made, nothing more
     assert client_for(make_user("cleo", kind=Kind.CUSTOMER)).get("/api/v1/training/assignments/").status_code == 404
     empty = api.post("/api/v1/training/assignments/", {"path": path.pk}, content_type="application/json")
     assert empty.status_code == 400

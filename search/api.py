@@ -1,0 +1,90 @@
+"""The search API (GET /api/v1/search/): the same search as the results page, as JSON."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from articles import policy
+
+from .backends.base import SearchResults
+from .service import FILTER_NAMES, SORTS, request_from, search
+
+
+class SearchHitSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    external_id = serializers.CharField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text with <mark> around matches")
+    product = serializers.CharField()
+    html_url = serializers.CharField()
+    state = serializers.CharField(required=False, help_text="Staff only")
+    audience = serializers.CharField(required=False, help_text="Staff only")
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    """The body of `_api_payload`: one page of hits with facets and the spelling correction."""
+
+    count = serializers.IntegerField(help_text="Hits in all pages")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = SearchHitSerializer(many=True)
+    facets = serializers.DictField(child=FacetValueSerializer(many=True), help_text="Per filter name, its values and counts")
+    suggestion = serializers.CharField(allow_blank=True, help_text="Did you mean …; empty when none")
+    corrected = serializers.BooleanField(help_text="The hits are for `suggestion`: the query as typed found too little")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", str, required=True),
+        *[OpenApiParameter(name, str) for name in FILTER_NAMES],
+        OpenApiParameter("page", int),
+        OpenApiParameter("sort", str, enum=list(SORTS)),
+    ],
+    responses=SearchResponseSerializer,
+)
+@api_view(["GET"])
+def api_search(request: Request) -> Response:
+    search_request = request_from(request)
+    if not search_request.text:
+        return Response({"detail": "Give a query with ?q=…"}, status=400)
+    results = search(search_request, log=True)
+    return Response(_api_payload(request, results))
+
+
+def _api_payload(request, results: SearchResults) -> dict:
+    staff = policy.is_staff(request.user)
+    hits = []
+    for hit in results.hits:
+        url = reverse("articles:detail" if staff else "help:detail", args=[hit.slug])
+        row = {
+            "slug": hit.slug,
+            "external_id": hit.external_id,
+            "title": hit.title,
+            "score": round(hit.score, 4),
+            "snippet": hit.snippet,
+            "product": hit.product,
+            "html_url": request.build_absolute_uri(url),
+        }
+        if staff:
+            row.update(state=hit.state, audience=hit.audience)
+        hits.append(row)
+    return {
+        "count": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "results": hits,
+        "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
+        "suggestion": results.suggestion,
+        "corrected": results.corrected,
+    }
