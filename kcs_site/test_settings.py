@@ -19,3 +19,8 @@ from kcs_site.settings import *  # noqa: E402, F403
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# No index retry timer threads in tests (module fixtures included, which the per-test settings do
+# not reach): a thread touching the test database behind a test's back locks SQLite's shared
+# in-memory database. The tests of the timer turn it on.
+KCS_SEARCH_RETRY_IN_PROCESS = False
