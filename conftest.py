@@ -23,3 +23,23 @@ def _close_search_backends():
 
     indexing.cancel_retry()  # a retry timer set by this test must not fire in a later one
     reset_backends()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """End any other PostgreSQL session on this worker's test database before it is dropped.
+
+    Tests that run threads (concurrent saves, the browser journeys' live server, the index retry
+    timer) close their connections, yet on a loaded machine one can still be attached when the
+    run ends, and DROP DATABASE then fails a run whose tests all passed.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
