@@ -1,6 +1,175 @@
-"""Test-wide settings: fast hashing, a temporary var/ per test run, warnings as errors."""
+"""Test-wide settings (fast hashing, a temporary var/ per test run) and the named personas for
+every role, so permission tests read like sentences. Every app's tests see the fixtures by name and
+import the `make_*` helpers with `from conftest import make_article`."""
+
+from __future__ import annotations
 
 import pytest
+from django.test import Client
+
+from accounts.models import Kind, Licence, User
+from articles.models import Article, Audience, EscalationContact, Product, State
+
+
+def make_user(username: str, *, kind=Kind.STAFF, licence="", coach=False, kb_owner=False, superuser=False) -> User:
+    return User.objects.create_user(
+        username=username,
+        password="pw",
+        kind=kind,
+        licence=licence,
+        is_coach=coach,
+        is_kb_owner=kb_owner,
+        is_superuser=superuser,
+        is_staff=superuser,
+    )
+
+
+def make_candidate(name="cara"):
+    return make_user(name, licence=Licence.CANDIDATE)
+
+
+def make_contributor(name="colin"):
+    return make_user(name, licence=Licence.CONTRIBUTOR)
+
+
+def make_publisher(name="paula"):
+    return make_user(name, licence=Licence.PUBLISHER)
+
+
+def make_coach(name="cody"):
+    return make_user(name, licence=Licence.CONTRIBUTOR, coach=True)
+
+
+def make_kb_owner(name="olga"):
+    return make_user(name, licence=Licence.PUBLISHER, kb_owner=True)
+
+
+def make_partner(name="pat"):
+    return make_user(name, kind=Kind.PARTNER)
+
+
+def make_customer(name="chris"):
+    return make_user(name, kind=Kind.CUSTOMER)
+
+
+@pytest.fixture
+def candidate(db):
+    return make_candidate()
+
+
+@pytest.fixture
+def contributor(db):
+    return make_contributor()
+
+
+@pytest.fixture
+def publisher(db):
+    return make_publisher()
+
+
+@pytest.fixture
+def coach(db):
+    return make_coach()
+
+
+@pytest.fixture
+def kb_owner(db):
+    return make_kb_owner()
+
+
+@pytest.fixture
+def partner(db):
+    return make_partner()
+
+
+@pytest.fixture
+def customer(db):
+    return make_customer()
+
+
+@pytest.fixture
+def product(db):
+    return Product.objects.create(name="Hotel Bookings", slug="hotel-bookings")
+
+
+@pytest.fixture
+def contact(db):
+    return EscalationContact.objects.create(
+        team="Billing Escalations",
+        channel="#billing-escalations",
+        hours="08:00-20:00 CET",
+        response_time="15 minutes",
+    )
+
+
+REFUND_RULES = [
+    {"action": "refund the booking", "limit_amount": "50", "limit_unit": "EUR", "decider": "agent"},
+    {"action": "refund the booking", "limit_amount": "150", "limit_unit": "EUR", "decider": "team_lead"},
+]
+
+
+def make_article(
+    *,
+    author,
+    product,
+    state=State.VALIDATED,
+    audience=Audience.INTERNAL,
+    governed=False,
+    title="Refund for a non-refundable booking",
+    rules=None,
+    contact=None,
+    owner=None,
+    kb_owner=None,
+    validator=None,
+):
+    """An article built through the real operations, ending in `state` and `audience`."""
+    from articles.models import Governance
+
+    admin = kb_owner or User.objects.filter(is_kb_owner=True).first() or make_kb_owner("kbo-helper")
+    article = Article.create(
+        by=author,
+        title=title,
+        product=product,
+        issue="The customer wants money back for a non-refundable room.",
+        environment="Booking made on the website.",
+        resolution="" if state == State.WIP else "1. Check the booking.\n2. Offer a date change first.",
+        cause="Non-refundable rate.",
+        state=State.WIP if state == State.WIP else State.NOT_VALIDATED,
+        tags=["refund", "booking"],
+    )
+    changes = {}
+    if owner is not None:
+        changes["owner"] = owner
+    if contact is not None:
+        changes["escalation"] = contact
+        changes["authority_note"] = "Ask Billing Escalations."
+    if rules or changes:
+        article.edit(by=admin, base_version=article.version, changes=changes, rules=rules or [], note="Authority")
+    if governed:
+        article.set_governance(by=admin, to=Governance.GOVERNED)
+    if audience != Audience.INTERNAL:
+        article.edit(by=admin, base_version=article.version, changes={"audience": audience}, note="Widen", material=False)
+    if state in (State.VALIDATED, State.ARCHIVED):
+        article.validate(by=validator or admin)
+    if state == State.ARCHIVED:
+        article.archive(by=admin)
+    article.refresh_from_db()
+    return article
+
+
+@pytest.fixture
+def article(db, contributor, kb_owner, product, contact):
+    return make_article(author=contributor, product=product, rules=REFUND_RULES, contact=contact, kb_owner=kb_owner)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# --- settings for every test ---------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from articles.models import ArticleEvent, Audience, EventKind, Governance, State
 from articles.tests.assertions import assert_last_event
-from articles.tests.conftest import make_article, make_contributor
 from coaching.models import CoachProduct, CommentKind, ReviewComment, ReviewRequest, Status, pick_coach
+from conftest import client_for, make_article, make_coach, make_contributor
 from notifications.models import Notification
 
-from .conftest import client_for, make_coach, make_draft
+from .conftest import make_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from articles.tests.conftest import make_article
+from conftest import make_article
 from feedback.models import Flag, FlagState
 from notifications.models import Notification
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from articles.models import Article, Audience
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import make_article
+from conftest import make_article
 from health.models import ReviewConfirmation
 
 pytestmark = pytest.mark.django_db

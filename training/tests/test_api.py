@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from conftest import make_candidate
 from training.models import Acknowledgement
 
-from .conftest import assign, make_candidate
+from .conftest import assign
 
 
 def api(user) -> APIClient:

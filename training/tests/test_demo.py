@@ -7,11 +7,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from conftest import client_for
 from notifications.models import Notification
 from training import demo, services
 from training.models import Acknowledgement, Assignment, LearningPath
-
-from .conftest import client_for
 
 
 @pytest.mark.django_db
