@@ -4,8 +4,12 @@ import the `make_*` helpers with `from conftest import make_article`."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
-from django.test import Client
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
 
 from accounts.models import Kind, Licence, User
 from articles.models import Article, Audience, EscalationContact, Product, State
@@ -190,3 +194,62 @@ def _close_search_backends():
     from search.backends import reset_backends
 
     reset_backends()
+
+
+# --- the demo, loaded once per test process ----------------------------------------------------
+#
+# `manage.py load_demo` takes seconds. Each test process (xdist worker) runs it once, for real and
+# committed (so its on-commit work happens), keeps a copy of every row of every table in memory,
+# and puts the database back as it was. A test that asks for `demo` then gets those rows restored
+# (everything else in the database is replaced): inside its transaction for `db` tests, so its
+# writes roll back; committed for transactional tests (the browser journeys), which are flushed
+# afterwards as usual.
+
+
+def _table_rows() -> dict[str, tuple[list[str], list[tuple]]]:
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.django_table_names(only_existing=True, include_views=False):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            rows[table] = ([c[0] for c in cursor.description], cursor.fetchall())
+    return rows
+
+
+def _put_rows(rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
+    """Replace every row of every table with `rows` (foreign keys are checked at commit)."""
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in rows:
+            cursor.execute(f"DELETE FROM {quote(table)}")
+        for table, (columns, values) in rows.items():
+            if values:
+                names = ", ".join(quote(c) for c in columns)
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", values)
+
+
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Every table's rows right after `load_demo`, loaded once for this test process."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            KCS_SEARCH_INDEX_DIR=tmp_path_factory.mktemp("demo-index"),
+            KCS_SEARCH_RETRY_IN_PROCESS=False,
+        ),
+    ):
+        before = _table_rows()
+        try:
+            call_command("load_demo", stdout=StringIO())
+            loaded = _table_rows()
+        finally:
+            _put_rows(before)
+    return loaded
+
+
+@pytest.fixture
+def demo(demo_rows, db):
+    """The demo data (users with the password `kcs-demo`, articles, flags, paths...), in place of
+    whatever else is in the database. Writes roll back with the test."""
+    _put_rows(demo_rows)
