@@ -4,6 +4,7 @@ import the `make_*` helpers with `from conftest import make_article`."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -253,3 +254,20 @@ def demo(demo_rows, db):
     """The demo data (users with the password `kcs-demo`, articles, flags, paths...), in place of
     whatever else is in the database. Writes roll back with the test."""
     _put_rows(demo_rows)
+
+
+# Tables a refused request may still write: the session, sign-in attempts.
+BOOKKEEPING_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
+
+
+@contextmanager
+def unchanged_database(*, ignore=()):
+    """Assert that the block leaves every row of every table as it was: for a refused write,
+    checked after its status code. `ignore` names more tables that may change (e.g. a token's
+    last use)."""
+    skip = BOOKKEEPING_TABLES | set(ignore)
+    before = {t: sorted(map(repr, rows)) for t, (_, rows) in _table_rows().items() if t not in skip}
+    yield
+    after = {t: sorted(map(repr, rows)) for t, (_, rows) in _table_rows().items() if t not in skip}
+    changed = sorted(t for t in before if before[t] != after.get(t))
+    assert not changed, f"a refused request changed {changed}"
