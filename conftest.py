@@ -4,6 +4,7 @@ import the `make_*` helpers with `from conftest import make_article`."""
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from io import StringIO
 
@@ -192,8 +193,18 @@ def _fast_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _close_search_backends():
     yield
+    from search import indexing
     from search.backends import reset_backends
 
+    # A search-index retry timer a test started (KCS_SEARCH_RETRY_IN_PROCESS) must not outlive
+    # it: running later, it would hold the index lock and the database while the next test
+    # writes ("database table is locked" on SQLite). Cancel it, or wait for a pass under way.
+    with override_settings(KCS_SEARCH_RETRY_IN_PROCESS=False):
+        for thread in threading.enumerate():
+            if thread.name == "search-index-retry":
+                thread.cancel()
+                thread.join(timeout=15)
+    indexing._retry_timer = None  # a cancelled timer never clears itself
     reset_backends()
 
 
