@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from io import StringIO
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -238,6 +239,8 @@ def _put_rows(rows: dict[str, tuple[list[str], list[tuple]]]) -> None:
                 names = ", ".join(quote(c) for c in columns)
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", values)
+    # Content types are cached by id; the ids may differ from those a flush recreated since.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(scope="session")
@@ -265,6 +268,8 @@ def demo(demo_rows, db):
     """The demo data (users with the password `kcs-demo`, articles, flags, paths...), in place of
     whatever else is in the database. Writes roll back with the test."""
     _put_rows(demo_rows)
+    yield
+    ContentType.objects.clear_cache()  # the rolled-back demo's ids are not the database's
 
 
 # Tables a refused request may still write: the session, sign-in attempts.
