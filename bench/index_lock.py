@@ -58,7 +58,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from articles.models import Article, Audience, Product
-    from articles.tests.conftest import make_kb_owner
+    from conftest import make_kb_owner
     from search import indexing
     from search.backends.base import SearchRequest
     from search.service import search

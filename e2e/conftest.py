@@ -85,3 +85,12 @@ def journey(chromium, live_server, request):
     page.set_default_timeout(15000)
     yield Journey(page, live_server.url, request.node.name)
     context.close()
+
+
+@pytest.fixture
+def demo(demo):
+    """The demo data (restored from the copy each test process loads once, see the root conftest),
+    committed for the live server, and a search index built from it."""
+    from django.core.management import call_command
+
+    call_command("rebuild_index", verbosity=0)

@@ -4,7 +4,6 @@ material update and resolves the flag, and the agent is told and reads the diff.
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from articles.models import Article
 from feedback.models import Flag
@@ -13,12 +12,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SLUG = "toy-set-missing-part"  # "A piece is missing from my construction set", owned by `owner`
 FIX = "Check the second bag of parts before reporting a missing piece."
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
-    call_command("rebuild_index", verbosity=0)
 
 
 def test_agent_flags_owner_fixes_and_agent_sees_the_update(demo, journey):

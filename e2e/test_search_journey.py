@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
-    call_command("rebuild_index", verbosity=0)
 
 
 def test_agent_searches_with_suggestions_and_opens_an_article(demo, journey):

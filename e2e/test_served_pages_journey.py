@@ -9,7 +9,6 @@ photographed at desktop and phone sizes for a customer and an anonymous visitor.
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from articles.models import Article, Audience, State
 
@@ -22,12 +21,6 @@ PAGES = {
               "/licences/coach/", "/search/report/", "/search/?q=refund+hotel", "/api/v1/articles/"],
     "admin": ["/admin/", "/admin/articles/article/", "/admin/articles/article/add/", "/admin/accounts/user/"],
 }  # fmt: skip
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
-    call_command("rebuild_index", verbosity=0)
 
 
 def violations(messages: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken
-from articles.tests.conftest import make_contributor, make_kb_owner
+from conftest import make_contributor, make_kb_owner
 from notifications import outbox
 
 pytestmark = pytest.mark.django_db(transaction=True)

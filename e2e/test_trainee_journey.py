@@ -4,7 +4,6 @@ fail then pass its knowledge check, and see an article changed since they read i
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from training.demo import TITLE
 from training.models import Acknowledgement, Attempt, LearningPath
@@ -12,12 +11,6 @@ from training.models import Acknowledgement, Attempt, LearningPath
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGED = "hotel-non-refundable-refund-exception"  # acknowledged before its last material update
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("load_demo", verbosity=0)
-    call_command("rebuild_index", verbosity=0)
 
 
 def test_trainee_follows_the_onboarding_path(demo, journey):

@@ -7,8 +7,7 @@ from django.core.cache import cache
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles.tests.conftest import *  # noqa: F403 — the shared personas and fixtures
-from articles.tests.conftest import client_for, make_user
+from conftest import client_for, make_user
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.tests.conftest import client_for, make_user
+from conftest import client_for, make_user
 
 LOGIN = "/accounts/login/"
 TOKEN = "/api/v1/auth/token/"

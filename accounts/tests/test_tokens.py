@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.tests.conftest import client_for
+from conftest import client_for
 
 TOKEN = "/api/v1/auth/token/"
 ME = "/api/v1/me/"
@@ -147,7 +147,7 @@ def test_a_token_records_when_it_was_last_used(contributor):
 
 
 def test_an_admin_sees_tokens_without_keys_and_revokes_them(contributor):
-    from accounts.tests.conftest import make_user
+    from conftest import make_user
 
     token, key = ApiToken.issue(user=contributor, name="CRM sync")
     admin = client_for(make_user("root", superuser=True))

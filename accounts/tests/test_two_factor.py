@@ -9,7 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.tests.conftest import client_for, code_for, enrol, make_user, wrong_code
+from accounts.tests.conftest import code_for, enrol, wrong_code
+from conftest import client_for, make_user
 
 LOGIN = "/accounts/login/"
 TWO_FACTOR = "/accounts/two-factor/"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from articles import versions
 from articles.models import ArticleEvent, EventKind, State
 from articles.rendering import MAX_CHARS
-
-from .conftest import client_for, make_article, make_user
+from conftest import client_for, make_article, make_user
 
 
 def admin_post_data(client, url: str, article, product, **changes) -> dict:

@@ -18,7 +18,7 @@ from accounts.models import ApiToken
 from articles import versions
 from articles.models import Article, ArticleEvent, Audience, EscalationContact, EventKind, Product, State
 from articles.tests.assertions import assert_last_event, assert_versions
-from articles.tests.conftest import REFUND_RULES, make_article, make_contributor, make_publisher
+from conftest import REFUND_RULES, make_article, make_contributor, make_publisher
 
 LIST_URL = "/api/v1/articles/"
 INTERNAL_KEYS = {"authority", "owner", "state", "version", "audience", "governance", "created_by"}

@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from articles.models import ArticleEvent, EventKind, Governance, State
 from articles.signals import article_changed
-
-from .conftest import REFUND_RULES, client_for
+from conftest import REFUND_RULES, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +130,8 @@ def test_a_material_edit_costs_a_fixed_number_of_queries(article, kb_owner, sett
 def test_an_admin_change_sends_a_material_record_of_the_fields_it_changed(
     article, product, sent, django_capture_on_commit_callbacks
 ):
-    from .conftest import make_user
+    from conftest import make_user
+
     from .test_admin import admin_post_data
 
     admin = make_user("root", superuser=True)

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from articles import models
 from articles.models import Article
-from articles.tests.conftest import make_contributor
+from conftest import make_contributor
 
 TITLE = "Printer offline"
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from articles.models import State
+from conftest import client_for, make_article, make_kb_owner
 
 from .assertions import assert_versions
-from .conftest import client_for, make_article, make_kb_owner
 from .htmlparse import form_fields
 from .test_pages import RULE_SENTENCE, text_of, version_in
 

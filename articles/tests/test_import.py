@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles import versions
 from articles.models import Article, ArticleEvent, EventKind, Product, State
 from articles.tests.assertions import assert_last_event, assert_versions
-from articles.tests.conftest import make_customer, make_publisher, make_user
+from conftest import make_customer, make_publisher, make_user
 
 pytestmark = pytest.mark.django_db
 

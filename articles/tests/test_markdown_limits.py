@@ -13,8 +13,8 @@ from django.urls import reverse
 from articles import rendering
 from articles.models import Article, Audience, InvalidChange, State
 from articles.rendering import MAX_ARTICLE_CHARS, MAX_CHARS, MAX_DEPTH, markdown_problem, render_markdown
+from conftest import client_for, make_article
 
-from .conftest import client_for, make_article
 from .htmlparse import form_fields
 from .test_api import api, snapshot
 from .test_import import PRINTER, REFUND, imported, run_import, write_jsonl

@@ -5,8 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.choices import Audience
-
-from .conftest import client_for, make_article
+from conftest import client_for, make_article
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from accounts.models import Licence
 from articles import policy, versions
 from articles.models import Article, ArticleEvent, Audience, EscalationContact, EventKind, Governance, Product, State
+from conftest import REFUND_RULES, client_for, make_article, make_candidate, make_user
 
 from .assertions import assert_last_event, assert_versions
-from .conftest import REFUND_RULES, client_for, make_article, make_candidate, make_user
 from .htmlparse import form_fields
 
 RULE_SENTENCE = "You may refund the booking up to 50 EUR without approval."

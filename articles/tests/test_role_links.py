@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import client_for
+from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from articles.models import MAX_AUTHORITY_RULES, MAX_TAGS, Article, InvalidChange
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import client_for
 from articles.tests.htmlparse import form_fields
+from conftest import client_for
 
 
 def test_a_huge_total_forms_is_a_quick_form_error_that_keeps_the_typing(article, kb_owner):

@@ -9,8 +9,8 @@ from django.utils.safestring import SafeString
 
 from articles.models import Article, Audience, State
 from articles.rendering import render_markdown
+from conftest import client_for
 
-from .conftest import client_for
 from .htmlparse import markup_only, start_tags
 
 HOSTILE = {

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, ArticleEvent, Audience, EventKind, Governance, InvalidChange, Refused, State
+from conftest import make_article
 
 from .assertions import assert_last_event, assert_versions
-from .conftest import make_article
 
 
 def test_creation_is_recorded_with_author_and_first_version(contributor, product):

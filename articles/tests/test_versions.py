@@ -6,9 +6,9 @@ import pytest
 
 from articles import versions
 from articles.models import Article, EscalationContact, EventKind, InvalidChange, Refused, StaleVersion
+from conftest import REFUND_RULES, make_article
 
 from .assertions import assert_last_event, assert_versions
-from .conftest import REFUND_RULES, make_article
 
 
 def test_edit_saves_a_version_with_author_note_and_material_mark(article, contributor):

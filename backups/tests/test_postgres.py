@@ -15,8 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from articles.tests.conftest import make_user
 from backups import snapshots
+from conftest import make_user
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump archives need PostgreSQL"),

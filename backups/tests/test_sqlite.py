@@ -83,7 +83,12 @@ def round_trip(django_db_setup, django_db_blocker, tmp_path_factory) -> RoundTri
     index_dir = folder / "index"
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], KCS_SEARCH_INDEX_DIR=index_dir),
+        # No in-process retry timers (as in every test): they would write behind the module's back.
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            KCS_SEARCH_INDEX_DIR=index_dir,
+            KCS_SEARCH_RETRY_IN_PROCESS=False,
+        ),
     ):
         connection.ensure_connection()
         pristine = sqlite3.connect(":memory:")

@@ -5,10 +5,6 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, State
-
-# The articles personas and fixtures (candidate, coach, kb_owner, customer, product, ...).
-from articles.tests.conftest import *  # noqa: F403
-from articles.tests.conftest import client_for, make_coach  # noqa: F401  (re-exported for the tests)
 from coaching.models import Criterion
 
 

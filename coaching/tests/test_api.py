@@ -7,8 +7,9 @@ from rest_framework.test import APIClient
 
 from articles.models import State
 from coaching.models import ChecklistScore, Criterion, ReviewRequest, Status
+from conftest import make_coach
 
-from .conftest import all_pass, make_coach, make_draft
+from .conftest import all_pass, make_draft
 
 pytestmark = pytest.mark.django_db
 

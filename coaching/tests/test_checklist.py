@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, State
-from articles.tests.conftest import make_article, make_contributor
 from coaching.models import ChecklistScore, Criterion, sample
+from conftest import client_for, make_article, make_contributor
 
-from .conftest import all_pass, client_for, make_draft
+from .conftest import all_pass, make_draft
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import pytest
 from articles.models import Article, State
 from coaching import demo
 from coaching.models import ChecklistScore, ReviewRequest, Status
-
-from .conftest import make_user
+from conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import html
 import re
 
 from articles.models import Article, Audience
-from articles.tests.conftest import make_article
+from conftest import make_article
 from feedback import services
 from feedback.models import Flag
 

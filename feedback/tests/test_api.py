@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from articles.tests.conftest import make_article
+from conftest import make_article, unchanged_database
 from feedback.models import Flag, FlagState
 from notifications.models import Notification
 
@@ -35,8 +35,9 @@ def test_staff_create_and_list_flags_on_an_article(article, candidate, publisher
 
 
 def test_bad_reason_is_a_400(article, candidate):
-    response = api(candidate).post(flags_url(article), {"reason": "boring"})
-    assert response.status_code == 400 and "reason" in response.json()
+    with unchanged_database():
+        response = api(candidate).post(flags_url(article), {"reason": "boring"})
+        assert response.status_code == 400 and "reason" in response.json()
 
 
 def test_customers_get_403_with_a_reason_and_never_see_flags(contributor, kb_owner, product, candidate, customer):
@@ -44,21 +45,23 @@ def test_customers_get_403_with_a_reason_and_never_see_flags(contributor, kb_own
     raised = flag(shown, candidate)
     response = api(customer).get(flags_url(shown))
     assert response.status_code == 403 and "Only staff" in response.json()["detail"]
-    assert api(customer).post(flags_url(shown), {"reason": "unclear"}).status_code == 403
+    with unchanged_database():
+        assert api(customer).post(flags_url(shown), {"reason": "unclear"}).status_code == 403
+        assert api(customer).post(f"/api/v1/flags/{raised.pk}/dismiss/", {"reason": "x"}).status_code == 404
     assert api(customer).get(f"/api/v1/flags/{raised.pk}/").status_code == 404
     assert api(customer).get("/api/v1/flags/").status_code == 403
-    assert api(customer).post(f"/api/v1/flags/{raised.pk}/dismiss/", {"reason": "x"}).status_code == 404
 
 
 def test_an_invisible_article_is_a_404(article, customer):
     assert api(customer).get(flags_url(article)).status_code == 404
-    assert api().post(flags_url(article), {"reason": "unclear"}).status_code == 404
+    with unchanged_database():
+        assert api().post(flags_url(article), {"reason": "unclear"}).status_code == 404
 
 
 def test_kb_owner_cannot_flag_authority_they_may_fix(article, kb_owner):
-    response = api(kb_owner).post(flags_url(article), {"reason": "authority_unclear"})
-    assert response.status_code == 403 and "edit it instead" in response.json()["detail"]
-    assert not Flag.objects.filter(article=article).exists()
+    with unchanged_database():
+        response = api(kb_owner).post(flags_url(article), {"reason": "authority_unclear"})
+        assert response.status_code == 403 and "edit it instead" in response.json()["detail"]
 
 
 def test_queue_lists_open_flags_for_those_allowed(article, candidate, contributor, kb_owner, product):
@@ -89,21 +92,24 @@ def test_resolve_defaults_to_the_current_version_and_notifies(article, candidate
 
 def test_resolve_with_an_impossible_version_is_a_400(article, candidate, contributor):
     raised = flag(article, candidate)
-    response = api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {"version": article.version + 5})
-    assert response.status_code == 400 and "Name the version" in response.json()["detail"]
+    with unchanged_database():
+        response = api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {"version": article.version + 5})
+        assert response.status_code == 400 and "Name the version" in response.json()["detail"]
 
 
 def test_dismiss_requires_a_reason(article, candidate, contributor):
     raised = flag(article, candidate)
-    assert api(contributor).post(f"/api/v1/flags/{raised.pk}/dismiss/", {}).status_code == 400
+    with unchanged_database():
+        assert api(contributor).post(f"/api/v1/flags/{raised.pk}/dismiss/", {}).status_code == 400
     response = api(contributor).post(f"/api/v1/flags/{raised.pk}/dismiss/", {"reason": "Works as written"})
     assert response.status_code == 200 and response.json()["outcome_note"] == "Works as written"
 
 
 def test_candidate_cannot_resolve_and_a_closed_flag_is_a_409(article, candidate, contributor, publisher):
     raised = flag(article, publisher)
-    response = api(candidate).post(f"/api/v1/flags/{raised.pk}/resolve/", {})
-    assert response.status_code == 403 and response.json()["detail"]
+    with unchanged_database():
+        response = api(candidate).post(f"/api/v1/flags/{raised.pk}/resolve/", {})
+        assert response.status_code == 403 and response.json()["detail"]
     api(contributor).post(f"/api/v1/flags/{raised.pk}/dismiss/", {"reason": "No"})
     assert api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 409
     assert Flag.objects.get().state == FlagState.DISMISSED
@@ -111,9 +117,8 @@ def test_candidate_cannot_resolve_and_a_closed_flag_is_a_409(article, candidate,
 
 def test_contributor_cannot_close_an_authority_flag(article, candidate, contributor, kb_owner):
     raised = flag(article, candidate, reason="authority_unclear")
-    assert api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 403
-    raised.refresh_from_db()
-    assert (raised.state, raised.closed_by) == (FlagState.OPEN, None)
+    with unchanged_database():
+        assert api(contributor).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 403
     assert api(kb_owner).post(f"/api/v1/flags/{raised.pk}/resolve/", {}).status_code == 200
 
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from accounts.models import User
 from feedback import demo
 from feedback.models import Flag, HelpfulVote, Source
 
-pytestmark = pytest.mark.django_db
 
-
+@pytest.mark.usefixtures("demo")
 def test_demo_flags_include_an_authority_flag_and_customer_feedback_once():
-    call_command("load_demo", stdout=StringIO())
     first = list(Flag.objects.order_by("id").values_list("article__slug", "reason", "source"))
     demo.load({u.username: u for u in User.objects.all()})  # what a second `load_demo` does here
     assert list(Flag.objects.order_by("id").values_list("article__slug", "reason", "source")) == first

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from articles.tests.conftest import client_for
 from articles.tests.htmlparse import form_fields
+from conftest import client_for
 from feedback.models import FlagState
 from notifications.models import Notification
 

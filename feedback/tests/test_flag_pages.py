@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from articles.tests.conftest import client_for, make_article, make_contributor
+from conftest import client_for, make_article, make_contributor
 from feedback.models import Flag, FlagState
 from notifications.models import Notification
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import Reuse
-from articles.tests.conftest import client_for
+from conftest import client_for
 from feedback.models import Flag, HelpfulVote, Source
 from feedback.views import VOTES_PER_HOUR
 from notifications.models import Notification

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from rest_framework.test import APIClient
 
-from articles.tests.conftest import client_for
+from conftest import client_for
 from feedback import services
 from feedback.models import Flag, FlagState
 

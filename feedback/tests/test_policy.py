@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from articles.models import Governance
-from articles.tests.conftest import make_article, make_contributor, make_publisher, make_user
+from conftest import make_article, make_contributor, make_publisher, make_user
 from feedback import policy
 
 from .helpers import flag

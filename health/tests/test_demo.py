@@ -4,31 +4,15 @@ from __future__ import annotations
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.http import HttpRequest
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article, Reuse
 from articles.tests.test_pages import text_of
 from health import services
 from health.models import ReviewConfirmation
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo loaded once for the module, rolled back afterwards (as fixtures/tests/test_load_demo.py)."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 def signed_in(username: str) -> Client:

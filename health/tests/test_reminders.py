@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, State
-from articles.tests.conftest import make_article
+from conftest import make_article
 from health import services
 from health.models import ReviewReminder
 from notifications.models import Notification

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from articles.models import Article, Audience, Reuse, State
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import client_for, make_article
 from articles.tests.test_pages import text_of
+from conftest import client_for, make_article
 from search.models import IndexTask
 
 pytestmark = pytest.mark.django_db

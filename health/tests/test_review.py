@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from articles.models import Article, State
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import client_for, make_article, make_contributor
 from articles.tests.test_pages import text_of
+from conftest import client_for, make_article, make_contributor
 from health.models import ReviewConfirmation, ReviewKind
 
 pytestmark = pytest.mark.django_db

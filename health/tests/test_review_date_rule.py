@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from articles.models import Article, State
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import client_for, make_article
 from articles.tests.htmlparse import form_fields
 from articles.tests.test_pages import text_of
+from conftest import client_for, make_article
 
 pytestmark = pytest.mark.django_db
 

@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import ApiToken
 from articles.models import Audience, EscalationContact, Product, State
-from articles.tests.conftest import REFUND_RULES, make_article, make_candidate, make_coach, make_kb_owner
 from coaching.models import ReviewRequest
+from conftest import REFUND_RULES, make_article, make_candidate, make_coach, make_kb_owner
 from feedback import services as flag_services
 from notifications.models import Notification, Subscription
 from search import indexing

@@ -11,7 +11,7 @@ from django.test import Client
 
 from articles.models import Article, Reuse
 from articles.tests.assertions import assert_versions
-from articles.tests.conftest import client_for
+from conftest import client_for
 from kcs_site.jsoninput import MAX_JSON_DEPTH, json_depth_exceeds
 
 DEEP = "[" * 50_000 + "]" * 50_000

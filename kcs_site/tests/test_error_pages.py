@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from articles.models import Article, Audience
-from articles.tests.conftest import client_for, make_article
+from conftest import client_for, make_article
 
 DEBUG_PAGE_MARKERS = ("URLconf", "urlpatterns", "Traceback", "technical_500", "DEBUG = True", "kcs_site.urls")
 

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from articles.models import Refused, State
-from articles.tests.conftest import client_for
+from conftest import client_for
 from kcs_site.middleware import RefusedMiddleware
 
 pytestmark = pytest.mark.django_db

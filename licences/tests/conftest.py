@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from articles.tests.conftest import *  # noqa: F403
-from articles.tests.conftest import client_for, make_article, make_candidate, make_coach  # noqa: F401
 from coaching.models import ChecklistScore, Criterion
+from conftest import make_candidate
 from licences.models import LevelCriteria
 from training.tests.conftest import assign, make_path, second_article  # noqa: F401
 

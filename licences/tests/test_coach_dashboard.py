@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from articles.models import State
 from coaching.models import ReviewRequest
+from conftest import client_for, make_article, make_candidate, make_coach
 from licences import services
 from training import services as training_services
 from training.models import Acknowledgement, Assignment
 
-from .conftest import assign, client_for, make_article, make_candidate, make_coach, make_path, score
+from .conftest import assign, make_path, score
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_trainees_api_lists_paths_reviews_scores_and_next_level(criteria, coach,
 
 def test_coach_dashboard_shows_each_trainees_latest_knowledge_checks(criteria, coach, kb_owner, product, article):
     from accounts.models import Licence
-    from articles.tests.conftest import make_user
+    from conftest import make_user
     from licences.services import trainees
     from training.models import Assignment, Attempt, LearningPath
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import client_for
 from licences.models import LevelCriteria
-
-from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

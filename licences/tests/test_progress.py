@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from articles.models import State
+from conftest import client_for, make_article, make_candidate
 from licences import services
 from training.models import Acknowledgement
 
-from .conftest import client_for, make_article, make_candidate, score
+from .conftest import score
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,12 @@ import pytest
 
 from accounts.models import Licence
 from articles.models import State
+from conftest import client_for, make_article, make_candidate, make_coach
 from licences.models import Promotion
 from notifications.models import Notification
 from training.models import Acknowledgement
 
-from .conftest import client_for, make_article, make_candidate, make_coach, score
+from .conftest import score
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from django.test import TestCase
 
 from articles.models import Audience, Reuse
-from articles.tests.conftest import *  # noqa: F403 — the shared personas and fixtures
-from articles.tests.conftest import REFUND_RULES, make_article, make_user
+from conftest import REFUND_RULES, make_article, make_user
 
 
 def person(name: str, **kwargs):

@@ -7,11 +7,11 @@ from django.test import TestCase
 from django.urls import reverse
 
 from articles.models import Audience
-from articles.tests.conftest import client_for
+from conftest import client_for, make_article
 from notifications.models import ArticleUpdate, EmailChoice, Notification, Preference, Subscription
 from notifications.services import notify
 
-from .conftest import make_article, material_edit
+from .conftest import material_edit
 
 pytestmark = pytest.mark.django_db
 

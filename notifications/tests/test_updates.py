@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from accounts.models import Kind, Licence
 from articles.models import Audience, Product, State, Tag
+from conftest import make_article
 from notifications.models import ArticleUpdate, EmailChoice, Notification, OutgoingEmail, Preference, Subscription
 from notifications.services import announce_update
 
-from .conftest import make_article, material_edit, person, reuse
+from .conftest import material_edit, person, reuse
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from articles.models import Article, Audience, EscalationContact, Product, State
-from articles.tests.conftest import (
+from conftest import (
     REFUND_RULES,
     make_candidate,
     make_contributor,

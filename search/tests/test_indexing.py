@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.models import Article, State
-from articles.tests.conftest import make_article
+from conftest import make_article
 from search import indexing
 from search.backends import get_backend
 from search.backends.base import SearchRequest
@@ -92,7 +92,7 @@ def test_an_update_put_off_by_a_busy_lock_lands_soon_after_release_without_anoth
     transactional_db, settings, monkeypatch
 ):
     from articles.models import Product
-    from articles.tests.conftest import make_contributor, make_kb_owner
+    from conftest import make_contributor, make_kb_owner
 
     settings.KCS_SEARCH_RETRY_IN_PROCESS = True
     monkeypatch.setattr(indexing, "RETRY_SOON", 0.05)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from articles.models import Audience, State
-from articles.tests.conftest import client_for, make_article, make_customer, make_kb_owner
+from conftest import client_for, make_article, make_customer, make_kb_owner
 from search import indexing
 from search.models import SearchLog, Synonym
 

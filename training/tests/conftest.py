@@ -7,8 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from articles.tests.conftest import *  # noqa: F403
-from articles.tests.conftest import client_for, make_article, make_candidate  # noqa: F401  (re-exported)
+from conftest import make_article, make_candidate
 from training.models import Assignment, LearningPath, PathItem, PathSection
 
 

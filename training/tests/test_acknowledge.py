@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from conftest import client_for
 from notifications.models import Notification
 from training.models import Acknowledgement
 
-from .conftest import client_for, material_edit
+from .conftest import material_edit
 
 
 def _open(client, article, path):
@@ -36,7 +37,7 @@ def test_staff_not_assigned_to_the_path_see_the_note_but_cannot_acknowledge(cont
 
 
 def test_an_article_outside_the_path_cannot_be_acknowledged_from_it(trainee, path, contributor, kb_owner, product):
-    from articles.tests.conftest import make_article
+    from conftest import make_article
 
     other = make_article(author=contributor, product=product, title="Unrelated", kb_owner=kb_owner)
     assert _ack(client_for(trainee), other, path).status_code == 403

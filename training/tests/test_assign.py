@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import Kind
-from articles.tests.conftest import client_for, make_user
+from conftest import client_for, make_user
 from training.models import Assignment, LearningPath
 
 pytestmark = pytest.mark.django_db

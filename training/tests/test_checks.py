@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from conftest import client_for
 from notifications.models import Notification
 from training import services
 from training.models import Acknowledgement, Attempt, Choice, Question
 
-from .conftest import client_for, material_edit
+from .conftest import material_edit
 
 
 def make_question(article, by, *, text="A customer asks for a 70 EUR refund. What may you do?", correct=(1,), n=3):

@@ -7,17 +7,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from conftest import client_for
 from notifications.models import Notification
 from training import demo, services
 from training.models import Acknowledgement, Assignment, LearningPath
 
-from .conftest import client_for
 
-
-@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
 def test_demo_path_has_a_trainee_part_way_through_with_one_stale_acknowledgement():
-    call_command("load_demo", verbosity=0)
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)  # a second time: nothing doubles
     path = LearningPath.objects.get(title=demo.TITLE)
     candidate = User.objects.get(username="candidate")
     assert path.created_by.username == "coach"
@@ -39,12 +37,10 @@ def test_demo_path_has_a_trainee_part_way_through_with_one_stale_acknowledgement
     assert "candidate" in coach_page
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
 def test_demo_knowledge_checks_pass_mark_and_a_failed_attempt():
     from training.models import Attempt, Question
 
-    call_command("load_demo", verbosity=0)
-    call_command("load_demo", verbosity=0)
     path = LearningPath.objects.get(title=demo.TITLE)
     candidate = User.objects.get(username="candidate")
     assert path.pass_mark == 80

@@ -7,9 +7,10 @@ import io
 
 from django.urls import reverse
 
+from conftest import client_for, make_candidate
 from training.models import Acknowledgement
 
-from .conftest import assign, client_for, make_candidate
+from .conftest import assign
 
 
 def _rows(response) -> list[list[str]]:

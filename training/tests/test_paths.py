@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.tests.conftest import make_article
+from conftest import client_for, make_article, make_candidate
 from training.models import Assignment, Attempt, Choice, LearningPath, PathItem, PathSection, Question
 
-from .conftest import assign, client_for, make_candidate, make_path
+from .conftest import assign, make_path
 
 
 def test_coach_builds_a_path_with_sections_articles_and_an_assignment(coach, article, candidate):
