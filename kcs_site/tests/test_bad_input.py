@@ -11,7 +11,7 @@ from django.test import Client
 
 from articles.models import Article, Reuse
 from articles.tests.assertions import assert_versions
-from conftest import client_for
+from conftest import client_for, unchanged_database
 from kcs_site.jsoninput import MAX_JSON_DEPTH, json_depth_exceeds
 
 DEEP = "[" * 50_000 + "]" * 50_000
@@ -51,16 +51,20 @@ def test_a_nul_in_a_page_address_is_a_400_page(url, kb_owner):
 
 
 def test_a_nul_in_a_posted_form_field_changes_nothing(article, kb_owner):
-    response = raw_client(kb_owner).post(f"/articles/{article.slug}/reuse/", {"case_ref": "CASE-1\x00"})
-    assert response.status_code == 400
+    client = raw_client(kb_owner)
+    with unchanged_database():
+        response = client.post(f"/articles/{article.slug}/reuse/", {"case_ref": "CASE-1\x00"})
+        assert response.status_code == 400
     article.refresh_from_db()
     assert article.reuse_count == 0 and not Reuse.objects.exists()
 
 
 def test_a_nul_in_an_api_json_string_is_a_400_and_changes_nothing(article, kb_owner):
     body = {"version": article.version, "title": "New\u0000title"}
-    response = raw_client(kb_owner).patch(f"/api/v1/articles/{article.slug}/", body, content_type="application/json")
-    assert response.status_code == 400
+    client = raw_client(kb_owner)
+    with unchanged_database():
+        response = client.patch(f"/api/v1/articles/{article.slug}/", body, content_type="application/json")
+        assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
     assert Article.objects.get(pk=article.pk).title == article.title
     assert_versions(article, article.version)
@@ -78,23 +82,29 @@ def test_text_that_only_mentions_the_escape_is_accepted(article, kb_owner):
 
 
 def test_deep_json_to_the_anonymous_token_endpoint_is_a_400(db):
-    response = raw_client().post("/api/v1/auth/token/", DEEP, content_type="application/json")
-    assert response.status_code == 400
+    client = raw_client()
+    with unchanged_database():
+        response = client.post("/api/v1/auth/token/", DEEP, content_type="application/json")
+        assert response.status_code == 400
     assert "nested" in response.json()["detail"]
 
 
 def test_deep_json_to_an_article_update_is_a_400_and_changes_nothing(article, kb_owner):
     before = article.version
-    response = raw_client(kb_owner).patch(f"/api/v1/articles/{article.slug}/", DEEP, content_type="application/json")
-    assert response.status_code == 400
+    client = raw_client(kb_owner)
+    with unchanged_database():
+        response = client.patch(f"/api/v1/articles/{article.slug}/", DEEP, content_type="application/json")
+        assert response.status_code == 400
     assert Article.objects.get(pk=article.pk).version == before
 
 
 def test_deep_json_inside_an_otherwise_good_body_is_a_400(article, kb_owner):
     nested = "[" * (MAX_JSON_DEPTH + 5) + "]" * (MAX_JSON_DEPTH + 5)
     body = f'{{"case_ref": "C-1", "extra": {nested}}}'
-    response = raw_client(kb_owner).post(f"/api/v1/articles/{article.slug}/reuse/", body, content_type="application/json")
-    assert response.status_code == 400
+    client = raw_client(kb_owner)
+    with unchanged_database():
+        response = client.post(f"/api/v1/articles/{article.slug}/reuse/", body, content_type="application/json")
+        assert response.status_code == 400
     assert not Reuse.objects.exists()
 
 
@@ -166,7 +176,9 @@ def test_a_one_word_next_on_every_button_post_redirects_to_the_default(article, 
 def test_a_json_body_over_the_upload_limit_is_a_400_that_says_so(article, kb_owner, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = {"version": article.version, "cause": "x" * 2000}
-    response = raw_client(kb_owner).patch(f"/api/v1/articles/{article.slug}/", body, content_type="application/json")
+    client = raw_client(kb_owner)
+    with unchanged_database():
+        response = client.patch(f"/api/v1/articles/{article.slug}/", body, content_type="application/json")
     assert response.status_code == 400 and "larger than the 1,000 bytes" in response.json()["detail"]
     assert Article.objects.get(pk=article.pk).cause == article.cause
 

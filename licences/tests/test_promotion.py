@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import Licence
 from articles.models import State
-from conftest import client_for, make_article, make_candidate, make_coach
+from conftest import client_for, make_article, make_candidate, make_coach, unchanged_database
 from licences.models import Promotion
 from notifications.models import Notification
 from training.models import Acknowledgement
@@ -120,28 +120,31 @@ def test_customers_cannot_promote_and_customers_cannot_be_promoted(trainee, coac
 def test_promote_through_the_api(criteria, trainee, coach):
     api = client_for(coach)
     url = f"/api/v1/licences/people/{trainee.username}/promote/"
-    refused = api.post(url, {"to": "contributor", "note": "ok"}, content_type="application/json")
-    assert refused.status_code == 400 and "promote anyway" in refused.json()["detail"]
-    skipped = api.post(url, {"to": "publisher", "note": "ok", "override": True}, content_type="application/json")
-    assert skipped.status_code == 403 and "one level at a time" in skipped.json()["detail"]
+    with unchanged_database():
+        refused = api.post(url, {"to": "contributor", "note": "ok"}, content_type="application/json")
+        assert refused.status_code == 400 and "promote anyway" in refused.json()["detail"]
+        skipped = api.post(url, {"to": "publisher", "note": "ok", "override": True}, content_type="application/json")
+        assert skipped.status_code == 403 and "one level at a time" in skipped.json()["detail"]
     done = api.post(url, {"to": "contributor", "note": "ok", "override": True}, content_type="application/json")
     assert done.status_code == 201
     assert done.json()["from_level"] == "candidate" and done.json()["override"] is True
 
 
 def test_api_refuses_self_promotion_and_non_coaches(trainee, coach, contributor):
-    own = client_for(coach).post(
-        f"/api/v1/licences/people/{coach.username}/promote/",
-        {"to": "publisher", "note": "me", "override": True},
-        content_type="application/json",
-    )
-    assert own.status_code == 403 and "themselves" in own.json()["detail"]
-    other = client_for(contributor).post(
-        f"/api/v1/licences/people/{trainee.username}/promote/",
-        {"to": "contributor", "note": "x", "override": True},
-        content_type="application/json",
-    )
-    assert other.status_code == 403
+    as_coach, as_contributor = client_for(coach), client_for(contributor)
+    with unchanged_database():
+        own = as_coach.post(
+            f"/api/v1/licences/people/{coach.username}/promote/",
+            {"to": "publisher", "note": "me", "override": True},
+            content_type="application/json",
+        )
+        assert own.status_code == 403 and "themselves" in own.json()["detail"]
+        other = as_contributor.post(
+            f"/api/v1/licences/people/{trainee.username}/promote/",
+            {"to": "contributor", "note": "x", "override": True},
+            content_type="application/json",
+        )
+        assert other.status_code == 403
     assert not Promotion.objects.exists()
     trainee.refresh_from_db()
     coach.refresh_from_db()
@@ -149,11 +152,14 @@ def test_api_refuses_self_promotion_and_non_coaches(trainee, coach, contributor)
 
 
 def test_an_unknown_level_is_a_form_error_not_a_crash(trainee, coach):
-    assert _promote(coach, trainee, to="wizard", override="on").status_code == 400
-    api = client_for(coach).post(
-        f"/api/v1/licences/people/{trainee.username}/promote/", {"to": "wizard", "note": "x"}, content_type="application/json"
-    )
-    assert api.status_code == 400
+    client = client_for(coach)
+    with unchanged_database():
+        page = client.post(f"/licences/people/{trainee.username}/promote/", {"to": "wizard", "note": "Ready.", "override": "on"})
+        assert page.status_code == 400
+        api = client.post(
+            f"/api/v1/licences/people/{trainee.username}/promote/", {"to": "wizard", "note": "x"}, content_type="application/json"
+        )
+        assert api.status_code == 400
     trainee.refresh_from_db()
     assert trainee.licence == Licence.CANDIDATE
 

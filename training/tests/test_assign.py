@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import Kind
-from conftest import client_for, make_user
+from conftest import client_for, make_user, unchanged_database
 from training.models import Assignment, LearningPath
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +38,15 @@ def test_assignments_api_lists_mine_and_lets_coaches_assign(setup):
     mine = trainee.get("/api/v1/training/assignments/").json()["results"]
     assert [a["user"] for a in mine] == [members[0].username]
     assert trainee.get("/api/v1/training/assignments/", {"user": members[1].username}).status_code == 403
-    refused = trainee.post(
-        "/api/v1/training/assignments/", {"path": path.pk, "user": members[1].username}, content_type="application/json"
-    )
+    with unchanged_database():
+        refused = trainee.post(
+            "/api/v1/training/assignments/", {"path": path.pk, "user": members[1].username}, content_type="application/json"
+        )
     assert refused.status_code == 403
     assert Assignment.objects.count() == 3  # the three the coach made, nothing more
     assert client_for(make_user("cleo", kind=Kind.CUSTOMER)).get("/api/v1/training/assignments/").status_code == 404
-    empty = api.post("/api/v1/training/assignments/", {"path": path.pk}, content_type="application/json")
+    with unchanged_database():
+        empty = api.post("/api/v1/training/assignments/", {"path": path.pk}, content_type="application/json")
     assert empty.status_code == 400
 
 
