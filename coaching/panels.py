@@ -53,8 +53,8 @@ def dashboard_panel(user) -> dict:
     return {
         "show": True,
         "user": user,
-        "mine": mine.prefetch_related(feedback)[:10],
-        "assigned": reviews.filter(reviewer=user).open().order_by("updated_at")[:10],
+        "mine": list(mine.prefetch_related(feedback)[:10]),
+        "assigned": list(reviews.filter(reviewer=user).open().order_by("updated_at")[:10]),
         "is_coach": policy.is_coach(user),
         "may_score": policy.may_score_at_all(user),
     }
