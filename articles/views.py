@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.choices import Kind
 from accounts.models import User
+from kcs_site import pages
 from kcs_site.decorators import staff_required
 
 from . import policy, versions
@@ -81,6 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recently_changed": base.visible_to(user).exclude(state=State.ARCHIVED).order_by("-updated_at")[:10],
         "due_for_review": base.due_for_review().filter(owner=user).order_by("review_by")[:10],
         "can_create": policy.can_create(user),
+        "panels": pages.dashboard_panels(request),
     }
     return render(request, "articles/dashboard.html", context)
 
@@ -147,6 +149,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": _may_open_editor(user, article),
         "can_change_governance": policy.can_change_governance(user, article),
         "governance_target": Governance.EXPERIENCE if article.is_governed else Governance.GOVERNED,
+        "panels": pages.article_panels(request, article),
     }
     return render(request, "articles/detail.html", context)
 

@@ -1,23 +1,17 @@
-"""The training panels other apps' pages include (article page, dashboard), so those pages'
-views need not know about learning paths: each panel asks for what it shows."""
+"""The training panels of the article page and the dashboard: what each shows, queried here and
+composed by `kcs_site.pages`, so a page's cost is visible from its view."""
 
 from __future__ import annotations
-
-from django import template
 
 from articles import policy as article_policy
 from articles.http import as_id
 
-from .. import services
-from ..models import Acknowledgement, Assignment, LearningPath, PathItem, Question
-
-register = template.Library()
+from . import services
+from .models import Acknowledgement, Assignment, LearningPath, PathItem, Question
 
 
-@register.inclusion_tag("training/_article_panel_body.html", takes_context=True)
-def training_article_panel(context, article) -> dict:
+def article_panel(request, article) -> dict:
     """On an article opened from a path (?path=<id>): the path's note and "Read and understood"."""
-    request = context["request"]
     user = request.user
     path_id = as_id(request.GET.get("path", ""))
     if not (article_policy.is_staff(user) and path_id is not None):
@@ -32,7 +26,6 @@ def training_article_panel(context, article) -> dict:
     stale = next((a for a in acks if a.stale_at is not None), None) if current is None else None
     return {
         "show": True,
-        "csrf_token": context.get("csrf_token"),
         "article": article,
         "path": path,
         "item": item,
@@ -44,9 +37,8 @@ def training_article_panel(context, article) -> dict:
     }
 
 
-@register.inclusion_tag("training/_dashboard_body.html", takes_context=True)
-def training_dashboard(context) -> dict:
-    user = context["request"].user
+def dashboard_panel(user) -> dict:
+    """My assigned learning paths with my progress on each."""
     if not article_policy.is_staff(user):
         return {"show": False}
     assignments = list(Assignment.objects.filter(user=user).select_related("path"))

@@ -1,26 +1,22 @@
-"""The coaching panels other apps' pages include (article page, dashboard), so that those
-pages' views need not know about reviews: each panel asks for what it shows."""
+"""The coaching panels of the article page and the dashboard: what each shows, queried here and
+composed by `kcs_site.pages`, so a page's cost is visible from its view."""
 
 from __future__ import annotations
 
 import datetime
 
-from django import template
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from articles import policy as article_policy
 
-from .. import policy
-from ..forms import RequestReviewForm
-from ..models import OPEN, ChecklistScore, CommentKind, ReviewComment, ReviewRequest, eligible_coaches
-
-register = template.Library()
+from . import policy
+from .forms import RequestReviewForm
+from .models import OPEN, ChecklistScore, CommentKind, ReviewComment, ReviewRequest, eligible_coaches
 
 
-@register.inclusion_tag("coaching/_article_panel_body.html", takes_context=True)
-def coaching_article_panel(context, article) -> dict:
-    user = context["request"].user
+def article_panel(user, article) -> dict:
+    """The latest review of the article, its comments and scores, and the request form."""
     if not article_policy.is_staff(user):
         return {"show": False}
     review = ReviewRequest.objects.filter(article=article).select_related("requester", "reviewer").order_by("-id").first()
@@ -29,7 +25,6 @@ def coaching_article_panel(context, article) -> dict:
     may_see_scores = policy.can_view_article_scores(user, article)
     return {
         "show": True,
-        "csrf_token": context.get("csrf_token"),
         "article": article,
         "review": review,
         "can_see_review": can_see,
@@ -40,9 +35,8 @@ def coaching_article_panel(context, article) -> dict:
     }
 
 
-@register.inclusion_tag("coaching/_dashboard_body.html", takes_context=True)
-def coaching_dashboard(context) -> dict:
-    user = context["request"].user
+def dashboard_panel(user) -> dict:
+    """My review requests (open, or closed in the last two weeks) and the reviews assigned to me."""
     if not article_policy.is_staff(user):
         return {"show": False}
     recent = timezone.now() - datetime.timedelta(days=14)
@@ -59,8 +53,8 @@ def coaching_dashboard(context) -> dict:
     return {
         "show": True,
         "user": user,
-        "mine": mine.prefetch_related(feedback)[:10],
-        "assigned": reviews.filter(reviewer=user).open().order_by("updated_at")[:10],
+        "mine": list(mine.prefetch_related(feedback)[:10]),
+        "assigned": list(reviews.filter(reviewer=user).open().order_by("updated_at")[:10]),
         "is_coach": policy.is_coach(user),
         "may_score": policy.may_score_at_all(user),
     }

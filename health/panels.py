@@ -1,20 +1,16 @@
-from __future__ import annotations
+"""The reuse-and-review panel of the article page, composed by `kcs_site.pages`."""
 
-from django import template
+from __future__ import annotations
 
 from articles.models import Reuse
 
-from .. import policy
-from ..forms import ConfirmForm, ReuseForm, ReviewDateForm
-from ..services import last_confirmation
-
-register = template.Library()
+from . import policy
+from .forms import ConfirmForm, ReuseForm, ReviewDateForm
+from .services import last_confirmation
 
 
-@register.simple_tag(takes_context=True)
-def article_health(context, article) -> dict:
+def article_panel(user, article) -> dict:
     """What the article page shows staff about reuse and review (two small queries)."""
-    user = context["request"].user
     if not policy.can_see_reuse(user):
         return {}
     return {

@@ -1,0 +1,33 @@
+"""Pages composed of panels from several apps: each app's `panels` module answers for its own
+panel, and this module calls them, so every query a page makes is visible from its view. The
+templates only `{% include %}` the panels' partials with what is computed here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from coaching import panels as coaching
+from feedback import panels as feedback
+from health import panels as health
+from notifications import panels as notifications
+from training import panels as training
+
+
+def dashboard_panels(request: HttpRequest) -> dict:
+    user = request.user
+    return {
+        "feedback": feedback.dashboard_panel(user),
+        "coaching": coaching.dashboard_panel(user),
+        "training": training.dashboard_panel(user),
+    }
+
+
+def article_panels(request: HttpRequest, article) -> dict:
+    user = request.user
+    return {
+        "subscriptions": notifications.subscription_box(user, article),
+        "health": health.article_panel(user, article),
+        "feedback": feedback.article_panel(user, article),
+        "coaching": coaching.article_panel(user, article),
+        "training": training.article_panel(request, article),
+    }
