@@ -66,7 +66,11 @@ class Journey:
     def shot(self, label: str) -> Path:
         self.step += 1
         path = self.folder / f"{self.step:02d}-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        except Exception:  # noqa: BLE001 — Chromium now and then fails a capture on a busy machine: once more
+            self.page.wait_for_timeout(500)
+            self.page.screenshot(path=str(path), full_page=True)
         return path
 
     def sign_in(self, username: str, password: str = "kcs-demo") -> None:
