@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +50,14 @@ class ReviewQuerySet(models.QuerySet):
 
     def for_list(self) -> ReviewQuerySet:
         return self.select_related("article", "article__product", "requester", "reviewer").defer(*long_fields(via="article"))
+
+    def with_feedback(self) -> ReviewQuerySet:
+        """Each review's decisions (changes asked, approved), newest first, as `review.feedback`:
+        what lists show under a review (the dashboard panel, the coach's trainees)."""
+        decisions = ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
+        return self.prefetch_related(
+            Prefetch("comments", queryset=decisions.select_related("author").order_by("-id"), to_attr="feedback")
+        )
 
 
 class ReviewRequest(models.Model):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from articles import policy as article_policy
 
 from . import policy
 from .forms import RequestReviewForm
-from .models import OPEN, ChecklistScore, CommentKind, ReviewComment, ReviewRequest, eligible_coaches
+from .models import OPEN, ChecklistScore, ReviewComment, ReviewRequest, eligible_coaches
 
 
 def article_panel(user, article) -> dict:
@@ -40,20 +40,13 @@ def dashboard_panel(user) -> dict:
     if not article_policy.is_staff(user):
         return {"show": False}
     recent = timezone.now() - datetime.timedelta(days=14)
-    feedback = Prefetch(
-        "comments",
-        queryset=ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
-        .select_related("author")
-        .order_by("-id"),
-        to_attr="feedback",
-    )
     reviews = ReviewRequest.objects.for_list()
     # Open reviews, and closed ones for two weeks so the author sees the outcome.
     mine = reviews.filter(requester=user).filter(Q(status__in=OPEN) | Q(updated_at__gte=recent))
     return {
         "show": True,
         "user": user,
-        "mine": list(mine.prefetch_related(feedback)[:10]),
+        "mine": list(mine.with_feedback()[:10]),
         "assigned": list(reviews.filter(reviewer=user).open().order_by("updated_at")[:10]),
         "is_coach": policy.is_coach(user),
         "may_score": policy.may_score_at_all(user),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.choices import Kind
 from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
-from coaching.models import ChecklistScore, CommentKind, ReviewComment, ReviewRequest
+from coaching.models import ChecklistScore, ReviewRequest
 from notifications.services import notify
 from training.models import Assignment, Attempt
 from training.services import Progress, progress_for_assignments
@@ -215,14 +215,7 @@ def trainees(coach: User) -> list[Trainee]:
     for a in assignments:
         rows[a.user_id].paths.append((a, progress[a.pk]))
     # The latest feedback of each review shows under it, as on the dashboard (coaching's panel).
-    feedback = Prefetch(
-        "comments",
-        queryset=ReviewComment.objects.filter(kind__in=[CommentKind.CHANGES, CommentKind.APPROVED])
-        .select_related("author")
-        .order_by("-id"),
-        to_attr="feedback",
-    )
-    reviews = ReviewRequest.objects.for_list().open().filter(requester_id__in=ids).prefetch_related(feedback)
+    reviews = ReviewRequest.objects.for_list().open().filter(requester_id__in=ids).with_feedback()
     for review in reviews.order_by("updated_at"):
         rows[review.requester_id].reviews.append(review)
     latest = (
