@@ -51,10 +51,9 @@ demo-data: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py check_index --repair
 
-# A random key for the local demo, made once and kept (var/ is not committed).
-$(SECRET_KEY_FILE):
-	mkdir -p var
-	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+# A random key for the local demo, made once and kept (var/ is not committed); manage.py uses the same.
+$(SECRET_KEY_FILE): | install
+	$(PY) -m kcs_site.local_key
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -44,7 +44,7 @@ if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
         "DJANGO_SECRET_KEY is not set. In production set it to a long random value, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it secret. "
         "For development set DJANGO_DEBUG=1 (uses a public development key). "
-        "`make run` creates a key for the local demo in var/secret_key."
+        "`manage.py` and `make run` use a random key of this checkout, kept in var/secret_key."
     )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")

@@ -41,3 +41,17 @@ def test_development_key_only_with_debug_explicitly_on():
     result = read_settings(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
+
+
+def test_manage_py_commands_work_on_a_fresh_checkout_with_a_key_of_its_own(tmp_path):
+    # No key and no DEBUG: management commands make a random key in var/secret_key (owner only)
+    # instead of refusing to start or falling back to the public development key.
+    clean = {"PATH": os.environ.get("PATH", ""), "KCS_VAR_DIR": str(tmp_path)}
+    command = [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]
+    result = subprocess.run(command, env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    key = tmp_path / "secret_key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert len(key.read_text().strip()) >= 50
+    again = subprocess.run(command, env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and len(key.read_text().strip()) >= 50  # kept, not made anew
