@@ -272,3 +272,13 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "audience": data.get("audience") or "",
         "governance": data.get("governance") or "",
     }
+
+
+def history_since(article: Article, number: int, *, limit: int = 50) -> list[ArticleVersion]:
+    """The stored versions of `article` numbered `number` or later, newest first, at most `limit`.
+
+    Without the stored content (only number, author, date, note): what a choice of versions
+    shows, cheap however long the article's texts are.
+    """
+    stored = _stored(article).filter(revision__meta__article_version__gte=number).defer("serialized_data")
+    return [_article_version(v) for v in stored[:limit]]
