@@ -282,3 +282,14 @@ def history_since(article: Article, number: int, *, limit: int = 50) -> list[Art
     """
     stored = _stored(article).filter(revision__meta__article_version__gte=number).defer("serialized_data")
     return [_article_version(v) for v in stored[:limit]]
+
+
+def article_as_of(version: Version) -> tuple[Article, list[AuthorityRule]]:
+    """The article and its authority rules as they were at a stored version, unsaved, for
+    pages that show a past version the way the article page shows the current one."""
+    data = version.field_dict
+    fields = {f.attname: data[f.attname] for f in Article._meta.concrete_fields if f.attname in data}
+    article = Article(**fields)
+    rows = _rules_of_version(version)
+    rules = [AuthorityRule(pk=r.get("id"), position=r.get("position") or 0, **_rule_fields(r)) for r in rows]
+    return article, rules
