@@ -29,7 +29,12 @@ class ResolveForm(forms.Form):
     it was raised (newest first, the newest ticked), or say no change was needed."""
 
     version = forms.ChoiceField(label="What fixed it", widget=forms.RadioSelect, required=False)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label="What was done")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="What was done, or why no change was needed",
+    )
 
     def __init__(self, *args, flag, choices: list, **kwargs):
         kwargs.setdefault("initial", {"version": str(choices[0].number) if choices else NO_CHANGE})

@@ -64,7 +64,10 @@ def test_authority_flags_carry_a_badge_not_only_a_colour(article, candidate, kb_
     flag(article, candidate, reason="authority_unclear")
     page = client_for(kb_owner).get(QUEUE).content.decode()
     assert 'class="flag-authority"' in page
-    assert re.search(r'class="badge badge-authority-flag">.*Decision authority</span>', page)
+    assert re.search(
+        r'class="badge badge-authority-flag"><span class="mark" aria-hidden="true">!</span> Decision authority unclear</strong>',
+        page,
+    )
 
 
 def test_the_queue_stays_a_few_queries_sorted_by_priority(candidate, kb_owner, product, django_assert_max_num_queries):
