@@ -202,3 +202,14 @@ def test_a_foreign_next_on_the_flag_page_is_not_carried_into_its_forms(article, 
     raised = flag(article, candidate)
     page = client_for(contributor).get(reverse("feedback:flag", args=[raised.pk]) + "?next=//evil.example/").content.decode()
     assert "evil.example" not in page
+
+
+def test_the_editor_opened_from_fix_it_says_which_flag_it_fixes(article, candidate, contributor):
+    raised = flag(article, candidate, reason="unclear", comment="Which form is the usual form?")
+    client = client_for(contributor)
+    page = text_of(client.get(reverse("articles:edit", args=[article.slug]) + f"?resolves={raised.pk}"))
+    assert "Fixing: Staff flag Unclear — “Which form is the usual form?”" in page
+    assert "Fixing:" not in text_of(client.get(reverse("articles:edit", args=[article.slug])))
+    # An id that is no open flag of this article shows nothing and ticks nothing.
+    other = text_of(client.get(reverse("articles:edit", args=[article.slug]) + "?resolves=999999&resolves=x"))
+    assert "Fixing:" not in other
