@@ -157,7 +157,13 @@ class ArticleSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=State.choices)
-    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+    note = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=2000,
+        help_text="Why. Required to archive or to reopen a validated article (else 400), kept in the history.",
+    )
     version = serializers.IntegerField(required=False, help_text="The version you reviewed; a newer one gets 409.")
 
 

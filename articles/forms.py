@@ -267,8 +267,8 @@ def rules_from(formset) -> list[dict]:
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=State.choices)
-    note = forms.CharField(max_length=500, required=False)
+    to = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+    note = forms.CharField(max_length=500, required=False, label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 # --- merging after a conflict -------------------------------------------------------------

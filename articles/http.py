@@ -26,12 +26,13 @@ def query_param(request: HttpRequest, name: str) -> str:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The posted `next` path when it is an address on this site, else `default` (no open redirects).
+    """The `next` path (posted, or in the query string of a page that carries it into its forms)
+    when it is an address on this site, else `default` (no open redirects).
 
     Only a path ("/dashboard/") counts: `redirect()` takes anything else for a URL name, and a
     one-word `next` ("dashboard", "5") that names no URL was a 500 instead of a redirect.
     """
-    target = request.POST.get("next", "")
+    target = (request.POST if request.method == "POST" else request.GET).get("next", "")
     if (
         target.startswith("/")
         and not target.startswith(("//", "/\\"))

@@ -77,6 +77,16 @@ class InvalidChange(Exception):
     """The change breaks a content rule (e.g. validating an article with no resolution)."""
 
 
+class ReasonNeeded(InvalidChange):
+    """Archiving or reopening without saying why (`policy.transition_needs_reason`)."""
+
+
+REASON_NEEDED = {
+    State.ARCHIVED: "Say why you archive this article: the reason is kept in its history.",
+    State.NOT_VALIDATED: "Say why you reopen this validated article: the reason is kept in its history.",
+}
+
+
 class Product(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -457,14 +467,16 @@ class Article(models.Model):
         """
         if to not in State.values:
             raise InvalidChange(f"Unknown state '{to}'. Choose one of: {', '.join(State.values)}.")
-        return self._transition(by, to, note, base_version)
+        return self._transition(by, to, note, base_version, ask_reason=True)
 
-    def _transition(self, by, to: str, note: str, base_version: int | None = None) -> Article:
+    def _transition(self, by, to: str, note: str, base_version: int | None = None, ask_reason: bool = False) -> Article:
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if base_version is not None and current.version != base_version:
                 raise StaleVersion(current)
             require(policy.can_transition(by, current, to))
+            if ask_reason and policy.transition_needs_reason(current.state, to) and not note.strip():
+                raise ReasonNeeded(REASON_NEEDED[to])
             if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
                 raise InvalidChange("Write a resolution before moving this article out of work in progress.")
             from_state = current.state

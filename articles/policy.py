@@ -288,6 +288,12 @@ def can_transition(user: Person, article: Article, to: str) -> Decision:
     return refuse(f"Unknown state '{to}'.")
 
 
+def transition_needs_reason(current: str, to: str) -> bool:
+    # Archiving takes knowledge out of use and reopening a validated article takes away its
+    # trust: both are asked for a reason, kept in the article's history (ArticleEvent.note).
+    return to == State.ARCHIVED or (current == State.VALIDATED and to == State.NOT_VALIDATED)
+
+
 def can_validate(user: Person, article: Article) -> Decision:
     if not may_validate_at_all(user):
         return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")

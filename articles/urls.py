@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.detail, name="detail"),
     path("articles/<slug:slug>/edit/", views.edit, name="edit"),
     path("articles/<slug:slug>/transition/", views.transition, name="transition"),
+    path("articles/<slug:slug>/transition/confirm/", views.confirm_transition, name="confirm-transition"),
     path("articles/<slug:slug>/governance/", views.governance, name="governance"),
     path("articles/<slug:slug>/history/", views.history, name="history"),
     path("articles/<slug:slug>/diff/", views.diff, name="diff"),

@@ -272,3 +272,24 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "audience": data.get("audience") or "",
         "governance": data.get("governance") or "",
     }
+
+
+def history_since(article: Article, number: int, *, limit: int = 50) -> list[ArticleVersion]:
+    """The stored versions of `article` numbered `number` or later, newest first, at most `limit`.
+
+    Without the stored content (only number, author, date, note): what a choice of versions
+    shows, cheap however long the article's texts are.
+    """
+    stored = _stored(article).filter(revision__meta__article_version__gte=number).defer("serialized_data")
+    return [_article_version(v) for v in stored[:limit]]
+
+
+def article_as_of(version: Version) -> tuple[Article, list[AuthorityRule]]:
+    """The article and its authority rules as they were at a stored version, unsaved, for
+    pages that show a past version the way the article page shows the current one."""
+    data = version.field_dict
+    fields = {f.attname: data[f.attname] for f in Article._meta.concrete_fields if f.attname in data}
+    article = Article(**fields)
+    rows = _rules_of_version(version)
+    rules = [AuthorityRule(pk=r.get("id"), position=r.get("position") or 0, **_rule_fields(r)) for r in rows]
+    return article, rules

@@ -35,6 +35,7 @@ from .models import (
     Governance,
     InvalidChange,
     Product,
+    ReasonNeeded,
     Refused,
     StaleVersion,
     State,
@@ -145,6 +146,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "rules": list(article.rules.all()),
         "events": ArticleEvent.objects.filter(article=article).select_related("actor")[:8],
         "transitions": transitions,
+        "ask_reason": [to for to, _ in transitions if policy.transition_needs_reason(article.state, to)],
         "needs_resolution": len(transitions) < len(offered),
         "can_edit": _may_open_editor(user, article),
         "can_change_governance": policy.can_change_governance(user, article),
@@ -287,15 +289,38 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid state.")
-        return redirect(article)
+        if form.has_error("to"):
+            messages.error(request, "Choose a valid state.")
+            return redirect(article)
+        return _confirm_page(request, article, form, status=400)
     try:
         article.transition(by=request.user, to=form.cleaned_data["to"], note=form.cleaned_data["note"])
+    except ReasonNeeded as exc:
+        form.add_error("note", str(exc))
+        return _confirm_page(request, article, form, status=400)
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Now {article.get_state_display().lower()}.")
     return redirect(article)
+
+
+@staff_required
+def confirm_transition(request: HttpRequest, slug: str) -> HttpResponse:
+    """Archive or reopen: a small form that asks why, posted to `transition`."""
+    article = _article_for(request, slug)
+    to = query_param(request, "to")
+    if to not in State.values or not policy.transition_needs_reason(article.state, to):
+        return redirect(article)
+    require(policy.can_transition(request.user, article, to))
+    return _confirm_page(request, article, TransitionForm(initial={"to": to}))
+
+
+def _confirm_page(request: HttpRequest, article: Article, form: TransitionForm, *, status: int = 200) -> HttpResponse:
+    to = form["to"].value()
+    label = dict(policy.available_transitions(request.user, article)).get(to) or State(to).label
+    context = {"article": article, "form": form, "to": to, "label": label}
+    return render(request, "articles/confirm_transition.html", context, status=status)
 
 
 @staff_required(methods=["POST"])

@@ -95,6 +95,14 @@ class ReviewRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    def last_decision_before(self, version: int) -> ReviewComment | None:
+        """The coach's latest decision on this article (changes asked, or an approval in an
+        earlier review) on a version before `version`: what "changes since the last round" start from."""
+        decisions = ReviewComment.objects.filter(
+            review__article_id=self.article_id, kind__in=[CommentKind.CHANGES, CommentKind.APPROVED], article_version__lt=version
+        )
+        return decisions.select_related("author").order_by("-article_version", "-id").first()
+
     # --- operations -------------------------------------------------------------------
 
     @classmethod

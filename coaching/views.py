@@ -14,8 +14,9 @@ from django.utils import timezone
 from accounts.choices import Kind
 from accounts.models import User
 from articles import policy as article_policy
+from articles import versions
 from articles.http import query_param
-from articles.models import Article, InvalidChange, StaleVersion, require
+from articles.models import Article, EscalationContact, InvalidChange, StaleVersion, require
 from kcs_site.decorators import staff_required
 
 from . import policy
@@ -103,8 +104,26 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_resubmit": policy.can_resubmit(user, review),
         "can_withdraw": policy.can_withdraw(user, review),
         "can_edit": article_policy.can_edit(user, review.article),
+        **_reviewed_version(review),
     }
     return render(request, "coaching/review.html", context)
+
+
+def _reviewed_version(review: ReviewRequest) -> dict:
+    """The article as the coach is asked to read it (the submitted or approved version), and
+    what changed since the coach last decided on it (the previous round, or an earlier review)."""
+    article = review.article
+    number = review.approved_version or review.submitted_version
+    shown = versions.version_by_number(article, number)
+    if shown is None:
+        return {}
+    reviewed, rules = versions.article_as_of(shown.version)
+    reviewed.escalation = EscalationContact.objects.filter(pk=reviewed.escalation_id).first()
+    earlier = review.last_decision_before(number)
+    changes = None
+    if earlier is not None and (before := versions.version_by_number(article, earlier.article_version)):
+        changes = versions.diff(versions.snapshot_of_version(before.version), versions.snapshot_of_version(shown.version))
+    return {"reviewed": reviewed, "reviewed_rules": rules, "shown": shown, "earlier": earlier, "changes": changes}
 
 
 def _decision(request: HttpRequest) -> DecisionForm:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats, timezone
 
 from . import policy
 from .models import READER_REASONS, Reason
@@ -19,11 +20,52 @@ class FlagForm(forms.Form):
         self.fields["reason"].choices = policy.flag_reasons_for(user, article)
 
 
+# The choice on the resolve form that closes the flag without naming a version (a dismissal).
+NO_CHANGE = "no_change"
+
+
 class ResolveForm(forms.Form):
-    version = forms.IntegerField(
-        required=False, min_value=1, help_text="The article version that fixed it; empty means the current one."
+    """Resolve a flag by naming the version that fixed it, chosen among the versions saved since
+    it was raised (newest first, the newest ticked), or say no change was needed."""
+
+    version = forms.ChoiceField(label="What fixed it", widget=forms.RadioSelect, required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="What was done, or why no change was needed",
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label="What was done")
+
+    def __init__(self, *args, flag, choices: list, **kwargs):
+        kwargs.setdefault("initial", {"version": str(choices[0].number) if choices else NO_CHANGE})
+        super().__init__(*args, **kwargs)
+        self.flag = flag
+        self.fields["version"].choices = [
+            *((str(v.number), version_label(v, flagged=flag.article_version)) for v in choices),
+            (NO_CHANGE, "No change was needed: close it as dismissed (say why below)"),
+        ]
+        self.fields["version"].error_messages["invalid_choice"] = (
+            f"Choose one of the versions saved since the flag was raised (version {flag.article_version} or later), "
+            "or “no change was needed”."
+        )
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("version") or (self.fields["version"].choices[0][0])
+        data["dismiss"] = choice == NO_CHANGE
+        data["version"] = None if data["dismiss"] else int(choice)
+        if data["dismiss"] and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why no change was needed: the person who raised the flag will read it.")
+        return data
+
+
+def version_label(v, *, flagged: int) -> str:
+    """ "Version 4 — Reworded step 2 (olga, 3 Dec 2026 14:05)": what a person recognises a version by."""
+    when = formats.date_format(timezone.localtime(v.date), "j M Y H:i")
+    who = v.user.get_username() if v.user else "system"
+    note = v.comment or "no change note"
+    suffix = " — the version it was flagged on" if v.number == flagged else ""
+    return f"Version {v.number} — {note} ({who}, {when}){suffix}"
 
 
 class DismissForm(forms.Form):

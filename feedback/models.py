@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import policy
@@ -27,6 +28,45 @@ class FlagQuerySet(models.QuerySet):
 
     def for_list(self) -> FlagQuerySet:
         return self.select_related("article", "article__product", "article__owner", "created_by", "closed_by")
+
+    def with_priority(self) -> FlagQuerySet:
+        """Each flag with `weight` (how harmful its reason is, `REASON_WEIGHTS`) and `article_open`
+        (how many open flags its article has: several people tripping over one article)."""
+        article_open = (
+            Flag.objects.open()
+            .filter(article=OuterRef("article"))
+            .order_by()
+            .values("article")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        weight = Case(
+            *(When(reason=reason, then=Value(w)) for reason, w in REASON_WEIGHTS.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return self.annotate(weight=weight, article_open=Coalesce(Subquery(article_open), Value(0)))
+
+    def sorted_by(self, sort: str) -> FlagQuerySet:
+        """The queue in one of `QUEUE_SORTS`: priority (harmful reasons first, then the articles
+        most flagged, then the oldest), oldest or newest first."""
+        if sort == "priority":
+            return self.with_priority().order_by("-weight", "-article_open", "created_at", "id")
+        if sort == "oldest":
+            return self.order_by("created_at", "id")
+        return self.order_by("-created_at", "-id")
+
+
+# How much a flag's reason weighs in the queue's priority: an agent may be giving away what
+# they should not (authority unclear), or a customer is told something wrong, before style.
+REASON_WEIGHTS = {
+    Reason.AUTHORITY_UNCLEAR: 3,
+    Reason.INCORRECT: 2,
+    Reason.OUTDATED: 1,
+    Reason.MISSING_INFORMATION: 1,
+}
+
+QUEUE_SORTS = [("priority", "Priority"), ("oldest", "Oldest first"), ("newest", "Newest first")]
 
 
 class HelpfulVote(models.Model):

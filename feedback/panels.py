@@ -30,6 +30,7 @@ def article_panel(user, article) -> dict:
     for flag in flags:
         flag.article = article  # the policy reads it; no query per flag
         flag.may_close = policy.can_close(user, flag)
+        flag.may_fix = policy.can_resolve_by_edit(user, flag)
     may_flag = policy.can_flag(user, article)
     return {
         "flags": flags,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,16 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
+from articles import versions
 from articles.http import query_param, safe_next
 from articles.models import Article, InvalidChange, Refused, require
 from kcs_site.decorators import staff_required
 
 from . import policy, services
 from .forms import DismissForm, FlagForm, ResolveForm, VoteForm
-from .models import Flag, FlagState, Reason, Source
+from .models import QUEUE_SORTS, REASON_WEIGHTS, Flag, FlagState, Reason, Source
 
 # "Was this helpful?" answers one browser session may give per hour (anonymous visitors included).
 VOTES_PER_HOUR = 20
@@ -72,17 +75,26 @@ def queue(request: HttpRequest) -> HttpResponse:
     reason = query_param(request, "reason")
     if reason in Reason.values:
         qs = qs.filter(reason=reason)
-    page = Paginator(qs.order_by("-created_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
+    sort = query_param(request, "sort")
+    sort = sort if sort in dict(QUEUE_SORTS) else "priority"
+    page = Paginator(qs.sorted_by(sort), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
+    for flag in page.object_list:
+        flag.may_fix = policy.can_resolve_by_edit(request.user, flag)
+        flag.may_close = policy.can_close(request.user, flag)
     raised = Flag.objects.for_list().filter(created_by=request.user).order_by("-created_at", "-id")[:10]
+    filters = {"state": state, "source": source, "reason": reason, "sort": sort}
     context = {
         "page": page,
         "raised": raised,
-        "state": state,
-        "source": source,
-        "reason": reason,
+        **filters,
+        # The queue as shown (filters, sort, page): where the flag page sends the user back to.
+        "here": request.get_full_path(),
+        "filters": urlencode(filters),
         "states": FlagState.choices,
         "sources": Source.choices,
         "reasons": Reason.choices,
+        "sorts": QUEUE_SORTS,
+        "weights": [(Reason(r).label, w) for r, w in REASON_WEIGHTS.items()],
         "is_kb_owner": article_policy.is_kb_owner(request.user),
     }
     return render(request, "feedback/queue.html", context)
@@ -94,34 +106,50 @@ def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_flag(request, flag)
 
 
+def _resolve_form(request: HttpRequest, flag: Flag) -> ResolveForm:
+    choices = versions.history_since(flag.article, flag.article_version)
+    return ResolveForm(request.POST if request.method == "POST" else None, flag=flag, choices=choices)
+
+
 def _render_flag(request, flag: Flag, *, resolve_form=None, dismiss_form=None, status: int = 200) -> HttpResponse:
+    can_close = policy.can_close(request.user, flag)
     context = {
         "flag": flag,
-        "can_close": policy.can_close(request.user, flag),
-        "resolve_form": resolve_form or ResolveForm(initial={"version": flag.article.version}),
+        "can_close": can_close,
+        "may_fix": policy.can_resolve_by_edit(request.user, flag),
+        "resolve_form": resolve_form or (_resolve_form(request, flag) if can_close else None),
         "dismiss_form": dismiss_form or DismissForm(),
         "votes": flag.votes.count() if flag.is_customer_feedback else 0,
+        "next": safe_next(request, ""),
     }
     return render(request, "feedback/flag.html", context, status=status)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Where the user came from (the queue as they left it, or the article), else the queue."""
+    return redirect(safe_next(request, reverse("feedback:queue")))
 
 
 @staff_required(methods=["POST"])
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     flag = _flag_for(request, pk)
-    form = ResolveForm(request.POST)
+    form = _resolve_form(request, flag)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.resolve_flag(
-                by=request.user, flag=flag, version=form.cleaned_data["version"], note=form.cleaned_data["note"]
-            )
+            if data["dismiss"]:
+                services.dismiss_flag(by=request.user, flag=flag, reason=f"No change needed: {data['note'].strip()}")
+            else:
+                services.resolve_flag(by=request.user, flag=flag, version=data["version"], note=data["note"])
         except services.AlreadyClosed as exc:
             messages.error(request, str(exc))
             return redirect("feedback:flag", pk=flag.pk)
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Flag resolved; whoever raised it has been told.")
-            return redirect(safe_next(request, flag.article.get_absolute_url()))
+            done = "dismissed (no change needed)" if data["dismiss"] else f"resolved by version {data['version']}"
+            messages.success(request, f"Flag on “{flag.article.title}” {done}; whoever raised it has been told.")
+            return _back(request)
     flag.refresh_from_db()
     return _render_flag(request, flag, resolve_form=form, status=400)
 
@@ -139,8 +167,8 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Flag dismissed; whoever raised it has been told why.")
-            return redirect(safe_next(request, flag.article.get_absolute_url()))
+            messages.success(request, f"Flag on “{flag.article.title}” dismissed; whoever raised it has been told why.")
+            return _back(request)
     flag.refresh_from_db()
     return _render_flag(request, flag, dismiss_form=form, status=400)
 

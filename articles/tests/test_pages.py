@@ -274,14 +274,13 @@ def test_candidate_sees_no_validate_button_but_the_coach_does(candidates_draft, 
 
 
 def test_kb_owner_sees_archive_and_contributor_does_not(article, kb_owner, contributor):
+    confirm = reverse("articles:confirm-transition", args=[article.slug])
     owner_page = client_for(kb_owner).get(article.get_absolute_url()).content.decode()
-    assert ">Archive</button>" in owner_page
-    assert 'name="to" value="archived"' in owner_page
+    assert f'href="{confirm}?to=archived">Archive…</a>' in owner_page
 
     contributor_page = client_for(contributor).get(article.get_absolute_url()).content.decode()
-    assert ">Archive</button>" not in contributor_page
-    assert 'name="to" value="archived"' not in contributor_page
-    assert ">Reopen (not validated)</button>" in contributor_page
+    assert f"{confirm}?to=archived" not in contributor_page
+    assert f'href="{confirm}?to=not_validated">Reopen (not validated)…</a>' in contributor_page
 
 
 def test_refused_validation_is_403_with_the_reason_and_changes_nothing(candidates_draft):
@@ -333,7 +332,7 @@ def test_article_without_resolution_offers_no_validate_button_but_a_hint(contrib
         assert 'name="to" value="not_validated"' not in page
         assert 'name="to" value="validated"' not in page
         assert "Write a resolution before validating." in page
-    assert 'name="to" value="archived"' in page  # what needs no resolution is still offered to the KB owner
+    assert "transition/confirm/?to=archived" in page  # what needs no resolution is still offered to the KB owner
 
 
 def test_article_with_a_resolution_offers_validation_without_the_hint(contributor, product):

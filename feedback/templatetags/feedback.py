@@ -20,7 +20,10 @@ def edit_flags(context, article) -> list:
     request = context["request"]
     if article is None or not policy.can_see_flags(request.user):
         return []
-    ticked = set(request.POST.getlist("addresses_flag")) if request.method == "POST" else set()
+    # A "Fix it" link opens the editor with its flag ticked (`?resolves=<flag id>`); after a
+    # post, the boxes stay as the editor left them.
+    posted = request.method == "POST"
+    ticked = set(request.POST.getlist("addresses_flag") if posted else request.GET.getlist("resolves"))
     flags = list(Flag.objects.open().filter(article=article).select_related("created_by"))
     for flag in flags:
         flag.article = article

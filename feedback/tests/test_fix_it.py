@@ -99,3 +99,21 @@ def test_a_stale_edit_resolves_nothing_and_keeps_the_ticks(article, candidate, c
     assert re.search(rf'name="addresses_flag" value="{raised.pk}" checked', response.content.decode())
     raised.refresh_from_db()
     assert raised.state == FlagState.OPEN
+
+
+def test_fix_it_from_the_queue_ticks_the_flag_and_saving_resolves_it(article, candidate, kb_owner):
+    raised = flag(article, candidate, reason="authority_unclear", comment="Who approves 80 EUR?")
+    client = client_for(kb_owner)
+    fix_url = reverse("articles:edit", args=[article.slug]) + f"?resolves={raised.pk}"
+    assert fix_url in client.get(reverse("feedback:queue") + "?sort=priority").content.decode()
+    page = client.get(fix_url).content.decode()
+    data = form_fields(page)  # as the browser would send it: the flag is ticked
+    assert data["addresses_flag"] == str(raised.pk)
+    data["note"] = "The team lead approves up to 150 EUR."
+    data["authority_note"] = "Above 150 EUR ask Billing Escalations."
+    response = client.post(fix_url, data, follow=True)
+    assert "1 flag(s) resolved by this edit" in text_of(response)
+    raised.refresh_from_db()
+    article.refresh_from_db()
+    assert (raised.state, raised.resolved_version) == (FlagState.RESOLVED, article.version)
+    assert "Who approves 80 EUR?" not in text_of(client.get(reverse("feedback:queue")))

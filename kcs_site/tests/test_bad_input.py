@@ -161,16 +161,17 @@ def test_a_one_word_next_on_every_button_post_redirects_to_the_default(article, 
     when = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     first = flags.raise_flag(by=candidate, article=article, reason="unclear")
     second = flags.raise_flag(by=candidate, article=article, reason="outdated")
+    # The article's buttons fall back to the article; the flag page's to the flag queue.
     posts = [
-        (f"/articles/{article.slug}/reuse/", {}),
-        (f"/articles/{article.slug}/confirm-review/", {}),
-        (f"/articles/{article.slug}/review-date/", {"review_by": when}),
-        (f"/flags/{first.pk}/resolve/", {}),
-        (f"/flags/{second.pk}/dismiss/", {"reason": "Reads fine."}),
+        (f"/articles/{article.slug}/reuse/", {}, article.get_absolute_url()),
+        (f"/articles/{article.slug}/confirm-review/", {}, article.get_absolute_url()),
+        (f"/articles/{article.slug}/review-date/", {"review_by": when}, article.get_absolute_url()),
+        (f"/flags/{first.pk}/resolve/", {}, "/flags/"),
+        (f"/flags/{second.pk}/dismiss/", {"reason": "Reads fine."}, "/flags/"),
     ]
-    for url, data in posts:
+    for url, data, default in posts:
         response = client.post(url, {**data, **nxt})
-        assert (url, response.status_code, response["Location"]) == (url, 302, article.get_absolute_url())
+        assert (url, response.status_code, response["Location"]) == (url, 302, default)
 
 
 def test_a_json_body_over_the_upload_limit_is_a_400_that_says_so(article, kb_owner, settings):
