@@ -279,7 +279,7 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
         return value.plain_words()
     if name == "review_by":
         return value.isoformat()
-    return str(value)
+    return versions.choice_label(name, str(value))
 
 
 @staff_required(methods=["POST"])
@@ -326,7 +326,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_required
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    items = {v.number: v for v in versions.history(article)}
+    stored = versions.history(article)
+    items = {v.number: v for v in stored}
     try:
         newer = int(request.GET.get("to") or article.version)
         older = int(request.GET.get("from") or newer - 1)
@@ -341,6 +342,7 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
         "older": items[older],
         "newer": items[newer],
         "changes": versions.diff(old, new),
+        "range": versions.changes_between(article, older, newer, stored),
         "numbers": sorted(items),
         "can_revert": policy.can_revert(request.user, article) and older != article.version,
     }
