@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from django.urls import reverse
-
 from articles import versions
 from conftest import client_for
 
