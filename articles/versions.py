@@ -155,6 +155,23 @@ def changes_between(article: Article, older: int, newer: int, items: list[Articl
     return Range(steps=steps)
 
 
+def authority_changed_since(read: dict[tuple, int]) -> set[tuple]:
+    """Which of `read` ({(anything, article id): version read}) saw a change to the decision
+    authority (rules, escalation contact or the note on what to do outside it) in a later version,
+    in one query: a reader asked to read again is told when the rules they learned changed."""
+    if not read:
+        return set()
+    since: dict[int, int] = {}
+    for (_, article_id), version in read.items():
+        since[article_id] = min(version, since.get(article_id, version))
+    changed: dict[int, int] = {}  # article id -> newest version that changed the authority
+    events = ArticleEvent.objects.filter(article_id__in=since, version__gt=min(since.values()))
+    for article_id, version, names, rules in events.values_list("article_id", "version", "changed_fields", "rules_changed"):
+        if rules or set(names or []) & set(AUTHORITY_FIELDS):
+            changed[article_id] = max(version, changed.get(article_id, 0))
+    return {key for key, version in read.items() if changed.get(key[1], 0) > version}
+
+
 def history(article: Article) -> list[ArticleVersion]:
     """Every stored version of `article`, newest first, in a fixed number of queries."""
     return [_article_version(v) for v in _stored(article)]
