@@ -35,6 +35,12 @@ def _path_page(client, path) -> str:
     return client.get(reverse("training:path", args=[path.pk])).content.decode()
 
 
+def _attempt(trainee, article, path, score):
+    Attempt.objects.create(
+        user=trainee, article=article, article_version=article.version, path=path, score=score, passed=score >= 80
+    )
+
+
 def _read(client, article, path):
     return client.post(reverse("training:acknowledge", args=[article.slug]), {"path": path.pk}, follow=True)
 
