@@ -607,6 +607,11 @@ class ArticleEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def authority_changed(self) -> bool:
+        """The decision authority changed: its rules, the escalation contact or the note on what to do outside it."""
+        return self.rules_changed or bool(set(self.changed_fields or []) & set(AUTHORITY_FIELDS))
+
 
 class Reuse(models.Model):
     """An agent used an article on a case (KCS reuse): who, when, on which case, and whether it solved it.

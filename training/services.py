@@ -50,11 +50,12 @@ def check_still_needed(*, user, ack: Acknowledgement, path: LearningPath | None)
     return not (newest and newest.article_version >= ack.article_version and newest.score >= path.pass_mark)
 
 
-def mark_stale(*, article_id: int, version: int, article: Article | None = None) -> int:
+def mark_stale(*, article_id: int, version: int, article: Article | None = None, authority_changed: bool = False) -> int:
     """A material `version` of the article was saved: every current acknowledgement of an older
     version becomes stale, and each trainee (who can still see the article) is asked to read it
     again with the diff from the version they acknowledged. Returns how many people were told.
-    `article`: the article as saved, if the caller has it (saves reading it again)."""
+    `article`: the article as saved, if the caller has it (saves reading it again);
+    `authority_changed`: this version changed the decision authority (the notification says so)."""
     article = article or Article.objects.filter(pk=article_id).first()
     if article is None:
         return 0
@@ -83,6 +84,7 @@ def mark_stale(*, article_id: int, version: int, article: Article | None = None)
                 ),
                 url=article.get_diff_url(acked, max(version, article.version)),  # to the current version
                 article=article,
+                authority_changed=authority_changed,  # trainees are staff (checked above)
             )
     return sum(len(p) for p in by_version.values())
 
