@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -368,4 +369,22 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(reverse("articles:history", args=[slug]))
     messages.success(request, f"Reverted to version {number}; saved as version {article.version}.")
+    _say_which_flags_reopened(request, article)
     return redirect(article)
+
+
+def _say_which_flags_reopened(request: HttpRequest, article: Article) -> None:
+    # The feedback app reopened the flags whose fix the revert undid (its receiver of
+    # articles.signals.article_changed, run before `revert` returns); this tells the reverter.
+    for flag in article.flags.filter(reopened_version=article.version):
+        state = "is open again" if flag.is_open else "stays resolved: the same person has an open flag for it"
+        messages.warning(
+            request,
+            format_html(
+                '<a href="{}">Flag #{}</a> ({}) was fixed in a version this revert undid; it {}.',
+                reverse("feedback:flag", args=[flag.pk]),
+                flag.pk,
+                flag.get_reason_display().lower(),
+                state,
+            ),
+        )
