@@ -131,15 +131,13 @@ def reopen_after_revert(*, by, article: Article, restored: int, version: int) ->
         )
         for flag in flags:
             flag.article = article
-            was = f"resolved in version {flag.resolved_version}"
+            was = f"It had been resolved in version {flag.resolved_version}"
             if flag.closed_by:
                 was += f" by {flag.closed_by.get_username()}"
-            if flag.outcome_note:
-                was += f": “{flag.outcome_note}”"
+            was += f": “{flag.outcome_note}”" if flag.outcome_note else "."
             flag.reopened_version = version
             flag.reopened_note = (
-                f"Reopened: the fix was reverted in version {version} "
-                f"(back to version {restored}, by {by.get_username()}); it had been {was}."
+                f"Reopened: the fix was reverted in version {version} (back to version {restored}, by {by.get_username()}). {was}"
             )
             same = Flag.objects.open().filter(article=article, created_by=flag.created_by, reason=flag.reason)
             twin = same.first() if flag.created_by_id else None

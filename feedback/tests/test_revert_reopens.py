@@ -49,7 +49,7 @@ def test_reverting_to_before_the_fix_reopens_the_flag_with_a_note(fixed_flag, ar
     assert fixed_flag.resolved_version is None and fixed_flag.closed_by is None
     assert fixed_flag.reopened_version == article.version
     assert f"Reopened: the fix was reverted in version {article.version}" in fixed_flag.reopened_note
-    assert "resolved in version" in fixed_flag.reopened_note and "Voucher step added" in fixed_flag.reopened_note
+    assert "It had been resolved in version" in fixed_flag.reopened_note and "Voucher step added" in fixed_flag.reopened_note
     page = response.content.decode()
     assert f"Flag #{fixed_flag.pk}</a> (outdated) was fixed in a version this revert undid; it is open again." in page
     assert f'href="{reverse("feedback:flag", args=[fixed_flag.pk])}"' in page
