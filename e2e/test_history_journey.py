@@ -56,6 +56,12 @@ def test_trainee_reads_an_article_and_the_path_says_the_check_is_still_missing(d
     no_sideways_scroll_on_a_phone(page)
     both_sizes(journey, "path right after reading")
 
+    journey.go(f"/articles/{HOTEL}/?path={path.pk}")
+    panel = page.locator("aside.training-panel").inner_text()
+    assert "You read and understood version" in panel and "take it again for this version" in panel
+    page.locator("aside.training-panel").scroll_into_view_if_needed()
+    both_sizes(journey, "article panel after reading")
+
 
 def test_diff_across_versions_lists_every_change(demo, journey):
     page = journey.page
