@@ -146,3 +146,16 @@ def test_home_and_dashboard_say_the_next_article_waits_for_its_check(trainee, ch
     assert "read — knowledge check not passed yet" in home
     dashboard = client.get(reverse("articles:dashboard")).content.decode()
     assert "read — knowledge check not passed yet" in dashboard
+
+
+def test_the_api_says_the_same_status(trainee, checked_path, article, second_article):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(trainee)
+    client.post("/api/v1/training/acknowledgements/", {"article": article.slug, "path": checked_path.pk}, format="json")
+    items = client.get(f"/api/v1/training/paths/{checked_path.pk}/").json()["items"]
+    by_slug = {i["article"]: i for i in items}
+    assert (by_slug[article.slug]["status"], by_slug[article.slug]["check"]) == ("check", "not_taken")
+    assert by_slug[second_article.slug]["status"] == "unread"
+    assert by_slug[article.slug]["authority_changed"] is False
