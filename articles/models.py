@@ -315,12 +315,14 @@ class Article(models.Model):
         material: bool = True,
         event: str | None = None,
         resolves: list[int] | None = None,
+        restores: int | None = None,
     ) -> Article:
         """Apply `changes` made from `base_version`; raises StaleVersion if someone saved since.
 
         `changes` may hold content, metadata, authority and audience fields; each kind is
         checked against the policy. `rules=None` leaves the authority rules alone. `resolves`:
         ids of flags the editor says this edit addresses (the feedback app closes them).
+        `restores`: the version a revert brings back, kept on the change record (its `to_value`).
         """
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
         if unknown:
@@ -365,7 +367,8 @@ class Article(models.Model):
                 }
                 change = None
                 if set(changed) - {"audience"} or tags_changed or rules_changed:
-                    change = current._record(by, event or EventKind.EDITED, note=note, **record)
+                    restored = {"to_value": str(restores)} if restores else {}
+                    change = current._record(by, event or EventKind.EDITED, note=note, **restored, **record)
                 if "audience" in changed:
                     audience = {} if change else record
                     row = current._record(
@@ -398,6 +401,7 @@ class Article(models.Model):
             note=f"Reverted to version {to_number}",
             material=True,
             event=EventKind.REVERTED,
+            restores=to_number,
         )
 
     def _check_edit(self, by, current: Article, changed: dict, rules_changed: bool) -> None:
@@ -618,6 +622,11 @@ class ArticleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def authority_changed(self) -> bool:
+        """The decision authority changed: its rules, the escalation contact or the note on what to do outside it."""
+        return self.rules_changed or bool(set(self.changed_fields or []) & set(AUTHORITY_FIELDS))
 
 
 class Reuse(models.Model):

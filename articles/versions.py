@@ -19,7 +19,8 @@ from reversion.models import Version
 
 from accounts.models import User
 
-from .models import Article, AuthorityRule, EscalationContact, Product, Tag, plain_rule
+from .choices import Audience, Governance, State
+from .models import AUTHORITY_FIELDS, Article, ArticleEvent, AuthorityRule, EscalationContact, Product, Tag, plain_rule
 
 # Order and labels of what a diff shows.
 SNAPSHOT_FIELDS = [
@@ -39,6 +40,16 @@ SNAPSHOT_FIELDS = [
     ("audience", "Audience"),
     ("governance", "Governance"),
 ]
+# What a change record's `changed_fields` may name besides the fields a diff shows.
+FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address"}
+# Stored values of the workflow fields, shown as the words the pages use ("not_validated" →
+# "Not validated"): a diff is read by people, not by the database.
+_CHOICES = {"state": dict(State.choices), "audience": dict(Audience.choices), "governance": dict(Governance.choices)}
+
+
+def choice_label(name: str, value: str) -> str:
+    """The label of a state, audience or governance value (`name` says which); unknown values as stored."""
+    return _CHOICES.get(name, {}).get(value, value or "")
 
 
 class NoSuchVersion(LookupError):
@@ -78,6 +89,87 @@ class FieldDiff:
             else:
                 parts.append(f"<ins>{escape(text)}</ins>")
         return mark_safe("".join(parts))  # noqa: S308 — every piece is escaped above
+
+
+@dataclass
+class Step:
+    """One saved version inside a range being compared: who saved it, when, with which note,
+    minor or material, and what its change record says it changed."""
+
+    number: int
+    user: User | None
+    date: object
+    comment: str
+    material: bool
+    fields: list[str]  # labels of the changed fields, in reading order
+    authority_changed: bool
+
+
+@dataclass
+class Range:
+    """Every version after `older` up to `newer`: what a reader of the diff between them is owed.
+    The range is material when any step in it was, and changed the decision authority when any
+    step did, whatever the last step says."""
+
+    steps: list[Step]
+
+    @property
+    def material(self) -> bool:
+        return any(s.material for s in self.steps)
+
+    @property
+    def authority_changed(self) -> bool:
+        return any(s.authority_changed for s in self.steps)
+
+
+def changes_between(article: Article, older: int, newer: int, items: list[ArticleVersion] | None = None) -> Range:
+    """The steps from version `older` (excluded) to `newer` (included), oldest first, read from the
+    stored versions (`items`: the article's history if the caller has it) and their change records
+    (one query)."""
+    low, high = sorted((older, newer))
+    items = items if items is not None else history(article)
+    chosen = sorted((v for v in items if low < v.number <= high), key=lambda v: v.number)
+    records: dict[int, dict] = {}
+    events = ArticleEvent.objects.filter(article=article, version__gt=low, version__lte=high)
+    for version, names, rules in events.values_list("version", "changed_fields", "rules_changed"):
+        # A version may have two rows (an edit and the audience change beside it): one record.
+        record = records.setdefault(version, {"fields": set(), "rules": False})
+        record["fields"].update(names or [])
+        record["rules"] = record["rules"] or rules
+    steps = []
+    for v in chosen:
+        record = records.get(v.number, {"fields": set(), "rules": False})
+        names = record["fields"]
+        order = [name for name in FIELD_LABELS if name in names] + sorted(names - set(FIELD_LABELS))
+        steps.append(
+            Step(
+                number=v.number,
+                user=v.user,
+                date=v.date,
+                comment=v.comment,
+                material=v.material,
+                fields=[FIELD_LABELS.get(name, name) for name in order],
+                authority_changed=record["rules"] or bool(names & set(AUTHORITY_FIELDS)),
+            )
+        )
+    return Range(steps=steps)
+
+
+def authority_changed_since(read: dict[tuple, int]) -> set[tuple]:
+    """Which of `read` ({(anything, article id): version read}) saw a change to the decision
+    authority (rules, escalation contact or the note on what to do outside it) in a later version,
+    in one query: a reader asked to read again is told when the rules they learned changed."""
+    if not read:
+        return set()
+    since: dict[int, int] = {}
+    for (_, article_id), version in read.items():
+        since[article_id] = min(version, since.get(article_id, version))
+    changed: dict[int, int] = {}  # article id -> newest version that changed the authority
+    events = ArticleEvent.objects.filter(article_id__in=since, version__gt=min(since.values()))
+    for article_id, version, names, rules in events.values_list("article_id", "version", "changed_fields", "rules_changed"):
+        if rules or set(names or []) & set(AUTHORITY_FIELDS):
+            changed[article_id] = max(version, changed.get(article_id, 0))
+    return {key for key, version in read.items() if changed.get(key[1], 0) > version}
 
 
 def history(article: Article) -> list[ArticleVersion]:
@@ -268,9 +360,9 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "tags": ", ".join(tags),
         "owner": owner or "",
         "review_by": review_by.isoformat() if hasattr(review_by, "isoformat") else str(review_by or ""),
-        "state": data.get("state") or "",
-        "audience": data.get("audience") or "",
-        "governance": data.get("governance") or "",
+        "state": choice_label("state", data.get("state") or ""),
+        "audience": choice_label("audience", data.get("audience") or ""),
+        "governance": choice_label("governance", data.get("governance") or ""),
     }
 
 

@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -281,7 +282,7 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
         return value.plain_words()
     if name == "review_by":
         return value.isoformat()
-    return str(value)
+    return versions.choice_label(name, str(value))
 
 
 @staff_required(methods=["POST"])
@@ -351,7 +352,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_required
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
-    items = {v.number: v for v in versions.history(article)}
+    stored = versions.history(article)
+    items = {v.number: v for v in stored}
     try:
         newer = int(request.GET.get("to") or article.version)
         older = int(request.GET.get("from") or newer - 1)
@@ -366,6 +368,7 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
         "older": items[older],
         "newer": items[newer],
         "changes": versions.diff(old, new),
+        "range": versions.changes_between(article, older, newer, stored),
         "numbers": sorted(items),
         "can_revert": policy.can_revert(request.user, article) and older != article.version,
     }
@@ -391,4 +394,22 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(reverse("articles:history", args=[slug]))
     messages.success(request, f"Reverted to version {number}; saved as version {article.version}.")
+    _say_which_flags_reopened(request, article)
     return redirect(article)
+
+
+def _say_which_flags_reopened(request: HttpRequest, article: Article) -> None:
+    # The feedback app reopened the flags whose fix the revert undid (its receiver of
+    # articles.signals.article_changed, run before `revert` returns); this tells the reverter.
+    for flag in article.flags.filter(reopened_version=article.version):
+        state = "is open again" if flag.is_open else "stays resolved: the same person has an open flag for it"
+        messages.warning(
+            request,
+            format_html(
+                '<a href="{}">Flag #{}</a> ({}) was fixed in a version this revert undid; it {}.',
+                reverse("feedback:flag", args=[flag.pk]),
+                flag.pk,
+                flag.get_reason_display().lower(),
+                state,
+            ),
+        )

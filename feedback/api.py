@@ -48,6 +48,8 @@ class FlagSerializer(serializers.ModelSerializer):
             "outcome_note",
             "closed_by",
             "closed_at",
+            "reopened_version",
+            "reopened_note",
         ]
         read_only_fields = [
             "source",
@@ -57,6 +59,8 @@ class FlagSerializer(serializers.ModelSerializer):
             "resolved_version",
             "outcome_note",
             "closed_at",
+            "reopened_version",
+            "reopened_note",
         ]
 
 

@@ -118,6 +118,10 @@ class Flag(models.Model):
     outcome_note = models.TextField(blank=True, help_text="What was done, or why the flag was dismissed.")
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A revert to a version older than the fix undoes it: the flag opens again (services.reopen_after_revert),
+    # remembering which saved version did that and what the resolution had been.
+    reopened_version = models.PositiveIntegerField(null=True, blank=True, help_text="The article version that reverted the fix.")
+    reopened_note = models.TextField(blank=True)
 
     objects = FlagQuerySet.as_manager()
 

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, require
-from articles.policy import can_view
+from articles.models import Article, EventKind, InvalidChange, require
+from articles.policy import can_view, is_staff
 from notifications.services import notify
 
 from . import policy
@@ -108,6 +108,59 @@ def resolve_flags_of_change(sender, change, **kwargs) -> None:
     """articles.signals.article_changed: close the flags the editor said this version addresses."""
     if change.resolves:
         resolve_addressed_by_edit(by=change.actor, article=change.article, flag_ids=change.resolves, version=change.version)
+
+
+def reopen_flags_of_revert(sender, change, **kwargs) -> None:
+    """articles.signals.article_changed: a revert to a version older than a flag's fix undoes it."""
+    if change.kind == EventKind.REVERTED and change.to_value.isdigit():
+        reopen_after_revert(by=change.actor, article=change.article, restored=int(change.to_value), version=change.version)
+
+
+def reopen_after_revert(*, by, article: Article, restored: int, version: int) -> list[Flag]:
+    """Version `version` brought back the content of version `restored`: every flag resolved by a
+    later version lost its fix, so it opens again with a note saying so, and the article's owner
+    and (staff) whoever raised it are told. A flag whose raiser has another open flag for the
+    same reason stays resolved (one open flag per person and reason), with the note pointing
+    to that one. Returns the flags reopened."""
+    reopened = []
+    with transaction.atomic():
+        flags = (
+            Flag.objects.select_for_update(of=("self",))
+            .filter(article=article, state=FlagState.RESOLVED, resolved_version__gt=restored)
+            .select_related("created_by", "closed_by")
+        )
+        for flag in flags:
+            flag.article = article
+            was = f"It had been resolved in version {flag.resolved_version}"
+            if flag.closed_by:
+                was += f" by {flag.closed_by.get_username()}"
+            was += f": “{flag.outcome_note}”" if flag.outcome_note else "."
+            flag.reopened_version = version
+            flag.reopened_note = (
+                f"Reopened: the fix was reverted in version {version} (back to version {restored}, by {by.get_username()}). {was}"
+            )
+            same = Flag.objects.open().filter(article=article, created_by=flag.created_by, reason=flag.reason)
+            twin = same.first() if flag.created_by_id else None
+            if twin is not None:
+                flag.reopened_note += f" It stays resolved: flag #{twin.pk}, open, asks the same."
+                flag.save(update_fields=["reopened_version", "reopened_note"])
+                continue
+            flag.state, flag.resolved_version, flag.outcome_note = FlagState.OPEN, None, ""
+            flag.closed_by, flag.closed_at = None, None
+            flag.save(
+                update_fields=[
+                    "state",
+                    "resolved_version",
+                    "outcome_note",
+                    "closed_by",
+                    "closed_at",
+                    "reopened_version",
+                    "reopened_note",
+                ]
+            )
+            reopened.append(flag)
+            _tell_reopened(flag, by=by)
+    return reopened
 
 
 def record_vote(*, user, session_key: str, article: Article, helpful: bool, reason: str = "", comment: str = "") -> HelpfulVote:
@@ -206,6 +259,21 @@ def _tell_owner(flag: Flag, *, who: str) -> None:
         url=reverse("feedback:flag", args=[flag.pk]),
         article=article,
         exclude=flag.created_by,
+    )
+
+
+def _tell_reopened(flag: Flag, *, by) -> None:
+    """The article's owner (whose queue it is back in) and a staff raiser hear that the fix was undone."""
+    raiser, article = flag.created_by, flag.article
+    people = [article.owner] + ([raiser] if raiser is not None and is_staff(raiser) else [])
+    notify(
+        people,
+        kind="flag_reopened",
+        title=f"Flag reopened on “{article.title}”: the fix was reverted in version {flag.reopened_version}",
+        body=flag.reopened_note,
+        url=reverse("feedback:flag", args=[flag.pk]),
+        article=article,
+        exclude=by,
     )
 
 

@@ -29,7 +29,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "url", "article", "created_at", "read_at", "read"]
+        fields = ["id", "kind", "title", "body", "url", "article", "created_at", "read_at", "read", "authority_changed"]
 
     def get_read(self, note: Notification) -> bool:
         return note.read_at is not None

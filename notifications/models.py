@@ -35,6 +35,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed = models.BooleanField(default=False)  # an email (immediate or digest) has been queued for it
+    # The change it tells of altered what agents may decide (staff only: readers never hear of it).
+    authority_changed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -161,6 +163,9 @@ class ArticleUpdate(models.Model):
     # was internal, or one to the decision authority only, is never announced outside.
     audience = models.CharField(max_length=16, blank=True)
     reader_visible = models.BooleanField(default=True)
+    # The update changed the decision authority (rules, escalation contact, what to do outside it):
+    # staff pages and emails call it out; outside readers are never told (the authority is staff-only).
+    authority_changed = models.BooleanField(default=False)
 
     objects = ArticleUpdateQuerySet.as_manager()
 

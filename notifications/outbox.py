@@ -16,7 +16,7 @@ from django.utils import timezone
 from articles.policy import can_view
 
 from .models import EmailChoice, Notification, OutgoingEmail
-from .services import absolute_url
+from .services import AUTHORITY_CHANGED_TEXT, absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,8 @@ def digest_body(notes: list[Notification]) -> str:
     lines = ["What happened in the knowledge base since your last digest:", ""]
     for note in notes:
         lines.append(f"* {note.title}")
+        if note.authority_changed:
+            lines.append(f"  {AUTHORITY_CHANGED_TEXT}")
         if note.body:
             lines.append(f"  {note.body}")
         if note.url:

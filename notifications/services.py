@@ -23,12 +23,22 @@ def email_choice(user) -> str:
 
 
 def notify(
-    recipients: Iterable, *, kind: str, title: str, body: str = "", url: str = "", article=None, exclude=None
+    recipients: Iterable,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    article=None,
+    exclude=None,
+    authority_changed: bool = False,
 ) -> list[Notification]:
     """Create one in-app notification per active recipient (each at most once, `exclude` left
     out) and queue an email for those who want emails right away. Digest readers get theirs
     from `send_notifications --digest`. Runs in the caller's transaction: nothing is told about
-    a change that rolled back. A fixed number of queries, however many recipients."""
+    a change that rolled back. A fixed number of queries, however many recipients.
+    `authority_changed`: the change altered the decision authority, said on the notification and
+    in its email; only for staff recipients (callers pass it for them only)."""
     seen, people = set(), []
     for user in recipients:
         if user is None or not user.is_active or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
@@ -43,15 +53,24 @@ def notify(
     for user in people:
         immediate = choices.get(user.pk, EmailChoice.IMMEDIATE) == EmailChoice.IMMEDIATE and bool(user.email)
         notes.append(
-            Notification(recipient=user, kind=kind, title=title[:300], body=body, url=url, article=article, emailed=immediate)
+            Notification(
+                recipient=user,
+                kind=kind,
+                title=title[:300],
+                body=body,
+                url=url,
+                article=article,
+                emailed=immediate,
+                authority_changed=authority_changed,
+            )
         )
         if immediate:
             emails.append(
                 OutgoingEmail(
                     recipient=user,
                     to=user.email,
-                    subject=f"[KB] {title}"[:300],
-                    body=_email_body(title, body, url),
+                    subject=f"[KB] {AUTHORITY_CHANGED + ': ' if authority_changed else ''}{title}"[:300],
+                    body=_email_body(title, body, url, authority_changed=authority_changed),
                     send_after=now,
                 )
             )
@@ -61,8 +80,16 @@ def notify(
     return created
 
 
-def _email_body(title: str, body: str, url: str) -> str:
+AUTHORITY_CHANGED = "Decision authority changed"
+AUTHORITY_CHANGED_TEXT = (
+    f"** {AUTHORITY_CHANGED} ** What agents may decide on their own, or whom they turn to beyond it, is different now."
+)
+
+
+def _email_body(title: str, body: str, url: str, *, authority_changed: bool = False) -> str:
     parts = [title, "", body] if body else [title]
+    if authority_changed:
+        parts[1:1] = ["", AUTHORITY_CHANGED_TEXT]
     if url:
         parts += ["", absolute_url(url)]
     parts += ["", "You can change how you are notified on your notifications page."]
@@ -83,13 +110,26 @@ def unread_count(user) -> int:
 
 
 def record_update(
-    *, article, version: int, note: str, editor, audience: str = "", reader_visible: bool = True
+    *,
+    article,
+    version: int,
+    note: str,
+    editor,
+    audience: str = "",
+    reader_visible: bool = True,
+    authority_changed: bool = False,
 ) -> ArticleUpdate | None:
     """Record a material update of `article` (as saved) and announce it; called once the edit committed."""
     update, created = ArticleUpdate.objects.get_or_create(
         article=article,
         version=version,
-        defaults={"note": note, "editor": editor, "audience": audience, "reader_visible": reader_visible},
+        defaults={
+            "note": note,
+            "editor": editor,
+            "audience": audience,
+            "reader_visible": reader_visible,
+            "authority_changed": authority_changed,
+        },
     )
     if not created:
         return None
@@ -129,7 +169,7 @@ def _announce(update: ArticleUpdate) -> list[Notification]:
     common = {"kind": "article_updated", "title": title, "article": article, "exclude": update.editor}
     # Staff get the change note and the diff of the two versions. Outside readers hear only of
     # changes to what they can read, without the note (staff text), and get the help-centre page.
-    told = notify(staff, url=update.diff_url(), body=update.note, **common)
+    told = notify(staff, url=update.diff_url(), body=update.note, authority_changed=update.authority_changed, **common)
     if update.reader_visible:
         told += notify(readers, url=article.get_help_url(), body="The article has been updated.", **common)
     return told

@@ -30,4 +30,5 @@ def article_changed(sender, change, **kwargs) -> None:
         editor=change.actor,
         audience=article.audience,
         reader_visible=bool(READER_FIELDS.intersection(change.changed_fields)),
+        authority_changed=change.authority_changed,
     )

@@ -49,6 +49,14 @@ class ItemSerializer(serializers.Serializer):
     acknowledged_version = serializers.SerializerMethodField()
     changed_since_read = serializers.BooleanField(source="changed")
     diff_url = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["done", "check", "reread", "unread"],
+        help_text="done; check: read, the knowledge check not passed yet; reread: changed since read; unread.",
+    )
+    check = serializers.CharField(
+        source="check_state", help_text="'' (none asked), passed, not_taken, failed, or older (taken on an earlier version)."
+    )
+    authority_changed = serializers.BooleanField(help_text="The decision authority changed since the version read.")
 
     def get_acknowledged_version(self, status) -> int | None:
         ack = status.acknowledged or status.stale

@@ -4,10 +4,11 @@ composed by `kcs_site.pages`, so a page's cost is visible from its view."""
 from __future__ import annotations
 
 from articles import policy as article_policy
+from articles import versions
 from articles.http import as_id
 
 from . import services
-from .models import Acknowledgement, Assignment, LearningPath, PathItem, Question
+from .models import Acknowledgement, Assignment, Attempt, LearningPath, PathItem, Question
 
 
 def article_panel(request, article) -> dict:
@@ -24,16 +25,25 @@ def article_panel(request, article) -> dict:
     acks = list(Acknowledgement.objects.filter(user=user, article=article).order_by("-at", "-id")[:5])
     current = next((a for a in acks if a.stale_at is None), None)
     stale = next((a for a in acks if a.stale_at is not None), None) if current is None else None
+    has_questions = Question.objects.filter(article=article).exists()
+    needs_check = bool(path.pass_mark and has_questions)
+    item.article = article  # the status reads the current version from it
+    status = services.ItemStatus(
+        item=item,
+        acknowledged=current,
+        stale=stale,
+        pass_mark=path.pass_mark if needs_check else None,
+        attempt=Attempt.objects.filter(user=user, article=article).order_by("-at", "-id").first() if needs_check else None,
+        authority_changed=bool(stale and versions.authority_changed_since({(user.pk, article.pk): stale.article_version})),
+    )
     return {
         "show": True,
         "article": article,
         "path": path,
         "item": item,
         "assigned": assigned,
-        "current": current,
-        "stale": stale,
-        "diff_url": article.get_diff_url(stale.article_version, article.version) if stale else "",
-        "has_questions": Question.objects.filter(article=article).exists(),
+        "status": status,
+        "has_questions": has_questions,
     }
 
 

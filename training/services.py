@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.choices import Kind
 from articles import policy as article_policy
+from articles import versions
 from articles.http import as_id
 from articles.models import Article, Refused, long_fields
 from notifications.services import notify
@@ -40,11 +41,21 @@ def acknowledge(*, user, article: Article, path: LearningPath | None) -> Acknowl
         return Acknowledgement.objects.create(user=user, article=current, article_version=current.version, path=path)
 
 
-def mark_stale(*, article_id: int, version: int, article: Article | None = None) -> int:
+def check_still_needed(*, user, ack: Acknowledgement, path: LearningPath | None) -> bool:
+    """After acknowledging: does the path still ask for a knowledge check on this article (its
+    pass mark not reached by the newest attempt since the version read)?"""
+    if path is None or not path.pass_mark or not Question.objects.filter(article_id=ack.article_id).exists():
+        return False
+    newest = Attempt.objects.filter(user=user, article_id=ack.article_id).order_by("-at", "-id").first()
+    return not (newest and newest.article_version >= ack.article_version and newest.score >= path.pass_mark)
+
+
+def mark_stale(*, article_id: int, version: int, article: Article | None = None, authority_changed: bool = False) -> int:
     """A material `version` of the article was saved: every current acknowledgement of an older
     version becomes stale, and each trainee (who can still see the article) is asked to read it
     again with the diff from the version they acknowledged. Returns how many people were told.
-    `article`: the article as saved, if the caller has it (saves reading it again)."""
+    `article`: the article as saved, if the caller has it (saves reading it again);
+    `authority_changed`: this version changed the decision authority (the notification says so)."""
     article = article or Article.objects.filter(pk=article_id).first()
     if article is None:
         return 0
@@ -73,6 +84,7 @@ def mark_stale(*, article_id: int, version: int, article: Article | None = None)
                 ),
                 url=article.get_diff_url(acked, max(version, article.version)),  # to the current version
                 article=article,
+                authority_changed=authority_changed,  # trainees are staff (checked above)
             )
     return sum(len(p) for p in by_version.values())
 
@@ -87,6 +99,9 @@ class ItemStatus:
     stale: Acknowledgement | None = None  # the newest stale one, when there is no current one
     pass_mark: int | None = None  # the path's, when the article has questions to pass
     attempt: Attempt | None = None  # the newest knowledge-check attempt on the article
+
+    # The decision authority changed since the version read (stale acknowledgements only).
+    authority_changed: bool = False
 
     @property
     def check_needed(self) -> bool:
@@ -105,6 +120,34 @@ class ItemStatus:
     @property
     def changed(self) -> bool:
         return self.acknowledged is None and self.stale is not None
+
+    @property
+    def status(self) -> str:
+        """What is missing, in the words the pages use: "done"; "check" (read and understood,
+        the knowledge check not passed yet); "reread" (a material change since the version
+        read); "unread"."""
+        if self.done:
+            return "done"
+        if self.acknowledged is not None:
+            return "check"
+        return "reread" if self.changed else "unread"
+
+    @property
+    def check_state(self) -> str:
+        """The knowledge check, when the path asks for one: "" (none asked), "passed", "not_taken",
+        "failed" (the newest attempt is under the pass mark) or "older" (the newest attempt was on
+        a version before the one that counts now: the one read, else the current one)."""
+        if not self.check_needed:
+            return ""
+        if self.check_passed:
+            return "passed"
+        a = self.attempt
+        if a is None:
+            return "not_taken"
+        counts_from = self.acknowledged.article_version if self.acknowledged else self.item.article.version
+        if a.article_version < counts_from:
+            return "older"
+        return "passed" if a.score >= (self.pass_mark or 0) else "failed"
 
     @property
     def diff_url(self) -> str:
@@ -162,7 +205,8 @@ def progress_for_assignments(assignments: list[Assignment]) -> dict[int, Progres
 
 def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict[tuple[int, int], Progress]:
     """Progress per (user id, path id), in two queries however many people, paths and items, plus
-    two when a path has a pass mark (which articles have questions; the newest attempts)."""
+    two when a path has a pass mark (which articles have questions; the newest attempts), and one
+    when an article is to be read again (did its decision authority change since)."""
     result = {(user_id, path.pk): Progress(path=path) for user_id, path in pairs}
     if not pairs:
         return result
@@ -192,6 +236,8 @@ def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict
     by_path: dict[int, list[PathItem]] = {}
     for item in items:
         by_path.setdefault(item.section.path_id, []).append(item)
+    reread = {key: ack.article_version for key, ack in stale.items() if key not in current}
+    authority = versions.authority_changed_since(reread)
     for user_id, path in pairs:
         for item in by_path.get(path.pk, []):
             key = (user_id, item.article_id)
@@ -202,6 +248,7 @@ def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict
                     stale=stale.get(key),
                     pass_mark=path.pass_mark if item.article_id in with_questions else None,
                     attempt=attempts.get(key),
+                    authority_changed=key in authority,
                 )
             )
     return result

@@ -13,7 +13,12 @@ def article_changed(sender, change, **kwargs) -> None:
 
     if not change.material or change.version <= 1:
         return  # minor updates bother nobody; version 1 has nothing older to make stale
-    mark_stale(article_id=change.article_id, version=change.version, article=change.article)
+    mark_stale(
+        article_id=change.article_id,
+        version=change.version,
+        article=change.article,
+        authority_changed=change.authority_changed,
+    )
     if change.rules_changed:
         # A change to the decision authority may make the article's questions wrong.
         flag_questions_for_review(article_id=change.article_id, version=change.version)

@@ -168,7 +168,10 @@ def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
     path_id = as_id(request.POST.get("path", ""))
     path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
     ack = services.acknowledge(user=request.user, article=article, path=path)
-    messages.success(request, f"Recorded: you read and understood version {ack.article_version}.")
+    said = f"Recorded: you read and understood version {ack.article_version}."
+    if services.check_still_needed(user=request.user, ack=ack, path=path):
+        said += " It counts as done once you pass its knowledge check."
+    messages.success(request, said)
     if path is not None:
         return redirect(path)
     return redirect(article)
