@@ -234,15 +234,10 @@ def one_line(value: str) -> str:
 class RuleForm(forms.Form):
     # One card per rule in the editor, each input with its own visible label: the cards stack on a
     # phone, so no column heading can stand in for a label. Long text wraps in a text box.
-    action = forms.CharField(
-        label="The agent may…",
-        max_length=200,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Reads after “You may …”, e.g. refund the booking",
-    )
+    # (The editor says once, above the cards, how a rule reads: "You may refund the booking…".)
+    action = forms.CharField(label="The agent may…", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     limit_amount = forms.DecimalField(label="Up to", max_digits=12, decimal_places=2, required=False, min_value=0)
-    limit_unit = forms.CharField(label="Unit", max_length=40, required=False, help_text="e.g. EUR, items, days")
+    limit_unit = forms.CharField(label="Unit", max_length=40, required=False)
     decider = forms.ChoiceField(label="Who decides", choices=Decider.choices, initial=Decider.AGENT)
     notes = forms.CharField(label="Notes", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -315,7 +310,7 @@ class BaseRuleFormSet(forms.BaseFormSet):
             notice = TOO_MANY_RULES
         elif add:
             extra = 1
-            notice = f"Rule {len(rows) + 1} added below. Nothing is saved until you save the article."
+            notice = f"Rule {len(rows) + 1} added. Nothing is saved until you save the article."
         formset = RuleFormSet(prefix=self.prefix, initial=rows)
         formset.extra = extra
         formset.notice, formset.focus = notice, focus

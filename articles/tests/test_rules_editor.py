@@ -186,7 +186,7 @@ def test_add_another_rule_shows_one_more_card_and_keeps_everything_typed_without
     cards = cards_of(response).cards
     assert len(cards) == 5 and cards[4]["autofocus"] == ["rules-4-action"]  # the new card has the focus
     assert not any(card["errors"] for card in cards) and 'class="errorlist' not in response.content.decode()
-    assert "Rule 5 added below. Nothing is saved until you save the article." in text_of(response)
+    assert "Rule 5 added. Nothing is saved until you save the article." in text_of(response)
     assert_versions(three_rules, version)
 
     # Saving the page as shown keeps the typed rule, in its place, as one line.

@@ -40,7 +40,7 @@
   function describe(card) {
     const action = field(card, "action");
     const text = action && action.value.trim();
-    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : "an empty rule";
+    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : "An empty rule";
   }
 
   // Cards keep their input names; their place is the ORDER value, 1, 2, 3… in the page's order.
@@ -77,7 +77,7 @@
     const undo = document.createElement("div");
     undo.className = "rule-undo";
     const words = document.createElement("span");
-    words.textContent = "Removed " + describe(card) + " when you save. ";
+    words.textContent = describe(card) + " will be removed when you save. ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
@@ -86,6 +86,7 @@
       box.checked = false;
       card.hidden = false;
       undo.remove();
+      card.querySelectorAll("textarea").forEach(fit);
       renumber();
       firstInput(card).focus();
       say("Rule restored: it is rule " + (shown().indexOf(card) + 1) + ".");
@@ -135,6 +136,16 @@
     say("Rule " + shown().length + " added: type what the agent may do.");
   }
 
+  // Long rule text is shown whole: a text box grows with what it holds. CSS field-sizing does
+  // this where supported; elsewhere the height follows the content here (CSSOM, allowed by the CSP).
+  const grows = window.CSS && CSS.supports && CSS.supports("field-sizing", "content");
+  function fit(box) {
+    if (grows || box.tagName !== "TEXTAREA") return;
+    box.style.height = "auto";
+    box.style.height = box.scrollHeight + 2 + "px";
+  }
+  list.addEventListener("input", function (event) { fit(event.target); });
+
   list.addEventListener("click", function (event) {
     const button = event.target.closest("button");
     const card = button && button.closest(".rule-card");
@@ -152,5 +163,6 @@
   });
 
   cards().forEach(enhance);
+  list.querySelectorAll("textarea").forEach(fit);
   renumber();
 })();
