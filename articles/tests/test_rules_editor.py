@@ -403,3 +403,38 @@ def test_a_governed_articles_rules_are_cards_for_a_kb_owner_and_read_only_for_ot
     assert not cards_of(page).cards and 'name="rules-add"' not in page.content.decode()
     owner_page = client_for(kb_owner).get(edit_url(governed))
     assert owner_page.status_code == 200 and len(cards_of(owner_page).cards) == 4
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"rules-TOTAL_FORMS": None, "rules-add": "1"},
+        {"rules-TOTAL_FORMS": "many", "rules-add": "1"},
+        {"rules-move": "rules-99-up"},
+        {"rules-move": "nonsense"},
+        {"rules-move": "rules-1-sideways"},
+        {"rules-0-ORDER": "first", "rules-move": "rules-0-down"},
+    ],
+)
+def test_a_tampered_rearrangement_shows_the_editor_again_and_saves_nothing(three_rules, kb_owner, tampered):
+    client = client_for(kb_owner)
+    data = form_fields(client.get(edit_url(three_rules)).content.decode())
+    data.update({k: v for k, v in tampered.items() if v is not None})
+    for name in (k for k, v in tampered.items() if v is None):
+        data.pop(name)
+    with unchanged_database():
+        response = client.post(edit_url(three_rules), data)
+    assert response.status_code == 200
+    assert len(cards_of(response).cards) <= MAX_AUTHORITY_RULES and 'name="rules-add"' in response.content.decode()
+
+
+def test_a_tampered_order_number_is_an_error_on_its_card(three_rules, kb_owner):
+    client = client_for(kb_owner)
+    data = form_fields(client.get(edit_url(three_rules)).content.decode())
+    data.update({"rules-1-ORDER": "second", "note": "x"})
+    with unchanged_database():
+        response = client.post(edit_url(three_rules), data)
+    assert response.status_code == 400
+    # Not a number: shown after the numbered cards, before the new one; the error on that card.
+    cards = cards_of(response).cards
+    assert [card["errors"] for card in cards] == [0, 0, 1, 0] and cards[2]["inputs"][0][1] == "rules-1-action"
