@@ -226,16 +226,26 @@ class ArticleForm(forms.Form):
         }
 
 
+def one_line(value: str) -> str:
+    """A rule's text is one sentence: line breaks typed in its text box become spaces."""
+    return " ".join(value.split())
+
+
 class RuleForm(forms.Form):
-    # Labels match the editor's column headings; each cell carries its own label too, for screen
-    # readers and for phones, where the rows stack and the headings are hidden.
-    action = forms.CharField(
-        label="The agent may…", max_length=200, required=False, help_text="Reads after “You may …”, e.g. refund the booking"
-    )
+    # One card per rule in the editor, each input with its own visible label: the cards stack on a
+    # phone, so no column heading can stand in for a label. Long text wraps in a text box.
+    # (The editor says once, above the cards, how a rule reads: "You may refund the booking…".)
+    action = forms.CharField(label="The agent may…", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     limit_amount = forms.DecimalField(label="Up to", max_digits=12, decimal_places=2, required=False, min_value=0)
     limit_unit = forms.CharField(label="Unit", max_length=40, required=False)
     decider = forms.ChoiceField(label="Who decides", choices=Decider.choices, initial=Decider.AGENT)
-    notes = forms.CharField(label="Notes", max_length=300, required=False)
+    notes = forms.CharField(label="Notes", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_action(self) -> str:
+        return one_line(self.cleaned_data["action"])
+
+    def clean_notes(self) -> str:
+        return one_line(self.cleaned_data["notes"])
 
     def clean(self):
         data = super().clean()
@@ -244,12 +254,79 @@ class RuleForm(forms.Form):
         return data
 
 
+TOO_MANY_RULES = f"An article has at most {MAX_AUTHORITY_RULES} authority rules."
+# What a card posts back, typed as it is, when the editor is shown again without saving.
+RULE_INPUTS = ("action", "limit_amount", "limit_unit", "decider", "notes", "DELETE")
+
+
+class BaseRuleFormSet(forms.BaseFormSet):
+    """The authority rules as cards. The order is each form's hidden ORDER (numbered again by the
+    page's script when a card moves), so moving a card needs no renaming of its inputs."""
+
+    ordering_widget = forms.HiddenInput
+    default_error_messages = {"too_many_forms": TOO_MANY_RULES}
+    notice = ""  # what a rearrangement did, said on the page (role=status)
+    focus = ""  # the control to focus when the page shows again: "<prefix>-up", "<prefix>-down"
+
+    def cards(self) -> list[RuleForm]:
+        """The forms in the order the editor arranged them, which is how they are saved, so a
+        form shown again (an error, a conflict) appears where its author put it."""
+
+        def position(form) -> int:
+            try:
+                return int(form["ORDER"].value())
+            except (TypeError, ValueError):
+                return MAX_AUTHORITY_RULES + 1  # not placed yet (a new card): after the others
+
+        return sorted(self.forms, key=position)  # stable: ties keep the forms' order
+
+    def rearranged(self, *, add: bool = False, move: str = "") -> BaseRuleFormSet:
+        """The same cards as posted, with one more empty card (`add`) or one card moved
+        (`move`: "<form prefix>-up" or "-down"), for the editor to show again without saving and
+        without checking anything yet. Every card keeps what was typed, even text that would
+        not pass; at most MAX_AUTHORITY_RULES cards are read, whatever the posted count says."""
+        cards = self.cards()
+        rows = [{name: form[name].data for name in RULE_INPUTS} for form in cards]
+        prefixes = [form.prefix for form in cards]
+        notice, focus = "", ""
+        prefix, _, direction = move.rpartition("-")
+        if prefix in prefixes and direction in ("up", "down"):
+            at = prefixes.index(prefix)
+            to = at - 1 if direction == "up" else at + 1
+            if 0 <= to < len(rows):
+                rows[at], rows[to] = rows[to], rows[at]
+                notice = f"Rule {at + 1} moved {direction}: it is now rule {to + 1}."
+            else:
+                notice = f"Rule {at + 1} is already the {'first' if direction == 'up' else 'last'}."
+                to = at
+            # The moved card's button keeps the focus, or its twin where the card reached an end
+            # (a button that cannot move further is disabled).
+            at_end = to == (0 if direction == "up" else len(rows) - 1)
+            twin = {"up": "down", "down": "up"}[direction]
+            if len(rows) > 1:
+                focus = f"{self.prefix}-{to}-{twin if at_end else direction}"
+        extra = 0
+        if add and len(rows) >= MAX_AUTHORITY_RULES:
+            notice = TOO_MANY_RULES
+        elif add:
+            extra = 1
+            notice = f"Rule {len(rows) + 1} added. Nothing is saved until you save the article."
+        formset = RuleFormSet(prefix=self.prefix, initial=rows)
+        formset.extra = extra
+        formset.notice, formset.focus = notice, focus
+        if add and extra:
+            formset.forms[-1].fields["action"].widget.attrs["autofocus"] = True
+        return formset
+
+
 # max_num with validate_max refuses more rules with a form error; absolute_max bounds the forms
 # built from a posted rules-TOTAL_FORMS (the default, 2,000, took seconds to refuse).
 RuleFormSet = formset_factory(
     RuleForm,
-    extra=2,
+    formset=BaseRuleFormSet,
+    extra=1,
     can_delete=True,
+    can_order=True,
     max_num=MAX_AUTHORITY_RULES,
     absolute_max=MAX_AUTHORITY_RULES,
     validate_max=True,
@@ -257,10 +334,11 @@ RuleFormSet = formset_factory(
 
 
 def rules_from(formset) -> list[dict]:
+    """The rules a valid formset holds, in the order the editor arranged them."""
     out = []
-    for form in formset.forms:
+    for form in formset.ordered_forms:  # without the removed cards
         data = form.cleaned_data
-        if not data or data.get("DELETE") or not data.get("action"):
+        if not data.get("action"):
             continue
         out.append({k: data.get(k) for k in ("action", "limit_amount", "limit_unit", "decider", "notes")})
     return out

@@ -163,7 +163,10 @@ def create(request: HttpRequest) -> HttpResponse:
     initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
     form = ArticleForm(request.POST or None, user=request.user, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules")
-    if request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
+    rearranged = _rearranged(request, form, rules)
+    if rearranged:
+        form, rules = rearranged
+    elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
         data = form.cleaned_data
         try:
             article = Article.create(
@@ -179,7 +182,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Article created.")
             return redirect(article)
-    status = 400 if request.method == "POST" else 200  # a POST that got here was refused: say so
+    status = 400 if request.method == "POST" and not rearranged else 200  # a POST that got here was refused: say so
     return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
 
 
@@ -191,7 +194,10 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = ArticleForm(request.POST or None, user=request.user, article=article, initial=initial)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
     conflict = None
-    if request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
+    rearranged = _rearranged(request, form, rules, article=article)
+    if rearranged:
+        form, rules = rearranged
+    elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
         try:
             _save_edit(request, article, form, rules)
         except StaleVersion as exc:
@@ -201,8 +207,21 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             return redirect(article)
     context = {"form": form, "rules": rules, "article": article, "conflict": conflict}
-    status = 409 if conflict else 400 if request.method == "POST" else 200
+    status = 409 if conflict else 400 if request.method == "POST" and not rearranged else 200
     return render(request, "articles/edit.html", context, status=status)
+
+
+def _rearranged(request: HttpRequest, form: ArticleForm, rules, **form_kwargs) -> tuple[ArticleForm, object] | None:
+    """The authority editor's "Add another rule" and move buttons submit the whole form, so
+    they work without JavaScript: the editor comes back with the rules rearranged and everything
+    typed kept, unchecked (no errors yet) and unsaved. The typed `version` stays the one the
+    editor opened, so a later save still meets the stale-version check."""
+    asked = request.method == "POST" and ("rules-add" in request.POST or "rules-move" in request.POST)
+    if not (asked and form.may_edit_authority):
+        return None
+    typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
+    shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, **form_kwargs)
+    return shown, rules.rearranged(add="rules-add" in request.POST, move=request.POST.get("rules-move", ""))
 
 
 def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules) -> None:

@@ -15,9 +15,14 @@ class _FormReader(HTMLParser):
         self.select: str | None = None
         self.first_option: str | None = None
         self.skipping = False  # inside a disabled <select>
+        self.templates = 0  # inside <template>: inert markup a browser never submits
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "template":
+            self.templates += 1
+        if self.templates:
+            return
         if tag == "form" and self.form_class in (a.get("class") or "").split():
             self.inside = True
             return
@@ -46,6 +51,10 @@ class _FormReader(HTMLParser):
             self.select, self.first_option, self.skipping = name, None, disabled
 
     def handle_endtag(self, tag):
+        if tag == "template":
+            self.templates -= 1
+        if self.templates:
+            return
         if tag == "form" and self.inside:
             self.inside = False
         elif tag == "textarea":

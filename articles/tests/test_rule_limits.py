@@ -21,7 +21,7 @@ def test_a_huge_total_forms_is_a_quick_form_error_that_keeps_the_typing(article,
     response = client.post(reverse("articles:edit", args=[article.slug]), data)
 
     assert response.status_code == 400
-    assert f"Please submit at most {MAX_AUTHORITY_RULES} forms." in response.content.decode()
+    assert f"An article has at most {MAX_AUTHORITY_RULES} authority rules." in response.content.decode()
     assert len(response.context["rules"].forms) <= MAX_AUTHORITY_RULES  # the work is bounded, not the number posted
     assert "Typed before the error" in response.content.decode()
     assert Article.objects.get(pk=article.pk).version == version
