@@ -20,11 +20,11 @@ from .signals import article_changed
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
-CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes")
 METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
-MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
+MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause", "internal_notes")
 # The long text an article list never shows: lists leave it in the database (`.defer()`), so a
 # page of titles does not read every article body.
 LONG_FIELDS = (*MARKDOWN_FIELDS, "authority_note")
@@ -163,6 +163,9 @@ class Article(models.Model):
     environment = models.TextField(blank=True)
     resolution = models.TextField(blank=True)
     cause = models.TextField(blank=True)
+    # Staff guidance versioned with the article (tools, reason codes, goodwill rules): never shown
+    # outside, like the `:::internal` passages any Markdown field may hold (articles/rendering.py).
+    internal_notes = models.TextField("internal notes", blank=True)
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="articles")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
@@ -678,13 +681,14 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
         if problem:
             problems[name] = problem
     if changed and not problems:
-        # A page shows all four fields: their sum bounds the work of its first view.
+        # A staff page shows all these fields: their sum bounds the work of its first view.
         texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
         total = sum(len(text) for text in texts.values())
         if total > MAX_ARTICLE_CHARS:
             longest = max(changed, key=lambda name: len(texts[name]))
             problems[longest] = (
-                f"The article's text is {total:,} characters long in all (issue, environment, resolution and cause); "
+                f"The article's text is {total:,} characters long in all "
+                "(issue, environment, resolution, cause and internal notes); "
                 f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
             )
     return problems
