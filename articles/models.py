@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from . import policy
 from .choices import Audience, Decider, Governance, State
-from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+from .rendering import MAX_ARTICLE_CHARS, markdown_problem, public_text
 from .signals import article_changed
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
@@ -331,6 +331,7 @@ class Article(models.Model):
                 return self
             self._check_edit(by, current, changed, rules_changed)
             _check_markdown(markdown_problems(changed, current=current))
+            outside_changed = _outside_text_changed(current, changed)
             for name, value in changed.items():
                 setattr(current, name, value)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
@@ -355,6 +356,7 @@ class Article(models.Model):
                     "changed_fields": fields,
                     "rules_changed": rules_changed,
                     "resolves": sorted({int(pk) for pk in resolves or []}),
+                    "outside_changed": outside_changed,
                 }
                 change = None
                 if set(changed) - {"audience"} or tags_changed or rules_changed:
@@ -602,6 +604,9 @@ class ArticleEvent(models.Model):
     changed_fields = models.JSONField(default=list, blank=True)  # field names, plus "tags" and "rules"
     rules_changed = models.BooleanField(default=False)  # the decision-authority rules changed
     resolves = models.JSONField(default=list, blank=True)  # ids of flags the editor says this edit addresses
+    # Whether the text outside readers see changed (False when only internal notes, `:::internal`
+    # passages, authority or metadata did): they are told of an update only then.
+    outside_changed = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -692,6 +697,16 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
                 f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
             )
     return problems
+
+
+# What customers, partners and visitors read of an article (help centre, public API).
+OUTSIDE_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+
+
+def _outside_text_changed(current: Article, changed: dict) -> bool:
+    return any(
+        public_text(changed[name]) != public_text(getattr(current, name)) for name in OUTSIDE_TEXT_FIELDS if name in changed
+    )
 
 
 def _check_markdown(problems: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts.choices import Kind
 from articles.models import Audience
 from conftest import client_for, make_article, make_user
-from notifications.models import OutgoingEmail, Subscription
+from notifications.models import Notification, OutgoingEmail, Subscription
 from notifications.outbox import send_due
 from search import indexing
 
@@ -166,3 +166,27 @@ def test_templates_outside_readers_see_render_markdown_without_staff_passages():
     help_templates = Path(__file__).resolve().parents[1] / "templates" / "help"
     for template in help_templates.glob("*.html"):
         assert "|markdown" not in template.read_text(), template.name
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"internal_notes": "Goodwill limit is now 10 EUR."},
+        {"resolution": with_passage("Send a new sprocket.", "wombatgate2")},
+    ],
+    ids=["internal notes", "internal passage"],
+)
+def test_an_edit_of_staff_text_alone_is_no_update_for_outside_readers(
+    leaky, kb_owner, contributor, changes, django_capture_on_commit_callbacks
+):
+    Subscription.objects.create(user=contributor, article=leaky)
+    with django_capture_on_commit_callbacks(execute=True):
+        leaky.edit(by=kb_owner, base_version=leaky.version, changes=changes, note="Staff text", material=True)
+    leaky.refresh_from_db()
+    assert leaky.events.first().outside_changed is False
+    told = set(Notification.objects.filter(article=leaky, created_at__gte=leaky.updated_at).values_list("recipient", flat=True))
+    assert told == {contributor.pk}  # staff hear of it; the subscribed customer does not
+    whats_new = client_for(leaky.customer).get(reverse("notifications:whats_new")).content.decode()
+    assert whats_new.count(leaky.title) == 1  # the earlier public update only
+    staff_whats_new = client_for(contributor).get(reverse("notifications:whats_new")).content.decode()
+    assert staff_whats_new.count(leaky.title) == 2
