@@ -190,3 +190,28 @@ def test_an_edit_of_staff_text_alone_is_no_update_for_outside_readers(
     assert whats_new.count(leaky.title) == 1  # the earlier public update only
     staff_whats_new = client_for(contributor).get(reverse("notifications:whats_new")).content.decode()
     assert staff_whats_new.count(leaky.title) == 2
+
+
+# KCS workflow words a reader outside the company has no use for (and the staff pages show).
+KCS_INTERNALS = re.compile(
+    r"\bValidated\b|Not validated|Work in progress|\bAudience\b|\bConfidence\b|\bversion \d|\bv\d+\b|\bKCS\b|Governed|Owner\b",
+    re.I,
+)
+
+
+def test_outside_readers_see_no_kcs_workflow_on_any_page_they_open(leaky):
+    for who, client in outside_callers(leaky).items():
+        urls = [
+            reverse("help:index"),
+            reverse("help:detail", args=[leaky.slug]),
+            reverse("search:results") + "?q=sprocket",
+            reverse("notifications:whats_new"),
+        ]
+        if who == "customer":
+            urls += [reverse("notifications:index"), reverse("notifications:subscriptions")]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (who, url)
+            words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+            found = KCS_INTERNALS.search(words)
+            assert found is None, (who, url, found and words[max(0, found.start() - 60) : found.end() + 60])
