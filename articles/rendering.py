@@ -222,10 +222,11 @@ def internal_text(text: str) -> str:
 
 def _render_with_internal(text: str, prefix: str) -> SafeString:
     # Each part is rendered on its own (and cached so), so an internal box always holds exactly
-    # its passage: its tags can never open in one part and close in another.
+    # its passage: its tags can never open in one part and close in another. Parts after the
+    # first number their heading ids, which stay unique on the page.
     out = []
-    for hidden, part in split_internal(text):
-        html = _cached_render(part, prefix)
+    for n, (hidden, part) in enumerate(split_internal(text)):
+        html = _cached_render(part, f"{prefix}-{n}" if n else prefix)
         if hidden:
             html = internal_box(html)
         out.append(html)

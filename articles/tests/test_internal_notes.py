@@ -6,6 +6,8 @@ writing, versioning and showing them to staff.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -193,3 +195,9 @@ def test_the_staff_page_shows_internal_passages_of_every_field_in_the_marked_box
     )
     html = client_for(contributor).get(reverse("articles:detail", args=[public_article.slug])).content.decode()
     assert html.count('class="internal-box"') == 1 and "<code>MP-01</code>" in html
+
+
+def test_headings_keep_unique_ids_across_the_parts_of_a_staff_page():
+    staff = render_markdown("## Steps\n\n:::internal\n## Steps\n:::\n\n## Steps", id_prefix="resolution", internal=True)
+    ids = re.findall(r'id="([^"]+)"', staff)
+    assert len(ids) == 3 and len(set(ids)) == 3 and ids[0] == "resolution-steps"
