@@ -36,6 +36,11 @@ def test_customer_never_sees_internal_notes_and_the_agent_sees_them_marked(demo,
     assert "Validated" not in main and "Audience" not in main
     journey.shot(f"customer searches ({size})")
 
+    # What's new names updates without KCS workflow words (no version numbers).
+    journey.go("/whats-new/")
+    assert "version" not in page.inner_text("main").lower()
+    journey.shot(f"customer reads what's new ({size})")
+
     journey.sign_in("contributor")
     journey.go(f"/articles/{SLUG}/")
     boxes = page.locator(".internal-box")
@@ -48,3 +53,10 @@ def test_customer_never_sees_internal_notes_and_the_agent_sees_them_marked(demo,
     journey.shot(f"agent reads the article ({size})")
     page.locator("section.internal-notes").scroll_into_view_if_needed()
     journey.shot(f"agent sees the internal notes marked ({size})")
+
+    # The editor has the notes field, labelled as staff only, holding the saved notes.
+    journey.go(f"/articles/{SLUG}/edit/")
+    assert "minifigure" in page.input_value("#id_internal_notes")
+    assert "staff only" in page.inner_text("label[for=id_internal_notes]").lower()
+    page.locator("#id_internal_notes").scroll_into_view_if_needed()
+    journey.shot(f"agent edits the internal notes ({size})")
