@@ -6,6 +6,7 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 
 from .models import (
+    OUTSIDE_TEXT_FIELDS,
     Article,
     ArticleEvent,
     AuthorityRule,
@@ -17,6 +18,7 @@ from .models import (
     announce,
     markdown_problems,
 )
+from .rendering import public_text
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -63,7 +65,14 @@ class ArticleAdmin(VersionAdmin):
         if before is None:
             obj._change = obj._record(request.user, EventKind.CREATED, to_value=obj.state, note=note, material=True)
             return
-        obj._change = obj._record(request.user, EventKind.EDITED, note=note, material=True, changed_fields=fields)
+        outside = any(
+            public_text(form.initial.get(name) or "") != public_text(form.cleaned_data.get(name) or "")
+            for name in OUTSIDE_TEXT_FIELDS
+            if name in fields
+        )
+        obj._change = obj._record(
+            request.user, EventKind.EDITED, note=note, material=True, changed_fields=fields, outside_changed=outside
+        )
         for name, kind in (("state", EventKind.STATE), ("audience", EventKind.AUDIENCE), ("governance", EventKind.GOVERNANCE)):
             if before[name] != getattr(obj, name):
                 obj._record(request.user, kind, from_value=before[name], to_value=getattr(obj, name), note=note)

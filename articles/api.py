@@ -38,6 +38,7 @@ from .models import (
     markdown_problems,
     require,
 )
+from .rendering import public_text
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -83,6 +84,13 @@ class AuthoritySerializer(serializers.Serializer):
         }
 
 
+class PublicMarkdownField(serializers.CharField):
+    """A Markdown field as outside readers get it: without its `:::internal` passages."""
+
+    def to_representation(self, value) -> str:
+        return public_text(super().to_representation(value))
+
+
 class PublicArticleSerializer(serializers.Serializer):
     """What a customer, partner or anonymous reader gets: content only, no internal guidance."""
 
@@ -90,10 +98,10 @@ class PublicArticleSerializer(serializers.Serializer):
 
     slug = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
-    issue = serializers.CharField(read_only=True)
-    environment = serializers.CharField(read_only=True)
-    resolution = serializers.CharField(read_only=True)
-    cause = serializers.CharField(read_only=True)
+    issue = PublicMarkdownField(read_only=True)
+    environment = PublicMarkdownField(read_only=True)
+    resolution = PublicMarkdownField(read_only=True)
+    cause = PublicMarkdownField(read_only=True)
     product = serializers.CharField(source="product.slug", read_only=True)
     tags = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(read_only=True)
@@ -121,6 +129,9 @@ class ArticleSerializer(serializers.Serializer):
     environment = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     resolution = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     cause = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    internal_notes = serializers.CharField(
+        allow_blank=True, required=False, trim_whitespace=False, help_text="Markdown for staff only; never shown outside."
+    )
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)

@@ -71,6 +71,13 @@ class ArticleForm(forms.Form):
         help_text="Markdown. Leave empty while the article is work in progress.",
     )
     cause = TextAreaField(rows=3, required=False)
+    internal_notes = TextAreaField(
+        rows=4,
+        required=False,
+        label="Internal notes (staff only)",
+        help_text="Markdown. Tools, reason codes, goodwill rules: never shown to customers. "
+        "A passage between “:::internal” and “:::” lines in any field is hidden from them too.",
+    )
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
     owner = forms.ModelChoiceField(queryset=User.objects.filter(kind=Kind.STAFF, is_active=True), required=False)
     # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
@@ -168,7 +175,7 @@ class ArticleForm(forms.Form):
 
     def changes(self) -> dict:
         data = self.cleaned_data
-        names = ["title", "product", "issue", "environment", "resolution", "cause", "audience", "review_by"]
+        names = ["title", "product", "issue", "environment", "resolution", "cause", "internal_notes", "audience", "review_by"]
         if self.may_edit_authority:
             names += ["escalation", "authority_note"]
         if not self.fields["owner"].disabled and data.get("owner"):
@@ -216,6 +223,7 @@ class ArticleForm(forms.Form):
             "environment": article.environment,
             "resolution": article.resolution,
             "cause": article.cause,
+            "internal_notes": article.internal_notes,
             "audience": article.audience,
             "owner": article.owner_id,
             "review_by": article.review_by,

@@ -15,16 +15,16 @@ from django.utils.text import slugify
 
 from . import policy
 from .choices import Audience, Decider, Governance, State
-from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+from .rendering import MAX_ARTICLE_CHARS, markdown_problem, public_text
 from .signals import article_changed
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
-CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes")
 METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
-MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
+MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause", "internal_notes")
 # The long text an article list never shows: lists leave it in the database (`.defer()`), so a
 # page of titles does not read every article body.
 LONG_FIELDS = (*MARKDOWN_FIELDS, "authority_note")
@@ -173,6 +173,9 @@ class Article(models.Model):
     environment = models.TextField(blank=True)
     resolution = models.TextField(blank=True)
     cause = models.TextField(blank=True)
+    # Staff guidance versioned with the article (tools, reason codes, goodwill rules): never shown
+    # outside, like the `:::internal` passages any Markdown field may hold (articles/rendering.py).
+    internal_notes = models.TextField("internal notes", blank=True)
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="articles")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
@@ -340,6 +343,7 @@ class Article(models.Model):
                 return self
             self._check_edit(by, current, changed, rules_changed)
             _check_markdown(markdown_problems(changed, current=current))
+            outside_changed = _outside_text_changed(current, changed)
             for name, value in changed.items():
                 setattr(current, name, value)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
@@ -364,6 +368,7 @@ class Article(models.Model):
                     "changed_fields": fields,
                     "rules_changed": rules_changed,
                     "resolves": sorted({int(pk) for pk in resolves or []}),
+                    "outside_changed": outside_changed,
                 }
                 change = None
                 if set(changed) - {"audience"} or tags_changed or rules_changed:
@@ -615,6 +620,9 @@ class ArticleEvent(models.Model):
     changed_fields = models.JSONField(default=list, blank=True)  # field names, plus "tags" and "rules"
     rules_changed = models.BooleanField(default=False)  # the decision-authority rules changed
     resolves = models.JSONField(default=list, blank=True)  # ids of flags the editor says this edit addresses
+    # Whether the text outside readers see changed (False when only internal notes, `:::internal`
+    # passages, authority or metadata did): they are told of an update only then.
+    outside_changed = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -699,16 +707,27 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
         if problem:
             problems[name] = problem
     if changed and not problems:
-        # A page shows all four fields: their sum bounds the work of its first view.
+        # A staff page shows all these fields: their sum bounds the work of its first view.
         texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
         total = sum(len(text) for text in texts.values())
         if total > MAX_ARTICLE_CHARS:
             longest = max(changed, key=lambda name: len(texts[name]))
             problems[longest] = (
-                f"The article's text is {total:,} characters long in all (issue, environment, resolution and cause); "
+                f"The article's text is {total:,} characters long in all "
+                "(issue, environment, resolution, cause and internal notes); "
                 f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
             )
     return problems
+
+
+# What customers, partners and visitors read of an article (help centre, public API).
+OUTSIDE_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+
+
+def _outside_text_changed(current: Article, changed: dict) -> bool:
+    return any(
+        public_text(changed[name]) != public_text(getattr(current, name)) for name in OUTSIDE_TEXT_FIELDS if name in changed
+    )
 
 
 def _check_markdown(problems: dict[str, str]) -> None:

@@ -14,6 +14,13 @@ stall or crash a page. So:
 - text stored before the limits that breaks them is shown as escaped plain text, never
   rendered: the sanitizer's HTML parser is quadratic in nesting depth;
 - rendered HTML is cached under a hash of the text (see `render_markdown`).
+
+Any Markdown field may hold staff-only passages, fenced as
+    :::internal
+    Goodwill: a bonus minifigure, with team-lead approval.
+    :::
+`public_text` removes them (help centre, public API, what outside callers search and see in
+snippets); `render_markdown(..., internal=True)` shows them to staff in a marked box.
 """
 
 from __future__ import annotations
@@ -105,14 +112,23 @@ _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
 _CMARK_EXTENSIONS = ["table", "strikethrough"]
 
 
-def render_markdown(text: str, *, id_prefix: str = "md") -> SafeString:
+def render_markdown(text: str, *, id_prefix: str = "md", internal: bool = False) -> SafeString:
     """`text` as sanitized HTML, heading ids prefixed with `id_prefix`.
+
+    Internal passages are left out, unless `internal` (staff pages): then each is shown in
+    the marked "Internal — staff only" box.
 
     Cached under a hash of the text (with the prefix, limit and RENDERER_VERSION): a page view
     renders a field at most once per cache, and a new version, whatever wrote it (the
     editor, the API, an import, the admin), has new text and so a new key; no cache entry
     is ever invalidated, so the cache is correct across processes with any backend.
     """
+    if internal and has_internal(text):
+        return _render_with_internal(text, id_prefix)
+    return _cached_render(public_text(text), id_prefix)
+
+
+def _cached_render(text: str, id_prefix: str) -> SafeString:
     if not text:
         return mark_safe("")
     text = _encodable(text)
@@ -138,6 +154,90 @@ def markdown_problem(text: str) -> str | None:
     if depth.elements > MAX_ELEMENT_DEPTH:
         return f"HTML elements are nested {depth.elements} levels deep; at most {MAX_ELEMENT_DEPTH} are allowed."
     return None
+
+
+# --- internal passages ---------------------------------------------------------------------
+
+# A fence on a line of its own, indented at most three spaces (as CommonMark's own fences).
+_INTERNAL_OPEN = re.compile(r"^ {0,3}:::[ \t]*internal[ \t]*$", re.IGNORECASE)
+_INTERNAL_CLOSE = re.compile(r"^ {0,3}:::[ \t]*$")
+_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+INTERNAL_LABEL = "Internal — staff only"
+
+
+def split_internal(text: str) -> list[tuple[bool, str]]:
+    """`text` as (internal?, text) parts in order, in one linear pass over its lines.
+
+    Fails closed, so that no staff text reaches a customer by a slip of the writer: an opening
+    fence is honoured wherever it stands (even inside a code block), a block never closed runs to
+    the end of the text, and a closing fence inside a code block of the internal passage (a
+    snippet showing the syntax) does not end it.
+    """
+    if ":::" not in text:
+        return [(False, text)] if text else []
+    parts: list[tuple[bool, str]] = []
+    lines: list[str] = []
+    inside, code_fence = False, ""
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        if not inside:
+            if _INTERNAL_OPEN.match(bare):
+                parts.append((False, "".join(lines)))
+                lines, inside, code_fence = [], True, ""
+                continue
+        else:
+            fence = _CODE_FENCE.match(bare)
+            if code_fence:
+                if fence and fence.group(1)[0] == code_fence[0] and len(fence.group(1)) >= len(code_fence):
+                    code_fence = ""
+            elif fence:
+                code_fence = fence.group(1)
+            elif _INTERNAL_CLOSE.match(bare):
+                parts.append((True, "".join(lines)))
+                lines, inside = [], False
+                continue
+        lines.append(line)
+    parts.append((inside, "".join(lines)))
+    return [(hidden, part) for hidden, part in parts if part.strip()]
+
+
+def has_internal(text: str) -> bool:
+    return any(hidden for hidden, _ in split_internal(text or ""))
+
+
+def public_text(text: str) -> str:
+    """`text` without its internal passages: what customers, partners and visitors may read."""
+    if not text or ":::" not in text:
+        return text or ""
+    # Blank lines between the parts: text on either side of a passage never runs together.
+    return "\n\n".join(part.strip("\n") for hidden, part in split_internal(text) if not hidden)
+
+
+def internal_text(text: str) -> str:
+    """Only the internal passages of `text` (staff search finds them)."""
+    if not text or ":::" not in text:
+        return ""
+    return "\n\n".join(part.strip("\n") for hidden, part in split_internal(text) if hidden)
+
+
+def _render_with_internal(text: str, prefix: str) -> SafeString:
+    # Each part is rendered on its own (and cached so), so an internal box always holds exactly
+    # its passage: its tags can never open in one part and close in another. Parts after the
+    # first number their heading ids, which stay unique on the page.
+    out = []
+    for n, (hidden, part) in enumerate(split_internal(text)):
+        html = _cached_render(part, f"{prefix}-{n}" if n else prefix)
+        if hidden:
+            html = internal_box(html)
+        out.append(html)
+    return mark_safe("\n".join(out))  # noqa: S308 — each part is sanitized by render_markdown
+
+
+def internal_box(html: str) -> SafeString:
+    """Staff-only content in the marked box every staff page uses (styled by .internal-box)."""
+    return mark_safe(  # noqa: S308 — `html` is sanitized output of render_markdown
+        f'<aside class="internal-box" aria-label="{INTERNAL_LABEL}"><p class="internal-label">{INTERNAL_LABEL}</p>{html}</aside>'
+    )
 
 
 # --- rendering -------------------------------------------------------------------------------

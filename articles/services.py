@@ -39,7 +39,7 @@ from .rendering import MAX_ARTICLE_CHARS, markdown_problem
 if TYPE_CHECKING:
     from accounts.models import User
 
-_TEXT_FIELDS = ("slug", "title", "summary", "body", "product", "source_url")
+_TEXT_FIELDS = ("slug", "title", "summary", "body", "internal_notes", "product", "source_url")
 _check_url = URLValidator(schemes=["http", "https"])
 
 
@@ -58,11 +58,14 @@ class ImportRecord:
     product: str
     tags: tuple[str, ...]
     source_url: str
+    # Optional staff-only notes, never shown outside; None when the source has none to say, so
+    # a re-import keeps the notes staff wrote here.
+    internal_notes: str | None = None
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
         """Check the import format's fields (`slug, title, summary, body, product, tags,
-        source_url`); other fields are ignored. Raises BadRecord."""
+        source_url`, optionally `internal_notes`); other fields are ignored. Raises BadRecord."""
         if not isinstance(data, dict):
             raise BadRecord(f"expected an object with slug, title, body..., found {type(data).__name__}")
         for name in _TEXT_FIELDS:
@@ -81,14 +84,15 @@ class ImportRecord:
             raise BadRecord("missing 'title'")
         if len(title) > 200:
             raise BadRecord(f"'title' is {len(title)} characters long; at most 200 are allowed")
-        for name in ("summary", "body"):  # Markdown fields: issue and resolution
+        for name in ("summary", "body", "internal_notes"):  # Markdown fields: issue, resolution, notes
             problem = markdown_problem(data.get(name) or "")
             if problem:
                 raise BadRecord(f"'{name}': {problem}")
-        total = len(data.get("summary") or "") + len(data.get("body") or "")
+        total = sum(len(data.get(name) or "") for name in ("summary", "body", "internal_notes"))
         if total > MAX_ARTICLE_CHARS:
             raise BadRecord(
-                f"'summary' and 'body' are {total:,} characters long in all; at most {MAX_ARTICLE_CHARS:,} are allowed"
+                f"'summary', 'body' and 'internal_notes' are {total:,} characters long in all; "
+                f"at most {MAX_ARTICLE_CHARS:,} are allowed"
             )
         product = (data.get("product") or "").strip() or default_product
         if len(product) > 100 or not slugify(product):
@@ -98,6 +102,7 @@ class ImportRecord:
             title=title,
             issue=data.get("summary") or "",
             resolution=data.get("body") or "",
+            internal_notes=data.get("internal_notes"),
             product=product,
             tags=_tags(data.get("tags")),
             source_url=_source_url(data.get("source_url")),
@@ -174,6 +179,7 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
         title=record.title,
         issue=record.issue,
         resolution=record.resolution,
+        internal_notes=record.internal_notes or "",
         source_url=record.source_url,
         product=_product(record.product),
         owner=by,
@@ -204,6 +210,8 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
         "resolution": record.resolution,
         "source_url": record.source_url,
     }
+    if record.internal_notes is not None:
+        wanted["internal_notes"] = record.internal_notes
     changes = {name: value for name, value in wanted.items() if getattr(article, name) != value}
     product = _product(record.product)
     if product.pk != article.product_id:

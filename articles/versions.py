@@ -29,6 +29,7 @@ SNAPSHOT_FIELDS = [
     ("environment", "Environment"),
     ("resolution", "Resolution"),
     ("cause", "Cause"),
+    ("internal_notes", "Internal notes"),
     ("rules", "Decision authority"),
     ("escalation", "Escalation contact"),
     ("authority_note", "Outside this authority"),
@@ -50,6 +51,10 @@ _CHOICES = {"state": dict(State.choices), "audience": dict(Audience.choices), "g
 def choice_label(name: str, value: str) -> str:
     """The label of a state, audience or governance value (`name` says which); unknown values as stored."""
     return _CHOICES.get(name, {}).get(value, value or "")
+
+
+# The text a revert restores (a version stored before a field existed restores it empty).
+CONTENT_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes", "authority_note")
 
 
 class NoSuchVersion(LookupError):
@@ -231,6 +236,7 @@ def snapshot_of_article(article: Article) -> dict:
             "environment",
             "resolution",
             "cause",
+            "internal_notes",
             "authority_note",
             "review_by",
             "state",
@@ -248,7 +254,7 @@ def content_of_version(version: Version) -> dict:
     rules = _rules_of_version(version)
     product = Product.objects.filter(pk=data["product_id"]).first()
     escalation = EscalationContact.objects.filter(pk=data.get("escalation_id")).first()
-    changes = {name: data.get(name, "") for name in ("title", "issue", "environment", "resolution", "cause", "authority_note")}
+    changes = {name: data.get(name, "") for name in CONTENT_TEXT_FIELDS}
     if product:
         changes["product"] = product
     changes["escalation"] = escalation
@@ -353,6 +359,7 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "environment": data.get("environment") or "",
         "resolution": data.get("resolution") or "",
         "cause": data.get("cause") or "",
+        "internal_notes": data.get("internal_notes") or "",
         "rules": "\n".join(f"{i}. {plain_rule(_rule_fields(r))}" for i, r in enumerate(rules, 1)),
         "escalation": escalation.plain_words() if escalation else "",
         "authority_note": data.get("authority_note") or "",

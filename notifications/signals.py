@@ -29,6 +29,7 @@ def article_changed(sender, change, **kwargs) -> None:
         note=(change.note or "Edited")[:2000],
         editor=change.actor,
         audience=article.audience,
-        reader_visible=bool(READER_FIELDS.intersection(change.changed_fields)),
+        # An edit of internal notes or `:::internal` passages alone changes nothing outside readers see.
+        reader_visible=change.outside_changed and bool(READER_FIELDS.intersection(change.changed_fields)),
         authority_changed=change.authority_changed,
     )

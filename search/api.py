@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from articles import policy
 
 from .backends.base import SearchResults
-from .service import FILTER_NAMES, SORTS, request_from, search
+from .service import FILTER_NAMES, SORTS, facets_for, request_from, search
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -84,7 +84,9 @@ def _api_payload(request, results: SearchResults) -> dict:
         "page": results.page,
         "pages": results.pages,
         "results": hits,
-        "facets": {name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
+        "facets": {
+            name: [{"value": v, "count": c} for v, c in values] for name, values in facets_for(request.user, results).items()
+        },
         "suggestion": results.suggestion,
         "corrected": results.corrected,
     }

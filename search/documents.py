@@ -1,5 +1,10 @@
 """What the search index knows about an article: everything an agent reads.
 
+Staff-only text lives in one part of the document, `authority`: the decision authority, the
+internal notes and the `:::internal` passages of the Markdown fields. The other text fields hold
+only what outside readers may read, and the backends let only staff match `authority`, so a
+customer's search can neither find an article by its internal text nor be offered its words.
+
 Both backends index the same document, built here in a fixed number of queries per
 batch (articles with their product, tags, rules and escalation contact).
 """
@@ -10,7 +15,8 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 
-from articles.models import Article, AuthorityRule
+from articles.models import MARKDOWN_FIELDS, Article, AuthorityRule
+from articles.rendering import internal_text, public_text
 
 BATCH = 500
 
@@ -24,8 +30,16 @@ def article_queryset():
 def document(article: Article) -> dict:
     rules = [rule.plain_words() for rule in article.rules.all()]
     contact = article.escalation
+    internal = [internal_text(getattr(article, name)) for name in MARKDOWN_FIELDS if name != "internal_notes"]
     authority = " ".join(
-        [*rules, article.authority_note, contact.plain_words() if contact else "", contact.notes if contact else ""]
+        [
+            *rules,
+            article.authority_note,
+            contact.plain_words() if contact else "",
+            contact.notes if contact else "",
+            article.internal_notes,
+            *internal,
+        ]
     ).strip()
     tags = sorted(t.name for t in article.tags.all())
     return {
@@ -33,10 +47,10 @@ def document(article: Article) -> dict:
         "slug": article.slug,
         "external_id": article.external_id or "",
         "title": article.title,
-        "issue": article.issue,
-        "environment": article.environment,
-        "resolution": article.resolution,
-        "cause": article.cause,
+        "issue": public_text(article.issue),
+        "environment": public_text(article.environment),
+        "resolution": public_text(article.resolution),
+        "cause": public_text(article.cause),
         "authority": authority,
         "tags": tags,
         "product": article.product.slug,

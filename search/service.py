@@ -8,6 +8,7 @@ from articles import policy
 from articles.choices import State
 from articles.http import query_param
 from articles.models import Article
+from articles.rendering import public_text
 
 from .backends import get_backend
 from .backends.base import SearchRequest, SearchResults, chosen_filters, hides_archived
@@ -17,6 +18,16 @@ from .query import ParsedQuery, parse
 # What a results page or API call may ask for in its query string.
 FILTER_NAMES = ("state", "audience", "product", "tag")
 SORTS = ("relevance", "recent")
+# Confidence and audience are KCS workflow: an outside reader sees only validated articles
+# written for them anyway, so the results page and the API offer them no filter that names these.
+STAFF_FACETS = ("state", "audience")
+
+
+def facets_for(user, results: SearchResults) -> dict[str, list[tuple[str, int]]]:
+    """The facets `user` is shown: staff get all; outside readers not STAFF_FACETS."""
+    if policy.is_staff(user):
+        return results.facets
+    return {name: values for name, values in results.facets.items() if name not in STAFF_FACETS}
 
 
 def param(request, name: str, default: str = "") -> str:
@@ -151,7 +162,8 @@ def caller_kind(user) -> str:
     return "anonymous"
 
 
-SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note")
+SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note", "internal_notes")
+PUBLIC_SNIPPET_FIELDS = ("issue", "environment", "resolution", "cause")
 ROW_FIELDS = ("pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at")
 
 
@@ -176,10 +188,14 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
     out = {}
     for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS):
         texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
-        # Decision authority is staff guidance (policy.can_view_internals): never in an outside snippet.
+        # Decision authority, internal notes and `:::internal` passages are staff guidance
+        # (policy.can_view_internals): an outside snippet is cut from the public text alone.
         authority = texts.pop("authority_note")
+        notes = texts.pop("internal_notes")
         if internals:
-            texts["authority"] = authority
+            texts["authority"] = "\n".join(part for part in (authority, notes) if part)
+        else:
+            texts = {name: public_text(texts[name]) for name in PUBLIC_SNIPPET_FIELDS}
         row["texts"] = texts
         out[row["pk"]] = row
     return out

@@ -52,6 +52,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
     results = search(search_request, log=True) if search_request.text else None
     if results is not None:
         results.log_token = open_token(request, results.log_id)
+        results.facets = service.facets_for(request.user, results)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -2,14 +2,27 @@ from django import template
 
 from articles import policy
 from articles.models import Audience, Governance, State
-from articles.rendering import render_markdown
+from articles.rendering import public_text, render_markdown
 
 register = template.Library()
 
 
 @register.filter
 def markdown(text: str, prefix: str = "md"):
+    """Staff pages only: internal passages are shown, in their marked box."""
+    return render_markdown(text, id_prefix=prefix, internal=True)
+
+
+@register.filter
+def public_markdown(text: str, prefix: str = "md"):
+    """Pages outside readers see (the help centre): internal passages are left out."""
     return render_markdown(text, id_prefix=prefix)
+
+
+@register.filter(name="public_text")
+def public_text_filter(text: str) -> str:
+    """The text outside readers may see, to test for it: {% if article.cause|public_text %}."""
+    return public_text(text)
 
 
 @register.simple_tag(takes_context=True)

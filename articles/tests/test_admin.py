@@ -62,3 +62,16 @@ def test_admin_refuses_markdown_over_the_limits_and_changes_nothing(db, contribu
     assert f"at most {MAX_CHARS:,} are allowed" in response.content.decode()
     article.refresh_from_db()
     assert (article.version, article.resolution) == before
+
+
+def test_an_admin_change_says_whether_outside_readers_text_changed(db, contributor, product, kb_owner):
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    admin = make_user("root", superuser=True)
+    url = f"/admin/articles/article/{article.pk}/change/"
+    staff_text = article.resolution + "\n\n:::internal\nReason code MP-01.\n:::"
+    for changes, outside in (({"resolution": staff_text}, False), ({"cause": "A new public cause."}, True)):
+        data = admin_post_data(client_for(admin), url, article, product, **changes)
+        assert client_for(admin).post(url, data).status_code == 302
+        event = ArticleEvent.objects.filter(article=article, kind=EventKind.EDITED).order_by("-id").first()
+        assert set(changes) <= set(event.changed_fields) and event.outside_changed is outside
+        article.refresh_from_db()

@@ -412,3 +412,20 @@ def test_a_line_nested_too_deep_or_holding_nul_fails_alone(tmp_path, kb_owner):
     assert err.splitlines()[0].startswith("kb.jsonl line 1: invalid JSON (JSON nested more than")
     assert err.splitlines()[1].startswith("kb.jsonl line 2: invalid JSON (Text may not contain NUL")
     assert list(Article.objects.values_list("external_id", flat=True)) == [PRINTER["slug"]]
+
+
+def test_internal_notes_are_imported_and_kept_by_a_reimport_without_them(tmp_path, kb_owner):
+    with_notes = {**REFUND, "internal_notes": "Reason code `NRF-EXC`; goodwill above 50 EUR needs a team lead."}
+    run_import(write_jsonl(tmp_path, with_notes))
+    article = imported(REFUND["slug"])
+    assert article.internal_notes == with_notes["internal_notes"]
+
+    # A source that knows nothing of internal notes leaves the ones staff keep here alone.
+    changed = {**REFUND, "body": REFUND["body"] + "\n3. Confirm by email."}
+    out, _, status = run_import(write_jsonl(tmp_path, changed, name="kb-v2.jsonl"))
+
+    assert status == 0 and "1 updated" in out
+    article = imported(REFUND["slug"])
+    assert article.resolution.endswith("3. Confirm by email.")
+    assert article.internal_notes == with_notes["internal_notes"]
+    assert_versions(article, 2)

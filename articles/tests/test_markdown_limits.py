@@ -221,7 +221,7 @@ def test_an_import_refuses_a_record_too_long_in_all(tmp_path, kb_owner):
     out, err, status = run_import(path)
 
     assert status == 1
-    assert "'summary' and 'body' are" in err and f"at most {MAX_ARTICLE_CHARS:,} are allowed" in err
+    assert "'summary', 'body' and 'internal_notes' are" in err and f"at most {MAX_ARTICLE_CHARS:,} are allowed" in err
     assert not Article.objects.filter(external_id=PRINTER["slug"]).exists()
 
 

@@ -303,6 +303,32 @@ def test_decision_authority_is_never_found_or_shown_outside(kb):
             assert "duty manager" not in hit.snippet and "Revenue" not in hit.snippet
 
 
+def test_internal_notes_and_passages_are_found_and_shown_by_staff_only(kb, backend):
+    # Staff text inside a public article: neither matched, nor offered as a spelling, nor cut
+    # into a snippet for an outside caller (search.documents puts it in the staff-only part).
+    write(
+        kb.owner,
+        kb.hotel,
+        "Flamingo pool towels",
+        issue=":::internal\nCheck the yakboard first.\n:::\nThe guest asks for pool towels.",
+        resolution="Towels are at the pool bar.\n\n:::internal\nCharge code quokkafee in the till.\n:::\n\nThey are free.",
+        internal_notes="Goodwill: a gnuvoucher for regulars.",
+    )
+    indexing.rebuild()
+    staff = make_contributor()
+    for word in ("yakboard", "quokkafee", "gnuvoucher"):
+        assert slugs(find(word, staff)) == ["flamingo-pool-towels"], word
+    for user in (make_customer(), make_partner(), AnonymousUser(), None):
+        for word in ("yakboard", "quokkafee", "gnuvoucher"):
+            results = find(word, user)
+            assert results.total == 0 and all(values == [] for values in results.facets.values()), word
+            assert word not in results.suggestion, word
+            assert backend.correct([word[:-1]], user=user).get(word[:-1]) != word
+        for query in ("towels", "flamingo"):  # a body match, and a title-only match (the issue's lead)
+            (hit,) = [h for h in find(query, user).hits if h.slug == "flamingo-pool-towels"]
+            assert not re.search("yakboard|quokkafee|gnuvoucher|:::", hit.snippet), (query, hit.snippet)
+
+
 # --- snippets, facets, pages ------------------------------------------------------------------
 
 

@@ -135,7 +135,10 @@ def test_api_search_returns_results_facets_and_respects_visibility(corpus, contr
     assert staff["count"] == 3 and {r["slug"] for r in staff["results"]} == {a.slug for a in corpus.values()}
     assert anonymous["count"] == 1 and anonymous["results"][0]["slug"] == corpus["public"].slug
     assert "state" not in anonymous["results"][0]
-    assert {f["value"]: f["count"] for f in anonymous["facets"]["audience"]} == {"public": 1}
+    # Confidence and audience are KCS workflow: outside callers get only the product facet.
+    assert {f["value"]: f["count"] for f in staff["facets"]["audience"]} == {"public": 1, "internal": 2}
+    assert "audience" not in anonymous["facets"] and "state" not in anonymous["facets"]
+    assert sum(f["count"] for f in anonymous["facets"]["product"]) == 1
     assert client_for(None).get("/api/v1/search/").status_code == 400
 
 

@@ -1,8 +1,9 @@
 """Import articles from another knowledge base: a JSON Lines file or a folder of Markdown.
 
 JSON Lines: one object a line with `slug, title, summary, body, product, tags, source_url,
-license` (other fields are ignored). Markdown: every `*.md` under the folder, with YAML
-front matter holding the same fields but `body`, which is the text after the front matter;
+license`, optionally `internal_notes` (staff-only Markdown); other fields are ignored.
+Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
+`body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
 
 Exit status: 0 when every record was imported, 1 when some failed (each is reported on
