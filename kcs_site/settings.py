@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "AudienceEnum": "articles.models.Audience",
         "GovernanceEnum": "articles.models.Governance",
         "DeciderEnum": "articles.models.Decider",
+        "ReviewStatusEnum": "coaching.choices.Status",
+        "PathItemStatusEnum": ["done", "check", "reread", "unread"],
     },
 }
 
