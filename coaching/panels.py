@@ -23,15 +23,19 @@ def article_panel(user, article) -> dict:
     can_see = bool(review and policy.can_see_review(user, review))
     ask = policy.can_request_review(user, article) and not (review and review.is_open)
     may_see_scores = policy.can_view_article_scores(user, article)
+    request_form = RequestReviewForm(coaches=eligible_coaches(article), auto_id="review_%s") if ask else None
+    can_score = policy.can_score(user, article)
+    scores = list(ChecklistScore.objects.filter(article=article).for_list()[:5]) if may_see_scores else None
     return {
-        "show": True,
+        # A panel with nothing in it would be a lone "Review and coaching" heading: leave it out.
+        "show": bool(review or request_form or can_score or scores),
         "article": article,
         "review": review,
         "can_see_review": can_see,
         "comments": list(ReviewComment.objects.filter(review=review).select_related("author")) if can_see else [],
-        "request_form": RequestReviewForm(coaches=eligible_coaches(article)) if ask else None,
-        "can_score": policy.can_score(user, article),
-        "scores": list(ChecklistScore.objects.filter(article=article).for_list()[:5]) if may_see_scores else None,
+        "request_form": request_form,
+        "can_score": can_score,
+        "scores": scores,
     }
 
 

@@ -57,6 +57,7 @@ def test_kb_owner_turns_on_two_factor_signs_in_with_a_code_and_issues_a_token(jo
     page.wait_for_load_state()
     assert "olga" in page.inner_text("header")
 
+    page.click("header details.account summary")  # the account menu
     page.click("header a:has-text('API tokens')")
     page.wait_for_load_state()
     page.fill("#id_name", "CRM sync")

@@ -35,5 +35,5 @@ def article_panel(user, article) -> dict:
     return {
         "flags": flags,
         "may_flag": may_flag,
-        "form": FlagForm(user=user, article=article) if may_flag else None,
+        "form": FlagForm(user=user, article=article, auto_id="flag_%s") if may_flag else None,
     }

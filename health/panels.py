@@ -19,7 +19,9 @@ def article_panel(user, article) -> dict:
         "can_reuse": policy.can_record_reuse(user, article),
         "can_confirm": policy.can_confirm_review(user, article),
         "can_change_date": policy.can_change_review_date(user, article),
-        "reuse_form": ReuseForm(),
-        "confirm_form": ConfirmForm(initial={"version": article.version}),
-        "date_form": ReviewDateForm(initial={"review_by": article.review_by}),
+        # Three apps' forms share the article page: each gets its own ids (a case reference is
+        # asked by both the reuse and the flag form, a note by the review date and review request).
+        "reuse_form": ReuseForm(auto_id="reuse_%s"),
+        "confirm_form": ConfirmForm(initial={"version": article.version}, auto_id="confirm_%s"),
+        "date_form": ReviewDateForm(initial={"review_by": article.review_by}, auto_id="review_date_%s"),
     }

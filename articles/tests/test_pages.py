@@ -101,7 +101,7 @@ def test_login_page_signs_in_a_demo_style_user_and_lands_on_the_dashboard(db):
     assert int(client.session["_auth_user_id"]) == owner.pk
     assert dashboard.status_code == 200
     assert "My work" in dashboard.content.decode()
-    assert "owner <small>(Publisher · KB owner)</small>" in dashboard.content.decode()
+    assert '<span class="account-name">owner</span> <small>(Publisher · KB owner)</small>' in dashboard.content.decode()
 
 
 def test_login_with_a_wrong_password_stays_on_the_login_page_signed_out(db):

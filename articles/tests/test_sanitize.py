@@ -29,11 +29,11 @@ FORBIDDEN_TAGS = {"script", "iframe", "svg", "img", "object", "embed", "style"}
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 
 
-# The site's own script (search suggestions), the only one a page may carry.
-SITE_SCRIPTS = [
-    '<script src="/static/kcs/search.js" defer></script>',
-    '<script src="/static/kcs/rules-editor.js" defer></script>',  # the authority editor's cards
-]
+# The site's own scripts (search suggestions, header menus, scrolling tables, the authority
+# editor's cards), the only ones a page may carry.
+SITE_SCRIPTS = tuple(
+    f'<script src="/static/kcs/{name}.js" defer></script>' for name in ("search", "menu", "tables", "rules-editor")
+)
 
 
 def assert_no_active_content(page: str) -> None:
