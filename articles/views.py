@@ -153,6 +153,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_change_governance": policy.can_change_governance(user, article),
         "governance_target": Governance.EXPERIENCE if article.is_governed else Governance.GOVERNED,
         "panels": pages.article_panels(request, article),
+        # Why an archived article was archived is the first thing a reader landing on it needs.
+        "archived": (
+            ArticleEvent.objects.filter(article=article, to_value=State.ARCHIVED).select_related("actor").first()
+            if article.state == State.ARCHIVED
+            else None
+        ),
     }
     return render(request, "articles/detail.html", context)
 
