@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     # What Django's path converters accept: a value outside them matches no URL (a 404).
     "PATH_CONVERTER_OVERRIDES": {
         "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        # An article's slug: letters and digits of any script (articles/slugs.py).
+        "uslug": {"type": "string", "pattern": "^[-\\w]+$"},
         "int": {"type": "integer", "minimum": 0},
         "str": {"type": "string", "pattern": "^[^/]+$"},
     },
@@ -268,6 +270,11 @@ KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
 # (bench/markdown_render.py), so 150,000 in all keeps a page's first view under 200 ms.
 KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
 KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
+# The largest form or JSON body read at all (Django's default is 2.5 MB). Well above the article
+# limits, so that text pasted far over them still reaches the form or the API, which refuse it
+# next to its field and give it back; beyond this a request gets the site's 400 page
+# (kcs_site.middleware.RefuseBadInputMiddleware), before any view reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KCS_MAX_REQUEST_BYTES", 8 * 1024 * 1024)
 # Rows on each paged list of the pages (articles, help centre, flags, health, scores,
 # notifications); the API pages by REST_FRAMEWORK["PAGE_SIZE"].
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
