@@ -26,6 +26,7 @@ from .models import (
     normalize_newlines,
 )
 from .rendering import MAX_CHARS
+from .tags import read_tags
 
 NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
 
@@ -106,6 +107,7 @@ class ArticleForm(forms.Form):
     def __init__(self, *args, user, article: Article | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.article = user, article
+        self.tag_changes = ""
         self._fit_text_inputs()
         probe = article or Article(audience=Audience.INTERNAL, state=State.WIP, owner=user, created_by=user)
         self.may_edit_authority = bool(policy.can_edit_authority(user, probe))
@@ -148,10 +150,13 @@ class ArticleForm(forms.Form):
                 field.widget.attrs["maxlength"] = MAX_CHARS
 
     def clean_tags(self) -> list[str]:
-        tags = clean_tags(self.cleaned_data["tags"].split(","))
-        if len(tags) > MAX_TAGS:
+        reading = read_tags(self.cleaned_data["tags"].split(","))
+        if reading.refused:
+            raise forms.ValidationError(reading.refusals())
+        if len(reading.tags) > MAX_TAGS:
             raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
-        return tags
+        self.tag_changes = reading.changes()  # told to the writer once the article is saved
+        return reading.tags
 
     def clean(self):
         data = super().clean()

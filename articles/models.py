@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
 from .signals import article_changed
 from .slugs import slug_base
+from .tags import read_tags
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
@@ -747,13 +747,8 @@ def _check_tag_count(names: list[str]) -> None:
 
 
 def clean_tags(names: list[str]) -> list[str]:
-    """Lower-case, spaces to hyphens; keeps the characters that tell "c++" from "c#" from ".net"."""
-    out = set()
-    for name in names:
-        tag = re.sub(r"[^\w+#.-]+", "-", str(name).strip().lower()).strip("-")[:50].strip("-")
-        if tag:
-            out.add(tag)
-    return sorted(out)
+    """The tags stored for `names` (articles/tags.py); forms and the API report what changed."""
+    return read_tags(names).tags
 
 
 def normalize_newlines(text: str) -> str:
