@@ -259,3 +259,25 @@ def test_lists_nested_with_three_spaces_render_as_nested_lists_but_code_stays_as
 def test_lists_nested_with_two_spaces_nest_at_every_level():
     out = render_markdown("- Router\n  - Reset\n    - Hold the button")
     assert out == "<ul>\n<li>Router\n<ul>\n<li>Reset\n<ul>\n<li>Hold the button</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open [the refund tool](javascript:alert(1)) now.",
+        'Open <a href="JaVaScRiPt:alert(1)">the refund tool</a> now.',
+        "Open [the refund tool](data:text/html,x) now.",
+        'Open <a name="tool" title="a>b">the refund tool</a> now.',
+    ],
+)
+def test_a_link_the_sanitizer_disarmed_is_plain_text_not_a_dead_link(text):
+    out = render_markdown(text)
+    assert out == "<p>Open the refund tool now.</p>"
+
+
+def test_real_links_beside_a_disarmed_one_keep_their_anchor_and_text():
+    out = render_markdown("[bad](javascript:x) then [**good**](https://example.com/a) and [bad again](vbscript:y).")
+    assert out == (
+        '<p>bad then <a href="https://example.com/a" rel="noopener noreferrer nofollow"><strong>good</strong></a>'
+        " and bad again.</p>"
+    )
