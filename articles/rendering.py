@@ -157,7 +157,7 @@ def _render(text: str, prefix: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return _add_heading_ids(_unlink_dead_anchors(clean), prefix)
+    return _BLOCK.sub(r'<\1\2 dir="auto">', _add_heading_ids(_unlink_dead_anchors(clean), prefix))
 
 
 def _to_html(text: str) -> str:
@@ -222,6 +222,15 @@ def _depths(html: str) -> _Depth:
             if lists > found.lists:
                 found.lists = lists
     return found
+
+
+# --- writing direction -------------------------------------------------------------------
+
+# Each block of text takes its direction from its own first letter: an Arabic or Hebrew paragraph
+# reads right to left, an English one beside it left to right (code blocks stay left to right).
+# Added after sanitizing, so no "dir" ever comes from the text itself.
+# nh3 writes ">" inside an attribute value as "&gt;", so a tag ends at its first ">".
+_BLOCK = re.compile(r"<(p|li|h[1-6]|blockquote|dd|dt|td|th|summary)(\s[^>]*)?>")
 
 
 # --- links the sanitizer disarmed ---------------------------------------------------------

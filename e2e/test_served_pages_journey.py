@@ -15,10 +15,10 @@ from articles.models import Article, Audience, State
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("kcs_site.tests.urls")]
 
 PAGES = {
-    None: ["/help/", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/no-such-page/"],
+    None: ["/help/", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/no-such-page/", "/api/v1/docs/"],
     "customer": ["/help/", "/search/?q=refund", "/notifications/"],
     "owner": ["/dashboard/", "/articles/", "/articles/new/", "/flags/", "/review-queue/", "/coaching/", "/training/",
-              "/licences/coach/", "/search/report/", "/search/?q=refund+hotel", "/api/v1/articles/"],
+              "/licences/coach/", "/search/report/", "/search/?q=refund+hotel", "/api/v1/articles/", "/api/v1/", "/api/v1/docs/"],
     "admin": ["/admin/", "/admin/articles/article/", "/admin/articles/article/add/", "/admin/accounts/user/"],
 }  # fmt: skip
 

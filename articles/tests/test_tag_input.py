@@ -67,7 +67,8 @@ def test_the_api_answers_the_stored_tags_and_refuses_unusable_ones(article, cont
     assert changed.status_code == 200 and changed.json()["tags"] == ["bold", "استرداد"]
     article.refresh_from_db()
     with unchanged_database():
-        refused = client.patch(f"/api/v1/articles/{article.slug}/", {"version": article.version, "tags": ["ok", "🎉🎉"]}, format="json")
+        body = {"version": article.version, "tags": ["ok", "🎉🎉"]}
+        refused = client.patch(f"/api/v1/articles/{article.slug}/", body, format="json")
     assert refused.status_code == 400
     assert refused.json()["tags"] == [
         "Tag “🎉🎉” cannot be used: a tag needs at least one letter or digit (emoji and punctuation alone are not kept)."
