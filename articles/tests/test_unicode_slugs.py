@@ -101,3 +101,20 @@ def test_every_address_that_takes_an_article_slug_accepts_unicode():
         if "slug" in converters and not isinstance(converters["slug"], UnicodeSlugConverter)
     ]
     assert ascii_only == []
+
+
+def test_right_to_left_text_takes_its_own_direction_on_every_page_that_shows_it(db, publisher, kb_owner, product):
+    article = make_article(author=publisher, product=product, audience=Audience.PUBLIC, title=ARABIC, kb_owner=kb_owner)
+    Article.objects.filter(pk=article.pk).update(resolution="اتصل بالفندق أولاً.\n\n- اعرض تغيير التاريخ")
+    article.set_tags(["استرداد"])
+    indexing.rebuild()
+    staff = client_for(publisher).get(article.get_absolute_url()).content.decode()
+    help_page = client_for(None).get(article.get_help_url()).content.decode()
+    for page in (staff, help_page):
+        assert f'<h1 dir="auto">{ARABIC}</h1>' in page
+        assert '<p dir="auto">اتصل بالفندق أولاً.</p>' in page and '<li dir="auto">اعرض تغيير التاريخ</li>' in page
+    assert 'class="tag" dir="auto"' in staff
+    listing = client_for(publisher).get(reverse("articles:list")).content.decode()
+    assert f'dir="auto">{ARABIC}</a>' in listing
+    results = client_for(publisher).get("/search/", {"q": "الحجز"}).content.decode()
+    assert 'class="hit-title" dir="auto"' in results and 'class="snippet" dir="auto"' in results
