@@ -288,8 +288,10 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Northwind KB <kb@localhost>")
-# Links in emails and feeds are this base plus a site path.
-KCS_SITE_URL = os.environ.get("KCS_SITE_URL", "http://127.0.0.1:8000")
+# Where the file backend writes each batch of emails (`make run` and `make dev` use it: var/mail/).
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Links in emails and feeds are this base plus a site path; by default the local server on PORT.
+KCS_SITE_URL = os.environ.get("KCS_SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
 
 # Everything to stdout (a service manager or container keeps it): warnings and errors from the
