@@ -83,11 +83,11 @@ def test_error_pages_look_like_the_site(demo, journey, who):
     assert "reload the page and send it again" in page.inner_text("main")
     each_size("403")
 
-    # A post far over the size limit (a pasted log file).
+    # A post far over the size limit (a pasted log file; over KCS_MAX_REQUEST_BYTES, 8 MiB).
     journey.go(f"/help/{public.slug}/")
     page.evaluate(
         """() => { const f = document.querySelector("form[action$='/helpful/']");
-        const t = document.createElement('textarea'); t.name = 'pasted'; t.value = 'x'.repeat(3000000);
+        const t = document.createElement('textarea'); t.name = 'pasted'; t.value = 'x'.repeat(9000000);
         f.appendChild(t); f.querySelector('button').click(); }"""
     )
     page.wait_for_url(f"**/help/{public.slug}/helpful/")
