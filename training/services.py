@@ -222,7 +222,7 @@ class Unanswered(InvalidChange):
 
     def __init__(self, numbers: list[int], question_ids: set[int]):
         self.question_ids = question_ids
-        which = ", ".join(map(str, numbers))
+        which = " and ".join([", ".join(map(str, numbers[:-1])), str(numbers[-1])] if len(numbers) > 1 else [str(numbers[0])])
         super().__init__(
             f"Answer every question before checking: question {which} has no answer yet. Nothing was recorded."
             if len(numbers) == 1

@@ -196,7 +196,7 @@ def test_an_empty_check_is_shown_again_with_the_reason_and_not_recorded(trainee,
         empty = client.post(url, {"path": path.pk})
     assert empty.status_code == 400
     page = empty.content.decode()
-    assert "Answer every question before checking: questions 1, 2 have no answer yet. Nothing was recorded." in page
+    assert "Answer every question before checking: questions 1 and 2 have no answer yet. Nothing was recorded." in page
     assert 'id="knowledge-check"' in page and "0%" not in page
 
     ticked = choice_ids(question, correct=True)
