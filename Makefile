@@ -14,6 +14,7 @@ endef
 # retried by one queue worker.
 WORKERS = $(call worker,send_notifications --loop)
 WORKERS += $(call worker,process_index_queue --loop)
+mail_note = @$(if $(findstring filebased,$(DJANGO_EMAIL_BACKEND)),echo "Emails the site sends are written to $(DJANGO_EMAIL_FILE_PATH)/ (one file per batch).",true)
 serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 0' INT TERM; $(WORKERS) $(1)
 
 .PHONY: run dev demo-data test lint check-deploy clean install
@@ -25,6 +26,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# The demo's emails (hundreds at first: every demo user's notifications) are written to files in
+# var/mail/ rather than over the terminal, where they scrolled the address to open away; the links in
+# them name the port actually served. Set DJANGO_EMAIL_BACKEND (and its settings) to send real mail.
+run dev: export DJANGO_EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+run dev: export DJANGO_EMAIL_FILE_PATH ?= var/mail
+run dev: export KCS_SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # The demo as production runs it: gunicorn (gunicorn.conf.py), DEBUG off, static files collected and
 # served by WhiteNoise, the site's own error pages, logs on stdout. It is plain HTTP on localhost,
@@ -38,11 +46,13 @@ run: export DJANGO_SECURE_HSTS_SECONDS := 0
 run: install $(SECRET_KEY_FILE) demo-data
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as owner / kcs-demo (see README for all demo users)."
+	$(mail_note)
 	$(call serve,$(VENV)/bin/gunicorn kcs_site.wsgi --bind 127.0.0.1:$(PORT))
 
 # Development: Django's debug pages and auto-reload (runserver), the public development key.
 dev: export DJANGO_DEBUG := 1
 dev: install demo-data
+	$(mail_note)
 	$(call serve,$(PY) manage.py runserver 127.0.0.1:$(PORT))
 
 demo-data: install

@@ -39,6 +39,7 @@ from .models import (
     require,
 )
 from .rendering import public_text
+from .tags import read_tags
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -151,6 +152,14 @@ class ArticleSerializer(serializers.Serializer):
 
     def get_html_url(self, article: Article) -> str:
         return self.context["request"].build_absolute_uri(article.get_absolute_url())
+
+    def validate_tags(self, tags: list[str]) -> list[str]:
+        # A tag that would be dropped whole (emoji or punctuation only) is a 400, not a silent loss;
+        # other changes ("<b>bold</b>" → "bold") show in the answer, which carries the stored tags.
+        reading = read_tags(tags)
+        if reading.refused:
+            raise serializers.ValidationError(reading.refusals())
+        return reading.tags
 
     def validate(self, attrs: dict) -> dict:
         # Size and nesting limits of the Markdown fields, as 400 {"resolution": ["…"]}.

@@ -7,10 +7,10 @@ app_name = "api"
 
 urlpatterns = [
     path("articles/", api.article_list, name="article-list"),
-    path("articles/<slug:slug>/", api.article_detail, name="article-detail"),
-    path("articles/<slug:slug>/transition/", api.article_transition, name="article-transition"),
-    path("articles/<slug:slug>/governance/", api.article_governance, name="article-governance"),
-    path("articles/<slug:slug>/versions/", api.article_versions, name="article-versions"),
+    path("articles/<uslug:slug>/", api.article_detail, name="article-detail"),
+    path("articles/<uslug:slug>/transition/", api.article_transition, name="article-transition"),
+    path("articles/<uslug:slug>/governance/", api.article_governance, name="article-governance"),
+    path("articles/<uslug:slug>/versions/", api.article_versions, name="article-versions"),
     path("me/", api.me, name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -11,6 +11,7 @@ from accounts.models import User
 
 from . import policy
 from .models import (
+    MARKDOWN_FIELDS,
     MAX_AUTHORITY_RULES,
     MAX_TAGS,
     Article,
@@ -24,6 +25,8 @@ from .models import (
     markdown_problems,
     normalize_newlines,
 )
+from .rendering import MAX_CHARS
+from .tags import read_tags
 
 NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
 
@@ -111,6 +114,8 @@ class ArticleForm(forms.Form):
     def __init__(self, *args, user, article: Article | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.article = user, article
+        self.tag_changes = ""
+        self._fit_text_inputs()
         probe = article or Article(audience=Audience.INTERNAL, state=State.WIP, owner=user, created_by=user)
         self.may_edit_authority = bool(policy.can_edit_authority(user, probe))
         if not self.may_edit_authority:
@@ -141,11 +146,24 @@ class ArticleForm(forms.Form):
         else:
             self.fields["version"].required = True
 
+    def _fit_text_inputs(self) -> None:
+        # Text in any script: each input takes its direction from what is typed (Arabic and Hebrew
+        # right to left). A Markdown field stops taking text at the size a save accepts
+        # (rendering.MAX_CHARS); the server still checks, and gives back text over it with the reason.
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.TextInput | forms.Textarea):
+                field.widget.attrs["dir"] = "auto"
+            if name in MARKDOWN_FIELDS:
+                field.widget.attrs["maxlength"] = MAX_CHARS
+
     def clean_tags(self) -> list[str]:
-        tags = clean_tags(self.cleaned_data["tags"].split(","))
-        if len(tags) > MAX_TAGS:
+        reading = read_tags(self.cleaned_data["tags"].split(","))
+        if reading.refused:
+            raise forms.ValidationError(reading.refusals())
+        if len(reading.tags) > MAX_TAGS:
             raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
-        return tags
+        self.tag_changes = reading.changes()  # told to the writer once the article is saved
+        return reading.tags
 
     def clean(self):
         data = super().clean()

@@ -6,5 +6,5 @@ app_name = "help"
 
 urlpatterns = [
     path("", help_views.index, name="index"),
-    path("<slug:slug>/", help_views.detail, name="detail"),
+    path("<uslug:slug>/", help_views.detail, name="detail"),
 ]

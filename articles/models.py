@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 from decimal import Decimal
 
@@ -11,12 +10,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from . import policy
 from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem, public_text
 from .signals import article_changed
+from .slugs import slug_base
+from .tags import read_tags
 
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
@@ -164,7 +164,7 @@ class ArticleQuerySet(models.QuerySet):
 
 @reversion.register(follow=("rules",), exclude=("reuse_count",))
 class Article(models.Model):
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)  # articles/slugs.py
     # The key an imported article had in its source (may contain "/"); re-imports match on it.
     external_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
@@ -787,13 +787,8 @@ def _check_tag_count(names: list[str]) -> None:
 
 
 def clean_tags(names: list[str]) -> list[str]:
-    """Lower-case, spaces to hyphens; keeps the characters that tell "c++" from "c#" from ".net"."""
-    out = set()
-    for name in names:
-        tag = re.sub(r"[^\w+#.-]+", "-", str(name).strip().lower()).strip("-")[:50].strip("-")
-        if tag:
-            out.add(tag)
-    return sorted(out)
+    """The tags stored for `names` (articles/tags.py); forms and the API report what changed."""
+    return read_tags(names).tags
 
 
 def normalize_newlines(text: str) -> str:
@@ -813,7 +808,7 @@ RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page
 
 def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:
     """The first free slug for `text` ("title", "title-2", ...), or "title-<random>" with `random_suffix`."""
-    base = slugify(text)[:180].strip("-") or "article"
+    base = slug_base(text)
     if random_suffix:
         return f"{base}-{secrets.token_hex(3)}"
     taken = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))

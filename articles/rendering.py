@@ -51,7 +51,7 @@ MAX_DEPTH = 10
 MAX_ELEMENT_DEPTH = 100
 
 # Part of the cache key: change it whenever the HTML for the same text changes.
-RENDERER_VERSION = "cmark-gfm-1"
+RENDERER_VERSION = "cmark-gfm-2"
 CACHE_SECONDS = 7 * 24 * 3600
 
 ALLOWED_TAGS = {
@@ -257,7 +257,7 @@ def _render(text: str, prefix: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return _add_heading_ids(clean, prefix)
+    return _BLOCK.sub(r'<\1\2 dir="auto">', _add_heading_ids(_unlink_dead_anchors(clean), prefix))
 
 
 def _to_html(text: str) -> str:
@@ -322,6 +322,42 @@ def _depths(html: str) -> _Depth:
             if lists > found.lists:
                 found.lists = lists
     return found
+
+
+# --- writing direction -------------------------------------------------------------------
+
+# Each block of text takes its direction from its own first letter: an Arabic or Hebrew paragraph
+# reads right to left, an English one beside it left to right (code blocks stay left to right).
+# Added after sanitizing, so no "dir" ever comes from the text itself.
+# nh3 writes ">" inside an attribute value as "&gt;", so a tag ends at its first ">".
+_BLOCK = re.compile(r"<(p|li|h[1-6]|blockquote|dd|dt|td|th|summary)(\s[^>]*)?>")
+
+
+# --- links the sanitizer disarmed ---------------------------------------------------------
+
+# An anchor as nh3 writes it: attribute values always in double quotes (they may hold ">").
+_ANCHOR = re.compile(r'<a((?:\s+[^\s="<>/]+(?:="[^"]*")?)*)\s*>|</a>')
+
+
+def _unlink_dead_anchors(html: str) -> str:
+    """Drop the <a> tags the sanitizer took the href from (javascript:, data:, ftp: links, raw
+    <a name>), keeping their text: a link-coloured word that goes nowhere looks like a broken link.
+
+    Sanitized HTML never nests anchors (the parser closes one before the next opens), so each
+    </a> closes the last one opened; one linear pass.
+    """
+    out, done, keep = [], 0, True
+    for match in _ANCHOR.finditer(html):
+        opening = match.group(0) != "</a>"
+        if opening:
+            keep = ' href="' in match.group(1)
+        if not keep:
+            out.append(html[done : match.start()])
+            done = match.end()
+        if not opening:
+            keep = True
+    out.append(html[done:])
+    return "".join(out)
 
 
 # --- heading ids -------------------------------------------------------------------------

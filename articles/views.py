@@ -187,6 +187,7 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Article created.")
+            _say_how_tags_were_read(request, form)
             return redirect(article)
     status = 400 if request.method == "POST" and not rearranged else 200  # a POST that got here was refused: say so
     return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
@@ -244,8 +245,14 @@ def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules)
         resolves=ticked,
     )
     messages.success(request, f"Saved as version {article.version}.")
+    _say_how_tags_were_read(request, form)
     if ticked:
         _say_what_became_of_flags(request, article, ticked, saved=article.version != data["version"])
+
+
+def _say_how_tags_were_read(request: HttpRequest, form: ArticleForm) -> None:
+    if form.tag_changes:
+        messages.info(request, form.tag_changes)
 
 
 def _say_what_became_of_flags(request: HttpRequest, article: Article, ticked: list[int], *, saved: bool) -> None:

@@ -6,8 +6,8 @@ app_name = "coaching"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("articles/<slug:slug>/review/", views.request_review, name="request-review"),
-    path("articles/<slug:slug>/score/", views.score, name="score"),
+    path("articles/<uslug:slug>/review/", views.request_review, name="request-review"),
+    path("articles/<uslug:slug>/score/", views.score, name="score"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/approve/", views.approve, name="approve"),
     path("reviews/<int:pk>/changes/", views.request_changes, name="request-changes"),

@@ -15,10 +15,10 @@ from articles.models import Article, Audience, State
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("kcs_site.tests.urls")]
 
 PAGES = {
-    None: ["/help/", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/no-such-page/"],
+    None: ["/help/", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/no-such-page/", "/api/v1/docs/"],
     "customer": ["/help/", "/search/?q=refund", "/notifications/"],
     "owner": ["/dashboard/", "/articles/", "/articles/new/", "/flags/", "/review-queue/", "/coaching/", "/training/",
-              "/licences/coach/", "/search/report/", "/search/?q=refund+hotel", "/api/v1/articles/"],
+              "/licences/coach/", "/search/report/", "/search/?q=refund+hotel", "/api/v1/articles/", "/api/v1/", "/api/v1/docs/"],
     "admin": ["/admin/", "/admin/articles/article/", "/admin/articles/article/add/", "/admin/accounts/user/"],
 }  # fmt: skip
 
@@ -83,11 +83,11 @@ def test_error_pages_look_like_the_site(demo, journey, who):
     assert "reload the page and send it again" in page.inner_text("main")
     each_size("403")
 
-    # A post far over the size limit (a pasted log file).
+    # A post far over the size limit (a pasted log file; over KCS_MAX_REQUEST_BYTES, 8 MiB).
     journey.go(f"/help/{public.slug}/")
     page.evaluate(
         """() => { const f = document.querySelector("form[action$='/helpful/']");
-        const t = document.createElement('textarea'); t.name = 'pasted'; t.value = 'x'.repeat(3000000);
+        const t = document.createElement('textarea'); t.name = 'pasted'; t.value = 'x'.repeat(9000000);
         f.appendChild(t); f.querySelector('button').click(); }"""
     )
     page.wait_for_url(f"**/help/{public.slug}/helpful/")

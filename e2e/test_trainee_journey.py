@@ -45,7 +45,12 @@ def test_trainee_follows_the_onboarding_path(demo, journey):
 
     # Its knowledge check: a wrong answer shows the explanation and the rule, then a pass.
     journey.go(f"/training/articles/{CHANGED}/check/?path={path.pk}")
-    page.locator("fieldset.check-question").first.locator("input[type=checkbox]").last.check()
+    page.click("button:has-text('Check my answers')")  # nothing ticked: asked again, nothing recorded
+    page.wait_for_load_state()
+    assert "Answer every question before checking" in page.inner_text("#check-error")
+    journey.shot("check sent empty")
+    for question in page.locator("fieldset.check-question").all():
+        question.locator("input[type=checkbox]").last.check()
     page.click("button:has-text('Check my answers')")
     page.wait_for_load_state()
     assert "Not passed" in page.inner_text("#check-result")

@@ -5,8 +5,8 @@ from . import api
 app_name = "health-api"
 
 urlpatterns = [
-    path("articles/<slug:slug>/reuse/", api.article_reuse, name="article-reuse"),
-    path("articles/<slug:slug>/confirm/", api.article_confirm, name="article-confirm"),
+    path("articles/<uslug:slug>/reuse/", api.article_reuse, name="article-reuse"),
+    path("articles/<uslug:slug>/confirm/", api.article_confirm, name="article-confirm"),
     path("reuse/", api.reuse_list, name="reuse-list"),
     path("review-queue/", api.review_queue, name="review-queue"),
 ]

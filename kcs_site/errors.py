@@ -7,11 +7,15 @@ are JSON with a `detail`, like every other API error.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.template.defaultfilters import filesizeformat
 from django.views import defaults
+
+from articles.rendering import MAX_CHARS
 
 TOO_BIG = (
     "What you sent is larger than this site accepts in one request, so nothing was saved. "
@@ -32,6 +36,9 @@ def _is_api(request: HttpRequest) -> bool:
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     too_big = isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
     reason = TOO_BIG if too_big else BAD_REQUEST
+    if isinstance(exception, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        reason += f" At most {limit} are accepted; an article's text holds at most {MAX_CHARS:,} characters per field."
     if _is_api(request):
         return JsonResponse({"detail": reason}, status=400)
     # Rendered without the request: a 400 can happen before the session and user are known

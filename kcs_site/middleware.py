@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.html import escape
 
@@ -35,6 +35,8 @@ class RefuseBadInputMiddleware:
       ValueError deep in the ORM (a 500) wherever a view forgot to strip it. No legitimate
       address or form value holds one. Uploaded files are left alone; JSON strings are
       checked by the API's parser (kcs_site.parsers), which knows "\\u0000" from text.
+    - Form bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields): the site's
+      400 page, which tells the reader to go back to their text, never a debug traceback.
     - JSON bodies nested deeper than jsoninput.MAX_JSON_DEPTH, whichever view (or parser a
       view chose itself, like DRF's token view) would read them: Python's decoder recursed
       until RecursionError.
@@ -44,7 +46,13 @@ class RefuseBadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._holds_nul(request):
+        try:
+            holds_nul = self._holds_nul(request)
+        except (RequestDataTooBig, TooManyFieldsSent) as exc:
+            # A form body over DATA_UPLOAD_MAX_MEMORY_SIZE: the site's own 400 page, saying what to
+            # do, whatever DEBUG says (Django's debug page for it is a traceback, and the text is lost).
+            return errors.bad_request(request, exc)
+        if holds_nul:
             return bad_request(request, NUL_MESSAGE)
         if self._is_json(request):
             try:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/v1/docs/, served from here (kcs_site/api_docs.py)
     "reversion",
     "accounts",
     "articles",
@@ -232,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     # What Django's path converters accept: a value outside them matches no URL (a 404).
     "PATH_CONVERTER_OVERRIDES": {
         "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        # An article's slug: letters and digits of any script (articles/slugs.py).
+        "uslug": {"type": "string", "pattern": "^[-\\w]+$"},
         "int": {"type": "integer", "minimum": 0},
         "str": {"type": "string", "pattern": "^[^/]+$"},
     },
@@ -270,6 +273,11 @@ KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
 # (bench/markdown_render.py), so 150,000 in all keeps a page's first view under 200 ms.
 KCS_MARKDOWN_MAX_CHARS = env_int("KCS_MARKDOWN_MAX_CHARS", 150_000)
 KCS_MARKDOWN_MAX_ARTICLE_CHARS = env_int("KCS_MARKDOWN_MAX_ARTICLE_CHARS", 150_000)
+# The largest form or JSON body read at all (Django's default is 2.5 MB). Well above the article
+# limits, so that text pasted far over them still reaches the form or the API, which refuse it
+# next to its field and give it back; beyond this a request gets the site's 400 page
+# (kcs_site.middleware.RefuseBadInputMiddleware), before any view reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KCS_MAX_REQUEST_BYTES", 8 * 1024 * 1024)
 # Rows on each paged list of the pages (articles, help centre, flags, health, scores,
 # notifications); the API pages by REST_FRAMEWORK["PAGE_SIZE"].
 KCS_PAGE_SIZE = env_int("KCS_PAGE_SIZE", 25)
@@ -282,8 +290,10 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Northwind KB <kb@localhost>")
-# Links in emails and feeds are this base plus a site path.
-KCS_SITE_URL = os.environ.get("KCS_SITE_URL", "http://127.0.0.1:8000")
+# Where the file backend writes each batch of emails (`make run` and `make dev` use it: var/mail/).
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Links in emails and feeds are this base plus a site path; by default the local server on PORT.
+KCS_SITE_URL = os.environ.get("KCS_SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
 
 # Everything to stdout (a service manager or container keeps it): warnings and errors from the

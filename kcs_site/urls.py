@@ -5,12 +5,17 @@ from django.urls import include, path
 from accounts import views as account_views
 from articles import views as article_views
 
+from . import api_docs
+
 urlpatterns = [
     path("", article_views.home, name="home"),
     path("", include("articles.urls")),
     path("help/", include("articles.help_urls")),
     path("", include("feedback.urls")),
     path("search/", include("search.urls")),
+    # The API's index and documentation for people (the schema itself is at api/v1/schema/).
+    path("api/v1/", api_docs.api_index, name="api-index"),
+    path("api/v1/docs/", api_docs.docs, name="api-docs"),
     path("api/v1/", include("search.api_urls")),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("articles.api_urls")),

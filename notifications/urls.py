@@ -12,7 +12,7 @@ urlpatterns = [
     path("notifications/preferences/", views.preferences, name="preferences"),
     path("notifications/subscriptions/", views.subscriptions, name="subscriptions"),
     path("notifications/subscriptions/<int:pk>/delete/", views.unsubscribe, name="unsubscribe"),
-    path("notifications/subscribe/<slug:slug>/", views.subscribe, name="subscribe"),
+    path("notifications/subscribe/<uslug:slug>/", views.subscribe, name="subscribe"),
     path("whats-new/", views.whats_new, name="whats_new"),
     path("whats-new/feed/", views.PublicUpdatesFeed(), name="feed"),
 ]

@@ -135,3 +135,31 @@ def attach_synonyms(parsed: ParsedQuery, groups: list[list[str]]) -> None:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w][\w'.]*[\w]|[\w]", text.lower().replace("’", "'"))
+
+
+# Punctuation around a typed word that is query syntax or noise, not part of the customer's words.
+_EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w+#]+$")
+TITLE_MAX = 200  # Article.title
+
+
+def customer_words(text: str) -> str:
+    """What a person typed, without the query syntax: the title offered for a new article when
+    nothing fits ("printer shows E-42" stays as typed; `"refund" product:billing -wifi` is "refund").
+
+    Exclusions, field filters, quotes, parentheses and "*" go; the case and order of the words stay.
+    "" when no letter or digit is left (`*"():-`): there is nothing to start an article about.
+    """
+    words = []
+    for match in TOKEN_RE.finditer(text or ""):
+        minus, fieldname, phrase, word = match.groups()
+        if minus or (fieldname and fieldname.lower() in FIELD_FILTERS):
+            continue
+        typed = phrase if phrase is not None else (f"{fieldname}:{word}" if fieldname else word or "")
+        for part in typed.replace("(", " ").replace(")", " ").replace("*", " ").split():
+            part = _EDGE_PUNCTUATION.sub("", part)
+            if part:
+                words.append(part)
+    title = " ".join(words)
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX].rsplit(" ", 1)[0]
+    return title

@@ -20,6 +20,7 @@ from articles.models import Article, Audience, Product, State, require
 
 from . import service
 from .models import SearchLog, Synonym
+from .query import customer_words
 from .service import search
 
 OPEN_SALT = "search.open-result"
@@ -62,7 +63,8 @@ def results_page(request: HttpRequest) -> HttpResponse:
         "sort": search_request.sort,
         "query": query.urlencode(),
         "facet_labels": _facet_labels(),
-        "can_capture": policy.can_create(request.user),
+        # "Start a new article" only with words to start it from (not for a query like `*"():-`).
+        "capture_words": customer_words(search_request.text) if policy.can_create(request.user) else "",
         "is_staff": policy.is_staff(request.user),
     }
     return render(request, "search/results.html", context)

@@ -9,6 +9,6 @@ urlpatterns = [
     path("training/paths/<int:pk>/", api.path_detail, name="path-detail"),
     path("training/assignments/", api.assignment_list, name="assignment-list"),
     path("training/acknowledgements/", api.acknowledgement_list, name="acknowledgement-list"),
-    path("training/articles/<slug:slug>/questions/", api.question_list, name="question-list"),
+    path("training/articles/<uslug:slug>/questions/", api.question_list, name="question-list"),
     path("training/attempts/", api.attempt_list, name="attempt-list"),
 ]

@@ -13,7 +13,7 @@ from accounts.choices import Kind
 from articles import policy as article_policy
 from articles import versions
 from articles.http import as_id
-from articles.models import Article, Refused, long_fields
+from articles.models import Article, InvalidChange, Refused, long_fields
 from notifications.services import notify
 
 from . import policy
@@ -264,12 +264,26 @@ class Marked:
     correct: bool
 
 
+class Unanswered(InvalidChange):
+    """A check sent with questions left unanswered: nothing is recorded (an empty form is no 0 % attempt)."""
+
+    def __init__(self, numbers: list[int], question_ids: set[int]):
+        self.question_ids = question_ids
+        which = " and ".join([", ".join(map(str, numbers[:-1])), str(numbers[-1])] if len(numbers) > 1 else [str(numbers[0])])
+        super().__init__(
+            f"Answer every question before checking: question {which} has no answer yet. Nothing was recorded."
+            if len(numbers) == 1
+            else f"Answer every question before checking: questions {which} have no answer yet. Nothing was recorded."
+        )
+
+
 def submit_attempt(
     *, user, article: Article, path: LearningPath | None, answers: dict[int, list[int]]
 ) -> tuple[Attempt, list[Marked]]:
     """Mark `answers` ({question id: [choice ids]}) against the article's questions and record
-    the attempt. A question is right only when exactly its correct choices are chosen; an
-    unanswered question is wrong. `passed` uses the path's pass mark, else every answer right."""
+    the attempt. A question is right only when exactly its correct choices are chosen; a check
+    with an unanswered question is refused (Unanswered) and nothing is recorded. `passed` uses
+    the path's pass mark, else every answer right."""
     decision = policy.can_take_check(user, article)
     if not decision:
         raise Refused(decision.reason)
@@ -281,6 +295,11 @@ def submit_attempt(
         valid = {c.pk for c in question.choices.all()}
         chosen = {as_id(c) for c in answers.get(question.pk, [])} & valid
         marked.append(Marked(question=question, chosen=chosen, correct=chosen == question.correct_ids()))
+    # Every question has at least one right choice, so an unanswered one can only be a slip (or a
+    # click on "Check my answers" to see the questions): refused, not recorded as a failed attempt.
+    unanswered = [(number, m.question.pk) for number, m in enumerate(marked, start=1) if not m.chosen]
+    if unanswered:
+        raise Unanswered([number for number, _ in unanswered], {pk for _, pk in unanswered})
     score = round(100 * sum(m.correct for m in marked) / len(marked))
     pass_mark = path.pass_mark if path is not None and path.pass_mark else 100
     with transaction.atomic():

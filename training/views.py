@@ -311,6 +311,10 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
             context["attempt"], context["marked"] = services.submit_attempt(
                 user=request.user, article=article, path=path, answers=answers
             )
+        except services.Unanswered as unanswered:
+            # The form again, with what was ticked, the reason on top and at each empty question.
+            context.update(error=str(unanswered), unanswered=unanswered.question_ids, status=400)
+            context["chosen"] = {as_id(c) for values in answers.values() for c in values}
         except Refused as refusal:
             messages.error(request, str(refusal))
     context["questions"] = (
@@ -319,4 +323,4 @@ def check(request: HttpRequest, slug: str) -> HttpResponse:
         else list(Question.objects.filter(article=article).for_check())
     )
     context["may_manage"] = policy.can_manage_questions(request.user, article)
-    return render(request, "training/check.html", context)
+    return render(request, "training/check.html", context, status=context.pop("status", 200))

@@ -689,7 +689,7 @@ def test_history_lists_every_version_with_its_note_and_kind(edited, contributor)
         assert re.search(rf"<td>{number}( <small>\(current\)</small>)?</td>", page)
     assert "<td>4 <small>(current)</small></td>" in page
     assert 'badge minor">Minor' in history_row(page, "Voucher instead of date change")
-    assert 'badge material">Material' in history_row(page, "<td>Authority</td>")
+    assert 'badge material">Material' in history_row(page, '<td dir="auto">Authority</td>')
     assert "colin" in history_row(page, "Voucher instead of date change")
 
 

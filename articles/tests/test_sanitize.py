@@ -166,11 +166,11 @@ def test_tables_code_and_heading_anchors_render_on_the_staff_and_help_pages(kb_o
         client_for(kb_owner).get(article.get_absolute_url()).content.decode(),
         client_for(None).get(article.get_help_url()).content.decode(),
     ):
-        assert "<table>" in page and "<th>Refund</th>" in page and "<td>Non-refundable</td>" in page
+        assert "<table>" in page and '<th dir="auto">Refund</th>' in page and '<td dir="auto">Non-refundable</td>' in page
         assert '<pre><code class="language-python">print("refund")' in page
         # The same heading in two fields gets two ids, prefixed by the field.
-        assert '<h2 id="resolution-check-the-booking">Check the booking</h2>' in page
-        assert '<h2 id="issue-check-the-booking">Check the booking</h2>' in page
+        assert '<h2 id="resolution-check-the-booking" dir="auto">Check the booking</h2>' in page
+        assert '<h2 id="issue-check-the-booking" dir="auto">Check the booking</h2>' in page
         assert '<a href="https://example.com/policy" rel="noopener noreferrer nofollow">the policy</a>' in page
         assert 'href="mailto:help@example.com"' in page
 
@@ -213,14 +213,14 @@ def test_render_markdown_removes_other_attack_shapes(text):
 
 def test_render_markdown_keeps_tables_code_and_prefixed_heading_ids():
     out = render_markdown(RICH, id_prefix="resolution")
-    assert '<h2 id="resolution-check-the-booking">Check the booking</h2>' in out
-    assert "<table>" in out and "<thead>" in out and "<td>Flexible</td>" in out
+    assert '<h2 id="resolution-check-the-booking" dir="auto">Check the booking</h2>' in out
+    assert "<table>" in out and "<thead>" in out and '<td dir="auto">Flexible</td>' in out
     assert '<pre><code class="language-python">print("refund")' in out
     assert '<a href="https://example.com/policy" rel="noopener noreferrer nofollow">the policy</a>' in out
 
 
 def test_render_markdown_without_prefix_uses_a_generic_heading_prefix():
-    assert render_markdown("### Reset the router") == '<h3 id="md-reset-the-router">Reset the router</h3>'
+    assert render_markdown("### Reset the router") == '<h3 id="md-reset-the-router" dir="auto">Reset the router</h3>'
 
 
 def test_raw_html_heading_ids_cannot_collide_with_the_page():
@@ -231,7 +231,7 @@ def test_raw_html_heading_ids_cannot_collide_with_the_page():
 def test_render_markdown_keeps_the_harmless_html_an_article_needs():
     out = render_markdown("Press <kbd>Ctrl</kbd>+<kbd>R</kbd>.\n\n<details><summary>Why</summary>Cache.</details>")
     assert "<kbd>Ctrl</kbd>" in out
-    assert "<details><summary>Why</summary>Cache.</details>" in out
+    assert '<details><summary dir="auto">Why</summary>Cache.</details>' in out
 
 
 def test_render_markdown_strips_html_comments():
@@ -249,17 +249,52 @@ def test_render_markdown_escapes_code_rather_than_running_it():
 def test_render_markdown_returns_safe_html_and_nothing_for_empty_text():
     assert render_markdown("") == ""
     assert isinstance(render_markdown("*hi*"), SafeString)
-    assert render_markdown("*hi*") == "<p><em>hi</em></p>"
+    assert render_markdown("*hi*") == '<p dir="auto"><em>hi</em></p>'
 
 
 def test_lists_nested_with_three_spaces_render_as_nested_lists_but_code_stays_as_written():
     out = render_markdown(
         "1. Check the status:\n   - Authorised: a hold\n   - Settled: a payment\n2. Next\n\n```\n   - code\n```"
     )
-    assert "<li>Check the status:\n<ul>" in out and "<li>Settled: a payment</li>" in out
+    assert '<li dir="auto">Check the status:\n<ul>' in out and '<li dir="auto">Settled: a payment</li>' in out
     assert "<code>   - code\n</code>" in out
 
 
 def test_lists_nested_with_two_spaces_nest_at_every_level():
     out = render_markdown("- Router\n  - Reset\n    - Hold the button")
-    assert out == "<ul>\n<li>Router\n<ul>\n<li>Reset\n<ul>\n<li>Hold the button</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>"
+    assert out == (
+        '<ul>\n<li dir="auto">Router\n<ul>\n<li dir="auto">Reset\n<ul>\n<li dir="auto">Hold the button</li>\n'
+        "</ul>\n</li>\n</ul>\n</li>\n</ul>"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open [the refund tool](javascript:alert(1)) now.",
+        'Open <a href="JaVaScRiPt:alert(1)">the refund tool</a> now.',
+        "Open [the refund tool](data:text/html,x) now.",
+        'Open <a name="tool" title="a>b">the refund tool</a> now.',
+    ],
+)
+def test_a_link_the_sanitizer_disarmed_is_plain_text_not_a_dead_link(text):
+    out = render_markdown(text)
+    assert out == '<p dir="auto">Open the refund tool now.</p>'
+
+
+def test_real_links_beside_a_disarmed_one_keep_their_anchor_and_text():
+    out = render_markdown("[bad](javascript:x) then [**good**](https://example.com/a) and [bad again](vbscript:y).")
+    assert out == (
+        '<p dir="auto">bad then <a href="https://example.com/a" rel="noopener noreferrer nofollow"><strong>good</strong></a>'
+        " and bad again.</p>"
+    )
+
+
+def test_each_block_of_text_takes_its_own_writing_direction():
+    out = render_markdown("## كيف أسترد\n\nמדיניות ההחזר\n\n- step one\n\n```\nrefund --id 7\n```")
+    assert '<h2 id="md-كيف-أسترد" dir="auto">' in out and '<p dir="auto">מדיניות ההחזר</p>' in out
+    assert '<li dir="auto">step one</li>' in out and "<pre><code>refund --id 7" in out  # code stays left to right
+
+
+def test_a_dir_in_the_text_never_reaches_the_page():
+    assert render_markdown('<p dir="rtl">x</p>') == '<p dir="auto">x</p>'

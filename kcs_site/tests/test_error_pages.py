@@ -4,11 +4,15 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from articles.models import Article, Audience
 from conftest import client_for, make_article, unchanged_database
 
+# A body past DATA_UPLOAD_MAX_MEMORY_SIZE, the hard cap (text under it reaches the form, which
+# gives it back with the reason: articles/tests/test_oversized_input.py).
+OVER_THE_CAP = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
 DEBUG_PAGE_MARKERS = ("URLconf", "urlpatterns", "Traceback", "technical_500", "DEBUG = True", "kcs_site.urls")
 
 
@@ -42,7 +46,7 @@ def test_oversized_post_is_a_clean_400_page_and_saves_nothing(contributor):
     client.force_login(contributor)
     client.get("/articles/new/")  # the form's page sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    body = urlencode({"csrfmiddlewaretoken": token, "title": "Huge paste", "issue": "x" * 3_000_000})
+    body = urlencode({"csrfmiddlewaretoken": token, "title": "Huge paste", "issue": "x" * OVER_THE_CAP})
     response = client.post("/articles/new/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     html = response.content.decode()
@@ -56,7 +60,7 @@ def test_oversized_post_is_a_clean_400_page_and_saves_nothing(contributor):
 @pytest.mark.django_db
 def test_oversized_form_post_to_the_api_is_json_400(contributor):
     client = client_for(contributor)
-    body = urlencode({"title": "Huge paste", "issue": "x" * 3_000_000})
+    body = urlencode({"title": "Huge paste", "issue": "x" * OVER_THE_CAP})
     with unchanged_database():
         response = client.post("/api/v1/articles/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400

@@ -55,3 +55,18 @@ def test_manage_py_commands_work_on_a_fresh_checkout_with_a_key_of_its_own(tmp_p
     assert len(key.read_text().strip()) >= 50
     again = subprocess.run(command, env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and len(key.read_text().strip()) >= 50  # kept, not made anew
+
+
+def test_email_links_follow_the_port_served_unless_a_site_url_is_set():
+    key = "a-long-random-value-for-this-test-only-0123456789abcdef"
+    code = "import kcs_site.settings as s; print(s.KCS_SITE_URL)"
+    env = {"PATH": os.environ.get("PATH", ""), "KCS_VAR_DIR": str(settings.BASE_DIR / "var"), "DJANGO_SECRET_KEY": key}
+    for extra, expected in (
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"PORT": "8123", "KCS_SITE_URL": "https://kb.example.com"}, "https://kb.example.com"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code], env={**env, **extra}, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60
+        )
+        assert result.stdout.strip() == expected, result.stderr

@@ -173,3 +173,18 @@ def test_nul_bytes_and_silly_pages_do_not_break_search(corpus, contributor):
     client = client_for(contributor)
     assert client.get("/search/", {"q": "refund\x00", "product": "\x00", "page": "x"}).status_code == 400  # kcs_site.middleware
     assert client.get("/search/", {"q": "refund", "page": "999"}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ['*"():-', "---", "(*)", '""'])
+def test_a_query_without_letters_or_digits_offers_no_article_to_start(corpus, contributor, query):
+    response = client_for(contributor).get("/search/", {"q": query})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Start a new article" not in html and "/articles/new/" not in html.split("<main", 1)[-1]
+    assert "No articles match. Try other words" in html
+
+
+def test_the_article_offered_takes_the_words_without_the_query_syntax(corpus, contributor):
+    html = client_for(contributor).get("/search/", {"q": '"printer offline" product:hotel-bookings -wifi E-42*'}).content.decode()
+    assert "/articles/new/?issue=printer%20offline%20E-42&title=printer%20offline%20E-42" in html
+    assert '“<span dir="auto">printer offline E-42</span>”, as its title and issue' in html

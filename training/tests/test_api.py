@@ -125,7 +125,9 @@ def test_trainee_sees_only_their_own_attempts_and_a_coach_sees_theirs(trainee, c
     other = make_candidate("otto")
     assign(path, other, by=coach)
     for person in (trainee, other):
-        services.submit_attempt(user=person, article=article, path=path, answers={question.pk: []})
+        services.submit_attempt(
+            user=person, article=article, path=path, answers={question.pk: [question.choices.get(correct=False).pk]}
+        )
     mine = api(trainee).get("/api/v1/training/attempts/").json()["results"]
     assert {a["user"] for a in mine} == {trainee.username}
     assert api(trainee).get("/api/v1/training/attempts/", {"user": other.username}).status_code == 403

@@ -12,6 +12,7 @@ from training import services
 from training.models import Acknowledgement, Attempt, Choice, Question
 
 from .conftest import material_edit
+from .test_api import api
 
 
 def make_question(article, by, *, text="A customer asks for a 70 EUR refund. What may you do?", correct=(1,), n=3):
@@ -95,7 +96,7 @@ def test_trainee_does_not_see_the_correct_answers_before_answering(trainee, arti
 
 def test_right_only_when_exactly_the_correct_choices_are_chosen(trainee, article, question, path):
     right, wrong = choice_ids(question, correct=True), choice_ids(question, correct=False)
-    for chosen, expected in ((right, True), (right[:1], False), (right + wrong, False), ([], False)):
+    for chosen, expected in ((right, True), (right[:1], False), (right + wrong, False), (wrong, False)):
         attempt, marked = services.submit_attempt(user=trainee, article=article, path=None, answers={question.pk: chosen})
         assert marked[0].correct is expected and attempt.passed is expected
         assert attempt.answers.get().correct is expected
@@ -123,7 +124,7 @@ def test_pass_mark_decides_whether_an_acknowledged_article_counts_as_done(traine
     Acknowledgement.objects.create(user=trainee, article=article, article_version=article.version, path=path)
     status = next(s for s in services.progress(trainee, [path])[path.pk].items if s.item.article_id == article.pk)
     assert status.check_needed and not status.done
-    services.submit_attempt(user=trainee, article=article, path=path, answers={question.pk: []})
+    services.submit_attempt(user=trainee, article=article, path=path, answers={question.pk: choice_ids(question, correct=False)})
     status = next(s for s in services.progress(trainee, [path])[path.pk].items if s.item.article_id == article.pk)
     assert not status.done
     services.submit_attempt(user=trainee, article=article, path=path, answers={question.pk: choice_ids(question, correct=True)})
@@ -185,3 +186,33 @@ def test_flagged_question_shows_on_the_owners_page_until_saved_again(coach, arti
     )
     question.refresh_from_db()
     assert not question.needs_review
+
+
+def test_an_empty_check_is_shown_again_with_the_reason_and_not_recorded(trainee, article, question, path, coach):
+    make_question(article, coach, text="Who approves 150 EUR?")
+    client = client_for(trainee)
+    url = reverse("training:check", args=[article.slug]) + f"?path={path.pk}"
+    with unchanged_database():
+        empty = client.post(url, {"path": path.pk})
+    assert empty.status_code == 400
+    page = empty.content.decode()
+    assert "Answer every question before checking: questions 1 and 2 have no answer yet. Nothing was recorded." in page
+    assert 'id="knowledge-check"' in page and "0%" not in page
+
+    ticked = choice_ids(question, correct=True)
+    half = client.post(url, {"path": path.pk, f"q-{question.pk}": ticked}).content.decode()
+    assert "question 2 has no answer yet" in half
+    assert all(f'value="{pk}" checked' in half for pk in ticked)  # what was ticked stays ticked
+    assert not Attempt.objects.filter(user=trainee).exists()
+
+
+def test_the_api_refuses_a_check_with_an_unanswered_question(trainee, article, question, path):
+    client = api(trainee)
+    with unchanged_database():
+        response = client.post(
+            "/api/v1/training/attempts/", {"article": article.slug, "path": path.pk, "answers": {}}, format="json"
+        )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Answer every question before checking: question 1 has no answer yet. Nothing was recorded."
+    }
