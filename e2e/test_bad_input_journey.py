@@ -44,7 +44,7 @@ def test_text_over_the_limit_comes_back_with_the_reason(demo, journey, size):
     pasted = "Refund steps from the old wiki.\n" * (MAX_CHARS // 32 + 100)
     page.eval_on_selector("#id_resolution", "(el, text) => { el.removeAttribute('maxlength'); el.value = text; }", pasted)
     page.fill("#id_note", "Pasted the whole old wiki page")
-    page.click("form.article-form button[type=submit]")
+    page.click("form.article-form button.save")
     page.wait_for_load_state()
     assert "Nothing was saved: correct the fields marked below." in page.inner_text("main")
     assert f"This text is {len(pasted):,} characters long; at most {MAX_CHARS:,} are allowed." in page.inner_text("main")

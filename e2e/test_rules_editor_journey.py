@@ -103,7 +103,7 @@ def test_kb_owner_adds_removes_and_moves_rules_in_place(demo, browse):
     journey.shot("the new rule moved up")
 
     page.fill("#id_note", "Room upgrade before the last escalation rule")
-    page.click("form.article-form > p button[type=submit]")
+    page.click("form.article-form button.save")
     page.wait_for_url(f"**/articles/{SLUG}/")
     expected = before[:-1] + ["upgrade the replacement room", before[-1]]
     article.refresh_from_db()
@@ -145,7 +145,7 @@ def test_without_javascript_a_rule_is_added_through_the_server(demo, browse):
     assert page.input_value(f"textarea[name='rules-{len(before)}-action']") == "upgrade the replacement room"
     page.check("input[name='rules-0-DELETE']")
     page.fill("#id_note", "Two rules for relocated guests")
-    page.click("form.article-form > p button[type=submit]")
+    page.click("form.article-form button.save")
     page.wait_for_url(f"**/articles/{SLUG}/")
 
     article.refresh_from_db()

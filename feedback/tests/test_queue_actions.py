@@ -208,7 +208,7 @@ def test_the_editor_opened_from_fix_it_says_which_flag_it_fixes(article, candida
     raised = flag(article, candidate, reason="unclear", comment="Which form is the usual form?")
     client = client_for(contributor)
     page = text_of(client.get(reverse("articles:edit", args=[article.slug]) + f"?resolves={raised.pk}"))
-    assert "Fixing: Staff flag Unclear — “Which form is the usual form?”" in page
+    assert re.search(r"Fixing: Staff flag Unclear — “\s*Which form is the usual form\?\s*”", page)
     assert "Fixing:" not in text_of(client.get(reverse("articles:edit", args=[article.slug])))
     # An id that is no open flag of this article shows nothing and ticks nothing.
     other = text_of(client.get(reverse("articles:edit", args=[article.slug]) + "?resolves=999999&resolves=x"))

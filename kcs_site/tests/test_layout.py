@@ -48,7 +48,7 @@ def test_reuse_and_flag_forms_ask_for_the_case_under_their_own_ids(demo):
 def test_article_page_puts_authority_and_escalation_before_the_side_panels(demo):
     html = page_for("owner", Article.objects.get(slug="hotel-non-refundable-refund-exception").get_absolute_url())
     authority = html.index('class="authority"')
-    assert html.index("<h1>") < authority < html.index("<h2>Issue</h2>")
+    assert html.index("<h1") < authority < html.index("<h2>Issue</h2>")
     assert authority < html.index('class="contact"') < html.index('class="rules"')  # whom to ask, on the first screen
     for panel in ('class="subscribe-box"', 'class="health"', 'class="flags"'):
         assert html.index("<h2>Resolution</h2>") < html.index(panel), panel
