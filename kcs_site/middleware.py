@@ -51,6 +51,7 @@ class RefuseBadInputMiddleware:
         except (RequestDataTooBig, TooManyFieldsSent) as exc:
             # A form body over DATA_UPLOAD_MAX_MEMORY_SIZE: the site's own 400 page, saying what to
             # do, whatever DEBUG says (Django's debug page for it is a traceback, and the text is lost).
+            _discard_body(request)
             return errors.bad_request(request, exc)
         if holds_nul:
             return bad_request(request, NUL_MESSAGE)
@@ -58,6 +59,7 @@ class RefuseBadInputMiddleware:
             try:
                 body = request.body  # views and DRF read it from here afterwards
             except RequestDataTooBig:
+                _discard_body(request)
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
                 return bad_request(request, f"The JSON body is larger than the {limit:,} bytes accepted.")
             if json_depth_exceeds(body.decode(request.encoding or "utf-8", errors="replace")):
@@ -99,3 +101,23 @@ class RefusedMiddleware:
         if isinstance(exception, Refused):
             return errors.permission_denied(request, PermissionDenied(str(exception)))
         return None
+
+
+# How much of a refused body is read and thrown away so the browser gets the answer.
+DISCARD_AT_MOST = 64 * 1024 * 1024
+
+
+def _discard_body(request: HttpRequest) -> None:
+    """Read the rest of a refused body without keeping it.
+
+    Django refuses an over-large body from its Content-Length, before reading it. A server that then
+    answers and closes the connection with the body still unread resets it, and the browser shows a
+    connection error (or sends the post again) instead of the page that says what happened. Bodies
+    beyond DISCARD_AT_MOST are left to that reset: reading them would cost more than it helps."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > DISCARD_AT_MOST:
+        return
+    try:
+        while request.read(64 * 1024):
+            pass
+    except Exception:  # noqa: BLE001 — the client went away or the stream was read already: nothing to keep
+        return

@@ -57,6 +57,31 @@ def test_oversized_post_is_a_clean_400_page_and_saves_nothing(contributor):
     assert not Article.objects.filter(title="Huge paste").exists()
 
 
+def test_a_refused_oversized_body_is_read_to_its_end_so_the_browser_gets_the_answer():
+    # Answering with the body unread makes the server reset the connection: the browser then shows
+    # a connection error, not the 400 page.
+    from io import BytesIO
+
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.test import RequestFactory
+
+    from kcs_site.middleware import RefuseBadInputMiddleware
+
+    body = b"issue=" + b"x" * OVER_THE_CAP
+    stream = BytesIO(body)
+    environ = RequestFactory()._base_environ(
+        PATH_INFO="/articles/new/",
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        CONTENT_LENGTH=str(len(body)),
+    )
+    environ["wsgi.input"] = stream
+    request = WSGIRequest(environ)
+    response = RefuseBadInputMiddleware(lambda r: None)(request)
+    assert response.status_code == 400
+    assert stream.tell() == len(body)
+
+
 @pytest.mark.django_db
 def test_oversized_form_post_to_the_api_is_json_400(contributor):
     client = client_for(contributor)
