@@ -32,3 +32,14 @@ class Decider(models.TextChoices):
     AGENT = "agent", "Agent alone"
     TEAM_LEAD = "team_lead", "With team-lead approval"
     ESCALATE = "escalate", "Escalate"
+
+
+# Stored workflow values ("not_validated", "public") as the words the pages use. The three sets
+# of values do not overlap, so one lookup serves state, audience and governance alike.
+_WORKFLOW_LABELS = {**dict(State.choices), **dict(Audience.choices), **dict(Governance.choices)}
+
+
+def choice_label(value: str) -> str:
+    """The label of a state, audience or governance value: "not_validated" → "Not validated";
+    anything else as stored."""
+    return _WORKFLOW_LABELS.get(value, value)

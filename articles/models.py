@@ -413,7 +413,7 @@ class Article(models.Model):
         content = set(changed) - set(AUTHORITY_FIELDS) - {"audience"}
         if content:
             require(policy.can_edit(by, current))
-        if rules_changed or set(changed) & set(AUTHORITY_FIELDS):
+        if touches_authority(changed, rules_changed):
             require(policy.can_edit_authority(by, current))
         if "audience" in changed:
             require(policy.can_change_audience(by, current, changed["audience"]))
@@ -634,7 +634,12 @@ class ArticleEvent(models.Model):
     @property
     def authority_changed(self) -> bool:
         """The decision authority changed: its rules, the escalation contact or the note on what to do outside it."""
-        return self.rules_changed or bool(set(self.changed_fields or []) & set(AUTHORITY_FIELDS))
+        return touches_authority(self.changed_fields, self.rules_changed)
+
+
+def touches_authority(changed_fields, rules_changed: bool) -> bool:
+    """A change record's fields (and its rules flag) changed the decision authority."""
+    return bool(rules_changed) or bool(set(changed_fields or []) & set(AUTHORITY_FIELDS))
 
 
 class Reuse(models.Model):

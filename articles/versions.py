@@ -19,8 +19,17 @@ from reversion.models import Version
 
 from accounts.models import User
 
-from .choices import Audience, Governance, State
-from .models import AUTHORITY_FIELDS, Article, ArticleEvent, AuthorityRule, EscalationContact, Product, Tag, plain_rule
+from .choices import choice_label
+from .models import (
+    Article,
+    ArticleEvent,
+    AuthorityRule,
+    EscalationContact,
+    Product,
+    Tag,
+    plain_rule,
+    touches_authority,
+)
 
 # Order and labels of what a diff shows.
 SNAPSHOT_FIELDS = [
@@ -43,16 +52,6 @@ SNAPSHOT_FIELDS = [
 ]
 # What a change record's `changed_fields` may name besides the fields a diff shows.
 FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address"}
-# Stored values of the workflow fields, shown as the words the pages use ("not_validated" →
-# "Not validated"): a diff is read by people, not by the database.
-_CHOICES = {"state": dict(State.choices), "audience": dict(Audience.choices), "governance": dict(Governance.choices)}
-
-
-def choice_label(name: str, value: str) -> str:
-    """The label of a state, audience or governance value (`name` says which); unknown values as stored."""
-    return _CHOICES.get(name, {}).get(value, value or "")
-
-
 # The text a revert restores (a version stored before a field existed restores it empty).
 CONTENT_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes", "authority_note")
 
@@ -154,7 +153,7 @@ def changes_between(article: Article, older: int, newer: int, items: list[Articl
                 comment=v.comment,
                 material=v.material,
                 fields=[FIELD_LABELS.get(name, name) for name in order],
-                authority_changed=record["rules"] or bool(names & set(AUTHORITY_FIELDS)),
+                authority_changed=touches_authority(names, record["rules"]),
             )
         )
     return Range(steps=steps)
@@ -172,7 +171,7 @@ def authority_changed_since(read: dict[tuple, int]) -> set[tuple]:
     changed: dict[int, int] = {}  # article id -> newest version that changed the authority
     events = ArticleEvent.objects.filter(article_id__in=since, version__gt=min(since.values()))
     for article_id, version, names, rules in events.values_list("article_id", "version", "changed_fields", "rules_changed"):
-        if rules or set(names or []) & set(AUTHORITY_FIELDS):
+        if touches_authority(names, rules):
             changed[article_id] = max(version, changed.get(article_id, 0))
     return {key for key, version in read.items() if changed.get(key[1], 0) > version}
 
@@ -367,9 +366,9 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         "tags": ", ".join(tags),
         "owner": owner or "",
         "review_by": review_by.isoformat() if hasattr(review_by, "isoformat") else str(review_by or ""),
-        "state": choice_label("state", data.get("state") or ""),
-        "audience": choice_label("audience", data.get("audience") or ""),
-        "governance": choice_label("governance", data.get("governance") or ""),
+        "state": choice_label(data.get("state") or ""),
+        "audience": choice_label(data.get("audience") or ""),
+        "governance": choice_label(data.get("governance") or ""),
     }
 
 

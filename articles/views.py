@@ -18,6 +18,7 @@ from kcs_site import pages
 from kcs_site.decorators import staff_required
 
 from . import policy, versions
+from .choices import choice_label
 from .forms import (
     ArticleForm,
     RuleFormSet,
@@ -314,7 +315,7 @@ def _readable(form: ArticleForm, rules, name: str) -> str:
         return value.plain_words()
     if name == "review_by":
         return value.isoformat()
-    return versions.choice_label(name, str(value))
+    return choice_label(str(value))  # a diff is read by people: workflow values in words
 
 
 @staff_required(methods=["POST"])

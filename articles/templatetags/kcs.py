@@ -1,7 +1,6 @@
 from django import template
 
-from articles import policy
-from articles.models import Audience, Governance, State
+from articles import choices, policy
 from articles.rendering import public_text, render_markdown
 
 register = template.Library()
@@ -55,12 +54,7 @@ def may(context, question: str) -> bool:
     return bool(_USER_QUESTIONS[question](context["request"].user))
 
 
-# Events store raw values ("not_validated", "public"); the three sets of values do not
-# overlap, so one lookup serves state, audience and governance events alike.
-_CHOICE_LABELS = {**dict(State.choices), **dict(Audience.choices), **dict(Governance.choices)}
-
-
 @register.filter
 def choice_label(value: str) -> str:
     """The label of a state, audience or governance value: "not_validated" → "Not validated"."""
-    return _CHOICE_LABELS.get(value, value)
+    return choices.choice_label(value)
