@@ -643,9 +643,11 @@ def touches_authority(changed_fields, rules_changed: bool) -> bool:
 
 
 class Reuse(models.Model):
-    """An agent used an article on a case (KCS reuse): who, when, on which case, and whether it solved it.
+    """An agent used an article without naming a case (KCS reuse): who, when, and whether it solved it.
 
-    Kept apart from customers' "was this helpful" votes. `Article.reuse_count` counts these rows.
+    Use on a named case is a link (`cases.CaseLink`); `case_ref` is kept on rows recorded before
+    cases existed. Kept apart from customers' "was this helpful" votes. `Article.reuse_count`
+    counts these rows and live reuse links (`cases.services.recount_reuse`).
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reuses")
@@ -665,14 +667,6 @@ class Reuse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} used by {self.user} at {self.at:%Y-%m-%d %H:%M}"
-
-
-def recent_reusers(article: Article, days: int = 90):
-    """People who used `article` on a case in the last `days` days (told about material updates)."""
-    from django.contrib.auth import get_user_model
-
-    since = timezone.now() - datetime.timedelta(days=days)
-    return get_user_model().objects.filter(reuses__article=article, reuses__at__gte=since, is_active=True).distinct()
 
 
 class RevisionMeta(models.Model):

@@ -68,7 +68,7 @@ def _article_for(request: Request, slug: str) -> Article:
         raise Http404("No article found.") from None
 
 
-@extend_schema(request=ReuseSerializer, responses={201: ReuseSerializer})
+@extend_schema(request=ReuseSerializer, responses={201: ReuseSerializer, 200: ReuseSerializer})
 @api_view(["POST"])
 def article_reuse(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
@@ -78,7 +78,8 @@ def article_reuse(request: Request, slug: str) -> Response:
     data = serializer.validated_data
     reuse = services.record_reuse(article=article, by=request.user, case_ref=data["case_ref"], solved=data["solved"])
     reuse.article = article
-    return Response(ReuseSerializer(reuse).data, status=status.HTTP_201_CREATED)
+    # The same case and article again is the link already there (200), never a second use.
+    return Response(ReuseSerializer(reuse).data, status=status.HTTP_201_CREATED if reuse.created_now else status.HTTP_200_OK)
 
 
 CASE_PARAM = OpenApiParameter("case", str, required=True, description="Case reference")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from articles.models import Article, Reuse, State
@@ -53,24 +52,31 @@ def load(users: dict) -> None:
 
 
 def _reuses(articles: dict, users: dict, now: datetime.datetime) -> None:
+    """Each use on a case is a link to that case (typed by the agent: a manual case)."""
+    from cases.models import Case, CaseLink
+    from cases.services import recount_reuse
+
     touched = set()
     for slug, username, case_ref, solved, days in REUSES:
         article = articles.get(slug)
-        if article is None or Reuse.objects.filter(article=article, user=users[username], case_ref=case_ref).exists():
+        if article is None:
             continue
         at = now - datetime.timedelta(days=days, hours=2)
-        Reuse.objects.create(
-            article=article, user=users[username], case_ref=case_ref, solved=solved, at=at, article_version=article.version
+        if not case_ref:
+            if not Reuse.objects.filter(article=article, user=users[username]).exists():
+                Reuse.objects.create(article=article, user=users[username], solved=solved, at=at, article_version=article.version)
+                touched.add(article.pk)
+            continue
+        case, _ = Case.objects.get_or_create(source="manual", external_id=case_ref, defaults={"opened_at": at})
+        if CaseLink.objects.filter(case=case, article=article).exists():
+            continue
+        kind = "solved" if solved else "reference"
+        CaseLink.objects.create(
+            case=case, article=article, kind=kind, linked_by=users[username], linked_at=at, article_version=article.version
         )
         touched.add(article.pk)
-    counts = Article.objects.filter(pk__in=touched).annotate(n=Count("reuses")).values_list("pk", "n")
-    for pk, n in counts:
-        # As services.record_reuse: a count, never a version of the article.
-        Article.objects.filter(pk=pk).update(reuse_count=n)
-    if touched:
-        from search import indexing
-
-        indexing.enqueue(sorted(touched))
+    # As cases.services.link: a count, never a version of the article.
+    recount_reuse(sorted(touched))
 
 
 def _stale(articles: dict) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from articles.models import Reuse
-
 from . import policy
 from .forms import ConfirmForm, ReuseForm, ReviewDateForm
-from .services import last_confirmation
+from .services import last_confirmation, last_use
 
 
 def article_panel(user, article) -> dict:
@@ -14,7 +12,7 @@ def article_panel(user, article) -> dict:
     if not policy.can_see_reuse(user):
         return {}
     return {
-        "last_reuse": Reuse.objects.filter(article=article).select_related("user").first(),
+        "last_reuse": last_use(article),
         "last_confirmation": last_confirmation(article),
         "can_reuse": policy.can_record_reuse(user, article),
         "can_confirm": policy.can_confirm_review(user, article),

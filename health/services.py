@@ -11,11 +11,12 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, long_fields, next_review_date, require
+from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, next_review_date, require
 from notifications.services import notify
 
 from . import policy
@@ -34,39 +35,38 @@ def clean_case_ref(text: str | None) -> str:
     return ref
 
 
-def record_reuse(*, article: Article, by: User, case_ref: str = "", solved: bool | None = None) -> Reuse:
-    """`by` used `article` on a case: one Reuse row, and the article's count goes up by one."""
+def record_reuse(*, article: Article, by: User, case_ref: str = "", solved: bool | None = None):
+    """`by` used `article` on a case.
+
+    With a case reference this is a link to that case (`cases.services.link`: the same case
+    and article twice is one link, never two reuses); without one, a Reuse row (reuse without a
+    case). Either way `reuse_count` is recounted from the rows.
+    """
+    from cases import services as cases
+
     require(policy.can_record_reuse(by, article))
     case_ref = clean_case_ref(case_ref)
+    if case_ref:
+        made, created = cases.link(
+            case=cases.manual_case(case_ref), article=article, kind="solved" if solved else "reference", by=by
+        )
+        made.created_now = created  # the API answers 201 for a new record, 200 for the link it already had
+        article.refresh_from_db(fields=["reuse_count"])
+        return made
     with transaction.atomic():
-        reuse = Reuse.objects.create(article=article, user=by, case_ref=case_ref, solved=solved, article_version=article.version)
-        # F(): two agents recording at once both count. update() keeps it out of the version history.
-        Article.objects.filter(pk=article.pk).update(reuse_count=F("reuse_count") + 1)
-        _reindex(article)
+        reuse = Reuse.objects.create(article=article, user=by, case_ref="", solved=solved, article_version=article.version)
+        cases.recount_reuse([article.pk])
+    reuse.created_now = True
     article.refresh_from_db(fields=["reuse_count"])
     return reuse
 
 
-def _reindex(article: Article) -> None:
-    # The index stores reuse_count (a tie-breaker in ranking); saves do not happen on reuse, so ask.
-    from search import indexing
-
-    indexing.enqueue([article.pk])
-
-
 def articles_used_on_case(user, case_ref: str):
-    """Reuse rows for `case_ref` (any case), newest first, on articles `user` may see."""
+    """Live links of the case `case_ref` (any source), newest first, on articles `user` may see."""
+    from cases.services import links_on_case_ref
+
     require(policy.can_see_reuse(user))
-    ref = clean_case_ref(case_ref)
-    if not ref:
-        return Reuse.objects.none()
-    visible = Article.objects.visible_to(user).values("pk")
-    return (
-        Reuse.objects.filter(case_ref__iexact=ref, article__in=visible)
-        .select_related("article", "article__product", "user")
-        .defer(*long_fields(via="article"))
-        .order_by("-at", "-id")
-    )
+    return links_on_case_ref(user, clean_case_ref(case_ref))
 
 
 def confirm_review(*, article: Article, by: User, note: str = "", base_version: int | None = None) -> ReviewConfirmation:
@@ -102,6 +102,16 @@ def _move_review_date(article, by: User, to, kind, note, base_version) -> Review
     return record
 
 
+def last_use(article: Article):
+    """The latest use of `article` on a case: a live reuse link or a reuse without a case."""
+    from cases.models import CaseLink
+
+    link = CaseLink.objects.live().reuse().filter(article=article).select_related("linked_by", "case").first()
+    plain = Reuse.objects.filter(article=article).select_related("user").first()
+    found = [use for use in (link, plain) if use is not None]
+    return max(found, key=lambda use: use.at) if found else None
+
+
 def last_confirmation(article: Article) -> ReviewConfirmation | None:
     return ReviewConfirmation.objects.filter(article=article).select_related("by").first()
 
@@ -118,9 +128,13 @@ def review_queue(user):
 def with_health(qs):
     """Annotate a list of articles with when each was last used and last confirmed (no N+1)."""
     latest = ReviewConfirmation.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
-    used = Reuse.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
+    from cases.models import CaseLink
+
+    used = Reuse.objects.filter(article=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
+    linked = CaseLink.objects.live().reuse().filter(article=OuterRef("pk")).order_by("-linked_at", "-id").values("linked_at")[:1]
+    # The later of the two (SQLite's MAX() of a NULL is NULL, hence the Coalesce on both sides).
     return qs.annotate(
-        last_used=Subquery(used.values("at")[:1]),
+        last_used=Greatest(Coalesce(Subquery(used), Subquery(linked)), Coalesce(Subquery(linked), Subquery(used))),
         last_confirmed_at=Subquery(latest.values("at")[:1]),
         last_confirmed_by=Subquery(latest.values("by__username")[:1]),
     )

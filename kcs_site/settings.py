@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "feedback",
     "training",
     "licences",
+    "cases",
     "fixtures",
     "backups",
 ]

@@ -140,7 +140,7 @@ def record_update(
 def update_audience(article):
     """Active people who should hear about an update of `article`: subscribers of the article,
     its product or its tags, and recent reusers. One query; visibility is checked by the caller."""
-    from articles.models import recent_reusers
+    from cases.services import recent_reusers
 
     return (
         get_user_model()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from articles.models import Article, Audience, Reuse, State
 from articles.tests.assertions import assert_versions
 from articles.tests.test_pages import text_of
+from cases.models import CaseLink
 from conftest import client_for, make_article, unchanged_database
 from search.models import IndexTask
 
@@ -26,8 +27,20 @@ def test_an_agent_records_reuse_on_a_case_without_editing_the_article(contributo
     assert article.reuse_count == 1
     assert (article.version, article.updated_at) == (version, updated)
     assert_versions(article, version)  # no new revision either
-    reuse = Reuse.objects.get()
-    assert (reuse.user, reuse.case_ref, reuse.solved, reuse.article_version) == (contributor, "CASE-42", True, version)
+    link = CaseLink.objects.get()
+    assert (link.linked_by, link.case.external_id, link.kind, link.article_version) == (contributor, "CASE-42", "solved", version)
+    assert not Reuse.objects.exists()  # a use on a named case is a link to that case
+
+
+def test_the_same_case_recorded_twice_counts_once(contributor, publisher, article):
+    record(contributor, article, case_ref="CASE-42")
+    record(contributor, article, case_ref="case-42", solved="yes")
+    record(publisher, article, case_ref="CASE-42")
+    article.refresh_from_db()
+    assert article.reuse_count == 1
+    live = CaseLink.objects.live().get()
+    assert live.kind == "solved"  # the second record said it solved the case: the link says so, once
+    assert CaseLink.objects.exclude(unlinked_at=None).get().unlink_reason.startswith("Changed to")
 
 
 def test_the_article_page_shows_reuse_count_and_last_use(contributor, publisher, article):
@@ -36,8 +49,8 @@ def test_the_article_page_shows_reuse_count_and_last_use(contributor, publisher,
     page = text_of(client_for(contributor).get(article.get_absolute_url()))
     assert "Used on cases 2 times" in page
     assert f"by {publisher.username}" in page
-    assert Reuse.objects.get(user=contributor).solved is None
-    assert Reuse.objects.get(user=publisher).solved is False
+    assert Reuse.objects.get(user=contributor).solved is None  # no case named: reuse without a case
+    assert CaseLink.objects.get(linked_by=publisher).kind == "reference"  # did not solve it: it helped
 
 
 def test_each_reuse_counts_even_when_recorded_from_a_stale_copy(contributor, candidate, article):
@@ -69,7 +82,7 @@ def test_customers_cannot_record_reuse_even_on_a_public_article(customer, partne
         assert response.status_code in (302, 404)
         assert response.status_code == 404 or "/accounts/login/" in response["Location"]
     public.refresh_from_db()
-    assert public.reuse_count == 0 and not Reuse.objects.exists()
+    assert public.reuse_count == 0 and not Reuse.objects.exists() and not CaseLink.objects.exists()
 
 
 def test_customers_see_no_reuse_or_case_references(customer, contributor, kb_owner, product):
@@ -84,7 +97,7 @@ def test_an_archived_article_cannot_be_recorded_as_used(contributor, kb_owner, p
     archived = make_article(author=contributor, product=product, state=State.ARCHIVED, kb_owner=kb_owner)
     response = record(contributor, archived, case_ref="CASE-1")
     assert "This article is archived: it should not be used on cases." in text_of(response)
-    assert not Reuse.objects.exists()
+    assert not Reuse.objects.exists() and not CaseLink.objects.exists()
 
 
 def test_a_too_long_case_reference_is_a_400_that_keeps_what_was_typed(contributor, article):
@@ -92,7 +105,7 @@ def test_a_too_long_case_reference_is_a_400_that_keeps_what_was_typed(contributo
     assert response.status_code == 400
     assert "Use not recorded" in text_of(response) and "at most 100 characters" in text_of(response)
     assert f'value="{"C" * 101}"' in response.content.decode()
-    assert not Reuse.objects.exists()
+    assert not Reuse.objects.exists() and not CaseLink.objects.exists()
     article.refresh_from_db()
     assert article.reuse_count == 0
 

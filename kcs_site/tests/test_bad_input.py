@@ -11,6 +11,7 @@ from django.test import Client
 
 from articles.models import Article, Reuse
 from articles.tests.assertions import assert_versions
+from cases.models import CaseLink
 from conftest import client_for, unchanged_database
 from kcs_site.jsoninput import MAX_JSON_DEPTH, json_depth_exceeds
 
@@ -122,7 +123,7 @@ def test_a_next_that_is_not_a_path_on_this_site_falls_back_to_the_article(next_v
     response = raw_client(kb_owner).post(f"/articles/{article.slug}/reuse/", {"case_ref": "C-7", "next": next_value})
     assert response.status_code == 302
     assert response["Location"] == article.get_absolute_url()
-    assert Reuse.objects.filter(case_ref="C-7").count() == 1
+    assert CaseLink.objects.filter(case__external_id="C-7").count() == 1
 
 
 def test_a_next_path_on_this_site_is_followed(article, kb_owner):

@@ -1,0 +1,65 @@
+"""Who may see cases, link them to articles and keep them in step with the ticketing tools.
+
+Built on `articles.policy`; each function returns a Decision with the reason a user reads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from articles import policy
+from articles.choices import State
+from articles.policy import ALLOW, Decision, is_coach, is_kb_owner, is_staff, refuse
+
+if TYPE_CHECKING:
+    from articles.models import Article
+    from articles.policy import Person
+
+    from .models import Case, CaseLink
+
+
+def can_see_cases(user: Person) -> Decision:
+    # Cases carry customers' words, names and addresses: inside the support organisation only.
+    if is_staff(user):
+        return ALLOW
+    return refuse("Only support staff can see cases.")
+
+
+def can_link(user: Person, case: Case, article: Article) -> Decision:
+    # Linking is part of every agent's work (KCS "reuse"), on any article they can read.
+    seen = can_see_cases(user)
+    if not seen:
+        return seen
+    seen = policy.can_view(user, article)
+    if not seen:
+        return seen
+    # An archived article is no longer the answer; the case should point at what replaced it.
+    if article.state == State.ARCHIVED:
+        return refuse("This article is archived: link the article that replaced it.")
+    return ALLOW
+
+
+def can_unlink(user: Person, link: CaseLink) -> Decision:
+    # The agent who linked corrects their own link; KB owners and coaches tidy anyone's.
+    if not is_staff(user):
+        return refuse("Only support staff can change links between cases and articles.")
+    if link.unlinked_at is not None:
+        return refuse("This link was already removed.")
+    if link.linked_by_id == user.pk or is_kb_owner(user) or is_coach(user):
+        return ALLOW
+    return refuse("Only the agent who linked it, a coach or a KB owner can remove this link.")
+
+
+def can_sync_cases(user: Person) -> Decision:
+    # Integrations write cases with a token of an account given the "sync cases" permission;
+    # agents read cases but never rewrite what the ticketing tool holds.
+    if is_kb_owner(user) or (is_staff(user) and user.has_perm("cases.sync_cases")):
+        return ALLOW
+    return refuse("Only integrations (accounts with the “sync cases” permission) and KB owners can write cases.")
+
+
+def can_see_outcomes(user: Person) -> Decision:
+    # Link rate and known-vs-new per agent are coaching material: coaches and KB owners.
+    if is_kb_owner(user) or is_coach(user):
+        return ALLOW
+    return refuse("Only coaches and KB owners can see case outcomes per agent and team.")
