@@ -19,7 +19,7 @@ from django.utils import timezone
 from articles.models import Article, InvalidChange, Product, Reuse, require
 from articles.policy import is_staff
 
-from . import policy
+from . import policy, signals
 from .choices import REUSE_KINDS, LinkKind, Outcome, RequesterKind, Source, Status
 from .models import DESCRIPTION_MAX, EXTERNAL_ID_MAX, SUBJECT_MAX, Case, CaseLink
 
@@ -243,6 +243,7 @@ def link(*, case: Case, article: Article, kind: str, by, searches: list | None =
             searches=_clean_searches(searches),
         )
         _after_links_changed(case, article)
+        transaction.on_commit(lambda: signals.link_created.send(sender=CaseLink, link=made))
     return made, True
 
 
@@ -258,6 +259,7 @@ def unlink(*, link: CaseLink, by, reason: str) -> CaseLink:
         link.unlinked_by, link.unlinked_at, link.unlink_reason = by, timezone.now(), reason
         link.save(update_fields=["unlinked_by", "unlinked_at", "unlink_reason"])
         _after_links_changed(link.case, link.article)
+        transaction.on_commit(lambda: signals.link_removed.send(sender=CaseLink, link=link))
     return link
 
 
