@@ -8,18 +8,22 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from . import help_trail
 from .models import Article, Audience, Product
 from .views import query_param
 
+# Fewer results than this is a "poor" search: the page offers to contact support (cases.handover).
+POOR_RESULTS = 3
 
-def _help_articles(request: HttpRequest):
+
+def help_articles(user):
     # Visibility decides what a reader may open; the help centre shows only validated
     # articles written for readers outside the company, so staff preview the same set.
-    return Article.objects.visible_to(request.user).validated().exclude(audience=Audience.INTERNAL)
+    return Article.objects.visible_to(user).validated().exclude(audience=Audience.INTERNAL)
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    qs = _help_articles(request).select_related("product")
+    qs = help_articles(request.user).select_related("product")
     product = query_param(request, "product")
     if product:
         qs = qs.filter(product__slug=product)
@@ -28,10 +32,17 @@ def index(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(title__icontains=q)
     page = Paginator(qs.order_by("-updated_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     # Only products with something to read here: naming the others would leak internal topics.
-    products = Product.objects.filter(Exists(_help_articles(request).filter(product=OuterRef("pk"))))
-    return render(request, "help/index.html", {"page": page, "products": products, "product": product, "q": q})
+    products = Product.objects.filter(Exists(help_articles(request.user).filter(product=OuterRef("pk"))))
+    poor = bool(q) and page.paginator.count < POOR_RESULTS
+    context = {"page": page, "products": products, "product": product, "q": q, "offer_contact": poor}
+    response = render(request, "help/index.html", context)
+    if q:
+        help_trail.record_search(request, response, q, page.paginator.count)
+    return response
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(_help_articles(request).select_related("product"), slug=slug)
-    return render(request, "help/detail.html", {"article": article})
+    article = get_object_or_404(help_articles(request.user).select_related("product"), slug=slug)
+    response = render(request, "help/detail.html", {"article": article})
+    help_trail.record_view(request, response, article.slug, article.title)
+    return response

@@ -802,7 +802,8 @@ def normalize_text(values: dict) -> dict:
 
 
 SLUG_ATTEMPTS = 5
-RESERVED_SLUGS = {"new"}  # /articles/new/ is the create page
+# /articles/new/ is the create page; /help/contact/ the help centre's contact form (cases.handover).
+RESERVED_SLUGS = {"new", "contact"}
 
 
 def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:

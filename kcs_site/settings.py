@@ -297,6 +297,12 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail")
 KCS_SITE_URL = os.environ.get("KCS_SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
 
+# Help-centre hand-over (cases.handover): where a copy of each request is emailed through the
+# outbox (empty: none), and how many requests one visitor address, or one signed-in account,
+# may send: "<count>/<s|m|h|d>".
+KCS_HANDOVER_EMAIL = os.environ.get("KCS_HANDOVER_EMAIL", "")
+KCS_HANDOVER_RATE = os.environ.get("KCS_HANDOVER_RATE", "5/h")
+
 # Everything to stdout (a service manager or container keeps it): warnings and errors from the
 # app, and Django's request errors with their tracebacks (never shown on the page when DEBUG is off).
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")

@@ -10,6 +10,8 @@ from . import api_docs
 urlpatterns = [
     path("", article_views.home, name="home"),
     path("", include("articles.urls")),
+    # Before the help centre's articles: its "<slug>/" would otherwise take /help/contact/.
+    path("help/", include("cases.handover_urls")),
     path("help/", include("articles.help_urls")),
     path("", include("feedback.urls")),
     path("search/", include("search.urls")),
@@ -31,7 +33,6 @@ urlpatterns = [
     path("api/v1/", include("licences.api_urls")),
     path("", include("cases.urls")),
     path("agent/", include("cases.panel_urls")),
-    path("help/", include("cases.handover_urls")),
     path("api/v1/", include("cases.api_urls")),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

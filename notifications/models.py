@@ -49,7 +49,8 @@ class Notification(models.Model):
 class OutgoingEmail(models.Model):
     """One email to send. Sent at most once: a row is claimed before sending and marked after."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None for an address no account stands behind (the help-centre hand-over's KCS_HANDOVER_EMAIL).
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from articles import policy
+from articles import help_trail, policy
+from articles.help_views import POOR_RESULTS
 from articles.models import Article, Audience, Product, State, require
 
 from . import service
@@ -67,7 +68,14 @@ def results_page(request: HttpRequest) -> HttpResponse:
         "capture_words": customer_words(search_request.text) if policy.can_create(request.user) else "",
         "is_staff": policy.is_staff(request.user),
     }
-    return render(request, "search/results.html", context)
+    # Help-centre readers (not staff, whose results include internal articles): the search joins
+    # the visit's trail, and a search that found little offers to contact support.
+    reader = results is not None and not context["is_staff"]
+    context["offer_contact"] = reader and results.total < POOR_RESULTS
+    response = render(request, "search/results.html", context)
+    if reader:
+        help_trail.record_search(request, response, search_request.text, results.total)
+    return response
 
 
 def _facet_labels() -> dict[str, dict[str, str]]:
