@@ -1,6 +1,14 @@
 """Case pages for staff: the list, one case with its links."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/", views.case_list, name="list"),
+    path("case-links/<int:pk>/unlink/", views.unlink, name="unlink"),
+    # A case id is whatever its source uses and may hold a slash: `path`, the action routes first.
+    path("cases/<slug:source>/<path:external_id>/link/", views.link_article, name="link"),
+    path("cases/<slug:source>/<path:external_id>/", views.case_detail, name="detail"),
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from cases import panels as cases
 from coaching import panels as coaching
 from feedback import panels as feedback
 from health import panels as health
@@ -27,6 +28,7 @@ def article_panels(request: HttpRequest, article) -> dict:
     return {
         "subscriptions": notifications.subscription_box(user, article),
         "health": health.article_panel(user, article),
+        "cases": cases.article_panel(user, article),
         "feedback": feedback.article_panel(user, article),
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),

@@ -982,8 +982,9 @@ def test_article_page_renders_in_a_bounded_number_of_queries(article, contributo
     # flags, review status, reuse and review confirmation, subscriptions, the notification bell.
     client = client_for(contributor)
     client.get(article.get_absolute_url())
-    # 14: the last use is read from reuse links and from reuse without a case (one query each).
-    with django_assert_max_num_queries(14):
+    # 14: the last use is read from reuse links and from reuse without a case (one query each);
+    # 15: the linked cases, the latest few with their count (one query, cases.panels).
+    with django_assert_max_num_queries(15):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -18,6 +18,7 @@ from training.models import LearningPath
 EMPTY_ARTICLE_PANELS = {
     "subscriptions": None,
     "health": {},
+    "cases": {},
     "feedback": {},
     "coaching": {"show": False},
     "training": {"show": False},

@@ -1,0 +1,185 @@
+"""Case pages for staff: the list of cases, one case with its links and their history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from articles.http import as_id, query_param
+from articles.models import Article, InvalidChange, Refused, require
+from kcs_site.decorators import staff_required
+
+from . import policy, services
+from .choices import LinkKind, Outcome, Source, Status
+from .forms import LinkForm, UnlinkForm
+from .models import Case, CaseLink
+
+# --- access helpers ----------------------------------------------------------------------
+
+
+def _cases_for(request: HttpRequest):
+    require(policy.can_see_cases(request.user))
+    return Case.objects.visible_to(request.user)
+
+
+def _case_for(request: HttpRequest, source: str, external_id: str) -> Case:
+    return get_object_or_404(_cases_for(request).select_related("agent", "product"), source=source, external_id=external_id)
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.source, case.external_id])
+
+
+# --- the list --------------------------------------------------------------------------------
+
+FILTERS = ("status", "source", "outcome", "agent", "q", "article")
+
+
+@staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    if "case" in request.GET and not request.GET.keys() - {"case"}:
+        # The address "which articles were used on case X" had before case pages existed.
+        return redirect(reverse("health:cases") + "?" + urlencode({"case": query_param(request, "case")}))
+    chosen = {name: query_param(request, name).strip() for name in FILTERS}
+    qs, article = _filtered(_cases_for(request), chosen, request.user)
+    qs = qs.select_related("agent", "product").annotate(live_links=Count("links", filter=Q(links__unlinked_at=None)))
+    qs = qs.order_by("-opened_at", "-id")  # the model's order, said again: an aggregate drops it
+    page = Paginator(qs, settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
+    context = {
+        "page": page,
+        "chosen": chosen,
+        "article": article,
+        "filters": urlencode({k: v for k, v in chosen.items() if v}),
+        "statuses": Status.choices,
+        "sources": Source.choices,
+        "outcomes": Outcome.choices,
+    }
+    return render(request, "cases/list.html", context)
+
+
+def _filtered(qs, chosen: dict, user):
+    """The cases matching the filters; an unknown value filters nothing (it is not offered)."""
+    if chosen["status"] in Status.values:
+        qs = qs.filter(status=chosen["status"])
+    if chosen["source"] in Source.values:
+        qs = qs.filter(source=chosen["source"])
+    if chosen["outcome"] in Outcome.values:
+        qs = qs.filter(outcome=chosen["outcome"])
+    elif chosen["outcome"] == "undecided":
+        qs = qs.filter(outcome="")
+    if chosen["agent"] == "mine":
+        qs = qs.filter(agent=user)
+    if chosen["q"]:
+        text = chosen["q"][:300]
+        qs = qs.filter(Q(external_id__icontains=text.lstrip("#")) | Q(subject__icontains=text))
+    article = None
+    if chosen["article"]:
+        article = Article.objects.visible_to(user).filter(slug=chosen["article"]).first()
+        live = CaseLink.objects.live().filter(article=article)
+        qs = qs.filter(pk__in=live.values("case")) if article else qs.none()
+    return qs, article
+
+
+# --- one case --------------------------------------------------------------------------------
+
+
+@staff_required
+def case_detail(request: HttpRequest, source: str, external_id: str) -> HttpResponse:
+    return _case_page(request, _case_for(request, source, external_id))
+
+
+def _case_page(request: HttpRequest, case: Case, *, link_form=None, refused_unlink=None, status=200) -> HttpResponse:
+    """The case page; a refused form is shown again as typed, with what was wrong (status 400)."""
+    user = request.user
+    links = list(case.links.select_related("article", "linked_by", "unlinked_by"))
+    live = [link for link in links if link.is_live]
+    for link in live:
+        link.may_unlink = policy.can_unlink(user, link)
+        if link.may_unlink:
+            given = refused_unlink if refused_unlink is not None and refused_unlink.link_id == link.pk else None
+            link.unlink_form = given or UnlinkForm(link_id=link.pk)
+    removed = sorted((link for link in links if not link.is_live), key=lambda link: link.unlinked_at, reverse=True)
+    context = {
+        "case": case,
+        "system_url": case.url if case.url.lower().startswith(("https://", "http://")) else "",
+        "trail": _trail(case, user),
+        "live": live,
+        "removed": removed,
+        "link_form": link_form or LinkForm(user=user),
+        "created_searches": [link for link in live if link.kind == LinkKind.CREATED and link.searches],
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+def _trail(case: Case, user) -> dict:
+    """What the requester searched and read before asking (a help-centre hand-over), read leniently:
+    each search is text or {"q", "at", "results"}, each article viewed a slug or {"slug", "title", "at"}."""
+    raw = case.trail if isinstance(case.trail, dict) else {}
+    searches = []
+    for item in list(raw.get("searches") or [])[:50]:
+        item = item if isinstance(item, dict) else {"q": item}
+        query = " ".join(str(item.get("q") or item.get("query") or "").split())
+        if query:
+            searches.append({"q": query, "at": _when(item.get("at")), "results": item.get("results")})
+    viewed = []
+    for item in list(raw.get("viewed") or [])[:50]:
+        item = item if isinstance(item, dict) else {"slug": item}
+        slug = str(item.get("slug") or "")
+        viewed.append({"slug": slug, "title": str(item.get("title") or slug), "at": _when(item.get("at"))})
+    # The articles as they are now (one query), linked when this user may open them.
+    known = Article.objects.visible_to(user).in_bulk([v["slug"] for v in viewed if v["slug"]], field_name="slug")
+    for view in viewed:
+        view["article"] = known.get(view["slug"])
+    return {"searches": searches, "viewed": [v for v in viewed if v["slug"] or v["title"]]}
+
+
+def _when(value):
+    try:
+        return services._when(value, "at") if value else None
+    except InvalidChange:
+        return None
+
+
+@staff_required(methods=["POST"])
+def link_article(request: HttpRequest, source: str, external_id: str) -> HttpResponse:
+    case = _case_for(request, source, external_id)
+    form = LinkForm(request.POST, user=request.user)
+    if form.is_valid():
+        article, kind = form.cleaned_data["article"], form.cleaned_data["kind"]
+        try:
+            made, created = services.link(case=case, article=article, kind=kind, by=request.user)
+        except (Refused, InvalidChange) as exc:
+            form.add_error("article", str(exc))
+        else:
+            if created:
+                messages.success(request, f"Linked “{article.title}” to this case: {made.get_kind_display()}.")
+            else:
+                messages.info(request, f"“{article.title}” was already linked to this case ({made.get_kind_display()}).")
+            return redirect(case_url(case))
+    return _case_page(request, case, link_form=form, status=400)
+
+
+@staff_required(methods=["POST"])
+def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    require(policy.can_see_cases(request.user))
+    link = get_object_or_404(CaseLink.objects.select_related("case", "article"), pk=as_id(pk))
+    form = UnlinkForm(request.POST, link_id=link.pk)
+    if form.is_valid():
+        try:
+            services.unlink(link=link, by=request.user, reason=form.cleaned_data["reason"])
+        except InvalidChange as exc:
+            form.add_error("reason", str(exc))
+        except Refused as exc:  # already removed, or someone else's link: nothing typed is lost
+            messages.error(request, f"Link not removed. {exc}")
+            return redirect(case_url(link.case))
+        else:
+            messages.success(request, f"Removed the link to “{link.article.title}”. The case's history keeps it.")
+            return redirect(case_url(link.case))
+    case = _case_for(request, link.case.source, link.case.external_id)
+    return _case_page(request, case, refused_unlink=form, status=400)
