@@ -236,7 +236,7 @@ CASES = [
 # A help-centre visitor who searched and read, then asked for help: what the agent sees first.
 HANDOVER = DemoCase(
     Source.HELP_CENTRE,
-    "HC-1001",
+    "HC-20261201-D3MQ7R",
     "The box of my collector set arrived crushed",
     "The set is for my collection and stays sealed, so a crushed box is a damaged product for me. "
     "The parts are probably fine but I want a replacement, not a refund.",
@@ -321,7 +321,7 @@ def _handover(now) -> None:
     opened = case.opened_at
     titles = dict(Article.objects.filter(slug__in=HANDOVER_TRAIL["viewed"]).values_list("slug", "title"))
     searches = [
-        {"q": q, "results": n, "at": (opened - datetime.timedelta(minutes=12 - 3 * i)).isoformat()}
+        {"query": q, "results": n, "at": (opened - datetime.timedelta(minutes=12 - 3 * i)).isoformat()}
         for i, (q, n) in enumerate(HANDOVER_TRAIL["searches"])
     ]
     viewed = [
