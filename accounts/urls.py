@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from kcs_site.framing import frameable_on_the_way_to_panel
+
 from . import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/code/", views.login_code, name="login_code"),
-    path("two-factor/", views.two_factor_page, name="two_factor"),
+    path("login/code/", frameable_on_the_way_to_panel(views.login_code), name="login_code"),
+    path("two-factor/", frameable_on_the_way_to_panel(views.two_factor_page), name="two_factor"),
     path("two-factor/off/", views.two_factor_off, name="two_factor_off"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),

@@ -1,6 +1,13 @@
 """The agent panel a ticketing tool frames in its sidebar (/agent/panel/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import panel
 
 app_name = "panel"
-urlpatterns: list = []
+urlpatterns = [
+    path("panel/", panel.panel, name="panel"),
+    path("panel/link/", panel.link, name="link"),
+    path("panel/unlink/", panel.unlink, name="unlink"),
+    path("panel/new-article/", panel.create, name="create"),
+]

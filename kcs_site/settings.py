@@ -203,6 +203,12 @@ CONTENT_SECURITY_POLICY = {
 }
 # Origins allowed to frame the agent panel, e.g. "https://support.example.com" (comma-separated).
 KCS_PANEL_FRAME_ANCESTORS = env_list("KCS_PANEL_FRAME_ANCESTORS", "")
+# Inside a ticketing tool's frame (another site) the browser sends the session and CSRF cookies
+# only if they are SameSite=None, which it accepts only on Secure (HTTPS) cookies. So: None when
+# the panel is framed and the cookies are Secure, else Lax (a same-site frame over plain HTTP, e.g.
+# the local demo, works with Lax). docs/decisions/0009-agent-panel-sign-in.md
+_PANEL_SAMESITE = "None" if KCS_PANEL_FRAME_ANCESTORS and SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE else "Lax"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = os.environ.get("DJANGO_COOKIE_SAMESITE", _PANEL_SAMESITE)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,6 +6,7 @@ from accounts import views as account_views
 from articles import views as article_views
 
 from . import api_docs
+from .framing import frameable_on_the_way_to_panel
 
 urlpatterns = [
     path("", article_views.home, name="home"),
@@ -34,7 +35,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("agent/", include("cases.panel_urls")),
     path("api/v1/", include("cases.api_urls")),
-    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", frameable_on_the_way_to_panel(account_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("admin/login/", account_views.admin_login),
