@@ -12,11 +12,13 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from articles import policy as article_policy
+from articles.choices import Audience
 from articles.models import Article, Product
 
 from .choices import LinkKind, Outcome, RequesterKind, Source, Status
@@ -199,3 +201,134 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration} event at {self.received_at:%Y-%m-%d %H:%M}: {self.result}"
+
+
+# --- webhooks out (cases/outbound.py sends them) ------------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    ARTICLE_VALIDATED = "article.validated", "Article validated (or restored)"
+    ARTICLE_UPDATED = "article.updated", "Validated article materially updated"
+    ARTICLE_ARCHIVED = "article.archived", "Article archived"
+    LINK_CREATED = "link.created", "Article linked to a case (staff only)"
+    CASE_HANDED_OVER = "case.handed_over", "Help-centre hand-over (staff only)"
+
+
+# Cases and links are staff data: only an endpoint with the internal audience receives them.
+STAFF_EVENTS = frozenset((WebhookEvent.LINK_CREATED, WebhookEvent.CASE_HANDED_OVER))
+
+
+def validate_events(value) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one event.")
+    unknown = sorted({str(v) for v in value} - set(WebhookEvent.values))
+    if unknown:
+        raise ValidationError(f"Unknown event: {', '.join(unknown)}.")
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why `url` may not receive webhooks, or None. HTTPS only, except with DEBUG (a receiver on a
+    developer's machine): the body carries article text and the signature proves who sent it, not
+    that nobody else read it on the way."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "https" or (scheme == "http" and settings.DEBUG):
+        return None
+    if scheme == "http":
+        return "Use an https:// address: plain http is refused outside development (DEBUG)."
+    return "Use an https:// address."
+
+
+def validate_endpoint(url: str) -> None:
+    problem = endpoint_problem(url)
+    if problem:
+        raise ValidationError(problem)
+
+
+class Webhook(models.Model):
+    """An outside system told about events (POSTed JSON signed with `secret`, cases/signing.py).
+
+    It receives the article as `audience` may read it and never more (cases/outbound.py).
+    """
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(
+        "endpoint URL", max_length=500, validators=[validate_endpoint], help_text="HTTPS address events are POSTed to."
+    )
+    secret = models.CharField(
+        max_length=128, default=new_secret, help_text="Shared with the receiver to check the X-KCS-Signature header."
+    )
+    events = models.JSONField(default=list, validators=[validate_events], help_text="The events it receives.")
+    audience = models.CharField(
+        max_length=16,
+        choices=Audience.choices,
+        default=Audience.PUBLIC,
+        help_text="The readers whose view of an article it receives: it is sent nothing they may not read.",
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        staff_only = STAFF_EVENTS.intersection(self.events or [])
+        if staff_only and self.audience != Audience.INTERNAL:
+            raise ValidationError(
+                {"events": "Cases and links are staff data: only an endpoint with the Internal audience may receive them."}
+            )
+
+    def wants(self, event: str) -> bool:
+        return self.active and event in (self.events or [])
+
+
+class WebhookDelivery(models.Model):
+    """One event to POST to one endpoint, sent at most once (claimed, like the email outbox).
+
+    `webhook` is None for the hand-over forward (settings.KCS_HANDOVER_URL). `audience` is the
+    view `payload` was built for: a delivery whose endpoint has since changed audience is not sent.
+    """
+
+    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    send_after = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)  # gave up: kept with its last status and error
+    last_status = models.PositiveSmallIntegerField("last HTTP status", null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            # The worker's due query walks only rows still to send, oldest first.
+            models.Index(
+                fields=["send_after", "id"],
+                condition=Q(delivered_at=None, failed_at=None),
+                name="webhook_delivery_due_idx",
+            ),
+            models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook or 'hand-over forward'} #{self.pk}"
+
+    @property
+    def status(self) -> str:
+        if self.delivered_at:
+            return "delivered"
+        if self.failed_at:
+            return "failed"
+        return "retrying" if self.attempts else "pending"

@@ -63,3 +63,11 @@ def can_see_outcomes(user: Person) -> Decision:
     if is_kb_owner(user) or is_coach(user):
         return ALLOW
     return refuse("Only coaches and KB owners can see case outcomes per agent and team.")
+
+
+def can_manage_webhooks(user: Person) -> Decision:
+    # Outbound webhooks send knowledge to other systems and decide which audience's view they get:
+    # the KB owners' call, as widening an article's audience is a publisher's (and admins').
+    if is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners can manage outbound webhooks.")

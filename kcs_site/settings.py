@@ -51,7 +51,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],test
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kcs_site.admin_site.KcsAdminConfig",  # Django's admin, also open to KB owners for webhooks
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -302,6 +302,12 @@ EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail")
 # Links in emails and feeds are this base plus a site path; by default the local server on PORT.
 KCS_SITE_URL = os.environ.get("KCS_SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 KCS_DIGEST_HOUR = env_int("KCS_DIGEST_HOUR", 7)  # local hour after which `send_notifications --loop` sends digests
+# Outbound webhooks (cases/outbound.py), POSTed by `send_notifications`: seconds to wait for an answer.
+KCS_WEBHOOK_TIMEOUT = env_int("KCS_WEBHOOK_TIMEOUT", 10)
+# Each help-centre hand-over is also POSTed here as a `case.handed_over` event (e.g. the ticketing
+# tool's intake), signed like every webhook when a secret is set; empty: not forwarded.
+KCS_HANDOVER_URL = os.environ.get("KCS_HANDOVER_URL", "")
+KCS_HANDOVER_SECRET = os.environ.get("KCS_HANDOVER_SECRET", "")
 
 # Help-centre hand-over (cases.handover): where a copy of each request is emailed through the
 # outbox (empty: none), and how many requests one visitor address, or one signed-in account,

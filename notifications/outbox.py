@@ -1,16 +1,19 @@
 """Sending the outbox: each OutgoingEmail row is claimed before it is sent and marked after,
 so two runs never send the same row; a failure releases the row for a later attempt with
-backoff, and after too many attempts the row is given up (kept, with its last error)."""
+backoff, and after too many attempts the row is given up (kept, with its last error).
+`send_rows` is that loop for any outbox table: the outbound webhooks (`cases.outbound`) use it too."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from articles.policy import can_view
@@ -28,41 +31,61 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def due() -> list[int]:
-    return list(
-        OutgoingEmail.objects.filter(sent_at=None, failed_at=None, claimed_at=None, send_after__lte=timezone.now())
+class AttemptFailed(Exception):
+    """One delivery attempt failed. `fields` are stored on the row with the error (e.g. an HTTP
+    status); `give_up` ends the row's attempts at once (retrying could never succeed)."""
+
+    def __init__(self, message: str, *, give_up: bool = False, **fields):
+        super().__init__(message)
+        self.give_up = give_up
+        self.fields = fields
+
+
+def send_rows(model: type[models.Model], deliver: Callable[[Any], dict | None], *, done: str) -> tuple[int, int]:
+    """Deliver each due row of an outbox table once. Returns (delivered, failed this time).
+
+    An outbox table has `send_after`, `claimed_at`, `attempts`, `last_error`, `failed_at` and its
+    `done` time (`sent_at`, `delivered_at`). `deliver(row)` raises on failure and may return more
+    fields to store on success. Shared by the email outbox and the outbound webhooks
+    (`cases.outbound`), so both claim, back off and give up the same way.
+    """
+    pending = {done: None, "failed_at": None, "claimed_at": None}
+    due = list(
+        model.objects.filter(**pending, send_after__lte=timezone.now())
         .order_by("send_after", "id")
         .values_list("pk", flat=True)[:500]
     )
+    sent = failed = 0
+    for pk in due:
+        claim = timezone.now()
+        # The claim: only one run's UPDATE matches an unclaimed row; the others skip it.
+        if not model.objects.filter(pk=pk, **pending).update(claimed_at=claim):
+            continue
+        row = model.objects.get(pk=pk)
+        attempts = row.attempts + 1
+        try:
+            stored = deliver(row) or {}
+        except Exception as exc:  # any transport error: keep the row and try again later
+            failed += 1
+            now = timezone.now()
+            fields = {"claimed_at": None, "attempts": attempts, "last_error": str(exc)[:2000] or type(exc).__name__}
+            fields["send_after"] = now + backoff(attempts)
+            if attempts >= MAX_ATTEMPTS or getattr(exc, "give_up", False):
+                fields["failed_at"] = now
+            fields.update(getattr(exc, "fields", {}))
+            model.objects.filter(pk=pk, claimed_at=claim).update(**fields)
+            log.warning("%s %s failed (attempt %s): %s", model._meta.verbose_name.capitalize(), pk, attempts, exc)
+        else:
+            sent += 1
+            model.objects.filter(pk=pk, claimed_at=claim).update(
+                **{done: timezone.now()}, attempts=attempts, last_error="", **stored
+            )
+    return sent, failed
 
 
 def send_due() -> tuple[int, int]:
     """Send every due email once. Returns (sent, failed this time)."""
-    sent = failed = 0
-    for pk in due():
-        claim = timezone.now()
-        # The claim: only one run's UPDATE matches an unclaimed row; the others skip it.
-        if not OutgoingEmail.objects.filter(pk=pk, sent_at=None, failed_at=None, claimed_at=None).update(claimed_at=claim):
-            continue
-        email = OutgoingEmail.objects.get(pk=pk)
-        try:
-            deliver(email)
-        except Exception as exc:  # any transport error: keep the row and try again later
-            failed += 1
-            attempts = email.attempts + 1
-            now = timezone.now()
-            fields = {"claimed_at": None, "attempts": attempts, "last_error": str(exc)[:2000] or type(exc).__name__}
-            fields["send_after"] = now + backoff(attempts)
-            if attempts >= MAX_ATTEMPTS:
-                fields["failed_at"] = now
-            OutgoingEmail.objects.filter(pk=pk, claimed_at=claim).update(**fields)
-            log.warning("Email %s to %s failed (attempt %s): %s", pk, email.to, attempts, exc)
-        else:
-            sent += 1
-            OutgoingEmail.objects.filter(pk=pk, claimed_at=claim).update(
-                sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
-            )
-    return sent, failed
+    return send_rows(OutgoingEmail, deliver, done="sent_at")
 
 
 def deliver(email: OutgoingEmail) -> None:

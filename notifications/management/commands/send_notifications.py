@@ -7,19 +7,23 @@ from notifications import outbox
 
 
 class Command(BaseCommand):
-    help = "Send due notification emails (retrying failures, never twice). --digest builds the daily digests first."
+    help = (
+        "Send due notification emails and outbound webhooks (retrying failures, never twice). "
+        "--digest builds the daily digests first."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--digest", action="store_true", help="Build one digest email per digest reader first.")
         parser.add_argument(
             "--loop", action="store_true", help="Keep running: send every --interval seconds; digests and review reminders daily."
         )
+        parser.add_argument("--once", action="store_true", help="Send what is due once and stop (the default without --loop).")
         parser.add_argument("--interval", type=float, default=30.0, help="Seconds between runs with --loop (default 30).")
 
-    def handle(self, *args, digest: bool, loop: bool, interval: float, **options):
+    def handle(self, *args, digest: bool, loop: bool, once: bool, interval: float, **options):
         if digest:
             self.stdout.write(f"Digests built: {outbox.build_digests()}")
-        if not loop:
+        if once or not loop:
             self._send()
             return
         from health.services import send_review_reminders
@@ -41,6 +45,11 @@ class Command(BaseCommand):
             return
 
     def _send(self, quiet: bool = False) -> None:
+        from cases import outbound  # the outbound webhooks share this worker and its outbox loop
+
         sent, failed = outbox.send_due()
         if not quiet or sent or failed:
             self.stdout.write(f"Emails sent: {sent}, failed (will retry): {failed}")
+        delivered, failed = outbound.send_due()
+        if not quiet or delivered or failed:
+            self.stdout.write(f"Webhooks delivered: {delivered}, failed (will retry or given up): {failed}")
