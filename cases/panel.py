@@ -127,7 +127,7 @@ def _context(request: HttpRequest, launch: Launch, case: Case, q: str, results) 
         "results": results,
         "hits": _hits(user, results, linked),
         "links": [(link, bool(policy.can_unlink(user, link))) for link in links],
-        "trail": _requester_trail(case),
+        "trail": services.requester_trail(case, request.user),
         "can_create": creating,
         "products": list(Product.objects.all()) if creating and case.product_id is None else [],
         "searches": remembered_searches(request, launch),
@@ -166,21 +166,6 @@ def authority_summary(article: Article, lines: int = 2) -> tuple[list[str], list
     alone = [rule.plain_words() for rule in rules if rule.decider == Decider.AGENT]
     ends = [rule.plain_words() for rule in rules if rule.decider != Decider.AGENT]
     return alone[:lines], ends[:lines]
-
-
-def _requester_trail(case: Case) -> dict[str, list[str]]:
-    """What the requester searched and read before asking (a help-centre hand-over)."""
-    trail = case.trail if isinstance(case.trail, dict) else {}
-
-    def words(items, *names) -> list[str]:
-        out = []
-        for item in items if isinstance(items, list) else []:
-            text = next((item.get(n) for n in names if item.get(n)), "") if isinstance(item, dict) else item
-            if text:
-                out.append(str(text)[:200])
-        return out[:10]
-
-    return {"searches": words(trail.get("searches"), "q", "query"), "viewed": words(trail.get("viewed"), "title", "slug")}
 
 
 # --- the searches run in the panel, per case (the session) ------------------------------------

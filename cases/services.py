@@ -210,6 +210,38 @@ def manual_case(ref: str) -> Case:
     return case
 
 
+# --- what a help-centre requester did before asking -----------------------------------------
+
+
+def requester_trail(case: Case, user) -> dict:
+    """What the requester searched and read before asking (a help-centre hand-over), read leniently:
+    each search is text or {"q", "at", "results"}, each article viewed a slug or {"slug", "title", "at"}."""
+    raw = case.trail if isinstance(case.trail, dict) else {}
+    searches = []
+    for item in list(raw.get("searches") or [])[:50]:
+        item = item if isinstance(item, dict) else {"q": item}
+        query = " ".join(str(item.get("q") or item.get("query") or "").split())
+        if query:
+            searches.append({"q": query, "at": _when_or_none(item.get("at")), "results": item.get("results")})
+    viewed = []
+    for item in list(raw.get("viewed") or [])[:50]:
+        item = item if isinstance(item, dict) else {"slug": item}
+        slug = str(item.get("slug") or "")
+        viewed.append({"slug": slug, "title": str(item.get("title") or slug), "at": _when_or_none(item.get("at"))})
+    # The articles as they are now (one query), linked when this user may open them.
+    known = Article.objects.visible_to(user).in_bulk([v["slug"] for v in viewed if v["slug"]], field_name="slug")
+    for view in viewed:
+        view["article"] = known.get(view["slug"])
+    return {"searches": searches, "viewed": [v for v in viewed if v["slug"] or v["title"]]}
+
+
+def _when_or_none(value):
+    try:
+        return _when(value, "at") if value else None
+    except InvalidChange:
+        return None
+
+
 # --- links ------------------------------------------------------------------------------------
 
 

@@ -108,42 +108,13 @@ def _case_page(request: HttpRequest, case: Case, *, link_form=None, refused_unli
     context = {
         "case": case,
         "system_url": case.url if case.url.lower().startswith(("https://", "http://")) else "",
-        "trail": _trail(case, user),
+        "trail": services.requester_trail(case, user),
         "live": live,
         "removed": removed,
         "link_form": link_form or LinkForm(user=user),
         "created_searches": [link for link in live if link.kind == LinkKind.CREATED and link.searches],
     }
     return render(request, "cases/detail.html", context, status=status)
-
-
-def _trail(case: Case, user) -> dict:
-    """What the requester searched and read before asking (a help-centre hand-over), read leniently:
-    each search is text or {"q", "at", "results"}, each article viewed a slug or {"slug", "title", "at"}."""
-    raw = case.trail if isinstance(case.trail, dict) else {}
-    searches = []
-    for item in list(raw.get("searches") or [])[:50]:
-        item = item if isinstance(item, dict) else {"q": item}
-        query = " ".join(str(item.get("q") or item.get("query") or "").split())
-        if query:
-            searches.append({"q": query, "at": _when(item.get("at")), "results": item.get("results")})
-    viewed = []
-    for item in list(raw.get("viewed") or [])[:50]:
-        item = item if isinstance(item, dict) else {"slug": item}
-        slug = str(item.get("slug") or "")
-        viewed.append({"slug": slug, "title": str(item.get("title") or slug), "at": _when(item.get("at"))})
-    # The articles as they are now (one query), linked when this user may open them.
-    known = Article.objects.visible_to(user).in_bulk([v["slug"] for v in viewed if v["slug"]], field_name="slug")
-    for view in viewed:
-        view["article"] = known.get(view["slug"])
-    return {"searches": searches, "viewed": [v for v in viewed if v["slug"] or v["title"]]}
-
-
-def _when(value):
-    try:
-        return services._when(value, "at") if value else None
-    except InvalidChange:
-        return None
 
 
 @staff_required(methods=["POST"])
