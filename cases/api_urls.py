@@ -1,5 +1,21 @@
-"""Cases, links and case webhooks under /api/v1/."""
+"""Cases, links and case webhooks under /api/v1/.
 
-from django.urls import path  # noqa: F401
+`cases/outcomes/` has one part after `cases/`, a case two (source and id), so neither can match
+the other; a source is never "outcomes" either (cases.choices.Source).
+"""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api, hooks
+
+app_name = "cases-api"
+
+urlpatterns = [
+    path("cases/", api.case_list, name="case-list"),
+    path("cases/outcomes/", api.case_outcomes, name="case-outcomes"),
+    path("cases/<slug:source>/<str:external_id>/", api.case_detail, name="case-detail"),
+    path("cases/<slug:source>/<str:external_id>/links/", api.case_links, name="case-links"),
+    path("cases/<slug:source>/<str:external_id>/links/<int:id>/", api.case_link_detail, name="case-link-detail"),
+    path("articles/<uslug:slug>/cases/", api.article_cases, name="article-cases"),
+    path("hooks/cases/<slug:integration_slug>/", hooks.case_webhook, name="case-webhook"),
+]

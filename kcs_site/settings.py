@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
         "DeciderEnum": "articles.models.Decider",
         "ReviewStatusEnum": "coaching.choices.Status",
         "PathItemStatusEnum": ["done", "check", "reread", "unread"],
+        "CaseSourceEnum": "cases.choices.Source",
+        "CaseStatusEnum": "cases.choices.Status",
     },
 }
 

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import ApiToken
 from articles.models import Audience, EscalationContact, Product, State
+from cases import services as case_services
 from coaching.models import ReviewRequest
 from conftest import REFUND_RULES, make_article, make_candidate, make_coach, make_kb_owner
 from feedback import services as flag_services
@@ -83,14 +84,18 @@ def world(db, wsgi_calls):
     Choice.objects.create(question=question, text="50 EUR", correct=True, position=1)
     note = Notification.objects.create(recipient=owner, kind="flag", title="A flag", body="", url="/flags/")
     subscription = Subscription.objects.create(user=owner, article=article)
+    case = case_services.upsert_case(source="zendesk", external_id="4711", data={"subject": "Refund?"}, by=owner).case
+    link, _ = case_services.link(case=case, article=article, kind="solved", by=owner)
     # The test's transaction never commits, so the after-commit indexing has to be run here.
     indexing.process_pending()
     return {
         "token": ApiToken.issue(user=owner, name="fuzzing")[1],
         "path_values": {
             "slug": st.sampled_from([article.slug, public.slug, draft.slug]),
-            "id": st.sampled_from([flag.pk, review.pk, path.pk, note.pk, subscription.pk]),
+            "id": st.sampled_from([flag.pk, review.pk, path.pk, note.pk, subscription.pk, link.pk]),
             "username": st.sampled_from(["owner", "candidate", "coach"]),
+            "source": st.just(case.source),
+            "external_id": st.just(case.external_id),
         },
     }
 
