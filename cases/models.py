@@ -79,10 +79,13 @@ class Case(models.Model):
         permissions = [("sync_cases", "Can create and update cases through the API (integrations)")]
 
     def __str__(self) -> str:
-        return f"{self.get_source_display()} #{self.external_id}"
+        return self.label
 
     @property
     def label(self) -> str:
+        # A reference an agent typed is shown as typed; a synced case names its ticketing tool.
+        if self.source == Source.MANUAL:
+            return f"Case {self.external_id}"
         return f"{self.get_source_display()} #{self.external_id}"
 
     @property

@@ -125,7 +125,7 @@ def test_the_old_lookup_address_still_finds_articles_used_on_a_case(contributor,
     response = client_for(contributor).get(reverse("cases:list") + "?case=CASE-7", follow=True)
     assert response.redirect_chain[-1][0] == reverse("health:cases") + "?case=CASE-7"
     page = text_of(response)
-    assert article.title in page and "Typed by an agent #CASE-7" in page
+    assert article.title in page and "Case CASE-7" in page
     assert reverse("cases:detail", args=["manual", "CASE-7"]) in response.content.decode()
 
 
