@@ -15,5 +15,6 @@ urlpatterns = [
     path("articles/<uslug:slug>/governance/", views.governance, name="governance"),
     path("articles/<uslug:slug>/history/", views.history, name="history"),
     path("articles/<uslug:slug>/diff/", views.diff, name="diff"),
+    path("articles/<uslug:slug>/versions/<int:number>/", views.version, name="version"),
     path("articles/<uslug:slug>/revert/<int:number>/", views.revert, name="revert"),
 ]

@@ -34,6 +34,7 @@ from .models import (
     ArticleEvent,
     Audience,
     AuthorityRule,
+    EscalationContact,
     Governance,
     InvalidChange,
     Product,
@@ -380,6 +381,19 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
         "can_revert": policy.can_revert(request.user, article),
     }
     return render(request, "articles/history.html", context)
+
+
+@staff_required
+def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The article as it read at one stored version (e.g. the version a case was solved with)."""
+    article = _article_for(request, slug)
+    shown = versions.version_by_number(article, number)
+    if shown is None:
+        raise Http404("No such version")
+    past, rules = versions.article_as_of(shown.version)
+    past.escalation = EscalationContact.objects.filter(pk=past.escalation_id).first()
+    context = {"article": article, "shown": shown, "past": past, "rules": rules}
+    return render(request, "articles/version.html", context)
 
 
 @staff_required
