@@ -66,7 +66,7 @@ def new_article_from_case(
     product = case.product or product
     if product is None:
         raise InvalidChange("Choose the product this article is about: the case does not name one.")
-    title = case.subject or f"Case {case.label}"
+    title = case.subject or case.label
     with transaction.atomic():
         article = Article.create(
             by=by,
