@@ -18,12 +18,21 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 STAFF_PAGES = ["/dashboard/", "/articles/", "{article}", "/search/?q=refund", "/help/", "{help_article}", "/flags/",
                "/coaching/", "/training/", "/whats-new/"]  # fmt: skip
 PAGES = {
-    "owner": [*STAFF_PAGES, "/search/report/", "/review-queue/", "{article}edit/"],  # a KB owner
+    "owner": [
+        *STAFF_PAGES,
+        "/search/report/",
+        "/review-queue/",
+        "{article}edit/",
+        "/cases/",
+        "/cases/zendesk/48213/",
+        "/agent/panel/?source=zendesk&case=48213",
+        "{article}versions/1/",
+    ],  # a KB owner; fmt: skip
     "contributor": ["/dashboard/", "{article}", "/flags/", "{article}edit/"],  # an agent
     "coach": ["/dashboard/", "/coaching/", "/licences/coach/"],
     "candidate": ["/dashboard/", "{article}?path={path}", "/training/paths/{path}/"],  # a new hire
-    "customer": ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/notifications/"],
-    None: ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/accounts/login/"],  # anonymous
+    "customer": ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/notifications/", "/help/contact/"],
+    None: ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/help/contact/"],  # anonymous
 }
 
 
