@@ -67,6 +67,12 @@ class Launch:
             query["q"] = q
         return reverse("panel:panel") + "?" + urlencode({k: v for k, v in query.items() if v})
 
+    def saved_case(self, by) -> Case:
+        """The case the agent acts on, saved from these words if it has not synced yet."""
+        return capture.case_from_launch(
+            source=self.source, external_id=self.ref, subject=self.subject, description=self.description, by=by
+        )
+
 
 # --- the panel --------------------------------------------------------------------------------
 
@@ -201,16 +207,7 @@ def _act(request: HttpRequest, action, *, make_case: bool = True) -> HttpRespons
         return refusal
     q = request.POST.get("q", "").replace("\x00", "").strip()[:500]
     try:
-        if make_case:
-            case = capture.case_from_launch(
-                source=launch.source,
-                external_id=launch.ref,
-                subject=launch.subject,
-                description=launch.description,
-                by=request.user,
-            )
-        else:
-            case = capture.find_case(launch.source, launch.ref)
+        case = launch.saved_case(request.user) if make_case else capture.find_case(launch.source, launch.ref)
         messages.success(request, action(case))
     except (Refused, InvalidChange) as exc:
         messages.error(request, str(exc))
@@ -267,13 +264,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return refusal
     try:
         with transaction.atomic():  # refused: no case row made for it either
-            case = capture.case_from_launch(
-                source=launch.source,
-                external_id=launch.ref,
-                subject=launch.subject,
-                description=launch.description,
-                by=request.user,
-            )
+            case = launch.saved_case(request.user)
             product = Product.objects.filter(pk=int(request.POST.get("product") or 0)).first()
             article, _ = capture.new_article_from_case(
                 case=case, by=request.user, product=product, searches=remembered_searches(request, launch)
