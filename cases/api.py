@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -173,7 +173,7 @@ def _links():
 
 
 def _cases():
-    return Case.objects.select_related("product", "agent").annotate(live_links=Count("links", filter=Q(links__unlinked_at=None)))
+    return Case.objects.select_related("product", "agent").with_live_links()
 
 
 def _case_for(request: Request, source: str, external_id: str, *, detail: bool = False) -> Case:

@@ -14,7 +14,8 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles import policy as article_policy
@@ -36,6 +37,17 @@ class CaseQuerySet(models.QuerySet):
     def decided(self) -> CaseQuerySet:
         """Solved or closed cases, whose outcome (known, new, no link) is recorded."""
         return self.exclude(outcome="")
+
+    def with_live_links(self) -> CaseQuerySet:
+        """Each case with `live_links`, the number of articles linked to it now.
+
+        A count per row (a correlated subquery), not a join grouped by case: a page of the list
+        then reads its 25 cases through `case_opened_idx` and counts only their links, where the
+        join grouped every case of the table first (2 s at 100,000 cases, bench/cases.py), and
+        the paginator's count stays a plain count of cases.
+        """
+        live = CaseLink.objects.live().filter(case=OuterRef("pk")).order_by().values("case")
+        return self.annotate(live_links=Coalesce(Subquery(live.annotate(n=Count("pk")).values("n")), 0))
 
 
 class Case(models.Model):
@@ -74,6 +86,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["external_id"], name="case_external_idx"),
             models.Index(fields=["status", "-opened_at"], name="case_status_idx"),
+            # The list's order (the model's), read newest first a page at a time.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
             models.Index(fields=["outcome_at"], name="case_outcome_idx"),
         ]
         permissions = [("sync_cases", "Can create and update cases through the API (integrations)")]

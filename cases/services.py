@@ -11,8 +11,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -376,10 +376,8 @@ def outcomes(user, *, by: str = "agent", since=None, until=None) -> list[dict]:
         qs = qs.filter(outcome_at__gte=since)
     if until:
         qs = qs.filter(outcome_at__lt=until)
-    if by == "week":
-        qs = qs.annotate(week=TruncWeek("outcome_at"))
-    elif by == "month":
-        qs = qs.annotate(month=TruncMonth("outcome_at"))
+    if by in ("week", "month"):
+        qs = qs.annotate(**{by: _first_day_of(by)})
     key = GROUPS[by]
     rows = (
         qs.values(key)
@@ -395,7 +393,9 @@ def outcomes(user, *, by: str = "agent", since=None, until=None) -> list[dict]:
     for row in rows:
         group = row[key]
         if isinstance(group, datetime.datetime):
-            group = group.date().isoformat()
+            group = group.date()
+        if isinstance(group, datetime.date):
+            group = group.isoformat()
         linked = row["known"] + row["new"]
         out.append(
             {
@@ -408,3 +408,17 @@ def outcomes(user, *, by: str = "agent", since=None, until=None) -> list[dict]:
             }
         )
     return out
+
+
+def _first_day_of(period: str):
+    """The Monday of the week, or the first of the month, the outcome was recorded in (local time).
+
+    On SQLite Django truncates a date-time with a Python function called once a row (0.5 s over
+    75,000 decided cases, bench/cases.py); in UTC, SQLite's own date() gives the same day at a
+    fifth of the cost. Another time zone, or PostgreSQL (date_trunc), uses Django's truncation.
+    """
+    if connection.vendor == "sqlite" and timezone.get_current_timezone_name() == "UTC":
+        # 'weekday 0' moves on to the Sunday (a Sunday stays), six days back is that week's Monday.
+        modifiers = "'start of month'" if period == "month" else "'weekday 0', '-6 days'"
+        return Func(F("outcome_at"), template=f"date(%(expressions)s, {modifiers})", output_field=DateField())
+    return (TruncMonth if period == "month" else TruncWeek)("outcome_at")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,8 +48,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("health:cases") + "?" + urlencode({"case": query_param(request, "case")}))
     chosen = {name: query_param(request, name).strip() for name in FILTERS}
     qs, article = _filtered(_cases_for(request), chosen, request.user)
-    qs = qs.select_related("agent", "product").annotate(live_links=Count("links", filter=Q(links__unlinked_at=None)))
-    qs = qs.order_by("-opened_at", "-id")  # the model's order, said again: an aggregate drops it
+    qs = qs.select_related("agent", "product").with_live_links()
+    qs = qs.order_by("-opened_at", "-id")  # the model's order, read through case_opened_idx
     page = Paginator(qs, settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,

@@ -243,6 +243,22 @@ def test_outcomes_per_agent_give_known_new_no_link_and_the_link_rate(contributor
     assert services.outcomes(coach, by="agent", since=tomorrow) == []
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_outcomes_per_week_and_month_start_on_the_local_monday_and_first_of_the_month(coach, zone):
+    recorded = {  # UTC; in Berlin the Saturday evening is already Sunday 1 March
+        "sat": datetime.datetime(2026, 2, 28, 23, 30, tzinfo=datetime.UTC),
+        "sun": datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC),
+        "mon": datetime.datetime(2026, 3, 2, 0, 30, tzinfo=datetime.UTC),
+    }
+    for ref, when in recorded.items():
+        Case.objects.create(source="zendesk", external_id=ref, status="solved", outcome="none", outcome_at=when)
+    with timezone.override(zone):
+        weeks = {row["group"]: row["cases"] for row in services.outcomes(coach, by="week")}
+        months = {row["group"]: row["cases"] for row in services.outcomes(coach, by="month")}
+    assert weeks == {"2026-02-23": 2, "2026-03-02": 1}
+    assert months == ({"2026-02-01": 1, "2026-03-01": 2} if zone == "UTC" else {"2026-03-01": 3})
+
+
 def test_outcomes_are_for_coaches_and_kb_owners(contributor):
     with pytest.raises(Refused):
         services.outcomes(contributor)
