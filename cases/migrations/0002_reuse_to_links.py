@@ -2,8 +2,9 @@
 
 The same case and article recorded several times becomes one link (the first use: who, when,
 which version; `solved` if any record said so): a case counts once. Records without a case
-reference stay Reuse rows (reuse without a case). Every article's reuse_count is recounted.
-Reversed, each link made here becomes a Reuse row again.
+reference stay Reuse rows (reuse without a case). Every article's reuse_count is recounted, and
+the articles whose records moved are queued for the search index (it keeps reuse_count, the
+ranking nudge), as search's 0005 does. Reversed, each link made here becomes a Reuse row again.
 """
 
 from django.db import migrations
@@ -46,6 +47,9 @@ def forward(apps, schema_editor):
     )
     Reuse.objects.exclude(case_ref="").delete()
     _recount(Article, Reuse, CaseLink)
+    IndexTask = apps.get_model("search", "IndexTask")
+    moved = sorted({article_id for _, article_id in firsts})
+    IndexTask.objects.bulk_create((IndexTask(article_id=pk) for pk in moved), batch_size=1000)
 
 
 def backward(apps, schema_editor):
@@ -85,6 +89,6 @@ def _recount(Article, Reuse, CaseLink):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0001_cases"), ("articles", "0007_unicode_slugs")]
+    dependencies = [("cases", "0001_cases"), ("articles", "0007_unicode_slugs"), ("search", "0005_internal_reindex")]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from articles.models import Reuse
 from cases.models import Case, CaseLink
 from conftest import make_article
+from search.models import IndexTask
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,7 @@ def test_reuse_with_a_case_reference_becomes_one_link_per_case_and_article(contr
         Reuse.objects.create(
             article=a, user=user, case_ref=ref, solved=solved, at=now - datetime.timedelta(days=days), article_version=1
         )
+    IndexTask.objects.all().delete()
 
     migration.forward(apps, None)
 
@@ -51,6 +53,8 @@ def test_reuse_with_a_case_reference_becomes_one_link_per_case_and_article(contr
     article.refresh_from_db()
     other.refresh_from_db()
     assert (article.reuse_count, other.reuse_count) == (3, 1)  # CASE-1, CASE-2 and the use without a case
+    # The index keeps reuse_count (the ranking nudge): the articles whose records moved are queued.
+    assert set(IndexTask.objects.values_list("article_id", flat=True)) == {article.pk, other.pk}
 
 
 def test_the_migration_reversed_gives_the_reuse_rows_back(contributor, article):
