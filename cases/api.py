@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -231,9 +231,7 @@ def case_list(request: Request) -> Response:
     for name, lookup in (("status", "status"), ("source", "source"), ("outcome", "outcome"), ("agent", "agent__username")):
         if params.get(name, ""):
             qs = qs.filter(**{lookup: params[name]})
-    words = " ".join(params.get("q", "").split())
-    if words:
-        qs = qs.filter(Q(subject__icontains=words) | Q(external_id__iexact=words))
+    qs = qs.matching(params.get("q", ""))
     return _paged(request, qs.order_by("-opened_at", "-id"), CaseSummarySerializer)
 
 

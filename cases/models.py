@@ -34,6 +34,14 @@ class CaseQuerySet(models.QuerySet):
         # Cases hold customers' words and names: staff only, whatever the case.
         return self if article_policy.is_staff(user) else self.none()
 
+    def matching(self, text: str) -> CaseQuerySet:
+        """Cases whose id contains `text` (a leading "#" ignored) or whose subject contains it:
+        the case list and the API find cases the same way (trigram-indexed on PostgreSQL)."""
+        text = " ".join((text or "").split())[:300]
+        if not text:
+            return self
+        return self.filter(Q(external_id__icontains=text.lstrip("#")) | Q(subject__icontains=text))
+
     def decided(self) -> CaseQuerySet:
         """Solved or closed cases, whose outcome (known, new, no link) is recorded."""
         return self.exclude(outcome="")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -75,9 +74,7 @@ def _filtered(qs, chosen: dict, user):
         qs = qs.filter(outcome="")
     if chosen["agent"] == "mine":
         qs = qs.filter(agent=user)
-    if chosen["q"]:
-        text = chosen["q"][:300]
-        qs = qs.filter(Q(external_id__icontains=text.lstrip("#")) | Q(subject__icontains=text))
+    qs = qs.matching(chosen["q"])
     article = None
     if chosen["article"]:
         article = Article.objects.visible_to(user).filter(slug=chosen["article"]).first()
