@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "training",
     "licences",
     "cases",
+    "insights",
     "fixtures",
     "backups",
 ]

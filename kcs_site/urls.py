@@ -35,6 +35,8 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("agent/", include("cases.panel_urls")),
     path("api/v1/", include("cases.api_urls")),
+    path("insights/", include("insights.urls")),
+    path("api/v1/", include("insights.api_urls")),
     path("accounts/login/", frameable_on_the_way_to_panel(account_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),

@@ -59,10 +59,13 @@ class SearchLog(models.Model):
     result_count = models.PositiveIntegerField()
     corrected_to = models.CharField(max_length=500, blank=True)
     opened_slug = models.CharField(max_length=200, blank=True)
+    # Where the opened result stood in the list (1 = first), for the click-position measure.
+    opened_position = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["caller_kind", "created_at"], name="searchlog_kind_idx")]
 
     def __str__(self) -> str:
         return f"{self.query!r} ({self.result_count})"

@@ -39,6 +39,7 @@ from cases import services as case_services
 from coaching.models import ReviewRequest
 from conftest import REFUND_RULES, make_article, make_candidate, make_coach, make_kb_owner
 from feedback import services as flag_services
+from insights.measures import VIEWS
 from notifications.models import Notification, Subscription
 from search import indexing
 from training.models import Choice, Question
@@ -96,6 +97,8 @@ def world(db, wsgi_calls):
             "username": st.sampled_from(["owner", "candidate", "coach"]),
             "source": st.just(case.source),
             "external_id": st.just(case.external_id),
+            "view": st.sampled_from(list(VIEWS)),
+            "table": st.sampled_from(["summary", "people", "over_time"]),
         },
     }
 

@@ -1,0 +1,116 @@
+"""Tables drawn as SVG charts by pygal, on the server.
+
+The SVG is embedded as an image (a data: URL): pygal's SVG carries its own <style>, which the
+site's Content-Security-Policy would refuse inline in the page, and an image runs no script.
+The numbers a chart draws are always in the table under it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import sys
+
+import pygal
+from pygal.style import Style
+
+from .report import PERCENT, Table
+
+# pygal appends an import hook for its map plugins (pygal.maps.*, unused here) that Python 3.11
+# warns about on every import that reaches it; the site draws no maps, so the hook goes.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
+
+PALETTE = ("#1d4ed8", "#b45309", "#047857", "#be123c", "#6d28d9", "#0e7490", "#4d7c0f", "#a21caf")
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1f2937",
+    foreground_strong="#111827",
+    foreground_subtle="#6b7280",
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    value_font_size=12,
+    title_font_size=16,
+    colors=PALETTE,
+    opacity=".85",
+    opacity_hover=".95",
+)
+KINDS = {
+    "bar": pygal.Bar,
+    "stacked": pygal.StackedBar,
+    "line": pygal.Line,
+    "histogram": pygal.Bar,
+    "radar": pygal.Radar,
+    "hbar": pygal.HorizontalBar,
+}
+MAX_LABELS = 24  # a longer x axis shows every n-th label
+
+
+def svg(table: Table) -> bytes | None:
+    """The chart of `table` as SVG, or None when it has no chart or nothing to draw."""
+    chart = table.chart
+    if chart is None or not table.rows:
+        return None
+    options = dict(
+        style=STYLE,
+        js=[],  # pygal's tooltips load a script from the web: never (and CSP would refuse it)
+        width=860,
+        height=380 if chart.kind != "radar" else 460,
+        show_legend=len(chart.series) > 1 or chart.kind == "radar",
+        legend_at_bottom=True,
+        legend_at_bottom_columns=3,
+        truncate_legend=-1,
+        truncate_label=-1,
+        print_values=False,
+        margin=16,
+        spacing=12,
+        x_label_rotation=30 if len(table.rows) > 8 and chart.kind != "radar" else 0,
+    )
+    if chart.max_value is not None:
+        options["range"] = (0, chart.max_value)
+    elif chart.kind != "radar":
+        options["range"] = (0, _top(table))
+    drawing = KINDS[chart.kind](**options)
+    if chart.kind == "radar":
+        drawing.x_labels = [table.column(key).label for key in chart.series]
+        for row in table.rows:
+            drawing.add(str(row.get(chart.x)), [_number(row.get(key)) for key in chart.series])
+    else:
+        labels = [_label(row.get(chart.x)) for row in table.rows]
+        drawing.x_labels = labels
+        if len(labels) > MAX_LABELS:
+            drawing.x_labels_major_every = -(-len(labels) // MAX_LABELS)
+            drawing.show_minor_x_labels = False
+        for key in chart.series:
+            column = table.column(key)
+            drawing.add(column.label, [_number(row.get(key)) for row in table.rows])
+    if any(table.column(key).kind == PERCENT for key in chart.series):
+        drawing.value_formatter = lambda v: f"{v:g}%"
+    return drawing.render()
+
+
+def data_url(table: Table) -> str:
+    drawn = svg(table)
+    if drawn is None:
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(drawn).decode("ascii")
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _top(table: Table) -> float:
+    """The y range's top: at least 1 so an all-zero chart still has an axis."""
+    values = [row.get(key) or 0 for row in table.rows for key in table.chart.series]
+    if table.chart.kind == "stacked":
+        values = [sum(row.get(key) or 0 for key in table.chart.series) for row in table.rows]
+    return max([1, *values])
+
+
+def _label(value) -> str:
+    if isinstance(value, datetime.date):
+        return f"{value:%-d %b %Y}"
+    return "" if value is None else str(value)

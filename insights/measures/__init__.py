@@ -1,0 +1,44 @@
+"""The KCS measures, one module a view: each registers a function that takes `Filters` and
+returns its tables (`insights.report.Table`). Pages, CSV exports and the API all read them from
+`VIEWS`, so a figure is worked out in one place only.
+
+Importing this package imports every measure module (their order is the pages' order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..filters import Filters
+from ..report import Figure, Table
+
+
+@dataclass(frozen=True)
+class View:
+    slug: str
+    title: str
+    summary: str
+    build: Callable[[Filters], list[Table]]
+    headline: Callable[[Filters], list[Figure]] | None = None
+
+
+VIEWS: dict[str, View] = {}
+
+
+def register(slug: str, title: str, summary: str, *, headline: Callable[[Filters], list[Figure]] | None = None):
+    """Register a view's tables; `headline` gives the overview's few figures for it (optional,
+    and cheap: the overview computes every view's headline at once)."""
+
+    def add(build: Callable[[Filters], list[Table]]):
+        VIEWS[slug] = View(slug=slug, title=title, summary=summary, build=build, headline=headline)
+        return build
+
+    return add
+
+
+def tables(slug: str, filters: Filters) -> list[Table]:
+    return VIEWS[slug].build(filters)
+
+
+from . import participation  # noqa: E402,F401  (registers; keep last)

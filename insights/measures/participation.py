@@ -1,0 +1,145 @@
+"""Participation: who took part in KCS in the period (created, modified, flagged, linked or
+reviewed), and their share of the active staff."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from articles.models import ArticleEvent, EventKind, Reuse
+from cases.models import CaseLink
+from coaching.models import ChecklistScore, CommentKind, ReviewComment
+from feedback.models import Flag
+
+from ..filters import Filters, bucket_of
+from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
+from . import register
+from .common import as_day, bucket_expr
+
+MODIFIED = [EventKind.EDITED, EventKind.STATE, EventKind.AUDIENCE, EventKind.GOVERNANCE, EventKind.REVERTED]
+
+# What counts as taking part: (column, label, rows, the user field, the time field, the article prefix).
+ACTIVITIES = [
+    ("created", "Created", lambda: ArticleEvent.objects.filter(kind=EventKind.CREATED), "actor", "at", "article__"),
+    ("modified", "Modified", lambda: ArticleEvent.objects.filter(kind__in=MODIFIED), "actor", "at", "article__"),
+    ("flagged", "Flagged", lambda: Flag.objects.filter(created_by__isnull=False), "created_by", "created_at", "article__"),
+    ("linked", "Linked to cases", lambda: CaseLink.objects.all(), "linked_by", "linked_at", "article__"),
+    ("reused", "Reused without a case", lambda: Reuse.objects.all(), "user", "at", "article__"),
+    ("reviewed", "Reviewed", lambda: ChecklistScore.objects.all(), "scorer", "scored_at", "article__"),
+    (
+        "reviewed",
+        "Reviewed",
+        lambda: ReviewComment.objects.filter(kind__in=[CommentKind.APPROVED, CommentKind.CHANGES]),
+        "author",
+        "created_at",
+        "review__article__",
+    ),
+]
+
+
+def _activity(filters: Filters, make, user_field: str, time_field: str, prefix: str):
+    return make().filter(filters.within(time_field), filters.people(user_field), filters.articles(prefix))
+
+
+def counts_by_person(filters: Filters) -> dict[int, dict[str, int]]:
+    """{user id: {activity: count}} in the period, one grouped query per kind of activity."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, _label, make, user_field, time_field, prefix in ACTIVITIES:
+        rows = _activity(filters, make, user_field, time_field, prefix).values(user_field).annotate(n=Count("pk"))
+        for row in rows.order_by():
+            out[row[user_field]][key] += row["n"]
+    return out
+
+
+def participants_by_bucket(filters: Filters) -> dict:
+    """{first day of week or month: set of user ids who took part}."""
+    seen: dict = defaultdict(set)
+    for _key, _label, make, user_field, time_field, prefix in ACTIVITIES:
+        rows = (
+            _activity(filters, make, user_field, time_field, prefix)
+            .annotate(bucket=bucket_expr(time_field, filters.bucket))
+            .values("bucket", user_field)
+            .distinct()
+            .order_by()
+        )
+        for row in rows:
+            seen[bucket_of(as_day(row["bucket"]), filters.bucket)].add(row[user_field])
+    return seen
+
+
+KINDS = list(dict.fromkeys((key, label) for key, label, *_ in ACTIVITIES))
+
+
+def headline(filters: Filters) -> list[Figure]:
+    staff = set(filters.staff().values_list("pk", flat=True))
+    counts = counts_by_person(filters)
+    took_part = sum(1 for pk, mine in counts.items() if pk in staff and sum(mine.values()))
+    return [
+        Figure("People who took part", took_part, detail=f"of {len(staff)} active staff"),
+        Figure("Share of active staff", share(took_part, len(staff)), PERCENT),
+    ]
+
+
+@register(
+    "participation",
+    "Participation",
+    "Who created, modified, flagged, linked or reviewed, and their share of active staff.",
+    headline=headline,
+)
+def participation(filters: Filters) -> list[Table]:
+    staff = list(filters.staff().values_list("pk", "username"))
+    counts = counts_by_person(filters)
+    people = []
+    for pk, username in staff:
+        mine = counts.get(pk, {})
+        row = {"person": username, **{key: mine.get(key, 0) for key, _ in KINDS}}
+        row["total"] = sum(mine.values())
+        people.append(row)
+    people.sort(key=lambda row: (-row["total"], row["person"]))
+    active_ids = {pk for pk, _ in staff}
+    participants = {pk for pk, mine in counts.items() if pk in active_ids and sum(mine.values())}
+    summary = Table(
+        key="summary",
+        title="Participation in the period",
+        columns=[
+            Column("participants", "People who took part"),
+            Column("staff", "Active staff"),
+            Column("share", "Share", PERCENT),
+        ],
+        rows=[{"participants": len(participants), "staff": len(staff), "share": share(len(participants), len(staff))}],
+        note="Taking part: creating, modifying, flagging, linking or reusing an article, or reviewing someone's work.",
+    )
+    by_bucket = participants_by_bucket(filters)
+    over_time = Table(
+        key="over_time",
+        title="Participation over time",
+        columns=[
+            Column("period", "Week of" if filters.bucket == "week" else "Month", DATE),
+            Column("participants", "People who took part"),
+            Column("share", "Share of active staff", PERCENT),
+        ],
+        rows=[
+            {
+                "period": day,
+                "participants": len(by_bucket.get(day, set()) & active_ids),
+                "share": share(len(by_bucket.get(day, set()) & active_ids), len(staff)),
+            }
+            for day in filters.buckets()
+        ],
+        chart=Chart("line", x="period", series=("share",), max_value=100),
+        note="Active staff are today's active staff accounts (in the team chosen).",
+    )
+    per_person = Table(
+        key="people",
+        title="Contributions per person",
+        columns=[
+            Column("person", "Person", TEXT),
+            *[Column(key, label) for key, label in KINDS],
+            Column("total", "Total", COUNT),
+        ],
+        rows=people,
+        chart=Chart("stacked", x="person", series=tuple(key for key, _ in KINDS)) if len(people) <= 40 else None,
+        empty="No active staff match these filters.",
+    )
+    return [summary, over_time, per_person]
