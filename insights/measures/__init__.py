@@ -2,7 +2,7 @@
 returns its tables (`insights.report.Table`). Pages, CSV exports and the API all read them from
 `VIEWS`, so a figure is worked out in one place only.
 
-Importing this package imports every measure module (their order is the pages' order).
+Importing this package imports every measure module; ORDER below is the order pages list them in.
 """
 
 from __future__ import annotations
@@ -41,4 +41,8 @@ def tables(slug: str, filters: Filters) -> list[Table]:
     return VIEWS[slug].build(filters)
 
 
-from . import participation  # noqa: E402,F401  (registers; keep last)
+from . import citation, flags, lifecycle, links, participation, people, reuse, searchhealth, selfservice  # noqa: E402,F401
+
+# The order the pages list the views in (a view not named here comes last).
+ORDER = ["participation", "links", "citation", "lifecycle", "reuse", "people", "flags", "selfservice", "search"]
+VIEWS = dict(sorted(VIEWS.items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else len(ORDER)))

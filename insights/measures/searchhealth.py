@@ -1,0 +1,1 @@
+"""(registered by its view; see insights/measures/__init__.py)"""
