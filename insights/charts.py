@@ -45,28 +45,33 @@ KINDS = {
     "radar": pygal.Radar,
     "hbar": pygal.HorizontalBar,
 }
-MAX_LABELS = 24  # a longer x axis shows every n-th label
+# Two drawings of each chart: a wide one, and a narrow one for phones (the same text size in a
+# smaller drawing reads larger once scaled to the screen). Width, height, x labels shown at most.
+WIDE = (860, 380, 24)
+NARROW = (420, 400, 8)
 
 
-def svg(table: Table) -> bytes | None:
+def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
     """The chart of `table` as SVG, or None when it has no chart or nothing to draw."""
     chart = table.chart
     if chart is None or not table.rows:
         return None
+    width, height, max_labels = size
+    narrow = size == NARROW
     options = dict(
         style=STYLE,
         js=[],  # pygal's tooltips load a script from the web: never (and CSP would refuse it)
-        width=860,
-        height=380 if chart.kind != "radar" else 460,
+        width=width,
+        height=height if chart.kind != "radar" else height + 80,
         show_legend=len(chart.series) > 1 or chart.kind == "radar",
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=1 if narrow else 3,
         truncate_legend=-1,
         truncate_label=-1,
         print_values=False,
         margin=16,
         spacing=12,
-        x_label_rotation=30 if len(table.rows) > 8 and chart.kind != "radar" else 0,
+        x_label_rotation=30 if (len(table.rows) > 8 or narrow) and chart.kind != "radar" else 0,
     )
     if chart.max_value is not None:
         options["range"] = (0, chart.max_value)
@@ -80,8 +85,8 @@ def svg(table: Table) -> bytes | None:
     else:
         labels = [_label(row.get(chart.x)) for row in table.rows]
         drawing.x_labels = labels
-        if len(labels) > MAX_LABELS:
-            drawing.x_labels_major_every = -(-len(labels) // MAX_LABELS)
+        if len(labels) > max_labels:
+            drawing.x_labels_major_every = -(-len(labels) // max_labels)
             drawing.show_minor_x_labels = False
         for key in chart.series:
             column = table.column(key)
@@ -91,11 +96,19 @@ def svg(table: Table) -> bytes | None:
     return drawing.render()
 
 
-def data_url(table: Table) -> str:
-    drawn = svg(table)
+def data_url(table: Table, size: tuple[int, int, int] = WIDE) -> str:
+    drawn = svg(table, size)
     if drawn is None:
         return ""
     return "data:image/svg+xml;base64," + base64.b64encode(drawn).decode("ascii")
+
+
+def images(table: Table) -> dict | None:
+    """{"wide": data URL, "narrow": data URL} for the page's <picture>, None without a chart."""
+    wide = data_url(table)
+    if not wide:
+        return None
+    return {"wide": wide, "narrow": data_url(table, NARROW)}
 
 
 def _number(value):
