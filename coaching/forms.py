@@ -43,7 +43,12 @@ class ChecklistForm(forms.Form):
             self.fields[c.key] = forms.ChoiceField(
                 choices=PASS_FAIL, widget=forms.RadioSelect, label=c.name, help_text=c.help_text
             )
-            self.fields[f"{c.key}_note"] = forms.CharField(required=False, max_length=300, label=f"Note on “{c.name}”")
+            self.fields[f"{c.key}_note"] = forms.CharField(
+                required=False,
+                max_length=300,
+                label=f"Note on “{c.name}”",
+                widget=forms.TextInput(attrs={"placeholder": "Note (optional)"}),
+            )
 
     def criteria(self) -> list[tuple]:
         """(criterion, its pass/fail field, its note field) in checklist order."""
