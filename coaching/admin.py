@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import ChecklistAnswer, ChecklistCriterion, ChecklistScore, CoachProduct, ReviewComment, ReviewRequest
+from .models import (
+    ChecklistAnswer,
+    ChecklistCriterion,
+    ChecklistScore,
+    CoachProduct,
+    CriterionChange,
+    ReviewComment,
+    ReviewRequest,
+)
 
 
 @admin.register(CoachProduct)
@@ -61,8 +69,16 @@ class ChecklistScoreAdmin(admin.ModelAdmin):
     inlines = [ChecklistAnswerInline]
 
 
+class CriterionChangeInline(admin.TabularInline):
+    model = CriterionChange
+    extra = 0
+    readonly_fields = ["at", "by", "summary"]
+    can_delete = False
+
+
 @admin.register(ChecklistCriterion)
 class ChecklistCriterionAdmin(admin.ModelAdmin):
+    inlines = [CriterionChangeInline]
     # KB owners keep the criteria on /coaching/criteria/ (its messages explain each refusal); the
     # admin shows the same rows. A criterion with answers cannot be deleted here either (PROTECT).
     list_display = ["name", "key", "weight", "active", "position", "updated_at", "updated_by"]
@@ -78,3 +94,5 @@ class ChecklistCriterionAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        what = ", ".join(form.changed_data) or "nothing"
+        CriterionChange.objects.create(criterion=obj, by=request.user, summary=f"Changed in the admin: {what}"[:300])

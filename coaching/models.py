@@ -369,7 +369,7 @@ class ChecklistCriterion(models.Model):
             with transaction.atomic():
                 _refuse_taken_name(name)
                 last = cls.objects.aggregate(last=Max("position"))["last"] or 0
-                return cls.objects.create(
+                criterion = cls.objects.create(
                     key=_new_key(name),
                     name=name,
                     help_text=help_text,
@@ -378,6 +378,8 @@ class ChecklistCriterion(models.Model):
                     created_by=by,
                     updated_by=by,
                 )
+                CriterionChange.objects.create(criterion=criterion, by=by, summary=f"Added with weight {weight}")
+                return criterion
         except IntegrityError:  # the same name added at the same moment
             raise InvalidChange(_taken(name)) from None
 
@@ -388,8 +390,16 @@ class ChecklistCriterion(models.Model):
         try:
             with transaction.atomic():
                 _refuse_taken_name(name, exclude=self)
-                self.name, self.help_text, self.weight = name, help_text, weight
-                self._touch(by, "name", "help_text", "weight")
+                said = []
+                if name != self.name:
+                    said.append(f"Renamed from “{self.name}”")
+                if weight != self.weight:
+                    said.append(f"Weight {self.weight} → {weight}")
+                if help_text != self.help_text:
+                    said.append("Help text changed")
+                if said:
+                    self.name, self.help_text, self.weight = name, help_text, weight
+                    self._touch(by, "; ".join(said), "name", "help_text", "weight")
         except IntegrityError:
             raise InvalidChange(_taken(name)) from None
         return self
@@ -398,7 +408,9 @@ class ChecklistCriterion(models.Model):
         """Put this criterion at position `to` (1 = first; beyond the end = last), renumbering the others."""
         require(policy.can_manage_criteria(by))
         with transaction.atomic():
-            ordered = [c for c in ChecklistCriterion.objects.select_for_update().in_order() if c.pk != self.pk]
+            ordered = list(ChecklistCriterion.objects.select_for_update().in_order())
+            was = next((n for n, c in enumerate(ordered, start=1) if c.pk == self.pk), 0)
+            ordered = [c for c in ordered if c.pk != self.pk]
             ordered.insert(max(0, min(len(ordered), to - 1)), self)
             renumbered = []
             for number, criterion in enumerate(ordered, start=1):
@@ -408,7 +420,8 @@ class ChecklistCriterion(models.Model):
                     criterion.position = number
                     renumbered.append(criterion)
             ChecklistCriterion.objects.bulk_update(renumbered, ["position"])
-            self._touch(by, "position")
+            if self.position != was:
+                self._touch(by, f"Moved from place {was} to {self.position}", "position")
         return self
 
     def set_active(self, *, by: User, active: bool) -> ChecklistCriterion:
@@ -418,8 +431,9 @@ class ChecklistCriterion(models.Model):
             others = ChecklistCriterion.objects.select_for_update().active().exclude(pk=self.pk)
             if not active and not others.exists():
                 raise InvalidChange(f"“{self.name}” is the last active criterion: the checklist cannot be empty.")
-            self.active = active
-            self._touch(by, "active")
+            if active != self.active:
+                self.active = active
+                self._touch(by, "Reactivated" if active else "Deactivated", "active")
         return self
 
     def delete_unused(self, *, by: User) -> None:
@@ -443,9 +457,25 @@ class ChecklistCriterion(models.Model):
         """This criterion's place on the checklist, 1 first (positions may have gaps)."""
         return list(ChecklistCriterion.objects.in_order().values_list("pk", flat=True)).index(self.pk) + 1
 
-    def _touch(self, by: User, *fields: str) -> None:
+    def _touch(self, by: User, summary: str, *fields: str) -> None:
         self.updated_by, self.updated_at = by, timezone.now()
         self.save(update_fields=[*fields, "updated_by", "updated_at"])
+        CriterionChange.objects.create(criterion=self, by=by, at=self.updated_at, summary=summary)
+
+
+class CriterionChange(models.Model):
+    """One change KB owners made to a criterion (who, when, what), shown on its page."""
+
+    criterion = models.ForeignKey(ChecklistCriterion, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.summary}"
 
 
 def _checked(name: str, help_text: str, weight: int) -> tuple[str, str]:

@@ -291,6 +291,7 @@ def edit_criterion(request: HttpRequest, key: str) -> HttpResponse:
         "form": form,
         "position_form": PositionForm(initial={"position": criterion.rank()}),
         "used": criterion.answers.count(),
+        "changes": criterion.changes.select_related("by")[:50],
     }
     return render(request, "coaching/criterion_edit.html", context, status=400 if form.errors else 200)
 

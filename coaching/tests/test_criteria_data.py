@@ -261,6 +261,25 @@ def test_editing_a_criterion_records_who_and_when(kb_owner):
     assert (changed.help_text, changed.weight, changed.updated_by) == ("Product, version, platform.", 2, kb_owner)
     assert changed.updated_at > before
     assert "Saved “Environment complete”" in messages_of(response)[0]
+    page = client.get(reverse("coaching:edit-criterion", args=["environment"])).content.decode()
+    assert "Weight 1 → 2; Help text changed" in page
+
+
+def test_every_change_to_a_criterion_is_kept_with_who_and_what(kb_owner):
+    links = ChecklistCriterion.add(by=kb_owner, name="Links", weight=2)
+    links.change(by=kb_owner, name="Links to related articles", help_text="", weight=2)
+    links.change(by=kb_owner, name="Links to related articles", help_text="", weight=2)  # nothing new: not recorded
+    links.move(by=kb_owner, to=1)
+    links.set_active(by=kb_owner, active=False)
+    links.set_active(by=kb_owner, active=True)
+    assert [c.summary for c in links.changes.order_by("id")] == [
+        "Added with weight 2",
+        "Renamed from “Links”",
+        "Moved from place 9 to 1",
+        "Deactivated",
+        "Reactivated",
+    ]
+    assert {c.by for c in links.changes.all()} == {kb_owner}
 
 
 def test_deactivating_and_reactivating_from_the_page(kb_owner):
