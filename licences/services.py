@@ -35,7 +35,7 @@ LATEST_SCORES = 3  # checklist scores shown per trainee
 class Values:
     paths_completed: int = 0
     articles_validated: int = 0
-    average_score: int | None = None  # percent of criteria met; None when never scored
+    average_score: int | None = None  # percent of the criteria's weight met; None when never scored
     scores: int = 0
 
 
@@ -89,11 +89,12 @@ def values_for(
     scores = (
         ChecklistScore.objects.filter(author_id__in=ids)
         .values("author_id")
-        .annotate(n=Count("id"), met=Sum("met"), total=Sum("total"))
+        .annotate(n=Count("id"), met=Sum("weighted_met"), total=Sum("weighted_total"))
     )
     for row in scores:
         values = out[row["author_id"]]
         values.scores = row["n"]
+        # Weighted as each score was given (coaching.ChecklistScore.share): a heavier criterion counts more.
         values.average_score = round(100 * row["met"] / row["total"]) if row["total"] else None
     return out
 
@@ -223,7 +224,18 @@ def trainees(coach: User) -> list[Trainee]:
         .annotate(rank=Window(RowNumber(), partition_by=[F("author_id")], order_by=[F("scored_at").desc(), F("id").desc()]))
         .filter(rank__lte=LATEST_SCORES)
         .select_related("article")
-        .only("id", "author_id", "met", "total", "scored_at", "article_version", "article__slug", "article__title")
+        .only(
+            "id",
+            "author_id",
+            "met",
+            "total",
+            "weighted_met",  # the share shown
+            "weighted_total",
+            "scored_at",
+            "article_version",
+            "article__slug",
+            "article__title",
+        )
         .order_by("author_id", "-scored_at", "-id")
     )
     for score in latest:
