@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from cases.choices import LinkKind
+
 register = template.Library()
 
 
@@ -13,3 +15,9 @@ def share(value) -> str:
     if value is None:
         return "—"
     return f"{round(100 * value)}%"
+
+
+@register.filter
+def link_kind(value: str) -> str:
+    """A link kind kept as its value (a review's snapshot of links) as people read it."""
+    return str(LinkKind(value).label).lower() if value in LinkKind.values else value
