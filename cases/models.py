@@ -137,7 +137,7 @@ class CaseLink(models.Model):
     )
     unlinked_at = models.DateTimeField(null=True, blank=True)
     unlink_reason = models.CharField(max_length=500, blank=True)
-    # For `created`: the searches the agent ran before writing the article (the panel's trail).
+    # The searches the agent ran in the panel for this case before linking (or writing) the article.
     searches = models.JSONField(default=list, blank=True)
 
     objects = CaseLinkQuerySet.as_manager()
