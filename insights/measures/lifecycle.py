@@ -22,8 +22,9 @@ from . import register
 STATES = list(State.choices)
 OVERDUE_LISTED = 25
 NO_SNAPSHOTS = (
-    "No snapshots yet. They are taken each night by `send_notifications --loop` (or `manage.py snapshot_insights` "
-    "from cron); run `manage.py snapshot_insights --backfill --since YYYY-MM-DD` once to reconstruct earlier days."
+    "No snapshots yet. The notification loop (manage.py send_notifications --loop) takes one each night, or "
+    "manage.py snapshot_insights from cron; run manage.py snapshot_insights --backfill --since YYYY-MM-DD once to "
+    "reconstruct earlier days."
 )
 
 
