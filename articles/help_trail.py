@@ -85,13 +85,15 @@ def record_search(request: HttpRequest, response: HttpResponse, query: str, resu
     _write(request, response, trail)
 
 
-def record_view(request: HttpRequest, response: HttpResponse, slug: str, title: str) -> None:
+def record_view(request: HttpRequest, response: HttpResponse, slug: str, title: str) -> bool:
+    """Add the article to the trail; False when it is a reload of the last one read (not a new view)."""
     trail = read(request)
     if trail.viewed and trail.viewed[-1][0] == slug:
-        return  # a reload: nothing new, and no new cookie
+        return False  # a reload: nothing new, and no new cookie
     trail.viewed = [v for v in trail.viewed if v[0] != slug][-(MAX_VIEWED - 1) :]
     trail.viewed.append([slug[:SLUG_MAX], title[:TITLE_MAX], int(time.time())])
     _write(request, response, trail)
+    return True
 
 
 def clear(response: HttpResponse) -> None:

@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import help_trail
+from . import help_trail, policy
 from .models import Article, Audience, Product
+from .signals import article_viewed
 from .views import query_param
 
 # Fewer results than this is a "poor" search: the page offers to contact support (cases.handover).
@@ -44,5 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(help_articles(request.user).select_related("product"), slug=slug)
     response = render(request, "help/detail.html", {"article": article})
-    help_trail.record_view(request, response, article.slug, article.title)
+    if help_trail.record_view(request, response, article.slug, article.title):
+        # Counted for the measures (insights); a reload of the page just read is not a new view.
+        article_viewed.send(sender=Article, article=article, reader=policy.reader_kind(request.user))
     return response

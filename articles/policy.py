@@ -66,6 +66,16 @@ def is_staff(user: Person) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and (user.kind == Kind.STAFF or user.is_superuser))
 
 
+def reader_kind(user: Person) -> str:
+    """Who reads or searches, for the measures: staff, partner, customer or anonymous (an inactive
+    or signed-out account reads as anonymous). `search.SearchLog.caller_kind` uses the same names."""
+    if is_staff(user):
+        return "staff"
+    if user is not None and user.is_authenticated and user.is_active:
+        return user.kind
+    return "anonymous"
+
+
 def has_licence(user: Person, level: str) -> bool:
     """Staff whose KCS licence is `level` or higher (licences are progressive)."""
     return is_staff(user) and LICENCE_RANK.get(user.licence or "", 0) >= LICENCE_RANK[level]

@@ -7,8 +7,14 @@ note; `change.article` is the article as saved). A rolled-back change sends noth
 Receivers, connected in their app's `AppConfig.ready()`: `notifications.signals.article_changed`,
 `training.signals.article_changed`, `feedback.services.resolve_flags_of_change`. Search keeps its
 own model hooks in `search/signals.py`: it must index inside the transaction (decisions 0006, 0007).
+
+`article_viewed` is sent when someone opens an article's page (the staff page or the help
+centre's), with `article` and `reader`: who read it, as `policy.reader_kind` names them (staff,
+partner, customer, anonymous). A reload of the same help-centre page in a row is not sent again.
+Receiver: `insights.counting.article_viewed` (the view counter).
 """
 
 from django.dispatch import Signal
 
 article_changed = Signal()
+article_viewed = Signal()

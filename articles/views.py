@@ -46,6 +46,7 @@ from .models import (
     plain_rule,
     require,
 )
+from .signals import article_viewed
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -162,6 +163,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             else None
         ),
     }
+    article_viewed.send(sender=Article, article=article, reader=policy.reader_kind(user))
     return render(request, "articles/detail.html", context)
 
 

@@ -28,6 +28,7 @@ from articles.choices import Decider
 from articles.models import Article, InvalidChange, Product, Refused
 from kcs_site.framing import frameable_by_panel_origins
 from search import service
+from search import views as search_views
 from search.backends.base import SearchRequest
 
 from . import capture, policy, services
@@ -131,7 +132,7 @@ def _context(request: HttpRequest, launch: Launch, case: Case, q: str, results) 
         "q": q,
         "query_typed": q if q != case.subject else "",
         "results": results,
-        "hits": _hits(user, results, linked),
+        "hits": _hits(user, results, linked, _open_token(request, results)),
         "links": [(link, bool(policy.can_unlink(user, link))) for link in links],
         "trail": services.requester_trail(case, request.user),
         "can_create": creating,
@@ -148,9 +149,17 @@ class PanelHit:
     alone: list[str]
     ends: list[str]
     link: object = None  # the live CaseLink to this case, if any
+    url: str = ""  # through search's open_result when the search was logged (records the click)
 
 
-def _hits(user, results, linked: dict) -> list[PanelHit]:
+def _open_token(request: HttpRequest, results) -> str:
+    """The token that lets a logged search record which result the agent opened ("" when not logged)."""
+    if results is None or results.log_id is None:
+        return ""
+    return search_views.open_token(request, results.log_id)
+
+
+def _hits(user, results, linked: dict, token: str = "") -> list[PanelHit]:
     """Each hit with its authority summary: three queries whatever the number of hits."""
     if results is None or not results.hits:
         return []
@@ -161,7 +170,8 @@ def _hits(user, results, linked: dict) -> list[PanelHit]:
         article = rows.get(hit.article_id)
         if article is not None:
             alone, ends = authority_summary(article)
-            out.append(PanelHit(article, hit.state, alone, ends, linked.get(article.pk)))
+            url = search_views.open_url(token, hit) if token else article.get_absolute_url()
+            out.append(PanelHit(article, hit.state, alone, ends, linked.get(article.pk), url))
     return out
 
 

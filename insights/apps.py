@@ -7,4 +7,8 @@ class InsightsConfig(AppConfig):
     verbose_name = "KCS measures"
 
     def ready(self) -> None:
-        from . import measures  # noqa: F401  (each measure module registers its view)
+        from articles.signals import article_viewed
+
+        from . import counting, measures  # noqa: F401  (each measure module registers its view)
+
+        article_viewed.connect(counting.article_viewed, dispatch_uid="insights.count_view")

@@ -6,6 +6,6 @@ app_name = "insights"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("<slug:slug>/", views.measure, name="measure"),
-    path("<slug:slug>/<slug:table>.csv", views.table_csv, name="csv"),
+    path("<uslug:slug>/", views.measure, name="measure"),
+    path("<uslug:slug>/<slug:table>.csv", views.table_csv, name="csv"),
 ]

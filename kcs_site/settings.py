@@ -182,6 +182,8 @@ STORAGES = {
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # /healthz fails when an email or index update has waited longer than this (sender or worker stopped).
 KCS_HEALTH_BACKLOG_MINUTES = env_int("KCS_HEALTH_BACKLOG_MINUTES", 15)
+# KB owners hear of a query that found nothing this many times within 7 days (insights.alerts).
+KCS_ZERO_RESULT_ALERT_COUNT = env_int("KCS_ZERO_RESULT_ALERT_COUNT", 5)
 # A form that fails its CSRF check (e.g. a session that expired) gets the site's 403 page with a way on.
 CSRF_FAILURE_VIEW = "kcs_site.errors.csrf_failure"
 

@@ -77,8 +77,17 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
             corrected.suggestion = suggestion
             results = corrected
     results = results or _run(backend, request, parsed)
+    number_hits(results)
     if log:
         results.log_id = record(request, results).pk
+    return results
+
+
+def number_hits(results: SearchResults) -> SearchResults:
+    """Each hit's place in the whole list (1-based, counting the pages before), for the click-position measure."""
+    first = (results.page - 1) * results.per_page
+    for n, hit in enumerate(results.hits, start=1):
+        hit.position = first + n
     return results
 
 
@@ -155,11 +164,7 @@ def record(request: SearchRequest, results: SearchResults) -> SearchLog:
 
 
 def caller_kind(user) -> str:
-    if policy.is_staff(user):
-        return "staff"
-    if user is not None and user.is_authenticated and user.is_active:
-        return user.kind
-    return "anonymous"
+    return policy.reader_kind(user)
 
 
 SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note", "internal_notes")

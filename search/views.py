@@ -7,8 +7,8 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Greatest, Least, Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,6 +47,19 @@ def _opened_log_id(request, token: str) -> int | None:
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return log_id if searcher == _searcher(request) else None
+
+
+def open_url(token: str, hit) -> str:
+    """A result's link: through `open_result`, which records the click and its position."""
+    return reverse("search:open", args=[token, hit.slug]) + f"?at={hit.position}"
+
+
+def _position(request) -> int | None:
+    """The `at` parameter as a position (at least 1), or None when missing or not a number."""
+    text = request.GET.get("at", "")
+    if not text.isdigit() or len(text) > 9:
+        return None
+    return max(1, int(text))
 
 
 def results_page(request: HttpRequest) -> HttpResponse:
@@ -115,7 +128,13 @@ def open_result(request: HttpRequest, token: str, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     log_id = _opened_log_id(request, token)
     if log_id is not None:
-        SearchLog.objects.filter(pk=log_id, opened_slug="").update(opened_slug=article.slug[:200])
+        # The first result opened is the one recorded. Its position is clamped to the results the
+        # search found: a hand-edited link cannot record a place that did not exist.
+        position = _position(request)
+        opened = {"opened_slug": article.slug[:200]}
+        if position is not None:
+            opened["opened_position"] = Least(Value(position), Greatest(F("result_count"), Value(1)))
+        SearchLog.objects.filter(pk=log_id, opened_slug="").update(**opened)
     if policy.is_staff(request.user):
         return redirect(article)
     if article.audience == Audience.INTERNAL:

@@ -37,6 +37,7 @@ class Hit:
     product: str = ""
     updated_at: datetime.datetime | None = None
     version: int | None = None  # the article version the index holds (search.service compares it)
+    position: int = 0  # where it stands in the whole list (1 = first), set by search.service.number_hits
 
 
 @dataclass

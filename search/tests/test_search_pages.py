@@ -60,7 +60,7 @@ def test_suggestions_only_name_titles_the_caller_may_open(corpus, contributor):
 
 
 def _open_link(page, slug: str) -> str:
-    match = re.search(rf'href="(/search/open/[^/"]+/{slug}/)"', page.content.decode())
+    match = re.search(rf'href="(/search/open/[^/"]+/{slug}/(?:\?at=\d+)?)"', page.content.decode())
     assert match, "no result link"
     return match.group(1)
 

@@ -1,3 +1,4 @@
+import datetime
 import time
 
 from django.core.management.base import BaseCommand
@@ -15,7 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--digest", action="store_true", help="Build one digest email per digest reader first.")
         parser.add_argument(
-            "--loop", action="store_true", help="Keep running: send every --interval seconds; digests and review reminders daily."
+            "--loop",
+            action="store_true",
+            help=(
+                "Keep running: send every --interval seconds; digests, review reminders and the KCS measures' "
+                "snapshot of yesterday daily; zero-result search alerts hourly."
+            ),
         )
         parser.add_argument("--once", action="store_true", help="Send what is due once and stop (the default without --loop).")
         parser.add_argument("--interval", type=float, default=30.0, help="Seconds between runs with --loop (default 30).")
@@ -27,8 +33,9 @@ class Command(BaseCommand):
             self._send()
             return
         from health.services import send_review_reminders
+        from insights import alerts, snapshot
 
-        last_digest_day = last_reminder_day = None
+        last_digest_day = last_reminder_day = last_snapshot_day = last_alert_hour = None
         try:
             while True:
                 today = timezone.localdate()
@@ -36,6 +43,15 @@ class Command(BaseCommand):
                     # Owners hear about articles that fell due for review (once per article and due date).
                     send_review_reminders(today)
                     last_reminder_day = today
+                if last_snapshot_day != today:
+                    # The day that ended, for the KCS measures' trends (taking it again replaces it).
+                    snapshot.take(today - datetime.timedelta(days=1))
+                    last_snapshot_day = today
+                hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+                if last_alert_hour != hour:
+                    # KB owners hear of queries that keep finding nothing (once per query and week).
+                    alerts.check_zero_results()
+                    last_alert_hour = hour
                 if last_digest_day != today and outbox.digest_due():
                     outbox.build_digests()
                     last_digest_day = today
