@@ -59,6 +59,8 @@ CASE_AGENTS = {
     "mei": (0.75, 0.65),
     "coach": (0.85, 0.85),
 }
+# Who joined during the six months (days ago): nothing of theirs is older, so participation grows.
+JOINED = {"candidate": 125, "mei": 140, "tomas": 70}
 CASES_A_DAY = (0, 1, 1, 2, 2, 3)
 OTHER_SUBJECTS = [
     "Question about the address on my invoice",
@@ -96,7 +98,7 @@ ZERO_QUERIES = ["esim activation", "refund to paypal", "dark mode", "invoice in 
 FLAGS = [
     # (who, reason, comment, days ago raised, days open (None: still open), closed by dismissing)
     ("nadia", "outdated", "The screenshots show the old menu.", 150, 9, False),
-    ("tomas", "unclear", "Step 2 can be read two ways.", 120, 30, False),
+    ("tomas", "unclear", "Step 2 can be read two ways.", 62, 30, False),
     ("mei", "missing_information", "What if the customer has no order number?", 95, 4, False),
     ("contributor", "duplicate", "Looks like the same issue as the newer article.", 70, 2, True),
     ("candidate", "incorrect", "The limit quoted changed last month.", 40, 12, False),
@@ -115,12 +117,13 @@ def load(users: dict[str, User]) -> None:
     # Index updates once at the end (after the commit), not once a link or edit.
     with indexing.deferred(), transaction.atomic():
         people = {**users, **_agents()}
+        joined = {people[name].pk: now - datetime.timedelta(days=days) for name, days in JOINED.items()}
         _teams(people)
         articles = list(Article.objects.select_related("created_by").order_by("slug"))
-        born = _births(articles, rng, now)
+        born = _births(articles, joined, rng, now)
         before = {a.pk: a.version for a in articles}
         _edits(articles, people, rng)
-        timeline = _spread_history(articles, born, before, rng, now)
+        timeline = _spread_history(articles, born, before, joined, rng, now)
         _cases(articles, people, born, timeline, rng, now)
         _reuse(articles, people, born, timeline, rng, now)
         _flags(articles, people, born, rng, now)
@@ -169,7 +172,7 @@ def team_of(username: str) -> str:
 # --- article history ----------------------------------------------------------------------------
 
 
-def _births(articles: list[Article], rng: random.Random, now) -> dict[int, datetime.datetime]:
+def _births(articles: list[Article], joined: dict, rng: random.Random, now) -> dict[int, datetime.datetime]:
     """When each article was created: most of the knowledge base before the six months, the rest
     spread over them; always before anything the other demo modules did with it in the past."""
     first_use: dict[int, datetime.datetime] = {}
@@ -186,6 +189,9 @@ def _births(articles: list[Article], rng: random.Random, now) -> dict[int, datet
             continue
         days_ago = rng.uniform(DAYS - 20, DAYS) if rng.random() < 0.55 else rng.uniform(5, DAYS - 20)
         at = now - datetime.timedelta(days=days_ago, minutes=rng.randint(0, 600))
+        if article.created_by_id in joined:  # written after its author joined
+            start = joined[article.created_by_id] + datetime.timedelta(days=2)
+            at = start + (now - start) * rng.uniform(0, 0.7) if at < start else at
         if article.pk in first_use:
             at = min(at, first_use[article.pk] - datetime.timedelta(days=1))
         born[article.pk] = at
@@ -221,10 +227,12 @@ def _edits(articles: list[Article], people: dict[str, User], rng: random.Random)
                 continue
 
 
-def _spread_history(articles, born, before, rng: random.Random, now) -> dict[int, list[tuple[int, datetime.datetime]]]:
+def _spread_history(articles, born, before, joined, rng: random.Random, now) -> dict[int, list[tuple[int, datetime.datetime]]]:
     """Move each article's versions back in time, in order: the versions the knowledge base was
-    built with in the first days after its creation, the later edits spread until today.
-    Returns {article id: [(version, when)]} oldest first."""
+    built with in the first days after its creation, the later edits spread until today (none
+    before its editor joined). Returns {article id: [(version, when)]} oldest first."""
+    events = list(ArticleEvent.objects.order_by("article_id", "version", "id"))
+    editor = {(e.article_id, e.version): e.actor_id for e in events}
     timeline: dict[int, list[tuple[int, datetime.datetime]]] = {}
     for article in articles:
         at = born[article.pk]
@@ -232,13 +240,13 @@ def _spread_history(articles, born, before, rng: random.Random, now) -> dict[int
         for version in range(2, before[article.pk] + 1):
             at += datetime.timedelta(hours=rng.uniform(0.3, 30))
             times.append((version, at))
-        later = range(before[article.pk] + 1, article.version + 1)
-        start = min(at + datetime.timedelta(days=1), now - datetime.timedelta(hours=12))
-        stamps = sorted(start + (now - start) * rng.uniform(0.05, 0.95) for _ in later)
-        times += list(zip(later, stamps, strict=True))
+        latest = now - datetime.timedelta(hours=12)
+        for version in range(before[article.pk] + 1, article.version + 1):
+            earliest = max(at + datetime.timedelta(hours=1), joined.get(editor.get((article.pk, version)), at))
+            at = earliest + max(datetime.timedelta(0), latest - earliest) * rng.uniform(0.05, 0.6)
+            times.append((version, at))
         timeline[article.pk] = times
     when = {(pk, v): t for pk, times in timeline.items() for v, t in times}
-    events = list(ArticleEvent.objects.order_by("article_id", "version", "id"))
     for i, event in enumerate(events):
         # Rows of one version (an edit and its audience change) a second apart, in their order.
         event.at = when[(event.article_id, event.version)] + datetime.timedelta(seconds=i % 5)
@@ -274,7 +282,6 @@ def _cases(articles, people, born, timeline, rng: random.Random, now) -> None:
     order = linkable[:]
     rng.shuffle(order)
     weight = {a.pk: 1 / (rank + 1) ** 0.9 for rank, a in enumerate(order)}
-    agents = list(CASE_AGENTS)
     made: list[tuple[int, datetime.datetime, int]] = []  # (link id, linked at, article version)
     number = int(MARKER[1]) - 1
     # An article created in the period was written from a case by its author: a "new" case.
@@ -292,7 +299,7 @@ def _cases(articles, people, born, timeline, rng: random.Random, now) -> None:
     for day in range(DAYS, 0, -1):
         for _ in range(rng.choice(CASES_A_DAY)):
             opened = now - datetime.timedelta(days=day, hours=-rng.uniform(7, 18))
-            agent = rng.choice(agents)
+            agent = rng.choice(working(day))
             early, late = CASE_AGENTS[agent]
             rate = early + (late - early) * (1 - day / DAYS)
             links = []
@@ -322,6 +329,11 @@ def _cases(articles, people, born, timeline, rng: random.Random, now) -> None:
         links[pk].linked_at, links[pk].article_version = at, version
     CaseLink.objects.bulk_update(links.values(), ["linked_at", "article_version"], batch_size=500)
     _handovers(articles, people, born, rng, now)
+
+
+def working(days_ago: int) -> list[str]:
+    """The case agents who had joined `days_ago` days ago."""
+    return [name for name in CASE_AGENTS if JOINED.get(name, DAYS + 1) >= days_ago]
 
 
 def _case(number: int, opened, agent: str, links, people, rng: random.Random, now):
@@ -411,7 +423,7 @@ def _reuse(articles, people, born, timeline, rng: random.Random, now) -> None:
         rows.append(
             Reuse(
                 article=article,
-                user=people[rng.choice(list(CASE_AGENTS))],
+                user=people[rng.choice(working((now - at).days + 1))],
                 at=at,
                 solved=rng.choice((True, True, None)),
                 article_version=version_at(timeline[article.pk], at),

@@ -3,6 +3,7 @@ time, and loading it again adds nothing."""
 
 from __future__ import annotations
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Count, F
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from articles.models import ArticleEvent, Reuse
@@ -18,6 +20,7 @@ from cases.models import Case, CaseLink
 from coaching.models import ChecklistScore
 from conftest import client_for
 from feedback.models import Flag, HelpfulVote
+from insights.demo import JOINED
 from insights.filters import default_filters
 from insights.models import ArticleView
 from search.models import SearchLog
@@ -72,6 +75,16 @@ def test_history_spreads_over_six_months_in_a_consistent_order():
     assert not Flag.objects.filter(created_at__lt=created_at).exists()
     assert not Flag.objects.filter(closed_at__lt=F("created_at")).exists()
     assert not HelpfulVote.objects.filter(at__lt=created_at).exists()
+
+
+def test_nothing_of_a_person_is_older_than_the_day_they_joined():
+    for username, days in JOINED.items():
+        joined = timezone.now() - datetime.timedelta(days=days, hours=1)  # the demo was loaded a little earlier
+        person = User.objects.get(username=username)
+        assert not ArticleEvent.objects.filter(actor=person, at__lt=joined).exists(), username
+        assert not CaseLink.objects.filter(linked_by=person, linked_at__lt=joined).exists(), username
+        assert not Reuse.objects.filter(user=person, at__lt=joined).exists(), username
+    assert CaseLink.objects.filter(linked_by__username="tomas").exists()
 
 
 def test_the_coach_sees_the_demo_teams_in_the_participation_view():
