@@ -31,7 +31,7 @@ def test_the_demo_gives_every_health_page_something_to_show(db, demo):
     cases = text_of(signed_in("contributor").get(reverse("health:cases") + "?case=CASE-10421"))
     assert "Refund" in cases or "refund" in cases
     counted = Article.objects.get(slug="hotel-non-refundable-refund-exception")
-    assert counted.reuse_count == counted.case_links.live().reuse().count() + Reuse.objects.filter(article=counted).count() == 3
+    assert counted.reuse_count == counted.case_links.live().reuse().count() + Reuse.objects.filter(article=counted).count() >= 3
     confirmed = ReviewConfirmation.objects.select_related("article").get()
     page = text_of(signed_in("contributor").get(confirmed.article.get_absolute_url()))
     assert "last confirmed correct by owner" in page
