@@ -455,18 +455,19 @@ def fill(size: Size, rng: random.Random) -> None:
     def checks() -> int:
         year = datetime.timedelta(days=365)
         coach = User.objects.get(username="bench-coach").pk
-        scores = Inserter(
-            ChecklistScore, ["id", "article_id", "article_version", "author_id", "scorer_id", "met", "total", "scored_at"]
-        )
-        answers = Inserter(ChecklistAnswer, ["score_id", "criterion", "passed"])
+        columns = ["id", "article_id", "article_version", "author_id", "scorer_id", "met", "total", "scored_at"]
+        scores = Inserter(ChecklistScore, [*columns, "weighted_met", "weighted_total"])
+        answers = Inserter(ChecklistAnswer, ["score_id", "criterion_id", "label", "weight", "passed"])
         criteria = checklist_criteria()
+        total_weight = sum(weight for _, _, weight in criteria)
         for i in range(size.scores):
             at = now - year * rng.random()
             article = popular_before(at)
             passed = [rng.random() < 0.8 for _ in criteria]
-            scores.add(i + 1, article, 1, meta[article - 1][3], coach, sum(passed), len(criteria), when(at))
-            for criterion, ok in zip(criteria, passed, strict=True):
-                answers.add(i + 1, criterion, ok)
+            met = sum(weight for (_, _, weight), ok in zip(criteria, passed, strict=True) if ok)
+            scores.add(i + 1, article, 1, meta[article - 1][3], coach, sum(passed), len(criteria), when(at), met, total_weight)
+            for (key, label, weight), ok in zip(criteria, passed, strict=True):
+                answers.add(i + 1, key, label, weight, ok)
         scores.flush()
         answers.flush()
         return scores.count + answers.count
@@ -490,11 +491,11 @@ def link_count_weights(mean: float) -> tuple[float, ...]:
     return (0.2, max(0.05, 0.8 - two - three), two, three)
 
 
-def checklist_criteria() -> list[str]:
-    # The one place that knows what a checklist criterion is (coaching.models.Criterion today).
-    from coaching.models import Criterion
+def checklist_criteria() -> list[tuple[str, str, int]]:
+    """(key, name, weight) of the active content-standard criteria (coaching.ChecklistCriterion)."""
+    from coaching.models import active_criteria
 
-    return list(Criterion.values)
+    return [(c.key, c.name, c.weight) for c in active_criteria()]
 
 
 def describe() -> str:

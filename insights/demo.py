@@ -29,7 +29,7 @@ from articles.models import Article, ArticleEvent, Audience, Governance, Invalid
 from cases import services as case_services
 from cases.choices import LinkKind, Source, Status
 from cases.models import Case, CaseLink
-from coaching.models import ChecklistScore, Criterion
+from coaching.models import ChecklistScore, active_criteria
 from feedback import services as feedback_services
 from feedback.models import Flag, HelpfulVote
 from search import indexing
@@ -466,7 +466,8 @@ def _checks(articles, people, born, rng: random.Random, now) -> None:
         ready = [a for a in articles if a.state in (State.VALIDATED, State.NOT_VALIDATED) and born[a.pk] < at]
         for article in rng.sample(ready, k=min(4, len(ready))):
             scorer = people["coach"] if article.created_by.username != "coach" else people["owner"]
-            misses = rng.sample(Criterion.values, k=rng.choice((0, 1, 1, 2, 3)) if month > 2 else rng.choice((0, 0, 1)))
+            keys = [c.key for c in active_criteria()]
+            misses = rng.sample(keys, k=rng.choice((0, 1, 1, 2, 3)) if month > 2 else rng.choice((0, 0, 1)))
             score = record_check(article, scorer, misses)
             if score is not None:
                 ChecklistScore.objects.filter(pk=score.pk).update(scored_at=at)
@@ -475,7 +476,8 @@ def _checks(articles, people, born, rng: random.Random, now) -> None:
 def record_check(article: Article, scorer: User, misses: list[str]) -> ChecklistScore | None:
     """One content-standard check through its public API: every criterion passed but `misses`.
     (The only place that knows how criteria are answered, so a change there changes one function.)"""
-    answers = {c: (c not in misses, "Please look at this again." if c in misses else "") for c in Criterion.values}
+    keys = [c.key for c in active_criteria()]
+    answers = {c: (c not in misses, "Please look at this again." if c in misses else "") for c in keys}
     try:
         return ChecklistScore.record(article=article, by=scorer, answers=answers, comment="Monthly check")
     except Refused:
