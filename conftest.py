@@ -192,6 +192,22 @@ def _fast_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_checklist_criteria(request, django_db_blocker):
+    """The content-standard criteria are rows a data migration writes; a transactional test's flush
+    (the browser journeys) empties the table for every test after it on that worker. Put them back,
+    as the migration left them, before any test that uses the database."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    from coaching.demo import restore_default_criteria
+
+    with django_db_blocker.unblock():
+        restore_default_criteria()
+
+
+@pytest.fixture(autouse=True)
 def _close_search_backends():
     yield
     from search import indexing

@@ -37,7 +37,7 @@ CHECKS = [
 def load(users: dict) -> None:
     with transaction.atomic():
         coach = users["coach"]
-        _criteria()
+        restore_default_criteria()
         for product in Product.objects.all():
             CoachProduct.objects.get_or_create(coach=coach, product=product)
         _review(users, *PENDING)
@@ -48,7 +48,7 @@ def load(users: dict) -> None:
             _check(users[scorer], slug, failed, note, months_ago)
 
 
-def _criteria() -> None:
+def restore_default_criteria() -> None:
     """The shipped criteria, when the table is empty (a database emptied after its migrations ran;
     the migrations seed them otherwise)."""
     if not ChecklistCriterion.objects.exists():
