@@ -21,7 +21,7 @@ from .report import PERCENT, Table
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 PALETTE = ("#1d4ed8", "#b45309", "#047857", "#be123c", "#6d28d9", "#0e7490", "#4d7c0f", "#a21caf")
-STYLE = Style(
+STYLE_OPTIONS = dict(
     background="#ffffff",
     plot_background="#ffffff",
     foreground="#1f2937",
@@ -37,6 +37,9 @@ STYLE = Style(
     opacity=".85",
     opacity_hover=".95",
 )
+STYLE = Style(**STYLE_OPTIONS)
+# Small multiples are drawn smaller than the page's charts: larger letters keep them legible.
+SMALL_STYLE = Style(**{**STYLE_OPTIONS, "label_font_size": 17, "major_label_font_size": 17, "legend_font_size": 19})
 KINDS = {
     "bar": pygal.Bar,
     "stacked": pygal.StackedBar,
@@ -72,6 +75,8 @@ def svg(table: Table) -> bytes | None:
         options["range"] = (0, chart.max_value)
     elif chart.kind != "radar":
         options["range"] = (0, _top(table))
+    if chart.kind == "radars":
+        return _radars(table, options)
     drawing = KINDS[chart.kind](**options)
     if chart.kind == "radar":
         drawing.x_labels = [table.column(key).label for key in chart.series]
@@ -89,6 +94,51 @@ def svg(table: Table) -> bytes | None:
     if any(table.column(key).kind == PERCENT for key in chart.series):
         drawing.value_formatter = lambda v: f"{v:g}%"
     return drawing.render()
+
+
+SMALL_MULTIPLES = 12  # radars drawn at most (the table lists every row)
+SMALL_COLUMNS = 3
+SMALL_SIZE = (420, 440)
+
+
+def _radars(table: Table, options: dict) -> bytes | None:
+    """Kind "radars", small multiples: the table's first row is a reference (e.g. the team's
+    average) drawn on one small radar for each further row, up to SMALL_MULTIPLES, in a grid."""
+    chart = table.chart
+    reference, rows = table.rows[0], table.rows[1 : 1 + SMALL_MULTIPLES]
+    if not rows:
+        return None
+    percent = any(table.column(key).kind == PERCENT for key in chart.series)
+
+    def one(row: dict, width: int, height: int, style: Style) -> bytes:
+        drawing = pygal.Radar(
+            **{**options, "width": width, "height": height, "style": style, "show_legend": True, "x_label_rotation": 0}
+        )
+        drawing.x_labels = [table.column(key).label for key in chart.series]
+        for series in (row, reference):
+            drawing.add(str(series.get(chart.x)), [_number(series.get(key)) for key in chart.series])
+        if percent:
+            drawing.value_formatter = lambda v: f"{v:g}%"
+        return drawing.render()
+
+    if len(rows) == 1:
+        return one(rows[0], 860, 460, STYLE)
+    width, height = SMALL_SIZE
+    columns = min(SMALL_COLUMNS, len(rows))
+    lines = -(-len(rows) // columns)
+    total = (columns * width, lines * height)
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total[0]} {total[1]}" '
+        f'width="{total[0]}" height="{total[1]}"><rect width="100%" height="100%" fill="#ffffff"/>'.encode()
+    ]
+    for i, row in enumerate(rows):
+        drawn = one(row, width, height, SMALL_STYLE)
+        if drawn.startswith(b"<?xml"):
+            drawn = drawn.split(b"?>", 1)[1].lstrip()
+        x, y = (i % columns) * width, (i // columns) * height
+        parts.append(drawn.replace(b"<svg ", f'<svg x="{x}" y="{y}" width="{width}" height="{height}" '.encode(), 1))
+    parts.append(b"</svg>")
+    return b"".join(parts)
 
 
 def data_url(table: Table) -> str:
