@@ -39,7 +39,12 @@ STYLE_OPTIONS = dict(
 )
 STYLE = Style(**STYLE_OPTIONS)
 # Small multiples are drawn smaller than the page's charts: larger letters keep them legible.
-SMALL_STYLE = Style(**{**STYLE_OPTIONS, "label_font_size": 17, "major_label_font_size": 17, "legend_font_size": 19})
+# Radars against a reference draw the reference first, in the second colour, and see through.
+RADAR_OPTIONS = {**STYLE_OPTIONS, "colors": (PALETTE[1], PALETTE[0]), "opacity": ".45", "opacity_hover": ".6"}
+RADAR_STYLE = Style(**RADAR_OPTIONS)
+SMALL_STYLE = Style(
+    **{**RADAR_OPTIONS, "label_font_size": 18, "major_label_font_size": 18, "legend_font_size": 19, "title_font_size": 24}
+)
 KINDS = {
     "bar": pygal.Bar,
     "stacked": pygal.StackedBar,
@@ -110,35 +115,46 @@ def _radars(table: Table, options: dict) -> bytes | None:
         return None
     percent = any(table.column(key).kind == PERCENT for key in chart.series)
 
-    def one(row: dict, width: int, height: int, style: Style) -> bytes:
+    def one(row: dict, width: int, height: int, style: Style, **extra) -> bytes:
         drawing = pygal.Radar(
-            **{**options, "width": width, "height": height, "style": style, "show_legend": True, "x_label_rotation": 0}
+            **{**options, "width": width, "height": height, "style": style, "x_label_rotation": 0, "fill": True, **extra}
         )
         drawing.x_labels = [table.column(key).label for key in chart.series]
-        for series in (row, reference):
+        # The reference first, under the row: the row's colour stays the first of the palette.
+        for series in (reference, row):
             drawing.add(str(series.get(chart.x)), [_number(series.get(key)) for key in chart.series])
         if percent:
             drawing.value_formatter = lambda v: f"{v:g}%"
         return drawing.render()
 
     if len(rows) == 1:
-        return one(rows[0], 860, 460, STYLE)
+        return one(rows[0], 860, 460, RADAR_STYLE, show_legend=True)
     width, height = SMALL_SIZE
     columns = min(SMALL_COLUMNS, len(rows))
     lines = -(-len(rows) // columns)
-    total = (columns * width, lines * height)
+    top = 56  # the key: which colour is the row, which the reference
+    total = (columns * width, top + lines * height)
+    key = _escape(str(reference.get(chart.x)))
     parts = [
         f'<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total[0]} {total[1]}" '
-        f'width="{total[0]}" height="{total[1]}"><rect width="100%" height="100%" fill="#ffffff"/>'.encode()
+        f'width="{total[0]}" height="{total[1]}" font-family="{_escape(STYLE_OPTIONS["font_family"])}" font-size="22">'
+        '<rect width="100%" height="100%" fill="#ffffff"/>'
+        f'<rect x="24" y="18" width="22" height="22" fill="{PALETTE[0]}"/><text x="56" y="37" fill="#111827">The person</text>'
+        f'<rect x="240" y="18" width="22" height="22" fill="{PALETTE[1]}"/>'
+        f'<text x="272" y="37" fill="#111827">{key}</text>'.encode()
     ]
     for i, row in enumerate(rows):
-        drawn = one(row, width, height, SMALL_STYLE)
+        drawn = one(row, width, height, SMALL_STYLE, show_legend=False, title=str(row.get(chart.x)), margin_top=28)
         if drawn.startswith(b"<?xml"):
             drawn = drawn.split(b"?>", 1)[1].lstrip()
-        x, y = (i % columns) * width, (i // columns) * height
+        x, y = (i % columns) * width, top + (i // columns) * height
         parts.append(drawn.replace(b"<svg ", f'<svg x="{x}" y="{y}" width="{width}" height="{height}" '.encode(), 1))
     parts.append(b"</svg>")
     return b"".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def data_url(table: Table) -> str:
