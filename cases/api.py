@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from articles.api_schema import answers, paginated
 from articles.models import Article, InvalidChange
 
-from . import policy, services
-from .choices import LinkKind, Outcome, RequesterKind, Source, Status
-from .models import DESCRIPTION_MAX, SUBJECT_MAX, Case, CaseLink
+from . import adherence, policy, services
+from .choices import LinkAccuracy, LinkKind, Outcome, RequesterKind, SearchedFirst, Source, Status
+from .models import DESCRIPTION_MAX, SUBJECT_MAX, AdherenceReview, Case, CaseLink
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -155,6 +155,50 @@ class OutcomesSerializer(serializers.Serializer):
     since = serializers.DateField(allow_null=True)
     until = serializers.DateField(allow_null=True)
     groups = OutcomeRowSerializer(many=True)
+
+
+class AdherenceLinkSerializer(serializers.Serializer):
+    link = serializers.IntegerField()
+    article = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    # Text, not an enum: LinkSerializer's kind names the link kinds' enum in the schema already.
+    kind = serializers.CharField(help_text="solved, reference or created")
+    version = serializers.IntegerField(help_text="The article's version when it was linked.")
+    live = serializers.BooleanField(help_text="False: the link had been removed when the case was reviewed.")
+
+
+class AdherenceReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = inline_serializer(
+        "ReviewedCase",
+        {"source": serializers.CharField(), "external_id": serializers.CharField(), "subject": serializers.CharField()},
+    )
+    agent = serializers.CharField(source="agent.username", help_text="The case's agent when it was reviewed.")
+    reviewer = serializers.CharField(source="reviewer.username")
+    reviewed_at = serializers.DateTimeField()
+    searched_first = serializers.ChoiceField(choices=SearchedFirst.choices)
+    linked = serializers.BooleanField()
+    link_accurate = serializers.ChoiceField(choices=LinkAccuracy.choices)
+    capture_loss = serializers.BooleanField(help_text="An article should have been created or improved and was not.")
+    note = serializers.CharField(allow_blank=True)
+    links = AdherenceLinkSerializer(many=True, help_text="The case's links as the reviewer saw them.")
+    revision = serializers.IntegerField(help_text="1 for a first review; send it back to change the review.")
+    history = serializers.ListField(child=serializers.DictField(), help_text="Earlier answers of this review, oldest first.")
+
+
+class AdherenceWriteSerializer(serializers.Serializer):
+    searched_first = serializers.ChoiceField(choices=SearchedFirst.choices)
+    linked = serializers.BooleanField()
+    link_accurate = serializers.ChoiceField(choices=LinkAccuracy.choices, help_text="`na` exactly when linked is false.")
+    capture_loss = serializers.BooleanField()
+    note = serializers.CharField(max_length=adherence.NOTE_MAX, required=False, allow_blank=True, default="")
+    revision = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        default=0,
+        help_text="The revision of your review you are changing (0: you have none). Another one is 409 Conflict.",
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -378,3 +422,76 @@ def case_outcomes(request: Request) -> Response:
     after = until + datetime.timedelta(days=1) if until and until < datetime.date.max else None
     rows = services.outcomes(request.user, by=by, since=_start_of(since), until=_start_of(after))
     return Response({"by": by, "since": since, "until": until, "groups": rows})
+
+
+# --- process adherence reviews (PAR) --------------------------------------------------------
+
+
+def _reviews():
+    return AdherenceReview.objects.select_related("case", "agent", "reviewer").order_by("-reviewed_at", "-id")
+
+
+@paginated
+@extend_schema(
+    parameters=[
+        OpenApiParameter("agent", str, description="The reviewed agent's username."),
+        OpenApiParameter("reviewer", str, description="The reviewer's username."),
+        OpenApiParameter("since", OpenApiTypes.DATE, description="Reviewed on or after this day."),
+        OpenApiParameter("until", OpenApiTypes.DATE, description="Reviewed on or before this day."),
+    ],
+    responses=AdherenceReviewSerializer(many=True),
+    operation_id="cases_adherence_reviews",  # not cases_adherence_list, the GET of one case's reviews
+    description=(
+        "Process adherence reviews, newest first. Coaches and KB owners read every review; an agent "
+        "reads the reviews of their own cases."
+    ),
+)
+@api_view(["GET"])
+def adherence_list(request: Request) -> Response:
+    _require_cases(request)
+    qs = _reviews() & AdherenceReview.objects.visible_to(request.user)
+    params = request.query_params
+    for name, lookup in (("agent", "agent__username"), ("reviewer", "reviewer__username")):
+        if params.get(name, ""):
+            qs = qs.filter(**{lookup: params[name]})
+    since, until = _day(request, "since"), _day(request, "until")
+    if since and until and until < since:
+        raise ValidationError({"until": ["The end comes before the start."]})
+    after = until + datetime.timedelta(days=1) if until and until < datetime.date.max else None
+    qs = qs.since(_start_of(since)).until(_start_of(after))
+    return _paged(request, qs, AdherenceReviewSerializer)
+
+
+@answers(409, methods=["POST"])
+@extend_schema(
+    methods=["GET"],
+    parameters=[SOURCE, EXTERNAL_ID],
+    responses=AdherenceReviewSerializer(many=True),
+    description="The case's process adherence reviews the caller may read.",
+)
+@extend_schema(
+    methods=["POST"],
+    parameters=[SOURCE, EXTERNAL_ID],
+    request=AdherenceWriteSerializer,
+    responses={201: AdherenceReviewSerializer, 200: AdherenceReviewSerializer},
+    description=(
+        "Review the case's process adherence (coaches and KB owners, never on their own case): 201 for a "
+        "first review, 200 when it changes yours (send its `revision`; an older one is 409 and changes nothing)."
+    ),
+)
+@api_view(["GET", "POST"])
+def case_adherence(request: Request, source: str, external_id: str) -> Response:
+    case = _case_for(request, source, external_id)
+    if request.method == "GET":
+        reviews = _reviews().filter(case=case) & AdherenceReview.objects.visible_to(request.user)
+        return Response(AdherenceReviewSerializer(reviews, many=True).data)
+    serializer = AdherenceWriteSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    try:
+        review, created = adherence.review_case(case=case, by=request.user, **data)
+    except adherence.StaleReview as exc:
+        current = exc.current.revision if exc.current else 0
+        return Response({"detail": str(exc), "current_revision": current}, status=status.HTTP_409_CONFLICT)
+    review = _reviews().get(pk=review.pk)
+    return Response(AdherenceReviewSerializer(review).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

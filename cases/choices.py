@@ -38,3 +38,20 @@ class Outcome(models.TextChoices):
     KNOWN = "known", "Known — solved with an existing article"
     NEW = "new", "New — an article was created from it"
     NO_LINK = "none", "No link"
+
+
+# --- process adherence reviews (PAR): a coach's answers about one decided case ---------------
+
+
+class SearchedFirst(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    # The case shows no search either way (searches are recorded when an article is written from
+    # the panel): not counted in the search-first rate, in neither part of it.
+    UNKNOWN = "unknown", "Can't tell"
+
+
+class LinkAccuracy(models.TextChoices):
+    YES = "yes", "Yes, the right article"
+    NO = "no", "No, a wrong or weak article"
+    NOT_APPLICABLE = "na", "Not applicable (no link)"

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from articles.models import Article
 
-from . import services
-from .choices import LinkKind, Source, Status
-from .models import Case, CaseIntegration, CaseLink, IntegrationKind
+from . import adherence, services
+from .choices import LinkAccuracy, LinkKind, SearchedFirst, Source, Status
+from .models import AdherenceReview, Case, CaseIntegration, CaseLink, IntegrationKind
 
 # Demo only: the README shows how a tool signs with these. Never reuse them anywhere real.
 INTEGRATIONS = [
@@ -252,6 +252,79 @@ HANDOVER_TRAIL = {
 }
 
 
+@dataclass
+class DemoReview:
+    """The demo coach's process adherence review of a demo case (cases/adherence.py)."""
+
+    source: str
+    external_id: str
+    days_ago: float
+    searched_first: str
+    linked: bool
+    link_accurate: str
+    capture_loss: bool
+    note: str
+
+
+# A few of the decided cases, reviewed by the demo coach; the others stay in the coach's sample.
+REVIEWS = [
+    DemoReview(
+        Source.ZENDESK,
+        "48213",
+        20,
+        SearchedFirst.UNKNOWN,
+        True,
+        LinkAccuracy.YES,
+        False,
+        "Right article, linked while the customer was still in the lobby. Use the panel's search so the "
+        "searches are kept with the case next time.",
+    ),
+    DemoReview(
+        Source.ZENDESK,
+        "48302",
+        9,
+        SearchedFirst.YES,
+        True,
+        LinkAccuracy.YES,
+        False,
+        "Three searches in the customer's words before writing: exactly the KCS way. The new article "
+        "still needs its cause filled in before validation.",
+    ),
+    DemoReview(
+        Source.ZENDESK,
+        "48355",
+        4,
+        SearchedFirst.NO,
+        False,
+        LinkAccuracy.NOT_APPLICABLE,
+        True,
+        "City tax charged at the hotel comes up every week and there is no article for it. Search first, "
+        "and when nothing fits, write the article from the case (capture).",
+    ),
+    DemoReview(
+        Source.FRESHDESK,
+        "90517",
+        15,
+        SearchedFirst.UNKNOWN,
+        True,
+        LinkAccuracy.NO,
+        False,
+        "The red-light article covers a line fault; this customer's router needed a factory reset, which "
+        "the firmware drop-outs article describes. Link the article that solved it.",
+    ),
+    DemoReview(
+        Source.FRESHDESK,
+        "90588",
+        2,
+        SearchedFirst.UNKNOWN,
+        False,
+        LinkAccuracy.NOT_APPLICABLE,
+        True,
+        "Refunds to a closed card are handled by the bank; an article saying so would have saved a second contact.",
+    ),
+]
+
+
 def load(users: dict) -> None:
     now = timezone.now()
     articles = {a.slug: a for a in Article.objects.filter(slug__in={s for c in CASES for s, _ in c.links})}
@@ -262,6 +335,7 @@ def load(users: dict) -> None:
                 _case(demo, users, articles, now)
         if not Case.objects.filter(source=HANDOVER.source, external_id=HANDOVER.external_id).exists():
             _handover(now)
+        _reviews(users, now)
 
 
 def _integrations() -> None:
@@ -329,3 +403,23 @@ def _handover(now) -> None:
         for i, slug in enumerate(HANDOVER_TRAIL["viewed"])
     ]
     Case.objects.filter(pk=case.pk).update(trail={"searches": searches, "viewed": viewed})
+
+
+def _reviews(users: dict, now) -> None:
+    coach = users.get("coach")
+    if coach is None:
+        return
+    for demo in REVIEWS:
+        case = Case.objects.filter(source=demo.source, external_id=demo.external_id).first()
+        if case is None or AdherenceReview.objects.filter(case=case, reviewer=coach).exists():
+            continue  # reviewed already: a second load changes nothing
+        review, _ = adherence.review_case(
+            case=case,
+            by=coach,
+            searched_first=demo.searched_first,
+            linked=demo.linked,
+            link_accurate=demo.link_accurate,
+            capture_loss=demo.capture_loss,
+            note=demo.note,
+        )
+        AdherenceReview.objects.filter(pk=review.pk).update(reviewed_at=_ago(now, demo.days_ago))

@@ -1,4 +1,4 @@
-"""The case page's forms: link an article, remove a link with a reason."""
+"""The case page's forms: link an article, remove a link with a reason, review process adherence."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django import forms
 
 from articles.models import Article
 
-from .choices import LinkKind
+from .adherence import NOTE_MAX
+from .choices import LinkAccuracy, LinkKind, SearchedFirst
 from .services import UNLINK_REASON_MAX
 
 ARTICLE_REF_MAX = 500
@@ -73,3 +74,63 @@ class UnlinkForm(forms.Form):
         kwargs.setdefault("auto_id", f"unlink_{link_id}_%s")
         super().__init__(*args, **kwargs)
         self.link_id = link_id
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
+class AdherenceForm(forms.Form):
+    """The four PAR questions (radio groups, each a fieldset with its question as legend) and a note.
+
+    `revision` and `links_seen` say what the coach looked at, so a review saved meanwhile (another
+    tab) or links changed since are noticed instead of overwritten (cases.adherence.review_case).
+    """
+
+    searched_first = forms.ChoiceField(
+        label="Did the agent search the knowledge base before linking or writing an article?",
+        choices=SearchedFirst.choices,
+        widget=forms.RadioSelect,
+        help_text="“Can't tell” when the case shows no search either way; it is left out of the search-first rate.",
+    )
+    linked = forms.TypedChoiceField(
+        label="Did the agent link an article to the case?", choices=YES_NO, coerce=_yes, widget=forms.RadioSelect
+    )
+    link_accurate = forms.ChoiceField(
+        label="Is the linked article the right one for this case?",
+        choices=LinkAccuracy.choices,
+        widget=forms.RadioSelect,
+        help_text="It matches the customer's issue and environment, and its resolution is what solved the case.",
+    )
+    capture_loss = forms.TypedChoiceField(
+        label="Should an article have been created or improved from this case, and was not?",
+        choices=YES_NO,
+        coerce=_yes,
+        widget=forms.RadioSelect,
+        help_text="Capture loss: knowledge used on the case that the knowledge base still lacks.",
+    )
+    note = forms.CharField(
+        label="Note for the agent",
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "id_note_help"}),
+        help_text="Optional: what went well, what to do next time. The agent reads it.",
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+    links_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
+
+    def clean(self):
+        data = super().clean()
+        linked, accurate = data.get("linked"), data.get("link_accurate")
+        if linked is False and accurate and accurate != LinkAccuracy.NOT_APPLICABLE:
+            self.add_error("link_accurate", "No article was linked, so choose “not applicable”.")
+        elif linked is True and accurate == LinkAccuracy.NOT_APPLICABLE:
+            self.add_error("link_accurate", "An article was linked: say whether it is the right one.")
+        return data
+
+    def answers(self) -> dict:
+        names = ("searched_first", "linked", "link_accurate", "capture_loss", "note")
+        return {name: self.cleaned_data[name] for name in names}

@@ -22,7 +22,7 @@ from articles import policy as article_policy
 from articles.choices import Audience
 from articles.models import Article, Product
 
-from .choices import LinkKind, Outcome, RequesterKind, Source, Status
+from .choices import LinkAccuracy, LinkKind, Outcome, RequesterKind, SearchedFirst, Source, Status
 
 SUBJECT_MAX = 300
 DESCRIPTION_MAX = 20_000
@@ -137,7 +137,7 @@ class CaseLink(models.Model):
     )
     unlinked_at = models.DateTimeField(null=True, blank=True)
     unlink_reason = models.CharField(max_length=500, blank=True)
-    # For `created`: the searches the agent ran before writing the article (the panel's trail).
+    # The searches the agent ran in the panel for this case before linking (or writing) the article.
     searches = models.JSONField(default=list, blank=True)
 
     objects = CaseLinkQuerySet.as_manager()
@@ -177,6 +177,80 @@ class CaseLink(models.Model):
     @property
     def solved(self) -> bool | None:
         return True if self.kind == LinkKind.SOLVED else None
+
+
+class AdherenceReviewQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AdherenceReviewQuerySet:
+        # PAR is coaching, not policing: coaches and KB owners read every review, an agent the
+        # reviews of their own cases, nobody else any.
+        if article_policy.is_coach_or_kb_owner(user):
+            return self
+        if article_policy.is_staff(user):
+            return self.filter(agent=user)
+        return self.none()
+
+    def since(self, when) -> AdherenceReviewQuerySet:
+        return self.filter(reviewed_at__gte=when) if when else self
+
+    def until(self, when) -> AdherenceReviewQuerySet:
+        return self.filter(reviewed_at__lt=when) if when else self
+
+    def for_list(self) -> AdherenceReviewQuerySet:
+        return self.select_related("case", "agent", "reviewer").order_by("-reviewed_at", "-id")
+
+
+class AdherenceReview(models.Model):
+    """A coach's process adherence review (KCS PAR) of one solved or closed case: did the agent
+    search first, link, link the right article, and was an article that should have been written
+    or improved left out (capture loss)?
+
+    One per case and reviewer: reviewing again updates it, `revision` counts the saves and
+    `history` keeps every earlier set of answers (who, when, what), so a changed judgement is
+    visible and the measures count each case once per reviewer. See cases/adherence.py.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="adherence_reviews")
+    # The case's agent when it was reviewed: a case reassigned later stays this agent's review.
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adherence_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adherence_reviews_given")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    searched_first = models.CharField("searched before linking or writing", max_length=8, choices=SearchedFirst.choices)
+    linked = models.BooleanField("linked an article to the case")
+    link_accurate = models.CharField("the link is accurate", max_length=4, choices=LinkAccuracy.choices)
+    capture_loss = models.BooleanField(
+        "capture loss", help_text="An article should have been created or improved from this case and was not."
+    )
+    note = models.TextField(blank=True)
+    # The links the reviewer saw: [{"link", "article", "slug", "title", "kind", "version", "live"}].
+    links = models.JSONField(default=list, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    history = models.JSONField(default=list, blank=True)  # earlier answers, oldest first
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AdherenceReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "reviewer"], name="one_adherence_review_per_case_reviewer"),
+            models.CheckConstraint(
+                condition=Q(linked=False, link_accurate="na") | Q(linked=True, link_accurate__in=["yes", "no"]),
+                name="adherence_accuracy_needs_a_link",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "-reviewed_at"], name="adherence_agent_idx"),
+            models.Index(fields=["reviewer", "-reviewed_at"], name="adherence_reviewer_idx"),
+            models.Index(fields=["-reviewed_at"], name="adherence_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Process adherence review of {self.case} by {self.reviewer}"
+
+    ANSWERS = ("searched_first", "linked", "link_accurate", "capture_loss", "note")
+
+    def answers(self) -> dict:
+        return {name: getattr(self, name) for name in self.ANSWERS}
 
 
 def new_secret() -> str:

@@ -232,7 +232,10 @@ def link(request: HttpRequest) -> HttpResponse:
         if kind not in REUSE_KINDS:
             raise InvalidChange("Link an article as “solved it” or as a reference.")
         article = _article(request)
-        made, created = services.link(case=case, article=article, kind=kind, by=request.user)
+        # The panel's searches for this case go with the link: the evidence a coach reads in a
+        # process adherence review of whether the agent searched first.
+        searches = remembered_searches(request, Launch.read(request.POST))
+        made, created = services.link(case=case, article=article, kind=kind, by=request.user, searches=searches)
         if not created:
             return f"“{article.title}” was already linked to this case ({made.get_kind_display().lower()})."
         return f"Linked “{article.title}” to {case.label}: {made.get_kind_display().lower()}."

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from articles import policy
 from articles.choices import State
-from articles.policy import ALLOW, Decision, is_coach, is_kb_owner, is_staff, refuse
+from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_kb_owner, is_staff, refuse
 
 if TYPE_CHECKING:
     from articles.models import Article
     from articles.policy import Person
 
-    from .models import Case, CaseLink
+    from .models import AdherenceReview, Case, CaseLink
 
 
 def can_see_cases(user: Person) -> Decision:
@@ -71,3 +71,21 @@ def can_manage_webhooks(user: Person) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse("Only KB owners can manage outbound webhooks.")
+
+
+def can_review_adherence(user: Person, case: Case | None = None) -> Decision:
+    # Process adherence reviews (KCS PAR) are coaching: coaches and KB owners review a sample of
+    # other agents' cases. Nobody judges their own work, so never a case assigned to them.
+    if not is_coach_or_kb_owner(user):
+        return refuse("Only coaches and KB owners review process adherence on cases.")
+    if case is not None and case.agent_id is not None and case.agent_id == user.pk:
+        return refuse("This is your own case: another coach or KB owner reviews it.")
+    return ALLOW
+
+
+def can_see_adherence_review(user: Person, review: AdherenceReview) -> Decision:
+    # The agent reads the reviews of their own cases (feedback to learn from); coaches and KB
+    # owners read them all. Other agents do not see a colleague's reviews.
+    if is_coach_or_kb_owner(user) or (is_staff(user) and review.agent_id == user.pk):
+        return ALLOW
+    return refuse("Only the case's agent, coaches and KB owners can see its process adherence reviews.")

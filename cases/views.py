@@ -1,6 +1,9 @@
-"""Case pages for staff: the list of cases, one case with its links and their history."""
+"""Case pages for staff: the list of cases, one case with its links and their history, and the
+process adherence reviews (PAR) coaches give on a sample of decided cases."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,16 +11,17 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from articles.http import as_id, query_param
 from articles.models import Article, InvalidChange, Refused, require
 from kcs_site.decorators import staff_required
 
-from . import policy, services
+from . import adherence, policy, services
 from .choices import LinkKind, Outcome, Source, Status
-from .forms import LinkForm, UnlinkForm
-from .models import Case, CaseLink
+from .forms import AdherenceForm, LinkForm, UnlinkForm
+from .models import AdherenceReview, Case, CaseLink
 
 # --- access helpers ----------------------------------------------------------------------
 
@@ -110,6 +114,9 @@ def _case_page(request: HttpRequest, case: Case, *, link_form=None, refused_unli
         "removed": removed,
         "link_form": link_form or LinkForm(user=user),
         "created_searches": [link for link in live if link.kind == LinkKind.CREATED and link.searches],
+        # PAR reviews: the agent reads those of their own cases, coaches and KB owners all.
+        "adherence_reviews": AdherenceReview.objects.visible_to(user).filter(case=case).for_list(),
+        "may_review_adherence": bool(policy.can_review_adherence(user, case)) and not adherence.unreviewable(case),
     }
     return render(request, "cases/detail.html", context, status=status)
 
@@ -151,3 +158,90 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(case_url(link.case))
     case = _case_for(request, link.case.source, link.case.external_id)
     return _case_page(request, case, refused_unlink=form, status=400)
+
+
+# --- process adherence reviews (PAR) ------------------------------------------------------------
+
+SAMPLE_MAX = 10
+SUMMARY_DAYS = 90  # the per-agent summary on the PAR page
+
+
+@staff_required
+def adherence_home(request: HttpRequest) -> HttpResponse:
+    """A coach's sample of cases to review this week, the reviews they gave and a per-agent summary;
+    for everyone, the reviews of their own cases."""
+    user = request.user
+    require(policy.can_see_cases(user))
+    mine = AdherenceReview.objects.filter(agent=user)
+    context = {"mine": mine.for_list()[:20], "my_rates": adherence.adherence_rates(mine), "may_review": False}
+    if policy.can_review_adherence(user):
+        per_agent = max(1, min(SAMPLE_MAX, as_id(query_param(request, "n")) or 3))
+        seed, digest = adherence.week_seed(user, query_param(request, "seed"))
+        recent = AdherenceReview.objects.visible_to(user).since(timezone.now() - datetime.timedelta(days=SUMMARY_DAYS))
+        context |= {
+            "may_review": True,
+            "groups": adherence.sample_cases(user, per_agent=per_agent, seed=digest),
+            "per_agent": per_agent,
+            "seed": seed,
+            "next_seed": digest[:8],
+            "given": AdherenceReview.objects.filter(reviewer=user).for_list()[:20],
+            "by_agent": adherence.adherence_summary(recent, by="agent"),
+            "summary_days": SUMMARY_DAYS,
+            "recent_days": adherence.RECENT_DAYS,
+            "reviewed_days": adherence.REVIEWED_RECENTLY_DAYS,
+        }
+    return render(request, "cases/adherence.html", context)
+
+
+@staff_required(methods=["GET", "POST"])
+def adherence_review(request: HttpRequest, source: str, external_id: str) -> HttpResponse:
+    case = _case_for(request, source, external_id)
+    require(policy.can_review_adherence(request.user, case))
+    found = adherence.evidence(case, request.user)
+    mine = AdherenceReview.objects.filter(case=case, reviewer=request.user).first()
+    if request.method != "POST":
+        return _adherence_page(request, found, mine, AdherenceForm(initial=_adherence_initial(found, mine)))
+    form = AdherenceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review, created = adherence.review_case(
+                case=case, by=request.user, revision=data["revision"], links_seen=data["links_seen"], **form.answers()
+            )
+        except adherence.StaleReview as exc:
+            # The coach's answers stay in the form; it now carries what is current, so saving again replaces.
+            form.add_error(None, str(exc))
+            form.data = form.data.copy()
+            form.data["revision"], form.data["links_seen"] = (exc.current.revision if exc.current else 0), found.fingerprint
+            return _adherence_page(request, found, exc.current, form, status=409)
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = "Saved your review" if created else f"Updated your review (revision {review.revision})"
+            messages.success(request, f"{done} of {case.label}. {review.agent.username} can read it on the case page.")
+            return redirect("cases:adherence")
+    return _adherence_page(request, found, mine, form, status=400)
+
+
+def _adherence_initial(found: adherence.Evidence, mine: AdherenceReview | None) -> dict:
+    seen = {"revision": mine.revision if mine else 0, "links_seen": found.fingerprint}
+    if mine is not None:
+        return {
+            **mine.answers(),
+            "linked": "yes" if mine.linked else "no",
+            "capture_loss": "yes" if mine.capture_loss else "no",
+        } | seen
+    # What the case itself shows: linked when it has a live link; "not applicable" accuracy without one.
+    return {"linked": "yes" if found.live else "no", **({} if found.live else {"link_accurate": "na"})} | seen
+
+
+def _adherence_page(request, found: adherence.Evidence, mine, form: AdherenceForm, *, status: int = 200) -> HttpResponse:
+    context = {
+        "case": found.case,
+        "evidence": found,
+        "mine": mine,
+        "form": form,
+        "problem": adherence.unreviewable(found.case),
+        "others": AdherenceReview.objects.filter(case=found.case).exclude(reviewer=request.user).for_list(),
+    }
+    return render(request, "cases/adherence_form.html", context, status=status)

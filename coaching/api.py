@@ -4,6 +4,7 @@ with `detail`, what the caller may not see is 404, a stale `version` is 409."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -19,7 +20,7 @@ from articles.models import Article, require
 from kcs_site.api import require_staff
 
 from . import policy
-from .models import ChecklistScore, Criterion, ReviewComment, ReviewRequest, Status
+from .models import MAX_WEIGHT, MIN_WEIGHT, ChecklistCriterion, ChecklistScore, ReviewComment, ReviewRequest, Status
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -62,7 +63,11 @@ class ChangesSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    criterion = serializers.ChoiceField(choices=Criterion.choices)
+    criterion = serializers.CharField(
+        source="criterion_id", max_length=32, help_text="The key of an active criterion (GET /api/v1/coaching/criteria/)."
+    )
+    label = serializers.CharField(read_only=True, help_text="The criterion's name when this score was given.")
+    weight = serializers.IntegerField(read_only=True, help_text="The criterion's weight when this score was given.")
     passed = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
@@ -77,8 +82,11 @@ class ScoreSerializer(serializers.Serializer):
     scorer = serializers.CharField(source="scorer.username", read_only=True)
     answers = AnswerSerializer(many=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    met = serializers.IntegerField(read_only=True)
-    total = serializers.IntegerField(read_only=True)
+    met = serializers.IntegerField(read_only=True, help_text="Criteria met.")
+    total = serializers.IntegerField(read_only=True, help_text="Criteria answered.")
+    weighted_met = serializers.IntegerField(read_only=True, help_text="Weight of the criteria met, as weighted when scored.")
+    weighted_total = serializers.IntegerField(read_only=True)
+    share = serializers.IntegerField(read_only=True, help_text="Percent of the weight met.")
     scored_at = serializers.DateTimeField(read_only=True)
 
 
@@ -249,11 +257,96 @@ def _create_score(request: Request) -> Response:
     article = _article(request, data["article"]["slug"])
     answers = {}
     for answer in data["answers"]:
-        if answer["criterion"] in answers:
-            return Response({"detail": f"'{answer['criterion']}' is answered twice."}, status=status.HTTP_400_BAD_REQUEST)
-        answers[answer["criterion"]] = (answer["passed"], answer["note"])
+        key = answer["criterion_id"]
+        if key in answers:
+            return Response({"detail": f"'{key}' is answered twice."}, status=status.HTTP_400_BAD_REQUEST)
+        answers[key] = (answer["passed"], answer["note"])
     score = ChecklistScore.record(
         article=article, by=request.user, answers=answers, comment=data["comment"], base_version=data.get("article_version")
     )
     score = ChecklistScore.objects.for_list().get(pk=score.pk)
     return Response(ScoreSerializer(score).data, status=status.HTTP_201_CREATED)
+
+
+# --- the checklist's criteria -------------------------------------------------------------------
+
+
+class CriterionSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True, help_text="What answers name the criterion by; never changes.")
+    name = serializers.CharField(max_length=120)
+    help_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    weight = serializers.IntegerField(required=False, default=1, min_value=MIN_WEIGHT, max_value=MAX_WEIGHT)
+    active = serializers.BooleanField(read_only=True)
+    position = serializers.IntegerField(read_only=True, help_text="Its place on the checklist, 1 first.")
+    scores = serializers.IntegerField(read_only=True, help_text="How many checklist scores answered it.")
+    updated_at = serializers.DateTimeField(read_only=True)
+    updated_by = serializers.CharField(source="updated_by.username", read_only=True, allow_null=True, default=None)
+
+
+class CriterionChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=120)
+    help_text = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    weight = serializers.IntegerField(required=False, min_value=MIN_WEIGHT, max_value=MAX_WEIGHT)
+    active = serializers.BooleanField(required=False, help_text="False deactivates it: no longer asked, past answers kept.")
+    position = serializers.IntegerField(required=False, min_value=1, help_text="Move it to this place, 1 first.")
+
+
+def _criteria_answer(criterion: ChecklistCriterion | None = None, code: int = status.HTTP_200_OK) -> Response:
+    rows = ChecklistCriterion.objects.in_order().with_use().select_related("updated_by")
+    if criterion is None:
+        return Response(CriterionSerializer(rows, many=True).data, status=code)
+    return Response(CriterionSerializer(rows.get(pk=criterion.pk)).data, status=code)
+
+
+def _criterion_for(request: Request, key: str) -> ChecklistCriterion:
+    require_staff(request)
+    try:
+        return ChecklistCriterion.objects.get(key=str(key))
+    except ChecklistCriterion.DoesNotExist:
+        raise Http404("No such criterion.") from None
+
+
+@extend_schema(methods=["GET"], responses=CriterionSerializer(many=True))
+@extend_schema(methods=["POST"], request=CriterionSerializer, responses={201: CriterionSerializer})
+@api_view(["GET", "POST"])
+def criterion_list(request: Request) -> Response:
+    """The checklist's criteria in order, inactive ones included (staff); KB owners add one."""
+    require_staff(request)
+    if request.method == "GET":
+        return _criteria_answer()
+    require(policy.can_manage_criteria(request.user))
+    serializer = CriterionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    criterion = ChecklistCriterion.add(by=request.user, **serializer.validated_data)
+    return _criteria_answer(criterion, status.HTTP_201_CREATED)
+
+
+@extend_schema(methods=["GET"], responses=CriterionSerializer)
+@extend_schema(methods=["PATCH"], request=CriterionChangeSerializer, responses=CriterionSerializer)
+@extend_schema(methods=["DELETE"], request=None, responses={204: None})
+@api_view(["GET", "PATCH", "DELETE"])
+def criterion_detail(request: Request, key: str) -> Response:
+    """One criterion (staff); KB owners change it, or delete it while no score has used it."""
+    criterion = _criterion_for(request, key)
+    if request.method == "GET":
+        return _criteria_answer(criterion)
+    require(policy.can_manage_criteria(request.user))
+    if request.method == "DELETE":
+        criterion.delete_unused(by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    serializer = CriterionChangeSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    with transaction.atomic():
+        if {"name", "help_text", "weight"} & set(data):
+            criterion.change(
+                by=request.user,
+                name=data.get("name", criterion.name),
+                help_text=data.get("help_text", criterion.help_text),
+                weight=data.get("weight", criterion.weight),
+            )
+        if "active" in data and data["active"] != criterion.active:
+            criterion.set_active(by=request.user, active=data["active"])
+        if "position" in data:
+            criterion.move(by=request.user, to=data["position"])
+    return _criteria_answer(criterion)

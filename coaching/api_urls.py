@@ -12,4 +12,6 @@ urlpatterns = [
     path("reviews/<int:pk>/resubmit/", api.review_resubmit, name="review-resubmit"),
     path("reviews/<int:pk>/withdraw/", api.review_withdraw, name="review-withdraw"),
     path("checklist-scores/", api.score_list, name="score-list"),
+    path("coaching/criteria/", api.criterion_list, name="criterion-list"),
+    path("coaching/criteria/<slug:key>/", api.criterion_detail, name="criterion-detail"),
 ]

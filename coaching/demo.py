@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from articles.models import Article, Product
 
-from .models import ChecklistScore, CoachProduct, Criterion, ReviewRequest
+from .choices import DEFAULT_CRITERIA
+from .models import ChecklistCriterion, ChecklistScore, CoachProduct, ReviewRequest, active_criteria
 
 PENDING = ("hotel-city-tax-surprise", "The customer's own words are in the issue; is the resolution clear enough?")
 CHANGES = (
@@ -36,6 +37,7 @@ CHECKS = [
 def load(users: dict) -> None:
     with transaction.atomic():
         coach = users["coach"]
+        _criteria()
         for product in Product.objects.all():
             CoachProduct.objects.get_or_create(coach=coach, product=product)
         _review(users, *PENDING)
@@ -44,6 +46,16 @@ def load(users: dict) -> None:
             review.request_changes(by=coach, comment=CHANGES[2])
         for slug, scorer, failed, note, months_ago in CHECKS:
             _check(users[scorer], slug, failed, note, months_ago)
+
+
+def _criteria() -> None:
+    """The shipped criteria, when the table is empty (a database emptied after its migrations ran;
+    the migrations seed them otherwise)."""
+    if not ChecklistCriterion.objects.exists():
+        ChecklistCriterion.objects.bulk_create(
+            ChecklistCriterion(key=key, name=name, help_text=help_text, position=n)
+            for n, (key, name, help_text) in enumerate(DEFAULT_CRITERIA, start=1)
+        )
 
 
 def _review(users: dict, slug: str, note: str) -> ReviewRequest | None:
@@ -57,7 +69,7 @@ def _check(scorer, slug: str, failed: list[str], note: str, months_ago: int) -> 
     article = Article.objects.filter(slug=slug).first()
     if article is None or ChecklistScore.objects.filter(article=article, scorer=scorer).exists():
         return
-    answers = {c: (c not in failed, note if failed and c == failed[0] else "") for c in Criterion.values}
+    answers = {c.key: (c.key not in failed, note if failed and c.key == failed[0] else "") for c in active_criteria()}
     score = ChecklistScore.record(article=article, by=scorer, answers=answers, comment="Demo check")
     if months_ago:
         # Demo only: spread the checks over past months so the author's history has a trend.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Criterion
+from .models import MAX_WEIGHT, MIN_WEIGHT, ChecklistCriterion
 
 PASS_FAIL = [("pass", "Met"), ("fail", "Not met")]
 
@@ -30,20 +30,62 @@ class DecisionForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    """One pass/fail choice and an optional note per content-standard criterion."""
+    """One pass/fail choice and an optional note per active content-standard criterion
+    (`criteria`, from `active_criteria()`), the criterion's help text under its name."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000, label="Overall comment")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, criteria: list[ChecklistCriterion], **kwargs):
         super().__init__(*args, **kwargs)
-        for key, label in Criterion.choices:
-            self.fields[f"{key}"] = forms.ChoiceField(choices=PASS_FAIL, widget=forms.RadioSelect, label=label)
-            self.fields[f"{key}_note"] = forms.CharField(required=False, max_length=300, label="Note")
+        self.checklist = criteria
+        for c in criteria:
+            self.fields[c.key] = forms.ChoiceField(
+                choices=PASS_FAIL, widget=forms.RadioSelect, label=c.name, help_text=c.help_text
+            )
+            self.fields[f"{c.key}_note"] = forms.CharField(
+                required=False,
+                max_length=300,
+                label=f"Note on “{c.name}”",
+                widget=forms.TextInput(attrs={"placeholder": "Note (optional)"}),
+            )
 
     def criteria(self) -> list[tuple]:
-        return [(self[key], self[f"{key}_note"]) for key in Criterion.values]
+        """(criterion, its pass/fail field, its note field) in checklist order."""
+        return [(c, self[c.key], self[f"{c.key}_note"]) for c in self.checklist]
 
     def answers(self) -> dict[str, tuple[bool, str]]:
         data = self.cleaned_data
-        return {key: (data[key] == "pass", data[f"{key}_note"]) for key in Criterion.values}
+        return {c.key: (data[c.key] == "pass", data[f"{c.key}_note"]) for c in self.checklist}
+
+
+WEIGHT_ERRORS = {
+    "min_value": f"The weight is a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}.",
+    "max_value": f"The weight is a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}.",
+    "invalid": f"The weight is a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}.",
+    "required": "Give the criterion a weight (1 when it counts as much as the others).",
+}
+
+
+class CriterionForm(forms.Form):
+    """A criterion's name, help text and weight (adding one, or changing it)."""
+
+    name = forms.CharField(max_length=120, error_messages={"required": "Give the criterion a name."})
+    help_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=1000,
+        label="Help text",
+        help_text="Shown under the criterion on the checklist: what a scorer looks for.",
+    )
+    weight = forms.IntegerField(
+        min_value=MIN_WEIGHT,
+        max_value=MAX_WEIGHT,
+        initial=1,
+        error_messages=WEIGHT_ERRORS,
+        help_text=f"From {MIN_WEIGHT} to {MAX_WEIGHT}: how much meeting it counts in a score's share.",
+    )
+
+
+class PositionForm(forms.Form):
+    position = forms.IntegerField(min_value=1, max_value=999, label="Position")

@@ -12,10 +12,14 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Count, Prefetch, Q
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, Prefetch, ProtectedError, Q, Sum
+from django.db.models.functions import Lower
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.choices import Kind
 from articles.models import Article, InvalidChange, Product, StaleVersion, State, long_fields, require
@@ -301,16 +305,219 @@ def eligible_coaches(article: Article) -> list:
 # --- content-standard checklist -------------------------------------------------------------
 
 
-class Criterion(models.TextChoices):
-    # The KCS content standard, in the order a scorer reads an article.
-    CUSTOMER_WORDS = "customer_words", "Issue in the customer's words"
-    ENVIRONMENT = "environment", "Environment complete"
-    RESOLUTION = "resolution", "Resolution complete and correct"
-    TITLE = "title", "Title states issue and environment"
-    ONE_RESOLUTION = "one_resolution", "One article per resolution"
-    NO_CUSTOMER_DATA = "no_customer_data", "No customer data"
-    METADATA = "metadata", "Metadata right"
-    AUTHORITY = "authority", "Decision authority actionable"
+MIN_WEIGHT, MAX_WEIGHT = 1, 10
+
+
+class CriterionQuerySet(models.QuerySet):
+    def active(self) -> CriterionQuerySet:
+        return self.filter(active=True)
+
+    def in_order(self) -> CriterionQuerySet:
+        return self.order_by("position", "id")
+
+    def with_use(self) -> CriterionQuerySet:
+        """Each criterion's `scores`: how many checklist scores answered it (one answer per score)."""
+        return self.annotate(scores=Count("answers"))
+
+
+class ChecklistCriterion(models.Model):
+    """One criterion of the content-standard checklist, kept by KB owners (/coaching/criteria/).
+
+    Scores keep what they were scored against: each answer copies the criterion's name and
+    weight, each score its weighted sums, so renaming, reweighting or deactivating a criterion
+    never rewrites a past score. A criterion that has answers is deactivated, never deleted
+    (the answers PROTECT it).
+    """
+
+    # Named by the answers and the API; stays the same when the name changes.
+    key = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    help_text = models.TextField(blank=True, max_length=1000)
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(MIN_WEIGHT), MaxValueValidator(MAX_WEIGHT)]
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = CriterionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "checklist criterion"
+        verbose_name_plural = "checklist criteria"
+        constraints = [
+            # Two criteria of the same name would be indistinguishable on the checklist and in history.
+            models.UniqueConstraint(Lower("name"), name="criterion_name_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=MIN_WEIGHT, weight__lte=MAX_WEIGHT), name="criterion_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- operations (KB owners) -----------------------------------------------------------
+
+    @classmethod
+    def add(cls, *, by: User, name: str, help_text: str = "", weight: int = 1) -> ChecklistCriterion:
+        """A new active criterion at the end of the checklist: asked from the next score on."""
+        require(policy.can_manage_criteria(by))
+        name, help_text = _checked(name, help_text, weight)
+        try:
+            with transaction.atomic():
+                _refuse_taken_name(name)
+                last = cls.objects.aggregate(last=Max("position"))["last"] or 0
+                criterion = cls.objects.create(
+                    key=_new_key(name),
+                    name=name,
+                    help_text=help_text,
+                    weight=weight,
+                    position=last + 1,
+                    created_by=by,
+                    updated_by=by,
+                )
+                CriterionChange.objects.create(criterion=criterion, by=by, summary=f"Added with weight {weight}")
+                return criterion
+        except IntegrityError:  # the same name added at the same moment
+            raise InvalidChange(_taken(name)) from None
+
+    def change(self, *, by: User, name: str, help_text: str, weight: int) -> ChecklistCriterion:
+        """Rename, reword or reweight: future scores use the new values, past ones keep theirs."""
+        require(policy.can_manage_criteria(by))
+        name, help_text = _checked(name, help_text, weight)
+        try:
+            with transaction.atomic():
+                _refuse_taken_name(name, exclude=self)
+                said = []
+                if name != self.name:
+                    said.append(f"Renamed from “{self.name}”")
+                if weight != self.weight:
+                    said.append(f"Weight {self.weight} → {weight}")
+                if help_text != self.help_text:
+                    said.append("Help text changed")
+                if said:
+                    self.name, self.help_text, self.weight = name, help_text, weight
+                    self._touch(by, "; ".join(said), "name", "help_text", "weight")
+        except IntegrityError:
+            raise InvalidChange(_taken(name)) from None
+        return self
+
+    def move(self, *, by: User, to: int) -> ChecklistCriterion:
+        """Put this criterion at position `to` (1 = first; beyond the end = last), renumbering the others."""
+        require(policy.can_manage_criteria(by))
+        with transaction.atomic():
+            ordered = list(ChecklistCriterion.objects.select_for_update().in_order())
+            was = next((n for n, c in enumerate(ordered, start=1) if c.pk == self.pk), 0)
+            ordered = [c for c in ordered if c.pk != self.pk]
+            ordered.insert(max(0, min(len(ordered), to - 1)), self)
+            renumbered = []
+            for number, criterion in enumerate(ordered, start=1):
+                if criterion is self:
+                    self.position = number
+                elif criterion.position != number:
+                    criterion.position = number
+                    renumbered.append(criterion)
+            ChecklistCriterion.objects.bulk_update(renumbered, ["position"])
+            if self.position != was:
+                self._touch(by, f"Moved from place {was} to {self.position}", "position")
+        return self
+
+    def set_active(self, *, by: User, active: bool) -> ChecklistCriterion:
+        """Deactivate (no longer asked; its past answers stay) or reactivate (asked again)."""
+        require(policy.can_manage_criteria(by))
+        with transaction.atomic():
+            others = ChecklistCriterion.objects.select_for_update().active().exclude(pk=self.pk)
+            if not active and not others.exists():
+                raise InvalidChange(f"“{self.name}” is the last active criterion: the checklist cannot be empty.")
+            if active != self.active:
+                self.active = active
+                self._touch(by, "Reactivated" if active else "Deactivated", "active")
+        return self
+
+    def delete_unused(self, *, by: User) -> None:
+        """Delete a criterion no score has used (a mistake, say); a used one is deactivated instead."""
+        require(policy.can_manage_criteria(by))
+        with transaction.atomic():
+            used = self.answers.count()
+            if used:
+                raise InvalidChange(
+                    f"“{self.name}” was used in {used} score{pluralize(used)}: deactivate it instead, "
+                    "so those scores keep their meaning."
+                )
+            if self.active and not ChecklistCriterion.objects.active().exclude(pk=self.pk).exists():
+                raise InvalidChange(f"“{self.name}” is the last active criterion: the checklist cannot be empty.")
+            try:
+                self.delete()
+            except ProtectedError:  # scored meanwhile
+                raise InvalidChange(f"“{self.name}” has just been used in a score: deactivate it instead.") from None
+
+    def rank(self) -> int:
+        """This criterion's place on the checklist, 1 first (positions may have gaps)."""
+        return list(ChecklistCriterion.objects.in_order().values_list("pk", flat=True)).index(self.pk) + 1
+
+    def _touch(self, by: User, summary: str, *fields: str) -> None:
+        self.updated_by, self.updated_at = by, timezone.now()
+        self.save(update_fields=[*fields, "updated_by", "updated_at"])
+        CriterionChange.objects.create(criterion=self, by=by, at=self.updated_at, summary=summary)
+
+
+class CriterionChange(models.Model):
+    """One change KB owners made to a criterion (who, when, what), shown on its page."""
+
+    criterion = models.ForeignKey(ChecklistCriterion, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.summary}"
+
+
+def _checked(name: str, help_text: str, weight: int) -> tuple[str, str]:
+    """The name and help text as stored, or InvalidChange saying what is wrong."""
+    name = " ".join((name or "").split())
+    help_text = (help_text or "").strip()
+    if not name:
+        raise InvalidChange("Give the criterion a name.")
+    if len(name) > 120:
+        raise InvalidChange("Keep the name within 120 characters; say more in the help text.")
+    if len(help_text) > 1000:
+        raise InvalidChange("Keep the help text within 1000 characters.")
+    if isinstance(weight, bool) or not isinstance(weight, int) or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
+        raise InvalidChange(f"The weight is a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}.")
+    return name, help_text
+
+
+def _taken(name: str) -> str:
+    return f"A criterion named “{name}” already exists (perhaps deactivated): choose another name, or change that one."
+
+
+def _refuse_taken_name(name: str, exclude: ChecklistCriterion | None = None) -> None:
+    same = ChecklistCriterion.objects.filter(name__iexact=name)
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if same.exists():
+        raise InvalidChange(_taken(name))
+
+
+def _new_key(name: str) -> str:
+    base = slugify(name).replace("-", "_")[:28].strip("_") or "criterion"
+    taken = set(ChecklistCriterion.objects.filter(key__startswith=base).values_list("key", flat=True))
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}_{n}"
+    return key
+
+
+def active_criteria() -> list[ChecklistCriterion]:
+    """The criteria a new score answers, in the order the checklist asks them."""
+    return list(ChecklistCriterion.objects.active().in_order())
 
 
 class ScoreQuerySet(models.QuerySet):
@@ -322,16 +529,27 @@ class ScoreQuerySet(models.QuerySet):
         )
 
     def monthly(self) -> list[dict]:
-        """[{month, scores, met, total, share}] oldest first: the share of criteria met per month."""
+        """[{month, scores, met, total, weighted_met, weighted_total, share}] oldest first: `share`
+        is the percent of the criteria's weight met that month, each score weighed as it was scored."""
         from django.db.models.functions import TruncMonth
 
         rows = (
             self.annotate(month=TruncMonth("scored_at"))
             .values("month")
-            .annotate(scores=Count("id"), met=models.Sum("met"), total=models.Sum("total"))
+            .annotate(
+                scores=Count("id"),
+                met=Sum("met"),
+                total=Sum("total"),
+                weighted_met=Sum("weighted_met"),
+                weighted_total=Sum("weighted_total"),
+            )
             .order_by("month")
         )
-        return [{**row, "share": round(100 * row["met"] / row["total"]) if row["total"] else 0} for row in rows]
+        return [{**row, "share": percent(row["weighted_met"], row["weighted_total"]) or 0} for row in rows]
+
+
+def percent(part: int | None, whole: int | None) -> int | None:
+    return round(100 * (part or 0) / whole) if whole else None
 
 
 class ChecklistScore(models.Model):
@@ -343,8 +561,11 @@ class ChecklistScore(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checklist_scores")
     scorer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checklist_scores_given")
     comment = models.TextField(blank=True)
-    met = models.PositiveSmallIntegerField()
-    total = models.PositiveSmallIntegerField()
+    met = models.PositiveSmallIntegerField()  # criteria met
+    total = models.PositiveSmallIntegerField()  # criteria answered
+    # The same sums by the criteria's weights when scored: what `share` (and licences' average) reads.
+    weighted_met = models.PositiveIntegerField()
+    weighted_total = models.PositiveIntegerField()
     scored_at = models.DateTimeField(default=timezone.now)
 
     objects = ScoreQuerySet.as_manager()
@@ -361,26 +582,23 @@ class ChecklistScore(models.Model):
 
     @property
     def share(self) -> int:
-        return round(100 * self.met / self.total) if self.total else 0
+        """Percent of the weight met (with every weight 1, the share of criteria met)."""
+        return percent(self.weighted_met, self.weighted_total) or 0
 
     @classmethod
     def record(
         cls, *, article: Article, by, answers: dict[str, tuple[bool, str]], comment: str = "", base_version: int | None = None
     ) -> ChecklistScore:
-        """Score `article` as `by`. `answers` maps every criterion to (passed, note).
+        """Score `article` as `by`. `answers` maps the key of every active criterion to (passed, note);
+        each answer keeps the criterion's name and weight as they are now.
         With `base_version`, a newer article version is refused (StaleVersion)."""
-        missing = [Criterion(c).label for c in Criterion.values if c not in answers]
-        unknown = sorted(set(answers) - set(Criterion.values))
-        if unknown:
-            raise InvalidChange(f"Unknown criteria: {', '.join(unknown)}.")
-        if missing:
-            raise InvalidChange(f"Answer every criterion; missing: {', '.join(missing)}.")
         with transaction.atomic():
+            criteria = _criteria_answered(answers)
             article = Article.objects.get(pk=article.pk)
             require(policy.can_score(by, article))
             if base_version is not None and article.version != base_version:
                 raise StaleVersion(article)
-            met = sum(1 for passed, _ in answers.values() if passed)
+            met = sum(1 for c in criteria if answers[c.key][0])
             score = cls.objects.create(
                 article=article,
                 article_version=article.version,
@@ -388,16 +606,25 @@ class ChecklistScore(models.Model):
                 scorer=by,
                 comment=(comment or "").strip(),
                 met=met,
-                total=len(answers),
+                total=len(criteria),
+                weighted_met=sum(c.weight for c in criteria if answers[c.key][0]),
+                weighted_total=sum(c.weight for c in criteria),
             )
             ChecklistAnswer.objects.bulk_create(
-                ChecklistAnswer(score=score, criterion=c, passed=answers[c][0], note=(answers[c][1] or "").strip()[:300])
-                for c in Criterion.values
+                ChecklistAnswer(
+                    score=score,
+                    criterion=c,
+                    label=c.name,
+                    weight=c.weight,
+                    passed=answers[c.key][0],
+                    note=(answers[c.key][1] or "").strip()[:300],
+                )
+                for c in criteria
             )
             notify(
                 [article.created_by],
                 kind="checklist_scored",
-                title=f"{by.username} checked “{article.title}” against the content standard: {met}/{len(answers)}",
+                title=f"{by.username} checked “{article.title}” against the content standard: {met}/{len(criteria)}",
                 body=score.comment,
                 url=reverse("coaching:author", args=[article.created_by.username]),
                 article=article,
@@ -406,9 +633,32 @@ class ChecklistScore(models.Model):
         return score
 
 
+def _criteria_answered(answers: dict) -> list[ChecklistCriterion]:
+    """The active criteria, in order, once `answers` answers each of them and nothing else."""
+    known = {c.key: c for c in ChecklistCriterion.objects.in_order()}
+    unknown = sorted(k for k in answers if k not in known)
+    if unknown:
+        raise InvalidChange(f"Unknown criteria: {', '.join(unknown)}.")
+    retired = [known[k].name for k in answers if not known[k].active]
+    if retired:
+        raise InvalidChange(
+            f"No longer on the checklist: {', '.join(retired)}. Reload the checklist and answer what it asks now."
+        )
+    criteria = [c for c in known.values() if c.active]
+    if not criteria:
+        raise InvalidChange("The checklist has no active criteria: a KB owner adds them on the criteria page.")
+    missing = [c.name for c in criteria if c.key not in answers]
+    if missing:
+        raise InvalidChange(f"Answer every criterion; missing: {', '.join(missing)}.")
+    return criteria
+
+
 class ChecklistAnswer(models.Model):
     score = models.ForeignKey(ChecklistScore, on_delete=models.CASCADE, related_name="answers")
-    criterion = models.CharField(max_length=32, choices=Criterion.choices)
+    criterion = models.ForeignKey(ChecklistCriterion, to_field="key", on_delete=models.PROTECT, related_name="answers")
+    # The criterion as it was when scored: what this score shows, whatever the criterion becomes.
+    label = models.CharField(max_length=120)
+    weight = models.PositiveSmallIntegerField(default=1)
     passed = models.BooleanField()
     note = models.CharField(max_length=300, blank=True)
 
@@ -417,11 +667,12 @@ class ChecklistAnswer(models.Model):
         constraints = [models.UniqueConstraint(fields=["score", "criterion"], name="answer_one_per_criterion")]
 
     def __str__(self) -> str:
-        return f"{self.get_criterion_display()}: {'pass' if self.passed else 'fail'}"
+        return f"{self.label}: {'pass' if self.passed else 'fail'}"
 
 
 def criterion_rates(scores) -> list[dict]:
-    """Per criterion: how often it was met across `scores` (a queryset)."""
+    """Per criterion, in checklist order: how often it was met across `scores` (a queryset).
+    Every active criterion, and the inactive ones these scores answered (`active` False)."""
     rows = (
         ChecklistAnswer.objects.filter(score__in=scores)
         .values("criterion")
@@ -429,10 +680,22 @@ def criterion_rates(scores) -> list[dict]:
     )
     by_key = {row["criterion"]: row for row in rows}
     out = []
-    for key, label in Criterion.choices:
-        row = by_key.get(key, {"total": 0, "met": 0})
-        share = round(100 * row["met"] / row["total"]) if row["total"] else None
-        out.append({"criterion": key, "label": label, "met": row["met"], "total": row["total"], "share": share})
+    for c in ChecklistCriterion.objects.in_order():
+        if not c.active and c.key not in by_key:
+            continue
+        row = by_key.get(c.key, {"total": 0, "met": 0})
+        out.append(
+            {
+                "criterion": c.key,
+                "label": c.name,
+                "help_text": c.help_text,
+                "weight": c.weight,
+                "active": c.active,
+                "met": row["met"],
+                "total": row["total"],
+                "share": percent(row["met"], row["total"]),
+            }
+        )
     return out
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from articles import policy as article_policy
 from articles.choices import State
-from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_staff, refuse
+from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_kb_owner, is_staff, refuse
 
 from .choices import OPEN, Status
 
@@ -136,3 +136,11 @@ def can_view_article_scores(user: Person, article: Article) -> Decision:
     if may_score_at_all(user) or (user.pk is not None and user.pk == article.created_by_id):
         return ALLOW
     return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
+
+
+def can_manage_criteria(user: Person) -> Decision:
+    # The content standard is the knowledge base's: its owners decide what the checklist asks
+    # and how much each criterion weighs (coaches score with it; they do not change it).
+    if is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners change the content-standard criteria.")

@@ -20,13 +20,15 @@ from articles.models import Article, EscalationContact, InvalidChange, StaleVers
 from kcs_site.decorators import staff_required
 
 from . import policy
-from .forms import ChecklistForm, DecisionForm, RequestReviewForm
+from .forms import ChecklistForm, CriterionForm, DecisionForm, PositionForm, RequestReviewForm
 from .models import (
     RECENT_DAYS,
     SCORED_RECENTLY_DAYS,
+    ChecklistCriterion,
     ChecklistScore,
     ReviewComment,
     ReviewRequest,
+    active_criteria,
     criterion_rates,
     eligible_coaches,
     sample,
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "assigned": reviews.filter(reviewer=user).open().order_by("updated_at")[:50],
         "mine": reviews.filter(requester=user).order_by("-updated_at")[:50],
         "may_score": policy.may_score_at_all(user),
+        "may_manage_criteria": policy.can_manage_criteria(user),
     }
     return render(request, "coaching/home.html", context)
 
@@ -170,7 +173,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def score(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     require(policy.can_score(request.user, article))
-    form = ChecklistForm(request.POST or None, initial={"version": article.version})
+    form = ChecklistForm(request.POST or None, initial={"version": article.version}, criteria=active_criteria())
     if request.method == "POST" and form.is_valid():
         try:
             ChecklistScore.record(
@@ -189,7 +192,8 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Checklist saved.")
             return redirect(article)
-    return render(request, "coaching/score.html", {"article": article, "form": form})
+    context = {"article": article, "form": form, "may_manage_criteria": policy.can_manage_criteria(request.user)}
+    return render(request, "coaching/score.html", context)
 
 
 @staff_required
@@ -232,3 +236,105 @@ def sample_page(request: HttpRequest) -> HttpResponse:
         "scored_days": SCORED_RECENTLY_DAYS,
     }
     return render(request, "coaching/sample.html", context)
+
+
+# --- the checklist's criteria (KB owners) --------------------------------------------------------
+
+
+def _criterion_for(request: HttpRequest, key: str) -> ChecklistCriterion:
+    require(policy.can_manage_criteria(request.user))
+    return get_object_or_404(ChecklistCriterion, key=key)
+
+
+def _criteria_page(request: HttpRequest, form: CriterionForm, status: int = 200) -> HttpResponse:
+    criteria = list(ChecklistCriterion.objects.in_order().with_use().select_related("updated_by"))
+    context = {"criteria": criteria, "form": form, "active_count": sum(c.active for c in criteria)}
+    return render(request, "coaching/criteria.html", context, status=status)
+
+
+@staff_required
+def criteria(request: HttpRequest) -> HttpResponse:
+    require(policy.can_manage_criteria(request.user))
+    return _criteria_page(request, CriterionForm(auto_id="new_%s"))
+
+
+@staff_required(methods=["POST"])
+def add_criterion(request: HttpRequest) -> HttpResponse:
+    require(policy.can_manage_criteria(request.user))
+    form = CriterionForm(request.POST, auto_id="new_%s")
+    if form.is_valid():
+        try:
+            criterion = ChecklistCriterion.add(by=request.user, **form.cleaned_data)
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Added “{criterion.name}”: the checklist asks it from the next score on.")
+            return redirect("coaching:criteria")
+    return _criteria_page(request, form, status=400)
+
+
+@staff_required
+def edit_criterion(request: HttpRequest, key: str) -> HttpResponse:
+    criterion = _criterion_for(request, key)
+    initial = {"name": criterion.name, "help_text": criterion.help_text, "weight": criterion.weight}
+    form = CriterionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            criterion.change(by=request.user, **form.cleaned_data)
+        except InvalidChange as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Saved “{criterion.name}”. Scores given before keep the name and weight they had.")
+            return redirect("coaching:criteria")
+    context = {
+        "criterion": criterion,
+        "form": form,
+        "position_form": PositionForm(initial={"position": criterion.rank()}),
+        "used": criterion.answers.count(),
+        "changes": criterion.changes.select_related("by")[:50],
+    }
+    return render(request, "coaching/criterion_edit.html", context, status=400 if form.errors else 200)
+
+
+@staff_required(methods=["POST"])
+def move_criterion(request: HttpRequest, key: str) -> HttpResponse:
+    """Up or down one place (`direction`), or to a `position`."""
+    criterion = _criterion_for(request, key)
+    direction = request.POST.get("direction", "")
+    if direction in ("up", "down"):
+        criterion.move(by=request.user, to=criterion.rank() + (-1 if direction == "up" else 1))
+    else:
+        form = PositionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Give the position as a whole number: 1 is the first criterion on the checklist.")
+            return redirect("coaching:edit-criterion", key=criterion.key)
+        criterion.move(by=request.user, to=form.cleaned_data["position"])
+    messages.success(request, f"“{criterion.name}” is now number {criterion.rank()} on the checklist.")
+    return redirect("coaching:criteria")
+
+
+@staff_required(methods=["POST"])
+def set_criterion_active(request: HttpRequest, key: str, active: bool) -> HttpResponse:
+    criterion = _criterion_for(request, key)
+    try:
+        criterion.set_active(by=request.user, active=active)
+    except InvalidChange as exc:
+        messages.error(request, str(exc))
+    else:
+        if active:
+            messages.success(request, f"“{criterion.name}” is on the checklist again, from the next score on.")
+        else:
+            messages.success(request, f"“{criterion.name}” is no longer asked. Scores that answered it keep their answers.")
+    return redirect("coaching:criteria")
+
+
+@staff_required(methods=["POST"])
+def delete_criterion(request: HttpRequest, key: str) -> HttpResponse:
+    criterion = _criterion_for(request, key)
+    try:
+        criterion.delete_unused(by=request.user)
+    except InvalidChange as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Deleted “{criterion.name}”.")
+    return redirect("coaching:criteria")

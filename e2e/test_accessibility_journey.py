@@ -27,9 +27,11 @@ PAGES = {
         "/cases/zendesk/48213/",
         "/agent/panel/?source=zendesk&case=48213",
         "{article}versions/1/",
+        "/insights/",
+        "/insights/participation/",
     ],  # a KB owner; fmt: skip
     "contributor": ["/dashboard/", "{article}", "/flags/", "{article}edit/"],  # an agent
-    "coach": ["/dashboard/", "/coaching/", "/licences/coach/"],
+    "coach": ["/dashboard/", "/coaching/", "/licences/coach/", "/insights/"],
     "candidate": ["/dashboard/", "{article}?path={path}", "/training/paths/{path}/"],  # a new hire
     "customer": ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/notifications/", "/help/contact/"],
     None: ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/help/contact/"],  # anonymous

@@ -53,35 +53,40 @@ KINDS = {
     "radar": pygal.Radar,
     "hbar": pygal.HorizontalBar,
 }
-MAX_LABELS = 24  # a longer x axis shows every n-th label
+# Two drawings of each chart: a wide one, and a narrow one for phones (the same text size in a
+# smaller drawing reads larger once scaled to the screen). Width, height, x labels shown at most.
+WIDE = (860, 380, 24)
+NARROW = (420, 400, 8)
 
 
-def svg(table: Table) -> bytes | None:
+def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
     """The chart of `table` as SVG, or None when it has no chart or nothing to draw."""
     chart = table.chart
     if chart is None or not table.rows:
         return None
+    width, height, max_labels = size
+    narrow = size == NARROW
     options = dict(
         style=STYLE,
         js=[],  # pygal's tooltips load a script from the web: never (and CSP would refuse it)
-        width=860,
-        height=380 if chart.kind != "radar" else 460,
+        width=width,
+        height=height if chart.kind != "radar" else height + 80,
         show_legend=len(chart.series) > 1 or chart.kind == "radar",
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=1 if narrow else 3,
         truncate_legend=-1,
         truncate_label=-1,
         print_values=False,
         margin=16,
         spacing=12,
-        x_label_rotation=30 if len(table.rows) > 8 and chart.kind != "radar" else 0,
+        x_label_rotation=30 if (len(table.rows) > 8 or narrow) and chart.kind != "radar" else 0,
     )
     if chart.max_value is not None:
         options["range"] = (0, chart.max_value)
     elif chart.kind != "radar":
         options["range"] = (0, _top(table))
     if chart.kind == "radars":
-        return _radars(table, options)
+        return _radars(table, options, narrow)
     drawing = KINDS[chart.kind](**options)
     if chart.kind == "radar":
         drawing.x_labels = [table.column(key).label for key in chart.series]
@@ -90,8 +95,8 @@ def svg(table: Table) -> bytes | None:
     else:
         labels = [_label(row.get(chart.x)) for row in table.rows]
         drawing.x_labels = labels
-        if len(labels) > MAX_LABELS:
-            drawing.x_labels_major_every = -(-len(labels) // MAX_LABELS)
+        if len(labels) > max_labels:
+            drawing.x_labels_major_every = -(-len(labels) // max_labels)
             drawing.show_minor_x_labels = False
         for key in chart.series:
             column = table.column(key)
@@ -102,11 +107,11 @@ def svg(table: Table) -> bytes | None:
 
 
 SMALL_MULTIPLES = 12  # radars drawn at most (the table lists every row)
-SMALL_COLUMNS = 3
+SMALL_COLUMNS = 3  # (2 on phones)
 SMALL_SIZE = (420, 440)
 
 
-def _radars(table: Table, options: dict) -> bytes | None:
+def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
     """Kind "radars", small multiples: the table's first row is a reference (e.g. the team's
     average) drawn on one small radar for each further row, up to SMALL_MULTIPLES, in a grid."""
     chart = table.chart
@@ -128,9 +133,9 @@ def _radars(table: Table, options: dict) -> bytes | None:
         return drawing.render()
 
     if len(rows) == 1:
-        return one(rows[0], 860, 460, RADAR_STYLE, show_legend=True)
+        return one(rows[0], *((420, 480) if narrow else (860, 460)), RADAR_STYLE, show_legend=True)
     width, height = SMALL_SIZE
-    columns = min(SMALL_COLUMNS, len(rows))
+    columns = min(2 if narrow else SMALL_COLUMNS, len(rows))
     lines = -(-len(rows) // columns)
     top = 56  # the key: which colour is the row, which the reference
     total = (columns * width, top + lines * height)
@@ -157,11 +162,19 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def data_url(table: Table) -> str:
-    drawn = svg(table)
+def data_url(table: Table, size: tuple[int, int, int] = WIDE) -> str:
+    drawn = svg(table, size)
     if drawn is None:
         return ""
     return "data:image/svg+xml;base64," + base64.b64encode(drawn).decode("ascii")
+
+
+def images(table: Table) -> dict | None:
+    """{"wide": data URL, "narrow": data URL} for the page's <picture>, None without a chart."""
+    wide = data_url(table)
+    if not wide:
+        return None
+    return {"wide": wide, "narrow": data_url(table, NARROW)}
 
 
 def _number(value):

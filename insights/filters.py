@@ -202,6 +202,8 @@ class FilterForm(forms.Form):
 
 def filters_from(params, *, today: datetime.date | None = None) -> tuple[Filters | None, FilterForm]:
     """(filters, form) from a query string; filters is None when a value is invalid (the form says why)."""
+    if not any(params.get(name) for name in FilterForm.base_fields):
+        params = {"period": str(DEFAULT_DAYS), "bucket": "week"}  # shows the defaults as chosen
     form = FilterForm(params, today=today)
     if form.is_valid():
         return form.filters(), form

@@ -41,7 +41,7 @@ def measure(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"views": VIEWS.values(), "view": view, "form": form, "filters": filters}
     if filters is not None:
         context["query"] = urlencode(filters.as_query())
-        context["tables"] = [(table, charts.data_url(table)) for table in view.build(filters)]
+        context["tables"] = [(table, charts.images(table)) for table in view.build(filters)]
     return render(request, "insights/measure.html", context, status=200 if filters is not None else 400)
 
 

@@ -29,6 +29,7 @@ class LicenceCriterionSerializer(serializers.Serializer):
     value = serializers.IntegerField(allow_null=True)
     unit = serializers.CharField()
     met = serializers.BooleanField()
+    detail = serializers.CharField(help_text="What the value stands on, e.g. how many reviews it counts.")
 
 
 class LicenceLevelSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ writes the `Promotion` row in one transaction.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -26,6 +26,18 @@ class LevelCriteria(models.Model):
     min_articles_validated = models.PositiveSmallIntegerField("own articles validated", default=0)
     min_average_checklist_score = models.PositiveSmallIntegerField(
         "average content-standard score (% of criteria met)", default=0, validators=[MaxValueValidator(100)]
+    )
+    # Link accuracy from process adherence reviews (cases.adherence): the share of a person's
+    # reviewed cases with a link whose link a coach found accurate. With fewer than
+    # `min_link_reviews` such reviews there is no figure yet, and a minimum above 0 is unmet.
+    min_link_accuracy = models.PositiveSmallIntegerField(
+        "link accuracy in process adherence reviews (%)", default=0, validators=[MaxValueValidator(100)]
+    )
+    min_link_reviews = models.PositiveSmallIntegerField(
+        "reviewed cases with a link needed before link accuracy counts",
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="With fewer reviews the link-accuracy criterion is not met yet.",
     )
     note = models.TextField(blank=True, help_text="What else the coach looks for (shown on the progress page).")
     updated_at = models.DateTimeField(default=timezone.now)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.choices import Kind
 from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
+from cases.adherence import link_accuracy_of
 from coaching.models import ChecklistScore, ReviewRequest
 from notifications.services import notify
 from training.models import Assignment, Attempt
@@ -35,8 +36,16 @@ LATEST_SCORES = 3  # checklist scores shown per trainee
 class Values:
     paths_completed: int = 0
     articles_validated: int = 0
-    average_score: int | None = None  # percent of criteria met; None when never scored
+    average_score: int | None = None  # percent of the criteria's weight met; None when never scored
     scores: int = 0
+    links_accurate: int = 0  # process adherence reviews of their cases: links found accurate
+    links_reviewed: int = 0  # ... of the reviewed cases with a link
+
+    def link_accuracy(self, min_reviews: int = 1) -> int | None:
+        """Percent of reviewed links found accurate; None below `min_reviews` reviewed links."""
+        if self.links_reviewed < max(1, min_reviews):
+            return None
+        return round(100 * self.links_accurate / self.links_reviewed)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class CriterionStatus:
     required: int
     value: int | None
     unit: str = ""
+    detail: str = ""  # what the value stands on, shown beside it
 
     @property
     def met(self) -> bool:
@@ -70,7 +80,7 @@ class LevelStatus:
 def values_for(
     people: list[User], progress_by_assignment: dict[int, Progress] | None = None, assignments: list[Assignment] | None = None
 ) -> dict[int, Values]:
-    """The numbers the criteria compare against, per person id (four queries for any number)."""
+    """The numbers the criteria compare against, per person id (five queries for any number)."""
     ids = [p.pk for p in people]
     out = {pk: Values() for pk in ids}
     if not ids:
@@ -89,12 +99,15 @@ def values_for(
     scores = (
         ChecklistScore.objects.filter(author_id__in=ids)
         .values("author_id")
-        .annotate(n=Count("id"), met=Sum("met"), total=Sum("total"))
+        .annotate(n=Count("id"), met=Sum("weighted_met"), total=Sum("weighted_total"))
     )
     for row in scores:
         values = out[row["author_id"]]
         values.scores = row["n"]
+        # Weighted as each score was given (coaching.ChecklistScore.share): a heavier criterion counts more.
         values.average_score = round(100 * row["met"] / row["total"]) if row["total"] else None
+    for pk, (accurate, reviewed) in link_accuracy_of(ids).items():
+        out[pk].links_accurate, out[pk].links_reviewed = accurate, reviewed
     return out
 
 
@@ -110,8 +123,22 @@ def level_statuses(values: Values, criteria: list[LevelCriteria]) -> list[LevelS
                 CriterionStatus("Own articles validated", c.min_articles_validated, values.articles_validated),
                 CriterionStatus("Average content-standard score", c.min_average_checklist_score, values.average_score, unit="%"),
             ]
+            # Shown only once asked for: many teams do not run process adherence reviews at all.
+            if c.min_link_accuracy:
+                status.rows.append(_link_accuracy(values, c))
         out.append(status)
     return out
+
+
+def _link_accuracy(values: Values, c: LevelCriteria) -> CriterionStatus:
+    reviewed, needed = values.links_reviewed, max(1, c.min_link_reviews)
+    if reviewed >= needed:
+        detail = f"{values.links_accurate} of {reviewed} reviewed links accurate"
+    else:
+        detail = f"{reviewed} reviewed link{'s' if reviewed != 1 else ''}; counts from {needed}"
+    return CriterionStatus(
+        "Link accuracy (process adherence reviews)", c.min_link_accuracy, values.link_accuracy(needed), unit="%", detail=detail
+    )
 
 
 def licence_progress(person: User) -> list[LevelStatus]:
@@ -223,7 +250,18 @@ def trainees(coach: User) -> list[Trainee]:
         .annotate(rank=Window(RowNumber(), partition_by=[F("author_id")], order_by=[F("scored_at").desc(), F("id").desc()]))
         .filter(rank__lte=LATEST_SCORES)
         .select_related("article")
-        .only("id", "author_id", "met", "total", "scored_at", "article_version", "article__slug", "article__title")
+        .only(
+            "id",
+            "author_id",
+            "met",
+            "total",
+            "weighted_met",  # the share shown
+            "weighted_total",
+            "scored_at",
+            "article_version",
+            "article__slug",
+            "article__title",
+        )
         .order_by("author_id", "-scored_at", "-id")
     )
     for score in latest:

@@ -156,6 +156,15 @@ def test_linking_as_solved_makes_the_case_from_the_launch_and_comes_back_to_the_
     assert "Link — reference" not in html
 
 
+def test_a_link_from_the_panel_keeps_the_searches_run_for_that_case(indexed, contributor):
+    client = client_for(contributor)
+    client.get(PANEL, {**LAUNCH, "q": "refund booking"})
+    client.get(PANEL, {**LAUNCH, "q": "non refundable"})
+    post(client, "link/", article=str(indexed.pk), kind="reference")
+    made = CaseLink.objects.get(case__external_id="12345")
+    assert [s["q"] for s in made.searches] == ["refund booking", "non refundable"]
+
+
 def test_acting_never_overwrites_what_the_ticketing_tool_synced(indexed, case, contributor):
     post(client_for(contributor), "link/", article=str(indexed.pk), kind="reference", subject="Other words", description="x")
     case.refresh_from_db()

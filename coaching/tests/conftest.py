@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from articles.models import Article, State
-from coaching.models import Criterion
+from coaching.models import active_criteria
 
 
 def make_draft(author, product, *, title="Printer shows offline after the update", state=State.NOT_VALIDATED) -> Article:
@@ -22,7 +22,7 @@ def make_draft(author, product, *, title="Printer shows offline after the update
 
 def all_pass(**failed) -> dict:
     """Answers for every criterion: met, except those given as name=note."""
-    return {c: (c not in failed, failed.get(c, "")) for c in Criterion.values}
+    return {c.key: (c.key not in failed, failed.get(c.key, "")) for c in active_criteria()}
 
 
 @pytest.fixture

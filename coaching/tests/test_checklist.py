@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, State
-from coaching.models import ChecklistScore, Criterion, sample
+from coaching.models import ChecklistScore, active_criteria, sample
 from conftest import client_for, make_article, make_contributor, unchanged_database
 
 from .conftest import all_pass, make_draft
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def form_data(article, failed=(), **extra):
     data = {"version": article.version, "comment": "Checked"}
-    for c in Criterion.values:
+    for c in (c.key for c in active_criteria()):
         data[c] = "fail" if c in failed else "pass"
         data[f"{c}_note"] = "Missing the model" if c in failed else ""
     return {**data, **extra}
@@ -43,7 +43,11 @@ def test_coach_scores_an_article_version(coach, candidate, written):
         8,
     )
     failed = score.answers.get(passed=False)
-    assert (failed.criterion, failed.note) == ("title", "Missing the model")
+    assert (failed.criterion_id, failed.label, failed.note) == (
+        "title",
+        "Title states issue and environment",
+        "Missing the model",
+    )
 
 
 def test_kb_owner_scores_too(kb_owner, written):
@@ -174,9 +178,9 @@ def test_sample_page_for_scorers_only(coach, candidate, contributor, product, dj
 
 
 def test_author_page_has_a_fixed_number_of_queries(coach, kb_owner, candidate, product, django_assert_max_num_queries):
-    # (one of them is the notification bell in the page header)
+    # (one of them is the notification bell in the page header, one the checklist's criteria)
     for i in range(6):
         ChecklistScore.record(article=make_draft(candidate, product, title=f"D{i}"), by=coach, answers=all_pass(title="t"))
     client = client_for(kb_owner)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("coaching:author", args=[candidate.username])).status_code == 200

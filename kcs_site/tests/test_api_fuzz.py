@@ -95,6 +95,7 @@ def world(db, wsgi_calls):
             "slug": st.sampled_from([article.slug, public.slug, draft.slug]),
             "id": st.sampled_from([flag.pk, review.pk, path.pk, note.pk, subscription.pk, link.pk]),
             "username": st.sampled_from(["owner", "candidate", "coach"]),
+            "key": st.sampled_from(["title", "metadata"]),  # checklist criteria (seeded by coaching's migrations)
             "source": st.just(case.source),
             "external_id": st.just(case.external_id),
             "view": st.sampled_from(list(VIEWS)),

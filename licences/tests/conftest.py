@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from coaching.models import ChecklistScore, Criterion
+from coaching.models import ChecklistScore, active_criteria
 from conftest import make_candidate
 from licences.models import LevelCriteria
 from training.tests.conftest import assign, make_path, second_article  # noqa: F401
 
 
 def all_pass(*failed) -> dict:
-    return {c: (c not in failed, "") for c in Criterion.values}
+    return {c.key: (c.key not in failed, "") for c in active_criteria()}
 
 
 def score(article, *, by, failed=()) -> ChecklistScore:
