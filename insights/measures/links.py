@@ -9,21 +9,14 @@ case's product. Cases have no audience: the audience filter does not apply here.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
-import cases.models
-from cases.models import Case
+from cases.adherence import link_accuracy_counts
+from cases.models import AdherenceReview, Case
 from cases.services import outcome_counts, outcome_figures
 
 from ..filters import Filters
 from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import per_bucket
-
-# Process adherence reviews (cases.AdherenceReview) may not be installed: link accuracy is then
-# unknown ("—"), never 0 %.
-HAS_REVIEWS = hasattr(cases.models, "AdherenceReview")
-ACCURATE, INACCURATE = "yes", "no"  # cases.choices.LinkAccuracy
+from .common import bucket_expr, per_bucket
 
 NOBODY = "(no agent)"
 NO_TEAM = "(no team)"
@@ -44,22 +37,11 @@ def decided_cases(filters: Filters):
 
 
 def reviews(filters: Filters):
-    """Process adherence reviews made in the period of the agent's, team's and product's cases
-    (None when reviews are not installed)."""
-    if not HAS_REVIEWS:
-        return None
-    qs = cases.models.AdherenceReview.objects.filter(filters.within("reviewed_at"), filters.people("agent"))
+    """Process adherence reviews made in the period of the agent's, team's and product's cases."""
+    qs = AdherenceReview.objects.filter(filters.within("reviewed_at"), filters.people("agent"))
     if filters.product is not None:
         qs = qs.filter(case__product=filters.product)
     return qs
-
-
-def accuracy_counts() -> dict:
-    """Reviews whose link was right (accurate) out of reviews where a link was assessed (judged)."""
-    return {
-        "accurate": Count("pk", filter=Q(linked=True, link_accurate=ACCURATE)),
-        "judged": Count("pk", filter=Q(linked=True, link_accurate__in=[ACCURATE, INACCURATE])),
-    }
 
 
 def figures(counts: dict | None, accuracy: dict | None) -> dict:
@@ -76,16 +58,15 @@ def figures(counts: dict | None, accuracy: dict | None) -> dict:
         "no_link": row["no_link"],
         "link_rate": share(linked, row["cases"]),
         "reuse_share": share(row["known"], linked),
-        "judged": judged if HAS_REVIEWS else None,
-        "link_accuracy": share(accurate, judged) if HAS_REVIEWS else None,
+        "judged": judged,
+        "link_accuracy": share(accurate, judged),
     }
 
 
 def totals(filters: Filters) -> dict:
     """The figures of every case and review the filters select (two queries)."""
     counts = decided_cases(filters).order_by().aggregate(**outcome_counts())
-    found = reviews(filters)
-    accuracy = found.order_by().aggregate(**accuracy_counts()) if found is not None else None
+    accuracy = reviews(filters).order_by().aggregate(**link_accuracy_counts())
     return figures(counts, accuracy)
 
 
@@ -93,18 +74,13 @@ def grouped(filters: Filters, by: str) -> dict[str | None, dict]:
     """{group: figures} per person, team or product (two queries)."""
     key = BY[by]
     counts = {row[key]: row for row in decided_cases(filters).order_by().values(key).annotate(**outcome_counts()).order_by()}
-    accuracy = {}
-    found = reviews(filters)
-    if found is not None:
-        review_key = REVIEW_BY[by]
-        accuracy = {row[review_key]: row for row in found.order_by().values(review_key).annotate(**accuracy_counts())}
+    review_key = REVIEW_BY[by]
+    accuracy = {row[review_key]: row for row in reviews(filters).order_by().values(review_key).annotate(**link_accuracy_counts())}
     return {group: figures(counts.get(group), accuracy.get(group)) for group in {*counts, *accuracy}}
 
 
 def over_time(filters: Filters) -> dict:
     """{first day of week or month: figures}, every bucket of the period present (two queries)."""
-    from .common import bucket_expr
-
     rows = (
         decided_cases(filters)
         .annotate(bucket=bucket_expr("outcome_at", filters.bucket))
@@ -113,16 +89,14 @@ def over_time(filters: Filters) -> dict:
         .order_by()
     )
     counts = per_bucket(filters, rows)
-    accuracy: dict = {}
-    found = reviews(filters)
-    if found is not None:
-        rows = (
-            found.annotate(bucket=bucket_expr("reviewed_at", filters.bucket))
-            .values("bucket")
-            .annotate(**accuracy_counts())
-            .order_by()
-        )
-        accuracy = per_bucket(filters, rows)
+    rows = (
+        reviews(filters)
+        .annotate(bucket=bucket_expr("reviewed_at", filters.bucket))
+        .values("bucket")
+        .annotate(**link_accuracy_counts())
+        .order_by()
+    )
+    accuracy = per_bucket(filters, rows)
     return {day: figures(counts.get(day), accuracy.get(day)) for day in filters.buckets()}
 
 
@@ -137,9 +111,8 @@ FIGURE_COLUMNS = [
     Column("link_accuracy", "Link accuracy", PERCENT),
 ]
 ACCURACY_NOTE = (
-    "Link accuracy: reviewed cases whose linked article was the right one, out of reviewed cases with a link."
-    if HAS_REVIEWS
-    else "Link accuracy comes from process adherence reviews, which are not recorded here yet (shown as —)."
+    "Link accuracy (from process adherence reviews made in the period): reviewed cases whose linked article was "
+    "the right one, out of reviewed cases with a link."
 )
 NOTE = (
     "Cases solved or closed in the period. Link rate: decided cases with a link (known or new) out of all decided cases; "
@@ -193,7 +166,7 @@ def links(filters: Filters) -> list[Table]:
             {"period": day, "cases": f["cases"], "link_rate": f["link_rate"], "link_accuracy": f["link_accuracy"]}
             for day, f in buckets.items()
         ],
-        chart=Chart("line", x="period", series=("link_rate", "link_accuracy") if HAS_REVIEWS else ("link_rate",), max_value=100),
+        chart=Chart("line", x="period", series=("link_rate", "link_accuracy"), max_value=100),
     )
     outcomes = Table(
         key="outcomes_over_time",

@@ -50,8 +50,31 @@ def reuse(article, by, *, days: float = 1) -> Reuse:
 def score(article, *, author, scorer, met: int, total: int, days: float = 1, weighted=None):
     from coaching.models import ChecklistScore
 
-    values = dict(article=article, article_version=article.version, author=author, scorer=scorer, met=met, total=total)
-    field_names = {f.name for f in ChecklistScore._meta.get_fields()}
-    if "weighted_met" in field_names:
-        values["weighted_met"], values["weighted_total"] = weighted or (met, total)
-    return ChecklistScore.objects.create(**values, scored_at=days_ago(days))
+    weighted_met, weighted_total = weighted or (met, total)
+    return ChecklistScore.objects.create(
+        article=article,
+        article_version=article.version,
+        author=author,
+        scorer=scorer,
+        met=met,
+        total=total,
+        weighted_met=weighted_met,
+        weighted_total=weighted_total,
+        scored_at=days_ago(days),
+    )
+
+
+def review(case, *, reviewer, accurate: str, days: float = 1):
+    """A process adherence review of `case`: accurate is "yes", "no" or "na" (no link)."""
+    from cases.models import AdherenceReview
+
+    return AdherenceReview.objects.create(
+        case=case,
+        agent=case.agent,
+        reviewer=reviewer,
+        reviewed_at=days_ago(days),
+        searched_first="yes",
+        linked=accurate != "na",
+        link_accurate=accurate,
+        capture_loss=False,
+    )

@@ -10,11 +10,11 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import Product
+from cases.models import Case
 from conftest import make_contributor
 from insights.filters import Filters, default_filters
-from insights.measures import links as links_module
 from insights.measures import tables
-from insights.tests.factories import decided_case
+from insights.tests.factories import decided_case, review
 
 pytestmark = pytest.mark.django_db
 
@@ -101,10 +101,29 @@ def test_over_time_puts_each_case_in_its_week(contributor):
     assert stacked[monday] == (1, 0) and stacked[monday - datetime.timedelta(days=7)] == (0, 1)
 
 
-@pytest.mark.skipif(links_module.HAS_REVIEWS, reason="process adherence reviews are installed")
-def test_link_accuracy_is_unknown_without_adherence_reviews(outcomes):
+def test_link_accuracy_is_accurate_links_out_of_reviewed_links(outcomes, coach, product):
+    colin, paula = outcomes
+    mine = list(Case.objects.filter(agent=colin).order_by("pk"))
+    review(mine[0], reviewer=coach, accurate="yes")
+    review(mine[1], reviewer=coach, accurate="yes")
+    review(mine[2], reviewer=coach, accurate="no")
+    review(mine[3], reviewer=coach, accurate="na")  # no link: not judged
+    review(mine[4], reviewer=coach, accurate="no", days=40)  # reviewed before the period
+    theirs = Case.objects.filter(agent=paula).first()
+    review(theirs, reviewer=coach, accurate="yes")
+    found = _by_key(default_filters(days=30))
+    assert (found["summary"].rows[0]["judged"], found["summary"].rows[0]["link_accuracy"]) == (4, 75.0)
+    people = {row["group"]: row for row in found["people"].rows}
+    assert (people["colin"]["judged"], people["colin"]["link_accuracy"]) == (3, 66.7)
+    assert people["paula"]["link_accuracy"] == 100.0
+    assert _by_key(default_filters(days=30, person=paula))["summary"].rows[0]["link_accuracy"] == 100.0
+    products = {row["group"]: row for row in found["products"].rows}
+    assert products["(no product)"]["link_accuracy"] == 100.0  # paula's case has no product
+
+
+def test_link_accuracy_is_unknown_without_reviews(outcomes):
     summary = _by_key(default_filters(days=30))["summary"].rows[0]
-    assert summary["link_accuracy"] is None and summary["judged"] is None
+    assert summary["link_accuracy"] is None and summary["judged"] == 0
 
 
 def test_queries_do_not_grow_with_people_or_cases(outcomes, django_assert_max_num_queries):

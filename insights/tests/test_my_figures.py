@@ -6,7 +6,7 @@ import pytest
 
 from conftest import client_for, make_article
 from insights.panels import dashboard_panel, my_figures
-from insights.tests.factories import decided_case, link, score
+from insights.tests.factories import decided_case, link, review, score
 
 pytestmark = pytest.mark.django_db
 
@@ -14,10 +14,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def mine(contributor, publisher, coach, product):
     article = make_article(author=contributor, product=product, title="Colin's")
-    decided_case(contributor, "known")
+    known = decided_case(contributor, "known")
+    review(known, reviewer=coach, accurate="yes")
+    review(decided_case(publisher, "known"), reviewer=coach, accurate="no")
     decided_case(contributor, "new")
     decided_case(contributor, "none")
-    decided_case(publisher, "none")
     decided_case(contributor, "known", days=120)  # older than 90 days
     link(article, publisher)
     score(article, author=contributor, scorer=coach, met=9, total=10)
@@ -27,10 +28,11 @@ def mine(contributor, publisher, coach, product):
 def test_my_figures_are_mine_with_everyones_average(mine, contributor):
     found = my_figures(contributor)
     assert (found["decided_cases"], found["known"], found["new"], found["no_link"]) == (3, 1, 1, 1)
-    assert found["link_rate"] == 66.7 and found["link_rate_average"] == 50.0  # 2 of 4 for everyone
+    assert found["link_rate"] == 66.7 and found["link_rate_average"] == 75.0  # 3 of 4 for everyone
     assert found["reuse_share"] == 50.0
     assert (found["citations"], found["articles_cited"]) == (1, 1)
     assert found["content_standard"] == 90.0 and found["content_scores"] == 1
+    assert (found["links_reviewed"], found["link_accuracy"], found["link_accuracy_average"]) == (1, 100.0, 50.0)
 
 
 def test_the_dashboard_shows_my_figures_and_coaches_a_link_to_the_measures(mine, contributor, coach):
