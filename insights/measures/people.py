@@ -1,7 +1,7 @@
 """People: four figures per person, against their team's average, drawn as a radar each.
 
-- Content standard: the average share of the content standard met by the checklist scores about
-  the person (their articles) in the period (weighted by the criteria's weights where scores have them).
+- Content standard: the average share of the content standard met (weighted by the criteria's
+  weights, as `ChecklistScore.share`) by the checklist scores about the person's articles in the period.
 - Link rate: their decided cases with a link, out of their decided cases (see links.py).
 - Contribution: articles created and modified and cases linked in the period, relative to the most
   active person of the team (100).
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Avg, Count, F, FloatField
 from django.db.models.functions import Cast
 
@@ -30,16 +29,8 @@ CONTRIBUTIONS = ("created", "modified", "linked")
 AXES = ("content", "link_rate", "contribution", "link_accuracy")
 
 
-def _weighted() -> bool:
-    try:
-        ChecklistScore._meta.get_field("weighted_met")
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
-WEIGHTED = _weighted()
-MET, TOTAL = ("weighted_met", "weighted_total") if WEIGHTED else ("met", "total")
+# A score's share of the content standard: its criteria's weights met out of their weights (ChecklistScore.share).
+MET, TOTAL = "weighted_met", "weighted_total"
 
 
 def scores(filters: Filters):
@@ -92,7 +83,7 @@ def figures(filters: Filters) -> tuple[dict, list[dict]]:
                 "link_rate": mine.get("link_rate"),
                 "contributions": totals[pk],
                 "contribution": share(totals[pk], most),
-                "judged": mine.get("judged", 0 if links.HAS_REVIEWS else None),
+                "judged": mine.get("judged", 0),
                 "link_accuracy": mine.get("link_accuracy"),
             }
         )

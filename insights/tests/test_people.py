@@ -55,6 +55,13 @@ def test_each_person_against_the_team_average(team, contributor, publisher):
     assert average["contribution"] == round((colin["contribution"] + paula["contribution"]) / 2, 1)
 
 
+def test_the_content_standard_weighs_the_criteria(contributor, coach, product):
+    article = make_article(author=contributor, product=product, title="Weighted")
+    score(article, author=contributor, scorer=coach, met=5, total=10, weighted=(9, 10))
+    _, rows = _rows(default_filters(days=30, person=contributor))
+    assert rows["colin"]["content"] == 90.0
+
+
 def test_the_person_filter_keeps_the_team_as_reference(team, contributor):
     table, rows = _rows(default_filters(days=30, person=contributor, team=team))
     assert list(rows) == ["Tier 1 average", "colin"]
