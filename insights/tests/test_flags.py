@@ -80,3 +80,11 @@ def test_queries_are_bounded(article, publisher, django_assert_max_num_queries):
         flag(article, reason=["incorrect", "outdated"][n % 2], source="customer", raised=n + 1, closed=n / 2)
     with django_assert_max_num_queries(4):
         tables("flags", default_filters(days=30))
+
+
+def test_the_overview_gives_turnaround_in_days(coach, article, publisher):
+    from conftest import client_for
+
+    flag(article, by=publisher, raised=3, closed=1)
+    body = client_for(coach).get("/insights/").content.decode()
+    assert "Median turnaround" in body and "2.0 days" in body
