@@ -45,7 +45,7 @@ def content_score():
     return {"content": Avg(Cast(F(MET), FloatField()) * 100.0 / F(TOTAL)), "scores": Count("pk")}
 
 
-def _rounded(value) -> float | None:
+def rounded(value) -> float | None:
     return None if value is None else round(value, 1)
 
 
@@ -78,7 +78,7 @@ def figures(filters: Filters) -> tuple[dict, list[dict]]:
             {
                 "person": username,
                 "scores": content.get(pk, {}).get("scores", 0),
-                "content": _rounded(content.get(pk, {}).get("content")),
+                "content": rounded(content.get(pk, {}).get("content")),
                 "cases": mine.get("cases", 0),
                 "link_rate": mine.get("link_rate"),
                 "contributions": totals[pk],
@@ -92,7 +92,7 @@ def figures(filters: Filters) -> tuple[dict, list[dict]]:
     average = {
         "person": team_label(filters),
         "scores": team_content["scores"],
-        "content": _rounded(team_content["content"]),
+        "content": rounded(team_content["content"]),
         "cases": team_cases["cases"],
         "link_rate": team_cases["link_rate"],
         "contributions": sum(totals.values()),
@@ -147,13 +147,3 @@ def people(filters: Filters) -> list[Table]:
         empty="No active staff match these filters.",
     )
     return [table]
-
-
-def content_of(user, filters: Filters) -> dict:
-    """One person's content-standard score and number of scores (their dashboard)."""
-    found = scores(replace(filters, person=user, team=None)).order_by().aggregate(**content_score())
-    return {"content": _rounded(found["content"]), "scores": found["scores"]}
-
-
-def everyone_content(filters: Filters) -> float | None:
-    return _rounded(scores(replace(filters, person=None, team=None)).order_by().aggregate(**content_score())["content"])

@@ -75,3 +75,8 @@ def test_me_is_not_a_view_slug():
 
     with pytest.raises(ValueError):
         register("me", "Me", "")
+
+
+def test_my_figures_and_everyones_take_five_queries(mine, contributor, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        my_figures(contributor)
