@@ -276,16 +276,27 @@ RATE_KEYS = (
 GROUPS = ("agent", "month")
 
 
+def link_accuracy_counts() -> dict:
+    """The aggregates of link accuracy (for `annotate` or `aggregate`): `accurate`, reviews whose
+    linked article was the right one, out of `judged`, reviews with a link whose accuracy was
+    answered. The rates here, the licence criteria and the KCS measures count with these."""
+    return {
+        "accurate": Count("pk", filter=Q(linked=True, link_accurate=LinkAccuracy.YES)),
+        "judged": Count("pk", filter=Q(linked=True, link_accurate__in=[LinkAccuracy.YES, LinkAccuracy.NO])),
+    }
+
+
 def _counts() -> dict:
     # Aliases apart from the model's field names: an annotation named like a field would shadow it
     # in the filters of the others.
+    accuracy = link_accuracy_counts()
     return {
         "n_reviews": Count("pk"),
         "n_searched_first": Count("pk", filter=Q(searched_first=SearchedFirst.YES)),
         "n_search_known": Count("pk", filter=Q(searched_first__in=[SearchedFirst.YES, SearchedFirst.NO])),
         "n_linked": Count("pk", filter=Q(linked=True)),
-        "n_link_accurate": Count("pk", filter=Q(linked=True, link_accurate=LinkAccuracy.YES)),
-        "n_link_judged": Count("pk", filter=Q(linked=True, link_accurate__in=[LinkAccuracy.YES, LinkAccuracy.NO])),
+        "n_link_accurate": accuracy["accurate"],
+        "n_link_judged": accuracy["judged"],
         "n_capture_loss": Count("pk", filter=Q(capture_loss=True)),
     }
 
@@ -344,6 +355,6 @@ def link_accuracy_of(agent_ids) -> dict[int, tuple[int, int]]:
         AdherenceReview.objects.filter(agent_id__in=list(agent_ids))
         .order_by()
         .values("agent_id")
-        .annotate(accurate=_counts()["n_link_accurate"], judged=_counts()["n_link_judged"])
+        .annotate(**link_accuracy_counts())
     )
     return {r["agent_id"]: (r["accurate"], r["judged"]) for r in rows}

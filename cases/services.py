@@ -379,16 +379,7 @@ def outcomes(user, *, by: str = "agent", since=None, until=None) -> list[dict]:
     if by in ("week", "month"):
         qs = qs.annotate(**{by: _first_day_of(by)})
     key = GROUPS[by]
-    rows = (
-        qs.values(key)
-        .annotate(
-            cases=Count("pk"),
-            known=Count("pk", filter=Q(outcome=Outcome.KNOWN)),
-            new=Count("pk", filter=Q(outcome=Outcome.NEW)),
-            no_link=Count("pk", filter=Q(outcome=Outcome.NO_LINK)),
-        )
-        .order_by(key)
-    )
+    rows = qs.values(key).annotate(**outcome_counts()).order_by(key)
     out = []
     for row in rows:
         group = row[key]
@@ -396,18 +387,34 @@ def outcomes(user, *, by: str = "agent", since=None, until=None) -> list[dict]:
             group = group.date()
         if isinstance(group, datetime.date):
             group = group.isoformat()
-        linked = row["known"] + row["new"]
-        out.append(
-            {
-                "group": group if group not in (None, "") else None,
-                "cases": row["cases"],
-                "known": row["known"],
-                "new": row["new"],
-                "no_link": row["no_link"],
-                "link_rate": round(linked / row["cases"], 4) if row["cases"] else None,
-            }
-        )
+        out.append({"group": group if group not in (None, "") else None, **outcome_figures(row)})
     return out
+
+
+def outcome_counts() -> dict:
+    """The aggregates of decided cases (for `annotate` or `aggregate`): cases, known, new, no_link.
+
+    The outcomes above and the KCS measures (insights/measures/links.py) count with these.
+    """
+    return {
+        "cases": Count("pk"),
+        "known": Count("pk", filter=Q(outcome=Outcome.KNOWN)),
+        "new": Count("pk", filter=Q(outcome=Outcome.NEW)),
+        "no_link": Count("pk", filter=Q(outcome=Outcome.NO_LINK)),
+    }
+
+
+def outcome_figures(row: dict) -> dict:
+    """A row of `outcome_counts` with its link rate: decided cases with a link (known or new) out
+    of all decided cases, 0..1 with four decimals, None without decided cases."""
+    cases, known, new = row.get("cases") or 0, row.get("known") or 0, row.get("new") or 0
+    return {
+        "cases": cases,
+        "known": known,
+        "new": new,
+        "no_link": row.get("no_link") or 0,
+        "link_rate": round((known + new) / cases, 4) if cases else None,
+    }
 
 
 def _first_day_of(period: str):

@@ -18,7 +18,7 @@ from articles.api_schema import answers
 from articles.models import require
 from kcs_site.api import require_staff
 
-from . import policy
+from . import panels, policy
 from .filters import FilterForm, filters_from
 from .measures import VIEWS
 
@@ -90,6 +90,50 @@ def index(request: Request) -> Response:
     require_staff(request)
     require(policy.can_see_insights(request.user))
     return Response({"views": [{"slug": v.slug, "title": v.title, "summary": v.summary} for v in VIEWS.values()]})
+
+
+@answers(400, 403, 404)
+@extend_schema(
+    parameters=[p for p in FILTER_PARAMETERS if p.name not in ("team", "product", "audience", "bucket")],
+    responses=inline_serializer(
+        "InsightsMe",
+        {
+            "person": serializers.CharField(),
+            "start": serializers.DateField(),
+            "end": serializers.DateField(),
+            "decided_cases": serializers.IntegerField(),
+            "known": serializers.IntegerField(),
+            "new": serializers.IntegerField(),
+            "no_link": serializers.IntegerField(),
+            "link_rate": serializers.FloatField(allow_null=True, help_text="Percent; null without decided cases."),
+            "link_rate_average": serializers.FloatField(allow_null=True),
+            "reuse_share": serializers.FloatField(allow_null=True, help_text="Known out of linked cases, percent."),
+            "reuse_share_average": serializers.FloatField(allow_null=True),
+            "citations": serializers.IntegerField(help_text="Reuse of their articles by others."),
+            "articles_cited": serializers.IntegerField(),
+            "content_standard": serializers.FloatField(allow_null=True),
+            "content_scores": serializers.IntegerField(),
+            "content_standard_average": serializers.FloatField(allow_null=True),
+            "links_reviewed": serializers.IntegerField(allow_null=True),
+            "link_accuracy": serializers.FloatField(allow_null=True),
+            "link_accuracy_average": serializers.FloatField(allow_null=True),
+        },
+    ),
+    operation_id="insights_me",
+    description="Your own KCS figures (any staff; default the last 90 days), with everyone's average. "
+    "Coaches and KB owners may ask for someone else's with `person`.",
+)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    require_staff(request)
+    params = request.query_params.copy()
+    params.setdefault("period", str(panels.DAYS))
+    filters, form = filters_from(params)
+    if filters is None:
+        raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+    person = filters.person or request.user
+    require(policy.can_see_person(request.user, person))
+    return Response(panels.my_figures(person, filters))
 
 
 @answers(400, 403, 404)

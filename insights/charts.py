@@ -21,7 +21,7 @@ from .report import PERCENT, Table
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 PALETTE = ("#1d4ed8", "#b45309", "#047857", "#be123c", "#6d28d9", "#0e7490", "#4d7c0f", "#a21caf")
-STYLE = Style(
+STYLE_OPTIONS = dict(
     background="#ffffff",
     plot_background="#ffffff",
     foreground="#1f2937",
@@ -36,6 +36,14 @@ STYLE = Style(
     colors=PALETTE,
     opacity=".85",
     opacity_hover=".95",
+)
+STYLE = Style(**STYLE_OPTIONS)
+# Small multiples are drawn smaller than the page's charts: larger letters keep them legible.
+# Radars against a reference draw the reference first, in the second colour, and see through.
+RADAR_OPTIONS = {**STYLE_OPTIONS, "colors": (PALETTE[1], PALETTE[0]), "opacity": ".45", "opacity_hover": ".6"}
+RADAR_STYLE = Style(**RADAR_OPTIONS)
+SMALL_STYLE = Style(
+    **{**RADAR_OPTIONS, "label_font_size": 18, "major_label_font_size": 18, "legend_font_size": 19, "title_font_size": 24}
 )
 KINDS = {
     "bar": pygal.Bar,
@@ -77,6 +85,8 @@ def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
         options["range"] = (0, chart.max_value)
     elif chart.kind != "radar":
         options["range"] = (0, _top(table))
+    if chart.kind == "radars":
+        return _radars(table, options, narrow)
     drawing = KINDS[chart.kind](**options)
     if chart.kind == "radar":
         drawing.x_labels = [table.column(key).label for key in chart.series]
@@ -94,6 +104,62 @@ def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
     if any(table.column(key).kind == PERCENT for key in chart.series):
         drawing.value_formatter = lambda v: f"{v:g}%"
     return drawing.render()
+
+
+SMALL_MULTIPLES = 12  # radars drawn at most (the table lists every row)
+SMALL_COLUMNS = 3  # (2 on phones)
+SMALL_SIZE = (420, 440)
+
+
+def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
+    """Kind "radars", small multiples: the table's first row is a reference (e.g. the team's
+    average) drawn on one small radar for each further row, up to SMALL_MULTIPLES, in a grid."""
+    chart = table.chart
+    reference, rows = table.rows[0], table.rows[1 : 1 + SMALL_MULTIPLES]
+    if not rows:
+        return None
+    percent = any(table.column(key).kind == PERCENT for key in chart.series)
+
+    def one(row: dict, width: int, height: int, style: Style, **extra) -> bytes:
+        drawing = pygal.Radar(
+            **{**options, "width": width, "height": height, "style": style, "x_label_rotation": 0, "fill": True, **extra}
+        )
+        drawing.x_labels = [table.column(key).label for key in chart.series]
+        # The reference first, under the row: the row's colour stays the first of the palette.
+        for series in (reference, row):
+            drawing.add(str(series.get(chart.x)), [_number(series.get(key)) for key in chart.series])
+        if percent:
+            drawing.value_formatter = lambda v: f"{v:g}%"
+        return drawing.render()
+
+    if len(rows) == 1:
+        return one(rows[0], *((420, 480) if narrow else (860, 460)), RADAR_STYLE, show_legend=True)
+    width, height = SMALL_SIZE
+    columns = min(2 if narrow else SMALL_COLUMNS, len(rows))
+    lines = -(-len(rows) // columns)
+    top = 56  # the key: which colour is the row, which the reference
+    total = (columns * width, top + lines * height)
+    key = _escape(str(reference.get(chart.x)))
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total[0]} {total[1]}" '
+        f'width="{total[0]}" height="{total[1]}" font-family="{_escape(STYLE_OPTIONS["font_family"])}" font-size="22">'
+        '<rect width="100%" height="100%" fill="#ffffff"/>'
+        f'<rect x="24" y="18" width="22" height="22" fill="{PALETTE[0]}"/><text x="56" y="37" fill="#111827">The person</text>'
+        f'<rect x="240" y="18" width="22" height="22" fill="{PALETTE[1]}"/>'
+        f'<text x="272" y="37" fill="#111827">{key}</text>'.encode()
+    ]
+    for i, row in enumerate(rows):
+        drawn = one(row, width, height, SMALL_STYLE, show_legend=False, title=str(row.get(chart.x)), margin_top=28)
+        if drawn.startswith(b"<?xml"):
+            drawn = drawn.split(b"?>", 1)[1].lstrip()
+        x, y = (i % columns) * width, top + (i // columns) * height
+        parts.append(drawn.replace(b"<svg ", f'<svg x="{x}" y="{y}" width="{width}" height="{height}" '.encode(), 1))
+    parts.append(b"</svg>")
+    return b"".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def data_url(table: Table, size: tuple[int, int, int] = WIDE) -> str:

@@ -10,6 +10,7 @@ from cases import panels as cases
 from coaching import panels as coaching
 from feedback import panels as feedback
 from health import panels as health
+from insights import panels as insights
 from notifications import panels as notifications
 from training import panels as training
 
@@ -20,6 +21,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
         "feedback": feedback.dashboard_panel(user),
         "coaching": coaching.dashboard_panel(user),
         "training": training.dashboard_panel(user),
+        "insights": insights.dashboard_panel(user),
     }
 
 

@@ -24,11 +24,15 @@ class View:
 
 
 VIEWS: dict[str, View] = {}
+RESERVED = {"me"}  # /api/v1/insights/me/ is a person's own figures
 
 
 def register(slug: str, title: str, summary: str, *, headline: Callable[[Filters], list[Figure]] | None = None):
     """Register a view's tables; `headline` gives the overview's few figures for it (optional,
     and cheap: the overview computes every view's headline at once)."""
+
+    if slug in RESERVED:
+        raise ValueError(f"{slug!r} names another page of the measures' API: choose another slug.")
 
     def add(build: Callable[[Filters], list[Table]]):
         VIEWS[slug] = View(slug=slug, title=title, summary=summary, build=build, headline=headline)

@@ -1,1 +1,196 @@
-"""(registered by its view; see insights/measures/__init__.py)"""
+"""Linking and reuse: how many decided cases were linked to an article (the link rate), whether
+with an existing article (known: reuse) or one written from the case (new: create), and how often
+the article linked was the right one (link accuracy, from process adherence reviews).
+
+A case counts in the period its outcome was recorded in (solved or closed). The person and team
+filters apply to the case's agent, a team being the agent's groups; the product filter to the
+case's product. Cases have no audience: the audience filter does not apply here.
+"""
+
+from __future__ import annotations
+
+from cases.adherence import link_accuracy_counts
+from cases.models import AdherenceReview, Case
+from cases.services import outcome_counts, outcome_figures
+
+from ..filters import Filters
+from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
+from . import register
+from .common import bucket_expr, per_bucket
+
+NOBODY = "(no agent)"
+NO_TEAM = "(no team)"
+NO_PRODUCT = "(no product)"
+
+# Grouping keys: the agent, the agent's teams (groups), the case's product.
+BY = {"person": "agent__username", "team": "agent__groups__name", "product": "product__name"}
+# The same through a review (reviews name the agent and the case).
+REVIEW_BY = {"person": "agent__username", "team": "agent__groups__name", "product": "case__product__name"}
+
+
+def decided_cases(filters: Filters):
+    """Decided cases whose outcome was recorded in the period, for the agent, team and product chosen."""
+    qs = Case.objects.decided().filter(filters.within("outcome_at"), filters.people("agent"))
+    if filters.product is not None:
+        qs = qs.filter(product=filters.product)
+    return qs
+
+
+def reviews(filters: Filters):
+    """Process adherence reviews made in the period of the agent's, team's and product's cases."""
+    qs = AdherenceReview.objects.filter(filters.within("reviewed_at"), filters.people("agent"))
+    if filters.product is not None:
+        qs = qs.filter(case__product=filters.product)
+    return qs
+
+
+def figures(counts: dict | None, accuracy: dict | None) -> dict:
+    """One row's figures: decided cases, known, new, no link, link rate, reuse share (known out of
+    linked) and link accuracy; every share is None when it has nothing to divide."""
+    row = outcome_figures(counts or {})
+    linked = row["known"] + row["new"]
+    accurate = (accuracy or {}).get("accurate") or 0
+    judged = (accuracy or {}).get("judged") or 0
+    return {
+        "cases": row["cases"],
+        "known": row["known"],
+        "new": row["new"],
+        "no_link": row["no_link"],
+        "link_rate": share(linked, row["cases"]),
+        "reuse_share": share(row["known"], linked),
+        "judged": judged,
+        "link_accuracy": share(accurate, judged),
+    }
+
+
+def totals(filters: Filters) -> dict:
+    """The figures of every case and review the filters select (two queries)."""
+    counts = decided_cases(filters).order_by().aggregate(**outcome_counts())
+    accuracy = reviews(filters).order_by().aggregate(**link_accuracy_counts())
+    return figures(counts, accuracy)
+
+
+def grouped(filters: Filters, by: str) -> dict[str | None, dict]:
+    """{group: figures} per person, team or product (two queries)."""
+    key = BY[by]
+    counts = {row[key]: row for row in decided_cases(filters).order_by().values(key).annotate(**outcome_counts()).order_by()}
+    review_key = REVIEW_BY[by]
+    accuracy = {row[review_key]: row for row in reviews(filters).order_by().values(review_key).annotate(**link_accuracy_counts())}
+    return {group: figures(counts.get(group), accuracy.get(group)) for group in {*counts, *accuracy}}
+
+
+def over_time(filters: Filters) -> dict:
+    """{first day of week or month: figures}, every bucket of the period present (two queries)."""
+    rows = (
+        decided_cases(filters)
+        .annotate(bucket=bucket_expr("outcome_at", filters.bucket))
+        .values("bucket")
+        .annotate(**outcome_counts())
+        .order_by()
+    )
+    counts = per_bucket(filters, rows)
+    rows = (
+        reviews(filters)
+        .annotate(bucket=bucket_expr("reviewed_at", filters.bucket))
+        .values("bucket")
+        .annotate(**link_accuracy_counts())
+        .order_by()
+    )
+    accuracy = per_bucket(filters, rows)
+    return {day: figures(counts.get(day), accuracy.get(day)) for day in filters.buckets()}
+
+
+FIGURE_COLUMNS = [
+    Column("cases", "Decided cases"),
+    Column("known", "Known (reuse)"),
+    Column("new", "New (create)"),
+    Column("no_link", "No link"),
+    Column("link_rate", "Link rate", PERCENT),
+    Column("reuse_share", "Reuse share", PERCENT),
+    Column("judged", "Links reviewed"),
+    Column("link_accuracy", "Link accuracy", PERCENT),
+]
+ACCURACY_NOTE = (
+    "Link accuracy (from process adherence reviews made in the period): reviewed cases whose linked article was "
+    "the right one, out of reviewed cases with a link."
+)
+NOTE = (
+    "Cases solved or closed in the period. Link rate: decided cases with a link (known or new) out of all decided cases; "
+    "reuse share: known out of linked. " + ACCURACY_NOTE
+)
+
+
+def _grouped_table(
+    filters: Filters, by: str, key: str, title: str, label: str, missing: str, empty: str, note: str = ""
+) -> Table:
+    rows = [{"group": group if group not in (None, "") else missing, **found} for group, found in grouped(filters, by).items()]
+    rows.sort(key=lambda row: (-row["cases"], row["group"]))
+    return Table(
+        key=key,
+        title=title,
+        columns=[Column("group", label, TEXT), *FIGURE_COLUMNS],
+        rows=rows,
+        chart=Chart("bar", x="group", series=("link_rate",), max_value=100) if 0 < len(rows) <= 40 else None,
+        empty=empty,
+        note=note,
+    )
+
+
+def headline(filters: Filters) -> list[Figure]:
+    found = totals(filters)
+    return [
+        Figure("Link rate", found["link_rate"], PERCENT, detail=f"of {found['cases']:,} decided cases"),
+        Figure(
+            "Reuse share (known vs new)", found["reuse_share"], PERCENT, detail=f"{found['known']:,} known, {found['new']:,} new"
+        ),
+        Figure("Link accuracy", found["link_accuracy"], PERCENT),
+    ]
+
+
+@register(
+    "links",
+    "Linking and reuse",
+    "The link rate of decided cases, reuse (known) against create (new) and link accuracy: per person, team, product, over time.",
+    headline=headline,
+)
+def links(filters: Filters) -> list[Table]:
+    summary = Table(key="summary", title="Linking in the period", columns=FIGURE_COLUMNS, rows=[totals(filters)], note=NOTE)
+    buckets = over_time(filters)
+    period = Column("period", "Week of" if filters.bucket == "week" else "Month", DATE)
+    rate = Table(
+        key="over_time",
+        title="Link rate over time",
+        columns=[period, Column("cases", "Decided cases"), Column("link_rate", "Link rate", PERCENT)]
+        + [Column("link_accuracy", "Link accuracy", PERCENT)],
+        rows=[
+            {"period": day, "cases": f["cases"], "link_rate": f["link_rate"], "link_accuracy": f["link_accuracy"]}
+            for day, f in buckets.items()
+        ],
+        chart=Chart("line", x="period", series=("link_rate", "link_accuracy"), max_value=100),
+    )
+    outcomes = Table(
+        key="outcomes_over_time",
+        title="Known, new and no link over time",
+        columns=[period, Column("known", "Known (reuse)", COUNT), Column("new", "New (create)"), Column("no_link", "No link")],
+        rows=[{"period": day, "known": f["known"], "new": f["new"], "no_link": f["no_link"]} for day, f in buckets.items()],
+        chart=Chart("stacked", x="period", series=("known", "new", "no_link")),
+    )
+    return [
+        summary,
+        rate,
+        outcomes,
+        _grouped_table(filters, "person", "people", "Per person", "Agent", NOBODY, "No decided cases for these filters."),
+        _grouped_table(
+            filters,
+            "team",
+            "teams",
+            "Per team",
+            "Team",
+            NO_TEAM,
+            "No decided cases for these filters.",
+            note="A team is a group of agents: a case counts in every team its agent belongs to.",
+        ),
+        _grouped_table(
+            filters, "product", "products", "Per product", "Product", NO_PRODUCT, "No decided cases for these filters."
+        ),
+    ]

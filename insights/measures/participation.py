@@ -42,10 +42,13 @@ def _activity(filters: Filters, make, user_field: str, time_field: str, prefix: 
     return make().filter(filters.within(time_field), filters.people(user_field), filters.articles(prefix))
 
 
-def counts_by_person(filters: Filters) -> dict[int, dict[str, int]]:
-    """{user id: {activity: count}} in the period, one grouped query per kind of activity."""
+def counts_by_person(filters: Filters, only: tuple[str, ...] = ()) -> dict[int, dict[str, int]]:
+    """{user id: {activity: count}} in the period, one grouped query per kind of activity
+    (the kinds named in `only`, or every kind)."""
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key, _label, make, user_field, time_field, prefix in ACTIVITIES:
+        if only and key not in only:
+            continue
         rows = _activity(filters, make, user_field, time_field, prefix).values(user_field).annotate(n=Count("pk"))
         for row in rows.order_by():
             out[row[user_field]][key] += row["n"]

@@ -1,1 +1,158 @@
-"""(registered by its view; see insights/measures/__init__.py)"""
+"""Reuse distribution: how reuse spreads over the knowledge base. Each article (not archived, of
+the product and audience chosen) counts its reuse in the period — live case links that reuse it
+(solved or reference) and reuse recorded without a case (`articles.Reuse`) — and falls in a bucket
+(0, 1, 2–5 …). A healthy base has a long tail: a few articles take much of the reuse.
+
+Counted per article in SQL (one grouped query for links, one for reuse rows), bucketed in Python
+over the articles reused at least once; the articles never reused are the total less those.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Count, F, Q
+
+from articles.choices import State
+from articles.models import Article, Reuse
+from cases.models import CaseLink
+
+from ..filters import Filters
+from ..report import COUNT, PERCENT, TEXT, Chart, Column, Figure, Table, share
+from . import register
+from .common import names
+
+# (label, lowest, highest) reuse counts of each bucket; None: no upper bound.
+BUCKETS = [
+    ("0", 0, 0),
+    ("1", 1, 1),
+    ("2–5", 2, 5),
+    ("6–10", 6, 10),
+    ("11–25", 11, 25),
+    ("26–50", 26, 50),
+    ("51–100", 51, 100),
+    (">100", 101, None),
+]
+TOP_SHARE = 0.2  # the long tail: the share of reuse taken by the top fifth of articles
+MOST_REUSED = 20
+
+
+def article_scope(filters: Filters, prefix: str = "", *, live_only: bool = True) -> Q:
+    """The articles the filters choose: of the product and audience, written by the person or
+    team (their author), and not archived unless `live_only` is False."""
+    q = filters.articles(prefix) & filters.people(f"{prefix}created_by")
+    if live_only:
+        q &= ~Q(**{f"{prefix}state": State.ARCHIVED})
+    return q
+
+
+def reuse_by_article(filters: Filters, *, by_others: bool = False, live_only: bool = True) -> dict[int, dict]:
+    """{article id: {"author", "links", "rows", "total"}} for the articles reused in the period
+    (two grouped queries). With `by_others`, reuse by the article's own author is left out."""
+    scope = article_scope(filters, "article__", live_only=live_only)
+    links = CaseLink.objects.live().reuse().filter(filters.within("linked_at"), scope)
+    rows = Reuse.objects.filter(filters.within("at"), scope)
+    if by_others:
+        links = links.exclude(linked_by=F("article__created_by"))
+        rows = rows.exclude(user=F("article__created_by"))
+    out: dict[int, dict] = {}
+    for name, qs in (("links", links), ("rows", rows)):
+        for article_id, author_id, n in qs.order_by().values_list("article_id", "article__created_by").annotate(n=Count("pk")):
+            found = out.setdefault(article_id, {"author": author_id, "links": 0, "rows": 0, "total": 0})
+            found[name] += n
+            found["total"] += n
+    return out
+
+
+def bucket_label(n: int) -> str:
+    return next(label for label, low, high in BUCKETS if n >= low and (high is None or n <= high))
+
+
+def distribution(filters: Filters) -> dict:
+    """The histogram, the share of reuse taken by the top fifth of articles, and the reused articles."""
+    reused = reuse_by_article(filters)
+    articles = Article.objects.filter(article_scope(filters)).count()
+    counts = {label: 0 for label, _, _ in BUCKETS}
+    for found in reused.values():
+        counts[bucket_label(found["total"])] += 1
+    counts["0"] = max(articles - len(reused), 0)
+    totals = sorted((found["total"] for found in reused.values()), reverse=True)
+    reuse = sum(totals)
+    top = math.ceil(TOP_SHARE * articles) if articles else 0
+    return {
+        "articles": articles,
+        "reused": len(reused),
+        "reuse": reuse,
+        "buckets": counts,
+        "top": top,
+        "top_reuse": sum(totals[:top]),
+        "top_share": share(sum(totals[:top]), reuse),
+        "by_article": reused,
+    }
+
+
+def headline(filters: Filters) -> list[Figure]:
+    found = distribution(filters)
+    return [
+        Figure("Articles reused", found["reused"], detail=f"of {found['articles']:,} articles"),
+        Figure("Reuse taken by the top 20% of articles", found["top_share"], PERCENT, detail=f"{found['reuse']:,} reuses"),
+    ]
+
+
+@register(
+    "reuse",
+    "Reuse distribution",
+    "How many articles were reused how often in the period, and how much of the reuse the most reused fifth takes.",
+    headline=headline,
+)
+def reuse(filters: Filters) -> list[Table]:
+    found = distribution(filters)
+    histogram = Table(
+        key="distribution",
+        title="Articles by reuse in the period",
+        columns=[Column("bucket", "Reused", TEXT), Column("articles", "Articles"), Column("share", "Share of articles", PERCENT)],
+        rows=[{"bucket": label, "articles": n, "share": share(n, found["articles"])} for label, n in found["buckets"].items()],
+        chart=Chart("histogram", x="bucket", series=("articles",)),
+        note="Reuse: live case links that solved or referenced the article, plus reuse recorded without a case. "
+        "Articles not archived, of the product and audience chosen (and the author, with a person or team).",
+    )
+    tail = Table(
+        key="long_tail",
+        title="The long tail",
+        columns=[
+            Column("articles", "Articles"),
+            Column("reused", "Reused at least once"),
+            Column("reuse", "Reuses"),
+            Column("top", "Top 20% of articles"),
+            Column("top_reuse", "Their reuses"),
+            Column("top_share", "Their share of reuse", PERCENT),
+        ],
+        rows=[{key: found[key] for key in ("articles", "reused", "reuse", "top", "top_reuse", "top_share")}],
+        note="The most reused fifth of the articles (rounded up), and the share of all reuse they took.",
+    )
+    top = sorted(found["by_article"].items(), key=lambda item: (-item[1]["total"], item[0]))[:MOST_REUSED]
+    titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
+    authors = names(found["author"] for _, found in top)
+    most = Table(
+        key="most_reused",
+        title="Most reused articles",
+        columns=[
+            Column("title", "Article", TEXT),
+            Column("author", "Author", TEXT),
+            Column("links", "Case links", COUNT),
+            Column("rows", "Reuse without a case"),
+            Column("total", "Reuses"),
+        ],
+        rows=[
+            {
+                "title": titles.get(pk, ""),
+                "author": authors.get(mine["author"], ""),
+                "links": mine["links"],
+                "rows": mine["rows"],
+                "total": mine["total"],
+            }
+            for pk, mine in top
+        ],
+        empty="No article was reused in this period.",
+    )
+    return [histogram, tail, most]
