@@ -97,6 +97,10 @@ class Case(models.Model):
             # The list's order (the model's), read newest first a page at a time.
             models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
             models.Index(fields=["outcome_at"], name="case_outcome_idx"),
+            # The KCS measures group decided cases of a period by agent, product and outcome: all
+            # in the index, so a year of cases is read without touching the table.
+            models.Index(fields=["outcome_at", "agent", "product", "outcome"], name="case_measures_idx"),
+            models.Index(fields=["source", "created_at"], name="case_source_created_idx"),
         ]
         permissions = [("sync_cases", "Can create and update cases through the API (integrations)")]
 
@@ -152,6 +156,8 @@ class CaseLink(models.Model):
         indexes = [
             models.Index(fields=["article", "-linked_at"], name="caselink_article_idx"),
             models.Index(fields=["linked_by", "-linked_at"], name="caselink_user_idx"),
+            # The KCS measures count a period's links per person or per article from the index alone.
+            models.Index(fields=["linked_at", "linked_by", "article", "kind", "unlinked_at"], name="caselink_measures_idx"),
         ]
 
     def __str__(self) -> str:

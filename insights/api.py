@@ -21,6 +21,7 @@ from kcs_site.api import require_staff
 from . import panels, policy
 from .filters import FilterForm, filters_from
 from .measures import VIEWS
+from .measures.common import shared
 
 
 class CSVRenderer(BaseRenderer):
@@ -156,9 +157,9 @@ def me(request: Request) -> Response:
 def view_tables(request: Request, view: str) -> Response:
     filters = _filters(request)
     view = _view(view)
-    return Response(
-        {"view": view.slug, "title": view.title, **_described(filters), "tables": [t.as_json() for t in view.build(filters)]}
-    )
+    with shared():
+        tables = [t.as_json() for t in view.build(filters)]
+    return Response({"view": view.slug, "title": view.title, **_described(filters), "tables": tables})
 
 
 @answers(400, 403, 404)
@@ -174,7 +175,8 @@ def table(request: Request, view: str, table: str):
     filters = _filters(request)
     slug = view
     view = _view(slug)
-    found = next((t for t in view.build(filters) if t.key == table), None)
+    with shared():
+        found = next((t for t in view.build(filters) if t.key == table), None)
     if found is None:
         raise Http404("No such table.")
     if request.accepted_renderer.format == "csv":

@@ -36,6 +36,7 @@ from search import indexing
 from search.models import SearchLog
 from training.models import Acknowledgement, Question
 
+from . import snapshot
 from .models import ArticleView, ReaderKind
 
 SEED = 1313
@@ -109,6 +110,9 @@ FLAGS = [
 DISMISSED_BECAUSE = "Checked: the article already covers this."
 
 
+DAYS_OF_SNAPSHOTS = 182
+
+
 def load(users: dict[str, User]) -> None:
     if Case.objects.filter(source=MARKER[0], external_id=MARKER[1]).exists():
         return
@@ -131,6 +135,9 @@ def load(users: dict[str, User]) -> None:
         _votes(articles, born, timeline, rng, now)
         _views(articles, born, rng, now)
         _searches(articles, born, rng, now)
+        # The nightly snapshots the demo's six months would have left (the life-cycle trend).
+        today = timezone.localdate()
+        snapshot.backfill(today - datetime.timedelta(days=DAYS_OF_SNAPSHOTS), today - datetime.timedelta(days=1))
 
 
 # --- people and teams ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from kcs_site.decorators import staff_required
 from . import charts, policy
 from .filters import filters_from
 from .measures import VIEWS
+from .measures.common import shared
 
 
 def _view_for(slug: str):
@@ -29,7 +30,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if filters is not None:
         query = urlencode(filters.as_query())
         context["query"] = query
-        context["headlines"] = [(view, view.headline(filters)) for view in VIEWS.values() if view.headline]
+        with shared():
+            context["headlines"] = [(view, view.headline(filters)) for view in VIEWS.values() if view.headline]
     return render(request, "insights/index.html", context)
 
 
@@ -41,7 +43,8 @@ def measure(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"views": VIEWS.values(), "view": view, "form": form, "filters": filters}
     if filters is not None:
         context["query"] = urlencode(filters.as_query())
-        context["tables"] = [(table, charts.images(table)) for table in view.build(filters)]
+        with shared():
+            context["tables"] = [(table, charts.images(table)) for table in view.build(filters)]
     return render(request, "insights/measure.html", context, status=200 if filters is not None else 400)
 
 
@@ -52,7 +55,8 @@ def table_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     filters, form = filters_from(request.GET)
     if filters is None:
         return HttpResponse(_errors(form), status=400, content_type="text/plain; charset=utf-8")
-    found = next((t for t in view.build(filters) if t.key == table), None)
+    with shared():
+        found = next((t for t in view.build(filters) if t.key == table), None)
     if found is None:
         raise Http404("No such table.")
     response = HttpResponse(found.as_csv(), content_type="text/csv; charset=utf-8")

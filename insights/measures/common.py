@@ -3,7 +3,10 @@ per person without a query per person."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+import functools
 
 from django.db import connection
 from django.db.models import DateField, F, Func
@@ -54,3 +57,37 @@ def names(user_ids) -> dict[int, str]:
     from accounts.models import User
 
     return dict(User.objects.filter(pk__in=set(user_ids)).values_list("pk", "username"))
+
+
+# --- one computation per request -------------------------------------------------------------
+
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("insights_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared():
+    """Inside this block, functions marked @once_per_request compute each result once: the
+    overview's headlines and a view's tables often need the same grouped counts (citation and
+    reuse both count reuse per article), and each is a pass over up to a million rows."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def once_per_request(function):
+    """Remember `function`'s result for its arguments (hashable: Filters is) within `shared()`;
+    outside it, compute every time (tests, the snapshot)."""
+
+    @functools.wraps(function)
+    def remembered(*args, **kwargs):
+        memory = _shared.get()
+        if memory is None:
+            return function(*args, **kwargs)
+        key = (function.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in memory:
+            memory[key] = function(*args, **kwargs)
+        return memory[key]
+
+    return remembered

@@ -57,6 +57,16 @@ def test_some_searches_find_nothing_again_and_again_and_others_are_opened_at_a_p
     assert set(searches.values_list("caller_kind", flat=True)) >= {"staff", "customer", "anonymous"}
 
 
+def test_the_life_cycle_trend_has_months_of_snapshots_to_draw():
+    from insights.measures import tables
+    from insights.models import DailyFigure
+
+    days = DailyFigure.objects.filter(metric__startswith="articles").values("day").distinct().count()
+    assert days >= 150
+    over_time = next(t for t in tables("lifecycle", default_filters()) if t.key == "states_over_time")
+    assert len(over_time.rows) >= 10 and over_time.chart is not None
+
+
 def test_several_people_changed_articles_in_the_period_and_teams_have_members():
     events = ArticleEvent.objects.filter(default_filters().within("at"))
     assert events.values("actor").distinct().count() >= 4
