@@ -42,7 +42,11 @@ def register(slug: str, title: str, summary: str, *, headline: Callable[[Filters
 
 
 def tables(slug: str, filters: Filters) -> list[Table]:
-    return VIEWS[slug].build(filters)
+    """A view's tables, as a page computes them (shared counts computed once)."""
+    from .common import shared
+
+    with shared():
+        return VIEWS[slug].build(filters)
 
 
 from . import citation, flags, lifecycle, links, participation, people, reuse, searchhealth, selfservice  # noqa: E402,F401

@@ -69,6 +69,9 @@ def shared():
     """Inside this block, functions marked @once_per_request compute each result once: the
     overview's headlines and a view's tables often need the same grouped counts (citation and
     reuse both count reuse per article), and each is a pass over up to a million rows."""
+    if _shared.get() is not None:  # already inside one: keep what it computed
+        yield
+        return
     token = _shared.set({})
     try:
         yield

