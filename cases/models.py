@@ -158,6 +158,8 @@ class CaseLink(models.Model):
             models.Index(fields=["linked_by", "-linked_at"], name="caselink_user_idx"),
             # The KCS measures count a period's links per person or per article from the index alone.
             models.Index(fields=["linked_at", "linked_by", "article", "kind", "unlinked_at"], name="caselink_measures_idx"),
+            # …and an article's links by its own author (citation leaves them out), one seek an article.
+            models.Index(fields=["article", "linked_by", "linked_at", "kind", "unlinked_at"], name="caselink_author_idx"),
         ]
 
     def __str__(self) -> str:
