@@ -41,7 +41,7 @@ def _split(row: dict) -> tuple[dict, dict]:
 
 def my_figures(person, filters: Filters | None = None) -> dict:
     """`person`'s figures for the period of `filters` (default: the last 90 days), with everyone's
-    average (a fixed number of queries)."""
+    average (five queries)."""
     filters = replace(filters or default_filters(days=DAYS), person=person, team=None)
     everyone = replace(filters, person=None)
     cases = links.decided_cases(everyone).order_by().aggregate(**_with_mine(outcome_counts(), Q(agent=person)))

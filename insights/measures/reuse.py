@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from articles.choices import State
 from articles.models import Article, Reuse
@@ -63,10 +63,6 @@ def _per_article(filters: Filters, source: str, by_author: bool) -> dict[int, in
     else:
         qs, user, at = Reuse.objects.all(), "user", "at"
     qs = qs.filter(filters.within(at))
-    if filters.person is not None:
-        # One person's articles are few: reached through their author, the join is cheap. (A team's
-        # may be a third of the base: those are read like everyone's and kept by `scope` below.)
-        qs = qs.filter(filters.people("article__created_by"))
     if not by_author:
         return dict(qs.order_by().values_list("article_id").annotate(n=Count("pk")))
     # Driven from the articles: each one's own reuse is a seek in (article, user, time) order,
@@ -79,6 +75,8 @@ def _per_article(filters: Filters, source: str, by_author: bool) -> dict[int, in
 def reuse_by_article(filters: Filters, *, by_others: bool = False, live_only: bool = True) -> dict[int, dict]:
     """{article id: {"author", "links", "rows", "total"}} for the articles of the filters' scope
     reused in the period. With `by_others`, reuse by the article's own author is left out."""
+    if filters.person is not None:
+        return _reuse_of_person(filters, by_others, live_only)
     scope = articles_in_scope(filters, live_only)
     out: dict[int, dict] = {}
     for name in ("links", "rows"):
@@ -91,6 +89,31 @@ def reuse_by_article(filters: Filters, *, by_others: bool = False, live_only: bo
             found = out.setdefault(article_id, {"author": scope[article_id], "links": 0, "rows": 0, "total": 0})
             found[name] += n
             found["total"] += n
+    return out
+
+
+def _reuse_of_person(filters: Filters, by_others: bool, live_only: bool) -> dict[int, dict]:
+    """reuse_by_article for one author: their articles are few, so joining each link or reuse row
+    to its article is cheap, and one query a source counts all and their own reuse together."""
+    scope = article_scope(filters, "article__", live_only=live_only)
+    out: dict[int, dict] = {}
+    sources = (
+        ("links", CaseLink.objects.live().reuse(), "linked_by", "linked_at"),
+        ("rows", Reuse.objects.all(), "user", "at"),
+    )
+    for name, qs, user, at in sources:
+        rows = (
+            qs.filter(filters.within(at), scope)
+            .order_by()
+            .values_list("article_id")
+            .annotate(n=Count("pk"), own=Count("pk", filter=Q(**{user: F("article__created_by")})))
+        )
+        for article_id, n, own in rows:
+            n -= own if by_others else 0
+            if n > 0:
+                found = out.setdefault(article_id, {"author": filters.person.pk, "links": 0, "rows": 0, "total": 0})
+                found[name] += n
+                found["total"] += n
     return out
 
 

@@ -77,6 +77,6 @@ def test_me_is_not_a_view_slug():
         register("me", "Me", "")
 
 
-def test_my_figures_and_everyones_take_a_fixed_number_of_queries(mine, contributor, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+def test_my_figures_and_everyones_take_five_queries(mine, contributor, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
         my_figures(contributor)
