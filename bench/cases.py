@@ -30,50 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where this file would shadow the cases app
+from bench.words import WORDS  # noqa: E402
+
 BENCH_DIR = ROOT / "var" / "bench"
 
-WORDS = [
-    "refund",
-    "booking",
-    "router",
-    "reboot",
-    "firmware",
-    "invoice",
-    "voucher",
-    "replacement",
-    "thermostat",
-    "schedule",
-    "app",
-    "login",
-    "password",
-    "delivery",
-    "parcel",
-    "missing",
-    "part",
-    "order",
-    "hotel",
-    "room",
-    "cancel",
-    "charge",
-    "card",
-    "declined",
-    "network",
-    "outage",
-    "signal",
-    "battery",
-    "account",
-    "email",
-    "verify",
-    "update",
-    "install",
-    "reset",
-    "pair",
-    "bluetooth",
-    "wifi",
-    "heating",
-    "boiler",
-    "tariff",
-]
 SOURCES = ["zendesk"] * 5 + ["freshdesk"] * 2 + ["servicenow", "salesforce", "email", "help-centre", "manual"]
 STATUSES = ["open"] * 25 + ["solved"] * 35 + ["closed"] * 40
 KINDS = ["solved"] * 5 + ["reference"] * 4 + ["created"]

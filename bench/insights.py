@@ -37,50 +37,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where a file could shadow an app
+from bench.words import WORDS  # noqa: E402
+
 BENCH_DIR = ROOT / "var" / "bench"
 
-WORDS = [
-    "refund",
-    "booking",
-    "router",
-    "reboot",
-    "firmware",
-    "invoice",
-    "voucher",
-    "replacement",
-    "thermostat",
-    "schedule",
-    "app",
-    "login",
-    "password",
-    "delivery",
-    "parcel",
-    "missing",
-    "part",
-    "order",
-    "hotel",
-    "room",
-    "cancel",
-    "charge",
-    "card",
-    "declined",
-    "network",
-    "outage",
-    "signal",
-    "battery",
-    "account",
-    "email",
-    "verify",
-    "update",
-    "install",
-    "reset",
-    "pair",
-    "bluetooth",
-    "wifi",
-    "heating",
-    "boiler",
-    "tariff",
-]
 ZERO_QUERIES = [f"{a} {b}x" for a, b in itertools.product(WORDS[:20], WORDS[20:30])]  # 200 that find nothing
 AGENTS, TEAMS, PRODUCTS = 60, 6, 12
 STATES = ["validated"] * 14 + ["not_validated"] * 3 + ["wip"] * 2 + ["archived"]
