@@ -12,11 +12,11 @@ from django.utils import timezone
 from search.models import SearchLog
 
 from ..alerts import WINDOW_DAYS, week_of, zero_result_counts
-from ..filters import Filters, bucket_of
+from ..filters import Filters
 from ..models import ZeroResultAlert
 from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import as_day, bucket_expr, once_per_request
+from .common import bucket_expr, per_bucket
 
 TOP_QUERIES = 25
 
@@ -28,51 +28,19 @@ def _searches(filters: Filters):
     return logs
 
 
-# Where an opened result stood: (label, lowest, highest or None), for self-service's click positions.
-POSITIONS = [("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4–5", 4, 5), ("6–10", 6, 10), ("over 10", 11, None)]
-
-
-def _position(low: int, high: int | None) -> Q:
-    return Q(opened_position__gte=low) if high is None else Q(opened_position__gte=low, opened_position__lte=high)
-
-
-TREND = {
+COUNTS = {
     "searches": Q(),
     "zero": Q(result_count=0),
     "never_opened": Q(result_count__gt=0, opened_slug=""),
 }
-COUNTS = {
-    **TREND,
-    "opened": ~Q(opened_slug=""),
-    **{f"p{n}": _position(low, high) for n, (_label, low, high) in enumerate(POSITIONS)},
-}
 
 
-def _counted(queryset, names):
-    return queryset.annotate(**{name: Count("pk", filter=COUNTS[name]) if COUNTS[name] else Count("pk") for name in names})
-
-
-@once_per_request
-def by_kind(filters: Filters) -> dict[str, dict[str, int]]:
-    """{caller kind: {count name: searches}} of the period, in one pass over its searches: the
-    overview's figures and self-service's search and click-position tables all read it."""
-    rows = _counted(_searches(filters).values("caller_kind"), COUNTS).order_by()
-    return {row.pop("caller_kind"): {name: n or 0 for name, n in row.items()} for row in rows}
-
-
-def summed(filters: Filters, kinds=None) -> dict[str, int]:
-    """Every count of the period summed, for the caller kinds given (None: all)."""
-    out = dict.fromkeys(COUNTS, 0)
-    for kind, found in by_kind(filters).items():
-        if kinds is None or kind in kinds:
-            for name, n in found.items():
-                out[name] += n
-    return out
+def _counted():
+    return {name: Count("pk", filter=q) if q else Count("pk") for name, q in COUNTS.items()}
 
 
 def totals(filters: Filters) -> dict:
-    found = summed(filters)
-    return {name: found[name] for name in TREND}
+    return _searches(filters).aggregate(**_counted())
 
 
 def _day(field: str, bucket: str):
@@ -85,23 +53,18 @@ def _day(field: str, bucket: str):
 
 
 def over_time(filters: Filters) -> list[dict]:
-    rows = _counted(_searches(filters).annotate(day=_day("created_at", filters.bucket)).values("day"), TREND).order_by()
-    per_day: dict = {day: dict.fromkeys(TREND, 0) for day in filters.buckets()}
-    for row in rows:
-        mine = per_day.setdefault(bucket_of(as_day(row.pop("day")), filters.bucket), dict.fromkeys(TREND, 0))
-        for name, n in row.items():
-            mine[name] += n or 0
+    rows = _searches(filters).annotate(day=_day("created_at", filters.bucket)).values("day").annotate(**_counted()).order_by()
     out = []
-    for day, found in sorted(per_day.items()):
-        searches = found["searches"]
+    for day, counts in sorted(per_bucket(filters, rows, key="day").items()):
+        searches = counts.get("searches", 0)
         out.append(
             {
                 "period": day,
                 "searches": searches,
-                "zero": found["zero"],
-                "zero_rate": share(found["zero"], searches),
-                "never_opened": found["never_opened"],
-                "never_opened_rate": share(found["never_opened"], searches),
+                "zero": counts.get("zero", 0),
+                "zero_rate": share(counts.get("zero", 0), searches),
+                "never_opened": counts.get("never_opened", 0),
+                "never_opened_rate": share(counts.get("never_opened", 0), searches),
             }
         )
     return out
