@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Min
+from django.db.models import Count, FloatField, Func, Max, Min
 from django.utils import timezone
 
 from articles.choices import Audience, State
@@ -18,6 +18,7 @@ from ..models import DailyFigure
 from ..report import COUNT, DATE, DAYS, TEXT, Chart, Column, Figure, Table, median
 from ..snapshot import ARTICLES, ARTICLES_STATE
 from . import register
+from .common import once_per_request
 
 STATES = list(State.choices)
 OVERDUE_LISTED = 25
@@ -70,24 +71,71 @@ def states_over_time(filters: Filters) -> list[dict]:
     return rows
 
 
-def first_validated(filters: Filters) -> dict[int, datetime.datetime]:
-    """{article id: the first time it was validated}, for articles first validated in the period."""
+class DaysBetween(Func):
+    """Days (a fraction) from the date-time `earlier` to `later`, worked out by the database, so no
+    date-time object is built per row in Python."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        later, earlier = (compiler.compile(expression) for expression in self.get_source_expressions())
+        params = (*later[1], *earlier[1])
+        if connection.vendor == "sqlite":
+            return f"(julianday({later[0]}) - julianday({earlier[0]}))", params
+        return f"(CAST(EXTRACT(EPOCH FROM ({later[0]} - {earlier[0]})) AS double precision) / 86400.0)", params
+
+
+@once_per_request
+def _first_validated(filters: Filters) -> dict[int, tuple[str, float]]:
+    """{article id: (audience now, days from creation to first validated)}, for the articles first
+    validated in the period: one grouped query over the validations."""
+    first = Min("at")
     rows = (
         ArticleEvent.objects.filter(kind=EventKind.STATE, to_value=State.VALIDATED)
         .filter(filters.articles("article__"))
         .values("article")
-        .annotate(first=Min("at"))
+        .annotate(first=first, audience=Max("article__audience"), days=DaysBetween(first, Max("article__created_at")))
         .filter(first__gte=filters.since, first__lt=filters.until)
         .order_by()
+        .values_list("article", "audience", "days")
     )
-    return {row["article"]: row["first"] for row in rows}
+    return {pk: (audience, max(0.0, days)) for pk, audience, days in rows}
 
 
-def first_published_outside(filters: Filters) -> dict[int, datetime.datetime]:
-    """{article id: the first time it was validated with an audience other than internal}, for
-    articles that got there in the period, replayed from their state and audience changes."""
+def days_to_validated(filters: Filters) -> list[float]:
+    """Days from creation to the first validation, of each article first validated in the period."""
+    return [days for _audience, days in _first_validated(filters).values()]
+
+
+def days_to_published_outside(filters: Filters) -> list[float]:
+    """Days from creation to the first time the article was validated with an audience other than
+    internal, of each article that got there in the period.
+
+    An article whose audience never changed got there at its first validation if its audience is
+    not internal (the grouped validations say it); one whose audience changed is replayed from its
+    state and audience changes, if one of them falls in the period."""
+    changes = ArticleEvent.objects.filter(kind__in=[EventKind.STATE, EventKind.AUDIENCE]).filter(filters.articles("article__"))
+    widened = changes.filter(kind=EventKind.AUDIENCE, at__lt=filters.until).values("article")
+    widened_ids = set(widened.values_list("article", flat=True).distinct().order_by())
+    out = [
+        days
+        for pk, (audience, days) in _first_validated(filters).items()
+        if pk not in widened_ids and audience != Audience.INTERNAL
+    ]
+    # An article gets there at a change of state or audience: only those changed in the period can.
+    active = changes.filter(filters.within("at"), article__in=widened).values("article")
+    replayed = _replayed_published_outside(filters, active) if widened_ids else {}
+    created = dict(Article.objects.filter(pk__in=list(replayed)).values_list("pk", "created_at")) if replayed else {}
+    out += [max(0.0, (at - created[pk]).total_seconds() / 86400) for pk, at in replayed.items() if pk in created]
+    return out
+
+
+def _replayed_published_outside(filters: Filters, among) -> dict[int, datetime.datetime]:
+    """{article id: the first time it was validated with an audience other than internal}, for the
+    articles `among` that got there in the period, replayed from their state and audience changes."""
     ever_validated = (
-        ArticleEvent.objects.filter(kind=EventKind.STATE, to_value=State.VALIDATED, at__lt=filters.until)
+        ArticleEvent.objects.filter(kind=EventKind.STATE, to_value=State.VALIDATED, at__lt=filters.until, article__in=among)
         .filter(filters.articles("article__"))
         .values("article")
     )
@@ -121,11 +169,6 @@ def first_published_outside(filters: Filters) -> dict[int, datetime.datetime]:
     return out
 
 
-def _days_from_creation(reached: dict[int, datetime.datetime]) -> list[float]:
-    created = dict(Article.objects.filter(pk__in=list(reached)).values_list("pk", "created_at"))
-    return [max(0.0, (at - created[pk]).total_seconds() / 86400) for pk, at in reached.items() if pk in created]
-
-
 def _round(value):
     return None if value is None else round(value, 1)
 
@@ -134,7 +177,7 @@ def headline(filters: Filters) -> list[Figure]:
     now = counts_now(filters)
     return [
         Figure("Validated articles now", now.get(State.VALIDATED, 0), detail=f"of {sum(now.values())}"),
-        Figure("Median days to validated", _round(median(_days_from_creation(first_validated(filters)))), DAYS),
+        Figure("Median days to validated", _round(median(days_to_validated(filters))), DAYS),
     ]
 
 
@@ -169,8 +212,8 @@ def lifecycle(filters: Filters) -> list[Table]:
         note="From the nightly snapshots: each week or month shows the counts of its last snapshot day.",
         empty=NO_SNAPSHOTS,
     )
-    validated = _days_from_creation(first_validated(filters))
-    published = _days_from_creation(first_published_outside(filters))
+    validated = days_to_validated(filters)
+    published = days_to_published_outside(filters)
     durations = Table(
         key="time_to_validate",
         title="Time from creation to validated and to published outside",

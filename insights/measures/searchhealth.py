@@ -4,7 +4,10 @@ time; the queries that kept finding nothing, and whether KB owners were told abo
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
 
 from search.models import SearchLog
 
@@ -32,20 +35,27 @@ COUNTS = {
 }
 
 
+def _counted():
+    return {name: Count("pk", filter=q) if q else Count("pk") for name, q in COUNTS.items()}
+
+
 def totals(filters: Filters) -> dict:
-    return _searches(filters).aggregate(**{name: Count("pk", filter=q) for name, q in COUNTS.items()})
+    return _searches(filters).aggregate(**_counted())
+
+
+def _day(field: str, bucket: str):
+    """What to group a period's rows by before they are put in buckets in Python: on SQLite in UTC
+    the day as text (cutting the stored text is cheaper than date() with modifiers on a million
+    rows), elsewhere the bucket itself."""
+    if connection.vendor == "sqlite" and timezone.get_current_timezone_name() == "UTC":
+        return Substr(field, 1, 10)
+    return bucket_expr(field, bucket)
 
 
 def over_time(filters: Filters) -> list[dict]:
-    rows = (
-        _searches(filters)
-        .annotate(bucket=bucket_expr("created_at", filters.bucket))
-        .values("bucket")
-        .annotate(**{name: Count("pk", filter=q) for name, q in COUNTS.items()})
-        .order_by()
-    )
+    rows = _searches(filters).annotate(day=_day("created_at", filters.bucket)).values("day").annotate(**_counted()).order_by()
     out = []
-    for day, counts in sorted(per_bucket(filters, rows).items()):
+    for day, counts in sorted(per_bucket(filters, rows, key="day").items()):
         searches = counts.get("searches", 0)
         out.append(
             {

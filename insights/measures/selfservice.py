@@ -18,6 +18,7 @@ from ..filters import Filters, bucket_of
 from ..models import ArticleView, ReaderKind
 from ..report import DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
+from .common import once_per_request
 
 OUTSIDE = [ReaderKind.PARTNER, ReaderKind.CUSTOMER, ReaderKind.ANONYMOUS]
 # Where an opened result stood: (label, lowest, highest or None).
@@ -31,6 +32,7 @@ def _outside_kinds(filters: Filters) -> list[str]:
     return [filters.reader] if filters.reader != ReaderKind.STAFF else []
 
 
+@once_per_request
 def views_by_reader(filters: Filters) -> dict[datetime.date, dict[str, int]]:
     """{first day of bucket: {reader kind: views}}, every bucket present (one grouped query)."""
     rows = (
@@ -39,30 +41,43 @@ def views_by_reader(filters: Filters) -> dict[datetime.date, dict[str, int]]:
         .values("day", "reader")
         .annotate(n=Sum("views"))
         .order_by()
+        .values_list("day", "reader", "n")
     )
     out: dict = {day: defaultdict(int) for day in filters.buckets()}
-    for row in rows:
-        out.setdefault(bucket_of(row["day"], filters.bucket), defaultdict(int))[row["reader"]] += row["n"]
+    for day, reader, n in rows:
+        out.setdefault(bucket_of(day, filters.bucket), defaultdict(int))[reader] += n
     return out
 
 
-def outside_searches(filters: Filters):
-    return SearchLog.objects.filter(filters.within("created_at"), caller_kind__in=_outside_kinds(filters))
+def _position(low: int, high: int | None) -> Q:
+    return Q(opened_position__gte=low) if high is None else Q(opened_position__gte=low, opened_position__lte=high)
 
 
-def search_counts(filters: Filters) -> dict:
-    return outside_searches(filters).aggregate(
+@once_per_request
+def _searched(filters: Filters) -> dict[str, int]:
+    """The period's searches by outside readers: how many, found nothing, a result opened, and
+    where the opened result stood (p0…), in one pass (an index holds every column it reads)."""
+    searches = SearchLog.objects.filter(filters.within("created_at"), caller_kind__in=_outside_kinds(filters))
+    return searches.aggregate(
         searches=Count("pk"),
         zero=Count("pk", filter=Q(result_count=0)),
         opened=Count("pk", filter=~Q(opened_slug="")),
+        **{f"p{n}": Count("pk", filter=_position(low, high)) for n, (_label, low, high) in enumerate(POSITIONS)},
     )
 
 
+def search_counts(filters: Filters) -> dict:
+    found = _searched(filters)
+    return {name: found[name] for name in ("searches", "zero", "opened")}
+
+
+@once_per_request
 def helpful_counts(filters: Filters) -> dict:
     votes = HelpfulVote.objects.filter(filters.within("at"), filters.articles("article__"))
     return votes.aggregate(votes=Count("pk"), helpful=Count("pk", filter=Q(helpful=True)))
 
 
+@once_per_request
 def handovers(filters: Filters) -> dict[str, int]:
     """Help-centre requests to support in the period, and how many came after searching or reading."""
     cases = Case.objects.filter(filters.within("created_at"), source=Source.HELP_CENTRE)
@@ -78,13 +93,8 @@ def handovers(filters: Filters) -> dict[str, int]:
 
 
 def positions(filters: Filters) -> list[dict]:
-    opened = outside_searches(filters).filter(opened_position__isnull=False)
-    counts = {}
-    for n, (_label, low, high) in enumerate(POSITIONS):
-        q = Q(opened_position__gte=low) if high is None else Q(opened_position__gte=low, opened_position__lte=high)
-        counts[f"p{n}"] = Count("pk", filter=q)
-    found = opened.aggregate(**counts)
-    total = sum(found.values())
+    found = _searched(filters)
+    total = sum(found[f"p{n}"] for n in range(len(POSITIONS)))
     return [
         {"position": label, "opened": found[f"p{n}"], "share": share(found[f"p{n}"], total)}
         for n, (label, _low, _high) in enumerate(POSITIONS)
@@ -102,10 +112,11 @@ def deflection(filters: Filters) -> dict:
 
 
 def headline(filters: Filters) -> list[Figure]:
-    views = ArticleView.objects.filter(day__gte=filters.start, day__lte=filters.end, reader__in=_outside_kinds(filters))
+    kinds = _outside_kinds(filters)
+    views = sum(n for counts in views_by_reader(filters).values() for kind, n in counts.items() if kind in kinds)
     votes = helpful_counts(filters)
     return [
-        Figure("Help-centre views", views.filter(filters.articles("article__")).aggregate(n=Sum("views"))["n"] or 0),
+        Figure("Help-centre views", views),
         Figure("Found it helpful", share(votes["helpful"], votes["votes"]), PERCENT, detail=f"of {votes['votes']} votes"),
     ]
 

@@ -113,3 +113,13 @@ def test_the_page_reads_a_bounded_number_of_queries(three, coach, django_assert_
     client = client_for(coach)
     with django_assert_max_num_queries(25):
         assert client.get("/insights/lifecycle/?period=365&bucket=week").status_code == 200
+
+
+def test_an_article_outside_from_the_start_is_published_outside_when_first_validated(contributor, kb_owner, product):
+    # No audience change recorded (e.g. imported as a customer article): its first validation counts.
+    article = make_article(author=contributor, product=product, kb_owner=kb_owner)
+    _aged(article, created=12, validated=4)
+    Article.objects.filter(pk=article.pk).update(audience=Audience.CUSTOMER)
+    rows = {row["step"].split(" ")[0]: row for row in _by_key(default_filters(days=30))["time_to_validate"].rows}
+    assert rows["Validated"]["median"] == 8.0
+    assert rows["Published"]["articles"] == 1 and rows["Published"]["median"] == 8.0
