@@ -15,7 +15,7 @@ from feedback.models import Flag
 from ..filters import Filters, bucket_of
 from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import as_day, bucket_expr
+from .common import as_day, bucket_expr, once_per_request
 
 MODIFIED = [EventKind.EDITED, EventKind.STATE, EventKind.AUDIENCE, EventKind.GOVERNANCE, EventKind.REVERTED]
 
@@ -46,13 +46,21 @@ def counts_by_person(filters: Filters, only: tuple[str, ...] = ()) -> dict[int, 
     """{user id: {activity: count}} in the period, one grouped query per kind of activity
     (the kinds named in `only`, or every kind)."""
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for key, _label, make, user_field, time_field, prefix in ACTIVITIES:
+    for index, (key, *_rest) in enumerate(ACTIVITIES):
         if only and key not in only:
             continue
-        rows = _activity(filters, make, user_field, time_field, prefix).values(user_field).annotate(n=Count("pk"))
-        for row in rows.order_by():
-            out[row[user_field]][key] += row["n"]
+        for user_id, n in _counts_of(filters, index).items():
+            out[user_id][key] += n
     return out
+
+
+@once_per_request
+def _counts_of(filters: Filters, index: int) -> dict[int, int]:
+    """{user id: count} of one kind of activity (ACTIVITIES[index]) in the period: the People view
+    and the overview ask for the same counts as this view, so each is computed once a request."""
+    _key, _label, make, user_field, time_field, prefix = ACTIVITIES[index]
+    rows = _activity(filters, make, user_field, time_field, prefix).values(user_field).annotate(n=Count("pk")).order_by()
+    return {row[user_field]: row["n"] for row in rows}
 
 
 def participants_by_bucket(filters: Filters) -> dict:

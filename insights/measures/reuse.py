@@ -48,8 +48,15 @@ def article_scope(filters: Filters, prefix: str = "", *, live_only: bool = True)
 
 @once_per_request
 def articles_in_scope(filters: Filters, live_only: bool = True) -> dict[int, int]:
-    """{article id: author id} of the articles the filters choose (one narrow query)."""
-    return dict(Article.objects.filter(article_scope(filters, live_only=live_only)).order_by().values_list("pk", "created_by_id"))
+    """{article id: author id} of the articles the filters choose (archived ones too unless
+    `live_only`): one narrow query a request, shared by Citation (every article) and Reuse (live)."""
+    return {pk: author for pk, (author, archived) in _scope_rows(filters).items() if not (live_only and archived)}
+
+
+@once_per_request
+def _scope_rows(filters: Filters) -> dict[int, tuple[int, bool]]:
+    rows = Article.objects.filter(article_scope(filters, live_only=False)).order_by()
+    return {pk: (author, state == State.ARCHIVED) for pk, author, state in rows.values_list("pk", "created_by_id", "state")}
 
 
 @once_per_request
