@@ -29,9 +29,11 @@ PAGES = {
         "{article}versions/1/",
         "/insights/",
         "/insights/participation/",
+        "/insights/people/",
+        "/coaching/criteria/",
     ],  # a KB owner; fmt: skip
     "contributor": ["/dashboard/", "{article}", "/flags/", "{article}edit/"],  # an agent
-    "coach": ["/dashboard/", "/coaching/", "/licences/coach/", "/insights/"],
+    "coach": ["/dashboard/", "/coaching/", "/licences/coach/", "/insights/", "/cases/adherence/"],
     "candidate": ["/dashboard/", "{article}?path={path}", "/training/paths/{path}/"],  # a new hire
     "customer": ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/notifications/", "/help/contact/"],
     None: ["/help/", "{help_article}", "/search/?q=refund", "/whats-new/", "/accounts/login/", "/help/contact/"],  # anonymous
