@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.db.models import Count
 
 from articles.models import ArticleEvent, EventKind, Reuse
-from cases.models import CaseLink
+from cases.models import AdherenceReview, CaseLink
 from coaching.models import ChecklistScore, CommentKind, ReviewComment
 from feedback.models import Flag
 
@@ -35,11 +35,18 @@ ACTIVITIES = [
         "created_at",
         "review__article__",
     ),
+    # A process adherence review is about a case, not an article: its product is the case's.
+    ("reviewed", "Reviewed", lambda: AdherenceReview.objects.all(), "reviewer", "reviewed_at", None),
 ]
 
 
-def _activity(filters: Filters, make, user_field: str, time_field: str, prefix: str):
-    return make().filter(filters.within(time_field), filters.people(user_field), filters.articles(prefix))
+def _activity(filters: Filters, make, user_field: str, time_field: str, prefix: str | None):
+    qs = make().filter(filters.within(time_field), filters.people(user_field))
+    if prefix is not None:
+        return qs.filter(filters.articles(prefix))
+    if filters.audience:
+        return qs.none()  # a case has no audience: with one chosen, only article work counts
+    return qs.filter(case__product=filters.product) if filters.product is not None else qs
 
 
 def counts_by_person(filters: Filters, only: tuple[str, ...] = ()) -> dict[int, dict[str, int]]:

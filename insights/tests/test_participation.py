@@ -77,3 +77,15 @@ def test_customers_and_inactive_staff_are_not_active_staff(article):
     people = [row["person"] for row in _by_key(default_filters(days=7))["people"].rows]
     assert "gone" not in people and "chris" not in people
     assert ArticleEvent.objects.filter(kind=EventKind.CREATED).count() == 1
+
+
+def test_a_process_adherence_review_counts_as_reviewing_unless_an_audience_is_chosen(contributor, coach, product):
+    from cases.adherence import review_case
+    from insights.tests.factories import decided_case
+
+    case = decided_case(contributor, "no_link", product=product)
+    review_case(case=case, by=coach, searched_first="no", linked=False, link_accurate="na", capture_loss=True)
+    people = {row["person"]: row for row in _by_key(default_filters(days=7))["people"].rows}
+    assert people["cody"]["reviewed"] == 1
+    assert _by_key(default_filters(days=7, product=product))["summary"].rows[0]["participants"] == 1
+    assert _by_key(default_filters(days=7, audience="internal"))["summary"].rows[0]["participants"] == 0
