@@ -24,50 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = [
-    "refund",
-    "booking",
-    "router",
-    "reboot",
-    "firmware",
-    "invoice",
-    "voucher",
-    "replacement",
-    "thermostat",
-    "schedule",
-    "app",
-    "login",
-    "password",
-    "delivery",
-    "parcel",
-    "missing",
-    "part",
-    "order",
-    "hotel",
-    "room",
-    "cancel",
-    "charge",
-    "card",
-    "declined",
-    "network",
-    "outage",
-    "signal",
-    "battery",
-    "account",
-    "email",
-    "verify",
-    "update",
-    "install",
-    "reset",
-    "pair",
-    "bluetooth",
-    "wifi",
-    "heating",
-    "boiler",
-    "tariff",
-    "discount",
-    "partner",
-]
+from bench.words import WORDS as SHARED_WORDS  # noqa: E402
+
+WORDS = [*SHARED_WORDS, "discount", "partner"]
 
 
 def main() -> None:
