@@ -51,13 +51,24 @@ def article_scope(filters: Filters, prefix: str = "", *, live_only: bool = True)
 def articles_in_scope(filters: Filters, live_only: bool = True) -> dict[int, int]:
     """{article id: author id} of the articles the filters choose (archived ones too unless
     `live_only`): one narrow query a request, shared by Citation (every article) and Reuse (live)."""
-    return {pk: author for pk, (author, archived) in _scope_rows(filters).items() if not (live_only and archived)}
+    authors, archived = _scope_rows(filters)
+    if not live_only:
+        return authors
+    live = dict(authors)
+    for pk in archived:
+        del live[pk]
+    return live
 
 
 @once_per_request
-def _scope_rows(filters: Filters) -> dict[int, tuple[int, bool]]:
+def _scope_rows(filters: Filters) -> tuple[dict[int, int], list[int]]:
+    authors, archived = {}, []
     rows = Article.objects.filter(article_scope(filters, live_only=False)).order_by()
-    return {pk: (author, state == State.ARCHIVED) for pk, author, state in rows.values_list("pk", "created_by_id", "state")}
+    for pk, author, state in rows.values_list("pk", "created_by_id", "state").iterator(chunk_size=10_000):
+        authors[pk] = author
+        if state == State.ARCHIVED:
+            archived.append(pk)
+    return authors, archived
 
 
 @once_per_request
