@@ -384,10 +384,12 @@ def history_since(article: Article, number: int, *, limit: int = 50) -> list[Art
 
 def article_as_of(version: Version) -> tuple[Article, list[AuthorityRule]]:
     """The article and its authority rules as they were at a stored version, unsaved, for
-    pages that show a past version the way the article page shows the current one."""
+    pages that show a past version the way the article page shows the current one (with the
+    escalation contact it named then, as it reads now)."""
     data = version.field_dict
     fields = {f.attname: data[f.attname] for f in Article._meta.concrete_fields if f.attname in data}
     article = Article(**fields)
+    article.escalation = EscalationContact.objects.filter(pk=article.escalation_id).first()
     rows = _rules_of_version(version)
     rules = [AuthorityRule(pk=r.get("id"), position=r.get("position") or 0, **_rule_fields(r)) for r in rows]
     return article, rules

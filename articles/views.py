@@ -34,7 +34,6 @@ from .models import (
     ArticleEvent,
     Audience,
     AuthorityRule,
-    EscalationContact,
     Governance,
     InvalidChange,
     Product,
@@ -393,7 +392,6 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if shown is None:
         raise Http404("No such version")
     past, rules = versions.article_as_of(shown.version)
-    past.escalation = EscalationContact.objects.filter(pk=past.escalation_id).first()
     context = {"article": article, "shown": shown, "past": past, "rules": rules}
     return render(request, "articles/version.html", context)
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where a file could shadow an app
+from bench.database import refuse_unless_bench  # noqa: E402
 from bench.words import WORDS  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -80,10 +81,8 @@ def main() -> None:
         if not args.reuse:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    elif url.startswith(("postgres", "pgsql")):
-        name = url.rsplit("/", 1)[-1].split("?")[0]
-        if "bench" not in name or name == "test":
-            raise SystemExit(f"Refusing to use database {name!r}: its name must contain 'bench' (this script empties it).")
+    else:
+        refuse_unless_bench(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # plain HTTP, a throwaway key
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(BENCH_DIR / f"index-insights-{args.articles}")

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import refuse_unless_bench  # noqa: E402
+
 
 def fill(n: int) -> None:
     from django.db import transaction
@@ -120,7 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=100_000)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
+    if "DATABASE_URL" in os.environ:
+        refuse_unless_bench(os.environ["DATABASE_URL"])
+    else:
         var = ROOT / "var" / "bench" / f"snapshot-{args.articles}"
         if var.exists():
             import shutil

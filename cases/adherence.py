@@ -74,6 +74,7 @@ def sample_cases(reviewer, *, per_agent: int, seed: str, today: datetime.date | 
         .decided()
         .filter(status__in=[Status.SOLVED, Status.CLOSED], agent__isnull=False, outcome_at__gte=start, outcome_at__lt=end)
         .exclude(agent=reviewer)
+        .exclude(links__linked_by=reviewer)  # nor a case where they linked (can_review_adherence)
         .exclude(pk__in=reviewed)
         .order_by("agent_id", "id")
         .values_list("agent_id", "id")[:SAMPLE_SCAN_MAX]

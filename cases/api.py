@@ -427,10 +427,6 @@ def case_outcomes(request: Request) -> Response:
 # --- process adherence reviews (PAR) --------------------------------------------------------
 
 
-def _reviews():
-    return AdherenceReview.objects.select_related("case", "agent", "reviewer").order_by("-reviewed_at", "-id")
-
-
 @paginated
 @extend_schema(
     parameters=[
@@ -449,7 +445,7 @@ def _reviews():
 @api_view(["GET"])
 def adherence_list(request: Request) -> Response:
     _require_cases(request)
-    qs = _reviews() & AdherenceReview.objects.visible_to(request.user)
+    qs = AdherenceReview.objects.visible_to(request.user).for_list()
     params = request.query_params
     for name, lookup in (("agent", "agent__username"), ("reviewer", "reviewer__username")):
         if params.get(name, ""):
@@ -483,7 +479,7 @@ def adherence_list(request: Request) -> Response:
 def case_adherence(request: Request, source: str, external_id: str) -> Response:
     case = _case_for(request, source, external_id)
     if request.method == "GET":
-        reviews = _reviews().filter(case=case) & AdherenceReview.objects.visible_to(request.user)
+        reviews = AdherenceReview.objects.visible_to(request.user).for_list().filter(case=case)
         return Response(AdherenceReviewSerializer(reviews, many=True).data)
     serializer = AdherenceWriteSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -493,5 +489,5 @@ def case_adherence(request: Request, source: str, external_id: str) -> Response:
     except adherence.StaleReview as exc:
         current = exc.current.revision if exc.current else 0
         return Response({"detail": str(exc), "current_revision": current}, status=status.HTTP_409_CONFLICT)
-    review = _reviews().get(pk=review.pk)
+    review = AdherenceReview.objects.for_list().get(pk=review.pk)
     return Response(AdherenceReviewSerializer(review).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -10,6 +10,7 @@ from articles.models import Article
 
 from .adherence import NOTE_MAX
 from .choices import LinkAccuracy, LinkKind, SearchedFirst
+from .models import AdherenceReview
 from .services import UNLINK_REASON_MAX
 
 ARTICLE_REF_MAX = 500
@@ -132,5 +133,4 @@ class AdherenceForm(forms.Form):
         return data
 
     def answers(self) -> dict:
-        names = ("searched_first", "linked", "link_accurate", "capture_loss", "note")
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in AdherenceReview.ANSWERS}

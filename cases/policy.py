@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from articles.models import Article
     from articles.policy import Person
 
-    from .models import AdherenceReview, Case, CaseLink
+    from .models import Case, CaseLink
 
 
 def can_see_cases(user: Person) -> Decision:
@@ -75,17 +75,12 @@ def can_manage_webhooks(user: Person) -> Decision:
 
 def can_review_adherence(user: Person, case: Case | None = None) -> Decision:
     # Process adherence reviews (KCS PAR) are coaching: coaches and KB owners review a sample of
-    # other agents' cases. Nobody judges their own work, so never a case assigned to them.
+    # other agents' cases. Nobody judges their own work: not a case assigned to them, nor one
+    # where they linked an article (whether that link was accurate is the question).
     if not is_coach_or_kb_owner(user):
         return refuse("Only coaches and KB owners review process adherence on cases.")
     if case is not None and case.agent_id is not None and case.agent_id == user.pk:
         return refuse("This is your own case: another coach or KB owner reviews it.")
+    if case is not None and case.links.filter(linked_by=user).exists():
+        return refuse("You linked an article to this case: another coach or KB owner reviews it.")
     return ALLOW
-
-
-def can_see_adherence_review(user: Person, review: AdherenceReview) -> Decision:
-    # The agent reads the reviews of their own cases (feedback to learn from); coaches and KB
-    # owners read them all. Other agents do not see a colleague's reviews.
-    if is_coach_or_kb_owner(user) or (is_staff(user) and review.agent_id == user.pk):
-        return ALLOW
-    return refuse("Only the case's agent, coaches and KB owners can see its process adherence reviews.")

@@ -16,7 +16,7 @@ from accounts.models import User
 from articles import policy as article_policy
 from articles import versions
 from articles.http import query_param
-from articles.models import Article, EscalationContact, InvalidChange, StaleVersion, require
+from articles.models import Article, InvalidChange, StaleVersion, require
 from kcs_site.decorators import staff_required
 
 from . import policy
@@ -121,7 +121,6 @@ def _reviewed_version(review: ReviewRequest) -> dict:
     if shown is None:
         return {}
     reviewed, rules = versions.article_as_of(shown.version)
-    reviewed.escalation = EscalationContact.objects.filter(pk=reviewed.escalation_id).first()
     earlier = review.last_decision_before(number)
     changes = None
     if earlier is not None and (before := versions.version_by_number(article, earlier.article_version)):

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -18,10 +17,10 @@ from articles.api_schema import answers
 from articles.models import require
 from kcs_site.api import require_staff
 
-from . import panels, policy
+from . import measures, panels, policy
 from .filters import FilterForm, filters_from
 from .measures import VIEWS
-from .measures.common import shared
+from .views import csv_response
 
 
 class CSVRenderer(BaseRenderer):
@@ -65,12 +64,6 @@ def _filters(request: Request):
     if filters is None:
         raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
     return filters
-
-
-def _view(slug: str):
-    if slug not in VIEWS:
-        raise Http404("No such measure.")
-    return VIEWS[slug]
 
 
 def _described(filters) -> dict:
@@ -156,10 +149,9 @@ def me(request: Request) -> Response:
 @api_view(["GET"])
 def view_tables(request: Request, view: str) -> Response:
     filters = _filters(request)
-    view = _view(view)
-    with shared():
-        tables = [t.as_json() for t in view.build(filters)]
-    return Response({"view": view.slug, "title": view.title, **_described(filters), "tables": tables})
+    found = measures.find(view)
+    tables = [t.as_json() for t in measures.tables(view, filters)]
+    return Response({"view": found.slug, "title": found.title, **_described(filters), "tables": tables})
 
 
 @answers(400, 403, 404)
@@ -173,14 +165,7 @@ def view_tables(request: Request, view: str) -> Response:
 @renderer_classes([JSONRenderer, CSVRenderer])
 def table(request: Request, view: str, table: str):
     filters = _filters(request)
-    slug = view
-    view = _view(slug)
-    with shared():
-        found = next((t for t in view.build(filters) if t.key == table), None)
-    if found is None:
-        raise Http404("No such table.")
+    found = measures.table(view, table, filters)
     if request.accepted_renderer.format == "csv":
-        response = HttpResponse(found.as_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="kcs-{slug}-{table}.csv"'
-        return response
+        return csv_response(found, view, filters)
     return Response({**found.as_json(), **_described(filters)})

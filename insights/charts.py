@@ -12,6 +12,7 @@ import datetime
 import sys
 
 import pygal
+from django.utils.html import escape
 from pygal.style import Style
 
 from .report import PERCENT, Table
@@ -50,8 +51,7 @@ KINDS = {
     "stacked": pygal.StackedBar,
     "line": pygal.Line,
     "histogram": pygal.Bar,
-    "radar": pygal.Radar,
-    "hbar": pygal.HorizontalBar,
+    # "radars" (small multiples of pygal.Radar) is drawn by _radars.
 }
 # Two drawings of each chart: a wide one, and a narrow one for phones (the same text size in a
 # smaller drawing reads larger once scaled to the screen). Width, height, x labels shown at most.
@@ -70,8 +70,8 @@ def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
         style=STYLE,
         js=[],  # pygal's tooltips load a script from the web: never (and CSP would refuse it)
         width=width,
-        height=height if chart.kind != "radar" else height + 80,
-        show_legend=len(chart.series) > 1 or chart.kind == "radar",
+        height=height,
+        show_legend=len(chart.series) > 1,
         legend_at_bottom=True,
         legend_at_bottom_columns=1 if narrow else 3,
         truncate_legend=-1,
@@ -79,28 +79,19 @@ def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
         print_values=False,
         margin=16,
         spacing=12,
-        x_label_rotation=30 if (len(table.rows) > 8 or narrow) and chart.kind != "radar" else 0,
+        x_label_rotation=30 if (len(table.rows) > 8 or narrow) else 0,
+        range=(0, chart.max_value if chart.max_value is not None else _top(table)),
     )
-    if chart.max_value is not None:
-        options["range"] = (0, chart.max_value)
-    elif chart.kind != "radar":
-        options["range"] = (0, _top(table))
     if chart.kind == "radars":
         return _radars(table, options, narrow)
     drawing = KINDS[chart.kind](**options)
-    if chart.kind == "radar":
-        drawing.x_labels = [table.column(key).label for key in chart.series]
-        for row in table.rows:
-            drawing.add(str(row.get(chart.x)), [_number(row.get(key)) for key in chart.series])
-    else:
-        labels = [_label(row.get(chart.x)) for row in table.rows]
-        drawing.x_labels = labels
-        if len(labels) > max_labels:
-            drawing.x_labels_major_every = -(-len(labels) // max_labels)
-            drawing.show_minor_x_labels = False
-        for key in chart.series:
-            column = table.column(key)
-            drawing.add(column.label, [_number(row.get(key)) for row in table.rows])
+    labels = [_label(row.get(chart.x)) for row in table.rows]
+    drawing.x_labels = labels
+    if len(labels) > max_labels:
+        drawing.x_labels_major_every = -(-len(labels) // max_labels)
+        drawing.show_minor_x_labels = False
+    for key in chart.series:
+        drawing.add(table.column(key).label, [_number(row.get(key)) for row in table.rows])
     if any(table.column(key).kind == PERCENT for key in chart.series):
         drawing.value_formatter = lambda v: f"{v:g}%"
     return drawing.render()
@@ -139,10 +130,10 @@ def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
     lines = -(-len(rows) // columns)
     top = 56  # the key: which colour is the row, which the reference
     total = (columns * width, top + lines * height)
-    key = _escape(str(reference.get(chart.x)))
+    key = escape(str(reference.get(chart.x)))
     parts = [
         f'<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total[0]} {total[1]}" '
-        f'width="{total[0]}" height="{total[1]}" font-family="{_escape(STYLE_OPTIONS["font_family"])}" font-size="22">'
+        f'width="{total[0]}" height="{total[1]}" font-family="{escape(STYLE_OPTIONS["font_family"])}" font-size="22">'
         '<rect width="100%" height="100%" fill="#ffffff"/>'
         f'<rect x="24" y="18" width="22" height="22" fill="{PALETTE[0]}"/><text x="56" y="37" fill="#111827">The person</text>'
         f'<rect x="240" y="18" width="22" height="22" fill="{PALETTE[1]}"/>'
@@ -156,10 +147,6 @@ def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
         parts.append(drawn.replace(b"<svg ", f'<svg x="{x}" y="{y}" width="{width}" height="{height}" '.encode(), 1))
     parts.append(b"</svg>")
     return b"".join(parts)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def data_url(table: Table, size: tuple[int, int, int] = WIDE) -> str:

@@ -24,8 +24,9 @@ class Column:
 
 @dataclass(frozen=True)
 class Chart:
-    """How to draw a table: `kind` is bar, stacked, line, histogram or radar; `x` the column
-    that labels each row (radar: each row is a series and `series` are the axes)."""
+    """How to draw a table: `kind` is bar, stacked, line, histogram or radars; `x` the column
+    that labels each row (radars: the first row is the reference drawn on every other row's
+    radar, and `series` are the axes)."""
 
     kind: str
     x: str

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from articles import help_trail, policy
 from articles.help_views import POOR_RESULTS
+from articles.http import as_id
 from articles.models import Article, Audience, Product, State, require
 
 from . import service
@@ -56,10 +57,8 @@ def open_url(token: str, hit) -> str:
 
 def _position(request) -> int | None:
     """The `at` parameter as a position (at least 1), or None when missing or not a number."""
-    text = request.GET.get("at", "")
-    if not text.isdigit() or len(text) > 9:
-        return None
-    return max(1, int(text))
+    position = as_id(request.GET.get("at", ""))
+    return None if position is None else max(1, position)
 
 
 def results_page(request: HttpRequest) -> HttpResponse:

@@ -197,6 +197,16 @@ def test_a_contributor_cannot_review_and_a_coach_cannot_review_their_own_case(co
     assert not AdherenceReview.objects.exists()
 
 
+def test_a_coach_who_linked_an_article_to_a_case_neither_reviews_it_nor_draws_it(coach, contributor, article):
+    case = decided_case("3", contributor)
+    services.link(case=case, article=article, kind="solved", by=coach)
+    response = client_for(coach).post(review_url(case), form_data())
+    assert response.status_code == 403 and "You linked an article to this case" in response.content.decode()
+    drawn = [c for _, cases in adherence.sample_cases(coach, per_agent=5, seed="s") for c in cases]
+    assert case not in drawn
+    assert not AdherenceReview.objects.exists()
+
+
 def test_customers_and_partners_get_404_and_anonymous_visitors_sign_in(customer, partner, contributor, client):
     case = decided_case("1", contributor)
     for user in (customer, partner):

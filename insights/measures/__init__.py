@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import Http404
+
 from ..filters import Filters
 from ..report import Figure, Table
 
@@ -41,12 +43,28 @@ def register(slug: str, title: str, summary: str, *, headline: Callable[[Filters
     return add
 
 
+def find(slug: str) -> View:
+    """The view named `slug`; Http404 for any other name (pages and the API answer 404)."""
+    try:
+        return VIEWS[slug]
+    except KeyError:
+        raise Http404("No such measure.") from None
+
+
 def tables(slug: str, filters: Filters) -> list[Table]:
     """A view's tables, as a page computes them (shared counts computed once)."""
     from .common import shared
 
     with shared():
-        return VIEWS[slug].build(filters)
+        return find(slug).build(filters)
+
+
+def table(slug: str, key: str, filters: Filters) -> Table:
+    """One table of a view (the CSV export, the API); Http404 when the view has none by that key."""
+    found = next((t for t in tables(slug, filters) if t.key == key), None)
+    if found is None:
+        raise Http404("No such table.")
+    return found
 
 
 from . import citation, flags, lifecycle, links, participation, people, reuse, searchhealth, selfservice  # noqa: E402,F401

@@ -51,7 +51,9 @@ def test_the_first_result_opened_records_its_position_once(many, customer):
     assert log.opened_position == 3 and log.opened_slug == links[2][0].split("/")[4]
 
 
-@pytest.mark.parametrize(("at", "recorded"), [("999", 12), ("0", 1), ("-4", None), ("two", None), ("", None), ("9" * 30, None)])
+@pytest.mark.parametrize(
+    ("at", "recorded"), [("999", 12), ("0", 1), ("-4", None), ("two", None), ("", None), ("9" * 30, None), ("²", None)]
+)
 def test_a_hand_edited_position_is_clamped_or_ignored(many, contributor, at, recorded):
     client = client_for(contributor)
     url = _links(client.get("/search/", {"q": "parking voucher"}))[0][0].split("?")[0]
