@@ -124,7 +124,8 @@ def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
         return drawing.render()
 
     if len(rows) == 1:
-        return one(rows[0], *((420, 480) if narrow else (860, 460)), RADAR_STYLE, show_legend=True)
+        # pygal sets a radar's bottom legend past its own drawing: room below keeps it in the image.
+        return one(rows[0], *((420, 480) if narrow else (860, 460)), RADAR_STYLE, show_legend=True, margin_bottom=56)
     width, height = SMALL_SIZE
     columns = min(2 if narrow else SMALL_COLUMNS, len(rows))
     lines = -(-len(rows) // columns)

@@ -202,8 +202,12 @@ class FilterForm(forms.Form):
 
 def filters_from(params, *, today: datetime.date | None = None) -> tuple[Filters | None, FilterForm]:
     """(filters, form) from a query string; filters is None when a value is invalid (the form says why)."""
-    if not any(params.get(name) for name in FilterForm.base_fields):
-        params = {"period": str(DEFAULT_DAYS), "bucket": "week"}  # shows the defaults as chosen
+    # A value left out is the default, and the form shows it chosen (a link such as ?person=… must
+    # not show "Last 7 days", the first option, while it counts the default 90).
+    params = {name: params.get(name, "") for name in FilterForm.base_fields}
+    if not params["period"] and not (params["start"] or params["end"]):
+        params["period"] = str(DEFAULT_DAYS)
+    params["bucket"] = params["bucket"] or "week"
     form = FilterForm(params, today=today)
     if form.is_valid():
         return form.filters(), form

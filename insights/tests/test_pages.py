@@ -101,3 +101,11 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_kept_as_text():
         key="t", title="T", columns=[Column("name", "Name", "text"), Column("n", "N")], rows=[{"name": "=HYPERLINK(1)", "n": -3}]
     )
     assert table.as_csv().splitlines()[1] == "'=HYPERLINK(1),-3"
+
+
+def test_a_link_naming_only_a_person_shows_the_default_period_chosen(coach, contributor):
+    response = client_for(coach).get("/insights/people/?person=colin")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["period"].value() == "90" and form["bucket"].value() == "week"
+    assert 'value="90" selected' in response.content.decode()
