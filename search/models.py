@@ -57,7 +57,14 @@ class SearchLog(models.Model):
     caller_kind = models.CharField(max_length=16)  # staff, partner, customer, anonymous
     filters = models.JSONField(default=dict, blank=True)
     result_count = models.PositiveIntegerField()
+    # `query` is what the person typed. `corrected_to`: the correction applied automatically (the
+    # hits were for it); `suggestion`: a "Did you mean" offered but not applied.
     corrected_to = models.CharField(max_length=500, blank=True)
+    suggestion = models.CharField(max_length=500, blank=True)
+    # What the person did with it: chose "Search instead for <as typed>" after an applied
+    # correction, or followed the "Did you mean" offered (what the report and synonym mining read).
+    correction_undone = models.BooleanField(default=False)
+    suggestion_taken = models.BooleanField(default=False)
     opened_slug = models.CharField(max_length=200, blank=True)
     # Where the opened result stood in the list (1 = first), for the click-position measure.
     opened_position = models.PositiveIntegerField(null=True, blank=True)
@@ -75,3 +82,33 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query!r} ({self.result_count})"
+
+
+class ArticleVector(models.Model):
+    """An article's meaning as a vector (search.semantic), written through the index queue.
+
+    One row per article: the embedding of its title and summary by the model named in `model`
+    (a fingerprint: another model re-embeds everything), for the article `version` it was
+    computed from (check_index compares it, like the keyword index). Both backends keep vectors
+    here, in the database: they are rebuilt from it, and every process reads them from it.
+    """
+
+    article_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveIntegerField()
+    model = models.CharField(max_length=100)
+    vector = models.BinaryField()  # float32, little-endian, L2-normalised
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"vector of article {self.article_id} v{self.version} ({self.model})"
+
+
+class DismissedSynonymCandidate(models.Model):
+    """A synonym candidate mined from the search log that a KB owner turned down: not offered again."""
+
+    terms = models.CharField(max_length=500, unique=True)  # the candidate's words, sorted, comma-separated
+    dismissed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.terms
