@@ -21,6 +21,7 @@ from articles.http import as_id
 from articles.models import Article, Audience, Product, State, require
 
 from . import mining, service
+from . import report as gaps
 from .models import SearchLog, Synonym
 from .query import customer_words
 from .service import search
@@ -155,12 +156,15 @@ def report(request: HttpRequest) -> HttpResponse:
         opened=Count("id", filter=~Q(opened_slug="")),
         zero=Count("id", filter=Q(result_count=0)),
     )
+    nothing, elsewhere = gaps.knowledge_gaps(logs, request.user)
     context = {
         "days": days,
         "total": logs.count(),
         "top": grouped.order_by("-searches", "q")[:25],
-        "zero_results": grouped.filter(zero__gt=0).order_by("-zero", "q")[:25],
+        "zero_results": nothing,
+        "not_for_them": elsewhere,
         "never_opened": grouped.filter(opened=0, zero=0).order_by("-searches", "q")[:25],
+        "undone": gaps.undone_corrections(logs),
     }
     return render(request, "search/report.html", context)
 
