@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from conftest import client_for, make_article
 from search import mining
 from search.models import DismissedSynonymCandidate, SearchLog, Synonym
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_mining():
+    cache.clear()  # a long log's mining is cached; each test mines its own
 
 
 def searched(query: str, times: int, *, opened: str = "", **fields) -> None:
@@ -52,6 +58,12 @@ def test_stop_words_stems_and_old_searches_offer_nothing(db, removal):
     [candidate] = mining.candidates()
     assert candidate.key == "kick out, remove"
     assert candidate.b.forms == {"remove": 4, "removing": 2}  # the same phrase, stemmed alike
+
+
+def test_wordings_that_ask_different_things_are_not_paired(removal):
+    searched("org user not working", 2, opened=removal.slug)  # "remove X" and "X not working" ask
+    searched("org user broken", 2, opened=removal.slug)  # different things; the last two the same
+    assert sorted(keys(mining.candidates())) == ["broken, not working", "kick out, remove"]
 
 
 def test_words_already_in_one_group_are_not_offered(removal):
