@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from wordfreq import zipf_frequency
@@ -65,8 +65,8 @@ PARTICLES = {"out", "off", "up", "down", "back", "away", "in", "on"}
 WEAK_PARTICLES = {"in", "on"}
 DROP = QUESTION_WORDS | STOP_WORDS
 # Kept in a differing phrase although stop words: "not working" is not "working".
-NEGATIONS = {"not", "no", "nor", "cannot", "can't", "cant", "don't", "dont", "doesn't", "won't", "isn't", "didn't"}
-WORD_RE = re.compile(r"[\w][\w'.+#-]*[\w+#]|[\w]")
+NEGATIONS = {"not", "no", "nor", "cannot", "cant", "dont", "doesnt", "didnt", "wont", "isnt", "arent", "hasnt", "havent"}
+WORD_RE = re.compile(r"[\w][\w.+#-]*[\w+#]|[\w]")
 
 CO_OPENED = "co-opened"
 CORRECTION = "correction"
@@ -155,7 +155,8 @@ def candidate_key(terms: list[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    return " ".join(WORD_RE.findall((text or "").lower().replace("’", "'")))
+    """Lowercase words; apostrophes dropped as the stop lists spell them ("it's" is "its")."""
+    return " ".join(WORD_RE.findall((text or "").lower().replace("’", "").replace("'", "")))
 
 
 def content_stems(text: str) -> list[str]:
@@ -207,11 +208,15 @@ class Groups:
         return out
 
 
-def _differing_phrase(tokens: list[tuple[str, str]], shared: set[str]) -> str:
-    """The words of a query that the other query lacks, in order, with their particles."""
+def _differing_phrase(tokens: list[tuple[str, str]], shared: set[str]) -> tuple[str, int] | None:
+    """The words of a query that the other query lacks, in order, with their particles, and
+    their slot (how many shared words come before them); None when they are not in one place."""
     kept: list[str] = []
+    slots: set[int] = set()
+    before = 0  # shared words so far
     for n, (word, key) in enumerate(tokens):
         if key in shared:
+            before += word not in DROP
             continue
         if word in PARTICLES:
             following = tokens[n + 1][0] if n + 1 < len(tokens) else None
@@ -223,36 +228,31 @@ def _differing_phrase(tokens: list[tuple[str, str]], shared: set[str]) -> str:
         if word in DROP and word not in NEGATIONS:
             continue
         kept.append(word)
-    return " ".join(kept)
-
-
-def _slot(tokens: list[tuple[str, str]], shared: set[str]) -> int:
-    """Where a query's differing words stand: how many shared words come before the first of them."""
-    before = 0
-    for word, key in tokens:
-        if word in DROP:
-            continue
-        if key not in shared:
-            return before
-        before += 1
-    return before
+        slots.add(before)
+    if len(slots) != 1:
+        return None
+    return " ".join(kept), slots.pop()
 
 
 def differing_pair(query_a: str, query_b: str, groups: Groups) -> tuple[str, str] | None:
     """The phrases in which two queries for the same thing differ (query_a's first), or None when
-    they offer no candidate (nothing left on a side, too long, alike once stemmed, already synonyms)."""
+    they offer no candidate (see below, and `checked_pair`)."""
     tokens_a, tokens_b = groups.tokens(query_a), groups.tokens(query_b)
     keys_a = {k for w, k in tokens_a if w not in DROP}
     keys_b = {k for w, k in tokens_b if w not in DROP}
     shared = keys_a & keys_b
-    # A synonym takes the other's place: "remove X" and "delete X" differ in one slot, while
-    # "remove X" and "X error" ask different things about X.
-    if _slot(tokens_a, shared) != _slot(tokens_b, shared):
+    # A synonym takes the other's place among the same words: "remove X" and "delete X" differ
+    # in one place. "remove X" and "X error" ask different things about X; "charged twice this
+    # month" and "billed twice" differ in two places; and two queries with no word in common
+    # ("still hasn't arrived", "toy order": pieces of one title typed apart) say nothing about
+    # which of their words mean the same.
+    if not shared:
         return None
     a, b = _differing_phrase(tokens_a, shared), _differing_phrase(tokens_b, shared)
-    if not a or not b or a == b:
+    if a is None or b is None or a[1] != b[1]:
         return None
-    if len(a.split()) > MAX_PHRASE_WORDS or len(b.split()) > MAX_PHRASE_WORDS:
+    a, b = a[0], b[0]
+    if a == b or len(a.split()) > MAX_PHRASE_WORDS or len(b.split()) > MAX_PHRASE_WORDS:
         return None
     return checked_pair(a, b, groups)
 
@@ -325,18 +325,19 @@ def accepted_corrections(days: int, groups: Groups, found: dict[str, Candidate])
     """Candidates from corrections people accepted (one grouped query): an applied correction not
     undone whose results were opened, or a "Did you mean" followed. Only where the typed words
     are real words or a spelling variant of the correction (wifi → wi-fi), not a typo."""
-    kept = Q(correction_undone=False) & ~Q(corrected_to="") & ~Q(opened_slug="")
+    kept = Q(correction_undone=False) & ~Q(opened_slug="")
     taken = Q(suggestion_taken=True) & ~Q(suggestion="")
     rows = (
         _window(days)
-        .filter(kept | taken)
+        .filter(~Q(corrected_to="") | taken)
         .annotate(
             q=Lower(Trim("query")),
             to=Case(When(taken, then=Lower(Trim("suggestion"))), default=Lower(Trim("corrected_to"))),
         )
         .values("q", "to")
-        .annotate(n=Count("id"))
-        .filter(n__gte=MIN_SEARCHES)
+        .annotate(n=Count("id", filter=kept | taken), undone=Count("id", filter=Q(correction_undone=True)))
+        # A correction undone as often as it is kept is a word the corrector should leave alone.
+        .filter(n__gte=MIN_SEARCHES, n__gt=F("undone"))
         .order_by("-n", "q", "to")[:MAX_CORRECTION_ROWS]
     )
     for row in rows:

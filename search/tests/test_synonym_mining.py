@@ -66,6 +66,12 @@ def test_wordings_that_ask_different_things_are_not_paired(removal):
     assert sorted(keys(mining.candidates())) == ["broken, not working", "kick out, remove"]
 
 
+def test_queries_that_differ_in_two_places_or_share_no_word_are_not_paired(removal):
+    searched("kick user out of org today", 2, opened=removal.slug)  # "kick … today" is not one place
+    searched("membership ended", 2, opened=removal.slug)  # no word in common with the others
+    assert keys(mining.candidates()) == ["kick out, remove"]
+
+
 def test_words_already_in_one_group_are_not_offered(removal):
     Synonym.objects.create(terms="kick out, remove")
     assert mining.candidates() == []
@@ -81,6 +87,8 @@ def test_accepted_corrections_of_real_variants_are_offered_typos_are_not(db):
     searched("wifi setup", 3, corrected_to="wi-fi setup", opened="some-article")
     searched("wifi setup", 2, corrected_to="wi-fi setup", correction_undone=True)  # undone: not accepted
     searched("pasword reset", 4, suggestion="password reset", suggestion_taken=True)  # a typo
+    searched("nest offline", 2, corrected_to="next offline", opened="some-article")
+    searched("nest offline", 3, corrected_to="next offline", correction_undone=True)  # mostly undone
     [candidate] = mining.candidates()
     assert candidate.key == "wi-fi, wifi"
     assert candidate.corrections == 3 and candidate.source_labels == ["People accepted the correction"]
