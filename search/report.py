@@ -16,15 +16,20 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 
 from articles.choices import Audience
+from articles.models import Article
 
 from .backends.base import SearchRequest
-from .rerank import STOP_WORDS, WORD_RE
+from .query import parse
+from .rerank import STOP_WORDS, WORD_RE, _concepts, _stems
+from .service import search, synonym_groups
 
 # Zero-result queries read (most frequent first) to find ROWS that are not noise, and searched
 # again as the KB owner: the report's cost stays at one grouped query and at most ROWS searches.
 READ = 200
 ROWS = 25
 HITS_SHOWN = 3
+SEARCHED = 10  # hits read per query, of which HITS_SHOWN that contain all its words are shown
+ANSWER_FIELDS = ("title", "issue", "environment", "cause", "resolution")
 OUTSIDE = ("partner", "customer", "anonymous")
 CALLER_LABELS = {"partner": "partners", "customer": "customers", "anonymous": "visitors"}
 
@@ -42,7 +47,7 @@ class Gap:
     zero: int  # searches that found nothing
     outside: int  # of which by partners, customers or visitors
     callers: list[str] = field(default_factory=list)  # outside kinds, as words
-    hits: list[tuple[str, str, str]] = field(default_factory=list)  # (slug, title, audience) the KB owner finds
+    hits: list = field(default_factory=list)  # (slug, title, audience) of what the KB owner finds
 
 
 def knowledge_gaps(logs, owner) -> tuple[list[Gap], list[Gap]]:
@@ -50,8 +55,6 @@ def knowledge_gaps(logs, owner) -> tuple[list[Gap], list[Gap]]:
 
     `owner` is the KB owner reading the report (policy.can_view_search_report): the hits are
     searched as them and shown only to them."""
-    from .service import search
-
     outside = Q(caller_kind__in=OUTSIDE)
     rows = (
         logs.filter(result_count=0)
@@ -72,13 +75,34 @@ def knowledge_gaps(logs, owner) -> tuple[list[Gap], list[Gap]]:
             continue
         gap = Gap(row["q"], row["zero"], row["outside"], [CALLER_LABELS[k] for k in OUTSIDE if row[k]])
         if gap.outside:
-            request = SearchRequest(text=gap.q, user=owner, per_page=HITS_SHOWN, facets=False)
-            audiences = dict(Audience.choices)
-            gap.hits = [(h.slug, h.title, audiences.get(h.audience, h.audience)) for h in search(request).hits]
+            gap.hits = search(SearchRequest(text=gap.q, user=owner, per_page=SEARCHED, facets=False)).hits
         (elsewhere if gap.hits else nothing).append(gap)
         if len(nothing) + len(elsewhere) >= ROWS:
             break
+    _keep_answers(elsewhere, nothing)
     return nothing, elsewhere
+
+
+def _keep_answers(elsewhere: list[Gap], nothing: list[Gap]) -> None:
+    """Keep the hits that contain every word of the query (a synonym counts), as `Hit` tuples
+    (slug, title, audience); a gap left with none moves to `nothing`.
+
+    A search falls back to any of the words when all of them find little ("teleporter warranty"
+    finds a thermostat warranty article): right for a reader, but an article about something else
+    does not mean the topic exists. One query reads the texts of every hit."""
+    ids = {h.article_id for gap in elsewhere for h in gap.hits}
+    rows = Article.objects.filter(pk__in=ids).values_list("pk", *ANSWER_FIELDS)
+    texts = {pk: set(_stems(" ".join(parts))) for pk, *parts in rows}
+    groups = synonym_groups()
+    audiences = dict(Audience.choices)
+    for gap in list(elsewhere):
+        concepts = _concepts(parse(gap.q, groups))
+        found = [h for h in gap.hits if concepts and all(c.found_in(list(texts.get(h.article_id, ()))) for c in concepts)]
+        gap.hits = [(h.slug, h.title, audiences.get(h.audience, h.audience)) for h in found[:HITS_SHOWN]]
+        if not gap.hits:
+            elsewhere.remove(gap)
+            nothing.append(gap)
+    nothing.sort(key=lambda gap: (-gap.zero, gap.q))
 
 
 def undone_corrections(logs):
