@@ -10,8 +10,10 @@ or write a customer version rather than a duplicate.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 
@@ -29,6 +31,7 @@ READ = 200
 ROWS = 25
 HITS_SHOWN = 3
 SEARCHED = 10  # hits read per query, of which HITS_SHOWN that contain all its words are shown
+HITS_CACHE_SECONDS = 5 * 60
 ANSWER_FIELDS = ("title", "issue", "environment", "cause", "resolution")
 OUTSIDE = ("partner", "customer", "anonymous")
 CALLER_LABELS = {"partner": "partners", "customer": "customers", "anonymous": "visitors"}
@@ -69,21 +72,29 @@ def knowledge_gaps(logs, owner) -> tuple[list[Gap], list[Gap]]:
         )
         .order_by("-zero", "q")[:READ]
     )
-    nothing, elsewhere = [], []
+    gaps = []
     for row in rows:
-        if not asks_for_something(row["q"]):
-            continue
-        gap = Gap(row["q"], row["zero"], row["outside"], [CALLER_LABELS[k] for k in OUTSIDE if row[k]])
-        if gap.outside:
-            gap.hits = search(SearchRequest(text=gap.q, user=owner, per_page=SEARCHED, facets=False)).hits
-        (elsewhere if gap.hits else nothing).append(gap)
-        if len(nothing) + len(elsewhere) >= ROWS:
-            break
-    _keep_answers(elsewhere, nothing)
+        if asks_for_something(row["q"]):
+            gaps.append(Gap(row["q"], row["zero"], row["outside"], [CALLER_LABELS[k] for k in OUTSIDE if row[k]]))
+            if len(gaps) >= ROWS:
+                break
+    # The searches are the page's cost (up to ROWS of them): each is kept for a few minutes, per
+    # reader, so that changing the period or coming back does not search everything again.
+    keys = {gap.q: f"search-report-hits:{owner.pk}:{hashlib.sha1(gap.q.encode()).hexdigest()}" for gap in gaps if gap.outside}
+    cached = cache.get_many(list(keys.values()))
+    for gap in gaps:
+        if gap.q in keys:
+            gap.hits = cached.get(keys[gap.q])
+            if gap.hits is None:
+                gap.hits = search(SearchRequest(text=gap.q, user=owner, per_page=SEARCHED, facets=False)).hits
+                cache.set(keys[gap.q], gap.hits, HITS_CACHE_SECONDS)
+    nothing = [gap for gap in gaps if not gap.hits]
+    elsewhere = [gap for gap in gaps if gap.hits]
+    _keep_answers(elsewhere, nothing, owner)
     return nothing, elsewhere
 
 
-def _keep_answers(elsewhere: list[Gap], nothing: list[Gap]) -> None:
+def _keep_answers(elsewhere: list[Gap], nothing: list[Gap], owner) -> None:
     """Keep the hits that contain every word of the query (a synonym counts), as `Hit` tuples
     (slug, title, audience); a gap left with none moves to `nothing`.
 
@@ -91,7 +102,8 @@ def _keep_answers(elsewhere: list[Gap], nothing: list[Gap]) -> None:
     finds a thermostat warranty article): right for a reader, but an article about something else
     does not mean the topic exists. One query reads the texts of every hit."""
     ids = {h.article_id for gap in elsewhere for h in gap.hits}
-    rows = Article.objects.filter(pk__in=ids).values_list("pk", *ANSWER_FIELDS)
+    # Read as the owner may read them now (a cached hit may have been deleted or narrowed since).
+    rows = Article.objects.visible_to(owner).filter(pk__in=ids).values_list("pk", *ANSWER_FIELDS)
     texts = {pk: set(_stems(" ".join(parts))) for pk, *parts in rows}
     groups = synonym_groups()
     audiences = dict(Audience.choices)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from articles.models import Audience
 from conftest import client_for, make_article
@@ -18,8 +19,14 @@ def articles(db, contributor, publisher, kb_owner, product):
     return {"public": public, "internal": internal}
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_searches():
+    cache.clear()  # the report keeps its searches for a few minutes; each test searches afresh
+
+
 def section(html: str, heading: str) -> str:
-    return html.split(f"<h2>{heading}</h2>")[1].split("</section>")[0]
+    main = html.split("<main")[1]  # the page's content, not its <head>
+    return main.split(f"<h2>{heading}</h2>")[1].split("</section>")[0]
 
 
 def test_zero_result_noise_is_dropped(articles, customer, kb_owner):
