@@ -11,4 +11,6 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("synonyms/", views.synonyms, name="synonyms"),
     path("synonyms/<int:pk>/delete/", views.delete_synonym, name="delete-synonym"),
+    path("synonyms/candidate/add/", views.synonym_candidate, {"action": "add"}, name="add-candidate"),
+    path("synonyms/candidate/dismiss/", views.synonym_candidate, {"action": "dismiss"}, name="dismiss-candidate"),
 ]

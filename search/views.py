@@ -20,7 +20,8 @@ from articles.help_views import POOR_RESULTS
 from articles.http import as_id
 from articles.models import Article, Audience, Product, State, require
 
-from . import service
+from . import mining, service
+from . import report as gaps
 from .models import SearchLog, Synonym
 from .query import customer_words
 from .service import search
@@ -155,12 +156,15 @@ def report(request: HttpRequest) -> HttpResponse:
         opened=Count("id", filter=~Q(opened_slug="")),
         zero=Count("id", filter=Q(result_count=0)),
     )
+    nothing, elsewhere = gaps.knowledge_gaps(logs, request.user)
     context = {
         "days": days,
         "total": logs.count(),
         "top": grouped.order_by("-searches", "q")[:25],
-        "zero_results": grouped.filter(zero__gt=0).order_by("-zero", "q")[:25],
+        "zero_results": nothing,
+        "not_for_them": elsewhere,
         "never_opened": grouped.filter(opened=0, zero=0).order_by("-searches", "q")[:25],
+        "undone": gaps.undone_corrections(logs),
     }
     return render(request, "search/report.html", context)
 
@@ -178,7 +182,26 @@ def synonyms(request: HttpRequest) -> HttpResponse:
             Synonym.objects.create(terms=terms[:500])
             messages.success(request, f"Added: {terms}. Searches use it right away.")
         return redirect("search:synonyms")
-    return render(request, "search/synonyms.html", {"synonyms": Synonym.objects.all()})
+    context = {"synonyms": Synonym.objects.all(), "candidates": mining.candidates(), "window": mining.WINDOW_DAYS}
+    return render(request, "search/synonyms.html", context)
+
+
+@login_required
+@require_POST
+def synonym_candidate(request: HttpRequest, action: str) -> HttpResponse:
+    """Add a mined candidate as synonyms, or dismiss it so that it is not offered again."""
+    require(policy.can_manage_synonyms(request.user))
+    terms = request.POST.getlist("terms")
+    try:
+        if action == "add":
+            synonym = mining.add(terms)
+            messages.success(request, f"Synonyms now: {synonym.terms}. Searches use them right away.")
+        else:
+            mining.dismiss(terms, by=request.user)
+            messages.success(request, f"Dismissed: {' ~ '.join(terms)}. It will not be suggested again.")
+    except mining.CandidateError as error:
+        messages.error(request, str(error))
+    return redirect("search:synonyms")
 
 
 @login_required
