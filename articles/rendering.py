@@ -240,6 +240,48 @@ def internal_box(html: str) -> SafeString:
     )
 
 
+# --- plain text ------------------------------------------------------------------------------
+
+# What a reader sees of the rendered Markdown, as lines of text: search snippets are cut from it.
+# cmark's HTML is parsed with a few linear regular expressions, not sanitized (nh3 costs ten times
+# cmark on long texts): the text is only ever shown escaped, so no tag it holds can become live.
+_HIDDEN_ELEMENTS = re.compile(r"<(script|style|textarea|title)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_PRE = re.compile(r"<pre\b[^>]*>.*?</pre\s*>", re.IGNORECASE | re.DOTALL)
+_CELL_GAP = re.compile(r"</t[dh]\s*>\s*<t[dh]\b[^>]*>", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|li|ul|ol|h[1-6]|pre|blockquote|div|table|thead|tbody|tr|dl|dt|dd|details|summary|section|aside)\b[^>]*>"
+    r"|<(?:br|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_LINE_BREAK = "\x01"  # a block boundary while the text's own whitespace is collapsed
+CELL_SEPARATOR = " · "  # between the cells of a table row
+
+
+def plain_text(text: str, *, internal: bool) -> str:
+    """Markdown `text` as the words a reader sees: one line per block (paragraph, heading, list
+    item, table row, line of code), links as their text, code as written, entities decoded.
+
+    `internal`: keep the text of `:::internal` passages (without their fences), for staff;
+    otherwise they are left out, as render_markdown does.
+    """
+    parts = split_internal(text or "")
+    lines = [_html_to_lines(_to_html(_encodable(part))) for hidden, part in parts if internal or not hidden]
+    return "\n".join(line for line in lines if line)
+
+
+def _html_to_lines(html: str) -> str:
+    html = _HIDDEN_ELEMENTS.sub("", html)
+    # Code keeps its lines; everywhere else a line break in the HTML is a soft break (a space).
+    html = _PRE.sub(lambda m: m.group(0).replace("\n", _LINE_BREAK), html)
+    html = html.replace("\n", " ")
+    html = _CELL_GAP.sub(htmllib.escape(CELL_SEPARATOR), html)
+    html = _BLOCK_TAG.sub(_LINE_BREAK, html)
+    text = htmllib.unescape(_ANY_TAG.sub("", html))
+    lines = (" ".join(line.split()) for line in text.split(_LINE_BREAK))  # any run of spaces: one
+    return "\n".join(line for line in lines if line)
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
