@@ -246,7 +246,7 @@ def _window(text: str, matches, start: int, first: int) -> str:
         start = _clause_start(text, start, matches[first][0])
     lead = "" if _is_sentence_start(text, start) else ELLIPSIS
     end, trail = _end(text, start, matches[first][1] if matches else start)
-    if not trail and end == len(text) and not text.rstrip().endswith(TERMINAL):
+    if not trail and end == len(text) and not _ends_sentence(text):
         trail = "."  # the last block, a sentence like the others (a heading, a list item)
     return lead + _marked(text, start, end, matches) + trail
 
@@ -327,5 +327,9 @@ def _joined(part: str) -> str:
     for n, piece in enumerate(pieces):
         out.append(str(escape(piece)))
         if n < len(pieces) - 1:
-            out.append(" " if not piece or piece.rstrip().endswith(TERMINAL) else ". ")
+            out.append(" " if not piece or _ends_sentence(piece) else ". ")
     return "".join(out)
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().rstrip("\"'”’)]").endswith(TERMINAL)
