@@ -17,9 +17,12 @@ the words marked are the words it matched.
 - The result is safe HTML: escaped text with <mark> around the matches, entities decoded once
   (by plain_text) and escaped once (here).
 
-Cost: plain text is cached by a hash of the Markdown (Django's cache), so an article is rendered
-once per cache, not once per search; finding the matches is one regular expression over at most
-SOURCE_CHARS characters per field, and only the words it finds are stemmed.
+Cost (a page is at most ten hits): plain text is cached by a hash of the Markdown (Django's
+cache), so an article is rendered once per cache, not once per search, and only its first
+SOURCE_CHARS are read; matches are found by a substring search per query word, and only the
+words found are stemmed. Measured on the 10 longest articles of a real support KB (48-146 KB):
+about 30 ms of CPU uncached, 3-5 ms cached; on 10 typical ones (5 KB): 4 ms and under 1 ms
+(whoosh.highlight, used before, took 80-90 ms and 11-16 ms, every search).
 """
 
 from __future__ import annotations
