@@ -39,7 +39,7 @@ from django.utils.html import escape
 
 from articles.rendering import plain_text
 
-from .query import ParsedQuery
+from .query import ParsedQuery, searchable_alternatives
 
 BUDGET = 240  # characters of text a snippet shows (about two lines of a results page)
 # Markdown read per field: a field may hold 150,000 characters, which take up to 30 ms to render
@@ -82,7 +82,7 @@ class Highlight:
                 prefixes.append(clause.text.lower())
                 continue
             variants = []
-            for text in [clause.text, *clause.alternatives]:
+            for text in [clause.text, *searchable_alternatives(clause.alternatives, stop)]:
                 words = WORD_RE.findall(text.lower())
                 content = [w for w in words if w not in stop] or words  # "how do I" alone: its own words
                 if content:

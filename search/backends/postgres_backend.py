@@ -36,7 +36,7 @@ from math import comb
 
 from django.db import DatabaseError, connection, transaction
 
-from ..query import MIN_PREFIX, Clause, ParsedQuery
+from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import rerank
 from ..rerank import stem as snowball_stem
 from ..snippets import Highlight
@@ -356,7 +356,8 @@ class PostgresBackend(SearchBackend):
 
     def _clause(self, clause: Clause) -> tuple[str, list] | None:
         variants = [self._text_node(clause.kind, clause.text)]
-        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in clause.alternatives]
+        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
+        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in alternatives]
         variants = [v for v in variants if v is not None]
         if not variants:
             return None

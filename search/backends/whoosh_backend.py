@@ -27,7 +27,7 @@ from whoosh import analysis, fields, index, query, writing
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.writing import LockError
 
-from ..query import MIN_PREFIX, Clause, ParsedQuery
+from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
 from ..snippets import Highlight
@@ -443,7 +443,8 @@ class WhooshBackend(SearchBackend):
 
     def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
         variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
-        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in clause.alternatives]
+        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
+        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in alternatives]
         variants = list(dict.fromkeys(v for v in variants if v is not None))  # "dep", "deps": one stem, one variant
         if not variants:
             return None

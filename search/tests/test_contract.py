@@ -435,6 +435,15 @@ def test_a_typed_multi_word_synonym_is_a_phrase_and_finds_the_group(money_back):
     assert kb.trace.slug not in slugs(find("Money-Back", None))
 
 
+def test_a_synonym_whose_second_word_is_a_stop_word_does_not_match_its_first_word_alone(kb):
+    Synonym.objects.create(terms="login, log in")
+    logfile = write(kb.owner, kb.home, "Router log file", resolution="Download the log from the router page.")
+    login = write(kb.owner, kb.home, "Portal login", resolution="The login page asks for the router password.")
+    indexing.rebuild()
+    found = slugs(find("login", None))
+    assert login.slug in found and logfile.slug not in found
+
+
 def test_a_snippet_marks_a_multi_word_synonym_only_where_its_words_stand_together(money_back):
     kb = money_back
     results = find("refund trace", kb.owner)
