@@ -29,8 +29,11 @@ import hashlib
 import html as htmllib
 import re
 
+import cffi
 import cmarkgfm
+import cmarkgfm.cmark
 import nh3
+from cmarkgfm import _cmark as cmark
 from cmarkgfm.cmark import Options
 from django.conf import settings
 from django.core.cache import cache
@@ -110,6 +113,10 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # extension, which would show a <script> payload as text instead of removing it.
 _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE
 _CMARK_EXTENSIONS = ["table", "strikethrough"]
+# The two C functions cmarkgfm's bindings leave out (see _to_html), from the library it loaded.
+_native_ffi = cffi.FFI()
+_native_ffi.cdef("void cmark_node_free(void *node); void free(void *ptr);")
+_native = _native_ffi.dlopen(cmark.__file__)
 
 
 def render_markdown(text: str, *, id_prefix: str = "md", internal: bool = False) -> SafeString:
@@ -240,6 +247,48 @@ def internal_box(html: str) -> SafeString:
     )
 
 
+# --- plain text ------------------------------------------------------------------------------
+
+# What a reader sees of the rendered Markdown, as lines of text: search snippets are cut from it.
+# cmark's HTML is parsed with a few linear regular expressions, not sanitized (nh3 costs ten times
+# cmark on long texts): the text is only ever shown escaped, so no tag it holds can become live.
+_HIDDEN_ELEMENTS = re.compile(r"<(script|style|textarea|title)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_PRE = re.compile(r"<pre\b[^>]*>.*?</pre\s*>", re.IGNORECASE | re.DOTALL)
+_CELL_GAP = re.compile(r"</t[dh]\s*>\s*<t[dh]\b[^>]*>", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|li|ul|ol|h[1-6]|pre|blockquote|div|table|thead|tbody|tr|dl|dt|dd|details|summary|section|aside)\b[^>]*>"
+    r"|<(?:br|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_LINE_BREAK = "\x01"  # a block boundary while the text's own whitespace is collapsed
+CELL_SEPARATOR = " · "  # between the cells of a table row
+
+
+def plain_text(text: str, *, internal: bool) -> str:
+    """Markdown `text` as the words a reader sees: one line per block (paragraph, heading, list
+    item, table row, line of code), links as their text, code as written, entities decoded.
+
+    `internal`: keep the text of `:::internal` passages (without their fences), for staff;
+    otherwise they are left out, as render_markdown does.
+    """
+    parts = split_internal(text or "")
+    lines = [_html_to_lines(_to_html(_encodable(part))) for hidden, part in parts if internal or not hidden]
+    return "\n".join(line for line in lines if line)
+
+
+def _html_to_lines(html: str) -> str:
+    html = _HIDDEN_ELEMENTS.sub("", html)
+    # Code keeps its lines; everywhere else a line break in the HTML is a soft break (a space).
+    html = _PRE.sub(lambda m: m.group(0).replace("\n", _LINE_BREAK), html)
+    html = html.replace("\n", " ")
+    html = _CELL_GAP.sub(htmllib.escape(CELL_SEPARATOR), html)
+    html = _BLOCK_TAG.sub(_LINE_BREAK, html)
+    text = htmllib.unescape(_ANY_TAG.sub("", html))
+    lines = (" ".join(line.split()) for line in text.split(_LINE_BREAK))  # any run of spaces: one
+    return "\n".join(line for line in lines if line)
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
@@ -261,8 +310,37 @@ def _render(text: str, prefix: str) -> str:
 
 
 def _to_html(text: str) -> str:
-    html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    """cmark-gfm's HTML for `text`, with the parse tree and the HTML string freed afterwards.
+
+    cmarkgfm.markdown_to_html_with_extensions frees neither (its bindings do not expose the free
+    functions), so each call kept about as much memory as the Markdown's HTML: tens of MB per
+    thousand renders in a long-running process. Both are freed here through the library's
+    exported symbols (ABI mode: the same loaded library, so the same allocator).
+    """
+    lib, ffi = cmark.lib, cmark.ffi
+    cmarkgfm.cmark.core_extensions_ensure_registered()
+    parser = lib.cmark_parser_new(_CMARK_OPTIONS)
+    try:
+        for name in _CMARK_EXTENSIONS:
+            lib.cmark_parser_attach_syntax_extension(parser, cmarkgfm.cmark.find_syntax_extension(name))
+        encoded = text.encode()
+        lib.cmark_parser_feed(parser, encoded, len(encoded))
+        root = lib.cmark_parser_finish(parser)
+        try:
+            raw = lib.cmark_render_html(root, _CMARK_OPTIONS, lib.cmark_parser_get_syntax_extensions(parser))
+            try:
+                html = ffi.string(raw).decode()
+            finally:
+                _native.free(_native_pointer(raw))
+        finally:
+            _native.cmark_node_free(_native_pointer(root))
+    finally:
+        lib.cmark_parser_free(parser)
     return html.rstrip("\n")
+
+
+def _native_pointer(pointer):
+    return _native_ffi.cast("void *", int(cmark.ffi.cast("uintptr_t", pointer)))
 
 
 def _plain(text: str) -> str:

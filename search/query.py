@@ -133,6 +133,22 @@ def attach_synonyms(parsed: ParsedQuery, groups: list[list[str]]) -> None:
     parsed.clauses = out
 
 
+def searchable_alternatives(alternatives: list[str], stop_words) -> list[str]:
+    """The synonyms a backend can search as their words mean them: single words, and phrases
+    with at least two words its index keeps (`stop_words` are the ones it drops).
+
+    A multi-word synonym must match as a phrase. "log in" or "sign in" lose "in" to the stop
+    list, and what is left, "log" or "sign", would find every log file and signature: such a
+    synonym is not searched (the group's other forms, "login", "signin", still are).
+    """
+    out = []
+    for alternative in alternatives:
+        words = re.findall(r"[^\W_]+", alternative.lower())
+        if len(words) < 2 or sum(w not in stop_words for w in words) >= 2:
+            out.append(alternative)
+    return out
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w][\w'.]*[\w]|[\w]", text.lower().replace("’", "'"))
 

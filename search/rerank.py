@@ -87,14 +87,17 @@ class _Concept:
     def found_in(self, title: list[str]) -> bool:
         return any(_contains(title, v, self.prefix) for v in self.variants if v)
 
-    def words(self) -> set[str]:
-        return {w for v in self.variants for w in v}
+    def words_in(self, title: list[str]) -> set[str]:
+        """The words of the variants `title` holds: "back" alone is no part of "money back"."""
+        return {w for v in self.variants if v and _contains(title, v, self.prefix) for w in v}
 
 
 def _contains(title: list[str], words: list[str], prefix: bool = False) -> bool:
     if prefix:
         return any(t.startswith(words[0]) for t in title)
-    return set(words) <= set(title)
+    # A phrase (a multi-word synonym, "money back") counts only with its words together, in
+    # order, as the engines match it.
+    return _in_sequence(title, words) if len(words) > 1 else words[0] in title
 
 
 def _concepts(parsed: ParsedQuery) -> list[_Concept]:
@@ -130,7 +133,7 @@ def _features(concepts: list[_Concept], sequence: list[str], title: list[str]) -
         return 0.0, 0.0, 0.0
     found = [c for c in concepts if c.found_in(title)]
     recall = len(found) / len(concepts)
-    words = set().union(*(c.words() for c in found)) if found else set()
+    words = set().union(*(c.words_in(title) for c in found)) if found else set()
     prefixes = [c.variants[0][0] for c in found if c.prefix]
     covered = sum(1 for t in title if t in words or any(t.startswith(p) for p in prefixes))
     coverage = covered / len(title)

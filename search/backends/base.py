@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from ..query import ParsedQuery
+from ..snippets import cut_snippets
 
 
 @dataclass
@@ -51,8 +52,8 @@ class SearchResults:
     corrected: bool = False  # the hits are for `suggestion`, the original found too little
     log_id: int | None = None  # the SearchLog row, to record which result was opened
     log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
-    # What the backend highlights snippets with (its own kind: Whoosh terms, a PostgreSQL
-    # tsquery); search.service cuts the snippets once the hits are checked against the database.
+    # What snippets mark (a search.snippets.Highlight: the query's words as the backend's index
+    # reduces them); search.service cuts the snippets once the hits are checked against the database.
     highlight: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -116,8 +117,12 @@ class SearchBackend:
         return {}
 
     def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:
-        """article id → snippet (safe HTML) cut from `texts`, the article text the caller may read."""
-        raise NotImplementedError
+        """article id → snippet (safe HTML) cut from `texts`, the article text the caller may read.
+
+        One cutter for every backend (search.snippets); `highlight` is the search.snippets.Highlight
+        the backend's search() built: the query's words, reduced as its index reduces them.
+        """
+        return cut_snippets(highlight, texts)
 
     # Whether index() and remove() write inside the caller's database transaction (PostgreSQL):
     # then an article change and its search document commit together (search.indexing).

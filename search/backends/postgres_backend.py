@@ -18,7 +18,8 @@ Speed (PostgreSQL's cost is ranking every match, since ts_rank reads each matchi
 TOASTed tsvector): the GIN index finds the matches; one pass
 over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
 `head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
-the page's hits only. RUM was measured at 100k articles and is not used: it answers phrases
+the page's hits only, in Python (search.snippets), as for Whoosh. RUM was measured at 100k
+articles and is not used: it answers phrases
 without reading the rows (5-8x faster), but single words and word lists were 15-25% slower,
 ordering by its rank still scored every match of a common word, and its two indexes took 450 MB
 where GIN takes 70 MB. The queries only use `@@`, so RUM indexes could replace the GIN ones
@@ -34,10 +35,11 @@ from itertools import combinations
 from math import comb
 
 from django.db import DatabaseError, connection, transaction
-from django.utils.html import escape
 
-from ..query import MIN_PREFIX, Clause, ParsedQuery
+from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import rerank
+from ..rerank import stem as snowball_stem
+from ..snippets import Highlight
 from .base import (
     Hit,
     RebuildRunning,
@@ -56,9 +58,20 @@ CONFIG = "english"
 WEIGHTS = "'{0.2, 0.3, 0.5, 1.0}'::float4[]"
 CANDIDATES = 200  # matches ranked on the whole document (more only for deep pages)
 FACET_VALUES = 20
-SNIPPET_FIELDS = ["issue", "resolution", "authority", "environment", "cause"]
-SNIPPET_SOURCE_CHARS = 20000  # longer texts are highlighted in their first part only
-HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=" … "'
+# The `english` configuration's stop words (tsearch_data/english.stop): what snippets skip
+# inside a phrase, as phraseto_tsquery does.
+STOP_WORDS = frozenset({
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+    "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
+    "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these",
+    "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
+    "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
+    "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
+    "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+    "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",
+    "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than",
+    "too", "very", "s", "t", "can", "will", "just", "don", "should", "now",
+})  # fmt: skip
 SUGGEST_CANDIDATES = 200
 CORRECTION_SIMILARITY = "0.2"  # trigram similarity floor for spelling candidates ("refnud" ~ "refund" is 0.27)
 CORRECTION_CANDIDATES = 60
@@ -89,6 +102,12 @@ UPSERT = (
     + " ON CONFLICT (article_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS.split(", ")[1:])
 )
+
+
+def highlight_for(parsed: ParsedQuery) -> Highlight:
+    """What snippets mark: the query's words reduced as the `english` configuration reduces them
+    (Snowball English, its stop words)."""
+    return Highlight.build(parsed, stem=snowball_stem, stop_words=STOP_WORDS)
 
 
 def _row(doc: dict) -> list:
@@ -285,7 +304,7 @@ class PostgresBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------
 
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
-        plans, highlight = self._compile(parsed)
+        plans = self._compile(parsed)
         if not plans:
             return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
         where, params = self._filters(request, parsed)
@@ -299,11 +318,11 @@ class PostgresBackend(SearchBackend):
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight_for(parsed)
         )
 
-    def _compile(self, parsed: ParsedQuery) -> tuple[list[str], str]:
-        """The tsqueries to try in turn, strictest first, and the one to highlight, as tsquery text.
+    def _compile(self, parsed: ParsedQuery) -> list[str]:
+        """The tsqueries to try in turn, strictest first, as tsquery text.
 
         As in Whoosh: one or two words must all match, then any may; longer queries (questions,
         pasted errors) first want most of their words (at least half, at least two), then any.
@@ -314,14 +333,14 @@ class PostgresBackend(SearchBackend):
         negative = [self._clause(c) for c in parsed.clauses if c.negated]
         nodes = [n for n in positive + negative if n is not None]
         if not any(positive):
-            return [], ""
+            return []
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(f"({sql})::text" for sql, _ in nodes), [p for _, ps in nodes for p in ps])
             texts = iter(cursor.fetchone())
         wanted = [t for t in (next(texts) if c is not None else "" for c in positive) if t]
         excluded = [t for t in (next(texts) if c is not None else "" for c in negative) if t]
         if not wanted:
-            return [], ""
+            return []
         words = len(parsed.positive)
         if words <= 2:
             strict = " & ".join(f"( {t} )" for t in wanted)
@@ -333,13 +352,12 @@ class PostgresBackend(SearchBackend):
         loose = " | ".join(f"( {t} )" for t in wanted)
         exclude = "".join(f" & !( {t} )" for t in excluded)
         plans = [f"( {strict} ){exclude}", f"( {loose} ){exclude}"]
-        # Snippets mark any wanted word: ts_headline's time grows with the query's size, and the
-        # "most words" plan can be 35 ANDs long.
-        return (plans[:1] if plans[0] == plans[1] else plans), loose
+        return plans[:1] if plans[0] == plans[1] else plans
 
     def _clause(self, clause: Clause) -> tuple[str, list] | None:
         variants = [self._text_node(clause.kind, clause.text)]
-        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in clause.alternatives]
+        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
+        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in alternatives]
         variants = [v for v in variants if v is not None]
         if not variants:
             return None
@@ -471,42 +489,6 @@ class PostgresBackend(SearchBackend):
         hits.sort(key=lambda h: (-h.score, h.article_id))
         # Reuse on cases nudges the order a little (search.rerank bounds it).
         return rerank(parsed, hits, reuse=reuse)[offset : offset + request.per_page]
-
-    def snippets(self, tsquery: str, texts: dict[int, dict[str, str]]) -> dict[int, str]:
-        """Highlight each hit's first matching field (in SNIPPET_FIELDS order), from the database text.
-
-        The text is HTML-escaped before ts_headline sees it, so the only tags in a snippet are
-        the <mark>s it adds: escaped text has no "<" for any tag to start from.
-        """
-        ids, positions, bodies = [], [], []
-        for article_id, fields_text in texts.items():
-            for position, name in enumerate(SNIPPET_FIELDS):
-                text = fields_text.get(name) or ""
-                if text.strip():
-                    ids.append(article_id)
-                    positions.append(position)
-                    bodies.append(str(escape(text[:SNIPPET_SOURCE_CHARS])))
-        best: dict[int, tuple[int, str]] = {}
-        if ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    SELECT f.id, f.pos, ts_headline('{CONFIG}', f.body, %s::tsquery, %s)
-                    FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS f(id, pos, body)
-                    """,
-                    [tsquery, HEADLINE_OPTIONS, ids, positions, bodies],
-                )
-                for article_id, position, headline in cursor.fetchall():
-                    if "<mark>" in headline and (article_id not in best or position < best[article_id][0]):
-                        best[article_id] = (position, headline.strip())
-        out = {}
-        for article_id, fields_text in texts.items():
-            if article_id in best:
-                out[article_id] = best[article_id][1]
-            else:
-                lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
-                out[article_id] = escape(lead)
-        return out
 
     # --- suggestions and corrections ------------------------------------------------------
 

@@ -23,13 +23,14 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.html import escape
-from whoosh import analysis, fields, highlight, index, query, writing
+from whoosh import analysis, fields, index, query, writing
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.writing import LockError
 
-from ..query import MIN_PREFIX, Clause, ParsedQuery
+from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
+from ..snippets import Highlight
 from . import whoosh_engine as wengine
 from .base import (
     Hit,
@@ -55,13 +56,17 @@ FIELD_BOOSTS = {
 }
 # Decision authority is staff guidance (policy.can_view_internals): outside readers neither match nor see it.
 OUTSIDE_BOOSTS = {name: boost for name, boost in FIELD_BOOSTS.items() if name != "authority"}
-# Article text (from the database) → the index field whose query words it is highlighted with.
-SNIPPET_FIELDS = {"issue": "summary", "resolution": "body", "authority": "authority", "environment": "body", "cause": "body"}
 PREFIX_EXPANSION = 40  # terms a prefix may expand to: bounds the cost of "re*"
 COORDINATION = 0.5  # a match with half the words scores 3/4 of its text score (see _compile)
 TIEBREAK = 0.1  # a word and its synonyms: the best form's score plus this share of the others'
 MERGE_AT_SEGMENTS = 10  # small segments are merged once the index has this many
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
+
+
+def highlight_for(parsed: ParsedQuery) -> Highlight:
+    """What snippets mark: the query's words reduced as this index reduces them (StemmingAnalyzer's
+    Porter stemmer and stop words)."""
+    return Highlight.build(parsed, stem=porter_stem, stop_words=STOP_WORDS)
 
 
 def _analyzer():
@@ -128,31 +133,6 @@ COLUMN_FACETS = ["state", "audience", "product"]
 def _top(counts: dict) -> list[tuple[str, int]]:
     pairs = ((str(k), v) for k, v in counts.items() if k not in (None, ""))
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:20]
-
-
-def _query_terms(q) -> dict[str, frozenset[str]]:
-    """index field → the words of the query searched in it (what snippets highlight)."""
-    out: dict[str, set[str]] = {}
-    for fieldname, text in q.iter_all_terms(phrases=True):
-        out.setdefault(fieldname, set()).add(wengine.as_text(text))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-SNIPPET_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
-
-
-def _snippet(fields_text: dict[str, str], terms: dict[str, frozenset[str]]) -> str:
-    """The hit's best-matching field, highlighted, from the article text in the database."""
-    fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    for name, index_field in SNIPPET_FIELDS.items():
-        text = fields_text.get(name) or ""
-        words = terms.get(index_field)
-        if text and words:
-            snippet = highlight.highlight(text, words, _query_analyzer(), fragmenter, SNIPPET_FORMATTER, top=2)
-            if snippet:
-                return snippet
-    lead = (fields_text.get("issue") or fields_text.get("resolution") or "")[:220]
-    return escape(lead)
 
 
 _merging = threading.Lock()  # one merge at a time per process
@@ -445,11 +425,8 @@ class WhooshBackend(SearchBackend):
             hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=_query_terms(q)
+            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight_for(parsed)
         )
-
-    def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:
-        return {article_id: _snippet(fields_text, highlight or {}) for article_id, fields_text in texts.items()}
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
         nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
@@ -466,7 +443,8 @@ class WhooshBackend(SearchBackend):
 
     def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
         variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
-        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in clause.alternatives]
+        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
+        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in alternatives]
         variants = list(dict.fromkeys(v for v in variants if v is not None))  # "dep", "deps": one stem, one variant
         if not variants:
             return None

@@ -142,8 +142,8 @@ def kb(backend):
         "Thermostat shows a blank page",
         tags=["thermostat"],
         issue="The display stays blank.",
-        resolution="Ignore text like <script>alert('thermostat')</script> and <b>bold</b> pasted by guests; "
-        "restart the thermostat.",
+        resolution="Ignore text like `<script>alert('thermostat')</script>` and <b>bold</b> pasted by guests; "
+        "restart the thermostat. <script>alert('raw')</script>",
     )
     # Each hidden article holds one word no other article has.
     a.internal = write(
@@ -336,9 +336,120 @@ def test_snippets_mark_the_words_and_escape_the_article_text(kb):
     results = find("thermostat", None)
     snippet = next(h.snippet for h in results.hits if h.slug == kb.script.slug)
     assert "<mark" in snippet and "thermostat</mark>" in snippet
-    assert "&lt;" in snippet and "&gt;" in snippet  # the article's tags, shown as text
-    text = re.sub(r"</?mark\b[^>]*>", "", snippet)
+    assert "&lt;script&gt;" in snippet  # code in the article, shown as text
+    assert "and bold pasted" in snippet and "raw" not in snippet  # raw HTML as the page shows it: formatting, no script
+    text = re.sub(r"</?mark>", "", snippet)
     assert "<" not in text and ">" not in text
+
+
+def _snippet_of(results, slug: str) -> str:
+    return next(h.snippet for h in results.hits if h.slug == slug)
+
+
+def test_snippets_show_the_text_a_reader_sees_not_its_markdown(kb):
+    article = write(
+        kb.owner,
+        kb.hotel,
+        "Spread a stay over instalments",
+        issue="**Billing > Payment plan** lists the instalments; see [the plan guide](https://example.com/plans?a=1&b=2).",
+        resolution="| Plan | Instalments |\n|---|---|\n| Gold | 3 |\n\n"
+        "```\ninstalments --show\n```\n\n- Open the *stay*\n- Split it",
+    )
+    indexing.rebuild()
+    issue = _snippet_of(find("instalments", None), article.slug)
+    assert issue.startswith("Billing &gt; Payment plan lists the <mark>instalments</mark>")
+    assert "*" not in issue and "[" not in issue and "](" not in issue and "the plan guide" in issue
+    assert "&amp;amp;" not in issue and "&gt;" in issue  # escaped once
+    table = _snippet_of(find("gold split", None), article.slug)
+    assert "|" not in table and "```" not in table and "- " not in table
+    assert "<mark>Gold</mark> · 3" in table and "instalments --show" in table and "Open the stay. <mark>Split</mark> it" in table
+
+
+def test_a_snippet_starts_at_the_sentence_holding_the_match(kb):
+    filler = " ".join(f"Step {n} of the night audit checks the ledger entries again." for n in range(1, 12))
+    article = write(
+        kb.owner,
+        kb.hotel,
+        "Night audit",
+        resolution=f"{filler} Then the pelicanbird report is printed for the manager. More text follows here.",
+    )
+    indexing.rebuild()
+    snippet = _snippet_of(find("pelicanbird", None), article.slug)
+    assert snippet.startswith("Then the <mark>pelicanbird</mark> report is printed")
+    assert len(re.sub(r"</?mark>", "", snippet)) <= 260
+
+
+def test_a_sentence_longer_than_a_snippet_is_entered_at_a_clause_boundary(kb):
+    long = ", ".join(f"the {n}th towel rack in the spa" for n in range(1, 30))
+    article = write(kb.owner, kb.hotel, "Spa racks", resolution=f"Check {long}, and the quillfeather hook by the door.")
+    indexing.rebuild()
+    snippet = _snippet_of(find("quillfeather", None), article.slug)
+    assert snippet.startswith("…") and "<mark>quillfeather</mark> hook" in snippet
+    assert re.match(r"…(the \d+th towel|and the)", snippet), snippet  # a whole clause, not half a word
+
+
+def test_internal_text_never_appears_in_an_outside_snippet(kb):
+    article = write(
+        kb.owner,
+        kb.hotel,
+        "Late checkout towels",
+        issue="Guests ask for late checkout towels.",
+        resolution=":::internal\nLate checkout towels: waive the fee with code owlgate.\n:::\n\n"
+        "Late checkout towels are at reception.",
+        internal_notes="Late checkout towels for regulars: owlgate again.",
+    )
+    indexing.rebuild()
+    staff = _snippet_of(find("late checkout towels fee", make_contributor()), article.slug)
+    assert "owlgate" in staff and ":::" not in staff  # staff see the passage as text, without its fences
+    for user in (make_customer(), AnonymousUser(), None):
+        snippet = _snippet_of(find("late checkout towels fee", user), article.slug)
+        assert "owlgate" not in snippet and "waive" not in snippet and ":::" not in snippet
+
+
+# --- multi-word synonyms ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def money_back(kb):
+    Synonym.objects.create(terms="refund, money back")
+    kb.guarantee = write(kb.owner, kb.hotel, "Satisfaction promise", resolution="Our money back guarantee covers thirty days.")
+    kb.trace = write(
+        kb.owner, kb.hotel, "Parcel trace", resolution="Sometimes the trace comes back lost, and the money follows later."
+    )
+    indexing.rebuild()
+    return kb
+
+
+def test_a_multi_word_synonym_matches_only_as_a_phrase(money_back):
+    kb = money_back
+    for user in (kb.owner, None):
+        found = slugs(find("refund", user))
+        assert kb.guarantee.slug in found and kb.refund.slug in found
+        assert kb.trace.slug not in found  # "money" and "back" both there, not together
+
+
+def test_a_typed_multi_word_synonym_is_a_phrase_and_finds_the_group(money_back):
+    kb = money_back
+    found = slugs(find("money back", None))
+    assert kb.refund.slug in found and kb.guarantee.slug in found and kb.trace.slug not in found
+    assert kb.trace.slug not in slugs(find("Money-Back", None))
+
+
+def test_a_synonym_whose_second_word_is_a_stop_word_does_not_match_its_first_word_alone(kb):
+    Synonym.objects.create(terms="login, log in")
+    logfile = write(kb.owner, kb.home, "Router log file", resolution="Download the log from the router page.")
+    login = write(kb.owner, kb.home, "Portal login", resolution="The login page asks for the router password.")
+    indexing.rebuild()
+    found = slugs(find("login", None))
+    assert login.slug in found and logfile.slug not in found
+
+
+def test_a_snippet_marks_a_multi_word_synonym_only_where_its_words_stand_together(money_back):
+    kb = money_back
+    results = find("refund trace", kb.owner)
+    assert "<mark>money back</mark> guarantee" in _snippet_of(results, kb.guarantee.slug)
+    trace = _snippet_of(results, kb.trace.slug)
+    assert "<mark>trace</mark>" in trace and "<mark>back</mark>" not in trace and "<mark>money</mark>" not in trace
 
 
 def test_facets_count_the_whole_visible_match_set(kb):
