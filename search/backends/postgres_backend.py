@@ -36,6 +36,7 @@ from math import comb
 from django.db import DatabaseError, connection, transaction
 from django.utils.html import escape
 
+from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery
 from ..rerank import rerank
 from .base import (
@@ -121,20 +122,6 @@ def _vocabulary(doc: dict) -> set[str]:
 def _lexeme(text: str) -> str:
     """A word safe to place in tsquery syntax: letters and digits only (tsquery's operators are neither)."""
     return re.sub(r"[\W_]+", "", text.lower())
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment): "refnud" → "refund" is 1."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def _top(counts) -> list[tuple[str, int]]:
@@ -561,7 +548,8 @@ class PostgresBackend(SearchBackend):
         `user=None` is an anonymous visitor: a correction must never reveal a word that only
         articles hidden from the caller contain.
         """
-        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha()})
+        # A common word of the language is never a misspelling (search.spelling).
+        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)})
         trigrams, levenshtein = self.has_extension("pg_trgm"), self.has_extension("fuzzystrmatch")
         if not targets or not (trigrams or levenshtein):
             return {}
@@ -624,8 +612,12 @@ class PostgresBackend(SearchBackend):
                         )
                     )
                 cursor.execute(" UNION ".join(sql for sql, _ in sources), [p for _, ps in sources for p in ps])
-                scored = ((edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
-                close = [candidate for distance, _, candidate in sorted(scored) if distance <= MAX_EDIT_DISTANCE]
+                scored = ((spelling.edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
+                close = [
+                    candidate
+                    for distance, _, candidate in sorted(scored)
+                    if distance <= MAX_EDIT_DISTANCE and spelling.may_correct(word, candidate)
+                ]
                 # The closest candidate that an article visible to the caller contains.
                 visible_close = found(cursor, close[:CORRECTION_CHECKS]) if close else set()
                 best = next((candidate for candidate in close if candidate in visible_close), None)

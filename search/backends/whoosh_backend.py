@@ -27,6 +27,7 @@ from django.utils.html import escape
 from whoosh import analysis, fields, highlight, index, query, writing
 from whoosh.writing import LockError
 
+from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
@@ -572,7 +573,8 @@ class WhooshBackend(SearchBackend):
         readers are only offered words that an article they may see contains."""
         from articles import policy
 
-        words = [w for w in words if len(w) >= 4 and w.isalpha()]
+        # A common word of the language is never a misspelling (search.spelling).
+        words = [w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)]
         if not words:
             return {}
         searcher = self._searcher()
@@ -601,8 +603,11 @@ class WhooshBackend(SearchBackend):
         for word in words:
             if known(word):
                 continue
-            for suggestion in searcher.suggest("spell", word, limit=10 if visible else 1, maxdist=2, prefix=1):
-                if suggestion != word and (not visible or known(suggestion)):
+            # Whoosh ranks its suggestions by frequency alone ("forgoten": "forgot" before
+            # "forgotten"): the closest come first here, the commonest among equals (its order).
+            found = searcher.suggest("spell", word, limit=10, maxdist=2, prefix=1)
+            for suggestion in sorted(found, key=lambda s: spelling.edit_distance(word, s)):
+                if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or known(suggestion)):
                     out[word] = suggestion
                     break
         return out
