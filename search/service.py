@@ -83,8 +83,9 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
     The corrected query is searched: a correction that finds no article the database lets the
     caller open is neither applied nor offered (the hits are checked in _run, so an index lagging
     behind the database cannot suggest a word only a newly hidden article uses). It replaces the
-    hits for what was typed only when those were next to nothing (spelling.applies); otherwise it
-    is offered over them. Returns the results to show: `typed`, or the corrected ones.
+    hits for what was typed only when those were next to nothing and it clearly finds more
+    (spelling.applies); otherwise it is offered over them. Returns the results to show: `typed`,
+    or the corrected ones.
     """
     words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
     corrections = backend.correct(words, request.user)
@@ -94,7 +95,7 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
     corrected = _run(backend, request, parse(corrected_text, groups))
     if not corrected.total:
         return typed
-    if spelling.applies(typed.total, corrected.total):
+    if spelling.applies(typed, corrected):
         corrected.corrected_to = corrected_text
         return corrected
     typed.suggestion = corrected_text

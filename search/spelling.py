@@ -29,18 +29,28 @@ Its lists also hold common misspellings, so being listed is not enough: "recieve
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from wordfreq import available_languages, zipf_frequency
+
+if TYPE_CHECKING:
+    from .backends.base import SearchResults
 
 WORD_ZIPF = 3.1
 CORRECTION_MARGIN = 1.5
 
 # An automatic correction replaces the hits for what was typed only when these were next to
-# nothing: at most NEXT_TO_NOTHING hits (one stray match of one of the words, which search's
-# any-word fallback finds easily), while the correction finds at least CLEARLY_MORE times as many
-# (and at least one). Otherwise the hits for what was typed are shown and the correction is only
-# offered ("Did you mean …?"): a correction must never hide a query that found something.
+# nothing, and the correction clearly finds more. Counting hits alone is not enough: search falls
+# back to any one of the words when no article has them together, so "pasword reset" finds every
+# "reset" article (a misspelled word is, by construction, in no article the caller may see). So:
+# - what was typed found next to nothing: no hit at all, or no article with its words together
+#   (SearchResults.partial), or at most NEXT_TO_NOTHING articles;
+# - the correction is confident: its words are found together (not partial) in at least
+#   CLEARLY_MORE times as many articles (and at least one); when what was typed found no hit at
+#   all, any hit of the correction is better than nothing.
+# Otherwise the hits for what was typed are shown and the correction is only offered ("Did you
+# mean …?"): a correction never hides a query that found its words.
 NEXT_TO_NOTHING = 1
 CLEARLY_MORE = 3
 
@@ -85,6 +95,11 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def applies(typed_total: int, corrected_total: int) -> bool:
-    """Whether the correction replaces the hits for what was typed (else it is only offered)."""
-    return typed_total <= NEXT_TO_NOTHING and corrected_total >= max(1, CLEARLY_MORE * typed_total)
+def applies(typed: SearchResults, corrected: SearchResults) -> bool:
+    """Whether the `corrected` results replace the `typed` ones (else the correction is only offered)."""
+    if not corrected.total:
+        return False
+    if not typed.total:
+        return True
+    found = 0 if typed.partial else typed.total
+    return found <= NEXT_TO_NOTHING and not corrected.partial and corrected.total >= max(1, CLEARLY_MORE * found)

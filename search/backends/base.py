@@ -53,6 +53,9 @@ class SearchResults:
     # over the hits for what was typed ("Did you mean …?"). At most one of them is set.
     corrected_to: str = ""
     suggestion: str = ""
+    # The hits came from the any-word fallback: no article has the words (or, for a long query,
+    # most of them) together. What search.spelling weighs a correction against.
+    partial: bool = False
     log_id: int | None = None  # the SearchLog row, to record which result was opened
     log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
     # What the backend highlights snippets with (its own kind: Whoosh terms, a PostgreSQL

@@ -279,14 +279,23 @@ class PostgresBackend(SearchBackend):
         vector = _vector(request.user)
         with transaction.atomic(), connection.cursor() as cursor:
             _local_settings(cursor)
-            for tsquery in plans:
+            partial, total = False, 0
+            for n, tsquery in enumerate(plans):
+                if n:
+                    partial = not total  # the strict plan found nothing: the any-word one answers
                 total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight
+            hits=hits,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            facets=facets,
+            highlight=highlight,
+            partial=partial,
         )
 
     def _compile(self, parsed: ParsedQuery) -> tuple[list[str], str]:

@@ -423,9 +423,11 @@ class WhooshBackend(SearchBackend):
         engine = wengine.Evaluator(searcher)
         allowed = engine.allowed(self._limits(request.user, chosen, request.include_archived), excluded)
         segments = engine.segments(q, allowed)
+        partial = False
         for mode in plans[1:] if words >= 2 else []:
             if wengine.total(segments) >= 3:
                 break
+            partial = not wengine.total(segments)
             q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
             segments = engine.segments(q, allowed)
         total = wengine.total(segments)
@@ -446,7 +448,13 @@ class WhooshBackend(SearchBackend):
             hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=_query_terms(q)
+            hits=hits,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            facets=facets,
+            highlight=_query_terms(q),
+            partial=partial,
         )
 
     def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:

@@ -704,6 +704,14 @@ def test_a_misspelling_in_a_query_that_finds_something_is_only_offered(kb, gadge
     assert results.suggestion == "password reset" and not results.corrected
 
 
+def test_a_misspelling_beside_a_word_found_elsewhere_is_corrected_when_the_correction_finds_both(kb, corrections):
+    # "booking" alone finds several articles; none has "refnud" too: the typed words are not found
+    # together, and the correction's are.
+    assert find("booking", None).total >= 2
+    results = find("refnud booking", None)
+    assert results.corrected_to == "refund booking" and slugs(results)[0] == kb.refund.slug
+
+
 def test_no_correction_when_asked_to_search_exactly_what_was_typed(kb, gadgets, corrections):
     assert spelling(find("pasword", None, autocorrect=False)) == "" and find("pasword", None, autocorrect=False).total == 0
     assert spelling(find("pasword reset", kb.owner, autocorrect=False)) == ""
@@ -712,7 +720,7 @@ def test_no_correction_when_asked_to_search_exactly_what_was_typed(kb, gadgets, 
 def test_a_word_only_an_internal_article_uses_is_neither_applied_nor_offered_outside(kb, corrections):
     # "zebraquartz" is only in an internal article; "refund" finds public ones.
     staff = find("refund zebraquarz", make_contributor())
-    assert staff.suggestion == "refund zebraquartz"
+    assert spelling(staff) == "refund zebraquartz"  # applied: one article has both words
     for user in (make_customer(), make_partner(), None):
         results = find("refund zebraquarz", user)
         assert spelling(results) == "" and results.total >= 1
