@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from articles import policy
 
 from .backends.base import SearchResults
-from .service import FILTER_NAMES, SORTS, facets_for, request_from, search
+from .service import FILTER_NAMES, NO_CORRECTION, SORTS, facets_for, request_from, search
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -40,8 +40,18 @@ class SearchResponseSerializer(serializers.Serializer):
     pages = serializers.IntegerField()
     results = SearchHitSerializer(many=True)
     facets = serializers.DictField(child=FacetValueSerializer(many=True), help_text="Per filter name, its values and counts")
-    suggestion = serializers.CharField(allow_blank=True, help_text="Did you mean …; empty when none")
-    corrected = serializers.BooleanField(help_text="The hits are for `suggestion`: the query as typed found too little")
+    original = serializers.CharField(help_text="The query as typed")
+    corrected = serializers.CharField(
+        allow_null=True,
+        help_text="The query searched instead of `original` when a spelling correction was applied (the hits are "
+        "for it: `original` found next to nothing); null when the hits are for `original`. Ask again with "
+        "`nocorrect=1` to search `original` as typed",
+    )
+    suggestion = serializers.CharField(
+        allow_blank=True,
+        help_text="A spelling correction offered but not applied (Did you mean …?; the hits are for `original`); "
+        "empty when none, and when `corrected` is set",
+    )
 
 
 @extend_schema(
@@ -50,6 +60,9 @@ class SearchResponseSerializer(serializers.Serializer):
         *[OpenApiParameter(name, str) for name in FILTER_NAMES],
         OpenApiParameter("page", int),
         OpenApiParameter("sort", str, enum=list(SORTS)),
+        OpenApiParameter(
+            NO_CORRECTION, str, enum=["1"], description="1: search exactly what was typed (no correction made or offered)"
+        ),
     ],
     responses=SearchResponseSerializer,
 )
@@ -59,10 +72,10 @@ def api_search(request: Request) -> Response:
     if not search_request.text:
         return Response({"detail": "Give a query with ?q=…"}, status=400)
     results = search(search_request, log=True)
-    return Response(_api_payload(request, results))
+    return Response(_api_payload(request, results, search_request.text))
 
 
-def _api_payload(request, results: SearchResults) -> dict:
+def _api_payload(request, results: SearchResults, request_text: str) -> dict:
     staff = policy.is_staff(request.user)
     hits = []
     for hit in results.hits:
@@ -87,6 +100,7 @@ def _api_payload(request, results: SearchResults) -> dict:
         "facets": {
             name: [{"value": v, "count": c} for v, c in values] for name, values in facets_for(request.user, results).items()
         },
+        "original": request_text,
+        "corrected": results.corrected_to or None,
         "suggestion": results.suggestion,
-        "corrected": results.corrected,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from articles import policy
@@ -10,14 +11,19 @@ from articles.http import query_param
 from articles.models import Article
 from articles.rendering import public_text
 
+from . import spelling
 from .backends import get_backend
 from .backends.base import SearchRequest, SearchResults, chosen_filters, hides_archived
 from .models import SearchLog, Synonym
 from .query import ParsedQuery, parse
 
+WORD = re.compile(r"[^\W\d_]+")  # the letters-only words backends correct
+
 # What a results page or API call may ask for in its query string.
 FILTER_NAMES = ("state", "audience", "product", "tag")
 SORTS = ("relevance", "recent")
+# `nocorrect=1`: search exactly what was typed ("Search instead for …" after a correction).
+NO_CORRECTION = "nocorrect"
 # Confidence and audience are KCS workflow: an outside reader sees only validated articles
 # written for them anyway, so the results page and the API offer them no filter that names these.
 STAFF_FACETS = ("state", "audience")
@@ -49,6 +55,7 @@ def request_from(request) -> SearchRequest:
         page=page,
         per_page=10,
         sort=sort if sort in SORTS else "relevance",
+        autocorrect=param(request, NO_CORRECTION) != "1",
     )
 
 
@@ -60,27 +67,39 @@ def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
     groups = synonym_groups()
     parsed = parse(request.text, groups)
     backend = get_backend()
-    # Words the index has never seen cannot help the search: when they have a close known
-    # spelling, search the corrected words first and say so ("Showing results for …"); the
-    # words as typed are searched only if the correction finds nothing.
-    # A correction is offered only if the corrected words find an article the database lets the
-    # caller see (the hits are checked in _run): an index lagging behind the database must not
-    # suggest a word that only a newly hidden article uses.
-    words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
-    corrections = backend.correct(words, request.user)
-    results = None
-    if corrections:
-        suggestion = _apply(request.text, corrections)
-        corrected = _run(backend, request, parse(suggestion, groups))
-        if corrected.total:
-            corrected.corrected = True
-            corrected.suggestion = suggestion
-            results = corrected
-    results = results or _run(backend, request, parsed)
+    results = _run(backend, request, parsed)
+    if request.autocorrect:
+        results = spell(backend, request, parsed, results, groups)
     number_hits(results)
     if log:
         results.log_id = record(request, results).pk
     return results
+
+
+def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchResults, groups) -> SearchResults:
+    """Correct the words no article the caller may see uses, and apply or offer the correction.
+
+    Which words may be corrected, and to what, is search.spelling's rule (the backends ask it).
+    The corrected query is searched: a correction that finds no article the database lets the
+    caller open is neither applied nor offered (the hits are checked in _run, so an index lagging
+    behind the database cannot suggest a word only a newly hidden article uses). It replaces the
+    hits for what was typed only when those were next to nothing and it clearly finds more
+    (spelling.applies); otherwise it is offered over them. Returns the results to show: `typed`,
+    or the corrected ones.
+    """
+    words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
+    corrections = backend.correct(words, request.user)
+    corrected_text = _apply(request.text, corrections) if corrections else ""
+    if not corrected_text or corrected_text.lower() == request.text.lower():
+        return typed
+    corrected = _run(backend, request, parse(corrected_text, groups))
+    if not corrected.total:
+        return typed
+    if spelling.applies(typed, corrected):
+        corrected.corrected_to = corrected_text
+        return corrected
+    typed.suggestion = corrected_text
+    return typed
 
 
 def number_hits(results: SearchResults) -> SearchResults:
@@ -146,8 +165,8 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
 
 
 def _apply(text: str, corrections: dict[str, str]) -> str:
-    words = text.split()
-    return " ".join(corrections.get(w.lower(), w) for w in words)
+    """`text` with its corrected words replaced, everything else (quotes, operators, filters) kept."""
+    return WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), text)
 
 
 def record(request: SearchRequest, results: SearchResults) -> SearchLog:
@@ -156,7 +175,8 @@ def record(request: SearchRequest, results: SearchResults) -> SearchLog:
         caller_kind=caller_kind(request.user),
         filters={k: v for k, v in request.filters.items() if v},
         result_count=results.total,
-        corrected_to=results.suggestion if results.corrected else "",
+        corrected_to=results.corrected_to[:500],
+        suggestion=results.suggestion[:500],
     )
 
 

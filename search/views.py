@@ -62,15 +62,54 @@ def _position(request) -> int | None:
     return None if position is None else max(1, position)
 
 
+# The "Search instead" and "Did you mean" links carry the signed token of the search they were
+# shown on (open_token), so that the search they lead to records, on that earlier row, what the
+# person did with the correction.
+FROM = "from"
+
+
+def _record_followed(request, search_request) -> None:
+    """Mark the search this one came from: its correction undone, or its suggestion taken.
+
+    Only with a token that names a row of this searcher's, and only if this search is what that
+    row's link asked for (the query as typed without correction, or the suggestion): a forged,
+    stale or re-used token changes nothing."""
+    log_id = _opened_log_id(request, service.param(request, FROM))
+    if log_id is None:
+        return
+    rows = SearchLog.objects.filter(pk=log_id)
+    if not search_request.autocorrect:
+        rows.filter(query=search_request.text).exclude(corrected_to="").update(correction_undone=True)
+    else:
+        rows.filter(suggestion=search_request.text).exclude(suggestion="").update(suggestion_taken=True)
+
+
+def _spelling_link(request, results) -> str:
+    """The query string of "Search instead for <as typed>" (no correction) or "Did you mean <suggestion>"
+    (other filters and the sort kept), with this search's token."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query[FROM] = results.log_token
+    if results.corrected:
+        query[service.NO_CORRECTION] = "1"
+    else:
+        query["q"] = results.suggestion
+        query.pop(service.NO_CORRECTION, None)
+    return query.urlencode()
+
+
 def results_page(request: HttpRequest) -> HttpResponse:
     search_request = service.request_from(request)
     results = search(search_request, log=True) if search_request.text else None
     if results is not None:
+        _record_followed(request, search_request)
         results.log_token = open_token(request, results.log_id)
         results.facets = service.facets_for(request.user, results)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop(FROM, None)
     context = {
+        "spelling_link": _spelling_link(request, results) if results and (results.corrected or results.suggestion) else "",
         "q": search_request.text,
         "results": results,
         "chosen": search_request.filters,

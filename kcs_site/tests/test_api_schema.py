@@ -139,7 +139,8 @@ def test_an_article_answer_is_the_staff_or_the_public_shape(schema):
 def test_search_documents_its_real_body(schema):
     body = answer(schema, "/api/v1/search/", "get", "200")
 
-    assert {"count", "page", "pages", "results", "facets", "suggestion", "corrected"} <= set(body["properties"])
+    assert {"count", "page", "pages", "results", "facets", "original", "corrected", "suggestion"} <= set(body["properties"])
+    assert body["properties"]["corrected"]["nullable"] is True  # the corrected query, or null
 
 
 def test_an_api_address_that_matches_nothing_answers_json_404(client):

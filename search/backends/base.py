@@ -23,6 +23,7 @@ class SearchRequest:
     sort: str = "relevance"  # or "recent"
     facets: bool = True
     include_archived: bool = False
+    autocorrect: bool = True  # False: search exactly what was typed, no correction made or offered
 
 
 @dataclass
@@ -48,13 +49,23 @@ class SearchResults:
     page: int = 1
     per_page: int = 10
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    suggestion: str = ""  # "Did you mean …"
-    corrected: bool = False  # the hits are for `suggestion`, the original found too little
+    # Spelling (search.spelling decides): `corrected_to` is the query searched instead of what was
+    # typed (the hits are for it: "Showing results for …"); `suggestion` a correction offered
+    # over the hits for what was typed ("Did you mean …?"). At most one of them is set.
+    corrected_to: str = ""
+    suggestion: str = ""
+    # The hits came from the any-word fallback: no article has the words (or, for a long query,
+    # most of them) together. What search.spelling weighs a correction against.
+    partial: bool = False
     log_id: int | None = None  # the SearchLog row, to record which result was opened
     log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
     # What snippets mark (a search.snippets.Highlight: the query's words as the backend's index
     # reduces them); search.service cuts the snippets once the hits are checked against the database.
     highlight: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.corrected_to)
 
     @property
     def pages(self) -> int:

@@ -36,6 +36,7 @@ from math import comb
 
 from django.db import DatabaseError, connection, transaction
 
+from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import rerank
 from ..rerank import stem as snowball_stem
@@ -140,20 +141,6 @@ def _vocabulary(doc: dict) -> set[str]:
 def _lexeme(text: str) -> str:
     """A word safe to place in tsquery syntax: letters and digits only (tsquery's operators are neither)."""
     return re.sub(r"[\W_]+", "", text.lower())
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment): "refnud" → "refund" is 1."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def _top(counts) -> list[tuple[str, int]]:
@@ -311,14 +298,23 @@ class PostgresBackend(SearchBackend):
         vector = _vector(request.user)
         with transaction.atomic(), connection.cursor() as cursor:
             _local_settings(cursor)
-            for tsquery in plans:
+            partial, total = False, 0
+            for n, tsquery in enumerate(plans):
+                if n:
+                    partial = not total  # the strict plan found nothing: the any-word one answers
                 total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight_for(parsed)
+            hits=hits,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            facets=facets,
+            highlight=highlight_for(parsed),
+            partial=partial,
         )
 
     def _compile(self, parsed: ParsedQuery) -> list[str]:
@@ -543,7 +539,8 @@ class PostgresBackend(SearchBackend):
         `user=None` is an anonymous visitor: a correction must never reveal a word that only
         articles hidden from the caller contain.
         """
-        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha()})
+        # A common word of the language is never a misspelling (search.spelling).
+        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)})
         trigrams, levenshtein = self.has_extension("pg_trgm"), self.has_extension("fuzzystrmatch")
         if not targets or not (trigrams or levenshtein):
             return {}
@@ -606,8 +603,12 @@ class PostgresBackend(SearchBackend):
                         )
                     )
                 cursor.execute(" UNION ".join(sql for sql, _ in sources), [p for _, ps in sources for p in ps])
-                scored = ((edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
-                close = [candidate for distance, _, candidate in sorted(scored) if distance <= MAX_EDIT_DISTANCE]
+                scored = ((spelling.edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
+                close = [
+                    candidate
+                    for distance, _, candidate in sorted(scored)
+                    if distance <= MAX_EDIT_DISTANCE and spelling.may_correct(word, candidate)
+                ]
                 # The closest candidate that an article visible to the caller contains.
                 visible_close = found(cursor, close[:CORRECTION_CHECKS]) if close else set()
                 best = next((candidate for candidate in close if candidate in visible_close), None)

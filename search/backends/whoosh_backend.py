@@ -27,6 +27,7 @@ from whoosh import analysis, fields, index, query, writing
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.writing import LockError
 
+from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
 from ..rerank import DEPTH as RERANK_DEPTH
 from ..rerank import rerank
@@ -402,9 +403,11 @@ class WhooshBackend(SearchBackend):
         engine = wengine.Evaluator(searcher)
         allowed = engine.allowed(self._limits(request.user, chosen, request.include_archived), excluded)
         segments = engine.segments(q, allowed)
+        partial = False
         for mode in plans[1:] if words >= 2 else []:
             if wengine.total(segments) >= 3:
                 break
+            partial = not wengine.total(segments)
             q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
             segments = engine.segments(q, allowed)
         total = wengine.total(segments)
@@ -425,7 +428,13 @@ class WhooshBackend(SearchBackend):
             hits = rerank(parsed, hits, reuse={int(f["id"]): int(f.get("reuse") or 0) for f, _ in stored})
         hits = hits[start : start + request.per_page]
         return SearchResults(
-            hits=hits, total=total, page=request.page, per_page=request.per_page, facets=facets, highlight=highlight_for(parsed)
+            hits=hits,
+            total=total,
+            page=request.page,
+            per_page=request.per_page,
+            facets=facets,
+            highlight=highlight_for(parsed),
+            partial=partial,
         )
 
     def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
@@ -550,7 +559,8 @@ class WhooshBackend(SearchBackend):
         readers are only offered words that an article they may see contains."""
         from articles import policy
 
-        words = [w for w in words if len(w) >= 4 and w.isalpha()]
+        # A common word of the language is never a misspelling (search.spelling).
+        words = [w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)]
         if not words:
             return {}
         searcher = self._searcher()
@@ -579,8 +589,11 @@ class WhooshBackend(SearchBackend):
         for word in words:
             if known(word):
                 continue
-            for suggestion in searcher.suggest("spell", word, limit=10 if visible else 1, maxdist=2, prefix=1):
-                if suggestion != word and (not visible or known(suggestion)):
+            # Whoosh ranks its suggestions by frequency alone ("forgoten": "forgot" before
+            # "forgotten"): the closest come first here, the commonest among equals (its order).
+            found = searcher.suggest("spell", word, limit=10, maxdist=2, prefix=1)
+            for suggestion in sorted(found, key=lambda s: spelling.edit_distance(word, s)):
+                if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or known(suggestion)):
                     out[word] = suggestion
                     break
         return out

@@ -182,6 +182,11 @@ def slugs(results) -> list[str]:
     return [h.slug for h in results.hits]
 
 
+def spelling(results) -> str:
+    """The correction a search applied or offered ("" when none)."""
+    return results.corrected_to or results.suggestion
+
+
 # --- matching and ranking ---------------------------------------------------------------------
 
 
@@ -239,7 +244,7 @@ def test_synonyms_find_the_other_words_of_a_group(kb):
 
 def test_a_misspelled_word_is_corrected_and_searched(kb, corrections):
     results = find("refnud", None)
-    assert results.suggestion == "refund"
+    assert results.corrected_to == "refund" and not results.suggestion
     assert results.corrected and slugs(results)[0] == kb.refund.slug
 
 
@@ -259,14 +264,14 @@ def test_a_word_an_article_uses_is_not_corrected(kb, corrections):
     # "firmware" is in no title, issue or tag, only in the router article's resolution.
     for user in (make_contributor(), make_customer()):
         results = find("firmware", user)
-        assert not results.suggestion and slugs(results) == [kb.router.slug]
+        assert not spelling(results) and slugs(results) == [kb.router.slug]
 
 
 def test_corrections_offer_only_words_the_caller_may_see(kb, backend, corrections):
     staff = make_contributor()
     assert backend.correct(["zebraquarz"], user=staff) == {"zebraquarz": "zebraquartz"}
     corrected = find("zebraquarz", staff)
-    assert corrected.suggestion == "zebraquartz" and slugs(corrected) == [kb.internal.slug]
+    assert corrected.corrected_to == "zebraquartz" and slugs(corrected) == [kb.internal.slug]
     for user in (make_customer(), make_partner(), AnonymousUser(), None):
         assert backend.correct(["zebraquarz"], user=user) == {}
         assert backend.correct(["refnud"], user=user) == {"refnud": "refund"}
@@ -281,7 +286,7 @@ def test_a_word_only_hidden_articles_use_is_corrected_for_visitors_like_a_word_n
     for user in (None, AnonymousUser(), make_customer(), make_partner()):
         assert backend.correct(["vouchet"], user=user) == {"vouchet": "voucher"}
         assert backend.correct(["vouchez"], user=user) == {"vouchez": "voucher"}  # was {} on PostgreSQL
-        assert find("vouchez", user).suggestion == find("vouchet", user).suggestion == "voucher"
+        assert find("vouchez", user).corrected_to == find("vouchet", user).corrected_to == "voucher"
     staff = make_contributor()
     assert backend.correct(["vouchez"], user=staff) == {}  # staff may read the article that uses it
 
@@ -322,7 +327,7 @@ def test_internal_notes_and_passages_are_found_and_shown_by_staff_only(kb, backe
         for word in ("yakboard", "quokkafee", "gnuvoucher"):
             results = find(word, user)
             assert results.total == 0 and all(values == [] for values in results.facets.values()), word
-            assert word not in results.suggestion, word
+            assert word not in spelling(results), word
             assert backend.correct([word[:-1]], user=user).get(word[:-1]) != word
         for query in ("towels", "flamingo"):  # a body match, and a title-only match (the issue's lead)
             (hit,) = [h for h in find(query, user).hits if h.slug == "flamingo-pool-towels"]
@@ -520,7 +525,7 @@ def test_every_caller_finds_exactly_what_they_may_see(kb, backend):
             assert sum(n for _, n in results.facets["state"]) == results.total, (kind, word)
             if not visible:
                 assert all(values == [] for values in results.facets.values()), (kind, word)
-                assert word not in results.suggestion, (kind, word)
+                assert word not in spelling(results), (kind, word)
             suggested = [slug for slug, _ in backend.suggest(word[:5], user)]
             assert (len(suggested) == 1) == visible, (kind, word, suggested)
 
@@ -548,7 +553,7 @@ def test_outside_readers_facets_count_only_their_articles(kb):
 def test_misspelling_a_hidden_word_reveals_nothing(kb):
     for user in (make_customer(), make_partner(), None):
         results = find("zebraquarz", user)
-        assert results.total == 0 and "zebraquartz" not in results.suggestion
+        assert results.total == 0 and "zebraquartz" not in spelling(results)
         assert all(n == 0 for values in results.facets.values() for _, n in values)
 
 
@@ -644,7 +649,7 @@ def _assert_hidden_from_visitors(kb, article):
             assert article.slug not in slugs(results), (user, text)
             assert all("KOALA" not in h.snippet for h in results.hits)
         assert article.slug not in [slug for slug, _ in search_suggest("slow wi", user)]
-        assert find("bedrom", user).suggestion == ""  # no "Did you mean" a word only it uses
+        assert spelling(find("bedrom", user)) == ""  # no "Did you mean" a word only it uses
     assert find("bedroom", None).total == 0
 
 
@@ -763,3 +768,70 @@ def test_a_second_rebuild_is_refused_with_a_clear_message_and_leaves_the_index_w
         assert slugs(find("voucher", kb.owner))[:2] == [kb.voucher_title.slug, kb.voucher_body.slug]
     call_command("rebuild_index")  # once the other one is done
     assert indexing.check() == {"missing": [], "stale": [], "extra": []}
+
+
+# --- spelling corrections (search.spelling) ----------------------------------------------------
+
+
+@pytest.fixture
+def gadgets(kb):
+    """Articles whose words are one or two letters from what a customer types about their own things:
+    a corrector that only knew the KB's words would turn "parrot" into "part" and "lego" into "log"."""
+    write(kb.owner, kb.home, "Replacement part for the smart plug cable", tags=["plug"], issue="The cable of the plug is worn.")
+    write(kb.owner, kb.home, "Change the data plan", tags=["plan"], issue="The customer wants a bigger plan.")
+    write(kb.owner, kb.home, "Log in after a login error", tags=["login"], issue="The login page shows an error.")
+    write(kb.owner, kb.home, "Customers do not receive the confirmation", issue="No confirmation mail arrives.")
+    write(kb.owner, kb.home, "Change a forgotten password", tags=["password"], issue="The customer forgot the password.")
+    indexing.rebuild()
+
+
+def test_words_of_the_language_are_never_corrected(kb, backend, gadgets, corrections):
+    for user in (make_contributor(), make_customer(), None):
+        assert backend.correct(["parrot", "chewed", "smart", "plug", "cable", "lego", "minifigure"], user=user) == {}
+        chewed = find("parrot chewed the smart plug cable", user)
+        assert spelling(chewed) == "" and slugs(chewed)[0] == "replacement-part-for-the-smart-plug-cable"
+        lego = find("lego minifigure missing", user)
+        assert spelling(lego) == "" and lego.total == 0  # no login articles instead
+
+
+def test_common_misspellings_listed_as_words_are_still_corrected(kb, backend, gadgets, corrections):
+    # wordfreq lists "recieve" (it is common on the web), but "receive" is a hundred times as common.
+    assert backend.correct(["recieve"], user=None) == {"recieve": "receive"}
+    assert find("recieve", None).corrected_to == "receive"
+
+
+def test_a_misspelling_that_finds_nothing_is_searched_corrected(kb, gadgets, corrections):
+    for user in (make_contributor(), None):
+        results = find("forgoten pasword", user)  # no article says either
+        assert results.corrected_to == "forgotten password" and not results.suggestion
+        assert slugs(results) == ["change-a-forgotten-password"]
+
+
+def test_a_misspelling_in_a_query_that_finds_something_is_only_offered(kb, gadgets, corrections):
+    # "reset" alone finds the router articles: they stay, and the correction is offered above them.
+    results = find("pasword reset", kb.owner, filters={"product": "smart-home"})
+    typed = find("reset", kb.owner, filters={"product": "smart-home"})
+    assert results.total == typed.total >= 2 and slugs(results) == slugs(typed)
+    assert results.suggestion == "password reset" and not results.corrected
+
+
+def test_a_misspelling_beside_a_word_found_elsewhere_is_corrected_when_the_correction_finds_both(kb, corrections):
+    # "booking" alone finds several articles; none has "refnud" too: the typed words are not found
+    # together, and the correction's are.
+    assert find("booking", None).total >= 2
+    results = find("refnud booking", None)
+    assert results.corrected_to == "refund booking" and slugs(results)[0] == kb.refund.slug
+
+
+def test_no_correction_when_asked_to_search_exactly_what_was_typed(kb, gadgets, corrections):
+    assert spelling(find("pasword", None, autocorrect=False)) == "" and find("pasword", None, autocorrect=False).total == 0
+    assert spelling(find("pasword reset", kb.owner, autocorrect=False)) == ""
+
+
+def test_a_word_only_an_internal_article_uses_is_neither_applied_nor_offered_outside(kb, corrections):
+    # "zebraquartz" is only in an internal article; "refund" finds public ones.
+    staff = find("refund zebraquarz", make_contributor())
+    assert spelling(staff) == "refund zebraquartz"  # applied: one article has both words
+    for user in (make_customer(), make_partner(), None):
+        results = find("refund zebraquarz", user)
+        assert spelling(results) == "" and results.total >= 1
