@@ -95,7 +95,8 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
     corrected = _run(backend, request, parse(corrected_text, groups))
     if not corrected.total:
         return typed
-    if spelling.applies(typed, corrected):
+    nonword = any(spelling.zipf(word) == 0 for word in corrections)
+    if spelling.applies(typed, corrected, nonword=nonword):
         corrected.corrected_to = corrected_text
         return corrected
     typed.suggestion = corrected_text

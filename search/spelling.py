@@ -29,6 +29,7 @@ Its lists also hold common misspellings, so being listed is not enough: "recieve
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -95,11 +96,27 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def applies(typed: SearchResults, corrected: SearchResults) -> bool:
-    """Whether the `corrected` results replace the `typed` ones (else the correction is only offered)."""
+def closeness(word: str, candidate: str) -> tuple[int, int]:
+    """How to rank corrections of `word` (smaller is closer): fewest edits first, then the most
+    letters in common ("tabel": "tables" before "take", both two edits away)."""
+    common = sum((Counter(word) & Counter(candidate)).values())
+    return edit_distance(word, candidate), -common
+
+
+def applies(typed: SearchResults, corrected: SearchResults, *, nonword: bool = False) -> bool:
+    """Whether the `corrected` results replace the `typed` ones (else the correction is only offered).
+
+    `nonword`: a corrected word is no word of the language at all ("pasword", "authentcation"). No
+    article the caller may see contains it either, so whatever the typed query found, it found by
+    leaving that word out: next to nothing of what was asked. The correction then replaces the
+    hits whenever it is confident (its words found together). A rare word of the language
+    ("lisence") may be a name or a term the KB lacks: it is corrected only by the stricter rule.
+    """
     if not corrected.total:
         return False
     if not typed.total:
+        return True
+    if nonword and not corrected.partial:
         return True
     found = 0 if typed.partial else typed.total
     return found <= NEXT_TO_NOTHING and not corrected.partial and corrected.total >= max(1, CLEARLY_MORE * found)

@@ -603,10 +603,10 @@ class PostgresBackend(SearchBackend):
                         )
                     )
                 cursor.execute(" UNION ".join(sql for sql, _ in sources), [p for _, ps in sources for p in ps])
-                scored = ((spelling.edit_distance(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
+                scored = ((*spelling.closeness(word, candidate), -ndoc, candidate) for candidate, ndoc in cursor.fetchall())
                 close = [
                     candidate
-                    for distance, _, candidate in sorted(scored)
+                    for distance, _, _, candidate in sorted(scored)
                     if distance <= MAX_EDIT_DISTANCE and spelling.may_correct(word, candidate)
                 ]
                 # The closest candidate that an article visible to the caller contains.

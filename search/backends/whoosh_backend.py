@@ -590,9 +590,10 @@ class WhooshBackend(SearchBackend):
             if known(word):
                 continue
             # Whoosh ranks its suggestions by frequency alone ("forgoten": "forgot" before
-            # "forgotten"): the closest come first here, the commonest among equals (its order).
+            # "forgotten"): the closest come first here (spelling.closeness), the commonest among
+            # equals (its order).
             found = searcher.suggest("spell", word, limit=10, maxdist=2, prefix=1)
-            for suggestion in sorted(found, key=lambda s: spelling.edit_distance(word, s)):
+            for suggestion in sorted(found, key=lambda s: spelling.closeness(word, s)):
                 if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or known(suggestion)):
                     out[word] = suggestion
                     break

@@ -49,6 +49,22 @@ def test_a_correction_applies_only_when_what_was_typed_found_next_to_nothing():
     assert not spelling.applies(found(40, partial=True), found(60, partial=True))  # nor does the correction
 
 
+def test_a_non_word_is_corrected_whatever_the_other_words_found():
+    # "two factr authentcation setup": "two" and "setup" found 38 articles together, but none of
+    # them can hold "authentcation" (no article does): the confident correction replaces them.
+    def found(total, partial=False):
+        return SearchResults(hits=[], total=total, partial=partial)
+
+    assert spelling.applies(found(38), found(12), nonword=True)
+    assert not spelling.applies(found(38), found(12))  # a rare word of the language: offered only
+    assert not spelling.applies(found(38), found(12, partial=True), nonword=True)  # not confident
+
+
+def test_corrections_rank_by_edits_then_letters_in_common():
+    assert sorted(["take", "tables"], key=lambda c: spelling.closeness("tabel", c)) == ["tables", "take"]
+    assert spelling.closeness("refnud", "refund")[0] == 1  # a swap is one edit
+
+
 # --- pages, API, log -----------------------------------------------------------------------
 
 
