@@ -145,6 +145,14 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     return [(slug, current[slug]) for slug, _ in found if slug in current]
 
 
+def suggest_queries(text: str, user, limit: int = 5) -> list[str]:
+    """Popular past searches that match the typed words and found something for callers who see
+    no more than `user` (search.suggest)."""
+    from . import suggest as popular
+
+    return popular.popular_queries(text, user, limit=limit)
+
+
 def _apply(text: str, corrections: dict[str, str]) -> str:
     words = text.split()
     return " ".join(corrections.get(w.lower(), w) for w in words)
