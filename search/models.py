@@ -120,8 +120,8 @@ class PopularQuery(models.Model):
     search.suggest.refresh (`manage.py refresh_popular_queries`), never edited."""
 
     caller_kind = models.CharField(max_length=16)  # as SearchLog.caller_kind
-    normalised = models.CharField(max_length=200)  # its words, lowercase, one space apart
-    text = models.CharField(max_length=200)  # as most people typed it, lowercase
+    normalised = models.CharField(max_length=200)  # its content words' stems, sorted (search.suggest.normalise)
+    text = models.CharField(max_length=200)  # as most people typed it (lowercase, spaces collapsed)
     searches = models.PositiveIntegerField()
     last_searched = models.DateTimeField()
     refreshed_at = models.DateTimeField(db_index=True)

@@ -82,8 +82,11 @@ def typed(text: str) -> Typed:
 
 
 def normalise(text: str) -> str:
-    """A query as popular searches group it: its words, lowercase, one space apart."""
-    return " ".join(words_of(text))
+    """A query as popular searches group it: its content words' stems, sorted ("my toy order" and
+    "order toys" are one search; a query of stop words alone keeps its words)."""
+    words = words_of(text)
+    content = [stem(w) for w in words if w not in STOP_WORDS]
+    return " ".join(sorted(set(content))) if content else " ".join(words)
 
 
 def offerable(text: str) -> bool:
@@ -143,7 +146,7 @@ def refresh(now: datetime.datetime | None = None) -> int:
         PopularQuery(
             caller_kind=kind,
             normalised=text,
-            text=shown[(kind, text)].most_common(1)[0][0][:200],
+            text=shown[(kind, text)].most_common(1)[0][0][:200],  # the form most people typed
             searches=n,
             last_searched=last,
             refreshed_at=now,
@@ -212,10 +215,10 @@ def _load(stamp) -> _Table:
     from .models import PopularQuery
 
     table = _Table(stamp=stamp)
-    rows = PopularQuery.objects.order_by("-searches", "normalised").values_list("caller_kind", "text", "normalised", "searches")
-    for i, (kind, text, normalised, searches) in enumerate(rows):
+    rows = PopularQuery.objects.order_by("-searches", "normalised").values_list("caller_kind", "text", "searches")
+    for i, (kind, text, searches) in enumerate(rows):
         table.rows.append((kind, text, searches))
-        for word in normalised.split():
+        for word in words_of(text):
             table.exact.setdefault(word, set()).add(i)
             table.exact.setdefault(stem(word), set()).add(i)
             table.rows_of_word.setdefault(word, set()).add(i)

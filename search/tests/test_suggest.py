@@ -134,3 +134,11 @@ def test_popular_searches_refresh_themselves_when_the_table_is_old(db):
     PopularQuery.objects.update(refreshed_at=timezone.now() - popular.STALE_AFTER - datetime.timedelta(minutes=1))
     popular._cache.clear()
     assert popular.popular_queries("boiler", None) == ["boiler noise at night", "boiler pressure low"]
+
+
+def test_searches_differing_only_in_small_words_or_endings_are_offered_once(db):
+    searched("my toy order", "anonymous", times=1)
+    searched("toy orders", "anonymous", times=1)
+    searched("toy order", "anonymous", times=3)
+    popular.refresh()
+    assert popular.popular_queries("toy", None) == ["toy order"]  # 5 searches together, as most typed it
