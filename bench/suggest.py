@@ -5,8 +5,8 @@ whose name must contain "bench") and its index folder; builds either when missin
 builds the same articles from the same seed). Adds a synthetic search log of --log-rows rows
 unless one at least that long exists (seeded: queries made of title words, Zipf-like, 80% with
 results, spread over 180 days and the four kinds of caller), times search.suggest.refresh() over
-it, then times the typed inputs: a random article's title words, first 1, 2 or 3 content words, the last cut to 2-6 letters (what a
-person has typed so far), plus a share of words that match nothing. Each input is requested as
+it, then times the typed inputs: a random article's title words, first 1, 2 or 3 content words,
+the last cut to 2-6 letters (what a person has typed so far), plus a share of words that match nothing. Each input is requested as
 a staff agent and as an anonymous visitor through Django's test client, in-process, with
 persistent database connections: the time is the server's (view, both suggestion sources, the
 database re-check), not the network's.
