@@ -48,7 +48,7 @@ def test_pages_pass_the_content_security_policy(demo, journey):
             console.clear()
         if user == "owner":
             page.fill("#site-search", "missing piece")  # the suggestions script runs under the policy
-            page.wait_for_selector("#site-search-suggestions li")
+            page.wait_for_selector("#site-search-suggestions [role=option]")
     assert [s for s in seen if s[2]] == []
 
 

@@ -112,3 +112,22 @@ class DismissedSynonymCandidate(models.Model):
 
     def __str__(self) -> str:
         return self.terms
+
+
+class PopularQuery(models.Model):
+    """A past query searched at least twice in the last 90 days that found something, by one kind
+    of caller: what search.suggest offers as you type. Rebuilt from SearchLog by
+    search.suggest.refresh (`manage.py refresh_popular_queries`), never edited."""
+
+    caller_kind = models.CharField(max_length=16)  # as SearchLog.caller_kind
+    normalised = models.CharField(max_length=200)  # its content words' stems, sorted (search.suggest.normalise)
+    text = models.CharField(max_length=200)  # as most people typed it (lowercase, spaces collapsed)
+    searches = models.PositiveIntegerField()
+    last_searched = models.DateTimeField()
+    refreshed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller_kind", "normalised"], name="popularquery_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.text!r} ({self.searches}, {self.caller_kind})"

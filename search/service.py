@@ -165,6 +165,14 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     return [(slug, current[slug]) for slug, _ in found if slug in current]
 
 
+def suggest_queries(text: str, user, limit: int = 5) -> list[str]:
+    """Popular past searches that match the typed words and found something for callers who see
+    no more than `user` (search.suggest)."""
+    from . import suggest as popular
+
+    return popular.popular_queries(text, user, limit=limit)
+
+
 def _apply(text: str, corrections: dict[str, str]) -> str:
     """`text` with its corrected words replaced, everything else (quotes, operators, filters) kept."""
     return WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), text)

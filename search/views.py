@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -140,10 +141,13 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 
 @require_GET
 def suggest(request: HttpRequest) -> JsonResponse:
-    """Title suggestions as you type: only titles the caller may open."""
+    """Suggestions as you type: titles the caller may open (`results`) and popular past searches
+    that found something for callers who see no more than they do (`queries`)."""
     text = service.param(request, "q")
     items = service.suggest(text, request.user, limit=8) if len(text) >= 2 else []
+    queries = service.suggest_queries(text, request.user, limit=5) if len(text) >= 2 else []
     staff = policy.is_staff(request.user)
+    results_url = reverse("search:results")
     return JsonResponse(
         {
             "results": [
@@ -153,7 +157,8 @@ def suggest(request: HttpRequest) -> JsonResponse:
                     "url": reverse("articles:detail" if staff else "help:detail", args=[slug]),
                 }
                 for slug, title in items
-            ]
+            ],
+            "queries": [{"text": q, "url": f"{results_url}?{urlencode({'q': q})}"} for q in queries],
         }
     )
 

@@ -74,6 +74,7 @@ STOP_WORDS = frozenset({
     "too", "very", "s", "t", "can", "will", "just", "don", "should", "now",
 })  # fmt: skip
 SUGGEST_CANDIDATES = 200
+SUGGEST_EXPANSION = 40  # vocabulary words a half-typed word may become (the most frequent), as in Whoosh
 CORRECTION_SIMILARITY = "0.2"  # trigram similarity floor for spelling candidates ("refnud" ~ "refund" is 0.27)
 CORRECTION_CANDIDATES = 60
 CORRECTION_CHECKS = 10  # closest candidates checked against what the caller may see
@@ -489,47 +490,61 @@ class PostgresBackend(SearchBackend):
     # --- suggestions and corrections ------------------------------------------------------
 
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
-        words = [w for w in (_lexeme(w) for w in (text or "").lower().split()) if w]
-        if not words or len((text or "").strip()) < 2:
+        """Titles holding every typed word (stemmed or exact), the last as a prefix (search.suggest.typed)."""
+        from ..suggest import typed
+
+        want = typed(text)
+        if want.empty and not want.optional_last:
             return []
+        words = [w for w in (_lexeme(w) for w in want.words) if w]
         visible, vis_params = _visibility(user)
         if visible == "TRUE":
             visible = "d.state <> 'archived'"
-        # Earlier words must be in the title (weight A); the last one may be half typed.
-        query = f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))"
-        params = [f"{words[-1]}:*A", f"{words[-1]}:*A"]
-        if words[:-1]:
-            query = f"to_tsquery('{CONFIG}', %s) && {query}"
-            params = [" & ".join(f"{w}:A" for w in words[:-1]), *params]
+        # Whole words in the title (weight A), stemmed or exact.
+        parts = [(f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))", [f"{w}:A", f"{w}:A"]) for w in words]
         with transaction.atomic(), connection.cursor() as cursor:
             _local_settings(cursor)
-            # The :A weight makes GIN recheck each row: cheap on the small, inline `head` (it would
-            # read every match's TOASTed `document`).
-            cursor.execute(
-                f"""
-                SELECT c.slug, c.title FROM (
-                    SELECT d.article_id, d.slug, d.title, d.head, d.reuse_count FROM {TABLE} d
-                    WHERE d.head @@ ({query}) AND {visible} LIMIT {SUGGEST_CANDIDATES}
-                ) AS c
-                ORDER BY ts_rank({WEIGHTS}, c.head, {query}) DESC, c.reuse_count DESC, c.article_id
-                LIMIT %s
-                """,
-                [*params, *vis_params, *params, limit],
-            )
-            rows = cursor.fetchall()
-            if not rows and self.has_extension("pg_trgm"):
-                # Nothing starts with those words: titles that contain something close to them.
-                typed = " ".join(words)
+
+            def last_word(prefix: str):
+                """A half-typed word: title stems starting with it, and the stems of the most
+                frequent vocabulary words starting with it ("bookin" → booking → book)."""
+                prefix = _lexeme(prefix)
+                cursor.execute(
+                    f"SELECT word FROM {VOCABULARY} WHERE word LIKE %s ORDER BY ndoc DESC, word LIMIT {SUGGEST_EXPANSION}",
+                    [prefix + "%"],
+                )
+                expanded = " | ".join(f"{w}:A" for (w,) in cursor.fetchall() if _lexeme(w) == w)
+                sql = f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s)"
+                params = [f"{prefix}:*A", f"{prefix}:*A"]
+                if expanded:
+                    sql += f" || to_tsquery('{CONFIG}', %s)"
+                    params.append(expanded)
+                return sql + ")", params
+
+            def run(last: str) -> list:
+                chosen = list(parts)
+                if last:
+                    chosen.append(last_word(last))
+                if not chosen:
+                    return []
+                query = " && ".join(sql for sql, _ in chosen)
+                params = [p for _, ps in chosen for p in ps]
+                # The :A weight makes GIN recheck each row: cheap on the small, inline `head` (it would
+                # read every match's TOASTed `document`).
                 cursor.execute(
                     f"""
-                    SELECT d.slug, d.title FROM {TABLE} d
-                    WHERE %s <%% lower(d.title) AND {visible}
-                    ORDER BY word_similarity(%s, lower(d.title)) DESC, d.reuse_count DESC, d.article_id
+                    SELECT c.slug, c.title FROM (
+                        SELECT d.article_id, d.slug, d.title, d.head, d.reuse_count FROM {TABLE} d
+                        WHERE d.head @@ ({query}) AND {visible} LIMIT {SUGGEST_CANDIDATES}
+                    ) AS c
+                    ORDER BY ts_rank({WEIGHTS}, c.head, {query}) DESC, c.reuse_count DESC, c.article_id
                     LIMIT %s
                     """,
-                    [typed, *vis_params, typed, limit],
+                    [*params, *vis_params, *params, limit],
                 )
-                rows = cursor.fetchall()
+                return cursor.fetchall()
+
+            rows = (run(want.optional_last) or run("")) if want.optional_last else run(want.last)
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         return [(slug, title) for slug, title in rows]
 

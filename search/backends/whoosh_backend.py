@@ -11,10 +11,11 @@ database text of the page's hits).
 
 from __future__ import annotations
 
+import bisect
+import collections
 import contextlib
 import fcntl
 import functools
-import itertools
 import logging
 import os
 import shutil
@@ -106,6 +107,45 @@ def schema() -> fields.Schema:
         reuse=fields.NUMERIC(stored=True, sortable=True),
         version=fields.NUMERIC(stored=True),
     )
+
+
+class _Lexicon:
+    """One segment's terms of one field, sorted, with their document counts: a half-typed word's
+    expansions are a binary search away (a segment never changes once written)."""
+
+    def __init__(self, segreader, fieldname: str):
+        self.words: list[str] = []
+        self.counts: list[int] = []
+        if fieldname in segreader.indexed_field_names():
+            for term, info in segreader.iter_field(fieldname):
+                self.words.append(wengine.as_text(term))
+                self.counts.append(info.doc_frequency())
+
+    def starting(self, prefix: str):
+        i = bisect.bisect_left(self.words, prefix)
+        while i < len(self.words) and self.words[i].startswith(prefix):
+            yield self.words[i], self.counts[i]
+            i += 1
+
+
+_lexicons: collections.OrderedDict = collections.OrderedDict()
+_lexicons_lock = threading.Lock()
+LEXICON_CACHE = 64  # segment-field lexicons kept per process (an index has a few dozen at most)
+
+
+def _lexicon(segreader, fieldname: str) -> _Lexicon:
+    key = (segreader.segment().segment_id(), fieldname)
+    with _lexicons_lock:
+        found = _lexicons.get(key)
+        if found is not None:
+            _lexicons.move_to_end(key)
+            return found
+    found = _Lexicon(segreader, fieldname)
+    with _lexicons_lock:
+        _lexicons[key] = found
+        while len(_lexicons) > LEXICON_CACHE:
+            _lexicons.popitem(last=False)
+    return found
 
 
 def _whoosh_doc(doc: dict) -> dict:
@@ -526,9 +566,11 @@ class WhooshBackend(SearchBackend):
 
     @_survives_merges
     def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
+        """Titles holding every typed word (stemmed or exact), the last as a prefix (search.suggest.typed)."""
+        from ..suggest import typed
 
-        words = [w for w in text.lower().split() if w]
-        if not words or len(text.strip()) < 2:
+        want = typed(text)
+        if want.empty and not want.optional_last:
             return []
         searcher = self._searcher()
         if not searcher.doc_count_all():
@@ -536,22 +578,47 @@ class WhooshBackend(SearchBackend):
         reader = searcher.reader()
         analyzer = _query_analyzer()
         nodes = []
-        for w in words[:-1]:
-            tokens = [t.text for t in analyzer(w)]
-            if tokens:
-                nodes.append(query.Term("title", tokens[0]))
-        last = words[-1]
-        expanded = [wengine.as_text(t) for t in itertools.islice(reader.expand_prefix("title", last), PREFIX_EXPANSION)]
-        stem = [t.text for t in analyzer(last)]
-        alternatives = [query.Term("title", t) for t in expanded] + [query.Term("title", s) for s in stem]
-        if not alternatives:
-            return []
-        nodes.append(query.Or(alternatives))
-        q = query.And(nodes)
+        for w in want.words:
+            stems = {t.text for t in analyzer(w)} | {w}
+            nodes.append(query.Or([query.Term("title", s) for s in sorted(stems)]))
         engine = wengine.Evaluator(searcher)
-        segments = engine.segments(q, engine.allowed(self._limits(user, {}, include_archived=False)))
-        found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
-        return [(stored["slug"], stored["title"]) for stored in found]
+        allowed = engine.allowed(self._limits(user, {}, include_archived=False))
+
+        def run(last: str) -> list[tuple[str, str]]:
+            parts = list(nodes)
+            if last:
+                alternatives = self._title_prefix(reader, analyzer, last)
+                if not alternatives:
+                    return []
+                parts.append(query.Or([query.Term("title", t) for t in alternatives]))
+            if not parts:
+                return []
+            segments = engine.segments(query.And(parts), allowed)
+            found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
+            return [(stored["slug"], stored["title"]) for stored in found]
+
+        if want.optional_last:
+            return run(want.optional_last) or run("")
+        return run(want.last)
+
+    @staticmethod
+    def _title_prefix(reader, analyzer, prefix: str) -> list[str]:
+        """Title terms a half-typed word may become: indexed title stems starting with it, and the
+        stems of the words starting with it in titles, issues, tags and product names ("bookin" →
+        booking → book), the most frequent PREFIX_EXPANSION of each."""
+        terms = {t.text for t in analyzer(prefix)}
+        for fieldname in ("title", "spell"):
+            counts: dict[str, int] = {}
+            for segreader, _ in reader.leaf_readers():
+                for word, n in _lexicon(segreader, fieldname).starting(prefix):
+                    counts[word] = counts.get(word, 0) + n
+            best = sorted(counts, key=lambda w: (-counts[w], w))[:PREFIX_EXPANSION]
+            if fieldname == "title":
+                terms.update(best)
+            else:
+                for word in best:
+                    terms.update(t.text for t in analyzer(word))
+        return sorted(terms)
 
     @_survives_merges
     def correct(self, words: list[str], user=None) -> dict[str, str]:

@@ -567,6 +567,37 @@ def test_suggestions_name_only_titles_the_caller_may_open(kb, backend):
     assert backend.suggest("rout", None) == []
 
 
+def test_suggestions_match_every_typed_word_and_the_last_as_a_prefix(kb, backend):
+    staff, customer = make_contributor(), make_customer()
+    hotel_refund = write(kb.owner, kb.hotel, "Hotel refund for a non-refundable booking", resolution="Ask the hotel.")
+    indexing.rebuild()
+
+    def titles(text, user=None):
+        return [s for s, _ in backend.suggest(text, user)]
+
+    assert titles("hotel refund") == [hotel_refund.slug]
+    assert titles("non refundable hot") == [hotel_refund.slug]
+    assert titles("refund hotel") == [hotel_refund.slug]  # any order
+    assert titles("hotel refunds") == [hotel_refund.slug]  # a stem of a title word
+    assert titles("hotel bookin") == [hotel_refund.slug]  # half typed beyond the stem ("book")
+    assert set(titles("refund canc")) == {kb.refund.slug}
+    assert titles("how do i get a hotel ref") == [hotel_refund.slug]  # question words do not count
+    assert titles("hotel refund the") == [hotel_refund.slug]  # nor a stop word being typed
+    assert titles("hotel refund b") == [hotel_refund.slug]  # nor a single letter
+    assert titles("hotel wifi") == []  # every word must be in the title
+    assert titles("reset the rout", customer) == []  # "reset" is in no title
+    assert titles("dropping the rout", customer) == [kb.router.slug]
+    assert titles("zebraquartz ref", staff) == [kb.internal.slug]
+    assert titles("zebraquartz ref", customer) == titles("fraud check ref", None) == []
+    assert titles("marmalade sta", staff) == [kb.wip.slug]
+    assert titles("marmalade sta", customer) == []  # work in progress, internal
+    assert titles("pelican cross", staff) == [kb.not_validated.slug]
+    assert titles("pelican cross", customer) == titles("pelican cross", None) == []  # a public draft
+    assert titles("tangerine part", make_partner()) == [kb.partner_only.slug]
+    assert titles("tangerine part", customer) == []
+    assert titles("obsidian lou", staff) == []  # archived
+
+
 # --- keeping the index in step -----------------------------------------------------------------
 
 
