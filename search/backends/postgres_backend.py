@@ -487,7 +487,7 @@ class PostgresBackend(SearchBackend):
                     positions.append(position)
                     bodies.append(str(escape(text[:SNIPPET_SOURCE_CHARS])))
         best: dict[int, tuple[int, str]] = {}
-        if ids:
+        if ids and tsquery:  # no tsquery: hits found by meaning alone (search.semantic) open with their lead
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
