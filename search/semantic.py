@@ -54,7 +54,7 @@ SIMILARITY_WEIGHT = 0.05  # ... plus this times its cosine similarity to the que
 # Articles the keyword engine did not match: the closest this many by meaning may join the list,
 # if at least this close to the query (cosine), scored by the similarity term alone.
 SEMANTIC_DEPTH = 10
-FLOOR = 0.5
+FLOOR = 0.42
 
 # The text embedded is cut to this many characters (a static model averages its tokens: the
 # opening says what an article is about; the rest only dilutes it).
@@ -371,8 +371,10 @@ class VectorIndex:
             return self._snapshot
 
     def forget(self) -> None:
+        """Drop the copy: the next search loads every vector again."""
         with self._lock:
-            self._snapshot = None
+            self._snapshot, self._model, self._codes = None, "", Codes()
+            self._seen, self._newest = {}, None
 
     def _full(self, model: str) -> None:
         from .models import ArticleVector
