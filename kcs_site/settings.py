@@ -29,6 +29,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -284,6 +289,9 @@ KCS_SEMANTIC = env_bool("KCS_SEMANTIC", True)
 # run with onnxruntime (pip install onnxruntime). Changing it re-embeds every article:
 # run `manage.py check_index --repair` (or rebuild_index) after the change.
 KCS_SEMANTIC_MODEL = os.environ.get("KCS_SEMANTIC_MODEL", "wordllama")
+# "Related articles" on an article page: the nearest in meaning, none less similar than this
+# (cosine, 0..1; with the packaged model, articles on one topic score about 0.6-0.9).
+KCS_RELATED_MIN_SIMILARITY = env_float("KCS_RELATED_MIN_SIMILARITY", 0.55)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
