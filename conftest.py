@@ -210,7 +210,7 @@ def _default_checklist_criteria(request, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _close_search_backends():
     yield
-    from search import indexing
+    from search import indexing, semantic
     from search.backends import reset_backends
 
     indexing.cancel_retry()
@@ -224,6 +224,7 @@ def _close_search_backends():
                 thread.join(timeout=15)
     indexing._retry_timer = None  # a cancelled timer never clears itself
     reset_backends()
+    semantic.index().forget()  # the article vectors a test's searches loaded belong to its database
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -44,7 +44,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(help_articles(request.user).select_related("product"), slug=slug)
-    response = render(request, "help/detail.html", {"article": article})
+    from kcs_site import pages  # composes panels from other apps (search's related articles)
+
+    response = render(request, "help/detail.html", {"article": article, "panels": pages.help_article_panels(request, article)})
     if help_trail.record_view(request, response, article.slug, article.title):
         # Counted for the measures (insights); a reload of the page just read is not a new view.
         article_viewed.send(sender=Article, article=article, reader=policy.reader_kind(request.user))

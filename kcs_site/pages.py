@@ -12,6 +12,7 @@ from feedback import panels as feedback
 from health import panels as health
 from insights import panels as insights
 from notifications import panels as notifications
+from search import panels as search
 from training import panels as training
 
 
@@ -34,4 +35,10 @@ def article_panels(request: HttpRequest, article) -> dict:
         "feedback": feedback.article_panel(user, article),
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),
+        "related": search.related_articles(user, article),
     }
+
+
+def help_article_panels(request: HttpRequest, article) -> dict:
+    """The help centre's article page: what it shows beside the article (for any reader)."""
+    return {"related": search.related_articles(request.user, article, help_centre=True)}

@@ -29,6 +29,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -276,6 +281,17 @@ KCS_SEARCH_POSTINGS_CACHE_MB = env_int("KCS_SEARCH_POSTINGS_CACHE_MB", 128)
 # Memory for each Whoosh rebuild process's posting pool before it spills to disk (10k articles:
 # 85 s at 128 MB, 51 s at 512 MB on 2 cores).
 KCS_SEARCH_REBUILD_MB = env_int("KCS_SEARCH_REBUILD_MB", 512)
+# Matching by meaning (search/semantic.py): search also ranks articles by how close their title and
+# summary are in meaning to the query, next to the keyword ranking. KCS_SEMANTIC=0 turns it off.
+KCS_SEMANTIC = env_bool("KCS_SEMANTIC", True)
+# "wordllama": the small static model shipped inside the wordllama package (nothing downloaded).
+# Or the path of a folder holding an ONNX sentence-transformer (model.onnx and tokenizer.json),
+# run with onnxruntime (pip install onnxruntime). Changing it re-embeds every article:
+# run `manage.py check_index --repair` (or rebuild_index) after the change.
+KCS_SEMANTIC_MODEL = os.environ.get("KCS_SEMANTIC_MODEL", "wordllama")
+# "Related articles" on an article page: the nearest in meaning, none less similar than this
+# (cosine, 0..1; with the packaged model, articles on one topic score about 0.6-0.9).
+KCS_RELATED_MIN_SIMILARITY = env_float("KCS_RELATED_MIN_SIMILARITY", 0.55)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)

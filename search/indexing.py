@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from . import semantic
 from .backends import get_backend
 from .backends.base import IndexBusy
 from .documents import all_document_batches, documents_for
@@ -76,8 +77,10 @@ def write_in_transaction(ids: list[int]) -> bool:
             backend = get_backend()
             backend.index(docs)
             backend.remove(gone)
+            semantic.write(docs)
+            semantic.remove(gone)
         return True
-    except DatabaseError as exc:
+    except (DatabaseError, semantic.SemanticUnavailable) as exc:
         log.warning("Search document write failed for %d articles, queued for a retry: %s", len(ids), exc)
         return False
 
@@ -232,6 +235,8 @@ def process_pending(limit: int = 1000, *, wait: bool = True, task_ids: list[int]
             backend = get_backend()
             backend.index(docs, wait=wait)
             backend.remove(gone, wait=wait)
+            semantic.write(docs)
+            semantic.remove(gone)
         except Exception as exc:  # noqa: BLE001 — any failure leaves the task pending for a retry
             busy = isinstance(exc, IndexBusy)
             log.log(logging.INFO if busy else logging.WARNING, "Search index update for %d articles put off: %s", len(ids), exc)
@@ -260,7 +265,9 @@ def pending_count() -> int:
 def rebuild() -> int:
     """Build a fresh index from the database and swap it in; search answers throughout."""
     started = timezone.now()
-    count = get_backend().rebuild(all_document_batches())
+    # The vectors (search.semantic) are written batch by batch as the keyword index reads them.
+    count = get_backend().rebuild(semantic.writing_batches(all_document_batches()))
+    semantic.after_rebuild()
     # Changes saved while the rebuild ran may have missed the new index: index them again.
     from articles.models import Article
 
@@ -268,12 +275,15 @@ def rebuild() -> int:
     if recent:
         docs, _ = documents_for(recent)
         get_backend().index(docs)
+        semantic.write(docs)
     IndexTask.objects.filter(processed_at=None, created_at__lte=started).update(processed_at=timezone.now())
     return count
 
 
 def check(*, repair: bool = False) -> dict[str, list[int]]:
-    """Compare the index with the database: missing, stale (older version) and extra articles."""
+    """Compare the index with the database: missing, stale (older version) and extra articles;
+    with matching by meaning on, also the article vectors (search.semantic.check: listed only
+    when some are missing, stale or extra)."""
     from articles.models import Article
 
     indexed = get_backend().indexed_versions()
@@ -289,4 +299,5 @@ def check(*, repair: bool = False) -> dict[str, list[int]]:
             docs, _ = documents_for(to_index[start : start + BATCH])
             get_backend().index(docs)
         get_backend().remove(report["extra"])
+    report.update(semantic.check(repair=repair))
     return report

@@ -11,7 +11,7 @@ from articles.http import query_param
 from articles.models import Article
 from articles.rendering import public_text
 
-from . import spelling
+from . import semantic, spelling
 from .backends import get_backend
 from .backends.base import SearchRequest, SearchResults, chosen_filters, hides_archived
 from .models import SearchLog, Synonym
@@ -114,7 +114,7 @@ def number_hits(results: SearchResults) -> SearchResults:
 def _run(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
     if parsed.is_empty:
         return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
-    results = backend.search(request, parsed)
+    results = semantic.search(backend, request, parsed)  # the keyword ranking, meaning fused in
     rows = readable_articles(
         [h.article_id for h in results.hits],
         request.user,

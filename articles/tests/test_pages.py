@@ -985,8 +985,10 @@ def test_article_page_renders_in_a_bounded_number_of_queries(article, contributo
     client.get(article.get_absolute_url())
     # 14: the last use is read from reuse links and from reuse without a case (one query each);
     # 15: the linked cases, the latest few with their count (one query, cases.panels);
-    # 16: the view counter's UPDATE (insights.counting).
-    with django_assert_max_num_queries(16):
+    # 16: the view counter's UPDATE (insights.counting);
+    # 17-18: related articles: vectors changed since the last search (search.semantic), and the
+    # nearest articles the reader may open (one query).
+    with django_assert_max_num_queries(18):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -1,18 +1,21 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from search import indexing
+from search import indexing, semantic
 
 
 class Command(BaseCommand):
-    help = "Report articles missing from, stale in, or extra in the search index; --repair fixes them."
+    help = "Report articles missing from, stale in, or extra in the search index and its article vectors; --repair fixes them."
 
     def add_arguments(self, parser):
         parser.add_argument("--repair", action="store_true", help="Index missing and stale articles, remove extra ones.")
 
     def handle(self, *args, **options):
         report = indexing.check(repair=options["repair"])
-        for name in ("missing", "stale", "extra"):
-            ids = report[name]
+        names = ["missing", "stale", "extra"]
+        if semantic.enabled():
+            names += ["vectors_missing", "vectors_stale", "vectors_extra"]
+        for name in names:
+            ids = report.get(name, [])
             shown = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
             self.stdout.write(f"{name}: {len(ids)}" + (f" ({shown})" if ids else ""))
         problems = sum(len(v) for v in report.values())
