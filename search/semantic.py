@@ -311,25 +311,6 @@ def check(*, repair: bool = False) -> dict[str, list[int]]:
 # --- the vectors in memory --------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    """Every stored vector of the current model with its article's state, audience and product,
-    as integer codes (a search masks on them); replaced as a whole, never changed in place, so a
-    search running in another thread keeps a consistent view."""
-
-    ids: np.ndarray  # int64 (n,)
-    vectors: np.ndarray  # float32 (n, dimensions)
-    state: np.ndarray  # int16 codes
-    audience: np.ndarray
-    product: np.ndarray
-    rows: dict[int, int]  # article id → row
-
-
-def _empty() -> Snapshot:
-    no_codes = np.zeros(0, np.int16)
-    return Snapshot(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), no_codes, no_codes, no_codes, {})
-
-
 class Codes:
     """Stable small-integer codes for state, audience and product values (grow only)."""
 
@@ -343,6 +324,26 @@ class Codes:
     def lookup(self, name: str, values) -> list[int]:
         table = self._codes[name]
         return [table[str(v)] for v in values if str(v) in table]
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """Every stored vector of the current model with its article's state, audience and product,
+    as integer codes (a search masks on them); replaced as a whole, never changed in place, so a
+    search running in another thread keeps a consistent view."""
+
+    ids: np.ndarray  # int64 (n,)
+    vectors: np.ndarray  # float32 (n, dimensions)
+    state: np.ndarray  # int16 codes
+    audience: np.ndarray
+    product: np.ndarray
+    rows: dict[int, int]  # article id → row
+    codes: Codes  # what the state, audience and product codes stand for
+
+
+def _empty(codes: Codes) -> Snapshot:
+    no_codes = np.zeros(0, np.int16)
+    return Snapshot(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), no_codes, no_codes, no_codes, {}, codes)
 
 
 class VectorIndex:
@@ -381,7 +382,7 @@ class VectorIndex:
 
         rows = list(ArticleVector.objects.filter(model=model).values_list("article_id", "vector", "updated_at"))
         self._model, self._seen, self._codes = model, {}, Codes()
-        self._snapshot = self._with(_empty(), rows)
+        self._snapshot = self._with(_empty(self._codes), rows)
         self._loaded_at = time.monotonic()
 
     def _changes(self) -> None:
@@ -432,9 +433,9 @@ class VectorIndex:
         }
         if not len(snap.ids):
             rows_of = {pk: n for n, pk in enumerate(ids.tolist())}
-            return Snapshot(ids, vectors, codes["state"], codes["audience"], codes["product"], rows_of)
+            return Snapshot(ids, vectors, codes["state"], codes["audience"], codes["product"], rows_of, self._codes)
         if vectors.shape[1] != snap.vectors.shape[1]:  # another model's rows slipped in: start again
-            return self._with(_empty(), rows)
+            return self._with(_empty(self._codes), rows)
         at = np.array([snap.rows.get(pk, -1) for pk in ids.tolist()])
         old, new = at >= 0, at < 0
         merged = {
@@ -456,6 +457,7 @@ class VectorIndex:
             merged["audience"],
             merged["product"],
             {pk: n for n, pk in enumerate(merged["ids"].tolist())},
+            self._codes,
         )
 
     def visible_mask(self, snap: Snapshot, user, chosen: dict[str, str], include_archived: bool) -> np.ndarray:
@@ -463,13 +465,13 @@ class VectorIndex:
         mask = np.ones(len(snap.ids), dtype=bool)
         audiences = policy.visible_audiences(user)
         if audiences is not None:
-            mask &= np.isin(snap.state, self._codes.lookup("state", [State.VALIDATED]))
-            mask &= np.isin(snap.audience, self._codes.lookup("audience", audiences))
+            mask &= np.isin(snap.state, snap.codes.lookup("state", [State.VALIDATED]))
+            mask &= np.isin(snap.audience, snap.codes.lookup("audience", audiences))
         for name in ("state", "audience", "product"):
             if chosen.get(name):
-                mask &= np.isin(getattr(snap, name), self._codes.lookup(name, [chosen[name]]))
+                mask &= np.isin(getattr(snap, name), snap.codes.lookup(name, [chosen[name]]))
         if hides_archived(chosen, include_archived):
-            mask &= ~np.isin(snap.state, self._codes.lookup("state", [State.ARCHIVED]))
+            mask &= ~np.isin(snap.state, snap.codes.lookup("state", [State.ARCHIVED]))
         if chosen.get("tag") and mask.any():
             from articles.models import Article
 
