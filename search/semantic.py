@@ -489,18 +489,20 @@ class VectorIndex:
         for pk in exclude:
             if pk in snap.rows:
                 mask[snap.rows[pk]] = False
-        candidates = np.flatnonzero(mask)
-        if not len(candidates):
+        visible = int(mask.sum())
+        if not visible:
             return [], {}
-        scores = snap.vectors[candidates] @ vector if len(candidates) < len(snap.ids) else snap.vectors @ vector
-        rows = [snap.rows[pk] for pk in also if pk in snap.rows and mask[snap.rows[pk]]]
-        known = {int(snap.ids[row]): float(snap.vectors[row] @ vector) for row in rows}
-        limit = min(limit, len(scores))
+        # One pass over every row, without BLAS: its thread pool, on a busy two-core server, costs
+        # more than the product itself (a single-threaded einsum: about 1 ms at 10,000 rows).
+        scores = np.einsum("ij,j->i", snap.vectors, vector.astype(np.float32), optimize=False)
+        scores[~mask] = -np.inf
+        known = {pk: float(scores[snap.rows[pk]]) for pk in also if pk in snap.rows and mask[snap.rows[pk]]}
+        limit = min(limit, visible)
         if limit <= 0:
             return [], known
         best = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(snap.ids[candidates[i]]), float(scores[i])) for i in best], known
+        return [(int(snap.ids[i]), float(scores[i])) for i in best], known
 
     def vector_of(self, article_id: int) -> np.ndarray | None:
         snap = self.current()
