@@ -263,9 +263,18 @@ def remove(article_ids: list[int]) -> None:
 
 
 def writing_batches(doc_batches):
-    """Pass the batches on (to a keyword rebuild) and write each one's vectors on the way."""
+    """Pass the batches on (to a keyword rebuild) and write each one's vectors on the way.
+
+    A model that cannot run must not cost the keyword index its rebuild: the vectors are then
+    left as they were, and check_index lists them until `check_index --repair` can write them."""
+    failed = False
     for batch in doc_batches:
-        write(batch)
+        if not failed:
+            try:
+                write(batch)
+            except SemanticUnavailable:
+                log.exception("Article vectors not rebuilt; the keyword index is")
+                failed = True
         yield batch
 
 
