@@ -602,7 +602,12 @@ def main() -> None:
     parser.add_argument("--no-rebuild", action="store_true", help="with --keep: search the existing index")
     parser.add_argument("--profile", choices=KINDS, help="afterwards, profile this kind of query with cProfile")
     parser.add_argument("--query-budget", type=float, help="stop the timed queries after this many seconds")
+    parser.add_argument(
+        "--semantic", choices=["on", "off"], help="matching by meaning (KCS_SEMANTIC) on or off; default: the setting"
+    )
     args = parser.parse_args()
+    if args.semantic:
+        os.environ["KCS_SEMANTIC"] = "1" if args.semantic == "on" else "0"
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     backend_name = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")
@@ -617,6 +622,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -692,7 +698,7 @@ def main() -> None:
 
     mb = 1024 * 1024
     print()
-    print(f"search benchmark: backend={backend.name} db={vendor} articles={args.articles}")
+    print(f"search benchmark: backend={backend.name} db={vendor} articles={args.articles} semantic={settings.KCS_SEMANTIC}")
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores")
     print(f"  rebuild            {rebuild_s if rebuild_s is None else round(rebuild_s, 1)} s")
     extra = f" ({size['segments']} segments; folder {size['folder'] / mb:.1f} MiB)" if "segments" in size else ""
@@ -721,6 +727,7 @@ def main() -> None:
         "commit": commit,
         "backend_source_sha1": source,
         "backend": backend.name,
+        "semantic": bool(settings.KCS_SEMANTIC),
         "db": vendor,
         "articles": args.articles,
         "seed": args.seed,

@@ -275,7 +275,8 @@ def rebuild() -> int:
     if recent:
         docs, _ = documents_for(recent)
         get_backend().index(docs)
-        semantic.write(docs)
+        for _ in semantic.writing_batches([docs]):
+            pass
     IndexTask.objects.filter(processed_at=None, created_at__lte=started).update(processed_at=timezone.now())
     return count
 

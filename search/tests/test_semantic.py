@@ -310,3 +310,17 @@ def test_similar_lists_the_nearest_visible_articles_without_the_article_itself(o
     assert kb["router"].pk not in [a.pk for a, _ in found]
     assert len(found) == 3 and found[0][1] >= found[1][1] >= found[2][1]
     assert [a.pk for a, _ in semantic.similar_to_text("wireless keeps dropping", owner, limit=1)] == [kb["router"].pk]
+
+
+def test_a_model_that_cannot_run_leaves_the_keyword_rebuild_alone(owner, product, monkeypatch):
+    kb = small_kb(owner, product)
+    ArticleVector.objects.all().delete()
+
+    def broken(texts):
+        raise semantic.SemanticUnavailable("the model could not run")
+
+    monkeypatch.setattr(semantic, "embed", broken)
+    assert indexing.rebuild() == len(kb)
+    assert [h.slug for h in find("refund", None).hits] == [kb["refund"].slug]
+    monkeypatch.undo()
+    assert indexing.check()["vectors_missing"] == sorted(a.pk for a in kb.values())

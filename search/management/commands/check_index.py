@@ -10,7 +10,10 @@ class Command(BaseCommand):
         parser.add_argument("--repair", action="store_true", help="Index missing and stale articles, remove extra ones.")
 
     def handle(self, *args, **options):
-        report = indexing.check(repair=options["repair"])
+        try:
+            report = indexing.check(repair=options["repair"])
+        except semantic.SemanticUnavailable as exc:
+            raise CommandError(f"The article vectors cannot be checked: {exc}") from None
         names = ["missing", "stale", "extra"]
         if semantic.enabled():
             names += ["vectors_missing", "vectors_stale", "vectors_extra"]
