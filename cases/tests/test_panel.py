@@ -132,7 +132,8 @@ def test_the_panel_costs_a_bounded_number_of_queries_with_several_hits(
     client = client_for(contributor)
     for article in Article.objects.all()[:3]:
         link(case=case, article=article, kind=LinkKind.REFERENCE, by=contributor)
-    with django_assert_max_num_queries(14):
+    # The search reads the article vectors changed since the last one once (search.semantic).
+    with django_assert_max_num_queries(15):
         page = client.get(PANEL, {**LAUNCH, "q": "refund booking"})
     assert len(page.context["hits"]) == panel.PANEL_HITS
 
