@@ -252,8 +252,37 @@ def internal_box(html: str) -> SafeString:
 # What a reader sees of the rendered Markdown, as lines of text: search snippets are cut from it.
 # cmark's HTML is parsed with a few linear regular expressions, not sanitized (nh3 costs ten times
 # cmark on long texts): the text is only ever shown escaped, so no tag it holds can become live.
-_HIDDEN_ELEMENTS = re.compile(r"<(script|style|textarea|title)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-_PRE = re.compile(r"<pre\b[^>]*>.*?</pre\s*>", re.IGNORECASE | re.DOTALL)
+# Elements whose text a reader never sees, found opener by opener with one search for each closer
+# (a lazy ".*?" pattern rescans to the end of the text for every unclosed opener: quadratic).
+_HIDDEN_OPEN = re.compile(r"<(script|style|textarea|title)\b[^>]*>|<!--", re.IGNORECASE)
+_PRE_OPEN = re.compile(r"<(pre)\b[^>]*>", re.IGNORECASE)
+
+
+def _spans(html: str, opener: re.Pattern):
+    """(start, end) of each element `opener` starts, through its closing tag; an element left
+    open runs to the end of the text (as a browser reads it). Linear in the length of `html`."""
+    pos = 0
+    while (found := opener.search(html, pos)) is not None:
+        name = found.group(1)
+        if name:
+            close = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, found.end())
+            end = close.end() if close else len(html)
+        else:
+            close_at = html.find("-->", found.end())
+            end = close_at + 3 if close_at >= 0 else len(html)
+        yield found.start(), end
+        pos = end
+
+
+def _replace_spans(html: str, opener: re.Pattern, replace) -> str:
+    out, pos = [], 0
+    for start, end in _spans(html, opener):
+        out += [html[pos:start], replace(html[start:end])]
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
+
+
 _CELL_GAP = re.compile(r"</t[dh]\s*>\s*<t[dh]\b[^>]*>", re.IGNORECASE)
 _BLOCK_TAG = re.compile(
     r"</?(?:p|li|ul|ol|h[1-6]|pre|blockquote|div|table|thead|tbody|tr|dl|dt|dd|details|summary|section|aside)\b[^>]*>"
@@ -278,9 +307,9 @@ def plain_text(text: str, *, internal: bool) -> str:
 
 
 def _html_to_lines(html: str) -> str:
-    html = _HIDDEN_ELEMENTS.sub("", html)
+    html = _replace_spans(html, _HIDDEN_OPEN, lambda _: "")
     # Code keeps its lines; everywhere else a line break in the HTML is a soft break (a space).
-    html = _PRE.sub(lambda m: m.group(0).replace("\n", _LINE_BREAK), html)
+    html = _replace_spans(html, _PRE_OPEN, lambda element: element.replace("\n", _LINE_BREAK))
     html = html.replace("\n", " ")
     html = _CELL_GAP.sub(htmllib.escape(CELL_SEPARATOR), html)
     html = _BLOCK_TAG.sub(_LINE_BREAK, html)

@@ -121,7 +121,9 @@ def main() -> None:
     parser.add_argument("--log-rows", type=int, default=1_000_000, help="synthetic search log rows")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the search index even if one exists")
-    parser.add_argument("--profile", action="store_true", help="afterwards, profile the inputs as staff (cProfile)")
+    parser.add_argument(
+        "--profile", choices=["staff", "visitor"], help="afterwards, profile the inputs as this caller (cProfile)"
+    )
     args = parser.parse_args()
 
     bench.BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -229,8 +231,9 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
+        caller = staff if args.profile == "staff" else visitor
         for _, text in typed:
-            staff.get("/search/suggest/?" + urlencode({"q": text}))
+            caller.get("/search/suggest/?" + urlencode({"q": text}))
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)

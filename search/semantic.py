@@ -300,7 +300,10 @@ def check(*, repair: bool = False) -> dict[str, list[int]]:
     from .documents import documents_for
     from .models import ArticleVector
 
-    model = encoder().name
+    try:
+        model = encoder().name
+    except SemanticUnavailable as exc:
+        return {"vectors_unavailable": [str(exc)]}
     stored = {pk: (version, name) for pk, version, name in ArticleVector.objects.values_list("article_id", "version", "model")}
     current = dict(Article.objects.values_list("pk", "version"))
     report = {
@@ -661,7 +664,7 @@ def similar(article, user, limit: int = 5) -> list[tuple[object, float]]:
             vector = embed([text_of(doc)])[0]
         closest, _ = _index.nearest(vector, user, {}, limit=limit, exclude=[article.pk] if article.pk else [])
         return _articles(closest, user)
-    except SemanticUnavailable:
+    except Exception:  # a page must not fail for want of its related articles (as search: keyword only)
         log.exception("Related articles by meaning are not available")
         return []
 
@@ -673,7 +676,7 @@ def similar_to_text(text: str, user, limit: int = 5, *, exclude: tuple[int, ...]
     try:
         closest, _ = _index.nearest(embed([text])[0], user, {}, limit=limit, exclude=exclude)
         return _articles(closest, user)
-    except SemanticUnavailable:
+    except Exception:  # the caller's page goes on without suggestions by meaning
         log.exception("Matching by meaning is not available")
         return []
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import logging
 import re
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -34,6 +35,8 @@ from articles import policy
 from .query import QUESTION_WORDS
 from .rerank import STOP_WORDS as RERANK_STOP_WORDS
 from .rerank import stem
+
+log = logging.getLogger(__name__)
 
 try:  # the Whoosh analyser's list, which its index drops
     from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
@@ -97,6 +100,15 @@ def offerable(text: str) -> bool:
     return 0 < len(words) <= 10 and not any(sum(c.isdigit() for c in w) >= 4 for w in words)
 
 
+def outside_title_words() -> set[str]:
+    """The stems of the words in the titles of articles outside readers may read (validated, not
+    internal): the words a popular outside search may be made of."""
+    from articles.models import Article, Audience, State
+
+    titles = Article.objects.filter(state=State.VALIDATED).exclude(audience=Audience.INTERNAL).values_list("title", flat=True)
+    return {stem(w) for title in titles.iterator(chunk_size=5000) for w in words_of(title) if w not in STOP_WORDS}
+
+
 def kinds_offered_to(user) -> list[str] | None:
     """The caller kinds whose past searches `user` may be offered, or None for all (staff).
 
@@ -133,8 +145,14 @@ def refresh(now: datetime.datetime | None = None) -> int:
     )
     merged: dict[tuple[str, str], list] = {}
     shown: dict[tuple[str, str], Counter] = {}
+    known = outside_title_words()
     for kind, text, n, last in rows.iterator(chunk_size=5000):
         if not offerable(text):
+            continue
+        if kind != "staff" and not set(normalise(text).split()) <= known:
+            # One outside reader's words ("refund for jane doorman at acme") are offered to other
+            # outside readers only where every word is one the help centre's own titles use: the
+            # log does not say who searched, so a count alone cannot tell a name from a topic.
             continue
         key = (kind, normalise(text))
         entry = merged.setdefault(key, [0, last])
@@ -197,7 +215,10 @@ class _Cache:
             # Nobody ran refresh_popular_queries lately: this request does (once per process and
             # REFRESH_RETRY; a second process racing it is harmless, see refresh).
             self.attempted = time.monotonic()
-            refresh()
+            try:
+                refresh()
+            except DatabaseError:  # another process refreshing (SQLite: locked): the old table serves
+                log.warning("Refreshing popular searches failed; the previous list is used", exc_info=True)
             stamp = PopularQuery.objects.aggregate(at=Max("refreshed_at"))["at"]
         table = self.table
         if table is not None and table.stamp == stamp:

@@ -74,7 +74,8 @@ def _record_followed(request, search_request) -> None:
 
     Only with a token that names a row of this searcher's, and only if this search is what that
     row's link asked for (the query as typed without correction, or the suggestion): a forged,
-    stale or re-used token changes nothing."""
+    stale or re-used token changes nothing. (Visitors with no session share one identity: a shared
+    link followed by another of them records that same choice, made by someone else.)"""
     log_id = _opened_log_id(request, service.param(request, FROM))
     if log_id is None:
         return

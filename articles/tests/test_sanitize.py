@@ -298,3 +298,12 @@ def test_each_block_of_text_takes_its_own_writing_direction():
 
 def test_a_dir_in_the_text_never_reaches_the_page():
     assert render_markdown('<p dir="rtl">x</p>') == '<p dir="auto">x</p>'
+
+
+def test_plain_text_drops_an_unclosed_script_to_the_end_as_a_browser_would():
+    from articles.rendering import plain_text
+
+    assert plain_text("Before.\n\n<script>hidden\n\nstill hidden", internal=False) == "Before."
+    assert plain_text("a <!-- note --> b <style>x</style> c", internal=False) == "a b c"
+    # Many unclosed openers: one pass, not one rescan of the text per opener.
+    assert plain_text("ok " + "<textarea> x " * 20000, internal=False) == "ok"

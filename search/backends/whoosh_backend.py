@@ -661,7 +661,9 @@ class WhooshBackend(SearchBackend):
             # equals (its order).
             found = searcher.suggest("spell", word, limit=10, maxdist=2, prefix=1)
             for suggestion in sorted(found, key=lambda s: spelling.closeness(word, s)):
-                if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or known(suggestion)):
+                # Outside readers: the word itself (not only its stem) in an article they may see,
+                # so no form only a hidden article uses is offered ("securit" → "security").
+                if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or count("spell", suggestion)):
                     out[word] = suggestion
                     break
         return out

@@ -89,3 +89,20 @@ def test_no_related_section_when_matching_by_meaning_is_off(kb, client, settings
     response = client.get(articles["router"].get_absolute_url())
     assert related_titles(response) == []
     assert "related-heading" not in response.content.decode()
+
+
+def test_a_model_that_fails_leaves_the_pages_without_related_articles(kb, client, monkeypatch):
+    from search import semantic
+
+    owner, articles = kb
+
+    def broken(texts):
+        raise RuntimeError("the model's runtime failed")
+
+    monkeypatch.setattr(semantic, "embed", broken)
+    monkeypatch.setattr(semantic.index(), "vector_of", lambda pk: None)  # every page must embed
+    client.force_login(owner)
+    for url in (articles["router"].get_absolute_url(), articles["router"].get_help_url()):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "related-heading" not in response.content.decode()

@@ -201,6 +201,21 @@ def test_check_index_reports_vectors_of_another_model_as_stale_and_repairs_them(
     assert "vectors_stale" not in indexing.check()
 
 
+def test_check_index_still_checks_the_keyword_index_when_the_model_cannot_load(owner, product, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    small_kb(owner, product)
+    settings.KCS_SEMANTIC_MODEL = str(tmp_path / "no-such-model")
+    out = StringIO()
+    with pytest.raises(CommandError, match="vectors could not be checked"):
+        call_command("check_index", stdout=out)
+    printed = out.getvalue()
+    assert "missing: 0" in printed and "stale: 0" in printed
+    assert "vectors: cannot be checked" in printed
+
+
 # --- finding by meaning -----------------------------------------------------------------------
 
 

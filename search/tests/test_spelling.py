@@ -179,3 +179,15 @@ def test_a_word_only_an_internal_article_uses_is_never_suggested_outside(kb, con
             assert "zanzibar" not in page.lower(), (user, q)
             data = client_for(user).get("/api/v1/search/", {"q": q}).json()
             assert "zanzibar" not in str(data).lower(), (user, q)
+
+
+def test_a_word_form_only_a_hidden_article_uses_is_not_offered_outside(db, kb_owner):
+    # "Secure" (public) and "security" (internal) share a stem: an outside reader typing "securit"
+    # must not be offered "security", a word only the internal article holds.
+    home = Product.objects.create(name="Smart Home", slug="smart-home")
+    write(kb_owner, home, "Secure the camera", issue="Secure the camera with a new code.")
+    write(kb_owner, home, "Security desk hotline", audience=Audience.INTERNAL, issue="The security desk number.")
+    indexing.rebuild()
+    for user in (make_customer(), None):
+        data = client_for(user).get("/api/v1/search/", {"q": "securit camera"}).json()
+        assert "security" not in str(data).lower(), user

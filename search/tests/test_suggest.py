@@ -36,6 +36,22 @@ def corpus(db, contributor, publisher, kb_owner, product, contact):
     return {"public": public, "internal": internal, "draft": draft}
 
 
+@pytest.fixture
+def help_titles(db, publisher, kb_owner, product):
+    """Help-centre articles whose titles hold the words the outside searches below are made of:
+    an outside search is offered to other outside readers only in such words."""
+    for title in (
+        "Hotel refund policy and voucher",
+        "Refund a booking",
+        "Reset your password",
+        "Router lights blinking, dropping wifi or keeps restarting after a firmware update",
+        "Boiler pressure low or noise at night",
+        "Where is my toy order",
+        "Tangerine partner commission",
+    ):
+        make_article(author=publisher, product=product, audience=Audience.PUBLIC, title=title, kb_owner=kb_owner)
+
+
 def searched(text: str, kind: str, times: int = 2, results: int = 3, days_ago: int = 1) -> None:
     at = timezone.now() - datetime.timedelta(days=days_ago)
     SearchLog.objects.bulk_create(
@@ -61,7 +77,7 @@ def test_two_and_three_words_suggest_titles_each_caller_may_open(corpus, contrib
     assert [r["slug"] for r in suggestions(contributor, "hotel refund zanz")["results"]] == [internal.slug]
 
 
-def test_the_response_holds_titles_and_popular_searches(corpus, contributor):
+def test_the_response_holds_titles_and_popular_searches(corpus, contributor, help_titles):
     searched("hotel refund policy", "anonymous", times=3)
     popular.refresh()
     data = suggestions(None, "hotel ref")
@@ -73,7 +89,7 @@ def test_the_response_holds_titles_and_popular_searches(corpus, contributor):
     assert suggestions(None, "h") == {"results": [], "queries": []}
 
 
-def test_popular_searches_match_every_word_the_last_as_a_prefix_most_searched_first(db):
+def test_popular_searches_match_every_word_the_last_as_a_prefix_most_searched_first(help_titles):
     searched("hotel refund policy", "anonymous", times=2)
     searched("Refund a hotel   booking", "anonymous", times=5)
     searched("refund voucher", "anonymous", times=9)
@@ -86,7 +102,7 @@ def test_popular_searches_match_every_word_the_last_as_a_prefix_most_searched_fi
     assert popular.popular_queries("how do i reset pass", None) == ["how do i reset my password"]
 
 
-def test_only_searches_made_often_recently_and_with_results_are_offered(db):
+def test_only_searches_made_often_recently_and_with_results_are_offered(help_titles):
     searched("router firmware update", "anonymous", times=1)  # once: someone's own search
     searched("router factory reset", "anonymous", times=5, results=0)  # found nothing
     searched("router dropping wifi", "anonymous", times=5, days_ago=120)  # long ago
@@ -97,7 +113,7 @@ def test_only_searches_made_often_recently_and_with_results_are_offered(db):
     assert popular.popular_queries("rout", None) == ["router lights blinking"]
 
 
-def test_a_search_is_offered_only_to_callers_who_see_at_least_what_its_searchers_see(db, contributor):
+def test_a_search_is_offered_only_to_callers_who_see_at_least_what_its_searchers_see(help_titles, contributor):
     searched("zanzibar exception refund", "staff", times=9)
     searched("tangerine partner commission", "partner", times=9)
     searched("router keeps dropping", "customer", times=9)
@@ -125,7 +141,7 @@ def test_a_search_is_offered_only_to_callers_who_see_at_least_what_its_searchers
     assert suggestions(customer, "tangerine")["queries"] == []
 
 
-def test_popular_searches_refresh_themselves_when_the_table_is_old(db):
+def test_popular_searches_refresh_themselves_when_the_table_is_old(help_titles):
     searched("boiler pressure low", "anonymous", times=3)
     popular._cache.clear()
     assert popular.popular_queries("boiler", None) == ["boiler pressure low"]  # first use builds it
@@ -136,9 +152,21 @@ def test_popular_searches_refresh_themselves_when_the_table_is_old(db):
     assert popular.popular_queries("boiler", None) == ["boiler noise at night", "boiler pressure low"]
 
 
-def test_searches_differing_only_in_small_words_or_endings_are_offered_once(db):
+def test_searches_differing_only_in_small_words_or_endings_are_offered_once(help_titles):
     searched("my toy order", "anonymous", times=1)
     searched("toy orders", "anonymous", times=1)
     searched("toy order", "anonymous", times=3)
     popular.refresh()
     assert popular.popular_queries("toy", None) == ["toy order"]  # 5 searches together, as most typed it
+
+
+def test_an_outside_search_in_words_no_help_title_uses_is_not_offered_to_others(help_titles):
+    # The log does not say who searched: a customer who typed a name twice must not see it
+    # suggested to every other customer.
+    searched("refund for jane doorman at acme", "customer", times=4)
+    searched("hotel refund policy", "customer", times=2)
+    popular.refresh()
+    customer = make_customer()
+    assert popular.popular_queries("refund for jan", customer) == []
+    assert popular.popular_queries("doorm", customer) == []
+    assert popular.popular_queries("hotel ref", customer) == ["hotel refund policy"]
