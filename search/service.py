@@ -160,8 +160,13 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     """Title suggestions as you type: (slug, title) of articles the caller may open now, titled as
     the database holds them (the same check as search results)."""
     found = get_backend().suggest(text, user, limit=limit)
-    visible = Article.objects.visible_to(user).exclude(state=State.ARCHIVED)
-    current = dict(visible.filter(slug__in=[s for s, _ in found]).values_list("slug", "title"))
+    if not found:
+        return []
+    # Read by slug (its unique index), then the visibility rule (policy.can_view): on SQLite,
+    # filtering by audience and state in the query made the planner walk that index instead,
+    # every article of the reader's audiences (70 ms at 100,000 articles), for each keystroke.
+    rows = Article.objects.filter(slug__in=[s for s, _ in found]).exclude(state=State.ARCHIVED).order_by()
+    current = {row.slug: row.title for row in rows.only("slug", "title", "state", "audience") if policy.can_view(user, row)}
     return [(slug, current[slug]) for slug, _ in found if slug in current]
 
 
