@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where this file would shadow the cases app
-from bench.database import refuse_unless_bench  # noqa: E402
+from bench.database import choose_database  # noqa: E402
 from bench.words import WORDS  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -51,15 +51,7 @@ def main() -> None:
     args = parser.parse_args()
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        db_file = BENCH_DIR / f"cases-{args.articles}-{args.cases}.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
-        if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    else:
-        refuse_unless_bench(url)
+    choose_database(BENCH_DIR / f"cases-{args.articles}-{args.cases}.sqlite3", reuse=args.keep)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # plain HTTP, a throwaway key
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     backend = os.environ.get("KCS_SEARCH_BACKEND", "whoosh")

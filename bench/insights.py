@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where a file could shadow an app
-from bench.database import refuse_unless_bench  # noqa: E402
+from bench.database import choose_database  # noqa: E402
 from bench.words import WORDS  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -74,15 +74,8 @@ def main() -> None:
     size = Size(args.articles)
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL", "")
     db_file = BENCH_DIR / f"insights-{args.articles}.sqlite3"
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
-        if not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    else:
-        refuse_unless_bench(url)
+    choose_database(db_file, reuse=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")  # plain HTTP, a throwaway key
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(BENCH_DIR / f"index-insights-{args.articles}")

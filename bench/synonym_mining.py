@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where a file could shadow an app
-from bench.database import refuse_unless_bench  # noqa: E402
+from bench.database import choose_database  # noqa: E402
 from bench.insights import Inserter  # noqa: E402
 from bench.words import WORDS  # noqa: E402
 
@@ -64,15 +64,7 @@ def main() -> None:
     args = parser.parse_args()
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    url = os.environ.get("DATABASE_URL", "")
-    db_file = BENCH_DIR / f"mining-{args.searches}-{args.spread}.sqlite3"
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
-        if not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    else:
-        refuse_unless_bench(url)
+    choose_database(BENCH_DIR / f"mining-{args.searches}-{args.spread}.sqlite3", reuse=args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcs_site.test_settings")
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(BENCH_DIR / "index-mining")
 

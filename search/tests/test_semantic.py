@@ -21,6 +21,7 @@ from search.backends.base import SearchRequest
 from search.models import ArticleVector, IndexTask, Synonym
 from search.query import parse
 from search.service import search
+from search.tests.test_contract import write
 
 PARAPHRASE = "wifi keeps disconnecting"
 
@@ -31,23 +32,6 @@ def backend(request, db, settings):
         pytest.skip("the PostgreSQL backend needs a PostgreSQL database (set DATABASE_URL=postgres://…)")
     settings.KCS_SEARCH_BACKEND = request.param
     return get_backend()
-
-
-def write(owner, product, title, *, issue, audience=Audience.PUBLIC, state=State.VALIDATED, tags=()) -> Article:
-    article = Article.create(
-        by=owner,
-        title=title,
-        product=product,
-        issue=issue,
-        resolution="See the steps.",
-        tags=list(tags),
-        audience=audience,
-        state=State.WIP if state == State.WIP else State.NOT_VALIDATED,
-    )
-    if state == State.VALIDATED:
-        article.validate(by=owner)
-    article.refresh_from_db()
-    return article
 
 
 @pytest.fixture
