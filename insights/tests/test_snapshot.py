@@ -201,9 +201,11 @@ def test_the_notification_loop_takes_yesterdays_snapshot_and_checks_alerts(db, m
     from unittest import mock
 
     from insights.models import ZeroResultAlert
+    from search.models import PopularQuery
 
     settings.KCS_ZERO_RESULT_ALERT_COUNT = 1
     SearchLog.objects.create(query="parking voucher", caller_kind="customer", result_count=0)
+    SearchLog.objects.bulk_create([SearchLog(query="router reset", caller_kind="staff", result_count=4) for _ in range(2)])
 
     def stop(seconds):
         raise KeyboardInterrupt
@@ -213,3 +215,5 @@ def test_the_notification_loop_takes_yesterdays_snapshot_and_checks_alerts(db, m
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     assert DailyFigure.objects.filter(day=yesterday, metric="flags_open").exists()
     assert ZeroResultAlert.objects.filter(query="parking voucher").exists()
+    # Popular searches for suggestions are rebuilt in the same hourly step.
+    assert PopularQuery.objects.filter(text="router reset", caller_kind="staff").exists()

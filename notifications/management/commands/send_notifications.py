@@ -20,7 +20,7 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Keep running: send every --interval seconds; digests, review reminders and the KCS measures' "
-                "snapshot of yesterday daily; zero-result search alerts hourly."
+                "snapshot of yesterday daily; zero-result search alerts and popular searches (suggestions) hourly."
             ),
         )
         parser.add_argument("--once", action="store_true", help="Send what is due once and stop (the default without --loop).")
@@ -34,6 +34,7 @@ class Command(BaseCommand):
             return
         from health.services import send_review_reminders
         from insights import alerts, snapshot
+        from search import suggest
 
         last_digest_day = last_reminder_day = last_snapshot_day = last_alert_hour = None
         try:
@@ -51,6 +52,9 @@ class Command(BaseCommand):
                 if last_alert_hour != hour:
                     # KB owners hear of queries that keep finding nothing (once per query and week).
                     alerts.check_zero_results()
+                    # Popular past searches offered as you type, rebuilt from the search log here
+                    # rather than by a keystroke that finds the list stale.
+                    suggest.refresh()
                     last_alert_hour = hour
                 if last_digest_day != today and outbox.digest_due():
                     outbox.build_digests()
