@@ -93,7 +93,7 @@ def panel(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/panel_message.html", {"problem": str(exc)}, status=400)
     typed = "q" in request.GET
     q = service.param(request, "q") if typed else case.subject
-    results = _search(request, q, log=typed)
+    results = _search(request, q, log=typed, autocorrect=service.param(request, service.NO_CORRECTION) != "1")
     if q:
         remember_search(request, launch, q)
     return render(request, "cases/panel.html", _context(request, launch, case, q, results))
@@ -110,11 +110,26 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _search(request: HttpRequest, q: str, *, log: bool):
+def _search(request: HttpRequest, q: str, *, log: bool, autocorrect: bool = True):
     if not q:
         return None
     # The automatic search of the case's subject is not logged: only what the agent typed is a search.
-    return service.search(SearchRequest(text=q, user=request.user, per_page=PANEL_HITS, facets=False), log=log)
+    search_request = SearchRequest(text=q, user=request.user, per_page=PANEL_HITS, facets=False, autocorrect=autocorrect)
+    return service.search(search_request, log=log)
+
+
+def _spelling_link(request: HttpRequest, q: str, results) -> str:
+    """The panel's own query string for "Search instead for <as typed>" after an applied correction,
+    or for "Did you mean <suggestion>", keeping the case it was opened for."""
+    if results is None or not (results.corrected or results.suggestion):
+        return ""
+    query = request.GET.copy()
+    query["q"] = q if results.corrected else results.suggestion
+    if results.corrected:
+        query[service.NO_CORRECTION] = "1"
+    else:
+        query.pop(service.NO_CORRECTION, None)
+    return query.urlencode()
 
 
 def _context(request: HttpRequest, launch: Launch, case: Case, q: str, results) -> dict:
@@ -132,6 +147,7 @@ def _context(request: HttpRequest, launch: Launch, case: Case, q: str, results) 
         "q": q,
         "query_typed": q if q != case.subject else "",
         "results": results,
+        "spelling_link": _spelling_link(request, q, results),
         "hits": _hits(user, results, linked, _open_token(request, results)),
         "links": [(link, bool(policy.can_unlink(user, link))) for link in links],
         "trail": services.requester_trail(case, request.user),

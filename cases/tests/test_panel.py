@@ -292,3 +292,31 @@ def test_sign_in_may_be_framed_only_on_its_way_to_the_panel(db, contributor, set
         "/accounts/login/", {"username": contributor.username, "password": "pw", "next": "/agent/panel/?source=zendesk&case=1"}
     )
     assert signed.status_code == 302 and signed["Location"] == "/agent/panel/?source=zendesk&case=1"
+
+
+# --- spelling in the panel --------------------------------------------------------------------
+
+
+def test_an_applied_correction_says_so_and_searches_as_typed_on_request(indexed, contributor, case):
+    # The conftest article is titled "Refund for a non-refundable booking".
+    client = client_for(contributor)
+    page = client.get(PANEL, {**LAUNCH, "q": "refnud booking"})
+    html = page.content.decode()
+    assert "Showing results for <strong" in html and ">refund booking</strong>" in html
+    assert page.context["hits"], "the corrected words find the article"
+    link = page.context["spelling_link"]
+    assert "nocorrect=1" in link and "source=zendesk" in link and "case=12345" in link and "q=refnud+booking" in link
+    as_typed = client.get(PANEL + "?" + link)
+    assert "Showing results for" not in as_typed.content.decode()
+    assert SearchLog.objects.filter(query="refnud booking", corrected_to="").exists()
+
+
+def test_a_correction_over_hits_is_offered_in_the_panel(indexed, contributor, case):
+    # "bookin" is a rare word of the language, and "refund room" found the article together: the
+    # hits stand and the correction is only offered.
+    client = client_for(contributor)
+    page = client.get(PANEL, {**LAUNCH, "q": "refund room bookin"})
+    html = page.content.decode()
+    assert "Showing results for" not in html
+    assert "Did you mean" in html and page.context["results"].suggestion == "refund room booking"
+    assert "q=refund+room+booking" in page.context["spelling_link"]
