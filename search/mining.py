@@ -35,7 +35,6 @@ from django.utils import timezone
 from wordfreq import zipf_frequency
 
 from .models import DismissedSynonymCandidate, SearchLog, Synonym
-from .query import QUESTION_WORDS
 from .rerank import STOP_WORDS, stem
 
 WINDOW_DAYS = 90
@@ -63,7 +62,7 @@ PARTICLES = {"out", "off", "up", "down", "back", "away", "in", "on"}
 # "in" and "on" are particles only at the end or before a function word ("log in to wifi");
 # before a content word they are prepositions ("error in excel").
 WEAK_PARTICLES = {"in", "on"}
-DROP = QUESTION_WORDS | STOP_WORDS
+DROP = STOP_WORDS  # the question words included
 # Kept in a differing phrase although stop words: "not working" is not "working".
 NEGATIONS = {"not", "no", "nor", "cannot", "cant", "dont", "doesnt", "didnt", "wont", "isnt", "arent", "hasnt", "havent"}
 WORD_RE = re.compile(r"[\w][\w.+#-]*[\w+#]|[\w]")

@@ -22,7 +22,7 @@ from articles.models import Article
 
 from .backends.base import SearchRequest
 from .query import parse
-from .rerank import STOP_WORDS, WORD_RE, _concepts, _stems
+from .rerank import STOP_WORDS, WORD_RE, query_concepts, stems
 from .service import search, synonym_groups
 
 # Zero-result queries read (most frequent first) to find ROWS that are not noise, and searched
@@ -104,12 +104,12 @@ def _keep_answers(elsewhere: list[Gap], nothing: list[Gap], owner) -> None:
     ids = {h.article_id for gap in elsewhere for h in gap.hits}
     # Read as the owner may read them now (a cached hit may have been deleted or narrowed since).
     rows = Article.objects.visible_to(owner).filter(pk__in=ids).values_list("pk", *ANSWER_FIELDS)
-    texts = {pk: set(_stems(" ".join(parts))) for pk, *parts in rows}
+    texts = {pk: set(stems(" ".join(parts))) for pk, *parts in rows}
     groups = synonym_groups()
     audiences = dict(Audience.choices)
     for gap in list(elsewhere):
-        concepts = _concepts(parse(gap.q, groups))
-        found = [h for h in gap.hits if concepts and all(c.found_in(list(texts.get(h.article_id, ()))) for c in concepts)]
+        wanted = query_concepts(parse(gap.q, groups))
+        found = [h for h in gap.hits if wanted and all(c.found_in(list(texts.get(h.article_id, ()))) for c in wanted)]
         gap.hits = [(h.slug, h.title, audiences.get(h.audience, h.audience)) for h in found[:HITS_SHOWN]]
         if not gap.hits:
             elsewhere.remove(gap)

@@ -72,7 +72,7 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
-def _stems(text: str) -> list[str]:
+def stems(text: str) -> list[str]:
     """Content words of `text`, stemmed, in order ("Re-running workflows" → ["re", "run", "workflow"])."""
     return [stem(w) for w in WORD_RE.findall(text.lower().replace("’", "'").replace("'", "")) if w not in STOP_WORDS]
 
@@ -100,14 +100,14 @@ def _contains(title: list[str], words: list[str], prefix: bool = False) -> bool:
     return _in_sequence(title, words) if len(words) > 1 else words[0] in title
 
 
-def _concepts(parsed: ParsedQuery) -> list[_Concept]:
+def query_concepts(parsed: ParsedQuery) -> list[_Concept]:
     out = []
     for clause in parsed.positive:
         if clause.kind == "prefix":
             word = clause.text.lower()
             out.append(_Concept([[word]], prefix=True))
             continue
-        variants = [_stems(clause.text)] + [_stems(alt) for alt in clause.alternatives]
+        variants = [stems(clause.text)] + [stems(alt) for alt in clause.alternatives]
         if any(variants):
             out.append(_Concept(variants))
     return out
@@ -120,12 +120,12 @@ def _in_sequence(title: list[str], words: list[str]) -> bool:
 
 def title_features(parsed: ParsedQuery, title: str) -> tuple[float, float, float]:
     """(fit, recall, phrase) of `title` for `parsed`, each in 0..1 (see the module docstring)."""
-    concepts = _concepts(parsed)
-    return _features(concepts, _query_sequence(parsed), _stems(title))
+    concepts = query_concepts(parsed)
+    return _features(concepts, _query_sequence(parsed), stems(title))
 
 
 def _query_sequence(parsed: ParsedQuery) -> list[str]:
-    return [w for c in parsed.positive if c.kind != "prefix" for w in _stems(c.text)]
+    return [w for c in parsed.positive if c.kind != "prefix" for w in stems(c.text)]
 
 
 def _features(concepts: list[_Concept], sequence: list[str], title: list[str]) -> tuple[float, float, float]:
@@ -168,7 +168,7 @@ def rerank(
     """
     hits = list(hits)
     head, tail = hits[:depth], hits[depth:]
-    concepts = _concepts(parsed)
+    concepts = query_concepts(parsed)
     if len(head) < 2 or not concepts:
         return hits
     top = max(h.score for h in head)
@@ -181,7 +181,7 @@ def rerank(
 
     blended = []
     for position, hit in enumerate(head):
-        fit, recall, phrase = _features(concepts, sequence, _stems(hit.title))
+        fit, recall, phrase = _features(concepts, sequence, stems(hit.title))
         value = ENGINE_WEIGHT * engine(position, hit) + FIT_WEIGHT * fit + RECALL_WEIGHT * recall + PHRASE_WEIGHT * phrase
         if reuse:
             value += reuse_bonus(reuse.get(hit.article_id, 0))

@@ -29,22 +29,17 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
+from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
 
 from articles import policy
 
-from .query import QUESTION_WORDS
 from .rerank import STOP_WORDS as RERANK_STOP_WORDS
-from .rerank import stem
+from .rerank import WORD_RE, stem
 
 log = logging.getLogger(__name__)
 
-try:  # the Whoosh analyser's list, which its index drops
-    from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
-except ImportError:  # pragma: no cover
-    WHOOSH_STOP_WORDS = frozenset()
-
-STOP_WORDS = frozenset(WHOOSH_STOP_WORDS) | frozenset(RERANK_STOP_WORDS) | frozenset(QUESTION_WORDS)
-WORD_RE = re.compile(r"[^\W_]+")
+# The reranker's list (question words included) and the Whoosh analyser's, which its index drops.
+STOP_WORDS = frozenset(WHOOSH_STOP_WORDS) | RERANK_STOP_WORDS
 MIN_PREFIX = 2  # a one-letter last word is not expanded (it would match a twentieth of the vocabulary)
 
 WINDOW_DAYS = 90

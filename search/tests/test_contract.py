@@ -29,19 +29,10 @@ from conftest import (
     make_partner,
 )
 from search import indexing
-from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.documents import documents_for
 from search.models import Synonym
 from search.service import search
-
-
-@pytest.fixture(params=["whoosh", "postgres"])
-def backend(request, db, settings):
-    if request.param == "postgres" and connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL backend needs a PostgreSQL database (set DATABASE_URL=postgres://…)")
-    settings.KCS_SEARCH_BACKEND = request.param
-    return get_backend()
 
 
 def write(owner, product, title, *, state=State.VALIDATED, audience=Audience.PUBLIC, tags=(), **fields) -> Article:

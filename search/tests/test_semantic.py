@@ -11,12 +11,10 @@ import socket
 
 import numpy as np
 import pytest
-from django.db import connection
 
 from articles.models import Article, Audience, Product, State
 from conftest import make_customer, make_kb_owner
 from search import indexing, semantic
-from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.models import ArticleVector, IndexTask, Synonym
 from search.query import parse
@@ -24,14 +22,6 @@ from search.service import search
 from search.tests.test_contract import write
 
 PARAPHRASE = "wifi keeps disconnecting"
-
-
-@pytest.fixture(params=["whoosh", "postgres"])
-def backend(request, db, settings):
-    if request.param == "postgres" and connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL backend needs a PostgreSQL database (set DATABASE_URL=postgres://…)")
-    settings.KCS_SEARCH_BACKEND = request.param
-    return get_backend()
 
 
 @pytest.fixture
