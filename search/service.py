@@ -95,12 +95,24 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
     corrected = _run(backend, request, parse(corrected_text, groups))
     if not corrected.total:
         return typed
+    if not policy.is_staff(request.user) and not _words_shown(corrections.values(), corrected, request.user):
+        return typed
     nonword = any(spelling.zipf(word) == 0 for word in corrections)
     if spelling.applies(typed, corrected, nonword=nonword):
         corrected.corrected_to = corrected_text
         return corrected
     typed.suggestion = corrected_text
     return typed
+
+
+def _words_shown(words, results: SearchResults, user) -> bool:
+    """Whether each corrected word stands as itself (not only its stem) in the text of a hit the
+    caller may read. Backends find candidates by stem ("securit" → "security" because a visible
+    article says "Secure"): for outside readers a correction must not reveal a word form that only
+    hidden articles use. One query, on the rare path of a correction shown outside."""
+    rows = readable_articles([h.article_id for h in results.hits], user)
+    text = " ".join(" ".join([row["title"], *row["texts"].values()]) for row in rows.values()).lower()
+    return all(re.search(rf"\b{re.escape(word.lower())}\b", text) for word in words)
 
 
 def number_hits(results: SearchResults) -> SearchResults:

@@ -41,7 +41,10 @@ def help_titles(db, publisher, kb_owner, product):
     """Help-centre articles whose titles hold the words the outside searches below are made of:
     an outside search is offered to other outside readers only in such words."""
     for title in (
-        "Hotel refund policy and voucher",
+        # Words spread over titles, so that none of these is suggested for the "hotel refund" tests
+        # (the PostgreSQL backend indexes them at once; Whoosh after the commit).
+        "Hotel rooms and pets",
+        "Refund policy and voucher",
         "Refund a booking",
         "Reset your password",
         "Router lights blinking, dropping wifi or keeps restarting after a firmware update",
