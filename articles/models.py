@@ -90,6 +90,10 @@ REASON_NEEDED = {
 class Product(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # The template an author starts from when capturing for this product (none: the site's default).
+    default_template = models.ForeignKey(
+        "ArticleTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="default_for"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -201,6 +205,18 @@ class Article(models.Model):
     # Optimistic locking: every saved change increments it; an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
     reuse_count = models.PositiveIntegerField(default=0)
+
+    # Structure (articles/structure.py: templates KB owners define). The template version the article
+    # was last saved with; its sections say which text goes where. Sections stored in the standard
+    # fields (issue, environment, resolution, cause) keep them; other sections' text is in
+    # `sections`, by section key. Versioned with the article, so an old version renders with the
+    # sections it had.
+    template_version = models.ForeignKey(
+        "TemplateVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    sections = models.JSONField(default=dict, blank=True)
+    # Set while this article stands merged into another (ArticleMerge): its pages redirect there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -604,6 +620,8 @@ class EventKind(models.TextChoices):
     AUDIENCE = "audience", "Audience changed"
     GOVERNANCE = "governance", "Governance changed"
     REVERTED = "reverted", "Reverted"
+    MERGED = "merged", "Merged"
+    UNMERGED = "unmerged", "Merge undone"
 
 
 class ArticleEvent(models.Model):
@@ -827,3 +845,107 @@ def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool
         candidate = f"{base}-{n}"
         n += 1
     return candidate
+
+
+# --- one article per issue: templates, relations, merges ----------------------------------
+
+
+class ArticleTemplate(models.Model):
+    """A structure for articles that KB owners define: named sections in order. Each change
+    to its sections is a new TemplateVersion, so articles saved with an older one still render
+    with the sections they had."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    # The site's default (the standard issue / environment / resolution / cause structure at first).
+    is_default = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)  # no longer offered for new articles
+    current = models.ForeignKey("TemplateVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_template"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(models.Model):
+    """The sections of a template as saved at one time (never changed once articles use it).
+
+    `sections`: a list of {"key", "label", "help", "required", "format" ("markdown"|"plain"),
+    "visibility" ("everyone"|"staff"), "role" (what search weighs it as)}, in reading order.
+    """
+
+    template = models.ForeignKey(ArticleTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    sections = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"], name="template_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"
+
+
+class RelationKind(models.TextChoices):
+    RELATED = "related", "Related to"
+    SUPERSEDES = "supersedes", "Supersedes"
+    DUPLICATE_OF = "duplicate_of", "Duplicate of"
+
+
+class ArticleRelation(models.Model):
+    """A link from one article to another that readers follow: related, supersedes, duplicate of."""
+
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="relations_out")
+    to_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=16, choices=RelationKind.choices, default=RelationKind.RELATED)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article", "kind"], name="article_relation_once"),
+            models.CheckConstraint(condition=~Q(from_article=models.F("to_article")), name="article_relation_not_self"),
+        ]
+        indexes = [models.Index(fields=["to_article", "kind"], name="article_relation_in_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_article_id} {self.kind} {self.to_article_id}"
+
+
+class ArticleMerge(models.Model):
+    """Article `source` (B) merged into `target` (A): what moved, so the merge can be undone.
+
+    `moved`: {"<app_label.Model>": [ids of rows moved from B to A], ...}; `kept`: rows that
+    stayed on B because A already had their like (e.g. a subscription), by the same keys.
+    """
+
+    source = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="merges_out")
+    target = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="merges_in")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    source_state = models.CharField(max_length=16, choices=State.choices)  # B's state before, restored by un-merge
+    source_version = models.PositiveIntegerField()  # B's version saved by the merge (archived)
+    target_version = models.PositiveIntegerField()  # A's version saved by the merge
+    moved = models.JSONField(default=dict, blank=True)
+    kept = models.JSONField(default=dict, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} merged into {self.target_id}"

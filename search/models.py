@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -131,3 +133,27 @@ class PopularQuery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text!r} ({self.searches}, {self.caller_kind})"
+
+
+class DuplicatePair(models.Model):
+    """Two articles that probably describe the same issue, found by `find_duplicates` (the
+    background loop or cron), for KB owners to merge, relate or dismiss. `first` has the lower id."""
+
+    first = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list, blank=True)  # why they matched, in words
+    found_at = models.DateTimeField(default=timezone.now)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["dismissed_at", "-score"], name="duplicate_pair_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
