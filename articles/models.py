@@ -622,6 +622,7 @@ class EventKind(models.TextChoices):
     REVERTED = "reverted", "Reverted"
     MERGED = "merged", "Merged"
     UNMERGED = "unmerged", "Merge undone"
+    RELATION = "relation", "Relations changed"
 
 
 class ArticleEvent(models.Model):

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='articleevent',
             name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('edited', 'Edited'), ('state', 'Confidence changed'), ('audience', 'Audience changed'), ('governance', 'Governance changed'), ('reverted', 'Reverted'), ('merged', 'Merged'), ('unmerged', 'Merge undone')], max_length=16),
+            field=models.CharField(choices=[('created', 'Created'), ('edited', 'Edited'), ('state', 'Confidence changed'), ('audience', 'Audience changed'), ('governance', 'Governance changed'), ('reverted', 'Reverted'), ('merged', 'Merged'), ('unmerged', 'Merge undone'), ('relation', 'Relations changed')], max_length=16),
         ),
         migrations.CreateModel(
             name='ArticleMerge',
