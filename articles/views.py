@@ -29,6 +29,7 @@ from .forms import (
     saved_values,
 )
 from .http import as_id, query_param
+from .merge_views import follows_merges
 from .models import (
     Article,
     ArticleEvent,
@@ -133,11 +134,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@follows_merges("articles:detail")
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not policy.is_staff(request.user):
         article = _article_for(request, slug)
         return redirect(article.get_help_url())
     article = _article_for(request, slug, detail=True)
+    if article.merged_into_id:
+        raise Http404("Merged")  # follows_merges sends the reader to the article it was merged into
     user = request.user
     offered = policy.available_transitions(user, article)
     transitions = offered
