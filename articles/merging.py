@@ -461,8 +461,16 @@ def live_merge_of(source: Article) -> ArticleMerge | None:
     return ArticleMerge.objects.filter(source=source, undone_at=None).select_related("target", "by").first()
 
 
+def has_merged_from() -> Exists:
+    """An annotation for a query of articles: were others merged into it (and not taken back out)?"""
+    return Exists(ArticleMerge.objects.filter(target=OuterRef("pk"), undone_at=None))
+
+
 def merged_from(target: Article, limit: int = 10) -> list[ArticleMerge]:
-    """The articles merged into `target` (and not taken back out), newest first."""
+    """The articles merged into `target` (and not taken back out), newest first; no query when
+    `target` was read with `has_merged_from` and none were."""
+    if getattr(target, "has_merged_from", True) is False:
+        return []
     return list(ArticleMerge.objects.filter(target=target, undone_at=None).select_related("source", "by")[:limit])
 
 

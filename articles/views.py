@@ -17,7 +17,7 @@ from accounts.models import User
 from kcs_site import pages
 from kcs_site.decorators import staff_required
 
-from . import policy, versions
+from . import merging, policy, versions
 from .choices import choice_label
 from .forms import (
     ArticleForm,
@@ -58,6 +58,7 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
         qs = qs.select_related("escalation").prefetch_related(
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
+        qs = qs.annotate(has_merged_from=merging.has_merged_from())  # "Merged from …" costs a query only then
     return get_object_or_404(qs, slug=slug)
 
 
