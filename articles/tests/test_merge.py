@@ -502,3 +502,13 @@ def test_the_page_costs_a_fixed_number_of_queries(kb, django_assert_max_num_quer
         Reuse.objects.create(article=kb.b, user=kb.agent, article_version=kb.b.version)
     with django_assert_max_num_queries(45):
         assert client.get(url).status_code == 200
+
+
+def test_the_page_shows_both_texts_sanitized(kb):
+    from articles.tests.test_sanitize import assert_no_active_content
+
+    hostile = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    kb.b.edit(by=kb.owner, base_version=kb.b.version, changes={"cause": hostile}, note="Hostile")
+    html = client_for(kb.owner).get(reverse("articles:merge", args=[kb.a.slug, kb.b.slug])).content.decode()
+    assert_no_active_content(html)
+    assert " style=" not in html
