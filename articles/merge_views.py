@@ -153,6 +153,6 @@ def unmerge(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("articles:history", slug=b.slug)
     b.refresh_from_db()
-    moved = ", ".join(f"{n} {name}" for name, n in back.items()) or "nothing to move back"
+    moved = ", ".join(f"{name}: {n}" for name, n in back.items()) or "nothing to move back"
     messages.success(request, f"Merge undone: “{b.title}” is {b.get_state_display().lower()} again ({moved}).")
     return redirect(b)
