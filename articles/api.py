@@ -24,6 +24,7 @@ from accounts.models import User
 
 from . import policy, versions
 from .api_schema import answers, paginated
+from .merge_views import follows_merges
 from .models import (
     MAX_AUTHORITY_RULES,
     MAX_TAGS,
@@ -306,8 +307,11 @@ def _create(request: Request) -> Response:
 @extend_schema(methods=["GET"], responses=article_for_caller())
 @extend_schema(methods=["PATCH"], request=ArticleSerializer, responses=ArticleSerializer)
 @api_view(["GET", "PATCH"])
+@follows_merges("api:article-detail")
 def article_detail(request: Request, slug: str) -> Response:
     article = _article_for(request, slug)
+    if article.merged_into_id and request.method == "GET":
+        raise Http404("Merged")  # follows_merges answers 301 with the article it was merged into
     if request.method == "GET":
         return Response(_serializer_for(request)(article, context={"request": request}).data)
     if not policy.is_staff(request.user):

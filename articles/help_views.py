@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import help_trail, policy
+from .merge_views import follows_merges
 from .models import Article, Audience, Product
 from .signals import article_viewed
 from .views import query_param
@@ -42,6 +43,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@follows_merges("help:detail", help_centre=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(help_articles(request.user).select_related("product"), slug=slug)
     from kcs_site import pages  # composes panels from other apps (search's related articles)

@@ -338,6 +338,7 @@ class Article(models.Model):
         event: str | None = None,
         resolves: list[int] | None = None,
         restores: int | None = None,
+        even_unchanged: bool = False,
     ) -> Article:
         """Apply `changes` made from `base_version`; raises StaleVersion if someone saved since.
 
@@ -345,6 +346,8 @@ class Article(models.Model):
         checked against the policy. `rules=None` leaves the authority rules alone. `resolves`:
         ids of flags the editor says this edit addresses (the feedback app closes them).
         `restores`: the version a revert brings back, kept on the change record (its `to_value`).
+        `even_unchanged`: save a version even when nothing changed (a merge is a version of the
+        article merged into, whichever text it keeps: articles/merging.py).
         """
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
         if unknown:
@@ -358,7 +361,7 @@ class Article(models.Model):
             changed = {k: v for k, v in changes.items() if getattr(current, _attr(k)) != _value(v)}
             tags_changed = tags is not None and clean_tags(tags) != current.tag_names()
             rules_changed = rules is not None and _normalise_rules(rules) != current.rule_dicts()
-            if not (changed or tags_changed or rules_changed):
+            if not (changed or tags_changed or rules_changed or even_unchanged):
                 return self
             self._check_edit(by, current, changed, rules_changed)
             _check_markdown(markdown_problems(changed, current=current))
@@ -390,7 +393,7 @@ class Article(models.Model):
                     "outside_changed": outside_changed,
                 }
                 change = None
-                if set(changed) - {"audience"} or tags_changed or rules_changed:
+                if set(changed) - {"audience"} or tags_changed or rules_changed or even_unchanged:
                     restored = {"to_value": str(restores)} if restores else {}
                     change = current._record(by, event or EventKind.EDITED, note=note, **restored, **record)
                 if "audience" in changed:
@@ -497,12 +500,24 @@ class Article(models.Model):
             raise InvalidChange(f"Unknown state '{to}'. Choose one of: {', '.join(State.values)}.")
         return self._transition(by, to, note, base_version, ask_reason=True)
 
-    def _transition(self, by, to: str, note: str, base_version: int | None = None, ask_reason: bool = False) -> Article:
+    def _transition(
+        self,
+        by,
+        to: str,
+        note: str,
+        base_version: int | None = None,
+        ask_reason: bool = False,
+        *,
+        kind: str = "",
+        allowed: policy.Decision | None = None,
+    ) -> Article:
+        """`kind` and `allowed`: for an operation that moves the state as part of something larger
+        and asked the policy its own question (a merge archives the article it merges away)."""
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if base_version is not None and current.version != base_version:
                 raise StaleVersion(current)
-            require(policy.can_transition(by, current, to))
+            require(allowed if allowed is not None else policy.can_transition(by, current, to))
             if ask_reason and policy.transition_needs_reason(current.state, to) and not note.strip():
                 raise ReasonNeeded(REASON_NEEDED[to])
             if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
@@ -517,7 +532,7 @@ class Article(models.Model):
                 current.save()
                 fields = ["state", "review_by"] if to == State.VALIDATED else ["state"]
                 change = current._record(
-                    by, EventKind.STATE, from_value=from_state, to_value=to, note=note, changed_fields=fields
+                    by, kind or EventKind.STATE, from_value=from_state, to_value=to, note=note, changed_fields=fields
                 )
                 comment = f"{State(from_state).label} → {State(to).label}" + (f": {note}" if note else "")
                 _revision_meta(by, comment, material=False, version=current.version)

@@ -252,6 +252,43 @@ def can_revert(user: Person, article: Article) -> Decision:
     return can_edit(user, article)
 
 
+# --- merging duplicates ----------------------------------------------------------------------
+
+
+def can_merge(user: Person, source: Article, target: Article, *, authority_changes: bool = False) -> Decision:
+    """Merge `source` (B) into `target` (A): A gets a new version, B is archived and its links move."""
+    if not is_staff(user):
+        return refuse("Only staff can merge articles.")
+    # One article per issue (KCS): whoever may edit both articles may fold one into the other. B is
+    # archived as part of the merge, not on its own: its knowledge lives on in A and a KB owner can
+    # undo the merge, so archiving by itself stays a KB owner's call (can_transition).
+    for article in (target, source):
+        edit = can_edit(user, article)
+        if not edit:
+            return refuse(f"You cannot edit “{article.title}”: {edit.reason}")
+    if authority_changes:
+        # The merged article's decision authority is governed like any authority change.
+        return can_edit_authority(user, target)
+    return ALLOW
+
+
+def can_unmerge(user: Person, source: Article | None = None) -> Decision:
+    # Undoing a merge restores an archived article and moves links back: a KB owner's call, like
+    # restoring any archived article.
+    if is_kb_owner(user):
+        return ALLOW
+    return refuse("Only a KB owner can undo a merge.")
+
+
+def can_follow_merge(user: Person, source_as_it_was: Article, target: Article) -> Decision:
+    """Send a reader of a merged article's address on to the article it was merged into."""
+    # Only a reader who could open both: the merged article as it stood before the merge (its
+    # address must not reveal that an article they never could see existed) and the target.
+    if can_view(user, source_as_it_was) and can_view(user, target):
+        return ALLOW
+    return refuse("This article does not exist or is not available to you.")
+
+
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -277,6 +314,10 @@ def can_transition(user: Person, article: Article, to: str) -> Decision:
     current = article.state
     if to == current:
         return refuse(f"The article is already {_label(to)}.")
+    if getattr(article, "merged_into_id", None) is not None:
+        # Its knowledge lives on in the article it was merged into, and its links moved there:
+        # undoing the merge is what brings it back (articles/merging.py).
+        return refuse("This article was merged into another: undo the merge to restore it.")
     if to == State.ARCHIVED:
         # Archiving removes knowledge from use: the KB owner's decision.
         return ALLOW if is_kb_owner(user) else refuse("Only a KB owner can archive an article.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "articles"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("articles/<uslug:slug>/diff/", views.diff, name="diff"),
     path("articles/<uslug:slug>/versions/<int:number>/", views.version, name="version"),
     path("articles/<uslug:slug>/revert/<int:number>/", views.revert, name="revert"),
+    path("articles/<uslug:slug>/merge/", merge_views.start, name="merge-start"),
+    path("articles/<uslug:target>/merge/<uslug:source>/", merge_views.merge, name="merge"),
+    path("articles/<uslug:slug>/unmerge/", merge_views.unmerge, name="unmerge"),
 ]

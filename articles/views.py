@@ -17,7 +17,7 @@ from accounts.models import User
 from kcs_site import pages
 from kcs_site.decorators import staff_required
 
-from . import policy, versions
+from . import merging, policy, versions
 from .choices import choice_label
 from .forms import (
     ArticleForm,
@@ -29,6 +29,7 @@ from .forms import (
     saved_values,
 )
 from .http import as_id, query_param
+from .merge_views import follows_merges
 from .models import (
     Article,
     ArticleEvent,
@@ -57,6 +58,7 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
         qs = qs.select_related("escalation").prefetch_related(
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
+        qs = qs.annotate(has_merged_from=merging.has_merged_from())  # "Merged from …" costs a query only then
     return get_object_or_404(qs, slug=slug)
 
 
@@ -133,11 +135,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@follows_merges("articles:detail")
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not policy.is_staff(request.user):
         article = _article_for(request, slug)
         return redirect(article.get_help_url())
     article = _article_for(request, slug, detail=True)
+    if article.merged_into_id:
+        raise Http404("Merged")  # follows_merges sends the reader to the article it was merged into
     user = request.user
     offered = policy.available_transitions(user, article)
     transitions = offered

@@ -1,0 +1,116 @@
+"""The side-by-side merge form: per field, the merged text (A's to start with), B's to take instead."""
+
+from __future__ import annotations
+
+from django import forms
+
+from . import policy
+from .forms import STALE_FORM, TextAreaField
+from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, MAX_TAGS, Article, markdown_problems
+from .rendering import MAX_CHARS
+from .tags import read_tags
+
+# The text fields shown side by side, with their labels, in reading order.
+TEXT_FIELDS = (
+    ("title", "Title"),
+    ("issue", "Issue"),
+    ("environment", "Environment"),
+    ("resolution", "Resolution"),
+    ("cause", "Cause"),
+    ("internal_notes", "Internal notes (staff only)"),
+)
+AUTHORITY_TEXT = ("authority_note", "Outside this authority")
+# What a "use" button may do to a field's merged text (posted as "<field>:<what>").
+USES = ("a", "b", "both")
+SIDES = [("target", "Keep A's"), ("source", "Use B's")]
+
+
+class MergeForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    issue = TextAreaField(rows=4, required=False)
+    environment = TextAreaField(rows=3, required=False)
+    resolution = TextAreaField(rows=8, required=False)
+    cause = TextAreaField(rows=3, required=False)
+    internal_notes = TextAreaField(rows=3, required=False, label="Internal notes (staff only)")
+    authority_note = TextAreaField(rows=2, strip=True, required=False, label="Outside this authority")
+    rules = forms.ChoiceField(
+        choices=[*SIDES, ("both", "Both: A's rules, then B's")], initial="target", widget=forms.RadioSelect, label="Rules"
+    )
+    escalation = forms.ChoiceField(choices=SIDES, initial="target", widget=forms.RadioSelect, label="Escalation contact")
+    tags = forms.CharField(required=False, help_text="Comma-separated: A's and B's to start with.")
+    note = forms.CharField(
+        max_length=500, required=False, label="Merge note", help_text="Why these are the same issue (kept in both histories)."
+    )
+    target_version = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
+    source_version = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
+
+    def __init__(self, *args, user, target: Article, source: Article, **kwargs):
+        kwargs.setdefault("initial", self.initial_for(target, source))
+        super().__init__(*args, **kwargs)
+        self.target, self.source = target, source
+        self.may_edit_authority = bool(policy.can_edit_authority(user, target))
+        if not self.may_edit_authority:
+            # The authority of the merged article stays A's: it is governed (a KB owner's call).
+            for name in ("authority_note", "rules", "escalation"):
+                self.fields[name].disabled = True
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.TextInput | forms.Textarea):
+                field.widget.attrs["dir"] = "auto"
+            if name in MARKDOWN_FIELDS:
+                field.widget.attrs["maxlength"] = MAX_CHARS
+
+    @staticmethod
+    def initial_for(target: Article, source: Article) -> dict:
+        values = {name: getattr(target, name) for name, _ in (*TEXT_FIELDS, AUTHORITY_TEXT)}
+        tags = sorted(set(target.tag_names()) | set(source.tag_names()))
+        return {**values, "tags": ", ".join(tags), "target_version": target.version, "source_version": source.version}
+
+    def used(self, use: str, *, user) -> MergeForm | None:
+        """The form again, unsaved and unchecked, with one field's merged text replaced by A's, B's
+        or both (the "use" buttons, which work without JavaScript); None for an unknown button."""
+        name, _, what = use.partition(":")
+        fields = dict((*TEXT_FIELDS, AUTHORITY_TEXT))
+        if name not in fields or what not in USES or self.fields[name].disabled:
+            return None
+        a, b = getattr(self.target, name), getattr(self.source, name)
+        text = {"a": a, "b": b, "both": f"{a.rstrip()}\n\n{b.lstrip()}".strip() if name != "title" else a}[what]
+        typed = {key: self[key].data for key, field in self.fields.items() if not field.disabled}
+        return MergeForm(initial={**self.initial, **typed, name: text}, user=user, target=self.target, source=self.source)
+
+    def clean_tags(self) -> list[str]:
+        reading = read_tags(self.cleaned_data["tags"].split(","))
+        if reading.refused:
+            raise forms.ValidationError(reading.refusals())
+        if len(reading.tags) > MAX_TAGS:
+            raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+        return reading.tags
+
+    def clean(self):
+        data = super().clean()
+        for name, problem in markdown_problems(data, current=self.target).items():
+            self.add_error(name, problem)
+        if len(self.merged_rules() or []) > MAX_AUTHORITY_RULES:
+            self.add_error("rules", f"An article has at most {MAX_AUTHORITY_RULES} authority rules: keep one side's.")
+        return data
+
+    def merged_rules(self) -> list[dict] | None:
+        """The rules chosen (None: A's stay as they are)."""
+        choice = self.cleaned_data.get("rules") or "target"
+        if choice == "source":
+            return self.source.rule_dicts()
+        if choice == "both":
+            mine = self.target.rule_dicts()
+            return mine + [rule for rule in self.source.rule_dicts() if rule not in mine]
+        return None
+
+    def merged(self) -> dict:
+        """The keyword arguments of `merging.merge` this form chose: changes, tags, rules, note."""
+        data = self.cleaned_data
+        changes = {name: data[name] for name, _ in TEXT_FIELDS}
+        rules = None
+        if self.may_edit_authority:
+            changes["authority_note"] = data["authority_note"]
+            side = self.source if data["escalation"] == "source" else self.target
+            changes["escalation"] = side.escalation
+            rules = self.merged_rules()
+        return {"changes": changes, "tags": data["tags"], "rules": rules, "note": data["note"]}

@@ -1,0 +1,499 @@
+"""Merging a duplicate article into the one that stays, and undoing it (KCS: one article per issue).
+
+B (the source) is merged into A (the target) in one transaction, both rows locked and both
+versions checked against the ones the merger looked at (StaleVersion: nothing saved):
+
+- A gets a new version (`Article.edit`, event MERGED, "Merged from B"), whatever text the merger
+  chose: material when the knowledge changed (any text or the decision authority), else minor.
+- B is archived by a recorded transition (event MERGED, "Merged into A") with `merged_into` set:
+  its staff page, help-centre page and API address answer 301 to A's (`follow`), its history,
+  versions and diffs stay readable.
+- The rows that hang on B move to A (`MOVERS`): case links, reuse records, subscriptions,
+  learning-path items, open flags, acknowledgements, and relations to other articles. A row
+  whose like A already has stays on B and is listed in `ArticleMerge.kept`: a live link to a
+  case A is linked to as well (one live link per case and article), a subscription of someone
+  subscribed to A, a path item in a path that has A already (a path lists an article once), an
+  open flag of a person who has one open on A for the same reason, a relation A has already.
+  Relations between A and B stay (they would point at themselves).
+- Acknowledgements of B count as read for A only where the version of B acknowledged said what
+  A now says (`KNOWLEDGE`: the text and decision authority a trainee learns; not the title,
+  tags or metadata): those become current acknowledgements of A's merged version. The others
+  become stale acknowledgements of A (the trainee is asked to read A again; the diff offered
+  starts from A's version before the merge). `moved[ACK_STATES]` keeps what each was, so an
+  undo puts them back as they were.
+- `reuse_count` is recounted on both.
+
+Left with B, as B's own history: helpful votes (readers judged B's text, and a reader votes once
+per article), closed flags, view counts (the measures of past days), reviews and checklist
+scores (a coach's judgement of B's text and its author), knowledge-check questions and attempts
+(they test B's text and name B's authority rules), notifications, announced updates, review
+confirmations and reminders, webhook deliveries, and probable-duplicate pairs (search decides
+them). Moved case links and reuse keep the version of B they were made on (`article_version`).
+
+`unmerge` (KB owners) moves back exactly the rows the merge moved that still point at A (open
+flags only: a flag closed on A was settled by A's text), restores B's state by a recorded
+transition (event UNMERGED), clears `merged_into`, and writes an UNMERGED row in A's history. A
+keeps its merged version; its owner can revert it from A's history.
+
+This module reaches into the apps that link to articles (cases, feedback, notifications,
+training): it is the one operation that spans all of them, so it imports them inside its
+functions (they import articles at module level).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from . import policy
+from .choices import Audience, State
+from .models import (
+    AUTHORITY_FIELDS,
+    CONTENT_FIELDS,
+    Article,
+    ArticleMerge,
+    ArticleRelation,
+    EventKind,
+    InvalidChange,
+    Reuse,
+    StaleVersion,
+    _normalise_rules,
+    require,
+)
+
+# What a trainee learns from an article: an acknowledgement of B counts for A when these match.
+KNOWLEDGE = ("issue", "environment", "resolution", "cause", "internal_notes", "rules", "escalation", "authority_note")
+# The key of `ArticleMerge.moved` holding each moved acknowledgement as it was:
+# {ack id: [article_version, stale_at (ISO) or None, stale_version or None]}.
+ACK_STATES = "training.Acknowledgement:as_read"
+MAX_HOPS = 5  # a merged article merged again: how far its address is followed
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One kind of row that follows a merge. `rows(article)`: the rows of `article` that move;
+    `clashes(rows, to)`: those of them that stay because `to` already has their like."""
+
+    key: str  # the key in ArticleMerge.moved / kept
+    name: str  # what people call them, plural
+    model: Callable[[], type[models.Model]]
+    field: str
+    rows: Callable[[Article], models.QuerySet]
+    clashes: Callable[[models.QuerySet, Article], models.QuerySet] | None = None
+    why_kept: str = ""
+
+
+def _case_link():
+    from cases.models import CaseLink
+
+    return CaseLink
+
+
+def _subscription():
+    from notifications.models import Subscription
+
+    return Subscription
+
+
+def _path_item():
+    from training.models import PathItem
+
+    return PathItem
+
+
+def _acknowledgement():
+    from training.models import Acknowledgement
+
+    return Acknowledgement
+
+
+def _flag():
+    from feedback.models import Flag
+
+    return Flag
+
+
+def _open_flags(article: Article) -> models.QuerySet:
+    from feedback.choices import FlagState
+
+    return _flag().objects.filter(article=article, state=FlagState.OPEN)
+
+
+def _flag_clashes(rows: models.QuerySet, to: Article) -> models.QuerySet:
+    same = _open_flags(to).filter(created_by=OuterRef("created_by"), reason=OuterRef("reason"))
+    return rows.filter(Exists(same))
+
+
+def _relation_clashes(field: str, other: str):
+    def clashes(rows: models.QuerySet, to: Article) -> models.QuerySet:
+        same = ArticleRelation.objects.filter(**{field: to, other: OuterRef(other), "kind": OuterRef("kind")})
+        return rows.filter(Exists(same))
+
+    return clashes
+
+
+MOVERS = (
+    Mover(
+        key="cases.CaseLink",
+        name="case links",
+        model=_case_link,
+        field="article",
+        rows=lambda a: _case_link().objects.filter(article=a),
+        clashes=lambda rows, to: rows.filter(
+            unlinked_at=None, case__in=_case_link().objects.live().filter(article=to).values("case_id")
+        ),
+        why_kept="the case is linked to both articles",
+    ),
+    Mover(
+        key="articles.Reuse",
+        name="reuse records",
+        model=lambda: Reuse,
+        field="article",
+        rows=lambda a: Reuse.objects.filter(article=a),
+    ),
+    Mover(
+        key="notifications.Subscription",
+        name="subscriptions",
+        model=_subscription,
+        field="article",
+        rows=lambda a: _subscription().objects.filter(article=a),
+        clashes=lambda rows, to: rows.filter(user__in=_subscription().objects.filter(article=to).values("user_id")),
+        why_kept="the person follows both articles",
+    ),
+    Mover(
+        key="training.PathItem",
+        name="learning-path items",
+        model=_path_item,
+        field="article",
+        rows=lambda a: _path_item().objects.filter(article=a),
+        clashes=lambda rows, to: rows.filter(
+            section__path__in=_path_item().objects.filter(article=to).values("section__path_id")
+        ),
+        why_kept="the path lists both articles",
+    ),
+    Mover(
+        key="feedback.Flag",
+        name="open flags",
+        model=_flag,
+        field="article",
+        rows=_open_flags,
+        clashes=_flag_clashes,
+        why_kept="the same person has the same flag open on both",
+    ),
+    Mover(
+        key="training.Acknowledgement",
+        name="acknowledgements",
+        model=_acknowledgement,
+        field="article",
+        rows=lambda a: _acknowledgement().objects.filter(article=a),
+    ),
+    Mover(
+        key="articles.ArticleRelation:from",
+        name="relations to other articles",
+        model=lambda: ArticleRelation,
+        field="from_article",
+        rows=lambda a: ArticleRelation.objects.filter(from_article=a),
+        clashes=_relation_clashes("from_article", "to_article"),
+        why_kept="both articles have it",
+    ),
+    Mover(
+        key="articles.ArticleRelation:to",
+        name="relations from other articles",
+        model=lambda: ArticleRelation,
+        field="to_article",
+        rows=lambda a: ArticleRelation.objects.filter(to_article=a),
+        clashes=_relation_clashes("to_article", "from_article"),
+        why_kept="both articles have it",
+    ),
+)
+
+
+# --- what a merge would do ---------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    name: str
+    moving: int
+    staying: int = 0
+    why: str = ""
+
+
+def plan(*, source: Article, target: Article) -> list[Line]:
+    """What merging `source` into `target` would move, and what would stay with `source` (and why),
+    counted now: for the side-by-side page."""
+    lines = []
+    for mover in MOVERS:
+        rows = _rows(mover, source, target)
+        staying = mover.clashes(rows, target).count() if mover.clashes else 0
+        lines.append(Line(mover.name, rows.count() - staying, staying, mover.why_kept if staying else ""))
+    from coaching.models import ReviewRequest
+    from feedback.models import HelpfulVote
+    from training.models import Question
+
+    closed = _flag().objects.filter(article=source).exclude(pk__in=_open_flags(source)).count()
+    lines.append(Line("closed flags", 0, closed, "B's history"))
+    lines.append(Line("helpful votes", 0, HelpfulVote.objects.filter(article=source).count(), "readers judged B's text"))
+    lines.append(Line("reviews", 0, ReviewRequest.objects.filter(article=source).count(), "a coach's review of B"))
+    lines.append(Line("knowledge-check questions", 0, Question.objects.filter(article=source).count(), "they test B's text"))
+    return [line for line in lines if line.moving or line.staying]
+
+
+def _rows(mover: Mover, source: Article, target: Article) -> models.QuerySet:
+    rows = mover.rows(source)
+    if mover.model() is ArticleRelation:
+        # A relation between the two would point at itself once merged: it stays with B.
+        other = "to_article" if mover.field == "from_article" else "from_article"
+        rows = rows.exclude(**{other: target})
+    return rows
+
+
+# --- merge ------------------------------------------------------------------------------------
+
+
+def merge(
+    *,
+    source: Article,
+    target: Article,
+    by,
+    base_versions: tuple[int, int],
+    changes: dict,
+    tags: list[str] | None = None,
+    rules: list[dict] | None = None,
+    note: str = "",
+) -> ArticleMerge:
+    """Merge `source` (B) into `target` (A) as `by`; `base_versions`: (A's, B's) as the merger saw them.
+
+    `changes`, `tags`, `rules`: A's merged content (as for `Article.edit`; None leaves tags or
+    rules as A has them). Raises StaleVersion (either article changed since), Refused (policy)
+    or InvalidChange (a merge that cannot be: into itself, into an archived or merged article...).
+    """
+    with transaction.atomic():
+        locked = {a.pk: a for a in Article.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+        if source.pk == target.pk:
+            raise InvalidChange(problem(source=source, target=target))
+        a, b = locked[target.pk], locked[source.pk]
+        for current, base in ((a, base_versions[0]), (b, base_versions[1])):
+            if current.version != base:
+                raise StaleVersion(current)
+        if problem(source=b, target=a):
+            raise InvalidChange(problem(source=b, target=a))
+        authority = _authority_changes(a, changes, rules)
+        decision = policy.can_merge(by, b, a, authority_changes=authority)
+        require(decision)
+        before, state_before = a.version, b.state
+        what = _what(a, b, note)
+        a.edit(
+            by=by,
+            base_version=a.version,
+            changes=changes,
+            tags=tags,
+            rules=rules,
+            note=what["a"],
+            material=authority or _content_changes(a, changes),
+            event=EventKind.MERGED,
+            even_unchanged=True,
+        )
+        Article.objects.filter(pk=b.pk).update(merged_into=a)
+        b._transition(by, State.ARCHIVED, what["b"], kind=EventKind.MERGED, allowed=decision)
+        moved, kept = _move(b, a)
+        moved[ACK_STATES] = _settle_acknowledgements(moved.get("training.Acknowledgement", []), source=b, target=a, before=before)
+        _recount(a, b)
+        return ArticleMerge.objects.create(
+            source=b,
+            target=a,
+            by=by,
+            note=note.strip(),
+            source_state=state_before,
+            source_version=b.version,
+            target_version=a.version,
+            moved=moved,
+            kept=kept,
+        )
+
+
+def problem(*, source: Article, target: Article) -> str:
+    """Why `source` cannot be merged into `target` as they stand ("" when it can)."""
+    if source.pk == target.pk:
+        return "An article cannot be merged into itself."
+    if target.merged_into_id:
+        return f"“{target.title}” was merged into another article: merge into that one instead."
+    if target.state == State.ARCHIVED:
+        return f"“{target.title}” is archived: restore it first, or merge the other way round."
+    if source.merged_into_id:
+        return f"“{source.title}” is already merged into another article."
+    if source.state == State.ARCHIVED:
+        return f"“{source.title}” is archived: restore it before merging it, or leave it archived."
+    return ""
+
+
+def _authority_changes(current: Article, changes: dict, rules: list[dict] | None) -> bool:
+    fields = any(name in changes and _id(changes[name]) != _id(getattr(current, name)) for name in AUTHORITY_FIELDS)
+    return fields or (rules is not None and _normalise_rules(rules) != current.rule_dicts())
+
+
+def _content_changes(current: Article, changes: dict) -> bool:
+    return any(name in changes and changes[name] != getattr(current, name) for name in CONTENT_FIELDS)
+
+
+def _id(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _what(a: Article, b: Article, note: str) -> dict[str, str]:
+    said = f": {note.strip()}" if note.strip() else ""
+    return {"a": f"Merged from “{b.title}” ({b.slug}){said}", "b": f"Merged into “{a.title}” ({a.slug}){said}"}
+
+
+def _move(frm: Article, to: Article, only: dict[str, list[int]] | None = None) -> tuple[dict, dict]:
+    """Move the rows of every MOVERS kind from `frm` to `to` (with `only`: just those ids) and
+    return ({key: ids moved}, {key: ids kept})."""
+    moved, kept = {}, {}
+    for mover in MOVERS:
+        # Undoing: only the rows the merge moved, still on `frm` (and flags still open).
+        rows = _rows(mover, frm, to) if only is None else mover.rows(frm).filter(pk__in=only.get(mover.key, []))
+        staying = set(mover.clashes(rows, to).values_list("pk", flat=True)) if mover.clashes else set()
+        ids = sorted(set(rows.values_list("pk", flat=True)) - staying)
+        mover.model().objects.filter(pk__in=ids).update(**{mover.field: to})
+        if ids:
+            moved[mover.key] = ids
+        if staying:
+            kept[mover.key] = sorted(staying)
+    return moved, kept
+
+
+def _settle_acknowledgements(ids: list[int], *, source: Article, target: Article, before: int) -> dict:
+    """The acknowledgements just moved from `source`: current for `target`'s merged version where
+    the version of `source` read says what `target` now says, stale (read again) otherwise.
+    Returns each one as it was ({id: [article_version, stale_at, stale_version]})."""
+    from . import versions
+
+    Acknowledgement = _acknowledgement()
+    acks = list(Acknowledgement.objects.filter(pk__in=ids))
+    states = {
+        str(ack.pk): [ack.article_version, ack.stale_at.isoformat() if ack.stale_at else None, ack.stale_version] for ack in acks
+    }
+    now_says = _knowledge(versions.snapshot_of_article(target))
+    matches = {}
+    for number in {ack.article_version for ack in acks}:
+        read = versions.version_by_number(source, number)
+        matches[number] = read is not None and _knowledge(versions.snapshot_of_version(read.version)) == now_says
+    current = [ack.pk for ack in acks if matches[ack.article_version]]
+    Acknowledgement.objects.filter(pk__in=current).update(article_version=target.version, stale_at=None, stale_version=None)
+    Acknowledgement.objects.filter(pk__in=ids).exclude(pk__in=current).update(
+        article_version=before, stale_at=timezone.now(), stale_version=target.version
+    )
+    return states
+
+
+def _knowledge(snapshot: dict) -> dict:
+    return {name: snapshot.get(name, "") for name in KNOWLEDGE}
+
+
+def _recount(*articles: Article) -> None:
+    from cases.services import recount_reuse
+
+    recount_reuse([a.pk for a in articles])
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+
+def unmerge(*, merge: ArticleMerge, by) -> dict[str, int]:
+    """Undo `merge` as `by` (a KB owner): B comes back in the state it had, with the rows the merge
+    moved that still point at A. Returns {what: how many rows went back}."""
+    with transaction.atomic():
+        merge = ArticleMerge.objects.select_for_update().get(pk=merge.pk)
+        locked = {
+            a.pk: a for a in Article.objects.select_for_update().filter(pk__in=[merge.source_id, merge.target_id]).order_by("pk")
+        }
+        a, b = locked[merge.target_id], locked[merge.source_id]
+        decision = policy.can_unmerge(by, b)
+        require(decision)
+        if merge.undone_at is not None:
+            raise InvalidChange("This merge was undone already.")
+        if b.merged_into_id != a.pk:
+            raise InvalidChange(f"“{b.title}” no longer stands merged into “{a.title}”.")
+        if a.merged_into_id:
+            raise InvalidChange(f"“{a.title}” has since been merged into another article: undo that merge first.")
+        moved, _ = _move(a, b, only=merge.moved)
+        _restore_acknowledgements(moved.get("training.Acknowledgement", []), merge.moved.get(ACK_STATES, {}))
+        Article.objects.filter(pk=b.pk).update(merged_into=None)
+        said = f"Merge into “{a.title}” ({a.slug}) undone"
+        b._transition(by, merge.source_state, said, kind=EventKind.UNMERGED, allowed=decision)
+        a._record(by, EventKind.UNMERGED, note=f"“{b.title}” ({b.slug}) taken back out; this text stays as merged")
+        _recount(a, b)
+        merge.undone_by, merge.undone_at = by, timezone.now()
+        merge.save(update_fields=["undone_by", "undone_at"])
+    names = {mover.key: mover.name for mover in MOVERS}
+    counts: dict[str, int] = defaultdict(int)
+    for key, ids in moved.items():
+        counts[names[key]] += len(ids)
+    return dict(counts)
+
+
+def _restore_acknowledgements(ids: list[int], states: dict) -> None:
+    groups = defaultdict(list)
+    for pk in ids:
+        state = states.get(str(pk))
+        if state:
+            groups[tuple(state)].append(pk)
+    for (version, stale_at, stale_version), pks in groups.items():
+        _acknowledgement().objects.filter(pk__in=pks).update(
+            article_version=version, stale_at=parse_datetime(stale_at) if stale_at else None, stale_version=stale_version
+        )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def live_merge_of(source: Article) -> ArticleMerge | None:
+    """The merge `source` stands merged by (None when it is not merged)."""
+    if not source.merged_into_id:
+        return None
+    return ArticleMerge.objects.filter(source=source, undone_at=None).select_related("target", "by").first()
+
+
+def has_merged_from() -> Exists:
+    """An annotation for a query of articles: were others merged into it (and not taken back out)?"""
+    return Exists(ArticleMerge.objects.filter(target=OuterRef("pk"), undone_at=None))
+
+
+def merged_from(target: Article, limit: int = 10) -> list[ArticleMerge]:
+    """The articles merged into `target` (and not taken back out), newest first; no query when
+    `target` was read with `has_merged_from` and none were."""
+    if getattr(target, "has_merged_from", True) is False:
+        return []
+    return list(ArticleMerge.objects.filter(target=target, undone_at=None).select_related("source", "by")[:limit])
+
+
+def follow(user, slug: str, *, help_centre: bool = False) -> Article | None:
+    """Where the address of merged article `slug` leads for `user`: the article it was merged into
+    (following later merges), or None when it is not merged or `user` may not be sent on. Only
+    asked when the address found nothing to show, so it costs a page nothing otherwise."""
+    merge = (
+        ArticleMerge.objects.filter(source__slug=slug, undone_at=None, source__merged_into=F("target"))
+        .select_related("source", "target")
+        .first()
+    )
+    if merge is None:
+        return None
+    target = merge.target
+    for _ in range(MAX_HOPS):
+        if not target.merged_into_id:
+            break
+        target = Article.objects.get(pk=target.merged_into_id)
+    as_it_was = copy.copy(merge.source)
+    as_it_was.state = merge.source_state
+    if target.merged_into_id or not policy.can_follow_merge(user, as_it_was, target):
+        return None
+    if help_centre and (target.state != State.VALIDATED or target.audience == Audience.INTERNAL):
+        return None  # the help centre shows only validated articles written for outside readers
+    return target
