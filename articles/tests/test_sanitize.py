@@ -32,7 +32,8 @@ MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 # The site's own scripts (search suggestions, header menus, scrolling tables, the authority
 # editor's cards), the only ones a page may carry.
 SITE_SCRIPTS = tuple(
-    f'<script src="/static/kcs/{name}.js" defer></script>' for name in ("search", "menu", "tables", "rules-editor", "panel")
+    f'<script src="/static/kcs/{name}.js" defer></script>'
+    for name in ("search", "menu", "tables", "rules-editor", "panel", "duplicates")
 )
 
 
