@@ -54,6 +54,7 @@ def suggestions_for(request: HttpRequest, params, *, draft: Article | None = Non
     if draft is not None:
         dismissed |= duplicates.dismissed_with(draft.pk)
         fields = {"title": draft.title, "issue": draft.issue, "environment": draft.environment, "product_id": draft.product_id}
+        fields["exclude_id"] = draft.pk
     else:
         fields = {name: (params.get(name) or "")[:4000] for name in ("title", "issue", "environment")}
         fields["product_id"] = as_id(params.get("product", ""))

@@ -57,7 +57,7 @@ def meaning(request, settings):
     return request.param
 
 
-def test_a_near_duplicate_draft_is_shown_the_article_with_why(kb, backend, meaning):
+def test_a_near_duplicate_draft_is_shown_the_article_with_why(backend, kb, meaning):
     owner, hotel, _, articles = kb
     found = duplicates.similar_to_draft(
         make_contributor(),
@@ -81,15 +81,15 @@ def test_a_near_duplicate_draft_is_shown_the_article_with_why(kb, backend, meani
         ("Hotel parking garage height limit", "Vans do not fit under the barrier"),
     ],
 )
-def test_an_unrelated_draft_is_shown_nothing(kb, backend, meaning, title, issue):
+def test_an_unrelated_draft_is_shown_nothing(backend, kb, meaning, title, issue):
     assert duplicates.similar_to_draft(make_contributor(), title=title, issue=issue) == []
 
 
-def test_a_draft_of_one_word_is_not_checked(kb, backend):
+def test_a_draft_of_one_word_is_not_checked(backend, kb):
     assert duplicates.similar_to_draft(make_contributor(), title="Refund", issue="") == []
 
 
-def test_archived_merged_and_dismissed_articles_and_the_draft_itself_are_not_suggested(kb, backend):
+def test_archived_merged_and_dismissed_articles_and_the_draft_itself_are_not_suggested(backend, kb):
     owner, hotel, _, articles = kb
     twin = write(owner, hotel, "Refund of a non-refundable hotel booking", "The guest wants the money back for the room.")
     indexing.rebuild()
@@ -103,7 +103,7 @@ def test_archived_merged_and_dismissed_articles_and_the_draft_itself_are_not_sug
     assert duplicates.similar_to_draft(user, **draft) == []
 
 
-def test_the_endpoint_answers_staff_with_a_fragment_or_json_and_nobody_else(kb, backend):
+def test_the_endpoint_answers_staff_with_a_fragment_or_json_and_nobody_else(backend, kb):
     contributor = make_contributor()
     query = {"title": "Refund for a non refundable booking", "issue": "The guest wants the money back"}
     response = client_for(contributor).get(SIMILAR, query)
@@ -121,7 +121,7 @@ def test_the_endpoint_answers_staff_with_a_fragment_or_json_and_nobody_else(kb, 
     assert not SearchLog.objects.exists()  # not a search anyone made
 
 
-def test_the_endpoint_answers_nothing_for_an_unrelated_draft(kb, backend):
+def test_the_endpoint_answers_nothing_for_an_unrelated_draft(backend, kb):
     response = client_for(make_contributor()).get(SIMILAR, {"title": "Printer catches fire", "issue": "Smoke everywhere"})
     assert response.status_code == 200
     assert "Similar articles" not in response.content.decode()
@@ -237,7 +237,7 @@ def new_article(client, product, **extra):
     return data
 
 
-def test_saving_a_probable_duplicate_lands_on_it_with_the_list(kb, backend):
+def test_saving_a_probable_duplicate_lands_on_it_with_the_list(backend, kb):
     _, hotel, _, articles = kb
     client = client_for(make_contributor())
     response = client.post("/articles/new/", new_article(client, hotel))
@@ -250,7 +250,7 @@ def test_saving_a_probable_duplicate_lands_on_it_with_the_list(kb, backend):
     assert "Similar articles" not in client.get(created.get_absolute_url()).content.decode()  # only once
 
 
-def test_not_a_duplicate_while_writing_is_remembered_on_save(kb, backend):
+def test_not_a_duplicate_while_writing_is_remembered_on_save(backend, kb):
     _, hotel, _, articles = kb
     client = client_for(make_contributor())
     response = client.post("/articles/new/", new_article(client, hotel, not_duplicate=str(articles["refund"].pk)))
@@ -260,7 +260,7 @@ def test_not_a_duplicate_while_writing_is_remembered_on_save(kb, backend):
     assert (pair.first_id, pair.second_id) == (articles["refund"].pk, created.pk) and pair.dismissed_at is not None
 
 
-def test_use_it_and_save_my_draft_too(kb, backend):
+def test_use_it_and_save_my_draft_too(backend, kb):
     _, hotel, _, articles = kb
     client = client_for(make_contributor())
     response = client.post("/articles/new/", new_article(client, hotel, use_instead=str(articles["refund"].pk)))
@@ -271,7 +271,7 @@ def test_use_it_and_save_my_draft_too(kb, backend):
     assert Reuse.objects.filter(article=articles["refund"]).count() == 1
 
 
-def test_not_a_duplicate_on_a_saved_draft(kb, backend):
+def test_not_a_duplicate_on_a_saved_draft(backend, kb):
     owner, hotel, _, articles = kb
     _, draft = case_draft(owner, hotel)
     url = f"/articles/{articles['refund'].slug}/not-duplicate/"
