@@ -346,3 +346,16 @@ def test_kb_owners_see_the_pairs_and_dismiss_them(kb, django_assert_max_num_quer
     assert client_for(contributor).post(f"/duplicates/{pair.pk}/dismiss/").status_code == 403
     assert "Probable duplicates" not in client_for(contributor).get("/dashboard/").content.decode()
     assert client_for(make_customer()).get("/duplicates/").status_code == 404
+
+
+def test_the_background_loop_lists_duplicates_once_a_day(db):
+    from unittest import mock
+
+    with (
+        mock.patch("search.duplicates.refresh") as refresh,
+        mock.patch("time.sleep", side_effect=[None, KeyboardInterrupt]),
+        mock.patch("notifications.outbox.send_due", return_value=(0, 0)),
+        mock.patch("cases.outbound.send_due", return_value=(0, 0)),
+    ):
+        call_command("send_notifications", "--loop", stdout=mock.Mock())
+    assert refresh.call_count == 1  # two turns of the loop, one day
