@@ -359,13 +359,14 @@ def _vectors(ids: set[int]) -> tuple[np.ndarray, np.ndarray]:
 
 def nearby_pairs(vectors: np.ndarray, floor: float, *, block: int = BLOCK, per_row: int = PAIRS_PER_ARTICLE):
     """Row pairs (i < j) whose cosine is at least `floor`, at most `per_row` best for each row:
-    [(i, j, cosine)]. Compared a block of rows at a time (one matrix product each)."""
+    [(i, j, cosine)]. A block of rows at a time against the rows after its start only (each pair
+    is compared once: half the products of a full matrix)."""
     out = []
     n = len(vectors)
     for start in range(0, n, block):
-        scores = vectors[start : start + block] @ vectors.T
+        scores = vectors[start : start + block] @ vectors[start:].T  # column c is row start + c
         for r in range(scores.shape[0]):
-            scores[r, : start + r + 1] = -1.0  # each pair once, never an article with itself
+            scores[r, : r + 1] = -1.0  # never an article with itself, nor a pair twice
         rows, cols = np.nonzero(scores >= floor)
         if not len(rows):
             continue
@@ -374,7 +375,7 @@ def nearby_pairs(vectors: np.ndarray, floor: float, *, block: int = BLOCK, per_r
             by_row[r].append((float(scores[r, c]), c))
         for r, found in by_row.items():
             for cosine, c in sorted(found, reverse=True)[:per_row]:
-                out.append((start + r, c, cosine))
+                out.append((start + r, start + c, cosine))
     return out
 
 
