@@ -843,8 +843,9 @@ def normalize_text(values: dict) -> dict:
 
 
 SLUG_ATTEMPTS = 5
-# /articles/new/ is the create page; /help/contact/ the help centre's contact form (cases.handover).
-RESERVED_SLUGS = {"new", "contact"}
+# /articles/new/ is the create page, /articles/similar/ the duplicate check while capturing
+# (search.duplicate_urls); /help/contact/ the help centre's contact form (cases.handover).
+RESERVED_SLUGS = {"new", "similar", "contact"}
 
 
 def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:

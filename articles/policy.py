@@ -305,6 +305,18 @@ def can_manage_synonyms(user: Person) -> Decision:
     return refuse("Only KB owners can change search synonyms.")
 
 
+def can_review_duplicates(user: Person) -> Decision:
+    # Probable duplicate pairs across the KB are a KB owner's to merge or dismiss.
+    if is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners can review probable duplicates.")
+
+
+def can_check_duplicates(user: Person) -> Decision:
+    # Whoever may write an article is shown the articles it may duplicate while writing it.
+    return can_create(user)
+
+
 # --- workflow ----------------------------------------------------------------------------------
 
 

@@ -196,9 +196,15 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Article created.")
             _say_how_tags_were_read(request, form)
-            return redirect(article)
+            return redirect(pages.after_article_created(request, article) or article)
     status = 400 if request.method == "POST" and not rearranged else 200  # a POST that got here was refused: say so
-    return render(request, "articles/edit.html", {"form": form, "rules": rules, "article": None}, status=status)
+    context = {
+        "form": form,
+        "rules": rules,
+        "article": None,
+        "case_id": as_id(query_param(request, "case") or request.POST.get("case", "")),
+    }
+    return render(request, "articles/edit.html", context, status=status)
 
 
 @staff_required

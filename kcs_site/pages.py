@@ -12,6 +12,8 @@ from feedback import panels as feedback
 from health import panels as health
 from insights import panels as insights
 from notifications import panels as notifications
+from search import duplicate_views as duplicates
+from search import duplicates as duplicate_pairs
 from search import panels as search
 from training import panels as training
 
@@ -23,6 +25,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
         "coaching": coaching.dashboard_panel(user),
         "training": training.dashboard_panel(user),
         "insights": insights.dashboard_panel(user),
+        "duplicates": duplicate_pairs.dashboard_panel(user),
     }
 
 
@@ -36,9 +39,16 @@ def article_panels(request: HttpRequest, article) -> dict:
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),
         "related": search.related_articles(user, article),
+        "duplicates": duplicates.article_panel(request, article),
     }
 
 
 def help_article_panels(request: HttpRequest, article) -> dict:
     """The help centre's article page: what it shows beside the article (for any reader)."""
     return {"related": search.related_articles(request.user, article, help_centre=True)}
+
+
+def after_article_created(request: HttpRequest, article) -> str | None:
+    """Where the author goes after saving a new article, when not to the article itself
+    (search.duplicate_views: its probable duplicates, or the article used instead)."""
+    return duplicates.after_create(request, article)

@@ -10,6 +10,8 @@ from .framing import frameable_on_the_way_to_panel
 
 urlpatterns = [
     path("", article_views.home, name="home"),
+    # Before articles.urls: "articles/similar/" would otherwise be read as an article's slug.
+    path("", include("search.duplicate_urls")),
     path("", include("articles.urls")),
     # Before the help centre's articles: its "<slug>/" would otherwise take /help/contact/.
     path("help/", include("cases.handover_urls")),

@@ -20,7 +20,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Keep running: send every --interval seconds; digests, review reminders and the KCS measures' "
-                "snapshot of yesterday daily; zero-result search alerts and popular searches (suggestions) hourly."
+                "snapshot of yesterday and probable duplicate articles daily; zero-result search alerts and popular "
+                "searches (suggestions) hourly."
             ),
         )
         parser.add_argument("--once", action="store_true", help="Send what is due once and stop (the default without --loop).")
@@ -34,9 +35,9 @@ class Command(BaseCommand):
             return
         from health.services import send_review_reminders
         from insights import alerts, snapshot
-        from search import suggest
+        from search import duplicates, suggest
 
-        last_digest_day = last_reminder_day = last_snapshot_day = last_alert_hour = None
+        last_digest_day = last_reminder_day = last_snapshot_day = last_duplicates_day = last_alert_hour = None
         try:
             while True:
                 today = timezone.localdate()
@@ -48,6 +49,10 @@ class Command(BaseCommand):
                     # The day that ended, for the KCS measures' trends (taking it again replaces it).
                     snapshot.take(today - datetime.timedelta(days=1))
                     last_snapshot_day = today
+                if last_duplicates_day != today:
+                    # Probable duplicate pairs for KB owners (/duplicates/), compared across the KB.
+                    duplicates.refresh()
+                    last_duplicates_day = today
                 hour = timezone.now().replace(minute=0, second=0, microsecond=0)
                 if last_alert_hour != hour:
                     # KB owners hear of queries that keep finding nothing (once per query and week).

@@ -1,0 +1,119 @@
+// "Similar articles" while an article is written: as the author types its title, issue or
+// environment (debounced, 400 ms; a newer keystroke aborts the request on its way), the server
+// renders the suggestions (search.duplicate_views.similar) into a polite live region under the
+// environment field. "Not a duplicate" hides a suggestion and remembers it in the form
+// (`not_duplicate`, stored with the article when it is saved); on a saved draft it is also
+// stored at once. Without JavaScript the form works as before and the check runs on save.
+(function () {
+  const region = document.getElementById("similar-articles");
+  const form = document.getElementById("article-form");
+  if (!region || !form || !region.dataset.similarUrl) return;
+  const DEBOUNCE_MS = 400;
+  const fields = ["title", "issue", "environment", "product"]
+    .map(function (name) { return form.elements[name]; })
+    .filter(Boolean);
+  let timer = null;
+  let controller = null;
+  let last = null;
+
+  const dismissed = document.createElement("input");
+  dismissed.type = "hidden";
+  dismissed.name = "not_duplicate";
+  form.appendChild(dismissed);
+  if (region.dataset.case) {
+    const caseInput = document.createElement("input");
+    caseInput.type = "hidden";
+    caseInput.name = "case";
+    caseInput.value = region.dataset.case;
+    form.appendChild(caseInput);
+  }
+
+  // Under the environment field (or the last of the three there is), so it sits beside what is typed.
+  const anchor = form.elements.environment || form.elements.issue || form.elements.title;
+  const box = anchor && anchor.closest(".field");
+  if (box) box.insertAdjacentElement("afterend", region);
+
+  function dismissedIds() {
+    return dismissed.value ? dismissed.value.split(",") : [];
+  }
+
+  function params() {
+    const p = new URLSearchParams();
+    fields.forEach(function (f) { p.set(f.name, f.value || ""); });
+    if (region.dataset.exclude) p.set("exclude", region.dataset.exclude);
+    if (region.dataset.case) p.set("case", region.dataset.case);
+    if (dismissed.value) p.set("dismissed", dismissed.value);
+    return p.toString();
+  }
+
+  function check() {
+    const query = params();
+    if (query === last) return;
+    last = query;
+    if (controller) controller.abort();
+    controller = new AbortController();
+    fetch(region.dataset.similarUrl + "?" + query, {
+      signal: controller.signal,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        // The fragment is the site's own template, rendered with Django's escaping.
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        region.replaceChildren.apply(region, Array.prototype.slice.call(parsed.body.childNodes));
+      })
+      .catch(function (err) { if (err.name !== "AbortError") region.replaceChildren(); });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(check, DEBOUNCE_MS);
+  }
+
+  fields.forEach(function (f) {
+    f.addEventListener("input", later);
+    f.addEventListener("change", later);
+  });
+
+  function hide(item, title) {
+    const note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = "Marked as not a duplicate: " + title + ".";
+    item.replaceWith(note);
+  }
+
+  region.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-not-duplicate]");
+    if (!button) return;
+    const item = button.closest("[data-similar-id]");
+    const id = button.dataset.notDuplicate;
+    const ids = dismissedIds();
+    if (ids.indexOf(id) < 0) ids.push(id);
+    dismissed.value = ids.join(",");
+    last = null;
+    hide(item, item.querySelector(".similar-title a").textContent);
+  });
+
+  region.addEventListener("submit", function (event) {
+    const small = event.target.closest("form[data-not-duplicate]");
+    if (!small) return;
+    event.preventDefault();
+    const item = small.closest("[data-similar-id]");
+    fetch(small.action, {
+      method: "POST",
+      body: new FormData(small),
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+    }).then(function (r) {
+      if (!r.ok) { small.submit(); return; }
+      const ids = dismissedIds();
+      ids.push(item.dataset.similarId);
+      dismissed.value = ids.join(",");
+      last = null;
+      hide(item, item.querySelector(".similar-title a").textContent);
+    });
+  });
+
+  if (fields.some(function (f) { return f.value && f.name !== "product"; })) check();
+})();
