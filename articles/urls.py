@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import relation_views, views
 
 app_name = "articles"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("articles/<uslug:slug>/diff/", views.diff, name="diff"),
     path("articles/<uslug:slug>/versions/<int:number>/", views.version, name="version"),
     path("articles/<uslug:slug>/revert/<int:number>/", views.revert, name="revert"),
+    path("articles/<uslug:slug>/relations/", relation_views.add, name="relate"),
+    path("articles/<uslug:slug>/relations/<int:pk>/remove/", relation_views.remove, name="unrelate"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from articles import relations
 from cases import panels as cases
 from coaching import panels as coaching
 from feedback import panels as feedback
@@ -36,9 +37,13 @@ def article_panels(request: HttpRequest, article) -> dict:
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),
         "related": search.related_articles(user, article),
+        "relations": relations.article_panel(user, article),
     }
 
 
 def help_article_panels(request: HttpRequest, article) -> dict:
     """The help centre's article page: what it shows beside the article (for any reader)."""
-    return {"related": search.related_articles(request.user, article, help_centre=True)}
+    return {
+        "related": search.related_articles(request.user, article, help_centre=True),
+        "relations": relations.article_panel(request.user, article, help_centre=True),
+    }
