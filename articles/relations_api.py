@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotAuthenticated
@@ -62,6 +62,16 @@ class NewRelationSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=relations.MAX_NOTE, allow_blank=True, required=False, default="")
 
 
+def relations_for_caller() -> PolymorphicProxySerializer:
+    """What a GET answers depends on the caller: staff get `Relation`s, everyone else `PublicRelation`s."""
+    return PolymorphicProxySerializer(
+        component_name="RelationForCaller",
+        serializers=[RelationSerializer, PublicRelationSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+
+
 def relations_data(request: Request, article: Article) -> list[dict]:
     """`article`'s relations the caller may follow, as the API answers them (one query)."""
     staff = policy.is_staff(request.user)
@@ -100,7 +110,7 @@ def _serialized(request: Request, data):
     return serializer(data, many=isinstance(data, list)).data
 
 
-@extend_schema(methods=["GET"], responses=RelationSerializer(many=True))
+@extend_schema(methods=["GET"], responses=relations_for_caller())
 @extend_schema(methods=["POST"], request=NewRelationSerializer, responses={201: RelationSerializer})
 @api_view(["GET", "POST"])
 def article_relations(request: Request, slug: str) -> Response:
@@ -121,7 +131,7 @@ def article_relations(request: Request, slug: str) -> Response:
     return Response(_serialized(request, _as_data(request, made, staff=True)), status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={204: None})
+@extend_schema(request=None, responses={204: None})
 @api_view(["DELETE"])
 def article_relation(request: Request, slug: str, pk: int) -> Response:
     article = _article_for(request, slug)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from articles import relations
+from cases import drafts_queue
 from cases import panels as cases
 from coaching import panels as coaching
 from feedback import panels as feedback
@@ -24,6 +25,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
         "coaching": coaching.dashboard_panel(user),
         "training": training.dashboard_panel(user),
         "insights": insights.dashboard_panel(user),
+        "drafts_queue": drafts_queue.dashboard_panel(user),
     }
 
 
