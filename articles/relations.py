@@ -281,3 +281,10 @@ def article_panel(user, article: Article, *, help_centre: bool = False) -> dict:
         "form": RelationForm(auto_id="relation_%s") if may_add else None,
         "article": article,
     }
+
+
+def not_linked(articles: list, panel: dict) -> list:
+    """`articles` (related by meaning, search's panel) without those the panel already links:
+    the same article under "Linked articles" and "Related articles" would be said twice."""
+    linked = {link.other.pk for link in panel.get("links", [])}
+    return [article for article in articles if article.pk not in linked]

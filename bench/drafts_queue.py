@@ -94,10 +94,10 @@ def describe() -> str:
 
     drafts = Article.objects.filter(state="not_validated").count()
     live = CaseLink.objects.live().count()
-    top = list(drafts_queue.link_counts()[:1])
+    top = list(drafts_queue.drafts()[:1])
     return (
         f"{Article.objects.count()} articles ({drafts} not validated), {CaseLink.objects.count()} links ({live} live); "
-        f"threshold {settings.KCS_QUEUE_MIN_CASES}; most-linked draft: {top[0]['live_links'] if top else 0} live links"
+        f"threshold {settings.KCS_QUEUE_MIN_CASES}; most-linked draft: {top[0].live_links if top else 0} live links"
     )
 
 
@@ -121,10 +121,10 @@ def time_queries(repeat: int) -> None:
     from cases import drafts_queue
 
     print(f"{'query':60} {'p50':>7} {'p95':>7} {'max':>7}")
-    timed("dashboard count: link_counts().count()", lambda: drafts_queue.link_counts().count(), repeat)
-    timed("queue page 1: list(link_counts()[:25])", lambda: len(list(drafts_queue.link_counts()[:25])), repeat)
-    timed("queue page 40: list(link_counts()[975:1000])", lambda: len(list(drafts_queue.link_counts()[975:1000])), repeat)
-    timed("wip tab count: link_counts('wip').count()", lambda: drafts_queue.link_counts("wip").count(), repeat)
+    timed("dashboard count: drafts().count()", lambda: drafts_queue.drafts().count(), repeat)
+    timed("queue page 1: drafts()[:25]", lambda: len(drafts_queue.entries(drafts_queue.drafts()[:25], None)), repeat)
+    timed("queue page 40: drafts()[975:1000]", lambda: len(drafts_queue.entries(drafts_queue.drafts()[975:1000], None)), repeat)
+    timed("wip tab count: drafts('wip').count()", lambda: drafts_queue.drafts("wip").count(), repeat)
 
 
 def time_pages(repeat: int) -> None:
@@ -158,19 +158,23 @@ def explain() -> None:
 
     from cases import drafts_queue
 
-    qs = drafts_queue.link_counts()
-    sql, params = qs.query.sql_with_params()
     prefix = "EXPLAIN (ANALYZE, BUFFERS)" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{prefix} {sql}", params)
-        print("\nplan of the grouped query:")
-        for row in cursor.fetchall():
-            print("  ", " | ".join(str(value) for value in row))
+    for label, qs in (("the count", drafts_queue.drafts().order_by()), ("page 1", drafts_queue.drafts()[:25])):
+        if label == "the count":
+            sql, params = qs.values("pk").query.sql_with_params()
+            sql = f"SELECT COUNT(*) FROM ({sql}) counted"
+        else:
+            sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{prefix} {sql}", params)
+            print(f"\nplan of {label}:")
+            for row in cursor.fetchall():
+                print("  ", " | ".join(str(value) for value in row))
 
 
 def fill(n_articles: int, n_links: int) -> None:
     """Articles, users, cases and links in bulk (no versions: this measures reading links)."""
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import User
@@ -206,34 +210,36 @@ def fill(n_articles: int, n_links: int) -> None:
     # Cumulative once: choices() with plain weights sums all 100,000 of them on every call.
     cumulative = list(itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(ids))))
     n_cases = n_links // LINKS_PER_CASE
+    # Plain INSERTs: building a model instance per row took most of the time at millions of rows.
+    case_table, link_table = Case._meta.db_table, CaseLink._meta.db_table
+    case_sql = (
+        f"INSERT INTO {case_table} (id, source, external_id, url, subject, description, product_name, requester_kind,"
+        " requester_name, requester_email, team, status, opened_at, outcome, trail, created_at, updated_at)"
+        " VALUES (%s, 'zendesk', %s, '', '', '', '', 'customer', '', '', '', 'open', %s, '', '{}', %s, %s)"
+    )
+    link_sql = (
+        f"INSERT INTO {link_table} (case_id, article_id, article_version, kind, linked_by_id, linked_at,"
+        " unlinked_by_id, unlinked_at, unlink_reason, searches) VALUES (%s, %s, 1, %s, %s, %s, %s, %s, '', '[]')"
+    )
+    kinds = ("solved", "reference", "created")
     for start in range(0, n_cases, batch):
-        with transaction.atomic():
-            made = Case.objects.bulk_create(
-                Case(source="zendesk", external_id=str(i), opened_at=now - timezone.timedelta(minutes=i))
-                for i in range(start, min(n_cases, start + batch))
-            )
-            if made[0].pk is None:  # SQLite before RETURNING: read the ids back
-                made = list(Case.objects.filter(external_id__in=[c.external_id for c in made]))
-            links = []
-            for case in made:
-                for article_id in set(rng.choices(ids, cum_weights=cumulative, k=LINKS_PER_CASE)):
-                    at = case.opened_at + timezone.timedelta(minutes=rng.randint(5, 600))
-                    removed = rng.random() < 0.1
-                    links.append(
-                        CaseLink(
-                            case=case,
-                            article_id=article_id,
-                            article_version=1,
-                            kind=rng.choice(("solved", "reference", "created")),
-                            linked_by=agent,
-                            linked_at=at,
-                            unlinked_by=agent if removed else None,
-                            unlinked_at=at + timezone.timedelta(minutes=30) if removed else None,
-                        )
-                    )
-            CaseLink.objects.bulk_create(links, batch_size=5000)
+        cases, links = [], []
+        for i in range(start, min(n_cases, start + batch)):
+            opened = now - timezone.timedelta(minutes=i)
+            cases.append((i + 1, str(i), opened, now, now))
+            for article_id in set(rng.choices(ids, cum_weights=cumulative, k=LINKS_PER_CASE)):
+                at = opened + timezone.timedelta(minutes=rng.randint(5, 600))
+                removed = rng.random() < 0.1
+                gone = at + timezone.timedelta(minutes=30) if removed else None
+                links.append((i + 1, article_id, rng.choice(kinds), agent.pk, at, agent.pk if removed else None, gone))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(case_sql, cases)
+            cursor.executemany(link_sql, links)
         if start % 200000 == 0:
             print(f"  {start + batch} cases", flush=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{case_table}', 'id'), {n_cases + 1})")
 
 
 if __name__ == "__main__":

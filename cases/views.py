@@ -72,7 +72,7 @@ def most_used_drafts(request: HttpRequest) -> HttpResponse:
     """Drafts linked to the most cases, to validate first (cases/drafts_queue.py)."""
     require(policy.can_see_drafts_queue(request.user))
     state = State.WIP if query_param(request, "state") == State.WIP else State.NOT_VALIDATED
-    page = Paginator(drafts_queue.link_counts(state), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
+    page = Paginator(drafts_queue.drafts(state), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     context = {
         "page": page,
         "entries": drafts_queue.entries(page.object_list, request.user),

@@ -31,6 +31,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
 
 def article_panels(request: HttpRequest, article) -> dict:
     user = request.user
+    linked = relations.article_panel(user, article)
     return {
         "subscriptions": notifications.subscription_box(user, article),
         "health": health.article_panel(user, article),
@@ -38,14 +39,15 @@ def article_panels(request: HttpRequest, article) -> dict:
         "feedback": feedback.article_panel(user, article),
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),
-        "related": search.related_articles(user, article),
-        "relations": relations.article_panel(user, article),
+        "related": relations.not_linked(search.related_articles(user, article), linked),
+        "relations": linked,
     }
 
 
 def help_article_panels(request: HttpRequest, article) -> dict:
     """The help centre's article page: what it shows beside the article (for any reader)."""
+    linked = relations.article_panel(request.user, article, help_centre=True)
     return {
-        "related": search.related_articles(request.user, article, help_centre=True),
-        "relations": relations.article_panel(request.user, article, help_centre=True),
+        "related": relations.not_linked(search.related_articles(request.user, article, help_centre=True), linked),
+        "relations": linked,
     }

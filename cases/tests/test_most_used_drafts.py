@@ -55,22 +55,24 @@ def titles(html: str) -> list[str]:
 
 def test_the_queue_lists_drafts_on_enough_cases_most_linked_first(drafts, settings):
     settings.KCS_QUEUE_MIN_CASES = 3
-    rows = list(drafts_queue.link_counts())
-    assert [(row["article"], row["live_links"]) for row in rows] == [(drafts["five"].pk, 5), (drafts["three"].pk, 3)]
+    rows = list(drafts_queue.drafts())
+    assert [(article.pk, article.live_links) for article in rows] == [(drafts["five"].pk, 5), (drafts["three"].pk, 3)]
 
 
 def test_the_threshold_comes_from_the_setting(drafts, settings):
     settings.KCS_QUEUE_MIN_CASES = 2
-    assert [row["article"] for row in drafts_queue.link_counts()] == [drafts["five"].pk, drafts["three"].pk, drafts["two"].pk]
+    assert [a.pk for a in drafts_queue.drafts()] == [drafts["five"].pk, drafts["three"].pk, drafts["two"].pk]
+    settings.KCS_QUEUE_MIN_CASES = 5
+    assert [a.pk for a in drafts_queue.drafts()] == [drafts["five"].pk]
     settings.KCS_QUEUE_MIN_CASES = 6
-    assert not drafts_queue.link_counts().exists()
+    assert not drafts_queue.drafts().exists()
 
 
 def test_validated_and_archived_articles_are_never_in_the_queue(drafts, kb_owner, settings):
     settings.KCS_QUEUE_MIN_CASES = 1
     drafts["three"].validate(by=kb_owner)
     drafts["five"].archive(by=kb_owner, note="Wrong product")
-    assert [row["article"] for row in drafts_queue.link_counts()] == [drafts["two"].pk]
+    assert [a.pk for a in drafts_queue.drafts()] == [drafts["two"].pk]
 
 
 def test_removed_links_do_not_count(drafts, settings):
@@ -78,15 +80,17 @@ def test_removed_links_do_not_count(drafts, settings):
     links = drafts["five"].case_links.order_by("id")
     for link in links[:3]:
         services.unlink(link=link, by=drafts["agent"], reason="Not the right article")
-    assert [(row["article"], row["live_links"]) for row in drafts_queue.link_counts()] == [(drafts["three"].pk, 3)]
+    assert [(a.pk, a.live_links) for a in drafts_queue.drafts()] == [(drafts["three"].pk, 3)]
 
 
-def test_a_tie_goes_to_the_draft_in_use_on_cases_the_longest(drafts, settings):
+def test_a_tie_goes_to_the_oldest_draft(drafts, settings):
     settings.KCS_QUEUE_MIN_CASES = 3
     link_cases(drafts["three"], 2, drafts["agent"], start=10)  # now five, like "five"
-    early = timezone.now() - datetime.timedelta(days=30)
-    drafts["three"].case_links.filter(pk=drafts["three"].case_links.order_by("id")[0].pk).update(linked_at=early)
-    assert [row["article"] for row in drafts_queue.link_counts()] == [drafts["three"].pk, drafts["five"].pk]
+    assert [a.pk for a in drafts_queue.drafts()] == [drafts["five"].pk, drafts["three"].pk]
+    drafts["three"].__class__.objects.filter(pk=drafts["three"].pk).update(
+        created_at=drafts["five"].created_at - datetime.timedelta(days=1)
+    )
+    assert [a.pk for a in drafts_queue.drafts()] == [drafts["three"].pk, drafts["five"].pk]
 
 
 def test_work_in_progress_has_its_own_tab(drafts, kb_owner, settings):
@@ -107,7 +111,7 @@ def test_the_page_shows_count_last_linked_owner_product_and_a_review_action(draf
     assert f'<a href="/cases/?article={drafts["five"].slug}">5</a>' in row
     assert timezone.localdate().strftime("%-d %b %Y") in row
     assert contributor.username in row and "Hotel Bookings" in row
-    assert f'href="/articles/{drafts["five"].slug}/">Review</a>' in row
+    assert f'href="/articles/{drafts["five"].slug}/" aria-label="Review “Draft on five cases”">Review</a>' in row
 
 
 def test_a_reader_who_may_not_validate_a_draft_gets_no_review_button(drafts, product, kb_owner, settings):
@@ -136,7 +140,8 @@ def test_the_queue_costs_a_fixed_number_of_queries(
             author=contributor, product=product, title=f"More {i}", state=State.NOT_VALIDATED, kb_owner=kb_owner
         )
         link_cases(article, 1, drafts["agent"])
-    # Session and user, the count, the page of rows, their articles with owner and product.
+    # Session and user, the count, the page of articles with owner and product, their last links,
+    # and the notification bell of every page.
     with django_assert_max_num_queries(6):
         response = client.get(URL)
     assert len(titles(response.content.decode())) == 9
