@@ -11,7 +11,13 @@ from django.http import Http404
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
@@ -22,7 +28,7 @@ from rest_framework.response import Response
 from accounts.choices import Kind
 from accounts.models import User
 
-from . import policy, versions
+from . import policy, relations_api, versions
 from .api_schema import answers, paginated
 from .merge_views import follows_merges
 from .models import (
@@ -211,6 +217,34 @@ def article_for_caller(many: bool = False) -> PolymorphicProxySerializer:
     )
 
 
+class ArticleDetailSerializer(ArticleSerializer):
+    """One article for staff, with its relations to other articles (articles/relations_api.py)."""
+
+    relations = serializers.SerializerMethodField()
+
+    @extend_schema_field(relations_api.RelationSerializer(many=True))
+    def get_relations(self, article: Article) -> list[dict]:
+        return relations_api.relations_data(self.context["request"], article)
+
+
+class PublicArticleDetailSerializer(PublicArticleSerializer):
+    """One article for outside readers, with the relations to articles they may open."""
+
+    relations = serializers.SerializerMethodField()
+
+    @extend_schema_field(relations_api.PublicRelationSerializer(many=True))
+    def get_relations(self, article: Article) -> list[dict]:
+        return relations_api.relations_data(self.context["request"], article)
+
+
+def article_detail_for_caller() -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="ArticleDetailForCaller",
+        serializers=[ArticleDetailSerializer, PublicArticleDetailSerializer],
+        resource_type_field_name=None,
+    )
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -304,7 +338,7 @@ def _create(request: Request) -> Response:
 
 
 @answers(409, methods=["PATCH"])
-@extend_schema(methods=["GET"], responses=article_for_caller())
+@extend_schema(methods=["GET"], responses=article_detail_for_caller())
 @extend_schema(methods=["PATCH"], request=ArticleSerializer, responses=ArticleSerializer)
 @api_view(["GET", "PATCH"])
 @follows_merges("api:article-detail")
@@ -313,7 +347,8 @@ def article_detail(request: Request, slug: str) -> Response:
     if article.merged_into_id and request.method == "GET":
         raise Http404("Merged")  # follows_merges answers 301 with the article it was merged into
     if request.method == "GET":
-        return Response(_serializer_for(request)(article, context={"request": request}).data)
+        detail = ArticleDetailSerializer if policy.is_staff(request.user) else PublicArticleDetailSerializer
+        return Response(detail(article, context={"request": request}).data)
     if not policy.is_staff(request.user):
         raise DrfPermissionDenied(policy.can_edit(request.user, article).reason)
     serializer = ArticleSerializer(article, data=request.data, partial=True, context={"request": request})

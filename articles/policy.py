@@ -289,6 +289,35 @@ def can_follow_merge(user: Person, source_as_it_was: Article, target: Article) -
     return refuse("This article does not exist or is not available to you.")
 
 
+# --- relations between articles ---------------------------------------------------------------
+
+
+def can_relate(user: Person, article: Article, other: Article | None = None) -> Decision:
+    """Add a relation from `article` (related to, supersedes, duplicate of) to `other`."""
+    # A relation changes what the article's readers are sent to: whoever may edit the article.
+    edit = can_edit(user, article)
+    if not edit:
+        return edit
+    # Naming an article one may not open would confirm it exists (and show its title).
+    if other is not None and not can_view(user, other):
+        return refuse(NO_SUCH_ARTICLE)
+    return ALLOW
+
+
+def can_unrelate(user: Person, from_article: Article, to_article: Article) -> Decision:
+    # A relation shows on both articles' pages (an incoming one in inverse words, "Superseded by"):
+    # whoever may edit either of them may take it away, as long as they may see the other one.
+    allowed = can_relate(user, from_article, to_article)
+    if allowed:
+        return allowed
+    if can_view(user, from_article) and can_edit(user, to_article):
+        return ALLOW
+    return allowed
+
+
+NO_SUCH_ARTICLE = "No article was found at that address, or it is not available to you."
+
+
 # --- search ------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import merge_views, views
+from . import merge_views, relation_views, views
 
 app_name = "articles"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("articles/<uslug:slug>/merge/", merge_views.start, name="merge-start"),
     path("articles/<uslug:target>/merge/<uslug:source>/", merge_views.merge, name="merge"),
     path("articles/<uslug:slug>/unmerge/", merge_views.unmerge, name="unmerge"),
+    path("articles/<uslug:slug>/relations/", relation_views.add, name="relate"),
+    path("articles/<uslug:slug>/relations/<int:pk>/remove/", relation_views.remove, name="unrelate"),
 ]

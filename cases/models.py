@@ -160,6 +160,9 @@ class CaseLink(models.Model):
             models.Index(fields=["linked_at", "linked_by", "article", "kind", "unlinked_at"], name="caselink_measures_idx"),
             # …and an article's links by its own author (citation leaves them out), one seek an article.
             models.Index(fields=["article", "linked_by", "linked_at", "kind", "unlinked_at"], name="caselink_author_idx"),
+            # An article's live links, counted and dated from the index alone (the most-used drafts
+            # queue probes it once per draft, cases/drafts_queue.py); removed links are left out.
+            models.Index(fields=["article", "linked_at"], condition=Q(unlinked_at=None), name="caselink_live_idx"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,14 @@ def can_see_cases(user: Person) -> Decision:
     return refuse("Only support staff can see cases.")
 
 
+def can_see_drafts_queue(user: Person) -> Decision:
+    # The most-used drafts queue is a list of articles to validate: for those who may validate
+    # (contributors, publishers, coaches, KB owners). It names cases only as counts.
+    if policy.may_validate_at_all(user):
+        return ALLOW
+    return refuse("The most-used drafts queue is for those who validate articles: contributors, coaches and KB owners.")
+
+
 def can_link(user: Person, case: Case, article: Article) -> Decision:
     # Linking is part of every agent's work (KCS "reuse"), on any article they can read.
     seen = can_see_cases(user)

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from articles.choices import State
 from articles.http import as_id, query_param
 from articles.models import Article, InvalidChange, Refused, require
 from kcs_site.decorators import staff_required
 
-from . import adherence, policy, services
+from . import adherence, drafts_queue, policy, services
 from .choices import LinkKind, Outcome, Source, Status
 from .forms import AdherenceForm, LinkForm, UnlinkForm
 from .models import AdherenceReview, Case, CaseLink
@@ -64,6 +65,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "outcomes": Outcome.choices,
     }
     return render(request, "cases/list.html", context)
+
+
+@staff_required
+def most_used_drafts(request: HttpRequest) -> HttpResponse:
+    """Drafts linked to the most cases, to validate first (cases/drafts_queue.py)."""
+    require(policy.can_see_drafts_queue(request.user))
+    state = State.WIP if query_param(request, "state") == State.WIP else State.NOT_VALIDATED
+    page = Paginator(drafts_queue.drafts(state), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
+    context = {
+        "page": page,
+        "entries": drafts_queue.entries(page.object_list, request.user),
+        "state": state,
+        "min_cases": settings.KCS_QUEUE_MIN_CASES,
+    }
+    return render(request, "cases/most_used_drafts.html", context)
 
 
 def _filtered(qs, chosen: dict, user):

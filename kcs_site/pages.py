@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from articles import relations
+from cases import drafts_queue
 from cases import panels as cases
 from coaching import panels as coaching
 from feedback import panels as feedback
@@ -26,11 +28,13 @@ def dashboard_panels(request: HttpRequest) -> dict:
         "training": training.dashboard_panel(user),
         "insights": insights.dashboard_panel(user),
         "duplicates": duplicate_pairs.dashboard_panel(user),
+        "drafts_queue": drafts_queue.dashboard_panel(user),
     }
 
 
 def article_panels(request: HttpRequest, article) -> dict:
     user = request.user
+    linked = relations.article_panel(user, article)
     return {
         "subscriptions": notifications.subscription_box(user, article),
         "health": health.article_panel(user, article),
@@ -38,14 +42,19 @@ def article_panels(request: HttpRequest, article) -> dict:
         "feedback": feedback.article_panel(user, article),
         "coaching": coaching.article_panel(user, article),
         "training": training.article_panel(request, article),
-        "related": search.related_articles(user, article),
+        "related": relations.not_linked(search.related_articles(user, article), linked),
+        "relations": linked,
         "duplicates": duplicates.article_panel(request, article),
     }
 
 
 def help_article_panels(request: HttpRequest, article) -> dict:
     """The help centre's article page: what it shows beside the article (for any reader)."""
-    return {"related": search.related_articles(request.user, article, help_centre=True)}
+    linked = relations.article_panel(request.user, article, help_centre=True)
+    return {
+        "related": relations.not_linked(search.related_articles(request.user, article, help_centre=True), linked),
+        "relations": linked,
+    }
 
 
 def after_article_created(request: HttpRequest, article) -> str | None:

@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "PathItemStatusEnum": ["done", "check", "reread", "unread"],
         "CaseSourceEnum": "cases.choices.Source",
         "CaseStatusEnum": "cases.choices.Status",
+        "RelationKindEnum": "articles.models.RelationKind",
     },
 }
 
@@ -295,6 +296,9 @@ KCS_RELATED_MIN_SIMILARITY = env_float("KCS_RELATED_MIN_SIMILARITY", 0.55)
 
 # Content health: a validated article is due for review this many days after validation.
 KCS_REVIEW_AFTER_DAYS = env_int("KCS_REVIEW_AFTER_DAYS", 365)
+# The most-used drafts queue (cases/drafts_queue.py): not-validated articles linked to at least
+# this many cases now, so the drafts agents rely on most are validated first.
+KCS_QUEUE_MIN_CASES = max(1, env_int("KCS_QUEUE_MIN_CASES", 3))
 # Largest Markdown field (issue, environment, resolution, cause) that may be saved or imported,
 # in characters, and largest sum of the four; longer stored text is shown as plain text.
 # Rendering time grows with them: the worst input renders at about 0.9 ms per 1,000 characters

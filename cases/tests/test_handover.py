@@ -80,8 +80,9 @@ def test_searches_and_articles_read_are_remembered_in_a_signed_cookie_without_da
     client.get("/help/", {"q": "  change   booking "})
     # The article (and its product) read; the trail writes nothing; the view counter (insights) is
     # one UPDATE, and an INSERT for the day's first view; related articles: vectors changed since
-    # the last read (search.semantic), and the nearest articles the reader may open.
-    with django_assert_max_num_queries(7):
+    # the last read (search.semantic), and the nearest articles the reader may open; the linked
+    # articles the reader may open (articles.relations).
+    with django_assert_max_num_queries(8):
         client.get(public_article.get_help_url())
     client.get("/search/", {"q": "cancel fee nowhere"})
 
