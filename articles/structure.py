@@ -24,6 +24,8 @@ from django.utils import timezone
 from .rendering import MAX_CHARS, internal_text, markdown_problem, public_text
 
 STANDARD_KEYS = ("issue", "environment", "resolution", "cause")
+STRUCTURE_KEYS = ("template_version", "sections")
+SECTION_PREFIX = "sections."  # a non-standard section's input on the article form
 # What search weighs a section as (search/documents.py): issue-like text counts with the issue,
 # resolution-like with the resolution; "other" is body text.
 ROLES = {
@@ -119,7 +121,7 @@ class Section:
     @property
     def field_name(self) -> str:
         """The name of its input on the article form (and of its entry in a version snapshot)."""
-        return self.key if self.is_standard else f"sections.{self.key}"
+        return self.key if self.is_standard else SECTION_PREFIX + self.key
 
     def as_dict(self) -> dict:
         return {
@@ -321,6 +323,14 @@ def template_for_new(product=None):
 def current_version_for_new(product=None):
     template = template_for_new(product)
     return template.current if template is not None else None
+
+
+def version_for_edit(article):
+    """The template version an edit saves with: the current version of the article's template
+    (an owner's later changes apply from the next edit on); none for an article without one."""
+    if not article.template_version_id:
+        return None
+    return article.template_version.template.current or article.template_version
 
 
 @transaction.atomic
