@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import template_views, views
 
 app_name = "articles"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("articles/<uslug:slug>/diff/", views.diff, name="diff"),
     path("articles/<uslug:slug>/versions/<int:number>/", views.version, name="version"),
     path("articles/<uslug:slug>/revert/<int:number>/", views.revert, name="revert"),
+    # Article templates (KB owners): articles/template_views.py
+    path("templates/", template_views.template_list, name="template-list"),
+    path("templates/new/", template_views.template_create, name="template-create"),
+    path("templates/<int:pk>/", template_views.template_edit, name="template-edit"),
+    path("templates/<int:pk>/default/", template_views.template_default, name="template-default"),
+    path("templates/<int:pk>/archive/", template_views.template_archive, name="template-archive"),
+    path("templates/<int:pk>/product/", template_views.template_product, name="template-product"),
 ]
