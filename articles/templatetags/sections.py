@@ -7,6 +7,7 @@ text never reach the page).
 
 from django import template
 from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 
 from articles import structure
 from articles.rendering import public_text, render_markdown
@@ -33,7 +34,7 @@ def article_sections(article, reader: str = "staff") -> list[dict]:
         if section.markdown:
             html = render_markdown(text, id_prefix=section.key, internal=staff)
         else:
-            html = linebreaks(text, autoescape=True)
+            html = mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 — escaped by linebreaks
         has_text = bool(text.strip()) if staff or not section.markdown else bool(public_text(text).strip())
         items.append(
             {
