@@ -29,7 +29,7 @@ class SectionForm(forms.Form):
     key = forms.CharField(
         max_length=40,
         required=False,
-        help_text="Lowercase letters, digits, “_”. issue, environment, resolution and cause are the article's standard fields.",
+        help_text="Lowercase letters, digits, “_”; never shown to readers.",
     )
     help = forms.CharField(
         label="Help text", max_length=structure.MAX_HELP, required=False, widget=forms.Textarea(attrs={"rows": 2})
