@@ -390,3 +390,16 @@ def test_a_standard_article_from_make_article_still_needs_only_a_resolution(cont
     article = make_article(author=contributor, product=product, state=State.WIP, kb_owner=kb_owner)
     with pytest.raises(InvalidChange, match="Write a resolution before moving this article out of work in progress"):
         article.submit(by=contributor)
+
+
+def test_a_material_change_to_a_section_readers_see_is_news_for_them_and_a_staff_only_one_is_not(
+    published, kb_owner, django_capture_on_commit_callbacks
+):
+    from notifications.models import ArticleUpdate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        published.edit(by=kb_owner, base_version=published.version, changes={"sections": {"checklist": "Wi-Fi on"}}, note="a")
+    with django_capture_on_commit_callbacks(execute=True):
+        published.edit(by=kb_owner, base_version=published.version, changes={"sections": {"agent_tips": "No voucher"}}, note="b")
+    updates = dict(ArticleUpdate.objects.filter(article=published).values_list("note", "reader_visible"))
+    assert updates == {"a": True, "b": False}
