@@ -55,7 +55,7 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
     """The article `slug` if this user may see it, else 404 (never a hint that it exists)."""
     qs = Article.objects.visible_to(request.user).select_related("product", "owner", "created_by")
     if detail:
-        qs = qs.select_related("escalation").prefetch_related(
+        qs = qs.select_related("escalation", "template_version").prefetch_related(
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
     return get_object_or_404(qs, slug=slug)
