@@ -765,15 +765,19 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
         problem = markdown_problem(value)
         if problem:
             problems[name] = problem
+    sections = values["sections"] if isinstance(values.get("sections"), dict) else getattr(current, "sections", None) or {}
+    if isinstance(values.get("sections"), dict) and values["sections"] != getattr(current, "sections", None):
+        changed.append("sections")
     if changed and not problems:
         # A staff page shows all these fields: their sum bounds the work of its first view.
         texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
+        texts["sections"] = "".join(text for text in sections.values() if isinstance(text, str))
         total = sum(len(text) for text in texts.values())
         if total > MAX_ARTICLE_CHARS:
             longest = max(changed, key=lambda name: len(texts[name]))
             problems[longest] = (
                 f"The article's text is {total:,} characters long in all "
-                "(issue, environment, resolution, cause and internal notes); "
+                "(issue, environment, resolution, cause, the template's other sections and internal notes); "
                 f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
             )
     return problems

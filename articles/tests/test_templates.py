@@ -403,3 +403,11 @@ def test_a_material_change_to_a_section_readers_see_is_news_for_them_and_a_staff
         published.edit(by=kb_owner, base_version=published.version, changes={"sections": {"agent_tips": "No voucher"}}, note="b")
     updates = dict(ArticleUpdate.objects.filter(article=published).values_list("note", "reader_visible"))
     assert updates == {"a": True, "b": False}
+
+
+def test_the_whole_articles_size_limit_counts_the_template_sections(troubleshooting, contributor, product):
+    from articles.rendering import MAX_ARTICLE_CHARS
+
+    half = "word " * (MAX_ARTICLE_CHARS // 10 + 1)
+    with pytest.raises(InvalidChange, match="the template's other sections"):
+        write(contributor, product, troubleshooting, resolution=half, symptom=half, checklist="x")
