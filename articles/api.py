@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from accounts.choices import Kind
 from accounts.models import User
 
-from . import policy, relations_api, versions
+from . import policy, relations_api, structure, versions
 from .api_schema import answers, paginated
 from .merge_views import follows_merges
 from .models import (
@@ -92,6 +92,85 @@ class AuthoritySerializer(serializers.Serializer):
         }
 
 
+class TemplateField(serializers.Field):
+    """The article's template: its name when writing (the template's current version is used), and
+    {"name", "version"} when reading (the version the article was last saved with)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        template = structure.offered_templates().filter(name=data).first() if isinstance(data, str) else None
+        if template is None:
+            names = ", ".join(structure.offered_templates().values_list("name", flat=True))
+            raise serializers.ValidationError(f"No template named “{data}” is offered for articles (offered: {names}).")
+        return {"template_version": template.current}
+
+    def to_representation(self, article: Article) -> dict:
+        version = article.template_version
+        return {"name": version.template.name, "version": version.number} if version else {"name": "Standard", "version": 1}
+
+
+class SectionsField(serializers.Field):
+    """The article's sections: {key: text} when writing (the template's keys; standard keys are
+    the issue/environment/resolution/cause fields), a list in reading order when reading. Outside
+    readers get the sections shown to everyone, without `:::internal` passages."""
+
+    def __init__(self, *, public: bool = False, **kwargs):
+        self.public = public
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise serializers.ValidationError("Give the sections as an object of {key: text}.")
+        if len(data) > structure.MAX_SECTIONS:
+            raise serializers.ValidationError(f"At most {structure.MAX_SECTIONS} sections.")
+        return {"section_texts": data}
+
+    def to_representation(self, article: Article) -> list[dict]:
+        pairs = structure.outside_values(article) if self.public else structure.section_values(article)
+        return [
+            {"key": s.key, "label": s.label, "format": s.format, "visibility": s.visibility, "text": text} for s, text in pairs
+        ]
+
+
+class TemplateFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = TemplateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {"type": "string", "description": "The name of an offered template (its current version is used)."}
+        return {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "version": {"type": "integer"}},
+            "required": ["name", "version"],
+        }
+
+
+class SectionsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = SectionsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {"type": "object", "additionalProperties": {"type": "string"}, "description": "{section key: text}"}
+        item = {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string"},
+                "label": {"type": "string"},
+                "format": {"type": "string", "enum": list(structure.FORMATS)},
+                "visibility": {"type": "string", "enum": list(structure.VISIBILITY)},
+                "text": {"type": "string"},
+            },
+            "required": ["key", "label", "format", "visibility", "text"],
+        }
+        return {"type": "array", "items": item}
+
+
 class PublicMarkdownField(serializers.CharField):
     """A Markdown field as outside readers get it: without its `:::internal` passages."""
 
@@ -110,6 +189,8 @@ class PublicArticleSerializer(serializers.Serializer):
     environment = PublicMarkdownField(read_only=True)
     resolution = PublicMarkdownField(read_only=True)
     cause = PublicMarkdownField(read_only=True)
+    template = TemplateField(read_only=True)
+    sections = SectionsField(public=True, read_only=True)
     product = serializers.CharField(source="product.slug", read_only=True)
     tags = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(read_only=True)
@@ -140,6 +221,11 @@ class ArticleSerializer(serializers.Serializer):
     internal_notes = serializers.CharField(
         allow_blank=True, required=False, trim_whitespace=False, help_text="Markdown for staff only; never shown outside."
     )
+    template = TemplateField(
+        help_text="The template's name. Omitted with `sections`: the product's or site's default (on create) or the "
+        "article's template (on update); omitted without: the standard issue/environment/resolution/cause fields."
+    )
+    sections = SectionsField()
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)
@@ -173,7 +259,35 @@ class ArticleSerializer(serializers.Serializer):
         problems = markdown_problems(attrs, current=self.instance)
         if problems:
             raise serializers.ValidationError({name: [problem] for name, problem in problems.items()})
+        self._place_sections(attrs)
         return attrs
+
+    def _place_sections(self, attrs: dict) -> None:
+        """`sections` {key: text} into the standard fields and the article's own sections, checked
+        against the template the article is saved with (400 {"sections": {key: why}})."""
+        texts = attrs.pop("section_texts", None)
+        if "template_version" not in attrs and texts is not None:
+            product = attrs.get("product") or getattr(self.instance, "product", None)
+            attrs["template_version"] = (
+                structure.version_for_edit(self.instance) if self.instance else structure.current_version_for_new(product)
+            )
+        if "template_version" not in attrs:
+            return  # the standard fields as before templates (or the article's template, unchanged)
+        version = attrs["template_version"]
+        sections = structure.sections_of(version)
+        keys = {s.key for s in sections}
+        texts = texts or {}
+        lacking = [key for key in structure.STANDARD_KEYS if key not in keys and attrs.get(key)]
+        standard = {key: text for key, text in texts.items() if key in structure.STANDARD_KEYS and key in keys}
+        own = {key: text for key, text in texts.items() if key not in standard}
+        problems = structure.section_problems(sections, own, current=getattr(self.instance, "sections", None))
+        problems.update(markdown_problems(standard, current=self.instance))
+        name = version.template.name if version else "Standard"
+        problems.update({key: f"The template “{name}” has no section “{key}”." for key in lacking})
+        if problems:
+            raise serializers.ValidationError({"sections": {key: [problem] for key, problem in problems.items()}})
+        attrs.update(standard)
+        attrs["sections"] = own
 
     def to_representation(self, article: Article) -> dict:
         data = super().to_representation(article)
@@ -251,7 +365,7 @@ def article_detail_for_caller() -> PolymorphicProxySerializer:
 def _articles(request: Request):
     return (
         Article.objects.visible_to(request.user)
-        .select_related("product", "owner", "created_by", "escalation")
+        .select_related("product", "owner", "created_by", "escalation", "template_version__template")
         .prefetch_related("tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id")))
     )
 

@@ -9,7 +9,7 @@ from django.forms import formset_factory
 from accounts.choices import Kind
 from accounts.models import User
 
-from . import policy
+from . import policy, structure
 from .models import (
     MARKDOWN_FIELDS,
     MAX_AUTHORITY_RULES,
@@ -20,6 +20,7 @@ from .models import (
     EscalationContact,
     Product,
     State,
+    TemplateVersion,
     _normalise_rules,
     clean_tags,
     markdown_problems,
@@ -108,13 +109,19 @@ class ArticleForm(forms.Form):
         widget=forms.HiddenInput, required=False, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
     )
 
-    # Rendered in their own places on the page (the authority fieldset, the hidden version).
-    PLACED_APART = frozenset({"escalation", "authority_note", "version"})
+    template_notice = ""  # said on the page when "Use this template" changed the sections shown
+    carried: list[tuple[str, str]] = []
 
-    def __init__(self, *args, user, article: Article | None = None, **kwargs):
+    # Rendered in their own places on the page (the authority fieldset, the hidden version).
+    PLACED_APART = frozenset({"escalation", "authority_note", "version", "template", "shown_template"})
+
+    def __init__(self, *args, user, article: Article | None = None, template_version: TemplateVersion | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.article = user, article
         self.tag_changes = ""
+        self.template_version = template_version
+        self.sections = structure.sections_of(template_version)
+        self._shape_sections()
         self._fit_text_inputs()
         probe = article or Article(audience=Audience.INTERNAL, state=State.WIP, owner=user, created_by=user)
         self.may_edit_authority = bool(policy.can_edit_authority(user, probe))
@@ -133,6 +140,7 @@ class ArticleForm(forms.Form):
             self.fields["review_by"].help_text = review.reason
         self.review_date_refusal = review.reason
         if article is None:
+            self._offer_templates()
             self.fields["version"].widget = forms.HiddenInput()
             self.fields["note"].required = False
             self.fields["state"] = forms.ChoiceField(
@@ -145,6 +153,65 @@ class ArticleForm(forms.Form):
             )
         else:
             self.fields["version"].required = True
+
+    def _shape_sections(self) -> None:
+        """The template's sections as fields, in its order, with its labels and help; a standard
+        key is the standard field. Text typed for a section of another template is carried along
+        in the page (`carried`), so switching templates back and forth loses nothing."""
+        shown = {s.key for s in self.sections}
+        for key in structure.STANDARD_KEYS:
+            if key not in shown:
+                del self.fields[key]
+        for section in self.sections:
+            field = self.fields.get(section.key) if section.is_standard else TextAreaField(rows=4, required=False)
+            self.fields[section.field_name] = field
+            field.section = section
+            if section.as_dict() in structure.STANDARD_SECTIONS:
+                continue  # the standard field as it always read
+            field.label = section.label + (" (staff only)" if section.staff_only else "")
+            field.help_text = section_help(section)
+            if section.key not in structure.STANDARD_KEYS and section.markdown:
+                field.widget.attrs["maxlength"] = MAX_CHARS
+        if self.article is None and "issue" not in shown and self.initial.get("issue"):
+            # Search first: the words searched go to the template's first issue-like section.
+            first = next((s for s in self.sections if s.role == "issue"), None)
+            if first is not None:
+                self.initial.setdefault(first.field_name, self.initial["issue"])
+        names = [s.field_name for s in self.sections]
+        head = [n for n in ("title", "product", "template", "tags") if n in self.fields]
+        self.order_fields(head + names + [n for n in self.fields if n not in head and n not in names])
+        self.carried = [
+            (name, value)
+            for name, value in (self.data if self.is_bound else self.initial).items()
+            if (name.startswith(structure.SECTION_PREFIX) or name in structure.STANDARD_KEYS)
+            and name not in self.fields
+            and value
+        ]
+
+    def _offer_templates(self) -> None:
+        # The author picks the template when capturing; "Use this template" shows its sections
+        # (the form keeps what was typed). `shown_template` is the version whose sections the page
+        # shows, so a save never files text under sections the author did not see.
+        self.fields["template"] = forms.ModelChoiceField(
+            queryset=structure.offered_templates(),
+            required=False,
+            empty_label="The product's default",
+            label="Template",
+            help_text="The sections this article is written in.",
+        )
+        if self.template_version is not None:
+            self.fields["template"].initial = self.template_version.template_id
+        self.fields["shown_template"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=getattr(self.template_version, "pk", None)
+        )
+
+    def template_version_pk(self) -> int | None:
+        return getattr(self.template_version, "pk", None)
+
+    def section_texts(self) -> dict[str, str]:
+        """{key: text} of the non-standard sections, as cleaned."""
+        data = self.cleaned_data
+        return {s.key: data.get(s.field_name) or "" for s in self.sections if not s.is_standard}
 
     def _fit_text_inputs(self) -> None:
         # Text in any script: each input takes its direction from what is typed (Arabic and Hebrew
@@ -170,8 +237,21 @@ class ArticleForm(forms.Form):
         self._refuse_a_posted_review_date()
         for name, problem in markdown_problems(data, current=self.article).items():
             self.add_error(name, problem)
-        if data.get("state") == State.NOT_VALIDATED and not (data.get("resolution") or "").strip():
-            self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
+        stored = self.article.sections if self.article is not None else None
+        texts = {s.key: data[s.field_name] for s in self.sections if not s.is_standard and s.field_name in data}
+        for key, problem in structure.section_problems(self.sections, texts, current=stored).items():
+            self.add_error(structure.SECTION_PREFIX + key, problem)
+        if data.get("state") == State.NOT_VALIDATED:
+            for section in self.sections:
+                if section.required and section.field_name in data and not (data[section.field_name] or "").strip():
+                    if section.key == "resolution":
+                        self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
+                    else:
+                        self.add_error(
+                            section.field_name,
+                            f"The template requires “{section.label}” before the article leaves work in progress: "
+                            "write it, or save as work in progress.",
+                        )
         edited = set(self.changed_data) - {"note", "material", "version"}
         if self.article is not None and edited and data.get("material") and not (data.get("note") or "").strip():
             # A material update is announced to subscribers and reusers: the note tells them what changed.
@@ -193,19 +273,25 @@ class ArticleForm(forms.Form):
 
     def changes(self) -> dict:
         data = self.cleaned_data
-        names = ["title", "product", "issue", "environment", "resolution", "cause", "internal_notes", "audience", "review_by"]
+        standard = [s.key for s in self.sections if s.is_standard]
+        names = ["title", "product", *standard, "internal_notes", "audience", "review_by"]
         if self.may_edit_authority:
             names += ["escalation", "authority_note"]
         if not self.fields["owner"].disabled and data.get("owner"):
             names.append("owner")
-        return {name: data[name] for name in names}
+        changes = {name: data[name] for name in names}
+        if self.template_version is not None:
+            changes["template_version"] = self.template_version
+        if self.template_version is not None or self.section_texts():
+            changes["sections"] = self.section_texts()
+        return changes
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in self.PLACED_APART]
 
     def posted_values(self) -> dict[str, str]:
         """What this editor means to save, as form text (see `form_value`)."""
-        values = {name: form_value(value) for name, value in self.changes().items()}
+        values = flat_values(self.changes())
         values["tags"] = ", ".join(self.cleaned_data["tags"])
         return values
 
@@ -222,9 +308,9 @@ class ArticleForm(forms.Form):
         data = self.data.copy()
         outcomes = {}
         for name, mine in self.posted_values().items():
-            outcome = three_way(mine, opened.get(name) if opened else None, saved[name])
+            outcome = three_way(mine, opened.get(name) if opened else None, saved.get(name, ""))
             if outcome == "taken":
-                data[name] = saved[name]
+                data[name] = saved.get(name, "")
             if outcome != "same":
                 outcomes[name] = outcome
         data["version"] = saved["version"]
@@ -233,7 +319,9 @@ class ArticleForm(forms.Form):
 
     @staticmethod
     def initial_for(article: Article) -> dict:
+        sections = {structure.SECTION_PREFIX + key: text for key, text in (article.sections or {}).items()}
         return {
+            **sections,
             "title": article.title,
             "product": article.product_id,
             "tags": ", ".join(article.tag_names()),
@@ -378,6 +466,49 @@ class TransitionForm(forms.Form):
 # --- merging after a conflict -------------------------------------------------------------
 
 
+def templates_for_create(data, initial_product=None) -> tuple[TemplateVersion | None, TemplateVersion | None]:
+    """(shown, wanted): the template version whose sections a posted create form showed, and the
+    one the author now asks for (the chosen template's current version, or the product's default,
+    else the site's). On a first view both are the wanted one."""
+    wanted_template = None
+    template_id = as_int(data.get("template"))
+    if template_id:
+        wanted_template = structure.offered_templates().filter(pk=template_id).first()
+    if wanted_template is None:
+        product = Product.objects.filter(pk=as_int(data.get("product")) or 0).select_related("default_template").first()
+        wanted_template = structure.template_for_new(product or initial_product)
+    wanted = wanted_template.current if wanted_template is not None else None
+    shown_id = as_int(data.get("shown_template"))
+    shown = TemplateVersion.objects.filter(pk=shown_id).first() if shown_id else None
+    return (shown or wanted), wanted
+
+
+def as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def section_help(section: structure.Section) -> str:
+    """What an author reads under a section's box: the owner's help, then its format and rules."""
+    parts = [section.help] if section.help else []
+    parts.append("Markdown." if section.markdown else "Plain text.")
+    if section.required:
+        parts.append("Required before the article leaves work in progress.")
+    if section.staff_only:
+        parts.append("Staff only: never shown to customers or partners.")
+    return " ".join(part if part.endswith((".", "!", "?")) else part + "." for part in parts)
+
+
+def flat_values(changes: dict) -> dict[str, str]:
+    """An article's editable values as form text, each section under its input's name."""
+    values = {name: form_value(value) for name, value in changes.items() if name not in structure.STRUCTURE_KEYS}
+    for key, text in (changes.get("sections") or {}).items():
+        values[structure.SECTION_PREFIX + key] = form_value(text)
+    return values
+
+
 def form_value(value) -> str:
     """A value as the edit form carries it, so saved, opened and posted values compare alike."""
     if value is None:
@@ -415,7 +546,7 @@ def opened_values(content: dict, stored: dict) -> dict[str, str]:
         "review_by": stored.get("review_by"),
         **content["changes"],
     }
-    out = {name: form_value(value) for name, value in values.items()}
+    out = flat_values(values)
     out["tags"] = ", ".join(clean_tags(content["tags"]))
     return out
 

@@ -45,7 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @follows_merges("help:detail", help_centre=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(help_articles(request.user).select_related("product"), slug=slug)
+    article = get_object_or_404(help_articles(request.user).select_related("product", "template_version"), slug=slug)
     from kcs_site import pages  # composes panels from other apps (search's related articles)
 
     response = render(request, "help/detail.html", {"article": article, "panels": pages.help_article_panels(request, article)})

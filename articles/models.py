@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import policy
+from . import policy, structure
 from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem, public_text
 from .signals import article_changed
@@ -23,6 +23,9 @@ from .tags import read_tags
 CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes")
 METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
+# The article's structure (articles/structure.py): the template version it is read with, and
+# the text of its non-standard sections by key.
+STRUCTURE_FIELDS = ("template_version", "sections")
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause", "internal_notes")
 # The long text an article list never shows: lists leave it in the database (`.defer()`), so a
@@ -281,12 +284,19 @@ class Article(models.Model):
         """Create an article as `by`, checking the policy for everything it sets."""
         require(policy.can_create(by))
         require(policy.can_assign_owner(by, owner))
-        article = cls(title=title, product=product, created_by=by, owner=owner or by, **normalize_text(fields))
+        fields = normalize_text(fields)
+        if "sections" in fields:
+            fields["sections"] = normalize_text(dict(fields["sections"] or {}))
+        article = cls(title=title, product=product, created_by=by, owner=owner or by, **fields)
         _check_markdown(markdown_problems(fields))
+        _check_sections(article, fields.get("sections") or {})
         if state not in (State.WIP, State.NOT_VALIDATED):
             raise InvalidChange("A new article starts as work in progress or not validated.")
-        if state == State.NOT_VALIDATED and not article.resolution.strip():
-            raise InvalidChange("An article without a resolution is work in progress.")
+        missing = structure.missing_required(article) if state == State.NOT_VALIDATED else []
+        if missing:
+            raise InvalidChange(
+                structure.missing_message(missing, leaving="An article without a resolution is work in progress.")
+            )
         article.state = state
         if audience != Audience.INTERNAL:
             require(policy.can_change_audience(by, article, audience))
@@ -349,15 +359,21 @@ class Article(models.Model):
         `even_unchanged`: save a version even when nothing changed (a merge is a version of the
         article merged into, whichever text it keeps: articles/merging.py).
         """
-        unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + ("audience",))
+        unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + STRUCTURE_FIELDS + ("audience",))
         if unknown:
             raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
         changes = normalize_text(changes)
+        if "sections" in changes and not isinstance(changes["sections"], dict):
+            raise InvalidChange("Give the sections as {key: text}.")
         _check_tag_count(tags or [])
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             if current.version != base_version:
                 raise StaleVersion(current)
+            if "sections" in changes:
+                # Sections not named keep their text: a section a newer template version dropped is
+                # never lost, and the article's versions hold every change to it.
+                changes["sections"] = {**(current.sections or {}), **normalize_text(changes["sections"])}
             changed = {k: v for k, v in changes.items() if getattr(current, _attr(k)) != _value(v)}
             tags_changed = tags is not None and clean_tags(tags) != current.tag_names()
             rules_changed = rules is not None and _normalise_rules(rules) != current.rule_dicts()
@@ -365,14 +381,25 @@ class Article(models.Model):
                 return self
             self._check_edit(by, current, changed, rules_changed)
             _check_markdown(markdown_problems(changed, current=current))
-            outside_changed = _outside_text_changed(current, changed)
+            before = structure.outside_values(current)
+            old_sections = dict(current.sections or {})
             for name, value in changed.items():
                 setattr(current, name, value)
-            if current.state in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
-                # Only work in progress may lack a resolution (KCS: a "framed" article).
+            _check_sections(current, changed.get("sections") or {}, stored=old_sections)
+            outside_changed = _outside_text_changed(current, changed) or before != structure.outside_values(current)
+            missing = structure.missing_required(current)
+            if current.state in (State.NOT_VALIDATED, State.VALIDATED) and missing:
+                # Only work in progress may lack a resolution (KCS: a "framed" article), or any
+                # other section its template requires.
+                if [s.key for s in missing] == ["resolution"]:
+                    raise InvalidChange(
+                        f"A {current.get_state_display().lower()} article needs a resolution; "
+                        "move it back to work in progress first if the resolution is no longer known."
+                    )
+                names = ", ".join(f"“{s.label}”" for s in missing)
                 raise InvalidChange(
-                    f"A {current.get_state_display().lower()} article needs a resolution; "
-                    "move it back to work in progress first if the resolution is no longer known."
+                    f"A {current.get_state_display().lower()} article needs {names} (its template requires them); "
+                    "move it back to work in progress first if they are no longer known."
                 )
             with reversion.create_revision():
                 current.version += 1
@@ -384,7 +411,8 @@ class Article(models.Model):
                     current._replace_rules(rules)
                 # One change record per version, whatever it changed: the edit's row when the
                 # content changed (the audience row beside it is history only), else the audience row.
-                fields = sorted(changed) + (["tags"] if tags_changed else []) + (["rules"] if rules_changed else [])
+                fields = _changed_names(changed, old_sections)
+                fields += (["tags"] if tags_changed else []) + (["rules"] if rules_changed else [])
                 record = {
                     "material": material,
                     "changed_fields": fields,
@@ -419,6 +447,11 @@ class Article(models.Model):
         if target is None:
             raise versions.NoSuchVersion(f"There is no version {to_number} of this article.")
         content = versions.content_of_version(target.version)
+        # Sections added since that version are emptied, so the restored text reads as it did.
+        content["changes"]["sections"] = {**{key: "" for key in self.sections or {}}, **content["changes"]["sections"]}
+        if content["changes"]["template_version"] is None and structure.sections_of(self) == structure.sections_of(None):
+            # Stored before templates: it read with the standard sections, which the article still has.
+            del content["changes"]["template_version"]
         return self.edit(
             by=by,
             base_version=base_version,
@@ -520,8 +553,9 @@ class Article(models.Model):
             require(allowed if allowed is not None else policy.can_transition(by, current, to))
             if ask_reason and policy.transition_needs_reason(current.state, to) and not note.strip():
                 raise ReasonNeeded(REASON_NEEDED[to])
-            if to in (State.NOT_VALIDATED, State.VALIDATED) and not current.resolution.strip():
-                raise InvalidChange("Write a resolution before moving this article out of work in progress.")
+            missing = structure.missing_required(current) if to in (State.NOT_VALIDATED, State.VALIDATED) else []
+            if missing:
+                raise InvalidChange(structure.missing_message(missing))
             from_state = current.state
             current.state = to
             current.version += 1
@@ -746,15 +780,19 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
         problem = markdown_problem(value)
         if problem:
             problems[name] = problem
+    sections = values["sections"] if isinstance(values.get("sections"), dict) else getattr(current, "sections", None) or {}
+    if isinstance(values.get("sections"), dict) and values["sections"] != getattr(current, "sections", None):
+        changed.append("sections")
     if changed and not problems:
         # A staff page shows all these fields: their sum bounds the work of its first view.
         texts = {name: values[name] if name in values else getattr(current, name, "") or "" for name in MARKDOWN_FIELDS}
+        texts["sections"] = "".join(text for text in sections.values() if isinstance(text, str))
         total = sum(len(text) for text in texts.values())
         if total > MAX_ARTICLE_CHARS:
             longest = max(changed, key=lambda name: len(texts[name]))
             problems[longest] = (
                 f"The article's text is {total:,} characters long in all "
-                "(issue, environment, resolution, cause and internal notes); "
+                "(issue, environment, resolution, cause, the template's other sections and internal notes); "
                 f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
             )
     return problems
@@ -789,7 +827,23 @@ def _revision_meta(by, comment: str, *, material: bool, version: int) -> None:
 
 
 def _attr(name: str) -> str:
-    return f"{name}_id" if name in ("product", "owner", "escalation") else name
+    return f"{name}_id" if name in ("product", "owner", "escalation", "template_version") else name
+
+
+def _changed_names(changed: dict, old_sections: dict) -> list[str]:
+    """The change record's field names: each changed section as "sections.<key>"."""
+    names = sorted(name for name in changed if name != "sections")
+    if "sections" in changed:
+        new = changed["sections"]
+        names += sorted(f"sections.{key}" for key in set(old_sections) | set(new) if old_sections.get(key) != new.get(key))
+    return names
+
+
+def _check_sections(article: Article, values: dict, *, stored: dict | None = None) -> None:
+    """Section text fits the article's template (known keys, size and nesting limits)."""
+    problems = structure.section_problems(structure.sections_of(article), values, current=stored)
+    if problems:
+        raise InvalidChange(" ".join(f"Section “{key}”: {problem}" for key, problem in problems.items()))
 
 
 def _value(value):

@@ -346,6 +346,17 @@ def can_check_duplicates(user: Person) -> Decision:
     return can_create(user)
 
 
+# --- structure -----------------------------------------------------------------------------------
+
+
+def can_manage_templates(user: Person) -> Decision:
+    # Article templates shape every article written with them (what authors are asked for, what
+    # customers read, how search weighs it): KB owners, who look after the whole KB, define them.
+    if is_kb_owner(user):
+        return ALLOW
+    return refuse("Only KB owners can define article templates.")
+
+
 # --- workflow ----------------------------------------------------------------------------------
 
 

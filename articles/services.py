@@ -10,7 +10,7 @@ ordinary new version, and an unchanged record changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import reversion
@@ -19,6 +19,7 @@ from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 
+from . import structure
 from .models import (
     RESERVED_SLUGS,
     Article,
@@ -61,6 +62,10 @@ class ImportRecord:
     # Optional staff-only notes, never shown outside; None when the source has none to say, so
     # a re-import keeps the notes staff wrote here.
     internal_notes: str | None = None
+    # Optional: the template's name and its sections' text by key (standard keys fill the issue,
+    # environment, resolution and cause fields). None: the article keeps what it has.
+    template: str | None = None
+    sections: dict[str, str] | None = field(default=None, hash=False, compare=False)
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
@@ -97,7 +102,19 @@ class ImportRecord:
         product = (data.get("product") or "").strip() or default_product
         if len(product) > 100 or not slugify(product):
             raise BadRecord(f"'product' must be a name of 1 to 100 characters with a letter or digit: {product!r}")
+        template = data.get("template")
+        if template is not None and (not isinstance(template, str) or not template.strip()):
+            raise BadRecord("'template' must be the name of a template")
+        sections = data.get("sections")
+        if sections is not None:
+            if not isinstance(sections, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in sections.items()):
+                raise BadRecord("'sections' must be an object of {section key: text}")
+            for name, text in sections.items():
+                if "\x00" in text:
+                    raise BadRecord(f"section '{name}' contains a NUL character")
         return cls(
+            template=template.strip() if template else None,
+            sections=dict(sections) if sections is not None else None,
             key=key,
             title=title,
             issue=data.get("summary") or "",
@@ -170,9 +187,36 @@ def slug_for(key: str, title: str) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _structure(record: ImportRecord, article: Article | None) -> dict:
+    """The record's template and sections as article fields, checked (BadRecord says what is wrong)."""
+    if record.template is None and record.sections is None:
+        return {}
+    if record.template is not None:
+        template = structure.offered_templates().filter(name=record.template).first()
+        if template is None:
+            offered = ", ".join(structure.offered_templates().values_list("name", flat=True))
+            raise BadRecord(f"no template named {record.template!r} is offered for articles (offered: {offered})")
+        version = template.current
+    else:
+        version = structure.version_for_edit(article) if article else structure.default_template().current
+    sections = structure.sections_of(version)
+    keys = {s.key for s in sections}
+    name = version.template.name if version else "Standard"
+    for source_name, key, text in (("summary", "issue", record.issue), ("body", "resolution", record.resolution)):
+        if text and key not in keys:
+            raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
+    texts = record.sections or {}
+    standard = {key: text for key, text in texts.items() if key in structure.STANDARD_KEYS and key in keys}
+    own = {key: text for key, text in texts.items() if key not in standard}
+    problems = structure.section_problems(sections, own, current=article.sections if article else None)
+    problems.update({key: problem for key in standard if (problem := markdown_problem(standard[key]))})
+    if problems:
+        raise BadRecord("; ".join(f"section {key!r}: {problem}" for key, problem in problems.items()))
+    return {**standard, "template_version": version, "sections": own}
+
+
 def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
-    if state != State.WIP and not record.resolution.strip():
-        raise BadRecord(f"the body is empty: only work in progress may lack a resolution (import it with --state {State.WIP})")
+    fields = _structure(record, None)
     article = Article(
         external_id=record.key,
         slug=slug_for(record.key, record.title),
@@ -187,6 +231,16 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
         state=state,
         audience=audience,
     )
+    for name, value in fields.items():
+        setattr(article, name, value)
+    missing = structure.missing_required(article) if state != State.WIP else []
+    if [s.key for s in missing] == ["resolution"]:
+        raise BadRecord(f"the body is empty: only work in progress may lack a resolution (import it with --state {State.WIP})")
+    if missing:
+        names = ", ".join(repr(s.key) for s in missing)
+        raise BadRecord(
+            f"the template requires {names}: only work in progress may lack them (import it with --state {State.WIP})"
+        )
     if state == State.VALIDATED:
         # As Article._transition does when an article is validated.
         article.review_by = next_review_date()
@@ -212,7 +266,11 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
     }
     if record.internal_notes is not None:
         wanted["internal_notes"] = record.internal_notes
+    fields = _structure(record, article)
+    wanted.update({name: value for name, value in fields.items() if name != "sections"})
     changes = {name: value for name, value in wanted.items() if getattr(article, name) != value}
+    if any((article.sections or {}).get(key, "") != text for key, text in fields.get("sections", {}).items()):
+        changes["sections"] = fields["sections"]
     product = _product(record.product)
     if product.pk != article.product_id:
         changes["product"] = product

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import merge_views, relation_views, views
+from . import merge_views, relation_views, template_views, views
 
 app_name = "articles"
 
@@ -22,4 +22,11 @@ urlpatterns = [
     path("articles/<uslug:slug>/unmerge/", merge_views.unmerge, name="unmerge"),
     path("articles/<uslug:slug>/relations/", relation_views.add, name="relate"),
     path("articles/<uslug:slug>/relations/<int:pk>/remove/", relation_views.remove, name="unrelate"),
+    # Article templates (KB owners): articles/template_views.py
+    path("templates/", template_views.template_list, name="template-list"),
+    path("templates/new/", template_views.template_create, name="template-create"),
+    path("templates/<int:pk>/", template_views.template_edit, name="template-edit"),
+    path("templates/<int:pk>/default/", template_views.template_default, name="template-default"),
+    path("templates/<int:pk>/archive/", template_views.template_archive, name="template-archive"),
+    path("templates/<int:pk>/product/", template_views.template_product, name="template-product"),
 ]

@@ -19,6 +19,7 @@ from reversion.models import Version
 
 from accounts.models import User
 
+from . import structure
 from .choices import choice_label
 from .models import (
     Article,
@@ -27,6 +28,7 @@ from .models import (
     EscalationContact,
     Product,
     Tag,
+    TemplateVersion,
     plain_rule,
     touches_authority,
 )
@@ -39,6 +41,7 @@ SNAPSHOT_FIELDS = [
     ("resolution", "Resolution"),
     ("cause", "Cause"),
     ("internal_notes", "Internal notes"),
+    ("template", "Template"),
     ("rules", "Decision authority"),
     ("escalation", "Escalation contact"),
     ("authority_note", "Outside this authority"),
@@ -51,7 +54,19 @@ SNAPSHOT_FIELDS = [
     ("governance", "Governance"),
 ]
 # What a change record's `changed_fields` may name besides the fields a diff shows.
-FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address"}
+FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address", "template_version": "Template"}
+# A snapshot holds each non-standard section's text as "sections.<key>", and their labels here.
+SECTION_PREFIX = "sections."
+LABELS_KEY = "_section_labels"
+
+
+def field_label(name: str) -> str:
+    """A change record's field name in words ("sections.steps" → Section “steps”)."""
+    if name.startswith(SECTION_PREFIX):
+        return f"Section “{name[len(SECTION_PREFIX) :]}”"
+    return FIELD_LABELS.get(name, name)
+
+
 # The text a revert restores (a version stored before a field existed restores it empty).
 CONTENT_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes", "authority_note")
 
@@ -152,7 +167,7 @@ def changes_between(article: Article, older: int, newer: int, items: list[Articl
                 date=v.date,
                 comment=v.comment,
                 material=v.material,
-                fields=[FIELD_LABELS.get(name, name) for name in order],
+                fields=[field_label(name) for name in order],
                 authority_changed=touches_authority(names, record["rules"]),
             )
         )
@@ -226,6 +241,12 @@ def snapshot_of_version(version: Version) -> dict:
     return _readable(data, rules=_rules_of_version(version), tag_ids=data.get("tags") or [])
 
 
+def _template_version(data: dict) -> TemplateVersion | None:
+    # A version stored before templates existed has no template_version_id: it reads as standard.
+    pk = data.get("template_version_id")
+    return TemplateVersion.objects.select_related("template").filter(pk=pk).first() if pk else None
+
+
 def snapshot_of_article(article: Article) -> dict:
     data = {
         name: getattr(article, name)
@@ -243,7 +264,13 @@ def snapshot_of_article(article: Article) -> dict:
             "governance",
         )
     }
-    data.update(product_id=article.product_id, owner_id=article.owner_id, escalation_id=article.escalation_id)
+    data.update(
+        product_id=article.product_id,
+        owner_id=article.owner_id,
+        escalation_id=article.escalation_id,
+        template_version_id=article.template_version_id,
+        sections=article.sections,
+    )
     return _readable(data, rules=article.rule_dicts(), tag_ids=[t.pk for t in article.tags.all()])
 
 
@@ -257,6 +284,8 @@ def content_of_version(version: Version) -> dict:
     if product:
         changes["product"] = product
     changes["escalation"] = escalation
+    changes["template_version"] = _template_version(data)
+    changes["sections"] = dict(data.get("sections") or {})
     tags = list(Tag.objects.filter(pk__in=data.get("tags") or []).values_list("name", flat=True))
     return {"changes": changes, "tags": tags, "rules": [_rule_fields(r) for r in rules]}
 
@@ -264,7 +293,9 @@ def content_of_version(version: Version) -> dict:
 def diff(old: dict, new: dict) -> list[FieldDiff]:
     """Changed fields only, in reading order, each with word-level operations."""
     out = []
-    for name, label in SNAPSHOT_FIELDS:
+    labels = {**old.get(LABELS_KEY, {}), **new.get(LABELS_KEY, {})}
+    keys = [k for k in new if k.startswith(SECTION_PREFIX)] + [k for k in old if k.startswith(SECTION_PREFIX) and k not in new]
+    for name, label in [*SNAPSHOT_FIELDS[:6], *((k, labels.get(k, k)) for k in keys), *SNAPSHOT_FIELDS[6:]]:
         a, b = old.get(name, ""), new.get(name, "")
         if a == b:
             continue
@@ -352,7 +383,18 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
     escalation = EscalationContact.objects.filter(pk=data.get("escalation_id")).first()
     tags = sorted(Tag.objects.filter(pk__in=[int(t) for t in tag_ids]).values_list("name", flat=True))
     review_by = data.get("review_by")
+    version = _template_version(data)
+    sections = {}
+    labels = {}
+    for section in structure.sections_of(version):
+        if not section.is_standard:
+            name = SECTION_PREFIX + section.key
+            sections[name] = structure.text_of_stored(data, section)
+            labels[name] = section.label + (" (staff only)" if section.staff_only else "")
     return {
+        **sections,
+        LABELS_KEY: labels,
+        "template": f"{version.template.name} v{version.number}" if version else "Standard v1",
         "title": data.get("title") or "",
         "issue": data.get("issue") or "",
         "environment": data.get("environment") or "",

@@ -17,7 +17,7 @@ from accounts.models import User
 from kcs_site import pages
 from kcs_site.decorators import staff_required
 
-from . import merging, policy, versions
+from . import merging, policy, structure, versions
 from .choices import choice_label
 from .forms import (
     ArticleForm,
@@ -27,6 +27,7 @@ from .forms import (
     opened_values,
     rules_from,
     saved_values,
+    templates_for_create,
 )
 from .http import as_id, query_param
 from .merge_views import follows_merges
@@ -55,7 +56,7 @@ def _article_for(request: HttpRequest, slug: str, *, detail: bool = False) -> Ar
     """The article `slug` if this user may see it, else 404 (never a hint that it exists)."""
     qs = Article.objects.visible_to(request.user).select_related("product", "owner", "created_by")
     if detail:
-        qs = qs.select_related("escalation").prefetch_related(
+        qs = qs.select_related("escalation", "template_version").prefetch_related(
             "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
         )
         qs = qs.annotate(has_merged_from=merging.has_merged_from())  # "Merged from …" costs a query only then
@@ -175,9 +176,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     require(policy.can_create(request.user))
     initial = {"issue": query_param(request, "issue"), "title": query_param(request, "title")}
-    form = ArticleForm(request.POST or None, user=request.user, initial=initial)
+    shown, wanted = templates_for_create(request.POST if request.method == "POST" else request.GET)
+    form = ArticleForm(request.POST or None, user=request.user, initial=initial, template_version=shown)
     rules = RuleFormSet(request.POST or None, prefix="rules")
-    rearranged = _rearranged(request, form, rules)
+    rearranged = _rearranged(request, form, rules, template_version=shown) or _retemplated(request, form, rules, wanted)
     if rearranged:
         form, rules = rearranged
     elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
@@ -212,10 +214,11 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug, detail=True)
     require(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
-    form = ArticleForm(request.POST or None, user=request.user, article=article, initial=initial)
+    shape = {"article": article, "template_version": structure.version_for_edit(article)}
+    form = ArticleForm(request.POST or None, user=request.user, initial=initial, **shape)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
     conflict = None
-    rearranged = _rearranged(request, form, rules, article=article)
+    rearranged = _rearranged(request, form, rules, **shape)
     if rearranged:
         form, rules = rearranged
     elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
@@ -243,6 +246,22 @@ def _rearranged(request: HttpRequest, form: ArticleForm, rules, **form_kwargs) -
     typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
     shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, **form_kwargs)
     return shown, rules.rearranged(add="rules-add" in request.POST, move=request.POST.get("rules-move", ""))
+
+
+def _retemplated(request: HttpRequest, form: ArticleForm, rules, wanted) -> tuple[ArticleForm, object] | None:
+    """The create page's "Use this template" (or a save whose chosen template is not the one
+    the page shows): the form comes back with the wanted template's sections, everything typed
+    kept (text of sections the new template lacks rides along hidden), nothing checked or saved."""
+    if request.method != "POST" or wanted is None:
+        return None
+    if "template-change" not in request.POST and wanted.pk == form.template_version_pk():
+        return None
+    typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
+    typed.update({name: value for name, value in form.carried})
+    typed.update(template=wanted.template_id, shown_template=wanted.pk)
+    shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, template_version=wanted)
+    shown.template_notice = f"The form now shows the sections of “{wanted.template.name}”. Nothing is saved yet."
+    return shown, rules.rearranged()
 
 
 def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules) -> None:

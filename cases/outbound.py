@@ -39,7 +39,7 @@ from articles import policy
 from articles.choices import Audience, State
 from notifications.outbox import AttemptFailed, send_rows
 from notifications.services import absolute_url
-from notifications.signals import READER_FIELDS
+from notifications.signals import touches_reader_text
 
 from .models import STAFF_EVENTS, Webhook, WebhookDelivery, WebhookEvent, endpoint_problem
 from .signing import signed_headers
@@ -132,7 +132,7 @@ def article_payload(event: str, change, audience: str) -> dict | None:
         return None
     if event == WebhookEvent.ARTICLE_UPDATED:
         # An edit of internal notes, `:::internal` passages or the authority changes nothing they read.
-        text_changed = change.material and change.outside_changed and bool(READER_FIELDS & fields)
+        text_changed = change.material and change.outside_changed and touches_reader_text(fields)
         if not (text_changed or "audience" in fields):
             return None
     return {**envelope, "article": public_article(article)}

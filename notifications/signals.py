@@ -13,6 +13,13 @@ from __future__ import annotations
 READER_FIELDS = frozenset(("title", "issue", "environment", "resolution", "cause"))
 
 
+def touches_reader_text(fields) -> bool:
+    """A change record's fields include text outside readers read: the standard fields or a
+    template section ("sections.<key>"; the record's `outside_changed` says whether it is one
+    they may see)."""
+    return bool(READER_FIELDS.intersection(fields or [])) or any(name.startswith("sections.") for name in fields or [])
+
+
 def article_changed(sender, change, **kwargs) -> None:
     from articles.models import State
 
@@ -30,6 +37,6 @@ def article_changed(sender, change, **kwargs) -> None:
         editor=change.actor,
         audience=article.audience,
         # An edit of internal notes or `:::internal` passages alone changes nothing outside readers see.
-        reader_visible=change.outside_changed and bool(READER_FIELDS.intersection(change.changed_fields)),
+        reader_visible=change.outside_changed and touches_reader_text(change.changed_fields),
         authority_changed=change.authority_changed,
     )

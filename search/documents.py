@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 
+from articles import structure
 from articles.models import MARKDOWN_FIELDS, Article, AuthorityRule
 from articles.rendering import internal_text, public_text
 
@@ -22,7 +23,7 @@ BATCH = 500
 
 
 def article_queryset():
-    return Article.objects.select_related("product", "escalation").prefetch_related(
+    return Article.objects.select_related("product", "escalation", "template_version").prefetch_related(
         "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
     )
 
@@ -31,6 +32,9 @@ def document(article: Article) -> dict:
     rules = [rule.plain_words() for rule in article.rules.all()]
     contact = article.escalation
     internal = [internal_text(getattr(article, name)) for name in MARKDOWN_FIELDS if name != "internal_notes"]
+    # A template's own sections join the field of their role (issue-like text weighs as the issue);
+    # staff-only sections and their `:::internal` passages join the staff-only part.
+    sections = structure.role_texts(structure.sections_of(article), article.sections or {}, public=False)
     authority = " ".join(
         [
             *rules,
@@ -39,6 +43,7 @@ def document(article: Article) -> dict:
             contact.notes if contact else "",
             article.internal_notes,
             *internal,
+            sections.get("authority", ""),
         ]
     ).strip()
     tags = sorted(t.name for t in article.tags.all())
@@ -47,10 +52,7 @@ def document(article: Article) -> dict:
         "slug": article.slug,
         "external_id": article.external_id or "",
         "title": article.title,
-        "issue": public_text(article.issue),
-        "environment": public_text(article.environment),
-        "resolution": public_text(article.resolution),
-        "cause": public_text(article.cause),
+        **{name: _joined(public_text(getattr(article, name)), sections.get(name)) for name in structure.STANDARD_KEYS},
         "authority": authority,
         "tags": tags,
         "product": article.product.slug,
@@ -61,6 +63,10 @@ def document(article: Article) -> dict:
         "reuse_count": article.reuse_count,
         "version": article.version,
     }
+
+
+def _joined(*parts: str | None) -> str:
+    return "\n".join(part for part in parts if part)
 
 
 def documents_for(ids: list[int]) -> tuple[list[dict], list[int]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from articles import policy
+from articles import policy, structure
 from articles.choices import State
 from articles.http import query_param
-from articles.models import Article
+from articles.models import Article, TemplateVersion
 from articles.rendering import public_text
 
 from . import semantic, spelling
@@ -215,6 +215,7 @@ def caller_kind(user) -> str:
 
 SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note", "internal_notes")
 PUBLIC_SNIPPET_FIELDS = ("issue", "environment", "resolution", "cause")
+SECTION_FIELDS = ("sections", "template_version__sections")
 ROW_FIELDS = ("pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at")
 
 
@@ -237,8 +238,11 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
         rows = rows.exclude(state=State.ARCHIVED)
     internals = bool(policy.can_view_internals(user))
     out = {}
-    for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS):
+    for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS, *SECTION_FIELDS):
         texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
+        # A template's own sections, by role (staff-only ones only for staff: role_texts).
+        sections = structure.sections_of(TemplateVersion(sections=row.pop("template_version__sections")))
+        extra = structure.role_texts(sections, row.pop("sections") or {}, public=not internals)
         # Decision authority, internal notes and `:::internal` passages are staff guidance
         # (policy.can_view_internals): an outside snippet is cut from the public text alone.
         authority = texts.pop("authority_note")
@@ -247,6 +251,8 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
             texts["authority"] = "\n".join(part for part in (authority, notes) if part)
         else:
             texts = {name: public_text(texts[name]) for name in PUBLIC_SNIPPET_FIELDS}
+        for name, text in extra.items():
+            texts[name] = "\n".join(part for part in (texts.get(name), text) if part)
         row["texts"] = texts
         out[row["pk"]] = row
     return out

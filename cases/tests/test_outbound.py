@@ -202,7 +202,8 @@ def test_a_customer_endpoint_never_receives_internal_notes_passages_unvalidated_
     staff_only = (SECRET_NOTE, SECRET_PASSAGE, "internal_notes", "authority", "owner", kb_owner.username, contributor.username)
     assert [text for text in staff_only if text in body] == []
     assert "change" not in sent.payload and set(sent.payload["article"]) == {
-        "slug", "title", "issue", "environment", "resolution", "cause", "product", "tags", "updated_at", "html_url",
+        "slug", "title", "issue", "environment", "resolution", "cause", "template", "sections", "product", "tags",
+        "updated_at", "html_url",
     }  # fmt: skip
     assert SECRET_NOTE in json.dumps(WebhookDelivery.objects.get(webhook=staff, article=draft).payload)
 
