@@ -149,7 +149,7 @@ def test_enter_in_a_one_line_field_saves_rather_than_adding_a_rule(three_rules, 
     """A browser submits with the first submit button of the form when Enter is pressed in a
     one-line field: that must be a save button, ahead of the rule buttons."""
     page = client_for(kb_owner).get(edit_url(three_rules)).content.decode()
-    form = page[page.index('<form method="post" class="article-form">') :]
+    form = page[page.index('<form method="post" class="article-form"') :]
     first_submit = re.search(r'<(input|button)[^>]*type="submit"[^>]*>', form).group(0)
     assert "name=" not in first_submit and 'value="Save"' in first_submit
 
