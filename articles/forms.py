@@ -166,6 +166,8 @@ class ArticleForm(forms.Form):
             field = self.fields.get(section.key) if section.is_standard else TextAreaField(rows=4, required=False)
             self.fields[section.field_name] = field
             field.section = section
+            # What the section is for, read by the duplicate check as the author types (duplicates.js).
+            field.widget.attrs["data-role"] = section.role
             if section.as_dict() in structure.STANDARD_SECTIONS:
                 continue  # the standard field as it always read
             field.label = section.label + (" (staff only)" if section.staff_only else "")

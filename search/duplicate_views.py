@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from articles import policy
+from articles import policy, structure
 from articles.http import as_id, query_param
 from articles.models import Article, State, require
 from kcs_site.decorators import staff_required
@@ -53,7 +53,14 @@ def suggestions_for(request: HttpRequest, params, *, draft: Article | None = Non
     dismissed = _ids(params.get("dismissed", ""))
     if draft is not None:
         dismissed |= duplicates.dismissed_with(draft.pk)
-        fields = {"title": draft.title, "issue": draft.issue, "environment": draft.environment, "product_id": draft.product_id}
+        # A template's own sections count where their role puts them (articles/structure.py).
+        roles = structure.role_texts(structure.sections_of(draft), draft.sections or {}, public=False)
+        fields = {
+            "title": draft.title,
+            "issue": "\n".join(p for p in (draft.issue, roles.get("issue", "")) if p),
+            "environment": "\n".join(p for p in (draft.environment, roles.get("environment", "")) if p),
+            "product_id": draft.product_id,
+        }
         fields["exclude_id"] = draft.pk
     else:
         fields = {name: (params.get(name) or "")[:4000] for name in ("title", "issue", "environment")}

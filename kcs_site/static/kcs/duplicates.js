@@ -9,9 +9,12 @@
   const form = document.getElementById("article-form");
   if (!region || !form || !region.dataset.similarUrl) return;
   const DEBOUNCE_MS = 400;
-  const fields = ["title", "issue", "environment", "product"]
-    .map(function (name) { return form.elements[name]; })
-    .filter(Boolean);
+  // The title and product, and every section the template says is issue-like or describes the
+  // environment (a template's own sections carry their role in `data-role`).
+  const ROLES = ["issue", "environment"];
+  const fields = Array.prototype.filter.call(form.elements, function (el) {
+    return el.name === "title" || el.name === "product" || ROLES.indexOf(el.dataset.role) >= 0;
+  });
   let timer = null;
   let controller = null;
   let last = null;
@@ -29,7 +32,8 @@
   }
 
   // Under the environment field (or the last of the three there is), so it sits beside what is typed.
-  const anchor = form.elements.environment || form.elements.issue || form.elements.title;
+  const roled = form.querySelectorAll('[data-role="environment"], [data-role="issue"]');
+  const anchor = roled.length ? roled[roled.length - 1] : form.elements.title;
   const box = anchor && anchor.closest(".field");
   if (box) box.insertAdjacentElement("afterend", region);
 
@@ -39,7 +43,11 @@
 
   function params() {
     const p = new URLSearchParams();
-    fields.forEach(function (f) { p.set(f.name, f.value || ""); });
+    const text = { title: [], product: [], issue: [], environment: [] };
+    fields.forEach(function (f) {
+      if (f.value) text[ROLES.indexOf(f.dataset.role) >= 0 ? f.dataset.role : f.name].push(f.value);
+    });
+    Object.keys(text).forEach(function (name) { p.set(name, text[name].join("\n")); });
     if (region.dataset.exclude) p.set("exclude", region.dataset.exclude);
     if (region.dataset.case) p.set("case", region.dataset.case);
     if (dismissed.value) p.set("dismissed", dismissed.value);
