@@ -195,7 +195,7 @@ MOVERS = (
         clashes=lambda rows, to: rows.filter(
             section__path__in=_path_item().objects.filter(article=to).values("section__path_id")
         ),
-        why_kept="the path lists both articles",
+        why_kept="the path lists both articles: B’s item leaves the path",
     ),
     Mover(
         key="feedback.Flag",
@@ -204,7 +204,7 @@ MOVERS = (
         field="article",
         rows=_open_flags,
         clashes=_flag_clashes,
-        why_kept="the same person has the same flag open on both",
+        why_kept="closed: the same person has the same flag open on A",
     ),
     Mover(
         key="training.Acknowledgement",
