@@ -642,3 +642,41 @@ def test_a_case_solved_by_the_source_is_solved_by_the_target_after_the_merge(db,
     merging.unmerge(merge=record, by=owner)
     a_link.refresh_from_db()
     assert a_link.kind == "reference"
+
+
+# --- the pages: addresses, redirects and the warning --------------------------------------------
+
+
+@pytest.mark.parametrize("other", ["http://[::1", "https://example.com:99999999/articles/x/", "http://[/help/x/"])
+def test_an_address_that_is_not_one_says_so(kb, other):
+    client = client_for(kb.owner)
+    response = client.get(reverse("articles:merge-start", args=[kb.a.slug]), {"other": other}, follow=True)
+    assert response.status_code == 200
+    assert "No article has that address" in response.content.decode()
+
+
+def test_the_redirect_keeps_the_query_and_is_kept_an_hour_at_most(kb):
+    merge_as_written(kb)
+    for client in (client_for(kb.agent), client_for(make_customer())):
+        response = client.get(reverse("help:detail", args=[kb.b.slug]), {"q": "refund", "page": "2"})
+        assert response.status_code == 301
+        assert response["Location"] == reverse("help:detail", args=[kb.a.slug]) + "?q=refund&page=2"
+        assert "max-age=3600" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "b_audience, a_state, a_audience, warned",
+    [
+        (Audience.CUSTOMER, State.NOT_VALIDATED, Audience.CUSTOMER, True),  # same audience, A not published
+        (Audience.PUBLIC, State.VALIDATED, Audience.CUSTOMER, True),  # visitors lose it
+        (Audience.CUSTOMER, State.VALIDATED, Audience.PUBLIC, False),  # A reaches more readers
+        (Audience.INTERNAL, State.WIP, Audience.INTERNAL, False),  # B never was outside
+    ],
+)
+def test_the_page_warns_when_outside_readers_of_b_could_not_open_a(db, product, b_audience, a_state, a_audience, warned):
+    owner = make_kb_owner("olga")
+    a = _write(owner, product, "Refund for a non-refundable booking", audience=a_audience, state=a_state)
+    b = _write(owner, product, "Money back on a non-refundable room", audience=b_audience)
+    page = client_for(owner).get(reverse("articles:merge", args=[a.slug, b.slug]))
+    assert page.status_code == 200
+    assert ("will no longer find it" in page.content.decode()) is warned
