@@ -221,6 +221,64 @@ def test_use_instead_refuses_what_the_user_may_not_see_or_change(kb):
     assert not Reuse.objects.exists()
 
 
+def test_a_colleague_who_may_edit_the_draft_drops_it_with_its_own_case_link_only(kb):
+    _, hotel, _, articles = kb
+    writer, colleague = make_contributor("xena"), make_contributor("yuri")
+    case, draft = case_draft(writer, hotel)
+    other_link = CaseLink.objects.create(
+        case=case, article=articles["invoice"], kind="reference", linked_by=writer, article_version=1
+    )
+    response = client_for(colleague).post(f"/articles/{articles['refund'].slug}/use-instead/", {"draft": draft.slug, "keep": "0"})
+    assert response.status_code == 302
+    live = set(CaseLink.objects.live().filter(case=case).values_list("article_id", "kind"))
+    assert live == {(articles["refund"].pk, "reference"), (articles["invoice"].pk, "reference")}  # the writer's other link stays
+    assert CaseLink.objects.get(case=case, article=draft).unlinked_by == colleague
+    other_link.refresh_from_db()
+    assert other_link.unlinked_at is None
+
+
+def test_the_draft_link_rule_covers_only_the_drafts_own_created_link(kb):
+    from cases import policy as case_policy
+
+    _, hotel, _, articles = kb
+    writer, colleague = make_contributor("xena"), make_contributor("yuri")
+    case, draft = case_draft(writer, hotel)
+    created = CaseLink.objects.get(case=case, article=draft)
+    other = CaseLink.objects.create(case=case, article=articles["invoice"], kind="reference", linked_by=writer, article_version=1)
+    assert case_policy.can_unlink_with_draft(colleague, created, draft)
+    assert not case_policy.can_unlink_with_draft(colleague, other, draft)
+    assert not case_policy.can_unlink_with_draft(colleague, created, articles["invoice"])
+    assert not case_policy.can_unlink_with_draft(make_customer(), created, draft)
+
+
+@pytest.mark.parametrize("keep", ["0", "1"])
+def test_use_instead_refuses_a_validated_article_as_the_draft(kb, keep):
+    owner, _, _, articles = kb
+    response = client_for(owner).post(
+        f"/articles/{articles['refund'].slug}/use-instead/", {"draft": articles["invoice"].slug, "keep": keep}
+    )
+    assert response.status_code == 400
+    assert "not a draft" in response.content.decode()
+    articles["invoice"].refresh_from_db()
+    assert articles["invoice"].state == State.VALIDATED
+    assert not ArticleRelation.objects.exists() and not Reuse.objects.exists()
+
+
+def test_a_pair_settled_by_use_it_and_keep_my_draft_is_not_listed_again(kb):
+    owner, hotel, _, articles = kb
+    draft = write(
+        owner, hotel, "Refund for a non-refundable hotel booking again", "The guest wants the money back.", validated=False
+    )
+    DuplicatePair.objects.create(
+        first_id=min(draft.pk, articles["refund"].pk), second_id=max(draft.pk, articles["refund"].pk), score=0.9
+    )
+    client_for(owner).post(f"/articles/{articles['refund'].slug}/use-instead/", {"draft": draft.slug, "keep": "1"})
+    pair = DuplicatePair.objects.get()
+    assert pair.dismissed_at is not None and pair.dismissed_by == owner
+    duplicates.store(duplicates.Found(pairs={(pair.first_id, pair.second_id): (0.9, [])}, articles=5, seconds=0.0, method="t"))
+    assert not duplicates.open_pairs().exists()
+
+
 # --- on save ------------------------------------------------------------------------------------
 
 
