@@ -417,3 +417,32 @@ def test_the_background_loop_lists_duplicates_once_a_day(db):
     ):
         call_command("send_notifications", "--loop", stdout=mock.Mock())
     assert refresh.call_count == 1  # two turns of the loop, one day
+
+
+def test_a_failing_duplicate_run_does_not_stop_the_mail_loop(db, caplog, settings):
+    from unittest import mock
+
+    with (
+        mock.patch("search.duplicates.refresh", side_effect=RuntimeError("disk full")) as refresh,
+        mock.patch("time.sleep", side_effect=[None, None, KeyboardInterrupt]),
+        mock.patch("notifications.outbox.send_due", return_value=(0, 0)) as mail,
+        mock.patch("cases.outbound.send_due", return_value=(0, 0)) as webhooks,
+    ):
+        call_command("send_notifications", "--loop", stdout=mock.Mock())
+    assert (mail.call_count, webhooks.call_count) == (3, 3)  # every turn still sent
+    assert refresh.call_count == 1  # tried again an hour later, not every turn
+    assert "probable duplicates task failed" in caplog.text and "disk full" in caplog.text
+
+
+def test_the_duplicate_run_can_be_left_to_cron(db, settings):
+    from unittest import mock
+
+    settings.KCS_DUPLICATES_IN_LOOP = False
+    with (
+        mock.patch("search.duplicates.refresh") as refresh,
+        mock.patch("time.sleep", side_effect=[KeyboardInterrupt]),
+        mock.patch("notifications.outbox.send_due", return_value=(0, 0)),
+        mock.patch("cases.outbound.send_due", return_value=(0, 0)),
+    ):
+        call_command("send_notifications", "--loop", stdout=mock.Mock())
+    assert refresh.call_count == 0
