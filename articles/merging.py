@@ -477,6 +477,7 @@ def _unsettle_kept(recorded: dict, *, source: Article) -> None:
     """Undo `_settle_kept`: the path items come back to `source` where they were (unless the
     section is gone or lists `source` again), its closed flags reopen (unless one of the same is
     open on it again), and the upgraded links get their kind back."""
+    from cases.choices import LinkKind
     from feedback.choices import FlagState
 
     PathItem = _path_item()
@@ -495,7 +496,7 @@ def _unsettle_kept(recorded: dict, *, source: Article) -> None:
     closed.update(state=FlagState.OPEN, outcome_note="", closed_by=None, closed_at=None)
     CaseLink = _case_link()
     for pk, kind in recorded.get(UPGRADED_LINKS, {}).items():
-        CaseLink.objects.filter(pk=int(pk)).update(kind=kind)
+        CaseLink.objects.filter(pk=int(pk), kind=LinkKind.SOLVED).update(kind=kind)
 
 
 def _path_item_section_exists(section_id: int) -> bool:

@@ -267,9 +267,11 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
     happened, in words, for the message on the chosen article's page.
 
     The case the draft was written from (its `created` link, or `case`) is linked to `chosen` as
-    reference; without a case, a reuse is recorded. A saved draft is then kept (work in progress,
-    related to `chosen`) or discarded: archived as a duplicate of `chosen`, its `created` link
-    removed, when `by` may archive it; otherwise kept, marked duplicate, for a KB owner to archive.
+    reference; without a case, a reuse is recorded. A saved draft (work in progress or not
+    validated: `DRAFT_STATES`, else InvalidChange) is then kept, related to `chosen`, or discarded:
+    its own `created` link removed (part of dropping it, for whoever may edit it) and archived as
+    a duplicate of `chosen` when `by` may archive it, else marked duplicate for a KB owner to
+    archive. Either way the pair is stored dismissed: the daily job does not list it again.
     """
     from cases import services as cases
     from cases.choices import LinkKind
