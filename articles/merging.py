@@ -107,6 +107,7 @@ class Mover:
     rows: Callable[[Article], models.QuerySet]
     clashes: Callable[[models.QuerySet, Article], models.QuerySet] | None = None
     why_kept: str = ""
+    fate: str = "stay with B"  # what becomes of the rows whose like `to` has (`_settle_kept`)
 
 
 def _case_link():
@@ -195,7 +196,8 @@ MOVERS = (
         clashes=lambda rows, to: rows.filter(
             section__path__in=_path_item().objects.filter(article=to).values("section__path_id")
         ),
-        why_kept="the path lists both articles: B’s item leaves the path",
+        why_kept="the path lists A already",
+        fate="leave their path",
     ),
     Mover(
         key="feedback.Flag",
@@ -204,7 +206,8 @@ MOVERS = (
         field="article",
         rows=_open_flags,
         clashes=_flag_clashes,
-        why_kept="closed: the same person has the same flag open on A",
+        why_kept="the same person has the same flag open on A",
+        fate="are closed",
     ),
     Mover(
         key="training.Acknowledgement",
@@ -243,6 +246,7 @@ class Line:
     moving: int
     staying: int = 0
     why: str = ""
+    fate: str = "stay with B"
 
 
 def plan(*, source: Article, target: Article) -> list[Line]:
@@ -252,7 +256,7 @@ def plan(*, source: Article, target: Article) -> list[Line]:
     for mover in MOVERS:
         rows = _rows(mover, source, target)
         staying = mover.clashes(rows, target).count() if mover.clashes else 0
-        lines.append(Line(mover.name, rows.count() - staying, staying, mover.why_kept if staying else ""))
+        lines.append(Line(mover.name, rows.count() - staying, staying, mover.why_kept if staying else "", mover.fate))
     from coaching.models import ReviewRequest
     from feedback.models import HelpfulVote
     from training.models import Question

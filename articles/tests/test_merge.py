@@ -83,7 +83,7 @@ def kb(db, product, contact):
     Subscription.objects.create(user=other, article=b)  # stays: dana follows A already
     Subscription.objects.create(user=other, article=a)
     _path("New hires", owner, b)  # moves
-    _path("Refunds", owner, a, b)  # stays: the path lists A already
+    _path("Refunds", owner, a, b)  # leaves the path: it lists A already
     Acknowledgement.objects.create(user=trainee, article=b, article_version=b.version)
     raise_flag(by=agent, article=b, reason="outdated", comment="Policy changed")  # moves
     raise_flag(by=other, article=a, reason="incorrect", comment="On A")
@@ -356,6 +356,8 @@ def test_owner_sees_both_side_by_side_with_what_will_move(kb):
     assert "Refund the night in full" in html  # B's resolution, beside A's
     assert "<strong>2</strong> case links move to A; 1 stay with B (the case is linked to both articles)" in html
     assert "helpful votes stay with B" in html
+    assert "learning-path items move to A; 1 leave their path (the path lists A already)" in html
+    assert "open flags move to A; 1 are closed (the same person has the same flag open on A)" in html
     assert reverse("articles:merge", args=[kb.b.slug, kb.a.slug]) in html  # swap
 
 
