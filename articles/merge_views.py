@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from kcs_site.decorators import staff_required
 
@@ -18,11 +19,16 @@ from .http import query_param
 from .merge_forms import TEXT_FIELDS, MergeForm
 from .models import Article, InvalidChange, Refused, StaleVersion, require
 
+REDIRECT_MAX_AGE = 3600  # seconds a merged article's redirect may be kept: the merge can be undone
+
 
 def follows_merges(url_name: str, *, help_centre: bool = False):
     """For a view of an article by `slug`: when it finds nothing to show (404) and `slug` names a
     merged article, answer a GET with a permanent redirect to the same page of the article it was
-    merged into, for a reader who may follow it (`merging.follow`); else the 404 stands."""
+    merged into, for a reader who may follow it (`merging.follow`); else the 404 stands.
+
+    The query string goes along. A merge can be undone, so browsers and caches keep the redirect
+    an hour at most (`REDIRECT_MAX_AGE`), and only the reader's own browser when signed in."""
 
     def decorate(view):
         @wraps(view)
@@ -34,7 +40,13 @@ def follows_merges(url_name: str, *, help_centre: bool = False):
                 target = merging.follow(request.user, slug, help_centre=help_centre) if reading else None
                 if target is None:
                     raise
-                return HttpResponsePermanentRedirect(reverse(url_name, args=[target.slug]))
+                url = reverse(url_name, args=[target.slug])
+                query = request.META.get("QUERY_STRING", "")
+                response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+                signed_in = request.user.is_authenticated
+                patch_cache_control(response, max_age=REDIRECT_MAX_AGE, **({"private": True} if signed_in else {"public": True}))
+                patch_vary_headers(response, ["Cookie"])
+                return response
 
         return wrapped
 
@@ -60,7 +72,11 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _slug_in(text: str) -> str:
     """The slug in a pasted address (/articles/<slug>/…, /help/<slug>/, /api/v1/articles/<slug>/) or a bare slug."""
-    parts = [p for p in urlparse(text.strip()).path.split("/") if p]
+    try:
+        path = urlparse(text.strip()).path
+    except ValueError:  # not an address (an unclosed "[", a bad port): nothing names an article
+        return ""
+    parts = [p for p in path.split("/") if p]
     for marker in ("articles", "help"):
         if marker in parts and parts.index(marker) + 1 < len(parts):
             return parts[parts.index(marker) + 1][:200]
@@ -135,7 +151,7 @@ def _page(request: HttpRequest, form: MergeForm, *, status: int = 200) -> HttpRe
         "plan": merging.plan(source=b, target=a),
         "problem": merging.problem(source=b, target=a),
         "stale": getattr(form, "changed_since", None),
-        "outside_loss": b.audience != a.audience,
+        "outside_loss": policy.merge_hides_from_outside_readers(b, a),
     }
     return render(request, "articles/merge.html", context, status=status)
 

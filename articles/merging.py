@@ -11,10 +11,15 @@ versions checked against the ones the merger looked at (StaleVersion: nothing sa
 - The rows that hang on B move to A (`MOVERS`): case links, reuse records, subscriptions,
   learning-path items, open flags, acknowledgements, and relations to other articles. A row
   whose like A already has stays on B and is listed in `ArticleMerge.kept`: a live link to a
-  case A is linked to as well (one live link per case and article), a subscription of someone
-  subscribed to A, a path item in a path that has A already (a path lists an article once), an
-  open flag of a person who has one open on A for the same reason, a relation A has already.
-  Relations between A and B stay (they would point at themselves).
+  case A is linked to as well (one live link per case and article; where B's link said "solved"
+  and A's only "reference", A's becomes "solved"), a subscription of someone subscribed to A, a
+  relation A has already. Relations between A and B stay (they would point at themselves).
+  Nothing is left on B that nobody could finish (`_settle_kept`): a path item in a path that
+  lists A already leaves the path (a trainee reads A there), and an open flag of a person who
+  has the same one open on A is closed with a note saying so. `moved` records each of these.
+- Moved case links, reuse records and flags name the version of the article they were made on:
+  they name A's version before the merge (B's numbers mean other text on A, and a flag is
+  resolved by a version of A from its own on); `moved[key + VERSIONS]` keeps B's numbers.
 - Acknowledgements of B count as read for A only where the version of B acknowledged said what
   A now says (`KNOWLEDGE`: the text and decision authority a trainee learns; not the title,
   tags or metadata): those become current acknowledgements of A's merged version. The others
@@ -28,12 +33,15 @@ per article), closed flags, view counts (the measures of past days), reviews and
 scores (a coach's judgement of B's text and its author), knowledge-check questions and attempts
 (they test B's text and name B's authority rules), notifications, announced updates, review
 confirmations and reminders, webhook deliveries, and probable-duplicate pairs (search decides
-them). Moved case links and reuse keep the version of B they were made on (`article_version`).
+them).
 
 `unmerge` (KB owners) moves back exactly the rows the merge moved that still point at A (open
-flags only: a flag closed on A was settled by A's text), restores B's state by a recorded
-transition (event UNMERGED), clears `merged_into`, and writes an UNMERGED row in A's history. A
-keeps its merged version; its owner can revert it from A's history.
+flags only: a flag closed on A was settled by A's text) with the versions they named, puts B's
+path items back where they were, reopens the flags it closed and gives A's upgraded links their
+kind back, restores B's state by a recorded transition (event UNMERGED), clears `merged_into`,
+and writes an UNMERGED row in A's history. A keeps its merged version; its owner can revert it
+from A's history. Rows that other live merges into A kept because A had their like (now gone
+back to B) then follow onto A, recorded in those merges' `moved` (`_move_kept_again`).
 
 This module reaches into the apps that link to articles (cases, feedback, notifications,
 training): it is the one operation that spans all of them, so it imports them inside its
@@ -74,6 +82,17 @@ KNOWLEDGE = ("issue", "environment", "resolution", "cause", "internal_notes", "r
 # {ack id: [article_version, stale_at (ISO) or None, stale_version or None]}.
 ACK_STATES = "training.Acknowledgement:as_read"
 MAX_HOPS = 5  # a merged article merged again: how far its address is followed
+# Rows that name the version of the article they were made on: once moved they name A's version
+# before the merge (B's numbers mean nothing on A); `moved[key + VERSIONS]` keeps {id: B's number}.
+VERSIONED = ("cases.CaseLink", "articles.Reuse", "feedback.Flag")
+VERSIONS = ":versions"
+# Path items of B in a path that lists A already, taken out of the path:
+# [[id, section id, position, note, required], ...].
+REMOVED_ITEMS = "training.PathItem:removed"
+# Open flags of B closed because their raiser has the same one open on A: [id, ...].
+CLOSED_FLAGS = "feedback.Flag:closed"
+# A's links upgraded to B's stronger kind for a case linked to both: {A's link id: kind before}.
+UPGRADED_LINKS = "cases.CaseLink:kinds"
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class Mover:
     rows: Callable[[Article], models.QuerySet]
     clashes: Callable[[models.QuerySet, Article], models.QuerySet] | None = None
     why_kept: str = ""
+    fate: str = "stay with B"  # what becomes of the rows whose like `to` has (`_settle_kept`)
 
 
 def _case_link():
@@ -176,7 +196,8 @@ MOVERS = (
         clashes=lambda rows, to: rows.filter(
             section__path__in=_path_item().objects.filter(article=to).values("section__path_id")
         ),
-        why_kept="the path lists both articles",
+        why_kept="the path lists A already",
+        fate="leave their path",
     ),
     Mover(
         key="feedback.Flag",
@@ -185,7 +206,8 @@ MOVERS = (
         field="article",
         rows=_open_flags,
         clashes=_flag_clashes,
-        why_kept="the same person has the same flag open on both",
+        why_kept="the same person has the same flag open on A",
+        fate="are closed",
     ),
     Mover(
         key="training.Acknowledgement",
@@ -224,6 +246,7 @@ class Line:
     moving: int
     staying: int = 0
     why: str = ""
+    fate: str = "stay with B"
 
 
 def plan(*, source: Article, target: Article) -> list[Line]:
@@ -233,7 +256,7 @@ def plan(*, source: Article, target: Article) -> list[Line]:
     for mover in MOVERS:
         rows = _rows(mover, source, target)
         staying = mover.clashes(rows, target).count() if mover.clashes else 0
-        lines.append(Line(mover.name, rows.count() - staying, staying, mover.why_kept if staying else ""))
+        lines.append(Line(mover.name, rows.count() - staying, staying, mover.why_kept if staying else "", mover.fate))
     from coaching.models import ReviewRequest
     from feedback.models import HelpfulVote
     from training.models import Question
@@ -305,6 +328,8 @@ def merge(
         b._transition(by, State.ARCHIVED, what["b"], kind=EventKind.MERGED, allowed=decision)
         moved, kept = _move(b, a)
         moved[ACK_STATES] = _settle_acknowledgements(moved.get("training.Acknowledgement", []), source=b, target=a, before=before)
+        _renumber(moved, before)
+        _settle_kept(moved, kept, source=b, target=a, by=by)
         _recount(a, b)
         return ArticleMerge.objects.create(
             source=b,
@@ -393,6 +418,97 @@ def _settle_acknowledgements(ids: list[int], *, source: Article, target: Article
     return states
 
 
+def _renumber(moved: dict, version: int) -> None:
+    """Point the just-moved rows that name a version (VERSIONED) at the target's `version`,
+    keeping each one's number in `moved[key + VERSIONS]` for the undo."""
+    models_by_key = {mover.key: mover.model for mover in MOVERS}
+    for key in VERSIONED:
+        ids = moved.get(key)
+        if not ids:
+            continue
+        rows = models_by_key[key]().objects.filter(pk__in=ids)
+        was = {str(pk): number for pk, number in rows.values_list("pk", "article_version")}
+        moved[key + VERSIONS] = {**moved.get(key + VERSIONS, {}), **was}
+        rows.update(article_version=version)
+
+
+def _restore_versions(moved_back: dict, recorded: dict) -> None:
+    models_by_key = {mover.key: mover.model for mover in MOVERS}
+    for key in VERSIONED:
+        was = recorded.get(key + VERSIONS, {})
+        groups = defaultdict(list)
+        for pk in moved_back.get(key, []):
+            if str(pk) in was:
+                groups[was[str(pk)]].append(pk)
+        for number, pks in groups.items():
+            models_by_key[key]().objects.filter(pk__in=pks).update(article_version=number)
+
+
+def _flag_note(target: Article) -> str:
+    return f"The same flag is open on “{target.title}” ({target.slug}), which this article was merged into."
+
+
+def _settle_kept(moved: dict, kept: dict, *, source: Article, target: Article, by) -> None:
+    """What the kept rows of `source` become, so nothing is left that nobody can finish:
+    its items in paths that list `target` already leave the path (a trainee reads `target`
+    there), its flags whose raiser has the same one open on `target` are closed with a note,
+    and `target`'s reference link to a case `source` solved becomes a "solved" link. Each is
+    recorded in `moved` for the undo."""
+    from cases.choices import LinkKind
+    from feedback.choices import FlagState
+
+    PathItem = _path_item()
+    items = list(PathItem.objects.filter(pk__in=kept.pop("training.PathItem", [])))
+    if items:
+        moved[REMOVED_ITEMS] = [[i.pk, i.section_id, i.position, i.note, i.required] for i in items]
+        PathItem.objects.filter(pk__in=[i.pk for i in items]).delete()
+    flags = kept.pop("feedback.Flag", [])
+    if flags:
+        _flag().objects.filter(pk__in=flags).update(
+            state=FlagState.DISMISSED, outcome_note=_flag_note(target), closed_by=by, closed_at=timezone.now()
+        )
+        moved[CLOSED_FLAGS] = flags
+    CaseLink = _case_link()
+    solved_by_source = CaseLink.objects.filter(pk__in=kept.get("cases.CaseLink", []), kind=LinkKind.SOLVED).values("case_id")
+    weaker = CaseLink.objects.live().filter(article=target, kind=LinkKind.REFERENCE, case__in=solved_by_source)
+    upgraded = {str(pk): LinkKind.REFERENCE.value for pk in weaker.values_list("pk", flat=True)}
+    if upgraded:
+        CaseLink.objects.filter(pk__in=[int(pk) for pk in upgraded]).update(kind=LinkKind.SOLVED)
+        moved[UPGRADED_LINKS] = upgraded
+
+
+def _unsettle_kept(recorded: dict, *, source: Article) -> None:
+    """Undo `_settle_kept`: the path items come back to `source` where they were (unless the
+    section is gone or lists `source` again), its closed flags reopen (unless one of the same is
+    open on it again), and the upgraded links get their kind back."""
+    from cases.choices import LinkKind
+    from feedback.choices import FlagState
+
+    PathItem = _path_item()
+    for pk, section_id, position, note, required in recorded.get(REMOVED_ITEMS, []):
+        if PathItem.objects.filter(section_id=section_id, article=source).exists():
+            continue
+        if not _path_item_section_exists(section_id):
+            continue
+        free = not PathItem.objects.filter(pk=pk).exists()
+        PathItem.objects.create(
+            **({"pk": pk} if free else {}), section_id=section_id, article=source, position=position, note=note, required=required
+        )
+    Flag = _flag()
+    closed = Flag.objects.filter(pk__in=recorded.get(CLOSED_FLAGS, []), article=source, state=FlagState.DISMISSED)
+    closed = closed.exclude(Exists(_open_flags(source).filter(created_by=OuterRef("created_by"), reason=OuterRef("reason"))))
+    closed.update(state=FlagState.OPEN, outcome_note="", closed_by=None, closed_at=None)
+    CaseLink = _case_link()
+    for pk, kind in recorded.get(UPGRADED_LINKS, {}).items():
+        CaseLink.objects.filter(pk=int(pk), kind=LinkKind.SOLVED).update(kind=kind)
+
+
+def _path_item_section_exists(section_id: int) -> bool:
+    from training.models import PathSection
+
+    return PathSection.objects.filter(pk=section_id).exists()
+
+
 def _knowledge(snapshot: dict) -> dict:
     return {name: snapshot.get(name, "") for name in KNOWLEDGE}
 
@@ -425,11 +541,14 @@ def unmerge(*, merge: ArticleMerge, by) -> dict[str, int]:
             raise InvalidChange(f"“{a.title}” has since been merged into another article: undo that merge first.")
         moved, _ = _move(a, b, only=merge.moved)
         _restore_acknowledgements(moved.get("training.Acknowledgement", []), merge.moved.get(ACK_STATES, {}))
+        _restore_versions(moved, merge.moved)
+        _unsettle_kept(merge.moved, source=b)
         Article.objects.filter(pk=b.pk).update(merged_into=None)
         said = f"Merge into “{a.title}” ({a.slug}) undone"
         b._transition(by, merge.source_state, said, kind=EventKind.UNMERGED, allowed=decision)
         a._record(by, EventKind.UNMERGED, note=f"“{b.title}” ({b.slug}) taken back out; this text stays as merged")
-        _recount(a, b)
+        others = _move_kept_again(a, by=by, undone=merge)
+        _recount(a, b, *others)
         merge.undone_by, merge.undone_at = by, timezone.now()
         merge.save(update_fields=["undone_by", "undone_at"])
     names = {mover.key: mover.name for mover in MOVERS}
@@ -437,6 +556,61 @@ def unmerge(*, merge: ArticleMerge, by) -> dict[str, int]:
     for key, ids in moved.items():
         counts[names[key]] += len(ids)
     return dict(counts)
+
+
+def _move_kept_again(target: Article, *, by, undone: ArticleMerge) -> list[Article]:
+    """After `undone` took rows back off `target`: the rows the other live merges into `target`
+    kept (or took out of a path, or closed) because `target` had their like may follow now.
+    Each such merge records what moves in its own `moved`, so undoing it later takes them back.
+    Returns the articles they left."""
+    from feedback.choices import FlagState
+
+    PathItem = _path_item()
+    left = []
+    merges = ArticleMerge.objects.select_for_update().filter(target=target, undone_at=None, source__merged_into=target)
+    for other in merges.exclude(pk=undone.pk).select_related("source"):
+        source, moved, kept = other.source, other.moved, other.kept
+        # Rows of `source` merged along with it: they name `target`'s version before that merge.
+        version = other.target_version - 1
+        # Closed flags whose like is no longer open on `target` reopen, then move like the kept rows.
+        closed = _flag().objects.filter(pk__in=moved.get(CLOSED_FLAGS, []), article=source, state=FlagState.DISMISSED)
+        reopen = list(
+            closed.exclude(
+                Exists(_open_flags(target).filter(created_by=OuterRef("created_by"), reason=OuterRef("reason")))
+            ).values_list("pk", flat=True)
+        )
+        _flag().objects.filter(pk__in=reopen).update(state=FlagState.OPEN, outcome_note="", closed_by=None, closed_at=None)
+        only = {key: ids for key, ids in kept.items()}
+        only["feedback.Flag"] = [*only.get("feedback.Flag", []), *reopen]
+        now_moved, _ = _move(source, target, only=only)
+        # Path items taken out because the path listed `target`: back in, as `target`'s, where
+        # the path no longer lists it.
+        removed = []
+        for record in moved.get(REMOVED_ITEMS, []):
+            pk, section_id, position, note, required = record
+            path_lists_target = PathItem.objects.filter(section__path__sections=section_id, article=target).exists()
+            if path_lists_target or not _path_item_section_exists(section_id) or PathItem.objects.filter(pk=pk).exists():
+                removed.append(record)
+                continue
+            PathItem.objects.create(pk=pk, section_id=section_id, article=target, position=position, note=note, required=required)
+            now_moved.setdefault("training.PathItem", []).append(pk)
+        if not now_moved:
+            continue
+        _renumber(now_moved, version)
+        for key, ids in now_moved.items():
+            if key.endswith(VERSIONS):
+                moved[key] = {**moved.get(key, {}), **ids}
+                continue
+            moved[key] = sorted({*moved.get(key, []), *ids})
+            if key in kept:
+                kept[key] = [pk for pk in kept[key] if pk not in set(ids)]
+                if not kept[key]:
+                    del kept[key]
+        moved[CLOSED_FLAGS] = [pk for pk in moved.get(CLOSED_FLAGS, []) if pk not in set(reopen)]
+        moved[REMOVED_ITEMS] = removed
+        other.save(update_fields=["moved", "kept"])
+        left.append(source)
+    return left
 
 
 def _restore_acknowledgements(ids: list[int], states: dict) -> None:

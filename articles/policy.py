@@ -143,6 +143,18 @@ def can_view(user: Person, article: Article) -> Decision:
     return refuse("This article does not exist or is not available to you.")
 
 
+def merge_hides_from_outside_readers(source: Article, target: Article) -> bool:
+    # Merging `source` into `target` sends its readers to `target`: some outside readers (a kind
+    # of reader, or anonymous visitors) who may open `source` lose it when they may not open `target`
+    # (not validated, or written for a narrower audience).
+    def readers(article: Article) -> set:
+        if article.state != State.VALIDATED:
+            return set()
+        return {kind for kind, audiences in AUDIENCES_FOR_KIND.items() if article.audience in audiences}
+
+    return bool(readers(source) - readers(target))
+
+
 def can_view_internals(user: Person, article: Article | None = None) -> Decision:
     # Decision authority, history, owner and workflow are staff guidance, never shown
     # to customers or partners (an authority limit is not a customer promise).

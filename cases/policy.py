@@ -58,6 +58,21 @@ def can_unlink(user: Person, link: CaseLink) -> Decision:
     return refuse("Only the agent who linked it, a coach or a KB owner can remove this link.")
 
 
+def can_unlink_with_draft(user: Person, link: CaseLink, draft) -> Decision:
+    # Dropping a draft written from a case for an existing article takes the draft's own
+    # "created" link with it: whoever may edit the draft may remove that link, and only that one.
+    from articles.policy import can_edit
+
+    from .choices import LinkKind
+
+    if link.unlinked_at is not None:
+        return refuse("This link was already removed.")
+    if link.kind != LinkKind.CREATED or link.article_id != draft.pk:
+        return refuse("Only the link the draft was created from goes with the draft.")
+    decision = can_edit(user, draft)
+    return decision if not decision else ALLOW
+
+
 def can_sync_cases(user: Person) -> Decision:
     # Integrations write cases with a token of an account given the "sync cases" permission;
     # agents read cases but never rewrite what the ticketing tool holds.

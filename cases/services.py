@@ -279,7 +279,9 @@ def link(*, case: Case, article: Article, kind: str, by, searches: list | None =
     return made, True
 
 
-def unlink(*, link: CaseLink, by, reason: str) -> CaseLink:
+def unlink(*, link: CaseLink, by, reason: str, draft: Article | None = None) -> CaseLink:
+    """Remove `link` as `by`, saying why. With `draft`: `link` is the `created` link of that draft,
+    removed as the draft is dropped for another article (`policy.can_unlink_with_draft`)."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidChange("Say why the link is removed: the case's history keeps it.")
@@ -287,7 +289,7 @@ def unlink(*, link: CaseLink, by, reason: str) -> CaseLink:
         raise InvalidChange(f"A reason has at most {UNLINK_REASON_MAX} characters.")
     with transaction.atomic():
         link = CaseLink.objects.select_for_update().select_related("case", "article").get(pk=link.pk)
-        require(policy.can_unlink(by, link))
+        require(policy.can_unlink(by, link) if draft is None else policy.can_unlink_with_draft(by, link, draft))
         link.unlinked_by, link.unlinked_at, link.unlink_reason = by, timezone.now(), reason
         link.save(update_fields=["unlinked_by", "unlinked_at", "unlink_reason"])
         _after_links_changed(link.case, link.article)

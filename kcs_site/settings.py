@@ -285,6 +285,10 @@ KCS_SEARCH_REBUILD_MB = env_int("KCS_SEARCH_REBUILD_MB", 512)
 # Matching by meaning (search/semantic.py): search also ranks articles by how close their title and
 # summary are in meaning to the query, next to the keyword ranking. KCS_SEMANTIC=0 turns it off.
 KCS_SEMANTIC = env_bool("KCS_SEMANTIC", True)
+# Probable duplicate pairs (/duplicates/) are found daily by `send_notifications --loop`; the run
+# takes minutes at 100,000 articles and mail waits meanwhile, so big sites set this to 0 and run
+# `manage.py find_duplicates` from cron at night.
+KCS_DUPLICATES_IN_LOOP = env_bool("KCS_DUPLICATES_IN_LOOP", True)
 # "wordllama": the small static model shipped inside the wordllama package (nothing downloaded).
 # Or the path of a folder holding an ONNX sentence-transformer (model.onnx and tokenizer.json),
 # run with onnxruntime (pip install onnxruntime). Changing it re-embeds every article:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from articles import policy, structure
 from articles.http import as_id, query_param
-from articles.models import Article, State, require
+from articles.models import Article, InvalidChange, State, require
 from kcs_site.decorators import staff_required
 
 from . import duplicates
@@ -112,9 +113,12 @@ def use_instead(request: HttpRequest, slug: str) -> HttpResponse:
     if draft is not None and draft.pk == chosen.pk:
         raise Http404("An article cannot be used instead of itself")
     case = _case(request, request.POST.get("case", ""))
-    said = duplicates.use_instead(
-        by=request.user, chosen=chosen, draft=draft, case=case, keep_draft=request.POST.get("keep") == "1"
-    )
+    try:
+        said = duplicates.use_instead(
+            by=request.user, chosen=chosen, draft=draft, case=case, keep_draft=request.POST.get("keep") == "1"
+        )
+    except InvalidChange as exc:
+        return HttpResponseBadRequest(render_to_string("400.html", {"reason": str(exc)}, request=request))
     messages.success(request, f"Using this article instead. {said}")
     return redirect(chosen)
 
@@ -155,7 +159,11 @@ def after_create(request: HttpRequest, article: Article) -> str | None:
         chosen = Article.objects.visible_to(request.user).exclude(state=State.ARCHIVED).filter(pk=chosen_id).first()
         if chosen is not None and chosen.pk != article.pk:
             case = _case(request, request.POST.get("case", ""))
-            said = duplicates.use_instead(by=request.user, chosen=chosen, draft=article, case=case, keep_draft=True)
+            try:
+                said = duplicates.use_instead(by=request.user, chosen=chosen, draft=article, case=case, keep_draft=True)
+            except InvalidChange as exc:  # saved as more than a draft: it stays as saved
+                messages.error(request, str(exc))
+                return None
             messages.success(request, f"Using this article instead. {said}")
             return chosen.get_absolute_url()
     if suggestions_for(request, {}, draft=article):

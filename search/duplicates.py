@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles import policy
-from articles.models import Article, ArticleRelation, RelationKind, State, require
+from articles.models import Article, ArticleRelation, InvalidChange, RelationKind, State, require
 from articles.rendering import public_text
 
 from . import semantic
@@ -224,6 +224,11 @@ def score_candidate(draft: Draft, article: Article, cosine: float | None) -> Sug
 # --- what the author does with a suggestion -------------------------------------------------------
 
 
+# What `use_instead` drops or keeps for another article: a draft, never published knowledge
+# (a validated article leaves the KB by a merge, which moves what hangs on it).
+DRAFT_STATES = (State.WIP, State.NOT_VALIDATED)
+
+
 def _pair(a_id: int, b_id: int) -> tuple[int, int]:
     return (a_id, b_id) if a_id < b_id else (b_id, a_id)
 
@@ -262,9 +267,11 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
     happened, in words, for the message on the chosen article's page.
 
     The case the draft was written from (its `created` link, or `case`) is linked to `chosen` as
-    reference; without a case, a reuse is recorded. A saved draft is then kept (work in progress,
-    related to `chosen`) or discarded: archived as a duplicate of `chosen`, its `created` link
-    removed, when `by` may archive it; otherwise kept, marked duplicate, for a KB owner to archive.
+    reference; without a case, a reuse is recorded. A saved draft (work in progress or not
+    validated: `DRAFT_STATES`, else InvalidChange) is then kept, related to `chosen`, or discarded:
+    its own `created` link removed (part of dropping it, for whoever may edit it) and archived as
+    a duplicate of `chosen` when `by` may archive it, else marked duplicate for a KB owner to
+    archive. Either way the pair is stored dismissed: the daily job does not list it again.
     """
     from cases import services as cases
     from cases.choices import LinkKind
@@ -273,6 +280,11 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
     require(policy.can_view(by, chosen))
     if draft is not None:
         require(policy.can_edit(by, draft))
+        if draft.state not in DRAFT_STATES or draft.merged_into_id:
+            raise InvalidChange(
+                f"“{draft.title}” is {draft.get_state_display().lower()}, not a draft: only work in progress or a"
+                " not yet validated article can be dropped or kept for another one. Merge them instead."
+            )
     made_link = created_link(draft) if draft is not None else None
     case = made_link.case if made_link is not None else case
     said = []
@@ -288,13 +300,13 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
             return " ".join(said)
         kind = RelationKind.RELATED if keep_draft else RelationKind.DUPLICATE_OF
         relate(by=by, draft=draft, chosen=chosen, kind=kind)
-        dismiss_none = DuplicatePair.objects.filter(first_id=min(draft.pk, chosen.pk), second_id=max(draft.pk, chosen.pk))
-        dismiss_none.filter(dismissed_at__isnull=True).delete()  # decided: no longer a pair to look at
+        dismiss(by=by, article=draft, other=chosen)  # decided: the daily job does not list the pair again
         if keep_draft:
             said.append(f"Your draft “{draft.title}” is kept as work in progress, related to this article.")
             return " ".join(said)
         if made_link is not None:
-            cases.unlink(link=made_link, by=by, reason=f"Duplicate of “{chosen.title[:150]}”: used that article instead.")
+            reason = f"Duplicate of “{chosen.title[:150]}”: used that article instead."
+            cases.unlink(link=made_link, by=by, reason=reason, draft=draft)
         if policy.can_transition(by, draft, State.ARCHIVED):
             draft.archive(by=by, note=f"Duplicate of {chosen.title}"[:500])
             said.append(f"Your draft “{draft.title}” is archived as a duplicate.")

@@ -39,7 +39,7 @@ from conftest import (
 from feedback.models import Flag, HelpfulVote
 from feedback.services import raise_flag, record_vote, resolve_flag
 from notifications.models import Subscription
-from training.models import Acknowledgement, LearningPath, PathItem, PathSection
+from training.models import Acknowledgement, Assignment, LearningPath, PathItem, PathSection
 
 B_RESOLUTION = "1. Look the room up.\n2. Refund the night in full if the hotel agrees."
 
@@ -83,7 +83,7 @@ def kb(db, product, contact):
     Subscription.objects.create(user=other, article=b)  # stays: dana follows A already
     Subscription.objects.create(user=other, article=a)
     _path("New hires", owner, b)  # moves
-    _path("Refunds", owner, a, b)  # stays: the path lists A already
+    _path("Refunds", owner, a, b)  # leaves the path: it lists A already
     Acknowledgement.objects.create(user=trainee, article=b, article_version=b.version)
     raise_flag(by=agent, article=b, reason="outdated", comment="Policy changed")  # moves
     raise_flag(by=other, article=a, reason="incorrect", comment="On A")
@@ -137,18 +137,21 @@ def test_merge_moves_every_kind_of_linked_record_and_loses_nothing(kb):
 
     after = where(kb)
     for name, counts in before.items():
-        assert sum(after[name].values()) == sum(counts.values()), f"{name}: rows lost or made"
+        if name != "PathItem":  # B's item in the path listing A already leaves it (recorded)
+            assert sum(after[name].values()) == sum(counts.values()), f"{name}: rows lost or made"
     assert after["CaseLink"] == Counter(A=3, B=1)  # the link to the case both are linked to stays on B
     assert after["Reuse"] == Counter(A=2)
     assert after["Subscription"] == Counter(A=2, B=1)
-    assert after["PathItem"] == Counter(A=2, B=1)
+    assert after["PathItem"] == Counter(A=2)
+    assert len(record.moved[merging.REMOVED_ITEMS]) == 1
     assert after["Acknowledgement"] == Counter(A=1)
     assert after["Flag"] == Counter(A=2, B=2)  # open flag moved; dana's like-for-like and the closed one stay
     assert after["HelpfulVote"] == Counter(B=1)
     assert after["ArticleRelation"] == Counter({"A->C": 1, "A->B": 1})
-    assert Flag.objects.get(article=kb.b, comment="Same on B").state == "open"
+    same = Flag.objects.get(article=kb.b, comment="Same on B")
+    assert same.state == "dismissed" and kb.a.title in same.outcome_note  # dana's flag on A stands for it
     assert Flag.objects.get(article=kb.b, comment="Which night?").state == "resolved"
-    assert set(record.kept) == {"cases.CaseLink", "notifications.Subscription", "training.PathItem", "feedback.Flag"}
+    assert set(record.kept) == {"cases.CaseLink", "notifications.Subscription"}
     assert len(record.moved["cases.CaseLink"]) == 2
 
     kb.a.refresh_from_db()
@@ -257,6 +260,7 @@ def test_unmerge_restores_the_source_and_moves_back_exactly_what_moved(kb):
     for name in ("CaseLink", "Subscription", "PathItem", "Acknowledgement", "Flag", "HelpfulVote", "ArticleRelation"):
         assert after[name] == before[name], name
     assert Acknowledgement.objects.values("pk", "article_version", "stale_at", "stale_version").get() == ack_before
+    assert Flag.objects.get(article=kb.b, comment="Same on B").state == "open"
     assert back["case links"] == 2 and back["reuse records"] == 2
     kb.a.refresh_from_db()
     kb.b.refresh_from_db()
@@ -352,6 +356,8 @@ def test_owner_sees_both_side_by_side_with_what_will_move(kb):
     assert "Refund the night in full" in html  # B's resolution, beside A's
     assert "<strong>2</strong> case links move to A; 1 stay with B (the case is linked to both articles)" in html
     assert "helpful votes stay with B" in html
+    assert "learning-path items move to A; 1 leave their path (the path lists A already)" in html
+    assert "open flags move to A; 1 are closed (the same person has the same flag open on A)" in html
     assert reverse("articles:merge", args=[kb.b.slug, kb.a.slug]) in html  # swap
 
 
@@ -512,3 +518,167 @@ def test_the_page_shows_both_texts_sanitized(kb):
     html = client_for(kb.owner).get(reverse("articles:merge", args=[kb.a.slug, kb.b.slug])).content.decode()
     assert_no_active_content(html)
     assert " style=" not in html
+
+
+# --- what the rows that follow a merge become ---------------------------------------------------
+
+
+def test_a_trainee_who_finished_a_path_listing_both_stays_finished_and_the_undo_puts_the_item_back(db, product):
+    from training import services as training
+
+    owner, trainee = make_kb_owner("olga"), make_candidate("tess")
+    a = _write(owner, product, "Refund for a non-refundable booking")
+    b = _write(owner, product, "Money back on a non-refundable room")
+    path = _path("Refunds", owner, a, b)
+    Assignment.objects.create(path=path, user=trainee, assigned_by=owner)
+    item = PathItem.objects.get(article=b)
+    PathItem.objects.filter(pk=item.pk).update(position=7, note="The hotel's side", required=True)
+    for article in (a, b):
+        training.acknowledge(user=trainee, article=article, path=path)
+    a.refresh_from_db()
+    b.refresh_from_db()
+
+    record = merging.merge(source=b, target=a, by=owner, base_versions=(a.version, b.version), changes={})
+
+    done = training.progress(trainee, [path])[path.pk]
+    assert (done.required_done, done.required_total) == (1, 1)  # no item of the archived B left to read
+    assert not PathItem.objects.filter(article=b).exists()
+
+    merging.unmerge(merge=record, by=owner)
+
+    back = PathItem.objects.get(article=b)
+    assert (back.pk, back.section_id, back.position, back.note, back.required) == (
+        item.pk,
+        item.section_id,
+        7,
+        "The hotel's side",
+        True,
+    )
+
+
+def test_moved_flags_links_and_reuse_name_the_targets_version_and_get_their_own_back(db, product):
+    owner, agent = make_kb_owner("olga"), make_contributor("colin")
+    a = _write(owner, product, "Refund for a non-refundable booking")
+    b = _write(owner, product, "Money back on a non-refundable room")
+    for n in range(4):  # B's numbers run past A's
+        b.edit(by=owner, base_version=b.version, changes={"cause": f"Cause {n}"}, note=f"Edit {n}")
+    a.refresh_from_db()
+    b.refresh_from_db()
+    flag = raise_flag(by=agent, article=b, reason="outdated", comment="Old")
+    case_link, _ = link(case=_case("77"), article=b, kind="solved", by=agent)
+    reuse = Reuse.objects.create(article=b, user=agent, article_version=b.version)
+    b_version, a_before = b.version, a.version
+
+    record = merging.merge(source=b, target=a, by=owner, base_versions=(a.version, b.version), changes={})
+
+    for row in (flag, case_link, reuse):
+        row.refresh_from_db()
+        assert (row.article_id, row.article_version) == (a.pk, a_before), type(row).__name__
+    a.refresh_from_db()
+    resolve_flag(by=owner, flag=flag, version=a.version, note="Fixed in the merged text")  # was refused
+    page = client_for(owner).get(reverse("articles:version", args=[a.slug, case_link.article_version]))
+    assert page.status_code == 200
+
+    merging.unmerge(merge=record, by=owner)
+
+    for row in (case_link, reuse):
+        row.refresh_from_db()
+        assert (row.article_id, row.article_version) == (b.pk, b_version), type(row).__name__
+
+
+def test_rows_kept_on_a_later_merge_follow_when_an_undo_frees_the_target(db, product):
+    owner, agent = make_kb_owner("olga"), make_contributor("colin")
+    a = _write(owner, product, "Refund for a non-refundable booking")
+    b = _write(owner, product, "Money back on a non-refundable room")
+    c = _write(owner, product, "Refund non refundable")
+    case = _case("1")
+    link(case=case, article=b, kind="solved", by=agent)
+    c_link, _ = link(case=case, article=c, kind="solved", by=agent)
+    Subscription.objects.create(user=agent, article=b)
+    Subscription.objects.create(user=agent, article=c)
+    path = _path("Refunds", owner, b, c)
+    c_item = PathItem.objects.get(article=c)
+    raise_flag(by=agent, article=b, reason="outdated", comment="On B")
+    c_flag = raise_flag(by=agent, article=c, reason="outdated", comment="On C")
+    for x in (a, b, c):
+        x.refresh_from_db()
+    first = merging.merge(source=b, target=a, by=owner, base_versions=(a.version, b.version), changes={})
+    a.refresh_from_db()
+    second = merging.merge(source=c, target=a, by=owner, base_versions=(a.version, c.version), changes={})
+    assert set(second.kept) == {"cases.CaseLink", "notifications.Subscription"}
+
+    merging.unmerge(merge=first, by=owner)
+
+    # What C kept because B's rows were on A now follows C onto A: nothing is stranded on C.
+    assert CaseLink.objects.live().filter(case=case, article=a).exists()
+    assert Subscription.objects.filter(user=agent, article=a).exists()
+    assert PathItem.objects.filter(section__path=path, article=a).exists()
+    c_flag.refresh_from_db()
+    assert (c_flag.article_id, c_flag.state) == (a.pk, "open")
+    a.refresh_from_db()
+    c.refresh_from_db()
+    assert (a.reuse_count, c.reuse_count) == (1, 0)
+    second.refresh_from_db()
+    assert second.kept == {}
+
+    merging.unmerge(merge=second, by=owner)  # and the undo of the later merge takes them back to C
+
+    c_link.refresh_from_db()
+    assert c_link.article_id == c.pk and c_link.unlinked_at is None
+    assert Subscription.objects.filter(user=agent, article=c).exists()
+    assert PathItem.objects.get(pk=c_item.pk).article_id == c.pk
+    c_flag.refresh_from_db()
+    assert (c_flag.article_id, c_flag.state) == (c.pk, "open")
+
+
+def test_a_case_solved_by_the_source_is_solved_by_the_target_after_the_merge(db, product):
+    owner, agent = make_kb_owner("olga"), make_contributor("colin")
+    a = _write(owner, product, "Refund for a non-refundable booking")
+    b = _write(owner, product, "Money back on a non-refundable room")
+    case = _case("5")
+    a_link, _ = link(case=case, article=a, kind="reference", by=agent)
+    link(case=case, article=b, kind="solved", by=agent)
+    record = merging.merge(source=b, target=a, by=owner, base_versions=(a.version, b.version), changes={})
+    a_link.refresh_from_db()
+    assert a_link.kind == "solved"
+    merging.unmerge(merge=record, by=owner)
+    a_link.refresh_from_db()
+    assert a_link.kind == "reference"
+
+
+# --- the pages: addresses, redirects and the warning --------------------------------------------
+
+
+@pytest.mark.parametrize("other", ["http://[::1", "https://example.com:99999999/articles/x/", "http://[/help/x/"])
+def test_an_address_that_is_not_one_says_so(kb, other):
+    client = client_for(kb.owner)
+    response = client.get(reverse("articles:merge-start", args=[kb.a.slug]), {"other": other}, follow=True)
+    assert response.status_code == 200
+    assert "No article has that address" in response.content.decode()
+
+
+def test_the_redirect_keeps_the_query_and_is_kept_an_hour_at_most(kb):
+    merge_as_written(kb)
+    for client in (client_for(kb.agent), client_for(make_customer())):
+        response = client.get(reverse("help:detail", args=[kb.b.slug]), {"q": "refund", "page": "2"})
+        assert response.status_code == 301
+        assert response["Location"] == reverse("help:detail", args=[kb.a.slug]) + "?q=refund&page=2"
+        assert "max-age=3600" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "b_audience, a_state, a_audience, warned",
+    [
+        (Audience.CUSTOMER, State.NOT_VALIDATED, Audience.CUSTOMER, True),  # same audience, A not published
+        (Audience.PUBLIC, State.VALIDATED, Audience.CUSTOMER, True),  # visitors lose it
+        (Audience.CUSTOMER, State.VALIDATED, Audience.PUBLIC, False),  # A reaches more readers
+        (Audience.INTERNAL, State.WIP, Audience.INTERNAL, False),  # B never was outside
+    ],
+)
+def test_the_page_warns_when_outside_readers_of_b_could_not_open_a(db, product, b_audience, a_state, a_audience, warned):
+    owner = make_kb_owner("olga")
+    a = _write(owner, product, "Refund for a non-refundable booking", audience=a_audience, state=a_state)
+    b = _write(owner, product, "Money back on a non-refundable room", audience=b_audience)
+    page = client_for(owner).get(reverse("articles:merge", args=[a.slug, b.slug]))
+    assert page.status_code == 200
+    assert ("will no longer find it" in page.content.decode()) is warned

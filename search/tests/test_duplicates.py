@@ -221,6 +221,64 @@ def test_use_instead_refuses_what_the_user_may_not_see_or_change(kb):
     assert not Reuse.objects.exists()
 
 
+def test_a_colleague_who_may_edit_the_draft_drops_it_with_its_own_case_link_only(kb):
+    _, hotel, _, articles = kb
+    writer, colleague = make_contributor("xena"), make_contributor("yuri")
+    case, draft = case_draft(writer, hotel)
+    other_link = CaseLink.objects.create(
+        case=case, article=articles["invoice"], kind="reference", linked_by=writer, article_version=1
+    )
+    response = client_for(colleague).post(f"/articles/{articles['refund'].slug}/use-instead/", {"draft": draft.slug, "keep": "0"})
+    assert response.status_code == 302
+    live = set(CaseLink.objects.live().filter(case=case).values_list("article_id", "kind"))
+    assert live == {(articles["refund"].pk, "reference"), (articles["invoice"].pk, "reference")}  # the writer's other link stays
+    assert CaseLink.objects.get(case=case, article=draft).unlinked_by == colleague
+    other_link.refresh_from_db()
+    assert other_link.unlinked_at is None
+
+
+def test_the_draft_link_rule_covers_only_the_drafts_own_created_link(kb):
+    from cases import policy as case_policy
+
+    _, hotel, _, articles = kb
+    writer, colleague = make_contributor("xena"), make_contributor("yuri")
+    case, draft = case_draft(writer, hotel)
+    created = CaseLink.objects.get(case=case, article=draft)
+    other = CaseLink.objects.create(case=case, article=articles["invoice"], kind="reference", linked_by=writer, article_version=1)
+    assert case_policy.can_unlink_with_draft(colleague, created, draft)
+    assert not case_policy.can_unlink_with_draft(colleague, other, draft)
+    assert not case_policy.can_unlink_with_draft(colleague, created, articles["invoice"])
+    assert not case_policy.can_unlink_with_draft(make_customer(), created, draft)
+
+
+@pytest.mark.parametrize("keep", ["0", "1"])
+def test_use_instead_refuses_a_validated_article_as_the_draft(kb, keep):
+    owner, _, _, articles = kb
+    response = client_for(owner).post(
+        f"/articles/{articles['refund'].slug}/use-instead/", {"draft": articles["invoice"].slug, "keep": keep}
+    )
+    assert response.status_code == 400
+    assert "not a draft" in response.content.decode()
+    articles["invoice"].refresh_from_db()
+    assert articles["invoice"].state == State.VALIDATED
+    assert not ArticleRelation.objects.exists() and not Reuse.objects.exists()
+
+
+def test_a_pair_settled_by_use_it_and_keep_my_draft_is_not_listed_again(kb):
+    owner, hotel, _, articles = kb
+    draft = write(
+        owner, hotel, "Refund for a non-refundable hotel booking again", "The guest wants the money back.", validated=False
+    )
+    DuplicatePair.objects.create(
+        first_id=min(draft.pk, articles["refund"].pk), second_id=max(draft.pk, articles["refund"].pk), score=0.9
+    )
+    client_for(owner).post(f"/articles/{articles['refund'].slug}/use-instead/", {"draft": draft.slug, "keep": "1"})
+    pair = DuplicatePair.objects.get()
+    assert pair.dismissed_at is not None and pair.dismissed_by == owner
+    duplicates.store(duplicates.Found(pairs={(pair.first_id, pair.second_id): (0.9, [])}, articles=5, seconds=0.0, method="t"))
+    assert not duplicates.open_pairs().exists()
+
+
 # --- on save ------------------------------------------------------------------------------------
 
 
@@ -359,3 +417,32 @@ def test_the_background_loop_lists_duplicates_once_a_day(db):
     ):
         call_command("send_notifications", "--loop", stdout=mock.Mock())
     assert refresh.call_count == 1  # two turns of the loop, one day
+
+
+def test_a_failing_duplicate_run_does_not_stop_the_mail_loop(db, caplog, settings):
+    from unittest import mock
+
+    with (
+        mock.patch("search.duplicates.refresh", side_effect=RuntimeError("disk full")) as refresh,
+        mock.patch("time.sleep", side_effect=[None, None, KeyboardInterrupt]),
+        mock.patch("notifications.outbox.send_due", return_value=(0, 0)) as mail,
+        mock.patch("cases.outbound.send_due", return_value=(0, 0)) as webhooks,
+    ):
+        call_command("send_notifications", "--loop", stdout=mock.Mock())
+    assert (mail.call_count, webhooks.call_count) == (3, 3)  # every turn still sent
+    assert refresh.call_count == 1  # tried again an hour later, not every turn
+    assert "probable duplicates task failed" in caplog.text and "disk full" in caplog.text
+
+
+def test_the_duplicate_run_can_be_left_to_cron(db, settings):
+    from unittest import mock
+
+    settings.KCS_DUPLICATES_IN_LOOP = False
+    with (
+        mock.patch("search.duplicates.refresh") as refresh,
+        mock.patch("time.sleep", side_effect=[KeyboardInterrupt]),
+        mock.patch("notifications.outbox.send_due", return_value=(0, 0)),
+        mock.patch("cases.outbound.send_due", return_value=(0, 0)),
+    ):
+        call_command("send_notifications", "--loop", stdout=mock.Mock())
+    assert refresh.call_count == 0

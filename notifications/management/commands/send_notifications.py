@@ -1,10 +1,47 @@
 import datetime
+import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from notifications import outbox
+
+log = logging.getLogger(__name__)
+
+DAILY, HOURLY = "daily", "hourly"
+RETRY_AFTER = datetime.timedelta(hours=1)  # a periodic task that failed is tried again this much later
+
+
+@dataclass
+class Periodic:
+    """A task of the loop, run once a day or once an hour (and only `when` it says so). One that
+    fails is logged and tried again after RETRY_AFTER: the emails, webhooks and other tasks go on."""
+
+    name: str
+    every: str
+    job: Callable[[datetime.date], object]
+    when: Callable[[], bool] | None = None
+    done_for: object = None
+    retry_at: datetime.datetime | None = None
+
+    def run_if_due(self) -> None:
+        now = timezone.now()
+        period = timezone.localdate() if self.every == DAILY else now.replace(minute=0, second=0, microsecond=0)
+        if self.done_for == period or (self.retry_at and now < self.retry_at):
+            return
+        try:
+            if self.when is not None and not self.when():
+                return
+            self.job(timezone.localdate())
+        except Exception:
+            log.exception("The %s task failed; trying again in %s", self.name, RETRY_AFTER)
+            self.retry_at = now + RETRY_AFTER
+            return
+        self.done_for, self.retry_at = period, None
 
 
 class Command(BaseCommand):
@@ -37,34 +74,33 @@ class Command(BaseCommand):
         from insights import alerts, snapshot
         from search import duplicates, suggest
 
-        last_digest_day = last_reminder_day = last_snapshot_day = last_duplicates_day = last_alert_hour = None
+        def hourly():
+            # KB owners hear of queries that keep finding nothing (once per query and week).
+            alerts.check_zero_results()
+            # Popular past searches offered as you type, rebuilt from the search log here rather
+            # than by a keystroke that finds the list stale.
+            suggest.refresh()
+
+        tasks = [
+            # Owners hear about articles that fell due for review (once per article and due date).
+            Periodic("review reminders", DAILY, lambda today: send_review_reminders(today)),
+            # The day that ended, for the KCS measures' trends (taking it again replaces it).
+            Periodic("measures snapshot", DAILY, lambda today: snapshot.take(today - datetime.timedelta(days=1))),
+            Periodic("zero-result alerts and suggestions", HOURLY, lambda today: hourly()),
+            Periodic("digests", DAILY, lambda today: outbox.build_digests(), when=outbox.digest_due),
+        ]
+        if settings.KCS_DUPLICATES_IN_LOOP:
+            # Probable duplicate pairs for KB owners (/duplicates/), compared across the KB. Big
+            # sites set KCS_DUPLICATES_IN_LOOP=0 and run `find_duplicates` from cron at night.
+            tasks.insert(2, Periodic("probable duplicates", DAILY, lambda today: duplicates.refresh()))
         try:
             while True:
-                today = timezone.localdate()
-                if last_reminder_day != today:
-                    # Owners hear about articles that fell due for review (once per article and due date).
-                    send_review_reminders(today)
-                    last_reminder_day = today
-                if last_snapshot_day != today:
-                    # The day that ended, for the KCS measures' trends (taking it again replaces it).
-                    snapshot.take(today - datetime.timedelta(days=1))
-                    last_snapshot_day = today
-                if last_duplicates_day != today:
-                    # Probable duplicate pairs for KB owners (/duplicates/), compared across the KB.
-                    duplicates.refresh()
-                    last_duplicates_day = today
-                hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-                if last_alert_hour != hour:
-                    # KB owners hear of queries that keep finding nothing (once per query and week).
-                    alerts.check_zero_results()
-                    # Popular past searches offered as you type, rebuilt from the search log here
-                    # rather than by a keystroke that finds the list stale.
-                    suggest.refresh()
-                    last_alert_hour = hour
-                if last_digest_day != today and outbox.digest_due():
-                    outbox.build_digests()
-                    last_digest_day = today
-                self._send(quiet=True)
+                for task in tasks:
+                    task.run_if_due()
+                try:
+                    self._send(quiet=True)
+                except Exception:
+                    log.exception("Sending emails and webhooks failed; trying again in %s seconds", interval)
                 time.sleep(interval)
         except KeyboardInterrupt:
             return
