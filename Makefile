@@ -60,6 +60,7 @@ demo-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py check_index --repair
+	$(PY) manage.py find_duplicates
 
 # A random key for the local demo, made once and kept (var/ is not committed); manage.py uses the same.
 $(SECRET_KEY_FILE): | install

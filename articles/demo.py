@@ -1,8 +1,8 @@
 """Demo structure and links: a second article template (the Smart Thermostat's default, with an
 article written in it), relations between demo articles, and a draft that duplicates a validated
 article, so the template pages, the "Linked articles" panels, the probable-duplicates list and the
-merge page have something to show. Called by `load_demo`; safe to run again (what is there already
-is left alone)."""
+merge page have something to show (`make demo-data` runs `find_duplicates` once the index is
+built). Called by `load_demo`; safe to run again (what is there already is left alone)."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ RELATIONS = [
 # list pairs them, and a KB owner can merge it from there.
 DUPLICATE_DRAFT = {
     "slug": "billing-charged-twice-same-month",
-    "title": "I was billed two times for the same month",
-    "issue": "The customer sees the monthly charge twice on their bank statement.",
+    "title": "Charged twice this month",
+    "issue": "The monthly payment shows up twice on my bank statement.",
     "resolution": "Check the payments list; if both went through, refund the second one.",
 }
 
