@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 
-from . import policy
+from . import policy, structure
 from .forms import STALE_FORM, TextAreaField
 from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, MAX_TAGS, Article, markdown_problems
 from .rendering import MAX_CHARS
 from .tags import read_tags
 
-# The text fields shown side by side, with their labels, in reading order.
+# The text fields shown side by side around the sections of A's template, in reading order.
 TEXT_FIELDS = (
     ("title", "Title"),
-    ("issue", "Issue"),
-    ("environment", "Environment"),
-    ("resolution", "Resolution"),
-    ("cause", "Cause"),
     ("internal_notes", "Internal notes (staff only)"),
 )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One text shown side by side: its input's name, A's and B's text, Markdown or plain."""
+
+    name: str
+    label: str
+    a: str
+    b: str
+    markdown: bool = True
+
+
+def text_rows(target: Article, source: Article) -> tuple[list[Row], dict[str, str]]:
+    """The title, the sections of A's template and the internal notes, each with A's text and
+    B's; and B's texts that have no place in A's sections ({label: text}), shown for copying.
+
+    B's text for a section is B's section of the same key, else (B written in another template)
+    B's sections of the same role that A's template has no key for, given to A's first section of
+    that role: B's "symptom" fills A's issue."""
+    a_sections, b_sections = structure.sections_of(target), structure.sections_of(source)
+    a_keys = {s.key for s in a_sections}
+    by_role: dict[str, list[str]] = {}
+    leftover: dict[str, str] = {}
+    for section in b_sections:
+        text = structure.text_of(source, section)
+        if section.key in a_keys or not text.strip():
+            continue
+        if any(s.role == section.role for s in a_sections):
+            by_role.setdefault(section.role, []).append(text)
+        else:
+            leftover[section.label] = text
+    rows = [Row("title", "Title", target.title, source.title, markdown=False)]
+    given: set[str] = set()
+    for section in a_sections:
+        same = next((s for s in b_sections if s.key == section.key), None)
+        b_text = structure.text_of(source, same) if same is not None else ""
+        if section.role not in given and by_role.get(section.role):
+            b_text = "\n\n".join(t for t in (b_text, *by_role[section.role]) if t.strip())
+            given.add(section.role)
+        label = section.label + (" (staff only)" if section.staff_only else "")
+        rows.append(Row(section.field_name, label, structure.text_of(target, section), b_text, section.markdown))
+    rows.append(Row("internal_notes", "Internal notes (staff only)", target.internal_notes, source.internal_notes))
+    return rows, leftover
+
+
 AUTHORITY_TEXT = ("authority_note", "Outside this authority")
 # What a "use" button may do to a field's merged text (posted as "<field>:<what>").
 USES = ("a", "b", "both")
@@ -48,6 +92,17 @@ class MergeForm(forms.Form):
         kwargs.setdefault("initial", self.initial_for(target, source))
         super().__init__(*args, **kwargs)
         self.target, self.source = target, source
+        self.rows, self.leftover = text_rows(target, source)
+        self.texts = {row.name: row for row in self.rows}
+        # The merged article keeps A's template: its sections are the fields (a standard key is
+        # the standard field; a section of its own is posted as "sections.<key>").
+        for name in structure.STANDARD_KEYS:
+            if name not in self.texts:
+                del self.fields[name]
+        for row in self.rows:
+            if row.name not in self.fields:
+                self.fields[row.name] = TextAreaField(rows=4, required=False)
+            self.fields[row.name].label = f"Merged {row.label[:1].lower()}{row.label[1:]}"
         self.may_edit_authority = bool(policy.can_edit_authority(user, target))
         if not self.may_edit_authority:
             # The authority of the merged article stays A's: it is governed (a KB owner's call).
@@ -61,7 +116,9 @@ class MergeForm(forms.Form):
 
     @staticmethod
     def initial_for(target: Article, source: Article) -> dict:
-        values = {name: getattr(target, name) for name, _ in (*TEXT_FIELDS, AUTHORITY_TEXT)}
+        rows, _ = text_rows(target, source)
+        values = {row.name: row.a for row in rows}
+        values[AUTHORITY_TEXT[0]] = target.authority_note
         tags = sorted(set(target.tag_names()) | set(source.tag_names()))
         return {**values, "tags": ", ".join(tags), "target_version": target.version, "source_version": source.version}
 
@@ -69,10 +126,10 @@ class MergeForm(forms.Form):
         """The form again, unsaved and unchecked, with one field's merged text replaced by A's, B's
         or both (the "use" buttons, which work without JavaScript); None for an unknown button."""
         name, _, what = use.partition(":")
-        fields = dict((*TEXT_FIELDS, AUTHORITY_TEXT))
-        if name not in fields or what not in USES or self.fields[name].disabled:
+        if name not in (*self.texts, AUTHORITY_TEXT[0]) or what not in USES or self.fields[name].disabled:
             return None
-        a, b = getattr(self.target, name), getattr(self.source, name)
+        row = self.texts.get(name)
+        a, b = (row.a, row.b) if row is not None else (self.target.authority_note, self.source.authority_note)
         text = {"a": a, "b": b, "both": f"{a.rstrip()}\n\n{b.lstrip()}".strip() if name != "title" else a}[what]
         typed = {key: self[key].data for key, field in self.fields.items() if not field.disabled}
         return MergeForm(initial={**self.initial, **typed, name: text}, user=user, target=self.target, source=self.source)
@@ -106,7 +163,10 @@ class MergeForm(forms.Form):
     def merged(self) -> dict:
         """The keyword arguments of `merging.merge` this form chose: changes, tags, rules, note."""
         data = self.cleaned_data
-        changes = {name: data[name] for name, _ in TEXT_FIELDS}
+        changes = {row.name: data[row.name] for row in self.rows if not row.name.startswith(structure.SECTION_PREFIX)}
+        own = {row.name.removeprefix(structure.SECTION_PREFIX): data[row.name] for row in self.rows if row.name not in changes}
+        if own:
+            changes["sections"] = own
         rules = None
         if self.may_edit_authority:
             changes["authority_note"] = data["authority_note"]

@@ -16,7 +16,7 @@ from kcs_site.decorators import staff_required
 
 from . import merging, policy
 from .http import query_param
-from .merge_forms import TEXT_FIELDS, MergeForm
+from .merge_forms import MergeForm
 from .models import Article, InvalidChange, Refused, StaleVersion, require
 
 REDIRECT_MAX_AGE = 3600  # seconds a merged article's redirect may be kept: the merge can be undone
@@ -130,15 +130,15 @@ def _page(request: HttpRequest, form: MergeForm, *, status: int = 200) -> HttpRe
     a, b = form.target, form.source
     rows = [
         {
-            "field": form[name],
-            "label": label,
-            "a": getattr(a, name),
-            "b": getattr(b, name),
-            "markdown": name != "title",
-            "a_prefix": f"a-{name}",
-            "b_prefix": f"b-{name}",
+            "field": form[row.name],
+            "label": row.label,
+            "a": row.a,
+            "b": row.b,
+            "markdown": row.markdown,
+            "a_prefix": f"a-{row.name}",
+            "b_prefix": f"b-{row.name}",
         }
-        for name, label in TEXT_FIELDS
+        for row in form.rows
     ]
     context = {
         "form": form,
@@ -147,7 +147,7 @@ def _page(request: HttpRequest, form: MergeForm, *, status: int = 200) -> HttpRe
         "rows": rows,
         "a_rules": list(a.rules.all()),
         "b_rules": list(b.rules.all()),
-        "b_sections": {key: text for key, text in (b.sections or {}).items() if str(text).strip()},
+        "b_sections": form.leftover,
         "plan": merging.plan(source=b, target=a),
         "problem": merging.problem(source=b, target=a),
         "stale": getattr(form, "changed_since", None),

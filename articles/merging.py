@@ -365,7 +365,10 @@ def _authority_changes(current: Article, changes: dict, rules: list[dict] | None
 
 
 def _content_changes(current: Article, changes: dict) -> bool:
-    return any(name in changes and changes[name] != getattr(current, name) for name in CONTENT_FIELDS)
+    sections = changes.get("sections") or {}
+    return any(name in changes and changes[name] != getattr(current, name) for name in CONTENT_FIELDS) or any(
+        text != (current.sections or {}).get(key, "") for key, text in sections.items()
+    )
 
 
 def _id(value):
