@@ -102,7 +102,9 @@ class TemplateField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        template = structure.offered_templates().filter(name=data).first() if isinstance(data, str) else None
+        # A name no template can have is not looked up (PostgreSQL refuses a NUL in a query: a 500).
+        named = isinstance(data, str) and "\x00" not in data and len(data) <= 100
+        template = structure.offered_templates().filter(name=data).first() if named else None
         if template is None:
             names = ", ".join(structure.offered_templates().values_list("name", flat=True))
             raise serializers.ValidationError(f"No template named “{data}” is offered for articles (offered: {names}).")
@@ -127,6 +129,8 @@ class SectionsField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
             raise serializers.ValidationError("Give the sections as an object of {key: text}.")
+        if any("\x00" in k or "\x00" in v for k, v in data.items()):  # a form-encoded body may carry one
+            raise serializers.ValidationError("Null characters are not allowed.")
         if len(data) > structure.MAX_SECTIONS:
             raise serializers.ValidationError(f"At most {structure.MAX_SECTIONS} sections.")
         return {"section_texts": data}

@@ -292,6 +292,9 @@ def section_problems(sections: list[Section], values: dict, *, current: dict | N
         if not isinstance(text, str):
             problems[key] = "Give the section's text as a string."
             continue
+        if "\x00" in text:  # no database keeps it (PostgreSQL refuses it in JSON), no reader types it
+            problems[key] = "The text contains a NUL character; remove it."
+            continue
         if current is not None and current.get(key) == text:
             continue
         if section.markdown:

@@ -254,9 +254,13 @@ def _spread_history(articles, born, before, joined, rng: random.Random, now) -> 
             times.append((version, at))
         timeline[article.pk] = times
     when = {(pk, v): t for pk, times in timeline.items() for v, t in times}
-    for i, event in enumerate(events):
-        # Rows of one version (an edit and its audience change) a second apart, in their order.
-        event.at = when[(event.article_id, event.version)] + datetime.timedelta(seconds=i % 5)
+    seen: dict[tuple[int, int], int] = {}
+    for event in events:
+        # Rows of one version (an edit and its audience change, a relation added later) a second
+        # apart, in their order.
+        key = (event.article_id, event.version)
+        seen[key] = seen.get(key, -1) + 1
+        event.at = when[key] + datetime.timedelta(seconds=seen[key])
     ArticleEvent.objects.bulk_update(events, ["at"], batch_size=500)
     for article in articles:
         times = timeline[article.pk]

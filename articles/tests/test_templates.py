@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -411,3 +412,18 @@ def test_the_whole_articles_size_limit_counts_the_template_sections(troubleshoot
     half = "word " * (MAX_ARTICLE_CHARS // 10 + 1)
     with pytest.raises(InvalidChange, match="the template's other sections"):
         write(contributor, product, troubleshooting, resolution=half, symptom=half, checklist="x")
+
+
+def test_a_nul_character_in_a_template_or_section_is_refused_not_a_server_error(troubleshooting, contributor, product):
+    # PostgreSQL keeps no NUL in text or JSON: the API (a form-encoded body may carry one) and the
+    # model say so instead of failing.
+    client = client_for(contributor)
+    article = write(contributor, product, troubleshooting, symptom="Blinks red")
+    url = f"/api/v1/articles/{article.slug}/"
+    form = urlencode({"version": article.version, "template": "Trouble\x00shooting"})
+    patched = client.patch(url, form, content_type="application/x-www-form-urlencoded")
+    assert patched.status_code == 400 and "template" in patched.json()
+    with pytest.raises(InvalidChange, match="NUL"):
+        article.edit(by=contributor, base_version=article.version, changes={"sections": {"checklist": "a\x00b"}})
+    article.refresh_from_db()
+    assert article.sections == {"symptom": "Blinks red"}
