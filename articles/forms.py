@@ -57,6 +57,17 @@ class TextAreaField(forms.CharField):
         return normalize_newlines(value) if isinstance(value, str) else value
 
 
+def read_tag_field(text: str):
+    """The tags typed in a comma-separated field (articles/tags.py), or a ValidationError saying
+    which are refused or that there are too many."""
+    reading = read_tags(text.split(","))
+    if reading.refused:
+        raise forms.ValidationError(reading.refusals())
+    if len(reading.tags) > MAX_TAGS:
+        raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+    return reading
+
+
 class ArticleForm(forms.Form):
     """Create and edit an article. Which fields are open depends on the policy for this user."""
 
@@ -226,11 +237,7 @@ class ArticleForm(forms.Form):
                 field.widget.attrs["maxlength"] = MAX_CHARS
 
     def clean_tags(self) -> list[str]:
-        reading = read_tags(self.cleaned_data["tags"].split(","))
-        if reading.refused:
-            raise forms.ValidationError(reading.refusals())
-        if len(reading.tags) > MAX_TAGS:
-            raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+        reading = read_tag_field(self.cleaned_data["tags"])
         self.tag_changes = reading.changes()  # told to the writer once the article is saved
         return reading.tags
 

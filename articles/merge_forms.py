@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from django import forms
 
 from . import policy, structure
-from .forms import STALE_FORM, TextAreaField
-from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, MAX_TAGS, Article, markdown_problems
+from .forms import STALE_FORM, TextAreaField, read_tag_field
+from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, Article, markdown_problems
 from .rendering import MAX_CHARS
-from .tags import read_tags
 
 # The text fields shown side by side around the sections of A's template, in reading order.
 TEXT_FIELDS = (
@@ -135,12 +134,7 @@ class MergeForm(forms.Form):
         return MergeForm(initial={**self.initial, **typed, name: text}, user=user, target=self.target, source=self.source)
 
     def clean_tags(self) -> list[str]:
-        reading = read_tags(self.cleaned_data["tags"].split(","))
-        if reading.refused:
-            raise forms.ValidationError(reading.refusals())
-        if len(reading.tags) > MAX_TAGS:
-            raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
-        return reading.tags
+        return read_tag_field(self.cleaned_data["tags"]).tags
 
     def clean(self):
         data = super().clean()

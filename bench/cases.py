@@ -23,14 +23,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where this file would shadow the cases app
+from bench import timing  # noqa: E402
 from bench.database import choose_database  # noqa: E402
+from bench.timing import percentiles  # noqa: E402
 from bench.words import WORDS  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -98,15 +99,9 @@ def describe() -> str:
     )
 
 
-def percentiles(times: list[float]) -> tuple[float, float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], times[-1]
-
-
 def time_pages(repeat: int) -> None:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
 
     from accounts.models import User
     from cases.models import Case
@@ -132,19 +127,7 @@ def time_pages(repeat: int) -> None:
     ]
     client = Client()
     client.force_login(owner)
-    print(f"{'page':60} {'p50':>7} {'p95':>7} {'max':>7} {'queries':>8}")
-    for url in pages:
-        client.get(url)  # warm caches
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        p50, p95, most = percentiles(times)
-        print(f"{url:60.60} {p50:7.1f} {p95:7.1f} {most:7.1f} {len(ctx.captured_queries):8d}", flush=True)
+    timing.time_pages(client, pages, repeat)
 
 
 def time_linking(repeat: int) -> None:

@@ -26,14 +26,15 @@ import argparse
 import itertools
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, where this file would shadow an app
+from bench import timing  # noqa: E402
 from bench.database import choose_database  # noqa: E402
+from bench.timing import percentiles  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench"
 STATES = ["validated"] * 60 + ["not_validated"] * 20 + ["wip"] * 12 + ["archived"] * 8
@@ -101,11 +102,6 @@ def describe() -> str:
     )
 
 
-def percentiles(times: list[float]) -> tuple[float, float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], times[-1]
-
-
 def timed(label: str, run, repeat: int) -> None:
     run()  # warm
     times = []
@@ -148,29 +144,16 @@ def grouped_join():
 
 
 def time_pages(repeat: int) -> None:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
 
     from accounts.models import User
 
     setup_test_environment()
     client = Client()
     client.force_login(User.objects.get(username="bench-owner"))
-    print(f"{'page':60} {'p50':>7} {'p95':>7} {'max':>7} {'queries':>8}")
     queue = "/cases/most-used-drafts/"
-    for url in (queue, f"{queue}?page=10", f"{queue}?state=wip", "/dashboard/"):
-        client.get(url)
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        p50, p95, most = percentiles(times)
-        print(f"{url:60.60} {p50:7.1f} {p95:7.1f} {most:7.1f} {len(ctx.captured_queries):8d}", flush=True)
+    timing.time_pages(client, (queue, f"{queue}?page=10", f"{queue}?state=wip", "/dashboard/"), repeat)
 
 
 def explain() -> None:
