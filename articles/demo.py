@@ -20,6 +20,7 @@ TROUBLESHOOTING = [
         "label": "Before you close the case",
         "help": "One check per line.",
         "format": "plain",
+        "visibility": "staff",
         "role": "other",
     },
     {
@@ -36,7 +37,7 @@ DEVICE_ARTICLE = {
     "title": "The thermostat's screen is blank",
     "environment": "Smart Thermostat, wall unit on battery or on the C-wire.",
     "resolution": (
-        "1. Ask whether the heating still runs: a blank screen with working heating is the screen saver.\n"
+        "1. Check whether the heating still runs: a blank screen with working heating is the screen saver.\n"
         "2. Tap the screen once and wait five seconds.\n"
         "3. If it stays blank, take the unit off its plate and put it back: this restarts it.\n"
         "4. Still blank: replace the batteries (two AA, in the back of the unit)."

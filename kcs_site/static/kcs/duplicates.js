@@ -8,6 +8,9 @@
   const region = document.getElementById("similar-articles");
   const form = document.getElementById("article-form");
   if (!region || !form || !region.dataset.similarUrl) return;
+  const list = region.querySelector("[data-similar-list]");
+  const status = region.querySelector("[data-similar-status]");
+  let shown = 0;
   const DEBOUNCE_MS = 400;
   // The title and product, and every section the template says is issue-like or describes the
   // environment (a template's own sections carry their role in `data-role`).
@@ -69,9 +72,15 @@
       .then(function (html) {
         // The fragment is the site's own template, rendered with Django's escaping.
         const parsed = new DOMParser().parseFromString(html, "text/html");
-        region.replaceChildren.apply(region, Array.prototype.slice.call(parsed.body.childNodes));
+        list.replaceChildren.apply(list, Array.prototype.slice.call(parsed.body.childNodes));
+        const count = list.querySelectorAll(".similar-item").length;
+        // Said only when the number changes: the list itself is not read out on every keystroke.
+        if (count !== shown) {
+          status.textContent = count ? count + (count === 1 ? " similar article" : " similar articles") + " below." : "";
+          shown = count;
+        }
       })
-      .catch(function (err) { if (err.name !== "AbortError") region.replaceChildren(); });
+      .catch(function (err) { if (err.name !== "AbortError") list.replaceChildren(); });
   }
 
   function later() {
@@ -84,11 +93,28 @@
     f.addEventListener("change", later);
   });
 
+  // The item goes; the status line says so, and focus moves to the next suggestion (or the
+  // list's heading, or the title being typed) rather than being lost with the button.
   function hide(item, title) {
-    const note = document.createElement("p");
-    note.className = "muted";
-    note.textContent = "Marked as not a duplicate: " + title + ".";
-    item.replaceWith(note);
+    const next = item.nextElementSibling || item.previousElementSibling;
+    item.remove();
+    shown = list.querySelectorAll(".similar-item").length;
+    status.textContent = "Marked as not a duplicate: “" + title + "”";
+    const target = next ? next.querySelector(".similar-title a") : null;
+    if (target) target.focus();
+    else if (!shown) {
+      list.replaceChildren();
+      const titleField = form.elements.title;
+      if (titleField) titleField.focus();
+    } else {
+      const heading = list.querySelector(".similar-heading");
+      if (heading) heading.focus();
+    }
+  }
+
+  function titleOf(item) {
+    const link = item.querySelector(".similar-title a");
+    return link.firstChild ? link.firstChild.textContent : link.textContent;
   }
 
   region.addEventListener("click", function (event) {
@@ -100,7 +126,7 @@
     if (ids.indexOf(id) < 0) ids.push(id);
     dismissed.value = ids.join(",");
     last = null;
-    hide(item, item.querySelector(".similar-title a").textContent);
+    hide(item, titleOf(item));
   });
 
   region.addEventListener("submit", function (event) {
@@ -119,7 +145,7 @@
       ids.push(item.dataset.similarId);
       dismissed.value = ids.join(",");
       last = null;
-      hide(item, item.querySelector(".similar-title a").textContent);
+      hide(item, titleOf(item));
     });
   });
 
