@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
-from . import help_trail, policy
+from . import help_trail, policy, relations
 from .merge_views import follows_merges
 from .models import Article, Audience, Product
 from .signals import article_viewed
@@ -45,7 +46,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @follows_merges("help:detail", help_centre=True)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(help_articles(request.user).select_related("product", "template_version"), slug=slug)
+    article = help_articles(request.user).select_related("product", "template_version").filter(slug=slug).first()
+    if article is None:
+        replacement = relations.replacement_for(request.user, slug, help_articles(request.user))
+        if replacement is None:
+            raise Http404("No such article")
+        # Not permanent: who replaces an article is a relation its editors may change.
+        messages.info(request, "The article at that address was replaced by this one.")
+        return redirect(replacement.get_help_url())
     from kcs_site import pages  # composes panels from other apps (search's related articles)
 
     response = render(request, "help/detail.html", {"article": article, "panels": pages.help_article_panels(request, article)})

@@ -122,6 +122,18 @@ def relations_for(article: Article, user, *, help_centre: bool = False) -> list[
     return links
 
 
+def replacement_for(user, slug: str, articles) -> Article | None:
+    """The article that supersedes the archived article `slug`, among `articles` (what the page
+    asking may show `user`), for a reader who could have read the archived one: an old link to a
+    replaced article leads to what replaced it rather than to "not found". Asked only when the
+    address found nothing to show."""
+    audiences = policy.visible_audiences(user)
+    old = Article.objects.filter(slug=slug, state=State.ARCHIVED).only("pk", "audience").first()
+    if old is None or (audiences is not None and old.audience not in audiences):
+        return None  # never a hint that an article this reader could never read existed
+    return articles.filter(relations_out__to_article=old, relations_out__kind=RelationKind.SUPERSEDES).order_by("-pk").first()
+
+
 def find_article(user, text: str) -> Article | None:
     """The article `text` names, by its slug or by the address of its staff or help-centre page,
     if `user` may open it; else None (the caller says "not found", whichever it was)."""

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -470,3 +471,33 @@ def test_the_schema_documents_relations_in_the_article_and_their_endpoints():
     assert "relations" in components["ArticleDetail"]["properties"]
     assert components["PublicArticleDetail"]["additionalProperties"] is False
     assert "note" not in components["PublicRelation"]["properties"]
+
+
+def test_an_old_help_centre_link_to_a_replaced_article_leads_to_its_replacement(shelf, contributor, customer, kb_owner):
+    old = make_article(
+        author=contributor,
+        product=shelf["new"].product,
+        title="Refunds by cheque",
+        state=State.ARCHIVED,
+        audience=Audience.PUBLIC,
+        kb_owner=kb_owner,
+    )
+    relate(shelf["new"], old, SUPERSEDES, by=contributor)
+    for client in (client_for(customer), Client()):
+        response = client.get(old.get_help_url())
+        assert response.status_code == 302 and response["Location"] == shelf["new"].get_help_url()
+        assert "replaced by this one" in client.get(response["Location"]).content.decode()
+
+
+def test_no_replacement_is_offered_for_an_article_the_reader_never_could_read_or_by_one_they_may_not(
+    shelf, contributor, customer, kb_owner
+):
+    # "Refunds before 2020" was internal: its address says nothing to a customer, even replaced.
+    relate(shelf["new"], shelf["archived"], SUPERSEDES, by=contributor)
+    assert client_for(customer).get(shelf["archived"].get_help_url()).status_code == 404
+    # A public article replaced by an internal one: the customer may not be sent there.
+    relate(shelf["internal"], shelf["old"], SUPERSEDES, by=contributor)
+    shelf["old"].archive(by=kb_owner, note="Replaced by the agents' tool")
+    assert client_for(customer).get(shelf["old"].get_help_url()).status_code == 404
+    # Staff keep the archived article's own page, with its banner.
+    assert client_for(contributor).get(shelf["old"].get_absolute_url()).status_code == 200
