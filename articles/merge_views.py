@@ -4,7 +4,6 @@ from an article page, the undo, and `follows_merges`, which sends a merged artic
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlparse
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -14,7 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from kcs_site.decorators import staff_required
 
-from . import merging, policy
+from . import merging, policy, relations
 from .http import query_param
 from .merge_forms import MergeForm
 from .models import Article, InvalidChange, Refused, StaleVersion, require
@@ -62,25 +61,12 @@ def _article(slug: str) -> Article:
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Merge another article into this one": the other article's address or slug, from A's page."""
     target = _article(slug)
-    other = _slug_in(query_param(request, "other"))
+    other = relations.slug_from(query_param(request, "other"))
     source = Article.objects.filter(slug=other).first() if other else None
     if source is None:
         messages.error(request, "No article has that address. Paste the other article's address or its slug.")
         return redirect(target)
     return redirect("articles:merge", target=target.slug, source=source.slug)
-
-
-def _slug_in(text: str) -> str:
-    """The slug in a pasted address (/articles/<slug>/…, /help/<slug>/, /api/v1/articles/<slug>/) or a bare slug."""
-    try:
-        path = urlparse(text.strip()).path
-    except ValueError:  # not an address (an unclosed "[", a bad port): nothing names an article
-        return ""
-    parts = [p for p in path.split("/") if p]
-    for marker in ("articles", "help"):
-        if marker in parts and parts.index(marker) + 1 < len(parts):
-            return parts[parts.index(marker) + 1][:200]
-    return parts[-1][:200] if parts else ""
 
 
 @staff_required

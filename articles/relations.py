@@ -144,11 +144,16 @@ def find_article(user, text: str) -> Article | None:
 
 
 def slug_from(text: str) -> str:
-    """ "https://kb.example/articles/printer-offline/edit/" → "printer-offline"; a bare slug as given."""
+    """ "https://kb.example/articles/printer-offline/edit/" → "printer-offline" (also /help/<slug>/
+    and /api/v1/articles/<slug>/); a bare slug as given; "" for what names no article."""
     text = (text or "").strip().replace("\x00", "")
     if "/" not in text:
         return text[:200]
-    parts = [unquote(part) for part in urlparse(text).path.split("/") if part]
+    try:
+        path = urlparse(text).path
+    except ValueError:  # not an address (an unclosed "[", a bad port): it names no article
+        return ""
+    parts = [unquote(part) for part in path.split("/") if part]
     for marker in ("articles", "help"):
         if marker in parts:
             index = parts.index(marker)

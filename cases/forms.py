@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
-
 from django import forms
 
+from articles import relations
 from articles.models import Article
 
 from .adherence import NOTE_MAX
@@ -23,12 +22,7 @@ def find_article(user, text: str) -> Article | None:
     if not text:
         return None
     visible = Article.objects.visible_to(user)
-    parts = [unquote(p) for p in urlsplit(text).path.split("/") if p]
-    slug = parts[-1] if parts else text
-    for marker in ("articles", "help"):  # /articles/<slug>/edit/ and /help/<slug>/ name the slug after these
-        if marker in parts[:-1]:
-            slug = parts[parts.index(marker) + 1]
-    found = visible.filter(slug=slug).first()
+    found = visible.filter(slug=relations.slug_from(text)).first()
     if found is not None:
         return found
     for lookup in ("title__iexact", "title__icontains"):

@@ -501,3 +501,14 @@ def test_no_replacement_is_offered_for_an_article_the_reader_never_could_read_or
     assert client_for(customer).get(shelf["old"].get_help_url()).status_code == 404
     # Staff keep the archived article's own page, with its banner.
     assert client_for(contributor).get(shelf["old"].get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("text", ["http://[::1", "https://kb.example:port/articles/x/", "[::1]/help/"])
+def test_text_that_is_no_address_is_not_found_on_the_page_and_in_the_api(shelf, contributor, text):
+    page_answer = client_for(contributor).post("/articles/new-refund-steps/relations/", {"kind": RELATED, "article": text})
+    assert page_answer.status_code == 400 and "No article was found" in page_answer.content.decode()
+    api = APIClient()
+    api.force_authenticate(contributor)
+    answer = api.post("/api/v1/articles/new-refund-steps/relations/", {"kind": RELATED, "article": text}, format="json")
+    assert answer.status_code == 400 and "article" in answer.json()
+    assert not ArticleRelation.objects.exists()

@@ -196,6 +196,8 @@ def test_linking_an_unknown_or_archived_article_keeps_what_was_typed(contributor
     assert 'value="no-such-article"' in response.content.decode()
     response = post_link(contributor, case, article=archived.slug, kind="solved")
     assert response.status_code == 400 and "This article is archived" in text_of(response)
+    response = post_link(contributor, case, article="http://[::1", kind="solved")  # no address at all
+    assert response.status_code == 400 and "No single article matches" in text_of(response)
     assert not CaseLink.objects.exists()
 
 
