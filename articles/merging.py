@@ -60,7 +60,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import policy
+from . import policy, relations
 from .choices import Audience, State
 from .models import (
     AUTHORITY_FIELDS,
@@ -70,6 +70,7 @@ from .models import (
     ArticleRelation,
     EventKind,
     InvalidChange,
+    RelationKind,
     Reuse,
     StaleVersion,
     _normalise_rules,
@@ -152,11 +153,29 @@ def _flag_clashes(rows: models.QuerySet, to: Article) -> models.QuerySet:
 
 
 def _relation_clashes(field: str, other: str):
+    """B's relations that A already has, or that on A would turn back on themselves: the same
+    kind the other way round (A supersedes X and X supersedes B would become a cycle; related both
+    ways is one relation twice), or a chain of "supersedes" or "duplicate of" that comes back to A."""
+
     def clashes(rows: models.QuerySet, to: Article) -> models.QuerySet:
         same = ArticleRelation.objects.filter(**{field: to, other: OuterRef(other), "kind": OuterRef("kind")})
-        return rows.filter(Exists(same))
+        reverse = ArticleRelation.objects.filter(**{other: to, field: OuterRef(other), "kind": OuterRef("kind")})
+        chained = [
+            pk
+            for pk, far, kind in rows.filter(kind__in=CHAINED).values_list("pk", f"{other}_id", "kind")
+            if far != to.pk
+            and (
+                relations.chain_reaches(Article(pk=far), to, kind)
+                if field == "from_article"
+                else relations.chain_reaches(to, Article(pk=far), kind)
+            )
+        ]
+        return rows.filter(Exists(same) | Exists(reverse) | models.Q(pk__in=chained))
 
     return clashes
+
+
+CHAINED = (RelationKind.SUPERSEDES, RelationKind.DUPLICATE_OF)
 
 
 MOVERS = (

@@ -322,7 +322,8 @@ def can_unrelate(user: Person, from_article: Article, to_article: Article) -> De
     allowed = can_relate(user, from_article, to_article)
     if allowed:
         return allowed
-    if can_view(user, from_article) and can_edit(user, to_article):
+    # What a governed article says (its "supersedes" included) is changed only by who may edit it.
+    if not from_article.is_governed and can_view(user, from_article) and can_edit(user, to_article):
         return ALLOW
     return allowed
 

@@ -131,6 +131,8 @@ def replacement_for(user, slug: str, articles) -> Article | None:
     old = Article.objects.filter(slug=slug, state=State.ARCHIVED).only("pk", "audience").first()
     if old is None or (audiences is not None and old.audience not in audiences):
         return None  # never a hint that an article this reader could never read existed
+    if audiences is not None and not ArticleEvent.objects.filter(article=old, to_value=State.VALIDATED).exists():
+        return None  # outside readers only ever read validated articles
     return articles.filter(relations_out__to_article=old, relations_out__kind=RelationKind.SUPERSEDES).order_by("-pk").first()
 
 
@@ -225,9 +227,12 @@ def _check_new(article: Article, other: Article, kind: str) -> None:
         raise InvalidChange(_already(article, other, kind))
     if kind == RelationKind.RELATED and (False, kind) in pairs:
         raise InvalidChange(f"“{other.title}” is already related to this article (from its own page).")
-    if kind == RelationKind.DUPLICATE_OF and (False, kind) in pairs:
-        raise InvalidChange(f"“{other.title}” is marked a duplicate of this article: one of the two is the original.")
-    if kind == RelationKind.SUPERSEDES and _supersedes_chain_reaches(other, article):
+    if kind == RelationKind.DUPLICATE_OF and chain_reaches(other, article, kind):
+        # A chain of duplicates ends at the original: one that comes back round names none.
+        raise InvalidChange(
+            f"“{other.title}” is marked a duplicate of this article (directly or through others): one of them is the original."
+        )
+    if kind == RelationKind.SUPERSEDES and chain_reaches(other, article, kind):
         raise InvalidChange(
             f"“{other.title}” already supersedes this article (directly or through others): that would be a cycle."
         )
@@ -235,14 +240,13 @@ def _check_new(article: Article, other: Article, kind: str) -> None:
         raise InvalidChange(f"An article links to at most {MAX_RELATIONS} others; remove one first.")
 
 
-def _supersedes_chain_reaches(start: Article, target: Article) -> bool:
-    """Whether `start` supersedes `target`, directly or through a chain of "supersedes"."""
+def chain_reaches(start: Article, target: Article, kind: str) -> bool:
+    """Whether `start` relates to `target` as `kind` (supersedes, duplicate of), directly or
+    through a chain of that kind."""
     seen, frontier = {start.pk}, {start.pk}
     for _ in range(MAX_CHAIN):
         following = set(
-            ArticleRelation.objects.filter(kind=RelationKind.SUPERSEDES, from_article__in=frontier).values_list(
-                "to_article_id", flat=True
-            )
+            ArticleRelation.objects.filter(kind=kind, from_article__in=frontier).values_list("to_article_id", flat=True)
         )
         if target.pk in following:
             return True

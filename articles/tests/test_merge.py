@@ -6,9 +6,10 @@ from collections import Counter
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
-from articles import merging
+from articles import merging, relations
 from articles.models import (
     Article,
     ArticleEvent,
@@ -682,3 +683,29 @@ def test_the_page_warns_when_outside_readers_of_b_could_not_open_a(db, product, 
     page = client_for(owner).get(reverse("articles:merge", args=[a.slug, b.slug]))
     assert page.status_code == 200
     assert ("will no longer find it" in page.content.decode()) is warned
+
+
+def test_relations_that_would_turn_back_on_the_target_stay_with_the_source(db, product):
+    owner, agent = make_kb_owner("kim"), make_contributor("cal")
+
+    def art(title):
+        return make_article(author=agent, product=product, kb_owner=owner, title=title)
+
+    a, b, x, y, z = art("A"), art("B"), art("X"), art("Y"), art("Z")
+    relations.relate(from_article=a, to_article=x, kind=RelationKind.SUPERSEDES, by=owner)
+    relations.relate(from_article=x, to_article=b, kind=RelationKind.SUPERSEDES, by=owner)  # X→A would be a cycle
+    relations.relate(from_article=a, to_article=y, kind=RelationKind.RELATED, by=owner)
+    relations.relate(from_article=y, to_article=b, kind=RelationKind.RELATED, by=owner)  # Y→A: A↔Y twice
+    relations.relate(from_article=b, to_article=z, kind=RelationKind.RELATED, by=owner)  # moves: A→Z
+    a.refresh_from_db()
+    b.refresh_from_db()
+    merging.merge(source=b, target=a, by=owner, base_versions=(a.version, b.version), changes={})
+    on_a = set(
+        ArticleRelation.objects.filter(Q(from_article=a) | Q(to_article=a)).values_list("from_article", "kind", "to_article")
+    )
+    assert on_a == {
+        (a.pk, RelationKind.SUPERSEDES, x.pk),
+        (a.pk, RelationKind.RELATED, y.pk),
+        (a.pk, RelationKind.RELATED, z.pk),
+    }
+    assert ArticleRelation.objects.filter(to_article=b).count() == 2  # kept with B, listed as kept
