@@ -35,28 +35,42 @@ def text_rows(target: Article, source: Article) -> tuple[list[Row], dict[str, st
 
     B's text for a section is B's section of the same key, else (B written in another template)
     B's sections of the same role that A's template has no key for, given to A's first section of
-    that role: B's "symptom" fills A's issue."""
+    that role: B's "symptom" fills A's issue. Staff-only text of B's is never offered for a
+    section shown to everyone (one click would publish it): it goes to a staff-only section of A's
+    of that role, or is listed apart, marked staff only."""
     a_sections, b_sections = structure.sections_of(target), structure.sections_of(source)
-    a_keys = {s.key for s in a_sections}
-    by_role: dict[str, list[str]] = {}
+    a_by_key = {s.key: s for s in a_sections}
+
+    def may_take(a_section, b_section) -> bool:
+        return a_section.staff_only or not b_section.staff_only
+
+    placed: dict[str, list[str]] = {}  # A's section key -> B's texts offered for it
     leftover: dict[str, str] = {}
     for section in b_sections:
         text = structure.text_of(source, section)
-        if section.key in a_keys or not text.strip():
+        if not text.strip():
             continue
-        if any(s.role == section.role for s in a_sections):
-            by_role.setdefault(section.role, []).append(text)
+        same = a_by_key.get(section.key)
+        home = (
+            same
+            if same is not None and may_take(same, section)
+            else next(
+                (
+                    s
+                    for s in a_sections
+                    if s.role == section.role and may_take(s, section) and s.key not in {b.key for b in b_sections}
+                ),
+                None,
+            )
+        )
+        if home is None:
+            leftover[section.label + (" (staff only)" if section.staff_only else "")] = text
         else:
-            leftover[section.label] = text
+            placed.setdefault(home.key, []).append(text)
     rows = [Row("title", "Title", target.title, source.title, markdown=False)]
-    given: set[str] = set()
     for section in a_sections:
-        same = next((s for s in b_sections if s.key == section.key), None)
-        b_text = structure.text_of(source, same) if same is not None else ""
-        if section.role not in given and by_role.get(section.role):
-            b_text = "\n\n".join(t for t in (b_text, *by_role[section.role]) if t.strip())
-            given.add(section.role)
         label = section.label + (" (staff only)" if section.staff_only else "")
+        b_text = "\n\n".join(placed.get(section.key, []))
         rows.append(Row(section.field_name, label, structure.text_of(target, section), b_text, section.markdown))
     rows.append(Row("internal_notes", "Internal notes (staff only)", target.internal_notes, source.internal_notes))
     return rows, leftover

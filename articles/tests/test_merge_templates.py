@@ -81,3 +81,26 @@ def test_merging_saves_a_sections_and_leaves_its_template(kb_owner, product):
     assert a.template_version.template.name == "Device" and a.issue == ""
     assert b.merged_into == a and b.state == State.ARCHIVED
     assert "The wall unit shows no numbers." in client.get(a.get_absolute_url()).content.decode()
+
+
+def test_staff_only_text_of_b_is_never_offered_for_a_section_everyone_reads(kb_owner, product):
+    public_notes = [
+        {"key": "symptom", "label": "Symptom", "role": "issue"},
+        {"key": "resolution", "label": "Fix", "role": "resolution"},
+        {"key": "background", "label": "Background", "role": "other"},
+    ]
+    staff_notes = [*DEVICE[:2], {"key": "agent_tips", "label": "Agent tips", "visibility": "staff", "role": "other"}]
+    a_template = structure.create_template(name="Public notes", sections=public_notes, by=kb_owner)
+    b_template = structure.create_template(name="Staff notes", sections=staff_notes, by=kb_owner)
+    a = Article.create(by=kb_owner, title="A", product=product, template_version=a_template.current, sections={})
+    b = Article.create(
+        by=kb_owner,
+        title="B",
+        product=product,
+        template_version=b_template.current,
+        sections={"agent_tips": "Offer the quokka voucher code"},
+    )
+    page = client_for(kb_owner).get(reverse("articles:merge", args=[a.slug, b.slug]))
+    rows = {row.name: row for row in page.context["form"].rows}
+    assert rows["sections.background"].b == ""
+    assert page.context["b_sections"] == {"Agent tips (staff only)": "Offer the quokka voucher code"}
