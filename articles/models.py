@@ -383,10 +383,12 @@ class Article(models.Model):
             _check_markdown(markdown_problems(changed, current=current))
             before = structure.outside_values(current)
             old_sections = dict(current.sections or {})
+            # Compared with the stored text, so before the new values are set.
+            text_changed = _outside_text_changed(current, changed)
             for name, value in changed.items():
                 setattr(current, name, value)
             _check_sections(current, changed.get("sections") or {}, stored=old_sections)
-            outside_changed = _outside_text_changed(current, changed) or before != structure.outside_values(current)
+            outside_changed = text_changed or before != structure.outside_values(current)
             missing = structure.missing_required(current)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and missing:
                 # Only work in progress may lack a resolution (KCS: a "framed" article), or any
