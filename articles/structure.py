@@ -237,6 +237,12 @@ def outside_values(article, *, sections: list[Section] | None = None) -> list[tu
     ]
 
 
+def has_resolution(article) -> bool:
+    """The article says how to resolve the issue: a resolution-like section shown to everyone (the
+    standard resolution, or a template's section with role "resolution") has text."""
+    return any(text.strip() for s, text in section_values(article) if s.role == "resolution" and not s.staff_only)
+
+
 def missing_required(article, *, sections: list[Section] | None = None) -> list[Section]:
     """The required sections with no text: an article leaves work in progress only without any."""
     return [s for s, text in section_values(article, sections=sections) if s.required and not text.strip()]

@@ -147,7 +147,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     offered = policy.available_transitions(user, article)
     transitions = offered
-    if not article.resolution.strip():
+    if not structure.has_resolution(article):
         # Both would be refused for want of a resolution: offer the hint instead of a failing button.
         transitions = [(to, label) for to, label in offered if to not in (State.NOT_VALIDATED, State.VALIDATED)]
     context = {

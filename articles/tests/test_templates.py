@@ -427,3 +427,29 @@ def test_a_nul_character_in_a_template_or_section_is_refused_not_a_server_error(
         article.edit(by=contributor, base_version=article.version, changes={"sections": {"checklist": "a\x00b"}})
     article.refresh_from_db()
     assert article.sections == {"symptom": "Blinks red"}
+
+
+FIX_KEYED = [
+    {"key": "symptom", "label": "Symptom", "role": "issue"},
+    {"key": "fix", "label": "Fix", "required": True, "role": "resolution"},
+    {"key": "staff_fix", "label": "Staff fix", "visibility": "staff", "role": "resolution"},
+]
+
+
+def test_a_resolution_section_with_another_key_lets_the_article_move_on_from_the_pages(kb_owner, contributor, product):
+    from coaching import policy as coaching_policy
+
+    template = structure.create_template(name="Fix keyed", sections=FIX_KEYED, by=kb_owner)
+    article = write(contributor, product, template, symptom="Red", staff_fix="Only staff know this")
+    assert not structure.has_resolution(article)
+    assert not coaching_policy.can_request_review(contributor, article)
+    page = client_for(contributor).get(f"/articles/{article.slug}/").content.decode()
+    assert 'value="not_validated"' not in page and "Write a resolution before validating." in page
+    article.edit(by=contributor, base_version=article.version, changes={"sections": {"fix": "Reset it."}}, note="x")
+    assert structure.has_resolution(article)
+    assert coaching_policy.can_request_review(contributor, article)
+    page = client_for(contributor).get(f"/articles/{article.slug}/").content.decode()
+    assert 'value="not_validated"' in page and "Write a resolution before validating." not in page
+    client_for(contributor).post(f"/articles/{article.slug}/transition/", {"to": "not_validated"})
+    article.refresh_from_db()
+    assert article.state == State.NOT_VALIDATED
