@@ -449,8 +449,11 @@ class Article(models.Model):
         if target is None:
             raise versions.NoSuchVersion(f"There is no version {to_number} of this article.")
         content = versions.content_of_version(target.version)
-        # Sections added since that version are emptied, so the restored text reads as it did.
-        content["changes"]["sections"] = {**{key: "" for key in self.sections or {}}, **content["changes"]["sections"]}
+        # The restored template version's sections get the text they had (empty if added since),
+        # so the article reads as it did; text of sections that version lacks stays, hidden.
+        restored = content["changes"]["sections"] or {}
+        shown = [s.key for s in structure.sections_of(content["changes"]["template_version"]) if not s.is_standard]
+        content["changes"]["sections"] = {key: restored.get(key, "") for key in shown}
         if content["changes"]["template_version"] is None and structure.sections_of(self) == structure.sections_of(None):
             # Stored before templates: it read with the standard sections, which the article still has.
             del content["changes"]["template_version"]

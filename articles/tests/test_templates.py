@@ -230,6 +230,20 @@ def test_a_revert_brings_back_the_sections_of_that_version(troubleshooting, cont
     assert article.sections.get("checklist", "") == "" and article.sections["symptom"] == "Red"
 
 
+def test_a_revert_to_an_earlier_template_version_reads_as_that_version(troubleshooting, kb_owner, contributor, product):
+    article = write(contributor, product, troubleshooting, symptom="Red", resolution="Reset it.", checklist="Plug in")
+    extra = {"key": "parts", "label": "Spare parts", "role": "other"}
+    second = structure.save_sections(troubleshooting, [*TROUBLESHOOTING, extra], by=kb_owner)
+    changes = {"template_version": second, "sections": {"parts": "A new plug"}}
+    article.edit(by=contributor, base_version=article.version, changes=changes, note="x")
+    article.revert(by=contributor, to_number=1, base_version=article.version)
+    article.refresh_from_db()
+    assert article.version == 3 and article.template_version == troubleshooting.versions.get(number=1)
+    assert article.sections["parts"] == "A new plug"  # kept, hidden: the restored version has no such section
+    page = client_for(contributor).get(article.get_absolute_url()).content.decode()
+    assert "<h2>Symptom</h2>" in page and "Spare parts" not in page and "A new plug" not in page
+
+
 # --- existing articles -----------------------------------------------------------------------
 
 
