@@ -353,6 +353,7 @@ def save_sections(template, raw: list[dict], *, by, description: str | None = No
     sections = check_sections(raw)
     locked = ArticleTemplate.objects.select_for_update().get(pk=template.pk)
     current = locked.current
+    _check_staff_keys_stay_staff(locked, sections)
     if description is not None:
         locked.description = description
     if current is not None and current.sections == sections:
@@ -365,6 +366,23 @@ def save_sections(template, raw: list[dict], *, by, description: str | None = No
     locked.save(update_fields=["current", "updated_at", "description"])
     template.refresh_from_db()
     return version
+
+
+def _check_staff_keys_stay_staff(template, sections: list[dict]) -> None:
+    # Articles keep a section's text by key: a key once staff-only shown to everyone would publish
+    # the staff text written under it (with the next edit, even a minor one).
+    staff_keys = {
+        item["key"] for version in template.versions.all() for item in version.sections or [] if item.get("visibility") == "staff"
+    }
+    opened = [s["label"] for s in sections if s["key"] in staff_keys and s["visibility"] != "staff"]
+    if opened:
+        raise InvalidSections(
+            [
+                f"“{label}” was staff-only in an earlier version of this template and cannot be shown to everyone: "
+                "use a new key for a section for everyone; existing staff-only text stays staff-only."
+                for label in opened
+            ]
+        )
 
 
 @transaction.atomic

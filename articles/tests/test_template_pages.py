@@ -96,6 +96,22 @@ def test_a_stale_editor_saves_nothing(kb_owner, troubleshooting):
     assert troubleshooting.versions.count() == 2
 
 
+def test_a_section_once_staff_only_is_never_shown_to_everyone(kb_owner, troubleshooting):
+    owner = client_for(kb_owner)
+    opened = [dict(s, visibility="everyone") if s["key"] == "agent_tips" else s for s in TROUBLESHOOTING]
+    data = sections_post(opened, name="Troubleshooting", opened=str(troubleshooting.current_id))
+    response = owner.post(f"/templates/{troubleshooting.pk}/", data)
+    assert response.status_code == 400
+    assert "“Agent tips” was staff-only in an earlier version" in response.content.decode()
+    # Dropped in version 2, then added back for everyone: refused the same way.
+    structure.save_sections(troubleshooting, TROUBLESHOOTING[:3], by=kb_owner)
+    with pytest.raises(structure.InvalidSections, match="existing staff-only text stays staff-only"):
+        structure.save_sections(troubleshooting, opened, by=kb_owner)
+    assert troubleshooting.versions.count() == 2
+    renamed = [dict(s, key="tips_for_all") if s["key"] == "agent_tips" else s for s in opened]
+    assert structure.save_sections(troubleshooting, renamed, by=kb_owner).number == 3
+
+
 def test_bad_sections_are_explained_and_kept_in_the_form(kb_owner, troubleshooting):
     bad = [dict(TROUBLESHOOTING[0], key="symptom"), dict(TROUBLESHOOTING[1]), dict(TROUBLESHOOTING[2], key="symptom")]
     data = sections_post(bad, name="Troubleshooting", opened=str(troubleshooting.current_id))
