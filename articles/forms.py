@@ -164,6 +164,11 @@ class ArticleForm(forms.Form):
             )
         else:
             self.fields["version"].required = True
+            # The template version whose sections the page shows: a save made from another one
+            # comes back with the current sections instead (articles.views.edit).
+            self.fields["shown_template"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=self.template_version_pk()
+            )
 
     def _shape_sections(self) -> None:
         """The template's sections as fields, in its order, with its labels and help; a standard

@@ -246,3 +246,29 @@ def test_editing_an_article_in_a_template_changes_its_sections(contributor, trou
     article.refresh_from_db()
     assert article.sections["symptom"] == "Now red" and article.version == 2
     assert article.events.first().changed_fields == ["sections.symptom"]
+
+
+def test_an_edit_page_opened_before_the_template_changed_comes_back_with_the_new_sections(
+    kb_owner, contributor, product, troubleshooting
+):
+    from .htmlparse import form_fields
+    from .test_templates import write
+
+    article = write(contributor, product, troubleshooting, symptom="Red", resolution="Reset it.", checklist="Plug")
+    staff = client_for(contributor)
+    data = form_fields(staff.get(f"/articles/{article.slug}/edit/").content.decode())
+    assert data["shown_template"] == str(troubleshooting.current_id)
+    extra = {"key": "parts", "label": "Spare parts", "role": "other"}
+    structure.save_sections(troubleshooting, [*TROUBLESHOOTING, extra], by=kb_owner)
+    data.update({"sections.symptom": "Red blinking", "note": "Clearer symptom"})
+    response = staff.post(f"/articles/{article.slug}/edit/", data)
+    page = response.content.decode()
+    article.refresh_from_db()
+    assert article.version == 1 and article.sections["symptom"] == "Red"  # nothing saved
+    assert "template changed since this page was opened" in page
+    assert "Spare parts" in page and "Red blinking" in page
+    again = form_fields(page)
+    assert again["shown_template"] == str(troubleshooting.current_id)
+    staff.post(f"/articles/{article.slug}/edit/", again)
+    article.refresh_from_db()
+    assert article.version == 2 and article.sections["symptom"] == "Red blinking"
