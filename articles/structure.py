@@ -243,6 +243,33 @@ def has_resolution(article) -> bool:
     return any(text.strip() for s, text in section_values(article) if s.role == "resolution" and not s.staff_only)
 
 
+def carry_by_role(old: list[Section], new: list[Section], texts: dict) -> dict:
+    """`texts` ({field name: text}, typed in sections `old`) for a form showing sections `new`:
+    text of a section `new` lacks goes to the first empty section of `new` with the same role
+    (a symptom to the issue, a fix to the resolution). Staff-only text only goes to a staff-only
+    section. Text with nowhere to go stays under its own name (the form carries it along)."""
+    out = dict(texts)
+    names = {s.field_name for s in new}
+    for section in old:
+        text = out.get(section.field_name)
+        if section.field_name in names or not isinstance(text, str) or not text.strip():
+            continue
+        target = next(
+            (
+                s
+                for s in new
+                if s.role == section.role
+                and (s.staff_only or not section.staff_only)
+                and not (out.get(s.field_name) or "").strip()
+            ),
+            None,
+        )
+        if target is not None:
+            out[target.field_name] = text
+            del out[section.field_name]
+    return out
+
+
 def missing_required(article, *, sections: list[Section] | None = None) -> list[Section]:
     """The required sections with no text: an article leaves work in progress only without any."""
     return [s for s, text in section_values(article, sections=sections) if s.required and not text.strip()]

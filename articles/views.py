@@ -186,6 +186,7 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
         data = form.cleaned_data
         try:
+            form.refuse_left_behind()
             article = Article.create(
                 by=request.user,
                 tags=data["tags"],
@@ -259,6 +260,7 @@ def _retemplated(request: HttpRequest, form: ArticleForm, rules, wanted) -> tupl
         return None
     typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
     typed.update({name: value for name, value in form.carried})
+    typed = structure.carry_by_role(form.sections, structure.sections_of(wanted), typed)
     typed.update(template=wanted.template_id, shown_template=wanted.pk)
     shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, template_version=wanted)
     shown.template_notice = f"The form now shows the sections of “{wanted.template.name}”. Nothing is saved yet."

@@ -8,6 +8,7 @@ from articles import structure
 from articles.models import Article, ArticleTemplate, State
 from conftest import client_for
 
+from .htmlparse import form_fields
 from .test_templates import TROUBLESHOOTING
 
 
@@ -201,11 +202,31 @@ def test_changing_template_on_the_create_page_keeps_what_was_typed(contributor, 
     assert response.status_code == 200 and not Article.objects.exists()
     assert "The form now shows the sections of “Standard”" in page
     assert 'name="issue"' in page and "Hold it.</textarea>" in page
-    assert '<textarea name="sections.symptom" hidden aria-hidden="true">Red light</textarea>' in page
-    # And back: the symptom typed first is there again.
-    data = {**data, "template": troubleshooting.pk, "shown_template": standard.current_id, "issue": ""}
-    again = client_for(contributor).post("/articles/new/", data).content.decode()
-    assert "Red light</textarea>" in again and 'name="sections.symptom"' in again
+    # The symptom goes to the issue (the same role).
+    fields = form_fields(page)
+    assert fields["issue"] == "Red light" and "sections.symptom" not in fields
+    # And back: the issue goes to the symptom.
+    fields.update({"template": troubleshooting.pk, "template-change": "1"})
+    again = form_fields(client_for(contributor).post("/articles/new/", fields).content.decode())
+    assert again["sections.symptom"] == "Red light" and again["resolution"] == "Hold it."
+
+
+def test_text_a_new_template_has_no_place_for_is_never_dropped_silently(contributor, troubleshooting, product):
+    standard = ArticleTemplate.objects.get(name="Standard")
+    data = create_post(troubleshooting, product, **{"sections.checklist": "Power on", "resolution": "Hold it."})
+    data.update({"template": standard.pk, "template-change": "1"})
+    staff = client_for(contributor)
+    fields = form_fields(staff.post("/articles/new/", data).content.decode())
+    assert fields["sections.checklist"] == "Power on"  # no "other" section in Standard: carried along
+    response = staff.post("/articles/new/", fields)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Article.objects.exists()
+    assert "Text typed for “checklist”, which this template does not have, would be lost" in page
+    assert '<textarea id="carried-1" name="sections.checklist" rows="4" dir="auto">Power on</textarea>' in page
+    fields = form_fields(page)
+    fields.update({"sections.checklist": "", "cause": "Power on"})
+    assert staff.post("/articles/new/", fields).status_code == 302
+    assert Article.objects.get().cause == "Power on"
 
 
 def test_saving_with_a_template_the_page_did_not_show_shows_its_sections_first(contributor, troubleshooting, product):
