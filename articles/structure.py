@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .rendering import MAX_CHARS, internal_text, markdown_problem, public_text
+from .rendering import MAX_CHARS, has_internal, internal_text, markdown_problem, public_text
 
 STANDARD_KEYS = ("issue", "environment", "resolution", "cause")
 STRUCTURE_KEYS = ("template_version", "sections")
@@ -231,7 +231,8 @@ def section_values(article, *, sections: list[Section] | None = None) -> list[tu
 def outside_values(article, *, sections: list[Section] | None = None) -> list[tuple[Section, str]]:
     """What outside readers may read: sections for everyone, without their `:::internal` passages."""
     return [
-        (s, public_text(text) if s.markdown else text)
+        # Plain sections too: a `:::internal` passage stored in one never reaches outside readers.
+        (s, public_text(text))
         for s, text in section_values(article, sections=sections)
         if not s.staff_only
     ]
@@ -302,8 +303,8 @@ def role_texts(sections: list[Section], stored: dict, *, public: bool) -> dict[s
                 out.setdefault("authority", []).append(text)
             continue
         target = "cause" if s.role == "other" else s.role
-        out.setdefault(target, []).append(public_text(text) if s.markdown else text)
-        if not public and s.markdown and internal_text(text):
+        out.setdefault(target, []).append(public_text(text))
+        if not public and internal_text(text):
             out.setdefault("authority", []).append(internal_text(text))
     return {name: "\n".join(parts) for name, parts in out.items()}
 
@@ -332,6 +333,12 @@ def section_problems(sections: list[Section], values: dict, *, current: dict | N
             continue
         if section.markdown:
             problem = markdown_problem(text)
+        elif has_internal(text):
+            # Plain text shows a fence as written: staff-only text has no place in a plain section.
+            problem = (
+                "A plain-text section cannot hold “:::internal” passages; put staff-only text in a "
+                "staff-only section or in the internal notes."
+            )
         else:
             problem = f"At most {MAX_CHARS:,} characters." if len(text) > MAX_CHARS else None
         if problem:

@@ -153,6 +153,20 @@ def test_a_staff_only_section_change_is_not_news_for_outside_readers(troubleshoo
     assert not record.outside_changed
 
 
+def test_a_plain_section_never_shows_internal_passages_outside(troubleshooting, contributor, product):
+    secret = "Plug in\n\n:::internal\nBypass the fuse\n:::\n"
+    with pytest.raises(InvalidChange, match="A plain-text section cannot hold “:::internal” passages"):
+        write(contributor, product, troubleshooting, checklist=secret)
+    # Text stored before the rule (or by any other path) still stays in: outside readers never see it.
+    article = write(contributor, product, troubleshooting, checklist="Plug in", resolution="Reset it.")
+    Article.objects.filter(pk=article.pk).update(sections={**article.sections, "checklist": secret})
+    article.refresh_from_db()
+    outside = dict((s.key, text) for s, text in structure.outside_values(article))
+    assert outside["checklist"] == "Plug in"
+    public = structure.role_texts(structure.sections_of(article), article.sections, public=True)
+    assert "Bypass" not in public["cause"] and "Plug in" in public["cause"]
+
+
 def test_section_text_has_the_markdown_limits(troubleshooting, contributor, product, settings):
     with pytest.raises(InvalidChange, match="symptom"):
         write(contributor, product, troubleshooting, symptom=">" * 50 + " deep")
