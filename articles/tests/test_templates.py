@@ -399,6 +399,29 @@ def test_the_import_carries_template_and_sections(troubleshooting, kb_owner):
     assert article.sections["checklist"] == "Power on!" and article.sections["symptom"] == "Red light"
 
 
+def test_a_reimport_without_sections_does_not_hide_a_summary_in_a_template_without_an_issue(troubleshooting, kb_owner):
+    first = {"slug": "kb/plug-red", "title": "Plug blinks red", "body": "Hold the button.", "template": "Troubleshooting"}
+    first["sections"] = {"symptom": "Red light", "checklist": "Power on"}
+    article = import_record(
+        record=ImportRecord.from_dict(first, default_product="Smart Home"),
+        by=kb_owner,
+        state=State.VALIDATED,
+        audience="internal",
+        source="t",
+    ).article
+    again = {"slug": "kb/plug-red", "title": "Plug blinks red", "summary": "Red light", "body": "Hold the button."}
+    with pytest.raises(BadRecord, match="'summary' fills the issue, which template 'Troubleshooting' has not"):
+        import_record(
+            record=ImportRecord.from_dict(again, default_product="Smart Home"),
+            by=kb_owner,
+            state=State.VALIDATED,
+            audience="internal",
+            source="t",
+        )
+    article.refresh_from_db()
+    assert article.version == 1 and article.issue == ""
+
+
 def test_the_import_reports_a_bad_section_key_clearly(troubleshooting, kb_owner):
     record = ImportRecord.from_dict(
         {"slug": "x", "title": "X", "body": "y", "template": "Troubleshooting", "sections": {"stepz": "1"}},
