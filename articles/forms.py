@@ -18,6 +18,7 @@ from .models import (
     Audience,
     Decider,
     EscalationContact,
+    InvalidChange,
     Product,
     State,
     TemplateVersion,
@@ -120,6 +121,7 @@ class ArticleForm(forms.Form):
         widget=forms.HiddenInput, required=False, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
     )
 
+    show_carried = False  # text of sections the template lacks is shown (a save would lose it)
     template_notice = ""  # said on the page when "Use this template" changed the sections shown
     carried: list[tuple[str, str]] = []
 
@@ -164,6 +166,11 @@ class ArticleForm(forms.Form):
             )
         else:
             self.fields["version"].required = True
+            # The template version whose sections the page shows: a save made from another one
+            # comes back with the current sections instead (articles.views.edit).
+            self.fields["shown_template"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=self.template_version_pk()
+            )
 
     def _shape_sections(self) -> None:
         """The template's sections as fields, in its order, with its labels and help; a standard
@@ -217,6 +224,18 @@ class ArticleForm(forms.Form):
         self.fields["shown_template"] = forms.IntegerField(
             widget=forms.HiddenInput, required=False, initial=getattr(self.template_version, "pk", None)
         )
+
+    def refuse_left_behind(self) -> None:
+        """Text typed for sections the chosen template lacks would be lost by a save: refused,
+        the text shown in the form to move or clear."""
+        left = [name.removeprefix(structure.SECTION_PREFIX) for name, value in self.carried if (value or "").strip()]
+        if left:
+            self.show_carried = True
+            names = ", ".join(f"“{name}”" for name in left)
+            raise InvalidChange(
+                f"Text typed for {names}, which this template does not have, would be lost: nothing was saved. "
+                "Copy it into a section of this template (it is shown below the template choice), or clear it."
+            )
 
     def template_version_pk(self) -> int | None:
         return getattr(self.template_version, "pk", None)

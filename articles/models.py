@@ -383,10 +383,12 @@ class Article(models.Model):
             _check_markdown(markdown_problems(changed, current=current))
             before = structure.outside_values(current)
             old_sections = dict(current.sections or {})
+            # Compared with the stored text, so before the new values are set.
+            text_changed = _outside_text_changed(current, changed)
             for name, value in changed.items():
                 setattr(current, name, value)
             _check_sections(current, changed.get("sections") or {}, stored=old_sections)
-            outside_changed = _outside_text_changed(current, changed) or before != structure.outside_values(current)
+            outside_changed = text_changed or before != structure.outside_values(current)
             missing = structure.missing_required(current)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and missing:
                 # Only work in progress may lack a resolution (KCS: a "framed" article), or any
@@ -447,8 +449,11 @@ class Article(models.Model):
         if target is None:
             raise versions.NoSuchVersion(f"There is no version {to_number} of this article.")
         content = versions.content_of_version(target.version)
-        # Sections added since that version are emptied, so the restored text reads as it did.
-        content["changes"]["sections"] = {**{key: "" for key in self.sections or {}}, **content["changes"]["sections"]}
+        # The restored template version's sections get the text they had (empty if added since),
+        # so the article reads as it did; text of sections that version lacks stays, hidden.
+        restored = content["changes"]["sections"] or {}
+        shown = [s.key for s in structure.sections_of(content["changes"]["template_version"]) if not s.is_standard]
+        content["changes"]["sections"] = {key: restored.get(key, "") for key in shown}
         if content["changes"]["template_version"] is None and structure.sections_of(self) == structure.sections_of(None):
             # Stored before templates: it read with the standard sections, which the article still has.
             del content["changes"]["template_version"]

@@ -190,6 +190,10 @@ def slug_for(key: str, title: str) -> str:
 def _structure(record: ImportRecord, article: Article | None) -> dict:
     """The record's template and sections as article fields, checked (BadRecord says what is wrong)."""
     if record.template is None and record.sections is None:
+        # The article keeps its template: the summary and body must still have a section in it.
+        if article is not None:
+            version = structure.version_for_edit(article)
+            _check_fixed_fields(record, structure.sections_of(version), version)
         return {}
     if record.template is not None:
         template = structure.offered_templates().filter(name=record.template).first()
@@ -201,10 +205,7 @@ def _structure(record: ImportRecord, article: Article | None) -> dict:
         version = structure.version_for_edit(article) if article else structure.default_template().current
     sections = structure.sections_of(version)
     keys = {s.key for s in sections}
-    name = version.template.name if version else "Standard"
-    for source_name, key, text in (("summary", "issue", record.issue), ("body", "resolution", record.resolution)):
-        if text and key not in keys:
-            raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
+    _check_fixed_fields(record, sections, version)
     texts = record.sections or {}
     standard = {key: text for key, text in texts.items() if key in structure.STANDARD_KEYS and key in keys}
     own = {key: text for key, text in texts.items() if key not in standard}
@@ -213,6 +214,16 @@ def _structure(record: ImportRecord, article: Article | None) -> dict:
     if problems:
         raise BadRecord("; ".join(f"section {key!r}: {problem}" for key, problem in problems.items()))
     return {**standard, "template_version": version, "sections": own}
+
+
+def _check_fixed_fields(record: ImportRecord, sections, version) -> None:
+    # The summary and body fill the issue and resolution columns: text there would be hidden (and
+    # seem lost) in an article whose template has no such section.
+    keys = {s.key for s in sections}
+    name = version.template.name if version else "Standard"
+    for source_name, key, text in (("summary", "issue", record.issue), ("body", "resolution", record.resolution)):
+        if text and key not in keys:
+            raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
 
 
 def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:

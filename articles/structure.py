@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .rendering import MAX_CHARS, internal_text, markdown_problem, public_text
+from .rendering import MAX_CHARS, has_internal, internal_text, markdown_problem, public_text
 
 STANDARD_KEYS = ("issue", "environment", "resolution", "cause")
 STRUCTURE_KEYS = ("template_version", "sections")
@@ -231,10 +231,44 @@ def section_values(article, *, sections: list[Section] | None = None) -> list[tu
 def outside_values(article, *, sections: list[Section] | None = None) -> list[tuple[Section, str]]:
     """What outside readers may read: sections for everyone, without their `:::internal` passages."""
     return [
-        (s, public_text(text) if s.markdown else text)
+        # Plain sections too: a `:::internal` passage stored in one never reaches outside readers.
+        (s, public_text(text))
         for s, text in section_values(article, sections=sections)
         if not s.staff_only
     ]
+
+
+def has_resolution(article) -> bool:
+    """The article says how to resolve the issue: a resolution-like section shown to everyone (the
+    standard resolution, or a template's section with role "resolution") has text."""
+    return any(text.strip() for s, text in section_values(article) if s.role == "resolution" and not s.staff_only)
+
+
+def carry_by_role(old: list[Section], new: list[Section], texts: dict) -> dict:
+    """`texts` ({field name: text}, typed in sections `old`) for a form showing sections `new`:
+    text of a section `new` lacks goes to the first empty section of `new` with the same role
+    (a symptom to the issue, a fix to the resolution). Staff-only text only goes to a staff-only
+    section. Text with nowhere to go stays under its own name (the form carries it along)."""
+    out = dict(texts)
+    names = {s.field_name for s in new}
+    for section in old:
+        text = out.get(section.field_name)
+        if section.field_name in names or not isinstance(text, str) or not text.strip():
+            continue
+        target = next(
+            (
+                s
+                for s in new
+                if s.role == section.role
+                and (s.staff_only or not section.staff_only)
+                and not (out.get(s.field_name) or "").strip()
+            ),
+            None,
+        )
+        if target is not None:
+            out[target.field_name] = text
+            del out[section.field_name]
+    return out
 
 
 def missing_required(article, *, sections: list[Section] | None = None) -> list[Section]:
@@ -269,8 +303,8 @@ def role_texts(sections: list[Section], stored: dict, *, public: bool) -> dict[s
                 out.setdefault("authority", []).append(text)
             continue
         target = "cause" if s.role == "other" else s.role
-        out.setdefault(target, []).append(public_text(text) if s.markdown else text)
-        if not public and s.markdown and internal_text(text):
+        out.setdefault(target, []).append(public_text(text))
+        if not public and internal_text(text):
             out.setdefault("authority", []).append(internal_text(text))
     return {name: "\n".join(parts) for name, parts in out.items()}
 
@@ -299,6 +333,12 @@ def section_problems(sections: list[Section], values: dict, *, current: dict | N
             continue
         if section.markdown:
             problem = markdown_problem(text)
+        elif has_internal(text):
+            # Plain text shows a fence as written: staff-only text has no place in a plain section.
+            problem = (
+                "A plain-text section cannot hold “:::internal” passages; put staff-only text in a "
+                "staff-only section or in the internal notes."
+            )
         else:
             problem = f"At most {MAX_CHARS:,} characters." if len(text) > MAX_CHARS else None
         if problem:
@@ -347,6 +387,7 @@ def save_sections(template, raw: list[dict], *, by, description: str | None = No
     sections = check_sections(raw)
     locked = ArticleTemplate.objects.select_for_update().get(pk=template.pk)
     current = locked.current
+    _check_staff_keys_stay_staff(locked, sections)
     if description is not None:
         locked.description = description
     if current is not None and current.sections == sections:
@@ -359,6 +400,23 @@ def save_sections(template, raw: list[dict], *, by, description: str | None = No
     locked.save(update_fields=["current", "updated_at", "description"])
     template.refresh_from_db()
     return version
+
+
+def _check_staff_keys_stay_staff(template, sections: list[dict]) -> None:
+    # Articles keep a section's text by key: a key once staff-only shown to everyone would publish
+    # the staff text written under it (with the next edit, even a minor one).
+    staff_keys = {
+        item["key"] for version in template.versions.all() for item in version.sections or [] if item.get("visibility") == "staff"
+    }
+    opened = [s["label"] for s in sections if s["key"] in staff_keys and s["visibility"] != "staff"]
+    if opened:
+        raise InvalidSections(
+            [
+                f"“{label}” was staff-only in an earlier version of this template and cannot be shown to everyone: "
+                "use a new key for a section for everyone; existing staff-only text stays staff-only."
+                for label in opened
+            ]
+        )
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from .forms import (
     ArticleForm,
     RuleFormSet,
     TransitionForm,
+    as_int,
     merge_rules,
     opened_values,
     rules_from,
@@ -147,7 +148,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     offered = policy.available_transitions(user, article)
     transitions = offered
-    if not article.resolution.strip():
+    if not structure.has_resolution(article):
         # Both would be refused for want of a resolution: offer the hint instead of a failing button.
         transitions = [(to, label) for to, label in offered if to not in (State.NOT_VALIDATED, State.VALIDATED)]
     context = {
@@ -185,6 +186,7 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
         data = form.cleaned_data
         try:
+            form.refuse_left_behind()
             article = Article.create(
                 by=request.user,
                 tags=data["tags"],
@@ -218,7 +220,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = ArticleForm(request.POST or None, user=request.user, initial=initial, **shape)
     rules = RuleFormSet(request.POST or None, prefix="rules", initial=article.rule_dicts())
     conflict = None
-    rearranged = _rearranged(request, form, rules, **shape)
+    rearranged = _rearranged(request, form, rules, **shape) or _resectioned(request, form, rules, shape["template_version"])
     if rearranged:
         form, rules = rearranged
     elif request.method == "POST" and form.is_valid() and (not form.may_edit_authority or rules.is_valid()):
@@ -258,9 +260,28 @@ def _retemplated(request: HttpRequest, form: ArticleForm, rules, wanted) -> tupl
         return None
     typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
     typed.update({name: value for name, value in form.carried})
+    typed = structure.carry_by_role(form.sections, structure.sections_of(wanted), typed)
     typed.update(template=wanted.template_id, shown_template=wanted.pk)
     shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, template_version=wanted)
     shown.template_notice = f"The form now shows the sections of “{wanted.template.name}”. Nothing is saved yet."
+    return shown, rules.rearranged()
+
+
+def _resectioned(request: HttpRequest, form: ArticleForm, rules, current) -> tuple[ArticleForm, object] | None:
+    """An edit page opened before the article's template changed: saving it would file the text
+    under sections the author did not see. It comes back with the current sections, all typed
+    text kept, nothing saved."""
+    posted = as_int(request.POST.get("shown_template")) if request.method == "POST" else None
+    if posted is None or posted == getattr(current, "pk", None):
+        return None
+    typed = {name: form[name].data for name, field in form.fields.items() if not field.disabled}
+    typed.update({name: value for name, value in form.carried})
+    typed.update(shown_template=getattr(current, "pk", None))
+    shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, article=form.article, template_version=current)
+    shown.template_notice = (
+        "The article's template changed since this page was opened: the form now shows its current "
+        "sections. Nothing is saved yet."
+    )
     return shown, rules.rearranged()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from articles import policy as article_policy
+from articles import structure
 from articles.choices import State
 from articles.policy import ALLOW, Decision, is_coach, is_coach_or_kb_owner, is_kb_owner, is_staff, refuse
 
@@ -44,7 +45,7 @@ def can_request_review(user: Person, article: Article) -> Decision:
         return refuse("Only the article's author or owner can ask for a review of it.")
     if article.state not in (State.WIP, State.NOT_VALIDATED):
         return refuse("Only an unvalidated article can go to review.")
-    if not article.resolution.strip():
+    if not structure.has_resolution(article):
         return refuse("Write a resolution before asking for a review.")
     return ALLOW
 
@@ -89,7 +90,7 @@ def can_resubmit(user: Person, review: ReviewRequest) -> Decision:
         return refuse("Only the author who asked for this review can send it back to the coach.")
     if review.status != Status.CHANGES_REQUESTED:
         return refuse("The coach has not asked for changes: the review is not waiting for you.")
-    if not review.article.resolution.strip():
+    if not structure.has_resolution(review.article):
         return refuse("Write a resolution before sending the article back.")
     return ALLOW
 

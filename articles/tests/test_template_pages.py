@@ -8,6 +8,7 @@ from articles import structure
 from articles.models import Article, ArticleTemplate, State
 from conftest import client_for
 
+from .htmlparse import form_fields
 from .test_templates import TROUBLESHOOTING
 
 
@@ -94,6 +95,22 @@ def test_a_stale_editor_saves_nothing(kb_owner, troubleshooting):
     assert response.status_code == 400
     assert "Someone saved a new version of this template" in response.content.decode()
     assert troubleshooting.versions.count() == 2
+
+
+def test_a_section_once_staff_only_is_never_shown_to_everyone(kb_owner, troubleshooting):
+    owner = client_for(kb_owner)
+    opened = [dict(s, visibility="everyone") if s["key"] == "agent_tips" else s for s in TROUBLESHOOTING]
+    data = sections_post(opened, name="Troubleshooting", opened=str(troubleshooting.current_id))
+    response = owner.post(f"/templates/{troubleshooting.pk}/", data)
+    assert response.status_code == 400
+    assert "“Agent tips” was staff-only in an earlier version" in response.content.decode()
+    # Dropped in version 2, then added back for everyone: refused the same way.
+    structure.save_sections(troubleshooting, TROUBLESHOOTING[:3], by=kb_owner)
+    with pytest.raises(structure.InvalidSections, match="existing staff-only text stays staff-only"):
+        structure.save_sections(troubleshooting, opened, by=kb_owner)
+    assert troubleshooting.versions.count() == 2
+    renamed = [dict(s, key="tips_for_all") if s["key"] == "agent_tips" else s for s in opened]
+    assert structure.save_sections(troubleshooting, renamed, by=kb_owner).number == 3
 
 
 def test_bad_sections_are_explained_and_kept_in_the_form(kb_owner, troubleshooting):
@@ -185,11 +202,31 @@ def test_changing_template_on_the_create_page_keeps_what_was_typed(contributor, 
     assert response.status_code == 200 and not Article.objects.exists()
     assert "The form now shows the sections of “Standard”" in page
     assert 'name="issue"' in page and "Hold it.</textarea>" in page
-    assert '<textarea name="sections.symptom" hidden aria-hidden="true">Red light</textarea>' in page
-    # And back: the symptom typed first is there again.
-    data = {**data, "template": troubleshooting.pk, "shown_template": standard.current_id, "issue": ""}
-    again = client_for(contributor).post("/articles/new/", data).content.decode()
-    assert "Red light</textarea>" in again and 'name="sections.symptom"' in again
+    # The symptom goes to the issue (the same role).
+    fields = form_fields(page)
+    assert fields["issue"] == "Red light" and "sections.symptom" not in fields
+    # And back: the issue goes to the symptom.
+    fields.update({"template": troubleshooting.pk, "template-change": "1"})
+    again = form_fields(client_for(contributor).post("/articles/new/", fields).content.decode())
+    assert again["sections.symptom"] == "Red light" and again["resolution"] == "Hold it."
+
+
+def test_text_a_new_template_has_no_place_for_is_never_dropped_silently(contributor, troubleshooting, product):
+    standard = ArticleTemplate.objects.get(name="Standard")
+    data = create_post(troubleshooting, product, **{"sections.checklist": "Power on", "resolution": "Hold it."})
+    data.update({"template": standard.pk, "template-change": "1"})
+    staff = client_for(contributor)
+    fields = form_fields(staff.post("/articles/new/", data).content.decode())
+    assert fields["sections.checklist"] == "Power on"  # no "other" section in Standard: carried along
+    response = staff.post("/articles/new/", fields)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Article.objects.exists()
+    assert "Text typed for “checklist”, which this template does not have, would be lost" in page
+    assert '<textarea id="carried-1" name="sections.checklist" rows="4" dir="auto">Power on</textarea>' in page
+    fields = form_fields(page)
+    fields.update({"sections.checklist": "", "cause": "Power on"})
+    assert staff.post("/articles/new/", fields).status_code == 302
+    assert Article.objects.get().cause == "Power on"
 
 
 def test_saving_with_a_template_the_page_did_not_show_shows_its_sections_first(contributor, troubleshooting, product):
@@ -230,3 +267,29 @@ def test_editing_an_article_in_a_template_changes_its_sections(contributor, trou
     article.refresh_from_db()
     assert article.sections["symptom"] == "Now red" and article.version == 2
     assert article.events.first().changed_fields == ["sections.symptom"]
+
+
+def test_an_edit_page_opened_before_the_template_changed_comes_back_with_the_new_sections(
+    kb_owner, contributor, product, troubleshooting
+):
+    from .htmlparse import form_fields
+    from .test_templates import write
+
+    article = write(contributor, product, troubleshooting, symptom="Red", resolution="Reset it.", checklist="Plug")
+    staff = client_for(contributor)
+    data = form_fields(staff.get(f"/articles/{article.slug}/edit/").content.decode())
+    assert data["shown_template"] == str(troubleshooting.current_id)
+    extra = {"key": "parts", "label": "Spare parts", "role": "other"}
+    structure.save_sections(troubleshooting, [*TROUBLESHOOTING, extra], by=kb_owner)
+    data.update({"sections.symptom": "Red blinking", "note": "Clearer symptom"})
+    response = staff.post(f"/articles/{article.slug}/edit/", data)
+    page = response.content.decode()
+    article.refresh_from_db()
+    assert article.version == 1 and article.sections["symptom"] == "Red"  # nothing saved
+    assert "template changed since this page was opened" in page
+    assert "Spare parts" in page and "Red blinking" in page
+    again = form_fields(page)
+    assert again["shown_template"] == str(troubleshooting.current_id)
+    staff.post(f"/articles/{article.slug}/edit/", again)
+    article.refresh_from_db()
+    assert article.version == 2 and article.sections["symptom"] == "Red blinking"

@@ -153,6 +153,20 @@ def test_a_staff_only_section_change_is_not_news_for_outside_readers(troubleshoo
     assert not record.outside_changed
 
 
+def test_a_plain_section_never_shows_internal_passages_outside(troubleshooting, contributor, product):
+    secret = "Plug in\n\n:::internal\nBypass the fuse\n:::\n"
+    with pytest.raises(InvalidChange, match="A plain-text section cannot hold “:::internal” passages"):
+        write(contributor, product, troubleshooting, checklist=secret)
+    # Text stored before the rule (or by any other path) still stays in: outside readers never see it.
+    article = write(contributor, product, troubleshooting, checklist="Plug in", resolution="Reset it.")
+    Article.objects.filter(pk=article.pk).update(sections={**article.sections, "checklist": secret})
+    article.refresh_from_db()
+    outside = dict((s.key, text) for s, text in structure.outside_values(article))
+    assert outside["checklist"] == "Plug in"
+    public = structure.role_texts(structure.sections_of(article), article.sections, public=True)
+    assert "Bypass" not in public["cause"] and "Plug in" in public["cause"]
+
+
 def test_section_text_has_the_markdown_limits(troubleshooting, contributor, product, settings):
     with pytest.raises(InvalidChange, match="symptom"):
         write(contributor, product, troubleshooting, symptom=">" * 50 + " deep")
@@ -228,6 +242,20 @@ def test_a_revert_brings_back_the_sections_of_that_version(troubleshooting, cont
     article.revert(by=contributor, to_number=1, base_version=article.version)
     article.refresh_from_db()
     assert article.sections.get("checklist", "") == "" and article.sections["symptom"] == "Red"
+
+
+def test_a_revert_to_an_earlier_template_version_reads_as_that_version(troubleshooting, kb_owner, contributor, product):
+    article = write(contributor, product, troubleshooting, symptom="Red", resolution="Reset it.", checklist="Plug in")
+    extra = {"key": "parts", "label": "Spare parts", "role": "other"}
+    second = structure.save_sections(troubleshooting, [*TROUBLESHOOTING, extra], by=kb_owner)
+    changes = {"template_version": second, "sections": {"parts": "A new plug"}}
+    article.edit(by=contributor, base_version=article.version, changes=changes, note="x")
+    article.revert(by=contributor, to_number=1, base_version=article.version)
+    article.refresh_from_db()
+    assert article.version == 3 and article.template_version == troubleshooting.versions.get(number=1)
+    assert article.sections["parts"] == "A new plug"  # kept, hidden: the restored version has no such section
+    page = client_for(contributor).get(article.get_absolute_url()).content.decode()
+    assert "<h2>Symptom</h2>" in page and "Spare parts" not in page and "A new plug" not in page
 
 
 # --- existing articles -----------------------------------------------------------------------
@@ -371,6 +399,29 @@ def test_the_import_carries_template_and_sections(troubleshooting, kb_owner):
     assert article.sections["checklist"] == "Power on!" and article.sections["symptom"] == "Red light"
 
 
+def test_a_reimport_without_sections_does_not_hide_a_summary_in_a_template_without_an_issue(troubleshooting, kb_owner):
+    first = {"slug": "kb/plug-red", "title": "Plug blinks red", "body": "Hold the button.", "template": "Troubleshooting"}
+    first["sections"] = {"symptom": "Red light", "checklist": "Power on"}
+    article = import_record(
+        record=ImportRecord.from_dict(first, default_product="Smart Home"),
+        by=kb_owner,
+        state=State.VALIDATED,
+        audience="internal",
+        source="t",
+    ).article
+    again = {"slug": "kb/plug-red", "title": "Plug blinks red", "summary": "Red light", "body": "Hold the button."}
+    with pytest.raises(BadRecord, match="'summary' fills the issue, which template 'Troubleshooting' has not"):
+        import_record(
+            record=ImportRecord.from_dict(again, default_product="Smart Home"),
+            by=kb_owner,
+            state=State.VALIDATED,
+            audience="internal",
+            source="t",
+        )
+    article.refresh_from_db()
+    assert article.version == 1 and article.issue == ""
+
+
 def test_the_import_reports_a_bad_section_key_clearly(troubleshooting, kb_owner):
     record = ImportRecord.from_dict(
         {"slug": "x", "title": "X", "body": "y", "template": "Troubleshooting", "sections": {"stepz": "1"}},
@@ -427,3 +478,29 @@ def test_a_nul_character_in_a_template_or_section_is_refused_not_a_server_error(
         article.edit(by=contributor, base_version=article.version, changes={"sections": {"checklist": "a\x00b"}})
     article.refresh_from_db()
     assert article.sections == {"symptom": "Blinks red"}
+
+
+FIX_KEYED = [
+    {"key": "symptom", "label": "Symptom", "role": "issue"},
+    {"key": "fix", "label": "Fix", "required": True, "role": "resolution"},
+    {"key": "staff_fix", "label": "Staff fix", "visibility": "staff", "role": "resolution"},
+]
+
+
+def test_a_resolution_section_with_another_key_lets_the_article_move_on_from_the_pages(kb_owner, contributor, product):
+    from coaching import policy as coaching_policy
+
+    template = structure.create_template(name="Fix keyed", sections=FIX_KEYED, by=kb_owner)
+    article = write(contributor, product, template, symptom="Red", staff_fix="Only staff know this")
+    assert not structure.has_resolution(article)
+    assert not coaching_policy.can_request_review(contributor, article)
+    page = client_for(contributor).get(f"/articles/{article.slug}/").content.decode()
+    assert 'value="not_validated"' not in page and "Write a resolution before validating." in page
+    article.edit(by=contributor, base_version=article.version, changes={"sections": {"fix": "Reset it."}}, note="x")
+    assert structure.has_resolution(article)
+    assert coaching_policy.can_request_review(contributor, article)
+    page = client_for(contributor).get(f"/articles/{article.slug}/").content.decode()
+    assert 'value="not_validated"' in page and "Write a resolution before validating." not in page
+    client_for(contributor).post(f"/articles/{article.slug}/transition/", {"to": "not_validated"})
+    article.refresh_from_db()
+    assert article.state == State.NOT_VALIDATED

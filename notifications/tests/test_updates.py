@@ -156,3 +156,13 @@ def test_an_article_made_public_shows_customers_only_the_updates_made_since(arti
     article.refresh_from_db()
     material_edit(article, by=kb_owner, resolution=article.resolution + "\n4. Call back.")
     assert ArticleUpdate.objects.visible_to(customer).count() == 1
+
+
+def test_a_title_only_edit_of_a_public_article_is_news_for_customers(public_article, kb_owner):
+    customer = person("cust", kind=Kind.CUSTOMER)
+    material_edit(public_article, by=kb_owner, title="Confirmation email never arrives")
+    record = public_article.events.first()
+    assert record.changed_fields == ["title"] and record.outside_changed
+    update = ArticleUpdate.objects.get(article=public_article)
+    assert update.reader_visible
+    assert list(ArticleUpdate.objects.visible_to(customer)) == [update]
