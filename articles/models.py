@@ -383,11 +383,14 @@ class Article(models.Model):
             _check_markdown(markdown_problems(changed, current=current))
             before = structure.outside_values(current)
             old_sections = dict(current.sections or {})
+            staff_only_before = {s.key for s in structure.sections_of(current) if s.staff_only}
             # Compared with the stored text, so before the new values are set.
             text_changed = _outside_text_changed(current, changed)
             for name, value in changed.items():
                 setattr(current, name, value)
             _check_sections(current, changed.get("sections") or {}, stored=old_sections)
+            if "template_version" in changed:
+                _check_staff_text_stays_staff(current, staff_only_before)
             outside_changed = text_changed or before != structure.outside_values(current)
             missing = structure.missing_required(current)
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and missing:
@@ -849,6 +852,21 @@ def _check_sections(article: Article, values: dict, *, stored: dict | None = Non
     problems = structure.section_problems(structure.sections_of(article), values, current=stored)
     if problems:
         raise InvalidChange(" ".join(f"Section “{key}”: {problem}" for key, problem in problems.items()))
+
+
+def _check_staff_text_stays_staff(article: Article, staff_only_before: set[str]) -> None:
+    """Another template must not show to everyone the text a staff-only section held: moving an
+    article to a template with the same key shown to everyone would publish it."""
+    shown = [
+        s.label
+        for s in structure.sections_of(article)
+        if not s.staff_only and s.key in staff_only_before and str((article.sections or {}).get(s.key) or "").strip()
+    ]
+    if shown:
+        raise InvalidChange(
+            f"{', '.join(shown)}: this template shows the section to everyone, and it holds text that was staff-only. "
+            "Move or clear that text first, or choose a template that keeps it staff-only."
+        )
 
 
 def _value(value):

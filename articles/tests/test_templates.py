@@ -504,3 +504,21 @@ def test_a_resolution_section_with_another_key_lets_the_article_move_on_from_the
     client_for(contributor).post(f"/articles/{article.slug}/transition/", {"to": "not_validated"})
     article.refresh_from_db()
     assert article.state == State.NOT_VALIDATED
+
+
+def test_moving_an_article_to_a_template_that_shows_its_staff_only_text_to_everyone_is_refused(
+    troubleshooting, contributor, kb_owner, product, customer
+):
+    # "agent_tips" is staff-only in Troubleshooting; another template shows a section of that key to everyone.
+    open_tips = [*TROUBLESHOOTING[:2], {"key": "agent_tips", "label": "Tips", "role": "other"}]
+    structure.create_template(name="Open tips", sections=open_tips, by=kb_owner)
+    article = write(contributor, product, troubleshooting, symptom="Blinks red", agent_tips="Goodwill code QK-7")
+    api = client_for(contributor)
+    response = api.patch(
+        f"/api/v1/articles/{article.slug}/",
+        {"version": article.version, "template": "Open tips"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "staff-only" in str(response.json())
+    article.refresh_from_db()
+    assert article.template_version == troubleshooting.current
