@@ -225,6 +225,14 @@ class ArticleForm(forms.Form):
             widget=forms.HiddenInput, required=False, initial=getattr(self.template_version, "pk", None)
         )
 
+    @property
+    def carried_fields(self) -> list[tuple[str, str, str]]:
+        """The carried text as (input name, a readable name for its section, text)."""
+        return [
+            (name, name.removeprefix(structure.SECTION_PREFIX).replace("_", " ").capitalize(), value)
+            for name, value in self.carried
+        ]
+
     def refuse_left_behind(self) -> None:
         """Text typed for sections the chosen template lacks would be lost by a save: refused,
         the text shown in the form to move or clear."""
