@@ -127,6 +127,7 @@ def time_pages(repeat: int) -> None:
     ]
     client = Client()
     client.force_login(owner)
+    print(timing.HEADER)
     timing.time_pages(client, pages, repeat)
 
 

@@ -153,6 +153,7 @@ def time_pages(repeat: int) -> None:
     client = Client()
     client.force_login(User.objects.get(username="bench-owner"))
     queue = "/cases/most-used-drafts/"
+    print(timing.HEADER)
     timing.time_pages(client, (queue, f"{queue}?page=10", f"{queue}?state=wip", "/dashboard/"), repeat)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import timing  # noqa: E402
 from bench.words import WORDS as SHARED_WORDS  # noqa: E402
 
 WORDS = [*SHARED_WORDS, "discount", "partner"]
@@ -50,9 +50,8 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
 
     from accounts.models import User
     from articles.models import Article
@@ -84,23 +83,9 @@ def main() -> None:
     clients = {"staff": Client(), "customer": Client(), "anonymous": Client()}
     clients["staff"].force_login(staff)
     clients["customer"].force_login(customer)
-    print(f"{'page':60} {'p50':>7} {'p95':>7} {'max':>7} {'queries':>8}")
+    print(timing.HEADER)
     for who, url in pages:
-        client = clients[who]
-        client.get(url)  # warm caches
-        times = []
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        times.sort()
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        print(
-            f"{who + ' ' + url:60.60} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} {len(ctx.captured_queries):8d}"
-        )
+        timing.time_pages(clients[who], [url], args.repeat, label=who)
 
 
 def fill(n: int) -> None:

@@ -12,13 +12,12 @@ def percentiles(times: list[float]) -> tuple[float, float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], times[-1]
 
 
-def time_pages(client, urls, repeat: int) -> None:
+def time_pages(client, urls, repeat: int, *, label: str = "") -> None:
     """Print each page's p50, p95 and slowest time in ms over `repeat` views (after one to warm
-    the caches), and the queries one view makes."""
+    the caches), and the queries one view makes; `label` (who is reading) goes before the address."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    print(f"{'page':60} {'p50':>7} {'p95':>7} {'max':>7} {'queries':>8}")
     for url in urls:
         client.get(url)
         times = []
@@ -30,4 +29,8 @@ def time_pages(client, urls, repeat: int) -> None:
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         p50, p95, most = percentiles(times)
-        print(f"{url:60.60} {p50:7.1f} {p95:7.1f} {most:7.1f} {len(ctx.captured_queries):8d}", flush=True)
+        name = f"{label} {url}" if label else url
+        print(f"{name:60.60} {p50:7.1f} {p95:7.1f} {most:7.1f} {len(ctx.captured_queries):8d}", flush=True)
+
+
+HEADER = f"{'page':60} {'p50':>7} {'p95':>7} {'max':>7} {'queries':>8}"

@@ -13,16 +13,14 @@ from cases.models import Case, CaseLink
 from conftest import client_for, make_contributor, make_customer, make_kb_owner
 from search import duplicates, indexing, semantic
 from search.models import DuplicatePair, Synonym
+from search.tests import test_related as related
 
 SIMILAR = "/articles/similar/"
 
 
 def write(by, product, title, issue, *, validated=True, audience=Audience.INTERNAL) -> Article:
-    article = Article.create(by=by, title=title, product=product, issue=issue, resolution="Follow the steps.", audience=audience)
-    if validated:
-        article.validate(by=by)
-    article.refresh_from_db()
-    return article
+    """An article as the related-articles tests write one, for staff by default."""
+    return related.write(by, product, title, issue, audience=audience, validated=validated)
 
 
 @pytest.fixture
