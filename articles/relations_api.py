@@ -127,7 +127,7 @@ def article_relations(request: Request, slug: str) -> Response:
     if other is None:
         return Response({"article": [policy.NO_SUCH_ARTICLE]}, status=status.HTTP_400_BAD_REQUEST)
     relation = relations.relate(from_article=article, to_article=other, kind=data["kind"], by=request.user, note=data["note"])
-    made = next(link for link in relations.relations_for(article, request.user) if link.id == relation.pk)
+    made = relations.Link(relation=relation, direction="out", other=other)
     return Response(_serialized(request, _as_data(request, made, staff=True)), status=status.HTTP_201_CREATED)
 
 

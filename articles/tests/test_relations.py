@@ -545,3 +545,18 @@ def test_no_replacement_is_offered_for_an_article_outside_readers_never_read(she
     never.archive(by=kb_owner, note="Never finished")
     relate(shelf["new"], never, SUPERSEDES, by=contributor)
     assert client_for(customer).get(never.get_help_url()).status_code == 404
+
+
+def test_the_api_answers_a_new_relation_whatever_the_article_already_has(shelf, contributor, product, kb_owner, settings):
+    # More incoming links than a page lists: the answer is the relation made, not a search among them.
+    target = shelf["new"]
+    for n in range(relations.MAX_SHOWN + 1):
+        other = make_article(author=contributor, product=product, title=f"Refund case {n}", kb_owner=kb_owner)
+        ArticleRelation.objects.create(from_article=other, to_article=target, kind=RELATED, created_by=contributor)
+    api = APIClient()
+    api.force_authenticate(contributor)
+    answer = api.post(
+        f"/api/v1/articles/{target.slug}/relations/", {"kind": SUPERSEDES, "article": "old-refund-steps"}, format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["article"]["slug"] == "old-refund-steps" and answer.json()["kind"] == SUPERSEDES
