@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from articles import policy
+from articles import policy, relations
 from articles.models import Article, ArticleRelation, InvalidChange, RelationKind, State, require
 from articles.rendering import public_text
 
@@ -299,7 +299,7 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
             said.append("Your draft was not saved.")
             return " ".join(said)
         kind = RelationKind.RELATED if keep_draft else RelationKind.DUPLICATE_OF
-        relate(by=by, draft=draft, chosen=chosen, kind=kind)
+        _relate(by=by, draft=draft, chosen=chosen, kind=kind)
         dismiss(by=by, article=draft, other=chosen)  # decided: the daily job does not list the pair again
         if keep_draft:
             said.append(f"Your draft “{draft.title}” is kept as work in progress, related to this article.")
@@ -315,15 +315,16 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
     return " ".join(said)
 
 
-def relate(*, by, draft: Article, chosen: Article, kind: str) -> ArticleRelation:
-    from articles.models import EventKind
-
-    relation, created = ArticleRelation.objects.get_or_create(
-        from_article=draft, to_article=chosen, kind=kind, defaults={"created_by": by}
-    )
-    if created:
-        draft._record(by, EventKind.RELATION, to_value=kind, note=f"{RelationKind(kind).label} “{chosen.title}”"[:500])
-    return relation
+def _relate(*, by, draft: Article, chosen: Article, kind: str) -> None:
+    """The draft related to the article used instead, by the relations' own rules (history on
+    both, no cycles); already related either way is as good."""
+    try:
+        relations.relate(from_article=draft, to_article=chosen, kind=kind, by=by)
+    except InvalidChange:
+        if not ArticleRelation.objects.filter(
+            Q(from_article=draft, to_article=chosen) | Q(from_article=chosen, to_article=draft)
+        ).exists():
+            raise
 
 
 # --- across the KB ----------------------------------------------------------------------------
