@@ -11,12 +11,6 @@ from .forms import STALE_FORM, TextAreaField, read_tag_field
 from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, Article, markdown_problems
 from .rendering import MAX_CHARS
 
-# The text fields shown side by side around the sections of A's template, in reading order.
-TEXT_FIELDS = (
-    ("title", "Title"),
-    ("internal_notes", "Internal notes (staff only)"),
-)
-
 
 @dataclass(frozen=True)
 class Row:

@@ -61,8 +61,7 @@ def _article(slug: str) -> Article:
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Merge another article into this one": the other article's address or slug, from A's page."""
     target = _article(slug)
-    other = relations.slug_from(query_param(request, "other"))
-    source = Article.objects.filter(slug=other).first() if other else None
+    source = relations.find_article(request.user, query_param(request, "other"))
     if source is None:
         messages.error(request, "No article has that address. Paste the other article's address or its slug.")
         return redirect(target)

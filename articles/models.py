@@ -25,7 +25,7 @@ METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # The article's structure (articles/structure.py): the template version it is read with, and
 # the text of its non-standard sections by key.
-STRUCTURE_FIELDS = ("template_version", "sections")
+STRUCTURE_FIELDS = structure.STRUCTURE_KEYS
 # Rendered as Markdown on the pages, so bounded in size and nesting (articles/rendering.py).
 MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause", "internal_notes")
 # The long text an article list never shows: lists leave it in the database (`.defer()`), so a
@@ -843,7 +843,9 @@ def _changed_names(changed: dict, old_sections: dict) -> list[str]:
     names = sorted(name for name in changed if name != "sections")
     if "sections" in changed:
         new = changed["sections"]
-        names += sorted(f"sections.{key}" for key in set(old_sections) | set(new) if old_sections.get(key) != new.get(key))
+        names += sorted(
+            structure.SECTION_PREFIX + key for key in set(old_sections) | set(new) if old_sections.get(key) != new.get(key)
+        )
     return names
 
 

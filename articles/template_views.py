@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kcs_site.decorators import staff_required
 
 from . import policy, structure
-from .models import ArticleTemplate, Product, TemplateVersion, require
+from .models import ArticleTemplate, Product, require
 from .template_forms import ProductDefaultForm, TemplateForm, section_formset
 
 
@@ -166,7 +166,3 @@ def template_product(request: HttpRequest, pk: int) -> HttpResponse:
             Product.objects.filter(pk=product.pk).update(default_template=template)
             messages.success(request, f"New {product.name} articles now start from “{template.name}”.")
     return redirect("articles:template-edit", pk=template.pk)
-
-
-def version_sections(version: TemplateVersion) -> list[structure.Section]:
-    return structure.sections_of(version)

@@ -25,8 +25,6 @@ from articles.models import Article, long_fields
 from . import policy
 from .models import CaseLink
 
-QUEUE_STATES = (State.NOT_VALIDATED, State.WIP)
-
 
 def _live_links():
     return CaseLink.objects.live().filter(article=OuterRef("pk")).order_by()

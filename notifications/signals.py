@@ -8,6 +8,8 @@ fields changed), so nothing here reads the stored versions.
 
 from __future__ import annotations
 
+from articles.structure import SECTION_PREFIX
+
 # What outside readers see (not the decision authority, owner or dates): only a change to these
 # is announced to them.
 READER_FIELDS = frozenset(("title", "issue", "environment", "resolution", "cause"))
@@ -17,7 +19,7 @@ def touches_reader_text(fields) -> bool:
     """A change record's fields include text outside readers read: the standard fields or a
     template section ("sections.<key>"; the record's `outside_changed` says whether it is one
     they may see)."""
-    return bool(READER_FIELDS.intersection(fields or [])) or any(name.startswith("sections.") for name in fields or [])
+    return bool(READER_FIELDS.intersection(fields or [])) or any(name.startswith(SECTION_PREFIX) for name in fields or [])
 
 
 def article_changed(sender, change, **kwargs) -> None:

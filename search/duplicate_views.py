@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from articles import policy, structure
 from articles.http import as_id, query_param
@@ -175,14 +175,6 @@ def after_create(request: HttpRequest, article: Article) -> str | None:
 # --- KB owners: probable duplicate pairs across the KB -------------------------------------------
 
 
-def merge_url(target: Article, source: Article) -> str:
-    """The side-by-side merge of `source` into `target` (articles:merge), whatever its URL's names."""
-    try:
-        return reverse("articles:merge", args=[target.slug, source.slug])
-    except NoReverseMatch:
-        return f"/articles/{target.slug}/merge/{source.slug}/"
-
-
 STATE_RANK = {State.VALIDATED: 3, State.NOT_VALIDATED: 2, State.WIP: 1}
 
 
@@ -200,7 +192,7 @@ def pairs(request: HttpRequest) -> HttpResponse:
     rows = []
     for pair in page:
         target, source = _target_and_source(pair)
-        rows.append({"pair": pair, "target": target, "source": source, "merge_url": merge_url(target, source)})
+        rows.append({"pair": pair, "target": target, "source": source})
     return render(request, "search/duplicates.html", {"page": page, "rows": rows})
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from articles import policy, structure
 from articles.choices import State
 from articles.http import query_param
-from articles.models import Article, TemplateVersion
+from articles.models import Article
 from articles.rendering import public_text
 
 from . import semantic, spelling
@@ -241,7 +241,7 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
     for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS, *SECTION_FIELDS):
         texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
         # A template's own sections, by role (staff-only ones only for staff: role_texts).
-        sections = structure.sections_of(TemplateVersion(sections=row.pop("template_version__sections")))
+        sections = structure.to_sections(row.pop("template_version__sections"))
         extra = structure.role_texts(sections, row.pop("sections") or {}, public=not internals)
         # Decision authority, internal notes and `:::internal` passages are staff guidance
         # (policy.can_view_internals): an outside snippet is cut from the public text alone.
