@@ -76,7 +76,7 @@
         const count = list.querySelectorAll(".similar-item").length;
         // Said only when the number changes: the list itself is not read out on every keystroke.
         if (count !== shown) {
-          status.textContent = count ? count + (count === 1 ? " similar article" : " similar articles") + " below." : "";
+          status.textContent = count ? count + (count === 1 ? " similar article" : " similar articles") + " found." : "";
           shown = count;
         }
       })
