@@ -17,7 +17,7 @@ WORKERS += $(call worker,process_index_queue --loop)
 mail_note = @$(if $(findstring filebased,$(DJANGO_EMAIL_BACKEND)),echo "Emails the site sends are written to $(DJANGO_EMAIL_FILE_PATH)/ (one file per batch).",true)
 serve = pids=; trap 'kill $$pids 2>/dev/null' EXIT; trap 'exit 0' INT TERM; $(WORKERS) $(1)
 
-.PHONY: run dev demo-data test lint check-deploy clean install
+.PHONY: run dev demo-data test lint check-deploy clean install messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,19 @@ $(SECRET_KEY_FILE): | install
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# Interface text: refresh each app's catalogue (<app>/locale/<language>/LC_MESSAGES/django.po) from
+# the code and templates, then compile them. Needs GNU gettext (Debian: apt-get install gettext).
+# The compiled .mo files are committed, so running the site needs neither step.
+MESSAGE_APPS := $(patsubst %/locale,%,$(wildcard */locale))
+messages: install
+	for app in $(MESSAGE_APPS); do \
+	  (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django makemessages \
+	    -l de --no-obsolete --add-location file --ignore 'tests/*' && \
+	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django makemessages \
+	    -d djangojs -l de --no-obsolete --add-location file --ignore 'tests/*' && \
+	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django compilemessages) || exit 1; \
+	done
 
 lint: install
 	$(VENV)/bin/ruff check .

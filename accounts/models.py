@@ -25,6 +25,8 @@ class User(AbstractUser):
     licence = models.CharField(max_length=16, choices=Licence.choices, blank=True)
     is_coach = models.BooleanField("coach", default=False)
     is_kb_owner = models.BooleanField("KB owner", default=False)
+    # The interface language this person chose (a code of settings.LANGUAGES); empty: the browser's.
+    language = models.CharField("language", max_length=8, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, DEFAULT_CONTENT_LANGUAGE
+
 from . import policy, structure
 from .choices import Audience, Decider, Governance, State
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem, public_text
@@ -220,6 +222,14 @@ class Article(models.Model):
     sections = models.JSONField(default=dict, blank=True)
     # Set while this article stands merged into another (ArticleMerge): its pages redirect there.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
+    # Languages (kcs_site/languages.py). A translation is an article of its own (versions, state,
+    # audience, reviewer) in its source's translation set: `translation_of` names the source (never
+    # itself a translation), `source_version` the source's version it was translated from or last
+    # confirmed against, and `translation_outdated` is set when the source changed materially since.
+    language = models.CharField(max_length=8, choices=CONTENT_LANGUAGE_CHOICES, default=DEFAULT_CONTENT_LANGUAGE)
+    translation_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="translations")
+    source_version = models.PositiveIntegerField(null=True, blank=True)
+    translation_outdated = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -239,6 +249,15 @@ class Article(models.Model):
             # The KCS measures match a link's agent with the article's author (citation: reuse by
             # others) from this narrow index instead of the wide article rows.
             models.Index(fields=["id", "created_by"], name="article_author_idx"),
+            models.Index(fields=["language", "state", "audience"], name="article_language_idx"),
+        ]
+        constraints = [
+            # One translation per language in a translation set.
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                condition=models.Q(translation_of__isnull=False),
+                name="article_one_translation_per_language",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -253,6 +272,15 @@ class Article(models.Model):
     def get_diff_url(self, from_version: int, to_version: int) -> str:
         """The staff page comparing two versions of this article."""
         return reverse("articles:diff", args=[self.slug]) + f"?from={from_version}&to={to_version}"
+
+    @property
+    def source(self) -> Article:
+        """The article of this translation set its translations are made from (itself if a source)."""
+        return self.translation_of if self.translation_of_id else self
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation_of_id is not None
 
     @property
     def is_governed(self) -> bool:

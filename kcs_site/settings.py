@@ -90,6 +90,10 @@ MIDDLEWARE = [
     "kcs_site.healthz.HealthCheckMiddleware",
     "kcs_site.middleware.RefuseBadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: cookie (the switcher), then the browser's Accept-Language;
+    # kcs_site.locale.AccountLanguageMiddleware puts the account's choice and the help centre's
+    # /help/<language>/ addresses first.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,6 +157,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "help:index"
 
 LANGUAGE_CODE = "en-gb"
+# The interface languages (kcs_site/languages.py has the languages articles may be written in).
+# Each app's text for them is in <app>/locale/<code>/LC_MESSAGES/django.po; `make messages`.
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "kcs_site" / "locale"]
+LANGUAGE_COOKIE_NAME = "kcs_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
