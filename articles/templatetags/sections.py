@@ -8,7 +8,6 @@ text never reach the page).
 from django import template
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from articles import structure
 from articles.rendering import public_text, render_markdown
@@ -16,20 +15,7 @@ from articles.rendering import public_text, render_markdown
 register = template.Library()
 
 # The help centre's names for the standard sections (readers outside see plain words).
-HELP_LABELS = {
-    "issue": gettext_lazy("Problem"),
-    "environment": gettext_lazy("Applies to"),
-    "resolution": gettext_lazy("Solution"),
-    "cause": gettext_lazy("Why this happens"),
-}
-# The standard sections' names on staff pages, in the page's language. A template stores its labels
-# as typed (the standard ones in English); a label someone changed is shown as they wrote it.
-STAFF_LABELS = {
-    "issue": pgettext_lazy("article section", "Issue"),
-    "environment": pgettext_lazy("article section", "Environment"),
-    "resolution": pgettext_lazy("article section", "Resolution"),
-    "cause": pgettext_lazy("article section", "Cause"),
-}
+HELP_LABELS = {"issue": "Problem", "environment": "Applies to", "resolution": "Solution", "cause": "Why this happens"}
 STANDARD_LABELS = {s["key"]: s["label"] for s in structure.STANDARD_SECTIONS}
 # Shown even when empty: the issue and resolution frame every article (as before templates).
 ALWAYS_SHOWN = ("issue", "resolution")
@@ -43,8 +29,8 @@ def article_sections(article, reader: str = "staff") -> list[dict]:
     items = []
     for i, (section, text) in enumerate(pairs):
         label = section.label
-        if section.is_standard and label == STANDARD_LABELS[section.key]:
-            label = str((STAFF_LABELS if staff else HELP_LABELS)[section.key])
+        if not staff and section.is_standard and label == STANDARD_LABELS[section.key]:
+            label = HELP_LABELS[section.key]
         if section.markdown:
             html = render_markdown(text, id_prefix=section.key, internal=staff)
         else:
