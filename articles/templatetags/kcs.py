@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import pgettext
 
 from articles import choices, policy
 from articles.rendering import public_text, render_markdown
@@ -59,3 +60,11 @@ def may(context, question: str) -> bool:
 def choice_label(value: str) -> str:
     """The label of a state, audience or governance value: "not_validated" → "Not validated"."""
     return choices.choice_label(value)
+
+
+@register.filter
+def in_sentence(label) -> str:
+    """A label (a state, an audience) inside a sentence: "restores it as not validated". English writes
+    it in lower case there; a language that keeps its capitals (German nouns) says so in its catalogue."""
+    # Translators: "lower" if a label such as "Not validated" is written in lower case inside a sentence; "keep" if not.
+    return str(label).lower() if pgettext("labels inside a sentence", "lower") == "lower" else str(label)

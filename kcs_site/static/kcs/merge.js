@@ -31,6 +31,8 @@
     else if (what === "b") field.value = b;
     else field.value = (a.replace(/\s+$/, "") + "\n\n" + b.replace(/^\s+/, "")).trim();
     field.focus();
-    say(button.textContent.trim() + ": the merged text now holds it.");
+    // The words are the page's (data-say-taken, in its language); the English is a fallback.
+    const taken = (live && live.dataset.sayTaken) || "{button}: the merged text now holds it.";
+    say(taken.split("{button}").join(button.textContent.trim()));
   });
 })();

@@ -15,6 +15,14 @@
   const addButton = editor.querySelector("button[name='rules-add']");
   if (!list || !template || !total || !addButton) return;
 
+  // The words come from the page (data-say-*, in the page's language), with their {placeholders}
+  // filled in here; the English below is only for a page that does not carry them.
+  function words(name, fallback, values) {
+    let text = editor.dataset["say" + name] || fallback;
+    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(String(values[key])); });
+    return text;
+  }
+
   function say(text) {
     // Cleared first so the same words twice in a row are announced twice.
     live.textContent = "";
@@ -40,7 +48,9 @@
   function describe(card) {
     const action = field(card, "action");
     const text = action && action.value.trim();
-    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : "An empty rule";
+    return text
+      ? words("Quoted", "“{text}”", { text: text.length > 60 ? text.slice(0, 57) + "…" : text })
+      : words("EmptyRule", "An empty rule");
   }
 
   // Cards keep their input names; their place is the ORDER value, 1, 2, 3… in the page's order.
@@ -58,8 +68,8 @@
     const full = parseInt(total.value, 10) >= max;
     addButton.disabled = full;
     addButton.nextElementSibling.textContent = full
-      ? "An article has at most " + max + " rules (removed cards count until you save)."
-      : "Adds an empty card; nothing is saved until you save the article.";
+      ? words("Full", "An article has at most " + max + " rules (removed cards count until you save).")
+      : words("AddHelp", "Adds an empty card; nothing is saved until you save the article.");
   }
 
   function enhance(card) {
@@ -76,12 +86,12 @@
     card.hidden = true;
     const undo = document.createElement("div");
     undo.className = "rule-undo";
-    const words = document.createElement("span");
-    words.textContent = describe(card) + " will be removed when you save. ";
+    const notice = document.createElement("span");
+    notice.textContent = words("WillGo", "{rule} will be removed when you save.", { rule: describe(card) }) + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = "Undo";
+    button.textContent = words("Undo", "Undo");
     button.addEventListener("click", function () {
       box.checked = false;
       card.hidden = false;
@@ -89,15 +99,15 @@
       card.querySelectorAll("textarea").forEach(fit);
       renumber();
       firstInput(card).focus();
-      say("Rule restored: it is rule " + (shown().indexOf(card) + 1) + ".");
+      say(words("Restored", "Rule restored: it is rule {n}.", { n: shown().indexOf(card) + 1 }));
     });
-    undo.appendChild(words);
+    undo.appendChild(notice);
     undo.appendChild(button);
     card.after(undo);
     renumber();
     if (announce) {
       button.focus();
-      say("Rule " + number + " removed; it goes when you save. Undo is next.");
+      say(words("Removed", "Rule {n} removed; it goes when you save. Undo is next.", { n: number }));
     }
   }
 
@@ -118,7 +128,10 @@
     renumber();
     // The button keeps focus; at the top or bottom it is disabled, so its twin takes it.
     (button.disabled ? card.querySelector(".rule-move:not(:disabled)") || firstInput(card) : button).focus();
-    say("Rule " + (at + 1) + " moved " + direction + ": it is now rule " + (to + 1) + " of " + visible.length + ".");
+    const moved = { from: at + 1, to: to + 1, total: visible.length };
+    say(direction === "up"
+      ? words("MovedUp", "Rule {from} moved up: it is now rule {to} of {total}.", moved)
+      : words("MovedDown", "Rule {from} moved down: it is now rule {to} of {total}.", moved));
   }
 
   function add() {
@@ -133,7 +146,7 @@
     enhance(card);
     renumber();
     firstInput(card).focus();
-    say("Rule " + shown().length + " added: type what the agent may do.");
+    say(words("Added", "Rule {n} added: type what the agent may do.", { n: shown().length }));
   }
 
   // Long rule text is shown whole: a text box grows with what it holds. CSS field-sizing does
