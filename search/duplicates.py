@@ -307,7 +307,9 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
         _relate(by=by, draft=draft, chosen=chosen, kind=kind)
         dismiss(by=by, article=draft, other=chosen)  # decided: the daily job does not list the pair again
         if keep_draft:
-            said.append(_("Your draft “%(title)s” is kept as work in progress, related to this article.") % {"title": draft.title})
+            said.append(
+                _("Your draft “%(title)s” is kept as work in progress, related to this article.") % {"title": draft.title}
+            )
             return " ".join(said)
         if made_link is not None:
             reason = f"Duplicate of “{chosen.title[:150]}”: used that article instead."

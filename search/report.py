@@ -35,7 +35,11 @@ SEARCHED = 10  # hits read per query, of which HITS_SHOWN that contain all its w
 HITS_CACHE_SECONDS = 5 * 60
 ANSWER_FIELDS = ("title", "issue", "environment", "cause", "resolution")
 OUTSIDE = ("partner", "customer", "anonymous")
-CALLER_LABELS = {"partner": gettext_lazy("partners"), "customer": gettext_lazy("customers"), "anonymous": gettext_lazy("visitors")}
+CALLER_LABELS = {
+    "partner": gettext_lazy("partners"),
+    "customer": gettext_lazy("customers"),
+    "anonymous": gettext_lazy("visitors"),
+}
 
 
 def asks_for_something(query: str) -> bool:
