@@ -40,6 +40,8 @@ class CoachProduct(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="coaches")
 
     class Meta:
+        verbose_name = gettext_lazy("product coached")
+        verbose_name_plural = gettext_lazy("products coached")
         constraints = [models.UniqueConstraint(fields=["coach", "product"], name="coach_product_unique")]
 
     def __str__(self) -> str:
@@ -80,6 +82,8 @@ class ReviewRequest(models.Model):
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("review")
+        verbose_name_plural = gettext_lazy("reviews")
         ordering = ["-updated_at", "-id"]
         constraints = [
             # One open review per article: a second request would split the conversation.
@@ -271,6 +275,8 @@ class ReviewComment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("review comment")
+        verbose_name_plural = gettext_lazy("review comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -350,8 +356,8 @@ class ChecklistCriterion(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "checklist criterion"
-        verbose_name_plural = "checklist criteria"
+        verbose_name = gettext_lazy("checklist criterion")
+        verbose_name_plural = gettext_lazy("checklist criteria")
         constraints = [
             # Two criteria of the same name would be indistinguishable on the checklist and in history.
             models.UniqueConstraint(Lower("name"), name="criterion_name_unique"),
@@ -485,6 +491,8 @@ class CriterionChange(models.Model):
     summary = models.CharField(max_length=300)
 
     class Meta:
+        verbose_name = gettext_lazy("criterion change")
+        verbose_name_plural = gettext_lazy("criterion changes")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -586,6 +594,8 @@ class ChecklistScore(models.Model):
     objects = ScoreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("checklist score")
+        verbose_name_plural = gettext_lazy("checklist scores")
         ordering = ["-scored_at", "-id"]
         indexes = [
             models.Index(fields=["author", "-scored_at"], name="score_author_idx"),
@@ -678,6 +688,8 @@ class ChecklistAnswer(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("checklist answer")
+        verbose_name_plural = gettext_lazy("checklist answers")
         ordering = ["score", "id"]
         constraints = [models.UniqueConstraint(fields=["score", "criterion"], name="answer_one_per_criterion")]
 

@@ -23,12 +23,6 @@ class PathForm(forms.ModelForm):
             "team": gettext_lazy("Team"),
             "pass_mark": gettext_lazy("Pass mark"),
         }
-        help_texts = {
-            "pass_mark": gettext_lazy(
-                "Percent of an article's questions a trainee must answer right for the article to count as done. "
-                "Empty: reading and acknowledging is enough."
-            )
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,11 +104,9 @@ class QuestionForm(forms.ModelForm):
         model = Question
         fields = ["text", "explanation", "rule", "position"]
         labels = {
-            "text": gettext_lazy("Question"),
             "explanation": gettext_lazy("Explanation"),
             "position": gettext_lazy("Position"),
         }
-        help_texts = {"explanation": gettext_lazy("Shown to a trainee who answers wrongly.")}
 
     def __init__(self, *args, article: Article, **kwargs):
         super().__init__(*args, **kwargs)
