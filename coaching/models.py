@@ -16,10 +16,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, Prefetch, ProtectedError, Q, Sum
 from django.db.models.functions import Lower
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.choices import Kind
 from articles.models import Article, InvalidChange, Product, StaleVersion, State, long_fields, require
@@ -39,6 +40,8 @@ class CoachProduct(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="coaches")
 
     class Meta:
+        verbose_name = gettext_lazy("product coached")
+        verbose_name_plural = gettext_lazy("products coached")
         constraints = [models.UniqueConstraint(fields=["coach", "product"], name="coach_product_unique")]
 
     def __str__(self) -> str:
@@ -79,6 +82,8 @@ class ReviewRequest(models.Model):
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("review")
+        verbose_name_plural = gettext_lazy("reviews")
         ordering = ["-updated_at", "-id"]
         constraints = [
             # One open review per article: a second request would split the conversation.
@@ -117,11 +122,13 @@ class ReviewRequest(models.Model):
             article = Article.objects.select_for_update().get(pk=article.pk)
             require(policy.can_request_review(by, article))
             if cls.objects.open().filter(article=article).exists():
-                raise InvalidChange("This article is already in review.")
+                raise InvalidChange(_("This article is already in review."))
             if reviewer is None:
                 reviewer = pick_coach(article)
                 if reviewer is None:
-                    raise InvalidChange("No coach can review this article yet. Ask a KB owner to assign a coach for its product.")
+                    raise InvalidChange(
+                        _("No coach can review this article yet. Ask a KB owner to assign a coach for its product.")
+                    )
             else:
                 require(policy.can_be_reviewer(reviewer, article))
             if article.state == State.WIP:
@@ -170,7 +177,7 @@ class ReviewRequest(models.Model):
     def request_changes(self, *, by: User, comment: str) -> ReviewRequest:
         comment = (comment or "").strip()
         if not comment:
-            raise InvalidChange("Say what should change: the author needs your comment to improve the article.")
+            raise InvalidChange(_("Say what should change: the author needs your comment to improve the article."))
         with transaction.atomic():
             review = self._locked()
             require(policy.can_decide_review(by, review))
@@ -196,7 +203,7 @@ class ReviewRequest(models.Model):
             if article.state == State.WIP:
                 article.submit(by=by, note="Sent back for review")
             elif article.state != State.NOT_VALIDATED:
-                raise InvalidChange("Only an unvalidated article can go back to review.")
+                raise InvalidChange(_("Only an unvalidated article can go back to review."))
             review.status = Status.PENDING
             review.round += 1
             review.submitted_version = article.version
@@ -249,11 +256,11 @@ class ReviewRequest(models.Model):
 
 
 class CommentKind(models.TextChoices):
-    SUBMITTED = "submitted", "Asked for a review"
-    CHANGES = "changes", "Asked for changes"
-    RESUBMITTED = "resubmitted", "Sent back for review"
-    APPROVED = "approved", "Approved"
-    WITHDRAWN = "withdrawn", "Withdrew the review"
+    SUBMITTED = "submitted", gettext_lazy("Asked for a review")
+    CHANGES = "changes", gettext_lazy("Asked for changes")
+    RESUBMITTED = "resubmitted", gettext_lazy("Sent back for review")
+    APPROVED = "approved", gettext_lazy("Approved")
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrew the review")
 
 
 class ReviewComment(models.Model):
@@ -268,6 +275,8 @@ class ReviewComment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("review comment")
+        verbose_name_plural = gettext_lazy("review comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -347,8 +356,8 @@ class ChecklistCriterion(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "checklist criterion"
-        verbose_name_plural = "checklist criteria"
+        verbose_name = gettext_lazy("checklist criterion")
+        verbose_name_plural = gettext_lazy("checklist criteria")
         constraints = [
             # Two criteria of the same name would be indistinguishable on the checklist and in history.
             models.UniqueConstraint(Lower("name"), name="criterion_name_unique"),
@@ -430,7 +439,9 @@ class ChecklistCriterion(models.Model):
         with transaction.atomic():
             others = ChecklistCriterion.objects.select_for_update().active().exclude(pk=self.pk)
             if not active and not others.exists():
-                raise InvalidChange(f"“{self.name}” is the last active criterion: the checklist cannot be empty.")
+                raise InvalidChange(
+                    _("“%(name)s” is the last active criterion: the checklist cannot be empty.") % {"name": self.name}
+                )
             if active != self.active:
                 self.active = active
                 self._touch(by, "Reactivated" if active else "Deactivated", "active")
@@ -443,15 +454,23 @@ class ChecklistCriterion(models.Model):
             used = self.answers.count()
             if used:
                 raise InvalidChange(
-                    f"“{self.name}” was used in {used} score{pluralize(used)}: deactivate it instead, "
-                    "so those scores keep their meaning."
+                    ngettext(
+                        "“%(name)s” was used in %(count)s score: deactivate it instead, so those scores keep their meaning.",
+                        "“%(name)s” was used in %(count)s scores: deactivate it instead, so those scores keep their meaning.",
+                        used,
+                    )
+                    % {"name": self.name, "count": used}
                 )
             if self.active and not ChecklistCriterion.objects.active().exclude(pk=self.pk).exists():
-                raise InvalidChange(f"“{self.name}” is the last active criterion: the checklist cannot be empty.")
+                raise InvalidChange(
+                    _("“%(name)s” is the last active criterion: the checklist cannot be empty.") % {"name": self.name}
+                )
             try:
                 self.delete()
             except ProtectedError:  # scored meanwhile
-                raise InvalidChange(f"“{self.name}” has just been used in a score: deactivate it instead.") from None
+                raise InvalidChange(
+                    _("“%(name)s” has just been used in a score: deactivate it instead.") % {"name": self.name}
+                ) from None
 
     def rank(self) -> int:
         """This criterion's place on the checklist, 1 first (positions may have gaps)."""
@@ -472,6 +491,8 @@ class CriterionChange(models.Model):
     summary = models.CharField(max_length=300)
 
     class Meta:
+        verbose_name = gettext_lazy("criterion change")
+        verbose_name_plural = gettext_lazy("criterion changes")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -483,18 +504,20 @@ def _checked(name: str, help_text: str, weight: int) -> tuple[str, str]:
     name = " ".join((name or "").split())
     help_text = (help_text or "").strip()
     if not name:
-        raise InvalidChange("Give the criterion a name.")
+        raise InvalidChange(_("Give the criterion a name."))
     if len(name) > 120:
-        raise InvalidChange("Keep the name within 120 characters; say more in the help text.")
+        raise InvalidChange(_("Keep the name within 120 characters; say more in the help text."))
     if len(help_text) > 1000:
-        raise InvalidChange("Keep the help text within 1000 characters.")
+        raise InvalidChange(_("Keep the help text within 1000 characters."))
     if isinstance(weight, bool) or not isinstance(weight, int) or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
-        raise InvalidChange(f"The weight is a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}.")
+        raise InvalidChange(_("The weight is a whole number from %(min)s to %(max)s.") % {"min": MIN_WEIGHT, "max": MAX_WEIGHT})
     return name, help_text
 
 
 def _taken(name: str) -> str:
-    return f"A criterion named “{name}” already exists (perhaps deactivated): choose another name, or change that one."
+    return _("A criterion named “%(name)s” already exists (perhaps deactivated): choose another name, or change that one.") % {
+        "name": name
+    }
 
 
 def _refuse_taken_name(name: str, exclude: ChecklistCriterion | None = None) -> None:
@@ -571,6 +594,8 @@ class ChecklistScore(models.Model):
     objects = ScoreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("checklist score")
+        verbose_name_plural = gettext_lazy("checklist scores")
         ordering = ["-scored_at", "-id"]
         indexes = [
             models.Index(fields=["author", "-scored_at"], name="score_author_idx"),
@@ -638,7 +663,7 @@ def _criteria_answered(answers: dict) -> list[ChecklistCriterion]:
     known = {c.key: c for c in ChecklistCriterion.objects.in_order()}
     unknown = sorted(k for k in answers if k not in known)
     if unknown:
-        raise InvalidChange(f"Unknown criteria: {', '.join(unknown)}.")
+        raise InvalidChange(_("Unknown criteria: %(keys)s.") % {"keys": ", ".join(unknown)})
     retired = [known[k].name for k in answers if not known[k].active]
     if retired:
         raise InvalidChange(
@@ -646,10 +671,10 @@ def _criteria_answered(answers: dict) -> list[ChecklistCriterion]:
         )
     criteria = [c for c in known.values() if c.active]
     if not criteria:
-        raise InvalidChange("The checklist has no active criteria: a KB owner adds them on the criteria page.")
+        raise InvalidChange(_("The checklist has no active criteria: a KB owner adds them on the criteria page."))
     missing = [c.name for c in criteria if c.key not in answers]
     if missing:
-        raise InvalidChange(f"Answer every criterion; missing: {', '.join(missing)}.")
+        raise InvalidChange(_("Answer every criterion; missing: %(names)s.") % {"names": ", ".join(missing)})
     return criteria
 
 
@@ -663,6 +688,8 @@ class ChecklistAnswer(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("checklist answer")
+        verbose_name_plural = gettext_lazy("checklist answers")
         ordering = ["score", "id"]
         constraints = [models.UniqueConstraint(fields=["score", "criterion"], name="answer_one_per_criterion")]
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from articles import policy as article_policy
 from articles import structure
 from articles.choices import State
@@ -39,67 +41,71 @@ def is_author(user: Person, article: Article) -> bool:
 
 def can_request_review(user: Person, article: Article) -> Decision:
     if not is_staff(user):
-        return refuse("Only staff can ask for a review.")
+        return refuse(_("Only staff can ask for a review."))
     if not is_author(user, article):
         # A review is coaching for the person who wrote the article, asked by them.
-        return refuse("Only the article's author or owner can ask for a review of it.")
+        return refuse(_("Only the article's author or owner can ask for a review of it."))
     if article.state not in (State.WIP, State.NOT_VALIDATED):
-        return refuse("Only an unvalidated article can go to review.")
+        return refuse(_("Only an unvalidated article can go to review."))
     if not structure.has_resolution(article):
-        return refuse("Write a resolution before asking for a review.")
+        return refuse(_("Write a resolution before asking for a review."))
     return ALLOW
 
 
 def can_be_reviewer(coach: User, article: Article) -> Decision:
     """May `coach` be the reviewer of `article` (picked automatically or chosen)?"""
     if not (is_coach(coach) and coach.is_active):
-        return refuse(f"{coach.username} is not a coach.")
+        return refuse(_("%(name)s is not a coach.") % {"name": coach.username})
     if is_author(coach, article):
-        return refuse("Nobody reviews their own article.")
+        return refuse(_("Nobody reviews their own article."))
     # Approving validates the article: only a coach the workflow lets validate it may review it
     # (e.g. a governed article needs a coach who is also a KB owner).
     validate = article_policy.can_validate(coach, article)  # (a draft is submitted as the review starts)
     if not validate:
-        return refuse(f"{coach.username} cannot validate this article: {validate.reason}")
+        return refuse(
+            _("%(name)s cannot validate this article: %(reason)s") % {"name": coach.username, "reason": validate.reason}
+        )
     return ALLOW
 
 
 def can_see_review(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user):
-        return refuse("Reviews are for staff.")
+        return refuse(_("Reviews are for staff."))
     if user.pk in (review.requester_id, review.reviewer_id) or is_coach_or_kb_owner(user):
         return ALLOW
-    return refuse("Only the author, their reviewer, coaches and KB owners can read this review.")
+    return refuse(_("Only the author, their reviewer, coaches and KB owners can read this review."))
 
 
 def can_decide_review(user: Person, review: ReviewRequest) -> Decision:
     """Approve, or ask for changes: the assigned reviewer, while it waits for them."""
     if not is_staff(user):
-        return refuse("Only staff can review articles.")
+        return refuse(_("Only staff can review articles."))
     if user.pk != review.reviewer_id:
-        return refuse("Only the coach this review is assigned to can approve it or ask for changes.")
+        return refuse(_("Only the coach this review is assigned to can approve it or ask for changes."))
     if is_author(user, review.article):
-        return refuse("Nobody reviews their own article.")
+        return refuse(_("Nobody reviews their own article."))
     if review.status != Status.PENDING:
-        return refuse(f"This review is {review.get_status_display().lower()}: there is nothing to decide now.")
+        return refuse(
+            _("This review is %(status)s: there is nothing to decide now.") % {"status": review.get_status_display().lower()}
+        )
     return ALLOW
 
 
 def can_resubmit(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
-        return refuse("Only the author who asked for this review can send it back to the coach.")
+        return refuse(_("Only the author who asked for this review can send it back to the coach."))
     if review.status != Status.CHANGES_REQUESTED:
-        return refuse("The coach has not asked for changes: the review is not waiting for you.")
+        return refuse(_("The coach has not asked for changes: the review is not waiting for you."))
     if not structure.has_resolution(review.article):
-        return refuse("Write a resolution before sending the article back.")
+        return refuse(_("Write a resolution before sending the article back."))
     return ALLOW
 
 
 def can_withdraw(user: Person, review: ReviewRequest) -> Decision:
     if not is_staff(user) or user.pk != review.requester_id:
-        return refuse("Only the author who asked for this review can withdraw it.")
+        return refuse(_("Only the author who asked for this review can withdraw it."))
     if review.status not in OPEN:
-        return refuse("This review is closed.")
+        return refuse(_("This review is closed."))
     return ALLOW
 
 
@@ -113,30 +119,30 @@ def may_score_at_all(user: Person) -> bool:
 
 def can_score(user: Person, article: Article) -> Decision:
     if not may_score_at_all(user):
-        return refuse("Only coaches and KB owners score articles against the content standard.")
+        return refuse(_("Only coaches and KB owners score articles against the content standard."))
     if is_author(user, article):
-        return refuse("Nobody scores their own article.")
+        return refuse(_("Nobody scores their own article."))
     if article.state not in (State.NOT_VALIDATED, State.VALIDATED):
-        return refuse("Only articles with a resolution (not validated or validated) are scored.")
+        return refuse(_("Only articles with a resolution (not validated or validated) are scored."))
     return ALLOW
 
 
 def can_view_scores_of(user: Person, author: User) -> Decision:
     """Checklist scores about `author`: for the scorers, and for the author themselves."""
     if not is_staff(user):
-        return refuse("Checklist scores are for staff.")
+        return refuse(_("Checklist scores are for staff."))
     if may_score_at_all(user) or user.pk == author.pk:
         return ALLOW
-    return refuse("Only coaches, KB owners and the author can see an author's checklist scores.")
+    return refuse(_("Only coaches, KB owners and the author can see an author's checklist scores."))
 
 
 def can_view_article_scores(user: Person, article: Article) -> Decision:
     if not is_staff(user):
-        return refuse("Checklist scores are for staff.")
+        return refuse(_("Checklist scores are for staff."))
     # The scores are about the article's author (who wrote it), not whoever owns it now.
     if may_score_at_all(user) or (user.pk is not None and user.pk == article.created_by_id):
         return ALLOW
-    return refuse("Only coaches, KB owners and the article's author can see its checklist scores.")
+    return refuse(_("Only coaches, KB owners and the article's author can see its checklist scores."))
 
 
 def can_manage_criteria(user: Person) -> Decision:
@@ -144,4 +150,4 @@ def can_manage_criteria(user: Person) -> Decision:
     # and how much each criterion weighs (coaches score with it; they do not change it).
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only KB owners change the content-standard criteria.")
+    return refuse(_("Only KB owners change the content-standard criteria."))

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -52,7 +53,7 @@ def _run(request: HttpRequest, review: ReviewRequest, operation, success: str) -
     try:
         operation()
     except StaleVersion as exc:
-        messages.error(request, f"{exc} Read the latest version, then decide again.")
+        messages.error(request, _("%(error)s Read the latest version, then decide again.") % {"error": exc})
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
@@ -82,7 +83,7 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     require(policy.can_request_review(request.user, article))
     form = RequestReviewForm(request.POST, coaches=eligible_coaches(article))
     if not form.is_valid():
-        messages.error(request, "Choose one of the coaches offered, or let the coach be picked for you.")
+        messages.error(request, _("Choose one of the coaches offered, or let the coach be picked for you."))
         return redirect(article)
     try:
         review = ReviewRequest.start(
@@ -91,7 +92,7 @@ def request_review(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(article)
-    messages.success(request, f"Sent to {review.reviewer.username} for review.")
+    messages.success(request, _("Sent to %(coach)s for review.") % {"coach": review.reviewer.username})
     return redirect(review)
 
 
@@ -139,7 +140,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
     op = partial(review.approve, by=request.user, note=data.get("note", ""), base_version=data.get("version"))
-    return _run(request, review, op, "Approved: the article is validated.")
+    return _run(request, review, op, _("Approved: the article is validated."))
 
 
 @staff_required(methods=["POST"])
@@ -147,7 +148,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
     return _run(
-        request, review, partial(review.request_changes, by=request.user, comment=data.get("note", "")), "Changes requested."
+        request, review, partial(review.request_changes, by=request.user, comment=data.get("note", "")), _("Changes requested.")
     )
 
 
@@ -155,14 +156,16 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
-    return _run(request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), "Sent back to the coach.")
+    return _run(
+        request, review, partial(review.resubmit, by=request.user, note=data.get("note", "")), _("Sent back to the coach.")
+    )
 
 
 @staff_required(methods=["POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_for(request, pk)
     data = _decision(request).cleaned_data
-    return _run(request, review, partial(review.withdraw, by=request.user, note=data.get("note", "")), "Review withdrawn.")
+    return _run(request, review, partial(review.withdraw, by=request.user, note=data.get("note", "")), _("Review withdrawn."))
 
 
 # --- content-standard checklist ---------------------------------------------------------------
@@ -183,13 +186,13 @@ def score(request: HttpRequest, slug: str) -> HttpResponse:
                 base_version=form.cleaned_data["version"],
             )
         except StaleVersion as exc:
-            form.add_error(None, f"{exc} Read it again before scoring: your answers are kept below.")
+            form.add_error(None, _("%(error)s Read it again before scoring: your answers are kept below.") % {"error": exc})
             form.data = form.data.copy()
             form.data["version"] = exc.current.version
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Checklist saved.")
+            messages.success(request, _("Checklist saved."))
             return redirect(article)
     context = {"article": article, "form": form, "may_manage_criteria": policy.can_manage_criteria(request.user)}
     return render(request, "coaching/score.html", context)
@@ -217,13 +220,13 @@ SAMPLE_MAX = 10
 def sample_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not policy.may_score_at_all(user):
-        raise PermissionDenied("Only coaches and KB owners score articles against the content standard.")
+        raise PermissionDenied(_("Only coaches and KB owners score articles against the content standard."))
     try:
         per_person = max(1, min(SAMPLE_MAX, int(query_param(request, "n") or 3)))
     except ValueError:
         per_person = 3
     # Stable for a reviewer within a week (reloads show the same sample); "seed" draws another.
-    year, week, _ = timezone.localdate().isocalendar()
+    year, week, _weekday = timezone.localdate().isocalendar()
     seed = query_param(request, "seed")[:40] or f"{year}-W{week:02d}"
     digest = hashlib.sha256(f"{user.pk}:{seed}".encode()).hexdigest()
     context = {
@@ -267,7 +270,9 @@ def add_criterion(request: HttpRequest) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Added “{criterion.name}”: the checklist asks it from the next score on.")
+            messages.success(
+                request, _("Added “%(name)s”: the checklist asks it from the next score on.") % {"name": criterion.name}
+            )
             return redirect("coaching:criteria")
     return _criteria_page(request, form, status=400)
 
@@ -283,7 +288,10 @@ def edit_criterion(request: HttpRequest, key: str) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Saved “{criterion.name}”. Scores given before keep the name and weight they had.")
+            messages.success(
+                request,
+                _("Saved “%(name)s”. Scores given before keep the name and weight they had.") % {"name": criterion.name},
+            )
             return redirect("coaching:criteria")
     context = {
         "criterion": criterion,
@@ -305,10 +313,12 @@ def move_criterion(request: HttpRequest, key: str) -> HttpResponse:
     else:
         form = PositionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give the position as a whole number: 1 is the first criterion on the checklist.")
+            messages.error(request, _("Give the position as a whole number: 1 is the first criterion on the checklist."))
             return redirect("coaching:edit-criterion", key=criterion.key)
         criterion.move(by=request.user, to=form.cleaned_data["position"])
-    messages.success(request, f"“{criterion.name}” is now number {criterion.rank()} on the checklist.")
+    messages.success(
+        request, _("“%(name)s” is now number %(rank)s on the checklist.") % {"name": criterion.name, "rank": criterion.rank()}
+    )
     return redirect("coaching:criteria")
 
 
@@ -321,9 +331,14 @@ def set_criterion_active(request: HttpRequest, key: str, active: bool) -> HttpRe
         messages.error(request, str(exc))
     else:
         if active:
-            messages.success(request, f"“{criterion.name}” is on the checklist again, from the next score on.")
+            messages.success(
+                request, _("“%(name)s” is on the checklist again, from the next score on.") % {"name": criterion.name}
+            )
         else:
-            messages.success(request, f"“{criterion.name}” is no longer asked. Scores that answered it keep their answers.")
+            messages.success(
+                request,
+                _("“%(name)s” is no longer asked. Scores that answered it keep their answers.") % {"name": criterion.name},
+            )
     return redirect("coaching:criteria")
 
 
@@ -335,5 +350,5 @@ def delete_criterion(request: HttpRequest, key: str) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Deleted “{criterion.name}”.")
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": criterion.name})
     return redirect("coaching:criteria")

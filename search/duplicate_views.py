@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from articles import policy, structure
 from articles.http import as_id, query_param
@@ -107,7 +108,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 def use_instead(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = _visible(request, slug)
     if chosen.state == State.ARCHIVED or chosen.merged_into_id:
-        messages.error(request, "That article is archived: it cannot be used instead.")
+        messages.error(request, _("That article is archived: it cannot be used instead."))
         return redirect(chosen)
     draft = _draft(request, request.POST.get("draft", ""))
     if draft is not None and draft.pk == chosen.pk:
@@ -119,7 +120,7 @@ def use_instead(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except InvalidChange as exc:
         return HttpResponseBadRequest(render_to_string("400.html", {"reason": str(exc)}, request=request))
-    messages.success(request, f"Using this article instead. {said}")
+    messages.success(request, _("Using this article instead. %(said)s") % {"said": said})
     return redirect(chosen)
 
 
@@ -133,7 +134,7 @@ def not_duplicate(request: HttpRequest, slug: str) -> HttpResponse:
     duplicates.dismiss(by=request.user, article=draft, other=other)
     if request.headers.get("x-requested-with") == "fetch":
         return JsonResponse({"dismissed": other.pk})
-    messages.success(request, f"Noted: “{other.title}” is not a duplicate of this article.")
+    messages.success(request, _("Noted: “%(title)s” is not a duplicate of this article.") % {"title": other.title})
     return redirect(draft)
 
 
@@ -164,10 +165,10 @@ def after_create(request: HttpRequest, article: Article) -> str | None:
             except InvalidChange as exc:  # saved as more than a draft: it stays as saved
                 messages.error(request, str(exc))
                 return None
-            messages.success(request, f"Using this article instead. {said}")
+            messages.success(request, _("Using this article instead. %(said)s") % {"said": said})
             return chosen.get_absolute_url()
     if suggestions_for(request, {}, draft=article):
-        messages.info(request, "Some articles may describe the same issue: check them below.")
+        messages.info(request, _("Some articles may describe the same issue: check them below."))
         return f"{article.get_absolute_url()}?similar=1#similar-articles"
     return None
 
@@ -201,6 +202,10 @@ def dismiss_pair(request: HttpRequest, pk: int) -> HttpResponse:
     require(policy.can_review_duplicates(request.user))
     pair = get_object_or_404(DuplicatePair.objects.select_related("first", "second"), pk=pk)
     duplicates.dismiss(by=request.user, article=pair.first, other=pair.second)
-    messages.success(request, f"“{pair.first.title}” and “{pair.second.title}” are no longer listed as duplicates.")
+    messages.success(
+        request,
+        _("“%(first)s” and “%(second)s” are no longer listed as duplicates.")
+        % {"first": pair.first.title, "second": pair.second.title},
+    )
     page = as_id(request.POST.get("page", ""))
     return redirect(reverse("duplicates:pairs") + (f"?page={page}" if page and page > 1 else ""))

@@ -25,6 +25,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles import policy, relations
 from articles.models import Article, ArticleRelation, InvalidChange, RelationKind, State, require
@@ -210,14 +211,15 @@ def score_candidate(draft: Draft, article: Article, cosine: float | None) -> Sug
     if shared:
         words = _original_words(article.title)
         order = content_stems(article.title)
-        reasons.append("Title shares: " + ", ".join(words.get(s, s) for s in sorted(shared, key=order.index)))
+        shared_words = ", ".join(words.get(s, s) for s in sorted(shared, key=order.index))
+        reasons.append(_("Title shares: %(words)s") % {"words": shared_words})
     if text_score >= 0.3:
-        reasons.append(f"Issue uses many of the same words ({text_score:.0%})")
+        reasons.append(_("Issue uses many of the same words (%(share)s)") % {"share": f"{text_score:.0%}"})
     if cosine is not None and cosine >= MEANING_LOW + 0.1:
-        reasons.append(f"Similar in meaning ({cosine:.2f})")
+        reasons.append(_("Similar in meaning (%(cosine)s)") % {"cosine": f"{cosine:.2f}"})
     if draft.product_id and article.product_id == draft.product_id:
         score += PRODUCT_BONUS
-        reasons.append(f"Same product ({article.product.name})")
+        reasons.append(_("Same product (%(product)s)") % {"product": article.product.name})
     return Suggestion(article=article, score=round(min(score, 1.0), 3), reasons=reasons, cosine=cosine)
 
 
@@ -239,7 +241,7 @@ def dismiss(*, by, article: Article, other: Article, score: float = 0.0, reasons
     first, second = _pair(article.pk, other.pk)
     if first == second:
         raise ValueError("An article is not a duplicate of itself.")
-    pair, _ = DuplicatePair.objects.get_or_create(
+    pair, _created = DuplicatePair.objects.get_or_create(
         first_id=first, second_id=second, defaults={"score": score, "reasons": reasons or []}
     )
     if pair.dismissed_at is None:
@@ -282,8 +284,11 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
         require(policy.can_edit(by, draft))
         if draft.state not in DRAFT_STATES or draft.merged_into_id:
             raise InvalidChange(
-                f"“{draft.title}” is {draft.get_state_display().lower()}, not a draft: only work in progress or a"
-                " not yet validated article can be dropped or kept for another one. Merge them instead."
+                _(
+                    "“%(title)s” is %(state)s, not a draft: only work in progress or a not yet validated article"
+                    " can be dropped or kept for another one. Merge them instead."
+                )
+                % {"title": draft.title, "state": draft.get_state_display().lower()}
             )
     made_link = created_link(draft) if draft is not None else None
     case = made_link.case if made_link is not None else case
@@ -291,27 +296,32 @@ def use_instead(*, by, chosen: Article, draft: Article | None = None, case=None,
     with transaction.atomic():
         if case is not None:
             cases.link(case=case, article=chosen, kind=LinkKind.REFERENCE, by=by)
-            said.append(f"Linked to case {case.label}.")
+            said.append(_("Linked to case %(case)s.") % {"case": case.label})
         else:
             record_reuse(article=chosen, by=by)
-            said.append("Your use of it is recorded.")
+            said.append(_("Your use of it is recorded."))
         if draft is None:
-            said.append("Your draft was not saved.")
+            said.append(_("Your draft was not saved."))
             return " ".join(said)
         kind = RelationKind.RELATED if keep_draft else RelationKind.DUPLICATE_OF
         _relate(by=by, draft=draft, chosen=chosen, kind=kind)
         dismiss(by=by, article=draft, other=chosen)  # decided: the daily job does not list the pair again
         if keep_draft:
-            said.append(f"Your draft “{draft.title}” is kept as work in progress, related to this article.")
+            said.append(
+                _("Your draft “%(title)s” is kept as work in progress, related to this article.") % {"title": draft.title}
+            )
             return " ".join(said)
         if made_link is not None:
             reason = f"Duplicate of “{chosen.title[:150]}”: used that article instead."
             cases.unlink(link=made_link, by=by, reason=reason, draft=draft)
         if policy.can_transition(by, draft, State.ARCHIVED):
             draft.archive(by=by, note=f"Duplicate of {chosen.title}"[:500])
-            said.append(f"Your draft “{draft.title}” is archived as a duplicate.")
+            said.append(_("Your draft “%(title)s” is archived as a duplicate.") % {"title": draft.title})
         else:
-            said.append(f"Your draft “{draft.title}” is marked as a duplicate of this article; a KB owner will archive it.")
+            said.append(
+                _("Your draft “%(title)s” is marked as a duplicate of this article; a KB owner will archive it.")
+                % {"title": draft.title}
+            )
     return " ".join(said)
 
 

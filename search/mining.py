@@ -32,6 +32,8 @@ from django.db import transaction
 from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wordfreq import zipf_frequency
 
 from .models import DismissedSynonymCandidate, SearchLog, Synonym
@@ -70,8 +72,8 @@ WORD_RE = re.compile(r"[\w][\w.+#-]*[\w+#]|[\w]")
 CO_OPENED = "co-opened"
 CORRECTION = "correction"
 SOURCE_LABELS = {
-    CO_OPENED: "Different searches opened the same article",
-    CORRECTION: "People accepted the correction",
+    CO_OPENED: gettext_lazy("Different searches opened the same article"),
+    CORRECTION: gettext_lazy("People accepted the correction"),
 }
 
 
@@ -130,11 +132,11 @@ class Candidate:
     def action(self) -> str:
         """What "Add as synonyms" will do, in words."""
         if self.group and self.merge:
-            return f"Merges the groups “{self.group.terms}” and “{self.merge.terms}”."
+            return _("Merges the groups “%(first)s” and “%(second)s”.") % {"first": self.group.terms, "second": self.merge.terms}
         if self.group:
             new = self.b.phrase if normalise(self.a.phrase) in self.group.members() else self.a.phrase
-            return f"Adds “{new}” to the group “{self.group.terms}”."
-        return "Creates a new group."
+            return _("Adds “%(new)s” to the group “%(group)s”.") % {"new": new, "group": self.group.terms}
+        return _("Creates a new group.")
 
 
 def signature(terms: list[str]) -> str:
@@ -356,7 +358,7 @@ def corrected_words(query: str, corrected: str, groups: Groups) -> tuple[str, st
     changed = [op for op in SequenceMatcher(a=typed_words, b=corrected_words_, autojunk=False).get_opcodes() if op[0] != "equal"]
     if len(changed) != 1:
         return None
-    _, i1, i2, j1, j2 = changed[0]
+    _tag, i1, i2, j1, j2 = changed[0]
     typed, fixed = " ".join(typed_words[i1:i2]), " ".join(corrected_words_[j1:j2])
     if not typed or not fixed or len(typed.split()) > MAX_PHRASE_WORDS or len(fixed.split()) > MAX_PHRASE_WORDS:
         return None
@@ -423,7 +425,7 @@ class CandidateError(ValueError):
 def _phrases(terms: list[str]) -> list[str]:
     phrases = list(dict.fromkeys(normalise(t) for t in terms if normalise(t)))
     if len(phrases) != 2:
-        raise CandidateError("A candidate is two different words or phrases.")
+        raise CandidateError(_("A candidate is two different words or phrases."))
     return phrases
 
 
@@ -439,7 +441,7 @@ def add(terms: list[str]) -> Synonym:
     members = list(dict.fromkeys([m for g in existing for m in g.members()] + phrases))
     joined = ", ".join(members)
     if len(joined) > 500:
-        raise CandidateError("That group would be longer than 500 characters; edit the groups by hand.")
+        raise CandidateError(_("That group would be longer than 500 characters; edit the groups by hand."))
     if len(existing) == 2:
         existing[1].delete()
     if existing:
@@ -452,5 +454,5 @@ def add(terms: list[str]) -> Synonym:
 
 def dismiss(terms: list[str], *, by) -> DismissedSynonymCandidate:
     key = candidate_key(_phrases(terms))
-    dismissed, _ = DismissedSynonymCandidate.objects.get_or_create(terms=key, defaults={"dismissed_by": by})
+    dismissed, _created = DismissedSynonymCandidate.objects.get_or_create(terms=key, defaults={"dismissed_by": by})
     return dismissed

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from articles.choices import Audience
 from articles.models import Article
@@ -34,7 +35,11 @@ SEARCHED = 10  # hits read per query, of which HITS_SHOWN that contain all its w
 HITS_CACHE_SECONDS = 5 * 60
 ANSWER_FIELDS = ("title", "issue", "environment", "cause", "resolution")
 OUTSIDE = ("partner", "customer", "anonymous")
-CALLER_LABELS = {"partner": "partners", "customer": "customers", "anonymous": "visitors"}
+CALLER_LABELS = {
+    "partner": gettext_lazy("partners"),
+    "customer": gettext_lazy("customers"),
+    "anonymous": gettext_lazy("visitors"),
+}
 
 
 def asks_for_something(query: str) -> bool:

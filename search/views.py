@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from articles import help_trail, policy
@@ -118,6 +120,8 @@ def results_page(request: HttpRequest) -> HttpResponse:
         "sort": search_request.sort,
         "query": query.urlencode(),
         "facet_labels": _facet_labels(),
+        "facet_names": FACET_NAMES,
+        "sort_options": SORT_OPTIONS,
         # "Start a new article" only with words to start it from (not for a query like `*"():-`).
         "capture_words": customer_words(search_request.text) if policy.can_create(request.user) else "",
         "is_staff": policy.is_staff(request.user),
@@ -130,6 +134,17 @@ def results_page(request: HttpRequest) -> HttpResponse:
     if reader:
         help_trail.record_search(request, response, search_request.text, results.total)
     return response
+
+
+SORT_OPTIONS = [("relevance", gettext_lazy("Best match")), ("recent", gettext_lazy("Recently updated"))]
+# The facets' headings; a facet not named here shows its own name.
+FACET_NAMES = {
+    "state": gettext_lazy("State"),
+    "audience": gettext_lazy("Audience"),
+    "product": gettext_lazy("Product"),
+    "tags": gettext_lazy("Tags"),
+    "language": gettext_lazy("Language"),
+}
 
 
 def _facet_labels() -> dict[str, dict[str, str]]:
@@ -220,12 +235,12 @@ def synonyms(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
         if terms.count(",") < 1:
-            messages.error(request, "Give at least two words or phrases, separated by commas.")
+            messages.error(request, _("Give at least two words or phrases, separated by commas."))
         elif Synonym.objects.filter(terms=terms).exists():
-            messages.error(request, "That synonym group already exists.")
+            messages.error(request, _("That synonym group already exists."))
         else:
             Synonym.objects.create(terms=terms[:500])
-            messages.success(request, f"Added: {terms}. Searches use it right away.")
+            messages.success(request, _("Added: %(terms)s. Searches use it right away.") % {"terms": terms})
         return redirect("search:synonyms")
     context = {"synonyms": Synonym.objects.all(), "candidates": mining.candidates(), "window": mining.WINDOW_DAYS}
     return render(request, "search/synonyms.html", context)
@@ -240,10 +255,10 @@ def synonym_candidate(request: HttpRequest, action: str) -> HttpResponse:
     try:
         if action == "add":
             synonym = mining.add(terms)
-            messages.success(request, f"Synonyms now: {synonym.terms}. Searches use them right away.")
+            messages.success(request, _("Synonyms now: %(terms)s. Searches use them right away.") % {"terms": synonym.terms})
         else:
             mining.dismiss(terms, by=request.user)
-            messages.success(request, f"Dismissed: {' ~ '.join(terms)}. It will not be suggested again.")
+            messages.success(request, _("Dismissed: %(terms)s. It will not be suggested again.") % {"terms": " ~ ".join(terms)})
     except mining.CandidateError as error:
         messages.error(request, str(error))
     return redirect("search:synonyms")
@@ -254,5 +269,5 @@ def synonym_candidate(request: HttpRequest, action: str) -> HttpResponse:
 def delete_synonym(request: HttpRequest, pk: int) -> HttpResponse:
     require(policy.can_manage_synonyms(request.user))
     Synonym.objects.filter(pk=pk).delete()
-    messages.success(request, "Synonym group removed.")
+    messages.success(request, _("Synonym group removed."))
     return redirect("search:synonyms")

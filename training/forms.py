@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from articles.forms import DatePicker
@@ -14,6 +16,13 @@ class PathForm(forms.ModelForm):
     class Meta:
         model = LearningPath
         fields = ["title", "description", "product", "team", "pass_mark"]
+        labels = {
+            "title": gettext_lazy("Title"),
+            "description": gettext_lazy("Description"),
+            "product": gettext_lazy("Product"),
+            "team": gettext_lazy("Team"),
+            "pass_mark": gettext_lazy("Pass mark"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,14 +33,16 @@ class PathForm(forms.ModelForm):
 
 
 class SectionForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
 
 
 class ItemForm(forms.Form):
-    section = forms.ModelChoiceField(queryset=PathSection.objects.none())
-    article = forms.CharField(max_length=200, help_text="The article's slug, as in its address.")
-    note = forms.CharField(label="Why it matters", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    required = forms.BooleanField(required=False, initial=True)
+    section = forms.ModelChoiceField(queryset=PathSection.objects.none(), label=gettext_lazy("Section"))
+    article = forms.CharField(
+        max_length=200, label=gettext_lazy("Article"), help_text=gettext_lazy("The article's slug, as in its address.")
+    )
+    note = forms.CharField(label=gettext_lazy("Why it matters"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    required = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Required"))
 
     def __init__(self, *args, path: LearningPath, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,16 +53,19 @@ class ItemForm(forms.Form):
         slug = self.cleaned_data["article"].strip().rstrip("/").rsplit("/", 1)[-1]
         article = Article.objects.visible_to(self.user).filter(slug=slug).first()
         if article is None:
-            raise forms.ValidationError(f"No article '{slug}'.")
+            raise forms.ValidationError(_("No article '%(slug)s'.") % {"slug": slug})
         return article
 
 
 class AssignForm(forms.Form):
-    username = forms.CharField(max_length=150, label="Person (username)", required=False)
+    username = forms.CharField(max_length=150, label=gettext_lazy("Person (username)"), required=False)
     group = forms.ModelChoiceField(
-        queryset=Group.objects.order_by("name"), required=False, label="or a group", help_text="Everyone in the team."
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        label=gettext_lazy("or a group"),
+        help_text=gettext_lazy("Everyone in the team."),
     )
-    due_date = forms.DateField(required=False, widget=DatePicker())
+    due_date = forms.DateField(required=False, widget=DatePicker(), label=gettext_lazy("Due date"))
 
     def clean_username(self) -> User | None:
         name = self.cleaned_data["username"].strip()
@@ -59,13 +73,13 @@ class AssignForm(forms.Form):
             return None
         person = User.objects.filter(username=name).first()
         if person is None:
-            raise forms.ValidationError(f"Nobody is called '{name}'.")
+            raise forms.ValidationError(_("Nobody is called '%(name)s'.") % {"name": name})
         return person
 
     def clean(self):
         data = super().clean()
         if not data.get("username") and not data.get("group") and not self.errors:
-            raise forms.ValidationError("Name a person or choose a group.")
+            raise forms.ValidationError(_("Name a person or choose a group."))
         return data
 
     def people(self) -> list[User]:
@@ -82,18 +96,23 @@ class QuestionForm(forms.ModelForm):
 
     choices = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One choice per line. Start each right answer with * (one or more).",
+        label=gettext_lazy("Choices"),
+        help_text=gettext_lazy("One choice per line. Start each right answer with * (one or more)."),
     )
 
     class Meta:
         model = Question
         fields = ["text", "explanation", "rule", "position"]
+        labels = {
+            "explanation": gettext_lazy("Explanation"),
+            "position": gettext_lazy("Position"),
+        }
 
     def __init__(self, *args, article: Article, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = AuthorityRule.objects.filter(article=article)
         self.fields["rule"].required = False
-        self.fields["rule"].label = "Rule in the article it rests on"
+        self.fields["rule"].label = _("Rule in the article it rests on")
         if self.instance.pk and not self.is_bound:
             self.initial["choices"] = "\n".join(("*" if c.correct else "") + c.text for c in self.instance.choices.all())
 
@@ -106,7 +125,7 @@ class QuestionForm(forms.ModelForm):
             if text:
                 rows.append((text[:500], correct))
         if len(rows) < 2:
-            raise forms.ValidationError("Give at least two choices, one per line.")
-        if not any(correct for _, correct in rows):
-            raise forms.ValidationError("Mark at least one right answer with * at the start of its line.")
+            raise forms.ValidationError(_("Give at least two choices, one per line."))
+        if not any(correct for _text, correct in rows):
+            raise forms.ValidationError(_("Mark at least one right answer with * at the start of its line."))
         return rows

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class LearningPath(models.Model):
@@ -32,11 +33,15 @@ class LearningPath(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Percent of an article's questions a trainee must answer right for the article to count as done. "
-        "Empty: reading and acknowledging is enough.",
+        help_text=gettext_lazy(
+            "Percent of an article's questions a trainee must answer right for the article to count as done. "
+            "Empty: reading and acknowledging is enough."
+        ),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("learning path")
+        verbose_name_plural = gettext_lazy("learning paths")
         ordering = ["title", "id"]
 
     def __str__(self) -> str:
@@ -63,6 +68,8 @@ class PathSection(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("path section")
+        verbose_name_plural = gettext_lazy("path sections")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -72,11 +79,13 @@ class PathSection(models.Model):
 class PathItem(models.Model):
     section = models.ForeignKey(PathSection, on_delete=models.CASCADE, related_name="items")
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
-    note = models.TextField("why it matters", blank=True)
+    note = models.TextField(gettext_lazy("why it matters"), blank=True)
     required = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("path article")
+        verbose_name_plural = gettext_lazy("path articles")
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["section", "article"], name="path_item_unique_article")]
 
@@ -99,6 +108,8 @@ class Assignment(models.Model):
     objects = AssignmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("assignment")
+        verbose_name_plural = gettext_lazy("assignments")
         ordering = ["due_date", "id"]
         constraints = [models.UniqueConstraint(fields=["path", "user"], name="assignment_unique_person")]
 
@@ -132,6 +143,8 @@ class Acknowledgement(models.Model):
     objects = AcknowledgementQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("acknowledgement")
+        verbose_name_plural = gettext_lazy("acknowledgements")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["user", "article", "stale_at"], name="ack_user_article_idx"),
@@ -157,8 +170,8 @@ class Question(models.Model):
     flagged `needs_review` (services.flag_questions_for_review) for the owner to relink."""
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
-    text = models.TextField("question")
-    explanation = models.TextField(blank=True, help_text="Shown to a trainee who answers wrongly.")
+    text = models.TextField(gettext_lazy("question"))
+    explanation = models.TextField(blank=True, help_text=gettext_lazy("Shown to a trainee who answers wrongly."))
     rule = models.ForeignKey("articles.AuthorityRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     position = models.PositiveIntegerField(default=0)
     needs_review = models.BooleanField(default=False)
@@ -168,6 +181,8 @@ class Question(models.Model):
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("question")
+        verbose_name_plural = gettext_lazy("questions")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["article", "position"], name="question_article_idx")]
 
@@ -185,6 +200,8 @@ class Choice(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("choice")
+        verbose_name_plural = gettext_lazy("choices")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -198,11 +215,13 @@ class Attempt(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.PROTECT, related_name="+")
     article_version = models.PositiveIntegerField()
     path = models.ForeignKey(LearningPath, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    score = models.PositiveSmallIntegerField(help_text="Percent of questions answered right.")
+    score = models.PositiveSmallIntegerField(help_text=gettext_lazy("Percent of questions answered right."))
     passed = models.BooleanField()
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("attempt")
+        verbose_name_plural = gettext_lazy("attempts")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["user", "article"], name="attempt_user_article_idx")]
 
@@ -218,6 +237,8 @@ class AttemptAnswer(models.Model):
     correct = models.BooleanField()
 
     class Meta:
+        verbose_name = gettext_lazy("attempt answer")
+        verbose_name_plural = gettext_lazy("attempt answers")
         ordering = ["id"]
 
     def __str__(self) -> str:

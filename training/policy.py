@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from articles import policy as article_policy
 from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_staff, refuse
 
@@ -30,44 +32,44 @@ def may_manage_paths(user: Person) -> bool:
 def can_manage_path(user: Person, path: LearningPath | None = None) -> Decision:
     if may_manage_paths(user):
         return ALLOW
-    return refuse("Only KB owners and coaches can build learning paths.")
+    return refuse(_("Only KB owners and coaches can build learning paths."))
 
 
 def can_assign(user: Person, path: LearningPath, person: User) -> Decision:
     if not may_manage_paths(user):
-        return refuse("Only KB owners and coaches can assign learning paths.")
+        return refuse(_("Only KB owners and coaches can assign learning paths."))
     if not (is_staff(person) and person.is_active):
-        return refuse(f"{person.username} is not an active member of staff.")
+        return refuse(_("%(name)s is not an active member of staff.") % {"name": person.username})
     return ALLOW
 
 
 def can_acknowledge(user: Person, article: Article, *, assigned: bool, in_path: bool) -> Decision:
     """Read and understood: a staff member, on an article they can see, from a path assigned to them."""
     if not is_staff(user):
-        return refuse("Only staff acknowledge articles.")
+        return refuse(_("Only staff acknowledge articles."))
     seen = article_policy.can_view(user, article)
     if not seen:
         return seen
     if not assigned:
-        return refuse("This learning path is not assigned to you.")
+        return refuse(_("This learning path is not assigned to you."))
     if not in_path:
-        return refuse("This article is not part of that learning path.")
+        return refuse(_("This article is not part of that learning path."))
     return ALLOW
 
 
 def can_view_progress_of(user: Person, person: User) -> Decision:
     """A person's progress and acknowledgements: their own, or anyone's for KB owners and coaches."""
     if not is_staff(user):
-        return refuse("Training records are for staff.")
+        return refuse(_("Training records are for staff."))
     if user.pk == person.pk or may_manage_paths(user):
         return ALLOW
-    return refuse("Only KB owners, coaches and the person themselves can see their training records.")
+    return refuse(_("Only KB owners, coaches and the person themselves can see their training records."))
 
 
 def can_export_path(user: Person, path: LearningPath) -> Decision:
     if may_manage_paths(user):
         return ALLOW
-    return refuse("Only KB owners and coaches can export a path's acknowledgements.")
+    return refuse(_("Only KB owners and coaches can export a path's acknowledgements."))
 
 
 # --- knowledge checks ------------------------------------------------------------------------
@@ -76,19 +78,19 @@ def can_export_path(user: Person, path: LearningPath) -> Decision:
 def can_manage_questions(user: Person, article: Article) -> Decision:
     """KB owners, coaches and the article's owner write its questions (they answer for what it teaches)."""
     if not is_staff(user):
-        return refuse("Knowledge checks are for staff.")
+        return refuse(_("Knowledge checks are for staff."))
     seen = article_policy.can_view(user, article)
     if not seen:
         return seen
     if may_manage_paths(user) or (article.owner_id is not None and article.owner_id == user.pk):
         return ALLOW
-    return refuse("Only KB owners, coaches and the article's owner can write its questions.")
+    return refuse(_("Only KB owners, coaches and the article's owner can write its questions."))
 
 
 def can_take_check(user: Person, article: Article) -> Decision:
     """Any member of staff who can see the article may test themselves on it."""
     if not is_staff(user):
-        return refuse("Knowledge checks are for staff.")
+        return refuse(_("Knowledge checks are for staff."))
     return article_policy.can_view(user, article)
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.choices import Kind
 from articles import policy as article_policy
@@ -210,8 +212,8 @@ def _progress(pairs: list[tuple[int, LearningPath]], *, visible_to=None) -> dict
     result = {(user_id, path.pk): Progress(path=path) for user_id, path in pairs}
     if not pairs:
         return result
-    paths = {path.pk: path for _, path in pairs}
-    user_ids = {user_id for user_id, _ in pairs}
+    paths = {path.pk: path for _user_id, path in pairs}
+    user_ids = {user_id for user_id, _path in pairs}
     items = PathItem.objects.filter(section__path_id__in=paths)
     if visible_to is not None:
         items = items.filter(article__in=Article.objects.visible_to(visible_to))
@@ -269,11 +271,16 @@ class Unanswered(InvalidChange):
 
     def __init__(self, numbers: list[int], question_ids: set[int]):
         self.question_ids = question_ids
-        which = " and ".join([", ".join(map(str, numbers[:-1])), str(numbers[-1])] if len(numbers) > 1 else [str(numbers[0])])
+        which = (" " + _("and") + " ").join(
+            [", ".join(map(str, numbers[:-1])), str(numbers[-1])] if len(numbers) > 1 else [str(numbers[0])]
+        )
         super().__init__(
-            f"Answer every question before checking: question {which} has no answer yet. Nothing was recorded."
-            if len(numbers) == 1
-            else f"Answer every question before checking: questions {which} have no answer yet. Nothing was recorded."
+            ngettext(
+                "Answer every question before checking: question %(which)s has no answer yet. Nothing was recorded.",
+                "Answer every question before checking: questions %(which)s have no answer yet. Nothing was recorded.",
+                len(numbers),
+            )
+            % {"which": which}
         )
 
 
@@ -289,7 +296,7 @@ def submit_attempt(
         raise Refused(decision.reason)
     questions = list(Question.objects.filter(article=article).for_check())
     if not questions:
-        raise Refused("This article has no questions yet.")
+        raise Refused(_("This article has no questions yet."))
     marked = []
     for question in questions:
         valid = {c.pk for c in question.choices.all()}
@@ -299,7 +306,7 @@ def submit_attempt(
     # click on "Check my answers" to see the questions): refused, not recorded as a failed attempt.
     unanswered = [(number, m.question.pk) for number, m in enumerate(marked, start=1) if not m.chosen]
     if unanswered:
-        raise Unanswered([number for number, _ in unanswered], {pk for _, pk in unanswered})
+        raise Unanswered([number for number, _pk in unanswered], {pk for _number, pk in unanswered})
     score = round(100 * sum(m.correct for m in marked) / len(marked))
     pass_mark = path.pass_mark if path is not None and path.pass_mark else 100
     with transaction.atomic():

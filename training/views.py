@@ -7,6 +7,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from articles.http import as_id
@@ -81,7 +82,7 @@ def path_create(request: HttpRequest) -> HttpResponse:
         path = form.save(commit=False)
         path.created_by = request.user
         path.save()
-        messages.success(request, "Learning path created. Add sections and articles below.")
+        messages.success(request, _("Learning path created. Add sections and articles below."))
         return redirect(path)
     return render(request, "training/path_form.html", {"form": form})
 
@@ -94,7 +95,7 @@ def path_edit(request: HttpRequest, pk: int) -> HttpResponse:
         path = form.save(commit=False)
         path.updated_at = timezone.now()
         path.save()
-        messages.success(request, "Learning path saved.")
+        messages.success(request, _("Learning path saved."))
         return redirect(path)
     return render(request, "training/path_form.html", {"form": form, "path": path})
 
@@ -106,9 +107,9 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         last = path.sections.aggregate(m=Max("position"))["m"]
         PathSection.objects.create(path=path, title=form.cleaned_data["title"], position=(last or 0) + 1)
-        messages.success(request, "Section added.")
+        messages.success(request, _("Section added."))
     else:
-        messages.error(request, "A section needs a title.")
+        messages.error(request, _("A section needs a title."))
     return redirect(path)
 
 
@@ -118,18 +119,18 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = ItemForm(request.POST, path=path, user=request.user)
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
-        messages.error(request, f"The article was not added: {errors}")
+        messages.error(request, _("The article was not added: %(errors)s") % {"errors": errors})
         return redirect(path)
     data = form.cleaned_data
     section = data["section"]
     if section.items.filter(article=data["article"]).exists():
-        messages.error(request, "That article is already in this section.")
+        messages.error(request, _("That article is already in this section."))
         return redirect(path)
     last = section.items.aggregate(m=Max("position"))["m"]
     PathItem.objects.create(
         section=section, article=data["article"], note=data["note"], required=data["required"], position=(last or 0) + 1
     )
-    messages.success(request, f"Added “{data['article'].title}”.")
+    messages.success(request, _("Added “%(title)s”.") % {"title": data["article"].title})
     return redirect(path)
 
 
@@ -137,7 +138,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     path = _path_for(request, pk, manage=True)
     get_object_or_404(PathItem, pk=item, section__path=path).delete()  # acknowledgements stay
-    messages.success(request, "Article removed from the path.")
+    messages.success(request, _("Article removed from the path."))
     return redirect(path)
 
 
@@ -147,18 +148,18 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
-        messages.error(request, f"Not assigned: {errors}")
+        messages.error(request, _("Not assigned: %(errors)s") % {"errors": errors})
         return redirect(path)
     people = form.people()
     if not people:
-        messages.error(request, "Nobody to assign: that group has no active staff.")
+        messages.error(request, _("Nobody to assign: that group has no active staff."))
         return redirect(path)
     try:
         services.assign(by=request.user, path=path, people=people, due_date=form.cleaned_data["due_date"])
     except Refused as refusal:
         messages.error(request, str(refusal))
         return redirect(path)
-    messages.success(request, f"Assigned to {', '.join(p.username for p in people)}.")
+    messages.success(request, _("Assigned to %(people)s.") % {"people": ", ".join(p.username for p in people)})
     return redirect(path)
 
 
@@ -168,9 +169,9 @@ def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
     path_id = as_id(request.POST.get("path", ""))
     path = LearningPath.objects.filter(pk=path_id).first() if path_id is not None else None
     ack = services.acknowledge(user=request.user, article=article, path=path)
-    said = f"Recorded: you read and understood version {ack.article_version}."
+    said = _("Recorded: you read and understood version %(version)s.") % {"version": ack.article_version}
     if services.check_still_needed(user=request.user, ack=ack, path=path):
-        said += " It counts as done once you pass its knowledge check."
+        said += " " + _("It counts as done once you pass its knowledge check.")
     messages.success(request, said)
     if path is not None:
         return redirect(path)
@@ -269,7 +270,7 @@ def questions(request: HttpRequest, slug: str) -> HttpResponse:
     form = QuestionForm(request.POST or None, article=article)
     if request.method == "POST" and form.is_valid():
         _save_question(form, article, request.user)
-        messages.success(request, "Question added.")
+        messages.success(request, _("Question added."))
         return redirect("training:questions", slug=article.slug)
     context = {"article": article, "questions": Question.objects.filter(article=article).for_check(), "form": form}
     return render(request, "training/questions.html", context)
@@ -282,7 +283,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = QuestionForm(request.POST or None, instance=question, article=article)
     if request.method == "POST" and form.is_valid():
         _save_question(form, article, request.user)
-        messages.success(request, "Question saved.")
+        messages.success(request, _("Question saved."))
         return redirect("training:questions", slug=article.slug)
     return render(request, "training/question_form.html", {"article": article, "question": question, "form": form})
 
@@ -291,7 +292,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     article = _article_for(request, slug, manage=True)
     get_object_or_404(Question, pk=pk, article=article).delete()  # attempts keep their scores
-    messages.success(request, "Question removed.")
+    messages.success(request, _("Question removed."))
     return redirect("training:questions", slug=article.slug)
 
 
