@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import get_language
 
 from cases.choices import LinkKind
 
@@ -17,7 +18,19 @@ def share(value) -> str:
     return f"{round(100 * value)}%"
 
 
+def in_sentence(label) -> str:
+    """A choice label inside a sentence: lower case in English ("linked — solved it"); other
+    languages (German capitalises nouns) keep the label as written."""
+    text = str(label)
+    return text.lower() if (get_language() or "en").startswith("en") else text
+
+
+@register.filter
+def inline(label) -> str:
+    return in_sentence(label)
+
+
 @register.filter
 def link_kind(value: str) -> str:
     """A link kind kept as its value (a review's snapshot of links) as people read it."""
-    return str(LinkKind(value).label).lower() if value in LinkKind.values else value
+    return in_sentence(LinkKind(value).label) if value in LinkKind.values else value
