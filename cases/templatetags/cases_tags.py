@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
 
-from cases.choices import LinkKind
+from cases.choices import LinkKind, in_sentence
 
 register = template.Library()
 
@@ -18,15 +17,9 @@ def share(value) -> str:
     return f"{round(100 * value)}%"
 
 
-def in_sentence(label) -> str:
-    """A choice label inside a sentence: lower case in English ("linked — solved it"); other
-    languages (German capitalises nouns) keep the label as written."""
-    text = str(label)
-    return text.lower() if (get_language() or "en").startswith("en") else text
-
-
 @register.filter
 def inline(label) -> str:
+    """A choice label inside a sentence (cases.choices.in_sentence)."""
     return in_sentence(label)
 
 
