@@ -33,7 +33,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Kind
@@ -77,7 +77,12 @@ def shown_token(now: float | None = None) -> str:
 
 class ContactForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=NAME_LIMIT)
-    email = forms.EmailField(label=gettext_lazy("Your email address"), help_text=gettext_lazy("We answer at this address."))
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy("We answer at this address."),
+        # Another app's German catalogue says "du" for this message; the help centre says "Sie".
+        error_messages={"invalid": pgettext_lazy("contact form", "Enter a valid email address.")},
+    )
     subject = forms.CharField(
         label=gettext_lazy("Subject"),
         max_length=SUBJECT_LIMIT,
