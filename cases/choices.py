@@ -1,5 +1,4 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,10 +56,3 @@ class LinkAccuracy(models.TextChoices):
     YES = "yes", _("Yes, the right article")
     NO = "no", _("No, a wrong or weak article")
     NOT_APPLICABLE = "na", _("Not applicable (no link)")
-
-
-def in_sentence(label) -> str:
-    """A choice label inside a sentence: lower case in English ("linked — solved it"); other
-    languages (German capitalises nouns) keep the label as written."""
-    text = str(label)
-    return text.lower() if (get_language() or "en").startswith("en") else text

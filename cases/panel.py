@@ -27,13 +27,14 @@ from django.views.decorators.http import require_GET, require_POST
 from articles import policy as article_policy
 from articles.choices import Decider
 from articles.models import Article, InvalidChange, Product, Refused
+from articles.templatetags.kcs import in_sentence
 from kcs_site.framing import frameable_by_panel_origins
 from search import service
 from search import views as search_views
 from search.backends.base import SearchRequest
 
 from . import capture, policy, services
-from .choices import REUSE_KINDS, LinkKind, in_sentence
+from .choices import REUSE_KINDS, LinkKind
 from .models import Case
 
 PANEL_HITS = 6

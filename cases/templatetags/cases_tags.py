@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from cases.choices import LinkKind, in_sentence
+from articles.templatetags.kcs import in_sentence
+from cases.choices import LinkKind
 
 register = template.Library()
 
@@ -15,12 +16,6 @@ def share(value) -> str:
     if value is None:
         return "—"
     return f"{round(100 * value)}%"
-
-
-@register.filter
-def inline(label) -> str:
-    """A choice label inside a sentence (cases.choices.in_sentence)."""
-    return in_sentence(label)
 
 
 @register.filter

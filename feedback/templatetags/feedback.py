@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
 
 from articles.policy import is_staff
 
@@ -50,11 +49,3 @@ def helpful_box(context, article) -> dict:
         "form": VoteForm(),
         "may_comment": policy.may_comment_on_vote(user),
     }
-
-
-@register.filter
-def inline(label) -> str:
-    """A choice label inside a sentence: lower case in English ("incorrect, then outdated"); other
-    languages (German capitalises nouns) keep the label as written."""
-    text = str(label)
-    return text.lower() if (get_language() or "en").startswith("en") else text
