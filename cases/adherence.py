@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles.models import InvalidChange, require
 
@@ -160,9 +161,9 @@ def links_fingerprint(links) -> str:
 def unreviewable(case: Case) -> str | None:
     """Why `case` cannot be reviewed (whoever asks), or None."""
     if case.status not in (Status.SOLVED, Status.CLOSED):
-        return "Only solved or closed cases are reviewed: this case is open."
+        return gettext("Only solved or closed cases are reviewed: this case is open.")
     if case.agent_id is None:
-        return "This case has no agent: there is nobody whose process to review."
+        return gettext("This case has no agent: there is nobody whose process to review.")
     return None
 
 
@@ -197,13 +198,16 @@ def review_case(
         review = AdherenceReview.objects.select_for_update().filter(case=case, reviewer=by).first()
         if review is not None and revision != review.revision:
             raise StaleReview(
-                f"You saved a review of this case at {timezone.localtime(review.reviewed_at):%H:%M} since this form was "
-                "opened (perhaps in another tab). Your saved answers are shown; change them and save again if needed.",
+                gettext(
+                    "You saved a review of this case at %(time)s since this form was opened (perhaps in another tab). "
+                    "Your saved answers are shown; change them and save again if needed."
+                )
+                % {"time": f"{timezone.localtime(review.reviewed_at):%H:%M}"},
                 review,
             )
         if links_seen is not None and links_seen != links_fingerprint(links):
             raise StaleReview(
-                "The case's links changed since you opened it: look at them again before saving. Your answers are kept.",
+                gettext("The case's links changed since you opened it: look at them again before saving. Your answers are kept."),
                 review,
             )
         now = timezone.now()
@@ -227,18 +231,18 @@ def review_case(
 
 def _clean_answers(searched_first, linked, link_accurate, capture_loss, note) -> dict:
     if searched_first not in SearchedFirst.values:
-        raise InvalidChange("Did the agent search first? Answer yes, no or can't tell.")
+        raise InvalidChange(gettext("Did the agent search first? Answer yes, no or can't tell."))
     if not isinstance(linked, bool) or not isinstance(capture_loss, bool):
-        raise InvalidChange("Answer yes or no to “linked” and “capture loss”.")
+        raise InvalidChange(gettext("Answer yes or no to “linked” and “capture loss”."))
     if link_accurate not in LinkAccuracy.values:
-        raise InvalidChange("Is the link accurate? Answer yes, no or not applicable.")
+        raise InvalidChange(gettext("Is the link accurate? Answer yes, no or not applicable."))
     if not linked and link_accurate != LinkAccuracy.NOT_APPLICABLE:
-        raise InvalidChange("No article was linked, so link accuracy is “not applicable”.")
+        raise InvalidChange(gettext("No article was linked, so link accuracy is “not applicable”."))
     if linked and link_accurate == LinkAccuracy.NOT_APPLICABLE:
-        raise InvalidChange("An article was linked: say whether it is the right one.")
+        raise InvalidChange(gettext("An article was linked: say whether it is the right one."))
     note = (note or "").replace("\x00", "").strip()
     if len(note) > NOTE_MAX:
-        raise InvalidChange(f"A note has at most {NOTE_MAX} characters.")
+        raise InvalidChange(gettext("A note has at most %(most)s characters.") % {"most": NOTE_MAX})
     return {
         "searched_first": searched_first,
         "linked": linked,

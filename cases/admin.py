@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Case, CaseEvent, CaseIntegration, CaseLink, new_secret
 
@@ -87,12 +89,12 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 class IntegrationForm(forms.ModelForm):
     new_secret = forms.CharField(
-        label="Secret",
+        label=_("Secret"),
         required=False,
         min_length=16,
         max_length=128,
         widget=forms.PasswordInput(render_value=False),
-        help_text=(
+        help_text=_(
             "Leave empty: a new integration gets a generated secret, shown once after saving; an existing one keeps "
             "its own. For Zendesk, paste the webhook's signing secret (Zendesk makes it)."
         ),
@@ -106,7 +108,7 @@ class IntegrationForm(forms.ModelForm):
         data = super().clean()
         # Zendesk makes the secret it signs with: a generated one could never match its signatures.
         if data.get("kind") == "zendesk" and not self.instance.pk and not data.get("new_secret"):
-            self.add_error("new_secret", "Paste the signing secret Zendesk shows for this webhook (Reveal secret).")
+            self.add_error("new_secret", gettext("Paste the signing secret Zendesk shows for this webhook (Reveal secret)."))
         return data
 
 
@@ -124,9 +126,9 @@ class CaseIntegrationAdmin(admin.ModelAdmin):
     readonly_fields = ("webhook_address", "created_at", "last_event_at")
     actions = ["generate_new_secret"]
 
-    @admin.display(description="webhook address")
+    @admin.display(description=_("webhook address"))
     def webhook_address(self, integration: CaseIntegration) -> str:
-        return webhook_url(integration) if integration.pk else "Shown once saved."
+        return webhook_url(integration) if integration.pk else gettext("Shown once saved.")
 
     def save_model(self, request, obj, form, change):
         given = form.cleaned_data.get("new_secret")
@@ -139,17 +141,17 @@ class CaseIntegrationAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         if getattr(obj, "show_secret_once", False):
-            return self._secrets_page(request, [obj], "The integration is saved")
+            return self._secrets_page(request, [obj], gettext("The integration is saved"))
         return super().response_add(request, obj, post_url_continue)
 
-    @admin.action(description="Generate a new secret (the old one stops working)")
+    @admin.action(description=_("Generate a new secret (the old one stops working)"))
     def generate_new_secret(self, request, queryset):
         integrations = list(queryset)
         for integration in integrations:
             integration.secret = new_secret()
             integration.save(update_fields=["secret"])
             self.log_change(request, integration, "Generated a new secret.")
-        return self._secrets_page(request, integrations, "New secrets")
+        return self._secrets_page(request, integrations, gettext("New secrets"))
 
     def _secrets_page(self, request, integrations, title: str) -> TemplateResponse:
         context = {

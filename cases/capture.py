@@ -7,7 +7,10 @@ article written from a case starts from the requester's own words (`new_article_
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from articles import policy as article_policy
 from articles.models import Article, InvalidChange, Product, require
@@ -65,16 +68,18 @@ def new_article_from_case(
     require(article_policy.can_create(by))
     product = case.product or product
     if product is None:
-        raise InvalidChange("Choose the product this article is about: the case does not name one.")
-    title = case.subject or case.label
+        raise InvalidChange(gettext("Choose the product this article is about: the case does not name one."))
+    # What is stored (title, environment, change note) reads the same whatever the agent's interface language.
+    with translation.override(settings.LANGUAGE_CODE):
+        label, environment = case.label, _environment(case, product)
     with transaction.atomic():
         article = Article.create(
             by=by,
-            title=title[:TITLE_MAX],
+            title=(case.subject or label)[:TITLE_MAX],
             product=product,
             issue=_issue(case),
-            environment=_environment(case, product),
-            note=f"Created from case {case.label}",
+            environment=environment,
+            note=f"Created from case {label}",
         )
         made, _ = services.link(case=case, article=article, kind=LinkKind.CREATED, by=by, searches=searches)
     return article, made

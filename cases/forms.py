@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from articles import relations
 from articles.models import Article
@@ -36,11 +38,11 @@ def find_article(user, text: str) -> Article | None:
 
 class LinkForm(forms.Form):
     article = forms.CharField(
-        label="Article (address, slug or title)",
+        label=gettext_lazy("Article (address, slug or title)"),
         max_length=ARTICLE_REF_MAX,
         widget=forms.TextInput(attrs={"dir": "auto", "autocomplete": "off"}),
     )
-    kind = forms.ChoiceField(label="Kind of link", choices=LinkKind.choices, initial=LinkKind.SOLVED)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of link"), choices=LinkKind.choices, initial=LinkKind.SOLVED)
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("auto_id", "link_%s")
@@ -52,17 +54,18 @@ class LinkForm(forms.Form):
         found = find_article(self.user, text)
         if found is None:
             raise forms.ValidationError(
-                f"No single article matches “{text}”. Paste the article's address or slug, or type more of its title."
+                _("No single article matches “%(text)s”. Paste the article's address or slug, or type more of its title.")
+                % {"text": text}
             )
         return found
 
 
 class UnlinkForm(forms.Form):
     reason = forms.CharField(
-        label="Why remove it?",
+        label=gettext_lazy("Why remove it?"),
         max_length=UNLINK_REASON_MAX,
         widget=forms.TextInput(attrs={"dir": "auto"}),
-        error_messages={"required": "Say why the link is removed: the case's history keeps it."},
+        error_messages={"required": gettext_lazy("Say why the link is removed: the case's history keeps it.")},
     )
 
     def __init__(self, *args, link_id: int, **kwargs):
@@ -71,7 +74,7 @@ class UnlinkForm(forms.Form):
         self.link_id = link_id
 
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 def _yes(value: str) -> bool:
@@ -86,33 +89,33 @@ class AdherenceForm(forms.Form):
     """
 
     searched_first = forms.ChoiceField(
-        label="Did the agent search the knowledge base before linking or writing an article?",
+        label=gettext_lazy("Did the agent search the knowledge base before linking or writing an article?"),
         choices=SearchedFirst.choices,
         widget=forms.RadioSelect,
-        help_text="“Can't tell” when the case shows no search either way; it is left out of the search-first rate.",
+        help_text=gettext_lazy("“Can't tell” when the case shows no search either way; it is left out of the search-first rate."),
     )
     linked = forms.TypedChoiceField(
-        label="Did the agent link an article to the case?", choices=YES_NO, coerce=_yes, widget=forms.RadioSelect
+        label=gettext_lazy("Did the agent link an article to the case?"), choices=YES_NO, coerce=_yes, widget=forms.RadioSelect
     )
     link_accurate = forms.ChoiceField(
-        label="Is the linked article the right one for this case?",
+        label=gettext_lazy("Is the linked article the right one for this case?"),
         choices=LinkAccuracy.choices,
         widget=forms.RadioSelect,
-        help_text="It matches the customer's issue and environment, and its resolution is what solved the case.",
+        help_text=gettext_lazy("It matches the customer's issue and environment, and its resolution is what solved the case."),
     )
     capture_loss = forms.TypedChoiceField(
-        label="Should an article have been created or improved from this case, and was not?",
+        label=gettext_lazy("Should an article have been created or improved from this case, and was not?"),
         choices=YES_NO,
         coerce=_yes,
         widget=forms.RadioSelect,
-        help_text="Capture loss: knowledge used on the case that the knowledge base still lacks.",
+        help_text=gettext_lazy("Capture loss: knowledge used on the case that the knowledge base still lacks."),
     )
     note = forms.CharField(
-        label="Note for the agent",
+        label=gettext_lazy("Note for the agent"),
         required=False,
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "id_note_help"}),
-        help_text="Optional: what went well, what to do next time. The agent reads it.",
+        help_text=gettext_lazy("Optional: what went well, what to do next time. The agent reads it."),
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
     links_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
@@ -121,9 +124,9 @@ class AdherenceForm(forms.Form):
         data = super().clean()
         linked, accurate = data.get("linked"), data.get("link_accurate")
         if linked is False and accurate and accurate != LinkAccuracy.NOT_APPLICABLE:
-            self.add_error("link_accurate", "No article was linked, so choose “not applicable”.")
+            self.add_error("link_accurate", _("No article was linked, so choose “not applicable”."))
         elif linked is True and accurate == LinkAccuracy.NOT_APPLICABLE:
-            self.add_error("link_accurate", "An article was linked: say whether it is the right one.")
+            self.add_error("link_accurate", _("An article was linked: say whether it is the right one."))
         return data
 
     def answers(self) -> dict:

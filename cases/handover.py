@@ -31,7 +31,9 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.choices import Kind
@@ -74,17 +76,26 @@ def shown_token(now: float | None = None) -> str:
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=NAME_LIMIT)
-    email = forms.EmailField(label="Your email address", help_text="We answer at this address.")
-    subject = forms.CharField(label="Subject", max_length=SUBJECT_LIMIT, help_text="In a few words: what do you need help with?")
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=NAME_LIMIT)
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy("We answer at this address."),
+        # Another app's German catalogue says "du" for this message; the help centre says "Sie".
+        error_messages={"invalid": pgettext_lazy("contact form", "Enter a valid email address.")},
+    )
+    subject = forms.CharField(
+        label=gettext_lazy("Subject"),
+        max_length=SUBJECT_LIMIT,
+        help_text=gettext_lazy("In a few words: what do you need help with?"),
+    )
     description = forms.CharField(
-        label="What happened?",
+        label=gettext_lazy("What happened?"),
         max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 8, "dir": "auto"}),
-        help_text="What you tried, what you expected and what you saw instead (error messages, booking numbers).",
+        help_text=gettext_lazy("What you tried, what you expected and what you saw instead (error messages, booking numbers)."),
     )
     attach_trail = forms.BooleanField(
-        label="Attach my searches and the articles I read", label_suffix="", required=False, initial=True
+        label=gettext_lazy("Attach my searches and the articles I read"), label_suffix="", required=False, initial=True
     )
     # The honeypot: hidden from people (see the template), named like a field bots like to fill.
     website = forms.CharField(required=False)
@@ -105,27 +116,34 @@ class ContactForm(forms.Form):
         data = super().clean()
         if data.get("website"):
             self._refuse_spam(
-                "This looked like an automatic submission: a field meant to stay empty was filled in "
-                "(some browsers fill it by themselves). Nothing was sent. Please press “Send” again."
+                _(
+                    "This looked like an automatic submission: a field meant to stay empty was filled in "
+                    "(some browsers fill it by themselves). Nothing was sent. Please press “Send” again."
+                )
             )
             return data
         try:
             shown = float(signing.loads(self.data.get("shown", ""), salt=SHOWN_SALT, max_age=FORM_MAX_AGE))
         except (signing.BadSignature, TypeError, ValueError):
             raise forms.ValidationError(
-                "This form was open for a long time. Nothing was sent: check your message and press “Send” again."
+                _("This form was open for a long time. Nothing was sent: check your message and press “Send” again.")
             ) from None
         if time.time() - shown < MIN_SECONDS:
             self._refuse_spam(
-                "That was faster than anyone can type, so we took it for an automatic submission. "
-                "Nothing was sent: check your message and press “Send” again."
+                _(
+                    "That was faster than anyone can type, so we took it for an automatic submission. "
+                    "Nothing was sent: check your message and press “Send” again."
+                )
             )
         links = len(LINK.findall(f"{data.get('subject', '')} {data.get('description', '')}"))
         if links > MAX_LINKS:
             self.add_error(
                 "description",
-                f"Your message has {links} links; we accept at most {MAX_LINKS}, to keep spam out. "
-                "Please remove some (naming the page is enough).",
+                _(
+                    "Your message has %(links)s links; we accept at most %(most)s, to keep spam out. "
+                    "Please remove some (naming the page is enough)."
+                )
+                % {"links": links, "most": MAX_LINKS},
             )
         return data
 
@@ -163,7 +181,7 @@ def create_handover(*, account, name: str, email: str, subject: str, description
                 recipient=None,
                 to=settings.KCS_HANDOVER_EMAIL,
                 subject=f"[Help centre] {case.external_id}: {subject}"[:300],
-                body=email_body(case),
+                body=email_body_stored(case),
                 send_after=timezone.now(),
             )
         transaction.on_commit(partial(signals.handover_created.send, sender=Case, case=case))
@@ -181,6 +199,12 @@ def _insert_with_reference(fields: dict) -> Case:
             if attempt == REF_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def email_body_stored(case: Case) -> str:
+    """The support team's email, in the site's default language whatever the requester reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return email_body(case)
 
 
 def email_body(case: Case) -> str:

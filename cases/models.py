@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles import policy as article_policy
 from articles.choices import Audience
@@ -60,12 +62,12 @@ class CaseQuerySet(models.QuerySet):
 
 class Case(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
-    external_id = models.CharField("id in the source", max_length=EXTERNAL_ID_MAX)
-    url = models.URLField("link to the case", max_length=500, blank=True)
+    external_id = models.CharField(_("id in the source"), max_length=EXTERNAL_ID_MAX)
+    url = models.URLField(_("link to the case"), max_length=500, blank=True)
     subject = models.CharField(max_length=SUBJECT_MAX, blank=True)
     description = models.TextField(blank=True)
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
-    product_name = models.CharField("product as the source names it", max_length=100, blank=True)
+    product_name = models.CharField(_("product as the source names it"), max_length=100, blank=True)
     requester_kind = models.CharField(max_length=16, choices=RequesterKind.choices, default=RequesterKind.CUSTOMER)
     requester_name = models.CharField(max_length=200, blank=True)
     requester_email = models.EmailField(blank=True)
@@ -102,7 +104,7 @@ class Case(models.Model):
             models.Index(fields=["outcome_at", "agent", "product", "outcome"], name="case_measures_idx"),
             models.Index(fields=["source", "created_at"], name="case_source_created_idx"),
         ]
-        permissions = [("sync_cases", "Can create and update cases through the API (integrations)")]
+        permissions = [("sync_cases", _("Can create and update cases through the API (integrations)"))]
 
     def __str__(self) -> str:
         return self.label
@@ -111,7 +113,7 @@ class Case(models.Model):
     def label(self) -> str:
         # A reference an agent typed is shown as typed; a synced case names its ticketing tool.
         if self.source == Source.MANUAL:
-            return f"Case {self.external_id}"
+            return gettext("Case %(id)s") % {"id": self.external_id}
         return f"{self.get_source_display()} #{self.external_id}"
 
     @property
@@ -132,7 +134,7 @@ class CaseLinkQuerySet(models.QuerySet):
 class CaseLink(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="links")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="case_links")
-    article_version = models.PositiveIntegerField("article version when linked")
+    article_version = models.PositiveIntegerField(_("article version when linked"))
     kind = models.CharField(max_length=16, choices=LinkKind.choices)
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_links")
     linked_at = models.DateTimeField(default=timezone.now)
@@ -225,11 +227,11 @@ class AdherenceReview(models.Model):
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adherence_reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adherence_reviews_given")
     reviewed_at = models.DateTimeField(default=timezone.now)
-    searched_first = models.CharField("searched before linking or writing", max_length=8, choices=SearchedFirst.choices)
-    linked = models.BooleanField("linked an article to the case")
-    link_accurate = models.CharField("the link is accurate", max_length=4, choices=LinkAccuracy.choices)
+    searched_first = models.CharField(_("searched before linking or writing"), max_length=8, choices=SearchedFirst.choices)
+    linked = models.BooleanField(_("linked an article to the case"))
+    link_accurate = models.CharField(_("the link is accurate"), max_length=4, choices=LinkAccuracy.choices)
     capture_loss = models.BooleanField(
-        "capture loss", help_text="An article should have been created or improved from this case and was not."
+        _("capture loss"), help_text=_("An article should have been created or improved from this case and was not.")
     )
     note = models.TextField(blank=True)
     # The links the reviewer saw: [{"link", "article", "slug", "title", "kind", "version", "live"}].
@@ -256,7 +258,7 @@ class AdherenceReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Process adherence review of {self.case} by {self.reviewer}"
+        return gettext("Process adherence review of %(case)s by %(reviewer)s") % {"case": self.case, "reviewer": self.reviewer}
 
     ANSWERS = ("searched_first", "linked", "link_accurate", "capture_loss", "note")
 
@@ -269,21 +271,21 @@ def new_secret() -> str:
 
 
 class IntegrationKind(models.TextChoices):
-    ZENDESK = "zendesk", "Zendesk ticket webhook"
-    FRESHDESK = "freshdesk", "Freshdesk automation webhook"
-    GENERIC = "generic", "This site's case format"
+    ZENDESK = "zendesk", _("Zendesk ticket webhook")
+    FRESHDESK = "freshdesk", _("Freshdesk automation webhook")
+    GENERIC = "generic", _("This site's case format")
 
 
 class CaseIntegration(models.Model):
     """One ticketing tool sending signed case webhooks to /api/v1/hooks/cases/<slug>/."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=50, unique=True, help_text="The last part of the webhook address.")
+    slug = models.SlugField(max_length=50, unique=True, help_text=_("The last part of the webhook address."))
     kind = models.CharField(max_length=16, choices=IntegrationKind.choices)
-    source = models.CharField(max_length=20, choices=Source.choices, help_text="The source its cases are filed under.")
-    secret = models.CharField(max_length=128, default=new_secret, help_text="Shared with the tool to sign its requests.")
+    source = models.CharField(max_length=20, choices=Source.choices, help_text=_("The source its cases are filed under."))
+    secret = models.CharField(max_length=128, default=new_secret, help_text=_("Shared with the tool to sign its requests."))
     replay_window = models.PositiveIntegerField(
-        "replay window (seconds)", default=300, help_text="How old a signed request's timestamp may be."
+        _("replay window (seconds)"), default=300, help_text=_("How old a signed request's timestamp may be.")
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -317,11 +319,11 @@ class CaseEvent(models.Model):
 
 
 class WebhookEvent(models.TextChoices):
-    ARTICLE_VALIDATED = "article.validated", "Article validated (or restored)"
-    ARTICLE_UPDATED = "article.updated", "Validated article materially updated"
-    ARTICLE_ARCHIVED = "article.archived", "Article archived"
-    LINK_CREATED = "link.created", "Article linked to a case (staff only)"
-    CASE_HANDED_OVER = "case.handed_over", "Help-centre hand-over (staff only)"
+    ARTICLE_VALIDATED = "article.validated", _("Article validated (or restored)")
+    ARTICLE_UPDATED = "article.updated", _("Validated article materially updated")
+    ARTICLE_ARCHIVED = "article.archived", _("Article archived")
+    LINK_CREATED = "link.created", _("Article linked to a case (staff only)")
+    CASE_HANDED_OVER = "case.handed_over", _("Help-centre hand-over (staff only)")
 
 
 # Cases and links are staff data: only an endpoint with the internal audience receives them.
@@ -330,10 +332,10 @@ STAFF_EVENTS = frozenset((WebhookEvent.LINK_CREATED, WebhookEvent.CASE_HANDED_OV
 
 def validate_events(value) -> None:
     if not isinstance(value, list) or not value:
-        raise ValidationError("Choose at least one event.")
+        raise ValidationError(gettext("Choose at least one event."))
     unknown = sorted({str(v) for v in value} - set(WebhookEvent.values))
     if unknown:
-        raise ValidationError(f"Unknown event: {', '.join(unknown)}.")
+        raise ValidationError(gettext("Unknown event: %(events)s.") % {"events": ", ".join(unknown)})
 
 
 def endpoint_problem(url: str) -> str | None:
@@ -344,8 +346,8 @@ def endpoint_problem(url: str) -> str | None:
     if scheme == "https" or (scheme == "http" and settings.DEBUG):
         return None
     if scheme == "http":
-        return "Use an https:// address: plain http is refused outside development (DEBUG)."
-    return "Use an https:// address."
+        return gettext("Use an https:// address: plain http is refused outside development (DEBUG).")
+    return gettext("Use an https:// address.")
 
 
 def validate_endpoint(url: str) -> None:
@@ -362,17 +364,17 @@ class Webhook(models.Model):
 
     name = models.CharField(max_length=100)
     url = models.URLField(
-        "endpoint URL", max_length=500, validators=[validate_endpoint], help_text="HTTPS address events are POSTed to."
+        _("endpoint URL"), max_length=500, validators=[validate_endpoint], help_text=_("HTTPS address events are POSTed to.")
     )
     secret = models.CharField(
-        max_length=128, default=new_secret, help_text="Shared with the receiver to check the X-KCS-Signature header."
+        max_length=128, default=new_secret, help_text=_("Shared with the receiver to check the X-KCS-Signature header.")
     )
-    events = models.JSONField(default=list, validators=[validate_events], help_text="The events it receives.")
+    events = models.JSONField(default=list, validators=[validate_events], help_text=_("The events it receives."))
     audience = models.CharField(
         max_length=16,
         choices=Audience.choices,
         default=Audience.PUBLIC,
-        help_text="The readers whose view of an article it receives: it is sent nothing they may not read.",
+        help_text=_("The readers whose view of an article it receives: it is sent nothing they may not read."),
     )
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -391,7 +393,11 @@ class Webhook(models.Model):
         staff_only = STAFF_EVENTS.intersection(self.events or [])
         if staff_only and self.audience != Audience.INTERNAL:
             raise ValidationError(
-                {"events": "Cases and links are staff data: only an endpoint with the Internal audience may receive them."}
+                {
+                    "events": gettext(
+                        "Cases and links are staff data: only an endpoint with the Internal audience may receive them."
+                    )
+                }
             )
 
     def wants(self, event: str) -> bool:
@@ -416,12 +422,12 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)  # gave up: kept with its last status and error
-    last_status = models.PositiveSmallIntegerField("last HTTP status", null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         indexes = [
             # The worker's due query walks only rows still to send, oldest first.
             models.Index(

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Webhook, WebhookDelivery, WebhookEvent, new_secret
 from .policy import can_manage_webhooks
@@ -50,7 +52,7 @@ class WebhookForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Links and hand-overs carry case data: only an endpoint with the Internal audience may receive them.",
+        help_text=_("Links and hand-overs carry case data: only an endpoint with the Internal audience may receive them."),
     )
 
     class Meta:
@@ -77,17 +79,19 @@ class WebhookAdmin(ManagedByKbOwners, admin.ModelAdmin):
             {
                 "fields": ["secret", "created_by", "created_at"],
                 # Shown as HTML by the admin: no angle brackets in it.
-                "description": "Give the secret to the receiver: X-KCS-Signature is the sha256 HMAC, with this "
-                "secret, of the X-KCS-Timestamp value, a dot and the body (see the README).",
+                "description": _(
+                    "Give the secret to the receiver: X-KCS-Signature is the sha256 HMAC, with this "
+                    "secret, of the X-KCS-Timestamp value, a dot and the body (see the README)."
+                ),
             },
         )
         return [main, signing]
 
-    @admin.display(description="events")
+    @admin.display(description=_("events"))
     def event_list(self, hook: Webhook) -> str:
         return ", ".join(hook.events or [])
 
-    @admin.display(description="deliveries")
+    @admin.display(description=_("deliveries"))
     def deliveries_link(self, hook: Webhook) -> str:
         url = reverse("admin:cases_webhookdelivery_changelist") + f"?webhook__id__exact={hook.pk}"
         return format_html('<a href="{}">Deliveries</a>', url)
@@ -97,21 +101,29 @@ class WebhookAdmin(ManagedByKbOwners, admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Generate a new secret for the selected endpoints")
+    @admin.action(description=_("Generate a new secret for the selected endpoints"))
     def new_secrets(self, request, queryset: QuerySet[Webhook]) -> None:
         hooks = list(queryset)
         for hook in hooks:
             hook.secret = new_secret()
         Webhook.objects.bulk_update(hooks, ["secret"])
-        self.message_user(request, f"New secrets for {len(hooks)} endpoint(s): give them to the receivers.")
+        self.message_user(
+            request,
+            ngettext(
+                "A new secret for %(count)s endpoint: give it to the receiver.",
+                "New secrets for %(count)s endpoints: give them to the receivers.",
+                len(hooks),
+            )
+            % {"count": len(hooks)},
+        )
 
 
 class StatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Pending or retrying"), ("delivered", "Delivered"), ("failed", "Failed (given up)")]
+        return [("pending", _("Pending or retrying")), ("delivered", _("Delivered")), ("failed", _("Failed (given up)"))]
 
     def queryset(self, request, queryset):
         match self.value():
@@ -154,25 +166,27 @@ class WebhookDeliveryAdmin(ManagedByKbOwners, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # the log is never rewritten (retry now only sends it again)
 
-    @admin.display(description="event", ordering="event")
+    @admin.display(description=_("event"), ordering="event")
     def event_name(self, delivery: WebhookDelivery) -> str:
         return delivery.event
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def target(self, delivery: WebhookDelivery) -> str:
-        return str(delivery.webhook) if delivery.webhook_id else "Hand-over forward (KCS_HANDOVER_URL)"
+        return str(delivery.webhook) if delivery.webhook_id else gettext("Hand-over forward (KCS_HANDOVER_URL)")
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def short_error(self, delivery: WebhookDelivery) -> str:
         return delivery.last_error[:80]
 
-    @admin.display(description="payload")
+    @admin.display(description=_("payload"))
     def payload_json(self, delivery: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", json.dumps(delivery.payload, indent=2, sort_keys=True))
 
-    @admin.action(description="Retry now (sent in the worker's next round)")
+    @admin.action(description=_("Retry now (sent in the worker's next round)"))
     def retry_now(self, request, queryset: QuerySet[WebhookDelivery]) -> None:
         # A fresh set of attempts: whoever retries has usually fixed the receiver. This also frees a
         # row a stopped worker left claimed; receivers de-duplicate on X-KCS-Delivery in any case.
         count = queryset.filter(delivered_at=None).update(failed_at=None, claimed_at=None, attempts=0, send_after=timezone.now())
-        self.message_user(request, f"{count} deliver{'ies' if count != 1 else 'y'} queued again.")
+        self.message_user(
+            request, ngettext("%(count)s delivery queued again.", "%(count)s deliveries queued again.", count) % {"count": count}
+        )

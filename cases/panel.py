@@ -21,11 +21,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from articles import policy as article_policy
 from articles.choices import Decider
 from articles.models import Article, InvalidChange, Product, Refused
+from articles.templatetags.kcs import in_sentence
 from kcs_site.framing import frameable_by_panel_origins
 from search import service
 from search import views as search_views
@@ -238,7 +240,7 @@ def _act(request: HttpRequest, action, *, make_case: bool = True) -> HttpRespons
     except (Refused, InvalidChange) as exc:
         messages.error(request, str(exc))
     except ValueError:  # a case or article id the form could not have sent
-        return render(request, "cases/panel_message.html", {"problem": "That case or article is not known here."}, status=400)
+        return render(request, "cases/panel_message.html", {"problem": _("That case or article is not known here.")}, status=400)
     synced = Case.objects.filter(source=launch.source, external_id=launch.ref).exists()
     return redirect(launch.url(synced=synced, q="" if "q" not in request.POST else q))
 
@@ -246,7 +248,7 @@ def _act(request: HttpRequest, action, *, make_case: bool = True) -> HttpRespons
 def _article(request: HttpRequest) -> Article:
     found = Article.objects.visible_to(request.user).filter(pk=int(request.POST.get("article", ""))).first()
     if found is None:
-        raise InvalidChange("That article is not there any more, or you may not see it.")
+        raise InvalidChange(_("That article is not there any more, or you may not see it."))
     return found
 
 
@@ -256,15 +258,16 @@ def link(request: HttpRequest) -> HttpResponse:
     def act(case: Case) -> str:
         kind = request.POST.get("kind", "")
         if kind not in REUSE_KINDS:
-            raise InvalidChange("Link an article as “solved it” or as a reference.")
+            raise InvalidChange(_("Link an article as “solved it” or as a reference."))
         article = _article(request)
         # The panel's searches for this case go with the link: the evidence a coach reads in a
         # process adherence review of whether the agent searched first.
         searches = remembered_searches(request, Launch.read(request.POST))
         made, created = services.link(case=case, article=article, kind=kind, by=request.user, searches=searches)
+        values = {"title": article.title, "case": case.label, "kind": in_sentence(made.get_kind_display())}
         if not created:
-            return f"“{article.title}” was already linked to this case ({made.get_kind_display().lower()})."
-        return f"Linked “{article.title}” to {case.label}: {made.get_kind_display().lower()}."
+            return _("“%(title)s” was already linked to this case (%(kind)s).") % values
+        return _("Linked “%(title)s” to %(case)s: %(kind)s.") % values
 
     return _act(request, act)
 
@@ -275,9 +278,9 @@ def unlink(request: HttpRequest) -> HttpResponse:
     def act(case: Case | None) -> str:
         found = case.links.live().filter(pk=int(request.POST.get("link", ""))).first() if case else None
         if found is None:
-            raise InvalidChange("That link is not on this case any more.")
+            raise InvalidChange(_("That link is not on this case any more."))
         services.unlink(link=found, by=request.user, reason=request.POST.get("reason", ""))
-        return f"Link to “{found.article.title}” removed; the case's history keeps it."
+        return _("Link to “%(title)s” removed; the case's history keeps it.") % {"title": found.article.title}
 
     return _act(request, act, make_case=False)
 
@@ -295,12 +298,13 @@ def create(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():  # refused: no case row made for it either
             case = launch.saved_case(request.user)
             product = Product.objects.filter(pk=int(request.POST.get("product") or 0)).first()
-            article, _ = capture.new_article_from_case(
+            article, _created = capture.new_article_from_case(
                 case=case, by=request.user, product=product, searches=remembered_searches(request, launch)
             )
     except (Refused, InvalidChange, ValueError) as exc:
-        problem = str(exc) if not isinstance(exc, ValueError) else "Choose a product from the list."
+        problem = str(exc) if not isinstance(exc, ValueError) else _("Choose a product from the list.")
         context = {"problem": problem, "back": launch.url(synced=False)}
         return render(request, "cases/panel_message.html", context, status=403 if isinstance(exc, Refused) else 400)
-    messages.success(request, f"Started from {case.label} and linked to it. Write what solved it, then save.")
+    text = _("Started from %(case)s and linked to it. Write what solved it, then save.")
+    messages.success(request, text % {"case": case.label})
     return redirect("articles:edit", slug=article.slug)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from articles.models import Article, InvalidChange, Product, Reuse, require
 from articles.policy import is_staff
@@ -31,18 +33,27 @@ STRENGTH = {LinkKind.REFERENCE: 1, LinkKind.SOLVED: 2, LinkKind.CREATED: 3}
 # --- cases ------------------------------------------------------------------------------------
 
 
+def stored_label(choice) -> str:
+    """A choice's label as stored in history (the site's default language, whoever acts)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(choice.label)
+
+
 def clean_external_id(value) -> str:
     ref = " ".join(str(value if value is not None else "").replace("\x00", "").split())
     if not ref:
-        raise InvalidChange("A case needs its id in the source system.")
+        raise InvalidChange(gettext("A case needs its id in the source system."))
     if len(ref) > EXTERNAL_ID_MAX:
-        raise InvalidChange(f"A case id has at most {EXTERNAL_ID_MAX} characters.")
+        raise InvalidChange(gettext("A case id has at most %(most)s characters.") % {"most": EXTERNAL_ID_MAX})
     return ref
 
 
 def clean_source(value) -> str:
     if value not in Source.values:
-        raise InvalidChange(f"Unknown case source “{value}”; use one of: {', '.join(Source.values)}.")
+        raise InvalidChange(
+            gettext("Unknown case source “%(source)s”; use one of: %(sources)s.")
+            % {"source": value, "sources": ", ".join(Source.values)}
+        )
     return value
 
 
@@ -253,7 +264,7 @@ def link(*, case: Case, article: Article, kind: str, by, searches: list | None =
     kept as removed with the reason. To weaken a link, remove it first.
     """
     if kind not in LinkKind.values:
-        raise InvalidChange("A link is solved, reference or created.")
+        raise InvalidChange(gettext("A link is solved, reference or created."))
     require(policy.can_link(by, case, article))
     with transaction.atomic():
         Case.objects.select_for_update().filter(pk=case.pk).first()  # one linker of this case at a time
@@ -263,7 +274,7 @@ def link(*, case: Case, article: Article, kind: str, by, searches: list | None =
         now = timezone.now()
         if current is not None:
             current.unlinked_by, current.unlinked_at = by, now
-            current.unlink_reason = f"Changed to “{LinkKind(kind).label}”."
+            current.unlink_reason = f"Changed to “{stored_label(LinkKind(kind))}”."
             current.save(update_fields=["unlinked_by", "unlinked_at", "unlink_reason"])
         made = CaseLink.objects.create(
             case=case,
@@ -284,9 +295,9 @@ def unlink(*, link: CaseLink, by, reason: str, draft: Article | None = None) -> 
     removed as the draft is dropped for another article (`policy.can_unlink_with_draft`)."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise InvalidChange("Say why the link is removed: the case's history keeps it.")
+        raise InvalidChange(gettext("Say why the link is removed: the case's history keeps it."))
     if len(reason) > UNLINK_REASON_MAX:
-        raise InvalidChange(f"A reason has at most {UNLINK_REASON_MAX} characters.")
+        raise InvalidChange(gettext("A reason has at most %(most)s characters.") % {"most": UNLINK_REASON_MAX})
     with transaction.atomic():
         link = CaseLink.objects.select_for_update().select_related("case", "article").get(pk=link.pk)
         require(policy.can_unlink(by, link) if draft is None else policy.can_unlink_with_draft(by, link, draft))

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from articles.choices import State
 from articles.http import as_id, query_param
@@ -149,9 +150,11 @@ def link_article(request: HttpRequest, source: str, external_id: str) -> HttpRes
             form.add_error("article", str(exc))
         else:
             if created:
-                messages.success(request, f"Linked “{article.title}” to this case: {made.get_kind_display()}.")
+                text = _("Linked “%(title)s” to this case: %(kind)s.")
+                messages.success(request, text % {"title": article.title, "kind": made.get_kind_display()})
             else:
-                messages.info(request, f"“{article.title}” was already linked to this case ({made.get_kind_display()}).")
+                text = _("“%(title)s” was already linked to this case (%(kind)s).")
+                messages.info(request, text % {"title": article.title, "kind": made.get_kind_display()})
             return redirect(case_url(case))
     return _case_page(request, case, link_form=form, status=400)
 
@@ -167,10 +170,11 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error("reason", str(exc))
         except Refused as exc:  # already removed, or someone else's link: nothing typed is lost
-            messages.error(request, f"Link not removed. {exc}")
+            messages.error(request, _("Link not removed. %(reason)s") % {"reason": exc})
             return redirect(case_url(link.case))
         else:
-            messages.success(request, f"Removed the link to “{link.article.title}”. The case's history keeps it.")
+            text = _("Removed the link to “%(title)s”. The case's history keeps it.")
+            messages.success(request, text % {"title": link.article.title})
             return redirect(case_url(link.case))
     case = _case_for(request, link.case.source, link.case.external_id)
     return _case_page(request, case, refused_unlink=form, status=400)
@@ -233,8 +237,12 @@ def adherence_review(request: HttpRequest, source: str, external_id: str) -> Htt
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            done = "Saved your review" if created else f"Updated your review (revision {review.revision})"
-            messages.success(request, f"{done} of {case.label}. {review.agent.username} can read it on the case page.")
+            values = {"case": case.label, "agent": review.agent.username, "revision": review.revision}
+            if created:
+                text = _("Saved your review of %(case)s. %(agent)s can read it on the case page.")
+            else:
+                text = _("Updated your review (revision %(revision)s) of %(case)s. %(agent)s can read it on the case page.")
+            messages.success(request, text % values)
             return redirect("cases:adherence")
     return _adherence_page(request, found, mine, form, status=400)
 

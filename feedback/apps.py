@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "feedback"
-    verbose_name = "Flags and feedback"
+    verbose_name = _("Flags and feedback")
 
     def ready(self) -> None:
         from articles.signals import article_changed

@@ -4,33 +4,34 @@ Kept apart from `feedback.models` so the policy (which the models import) can na
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Reason(models.TextChoices):
-    INCORRECT = "incorrect", "Incorrect"
-    OUTDATED = "outdated", "Outdated"
-    UNCLEAR = "unclear", "Unclear"
-    DUPLICATE = "duplicate", "Duplicate"
-    MISSING_INFORMATION = "missing_information", "Missing information"
+    INCORRECT = "incorrect", _("Incorrect")
+    OUTDATED = "outdated", _("Outdated")
+    UNCLEAR = "unclear", _("Unclear")
+    DUPLICATE = "duplicate", _("Duplicate")
+    MISSING_INFORMATION = "missing_information", _("Missing information")
     # The decision-authority section is wrong or does not say what to do.
-    AUTHORITY_UNCLEAR = "authority_unclear", "Decision authority unclear"
+    AUTHORITY_UNCLEAR = "authority_unclear", _("Decision authority unclear")
 
 
 # What a reader outside the company may say; agents' reasons (duplicate, authority) are staff matters.
 READER_REASONS = [
-    (Reason.INCORRECT, "It did not work / it is wrong"),
-    (Reason.OUTDATED, "It is out of date"),
-    (Reason.UNCLEAR, "It is hard to understand"),
-    (Reason.MISSING_INFORMATION, "Something is missing"),
+    (Reason.INCORRECT, _("It did not work / it is wrong")),
+    (Reason.OUTDATED, _("It is out of date")),
+    (Reason.UNCLEAR, _("It is hard to understand")),
+    (Reason.MISSING_INFORMATION, _("Something is missing")),
 ]
 
 
 class FlagState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    DISMISSED = "dismissed", "Dismissed"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class Source(models.TextChoices):
-    STAFF = "staff", "Staff flag"
-    CUSTOMER = "customer", "Customer feedback"
+    STAFF = "staff", _("Staff flag")
+    CUSTOMER = "customer", _("Customer feedback")

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import policy
 from .choices import READER_REASONS, FlagState, Reason, Source
@@ -66,7 +67,7 @@ REASON_WEIGHTS = {
     Reason.MISSING_INFORMATION: 1,
 }
 
-QUEUE_SORTS = [("priority", "Priority"), ("oldest", "Oldest first"), ("newest", "Newest first")]
+QUEUE_SORTS = [("priority", _("Priority")), ("oldest", _("Oldest first")), ("newest", _("Newest first"))]
 
 
 class HelpfulVote(models.Model):
@@ -110,17 +111,19 @@ class Flag(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.STAFF)
     reason = models.CharField(max_length=32, choices=Reason.choices)
     comment = models.TextField(blank=True)
-    case_ref = models.CharField("case reference", max_length=100, blank=True)
-    article_version = models.PositiveIntegerField(help_text="The version the flag was raised on.")
+    case_ref = models.CharField(_("case reference"), max_length=100, blank=True)
+    article_version = models.PositiveIntegerField(help_text=_("The version the flag was raised on."))
 
     state = models.CharField(max_length=16, choices=FlagState.choices, default=FlagState.OPEN)
-    resolved_version = models.PositiveIntegerField(null=True, blank=True, help_text="The article version that fixed it.")
-    outcome_note = models.TextField(blank=True, help_text="What was done, or why the flag was dismissed.")
+    resolved_version = models.PositiveIntegerField(null=True, blank=True, help_text=_("The article version that fixed it."))
+    outcome_note = models.TextField(blank=True, help_text=_("What was done, or why the flag was dismissed."))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     # A revert to a version older than the fix undoes it: the flag opens again (services.reopen_after_revert),
     # remembering which saved version did that and what the resolution had been.
-    reopened_version = models.PositiveIntegerField(null=True, blank=True, help_text="The article version that reverted the fix.")
+    reopened_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("The article version that reverted the fix.")
+    )
     reopened_note = models.TextField(blank=True)
 
     objects = FlagQuerySet.as_manager()

@@ -8,9 +8,11 @@ show them as messages and the API as 403 / 400.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from articles.models import Article, EventKind, InvalidChange, require
 from articles.policy import can_view, is_staff
@@ -29,12 +31,17 @@ class AlreadyFlagged(InvalidChange):
 
     def __init__(self, flag: Flag):
         self.flag = flag
-        super().__init__(f"You already flagged this article for that reason, and your flag (#{flag.pk}) is still open.")
+        super().__init__(
+            gettext("You already flagged this article for that reason, and your flag (#%(pk)s) is still open.") % {"pk": flag.pk}
+        )
 
 
 def raise_flag(*, by, article: Article, reason: str, comment: str = "", case_ref: str = "") -> Flag:
     if reason not in Reason.values:
-        raise InvalidChange(f"Unknown reason '{reason}'. Choose one of: {', '.join(Reason.values)}.")
+        raise InvalidChange(
+            gettext("Unknown reason '%(reason)s'. Choose one of: %(reasons)s.")
+            % {"reason": reason, "reasons": ", ".join(Reason.values)}
+        )
     require(policy.can_flag(by, article, reason))
     mine = Flag.objects.open().filter(article=article, created_by=by, reason=reason)
     if existing := mine.first():
@@ -69,7 +76,8 @@ def resolve_flag(*, by, flag: Flag, version: int | None = None, note: str = "") 
         version = current if version is None else version
         if not flag.article_version <= version <= current:
             raise InvalidChange(
-                f"Name the version that fixed it: between version {flag.article_version} (flagged) and {current} (current)."
+                gettext("Name the version that fixed it: between version %(flagged)s (flagged) and %(current)s (current).")
+                % {"flagged": flag.article_version, "current": current}
             )
         _close(flag, by=by, state=FlagState.RESOLVED, version=version, note=note)
     return flag
@@ -77,7 +85,7 @@ def resolve_flag(*, by, flag: Flag, version: int | None = None, note: str = "") 
 
 def dismiss_flag(*, by, flag: Flag, reason: str) -> Flag:
     if not reason.strip():
-        raise InvalidChange("Say why you dismiss this flag: the person who raised it will read it.")
+        raise InvalidChange(gettext("Say why you dismiss this flag: the person who raised it will read it."))
     with transaction.atomic():
         flag = _locked(flag)
         require(policy.can_close(by, flag))
@@ -170,7 +178,7 @@ def record_vote(*, user, session_key: str, article: Article, helpful: bool, reas
     if helpful:
         reason, comment = "", ""
     if reason and reason not in dict(READER_REASONS):
-        raise InvalidChange("Choose one of the reasons offered.")
+        raise InvalidChange(gettext("Choose one of the reasons offered."))
     if not policy.may_comment_on_vote(user):
         comment = ""
     comment = comment.strip()[:2000]
@@ -224,8 +232,9 @@ def _feed_queue(vote: HelpfulVote, *, signed_in: bool) -> None:
         vote.save(update_fields=["flag"])
         return
     vote.save(update_fields=["flag"])
-    who = f"{vote.user.get_username()} ({vote.user.get_kind_display().lower()})" if signed_in else "An anonymous visitor"
-    _tell_owner(vote.flag, who=who)
+    with translation.override(settings.LANGUAGE_CODE):  # a notification is stored: the site's language
+        who = f"{vote.user.get_username()} ({vote.user.get_kind_display().lower()})" if signed_in else "An anonymous visitor"
+        _tell_owner(vote.flag, who=who)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -234,7 +243,9 @@ def _feed_queue(vote: HelpfulVote, *, signed_in: bool) -> None:
 def _locked(flag: Flag) -> Flag:
     locked = Flag.objects.select_for_update(of=("self",)).select_related("article", "created_by").get(pk=flag.pk)
     if locked.state != FlagState.OPEN:
-        raise AlreadyClosed(f"This flag is already {locked.state}: nothing was changed.")
+        if locked.state == FlagState.DISMISSED:
+            raise AlreadyClosed(gettext("This flag is already dismissed: nothing was changed."))
+        raise AlreadyClosed(gettext("This flag is already resolved: nothing was changed."))
     return locked
 
 
@@ -251,10 +262,12 @@ def _close(flag: Flag, *, by, state: str, version: int | None = None, note: str 
 def _tell_owner(flag: Flag, *, who: str) -> None:
     article = flag.article
     kind = "Customer feedback" if flag.is_customer_feedback else "Flag"
+    with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+        reason = flag.get_reason_display().lower()
     notify(
         [article.owner],
         kind="flag_raised",
-        title=f"{kind} on “{article.title}”: {flag.get_reason_display().lower()}",
+        title=f"{kind} on “{article.title}”: {reason}",
         body=f"{who}: {flag.comment}" if flag.comment else who,
         url=reverse("feedback:flag", args=[flag.pk]),
         article=article,

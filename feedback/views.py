@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from articles import policy as article_policy
@@ -56,7 +57,7 @@ def flag_article(request: HttpRequest, slug: str) -> HttpResponse:
             except (Refused, InvalidChange) as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Thanks: the article is flagged. Its owner will see it in their queue.")
+                messages.success(request, _("Thanks: the article is flagged. Its owner will see it in their queue."))
                 return redirect(article)
     status = 200 if request.method == "GET" else 400
     context = {"article": article, "form": form, "allowed": allowed, "open_flag": open_flag}
@@ -147,8 +148,11 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            done = "dismissed (no change needed)" if data["dismiss"] else f"resolved by version {data['version']}"
-            messages.success(request, f"Flag on “{flag.article.title}” {done}; whoever raised it has been told.")
+            if data["dismiss"]:
+                text = _("Flag on “%(title)s” dismissed (no change needed); whoever raised it has been told.")
+            else:
+                text = _("Flag on “%(title)s” resolved by version %(version)s; whoever raised it has been told.")
+            messages.success(request, text % {"title": flag.article.title, "version": data["version"]})
             return _back(request)
     flag.refresh_from_db()
     return _render_flag(request, flag, resolve_form=form, status=400)
@@ -167,7 +171,8 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidChange as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Flag on “{flag.article.title}” dismissed; whoever raised it has been told why.")
+            text = _("Flag on “%(title)s” dismissed; whoever raised it has been told why.")
+            messages.success(request, text % {"title": flag.article.title})
             return _back(request)
     flag.refresh_from_db()
     return _render_flag(request, flag, dismiss_form=form, status=400)
@@ -186,10 +191,10 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("Not found")  # not a help-centre article for this reader
     form = VoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose “Yes” or “No”.")
+        messages.error(request, _("Choose “Yes” or “No”."))
         return redirect(article.get_help_url())
     if not _take_vote_allowance(request):
-        messages.error(request, "You have sent a lot of answers just now. Please try again in an hour.")
+        messages.error(request, _("You have sent a lot of answers just now. Please try again in an hour."))
         return redirect(article.get_help_url())
     if not request.session.session_key:
         request.session.save()
@@ -198,7 +203,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Thank you for your feedback.")
+        messages.success(request, _("Thank you for your feedback."))
         request.session.setdefault("helpful_voted", [])
         if article.pk not in request.session["helpful_voted"]:
             request.session["helpful_voted"] = [*request.session["helpful_voted"][-199:], article.pk]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from articles.templatetags.kcs import in_sentence
 from cases.choices import LinkKind
 
 register = template.Library()
@@ -20,4 +21,4 @@ def share(value) -> str:
 @register.filter
 def link_kind(value: str) -> str:
     """A link kind kept as its value (a review's snapshot of links) as people read it."""
-    return str(LinkKind(value).label).lower() if value in LinkKind.values else value
+    return in_sentence(LinkKind(value).label) if value in LinkKind.values else value
