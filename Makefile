@@ -71,15 +71,16 @@ test: install
 
 # Interface text: refresh each app's catalogue (<app>/locale/<language>/LC_MESSAGES/django.po) from
 # the code and templates, then compile them. Needs GNU gettext (Debian: apt-get install gettext).
-# The compiled .mo files are committed, so running the site needs neither step.
+# The compiled .mo files are committed, so running the site needs neither step. `python -P` keeps the
+# app's folder off the import path: its modules named like standard ones (articles/http.py) hide them.
 MESSAGE_APPS := $(patsubst %/locale,%,$(wildcard */locale))
 messages: install
 	for app in $(MESSAGE_APPS); do \
-	  (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django makemessages \
+	  (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -P -m django makemessages \
 	    -l de --no-obsolete --add-location file --ignore 'tests/*' && \
-	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django makemessages \
+	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -P -m django makemessages \
 	    -d djangojs -l de --no-obsolete --add-location file --ignore 'tests/*' && \
-	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -m django compilemessages) || exit 1; \
+	   PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -P -m django compilemessages) || exit 1; \
 	done
 
 lint: install

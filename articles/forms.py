@@ -5,6 +5,9 @@ import datetime
 from django import forms
 from django.db import models
 from django.forms import formset_factory
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -30,10 +33,10 @@ from .models import (
 from .rendering import MAX_CHARS
 from .tags import read_tags
 
-NEW_ARTICLE_REVIEW = "A new article gets its review date when it is validated."
+NEW_ARTICLE_REVIEW = gettext_lazy("A new article gets its review date when it is validated.")
 
 # A hidden version that is missing or garbled: the page was not one this server rendered for this article.
-STALE_FORM = "This form is out of date; reload the article and edit again."
+STALE_FORM = gettext_lazy("This form is out of date; reload the article and edit again.")
 
 
 class DatePicker(forms.DateInput):
@@ -65,57 +68,75 @@ def read_tag_field(text: str):
     if reading.refused:
         raise forms.ValidationError(reading.refusals())
     if len(reading.tags) > MAX_TAGS:
-        raise forms.ValidationError(f"Give at most {MAX_TAGS} tags.")
+        raise forms.ValidationError(_("Give at most %(limit)s tags.") % {"limit": MAX_TAGS})
     return reading
 
 
 class ArticleForm(forms.Form):
     """Create and edit an article. Which fields are open depends on the policy for this user."""
 
-    title = forms.CharField(max_length=200, help_text="In the customer's words.")
-    product = forms.ModelChoiceField(queryset=Product.objects.all())
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. refund, booking")
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"), help_text=gettext_lazy("In the customer's words."))
+    product = forms.ModelChoiceField(queryset=Product.objects.all(), label=gettext_lazy("Product"))
+    tags = forms.CharField(
+        required=False, label=gettext_lazy("Tags"), help_text=gettext_lazy("Comma-separated, e.g. refund, booking")
+    )
     issue = TextAreaField(
         rows=3,
         required=False,
-        help_text="What the customer is trying to do or what goes wrong, in their words.",
+        label=gettext_lazy("Issue"),
+        help_text=gettext_lazy("What the customer is trying to do or what goes wrong, in their words."),
     )
-    environment = TextAreaField(rows=3, required=False, help_text="Products, versions, settings involved.")
+    environment = TextAreaField(
+        rows=3,
+        required=False,
+        label=gettext_lazy("Environment"),
+        help_text=gettext_lazy("Products, versions, settings involved."),
+    )
     resolution = TextAreaField(
         rows=8,
         required=False,
-        help_text="Markdown. Leave empty while the article is work in progress.",
+        label=gettext_lazy("Resolution"),
+        help_text=gettext_lazy("Markdown. Leave empty while the article is work in progress."),
     )
-    cause = TextAreaField(rows=3, required=False)
+    cause = TextAreaField(rows=3, required=False, label=gettext_lazy("Cause"))
     internal_notes = TextAreaField(
         rows=4,
         required=False,
-        label="Internal notes (staff only)",
-        help_text="Markdown. Tools, reason codes, goodwill rules: never shown to customers. "
-        "A passage between “:::internal” and “:::” lines in any field is hidden from them too.",
+        label=gettext_lazy("Internal notes (staff only)"),
+        help_text=gettext_lazy(
+            "Markdown. Tools, reason codes, goodwill rules: never shown to customers. "
+            "A passage between “:::internal” and “:::” lines in any field is hidden from them too."
+        ),
     )
-    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
-    owner = forms.ModelChoiceField(queryset=User.objects.filter(kind=Kind.STAFF, is_active=True), required=False)
+    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL, label=gettext_lazy("Audience"))
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(kind=Kind.STAFF, is_active=True), required=False, label=gettext_lazy("Owner")
+    )
     # Browsers accept only YYYY-MM-DD in a date input; any other value (en-gb renders
     # dd/mm/yyyy) is shown blank and posted back empty, clearing the date on every edit.
-    review_by = forms.DateField(required=False, widget=DatePicker())
-    escalation = forms.ModelChoiceField(queryset=EscalationContact.objects.all(), required=False, label="Escalation contact")
+    review_by = forms.DateField(required=False, widget=DatePicker(), label=gettext_lazy("Review by"))
+    escalation = forms.ModelChoiceField(
+        queryset=EscalationContact.objects.all(), required=False, label=gettext_lazy("Escalation contact")
+    )
     authority_note = TextAreaField(
         rows=2,
         strip=True,
         required=False,
-        label="Outside this authority",
-        help_text="What the agent does when the case is outside the rules above.",
+        label=gettext_lazy("Outside this authority"),
+        help_text=gettext_lazy("What the agent does when the case is outside the rules above."),
     )
     note = forms.CharField(
-        max_length=500, required=False, label="Change note", help_text="What changed and why (shown in the history)."
+        max_length=500,
+        required=False,
+        label=gettext_lazy("Change note"),
+        help_text=gettext_lazy("What changed and why (shown in the history)."),
     )
     material = forms.TypedChoiceField(
-        choices=[("1", "Material: facts changed"), ("0", "Minor: wording or typo")],
+        choices=[("1", gettext_lazy("Material: facts changed")), ("0", gettext_lazy("Minor: wording or typo"))],
         coerce=lambda v: v == "1",
         initial="1",
         widget=forms.RadioSelect,
-        label="Kind of change",
+        label=gettext_lazy("Kind of change"),
     )
     version = forms.IntegerField(
         widget=forms.HiddenInput, required=False, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
@@ -158,11 +179,11 @@ class ArticleForm(forms.Form):
             self.fields["note"].required = False
             self.fields["state"] = forms.ChoiceField(
                 choices=[
-                    (State.WIP, "Work in progress (no resolution yet)"),
-                    (State.NOT_VALIDATED, "Not validated (resolution written)"),
+                    (State.WIP, _("Work in progress (no resolution yet)")),
+                    (State.NOT_VALIDATED, _("Not validated (resolution written)")),
                 ],
                 initial=State.WIP,
-                label="Confidence",
+                label=_("Confidence"),
             )
         else:
             self.fields["version"].required = True
@@ -188,7 +209,7 @@ class ArticleForm(forms.Form):
             field.widget.attrs["data-role"] = section.role
             if section.as_dict() in structure.STANDARD_SECTIONS:
                 continue  # the standard field as it always read
-            field.label = section.label + (" (staff only)" if section.staff_only else "")
+            field.label = staff_only_label(section)
             field.help_text = section_help(section)
             if section.key not in structure.STANDARD_KEYS and section.markdown:
                 field.widget.attrs["maxlength"] = MAX_CHARS
@@ -215,9 +236,9 @@ class ArticleForm(forms.Form):
         self.fields["template"] = forms.ModelChoiceField(
             queryset=structure.offered_templates(),
             required=False,
-            empty_label="The product's default",
-            label="Template",
-            help_text="The sections this article is written in.",
+            empty_label=_("The product's default"),
+            label=_("Template"),
+            help_text=_("The sections this article is written in."),
         )
         if self.template_version is not None:
             self.fields["template"].initial = self.template_version.template_id
@@ -241,8 +262,11 @@ class ArticleForm(forms.Form):
             self.show_carried = True
             names = ", ".join(f"“{name}”" for name in left)
             raise InvalidChange(
-                f"Text typed for {names}, which this template does not have, would be lost: nothing was saved. "
-                "Copy it into a section of this template (it is shown below the template choice), or clear it."
+                _(
+                    "Text typed for %(sections)s, which this template does not have, would be lost: nothing was saved. "
+                    "Copy it into a section of this template (it is shown below the template choice), or clear it."
+                )
+                % {"sections": names}
             )
 
     def template_version_pk(self) -> int | None:
@@ -281,17 +305,20 @@ class ArticleForm(forms.Form):
             for section in self.sections:
                 if section.required and section.field_name in data and not (data[section.field_name] or "").strip():
                     if section.key == "resolution":
-                        self.add_error("resolution", "Write the resolution, or save the article as work in progress.")
+                        self.add_error("resolution", _("Write the resolution, or save the article as work in progress."))
                     else:
                         self.add_error(
                             section.field_name,
-                            f"The template requires “{section.label}” before the article leaves work in progress: "
-                            "write it, or save as work in progress.",
+                            _(
+                                "The template requires “%(section)s” before the article leaves work in progress: "
+                                "write it, or save as work in progress."
+                            )
+                            % {"section": structure.shown_label(section)},
                         )
         edited = set(self.changed_data) - {"note", "material", "version"}
         if self.article is not None and edited and data.get("material") and not (data.get("note") or "").strip():
             # A material update is announced to subscribers and reusers: the note tells them what changed.
-            self.add_error("note", "Write a short change note: a material update tells subscribers what changed.")
+            self.add_error("note", _("Write a short change note: a material update tells subscribers what changed."))
         return data
 
     def _refuse_a_posted_review_date(self) -> None:
@@ -385,11 +412,13 @@ class RuleForm(forms.Form):
     # One card per rule in the editor, each input with its own visible label: the cards stack on a
     # phone, so no column heading can stand in for a label. Long text wraps in a text box.
     # (The editor says once, above the cards, how a rule reads: "You may refund the booking…".)
-    action = forms.CharField(label="The agent may…", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    limit_amount = forms.DecimalField(label="Up to", max_digits=12, decimal_places=2, required=False, min_value=0)
-    limit_unit = forms.CharField(label="Unit", max_length=40, required=False)
-    decider = forms.ChoiceField(label="Who decides", choices=Decider.choices, initial=Decider.AGENT)
-    notes = forms.CharField(label="Notes", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    action = forms.CharField(
+        label=gettext_lazy("The agent may…"), max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    limit_amount = forms.DecimalField(label=gettext_lazy("Up to"), max_digits=12, decimal_places=2, required=False, min_value=0)
+    limit_unit = forms.CharField(label=gettext_lazy("Unit"), max_length=40, required=False)
+    decider = forms.ChoiceField(label=gettext_lazy("Who decides"), choices=Decider.choices, initial=Decider.AGENT)
+    notes = forms.CharField(label=gettext_lazy("Notes"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_action(self) -> str:
         return one_line(self.cleaned_data["action"])
@@ -400,11 +429,12 @@ class RuleForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("limit_amount") is not None and not data.get("action"):
-            self.add_error("action", "Say what may be done up to this limit.")
+            self.add_error("action", _("Say what may be done up to this limit."))
         return data
 
 
-TOO_MANY_RULES = f"An article has at most {MAX_AUTHORITY_RULES} authority rules."
+# Read in the language of whoever is told (a lazy string formatted when shown).
+TOO_MANY_RULES = lazy(lambda: _("An article has at most %(limit)s authority rules.") % {"limit": MAX_AUTHORITY_RULES}, str)()
 # What a card posts back, typed as it is, when the editor is shown again without saving.
 RULE_INPUTS = ("action", "limit_amount", "limit_unit", "decider", "notes", "DELETE")
 
@@ -439,15 +469,21 @@ class BaseRuleFormSet(forms.BaseFormSet):
         rows = [{name: form[name].data for name in RULE_INPUTS} for form in cards]
         prefixes = [form.prefix for form in cards]
         notice, focus = "", ""
-        prefix, _, direction = move.rpartition("-")
+        prefix, _sep, direction = move.rpartition("-")
         if prefix in prefixes and direction in ("up", "down"):
             at = prefixes.index(prefix)
             to = at - 1 if direction == "up" else at + 1
             if 0 <= to < len(rows):
                 rows[at], rows[to] = rows[to], rows[at]
-                notice = f"Rule {at + 1} moved {direction}: it is now rule {to + 1}."
+                if direction == "up":
+                    notice = _("Rule %(rule)s moved up: it is now rule %(now)s.") % {"rule": at + 1, "now": to + 1}
+                else:
+                    notice = _("Rule %(rule)s moved down: it is now rule %(now)s.") % {"rule": at + 1, "now": to + 1}
             else:
-                notice = f"Rule {at + 1} is already the {'first' if direction == 'up' else 'last'}."
+                if direction == "up":
+                    notice = _("Rule %(rule)s is already the first.") % {"rule": at + 1}
+                else:
+                    notice = _("Rule %(rule)s is already the last.") % {"rule": at + 1}
                 to = at
             # The moved card's button keeps the focus, or its twin where the card reached an end
             # (a button that cannot move further is disabled).
@@ -457,10 +493,10 @@ class BaseRuleFormSet(forms.BaseFormSet):
                 focus = f"{self.prefix}-{to}-{twin if at_end else direction}"
         extra = 0
         if add and len(rows) >= MAX_AUTHORITY_RULES:
-            notice = TOO_MANY_RULES
+            notice = str(TOO_MANY_RULES)
         elif add:
             extra = 1
-            notice = f"Rule {len(rows) + 1} added. Nothing is saved until you save the article."
+            notice = _("Rule %(rule)s added. Nothing is saved until you save the article.") % {"rule": len(rows) + 1}
         formset = RuleFormSet(prefix=self.prefix, initial=rows)
         formset.extra = extra
         formset.notice, formset.focus = notice, focus
@@ -496,7 +532,7 @@ def rules_from(formset) -> list[dict]:
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
-    note = forms.CharField(max_length=500, required=False, label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(max_length=500, required=False, label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 # --- merging after a conflict -------------------------------------------------------------
@@ -529,12 +565,18 @@ def as_int(value) -> int | None:
 def section_help(section: structure.Section) -> str:
     """What an author reads under a section's box: the owner's help, then its format and rules."""
     parts = [section.help] if section.help else []
-    parts.append("Markdown." if section.markdown else "Plain text.")
+    parts.append(_("Markdown.") if section.markdown else _("Plain text."))
     if section.required:
-        parts.append("Required before the article leaves work in progress.")
+        parts.append(_("Required before the article leaves work in progress."))
     if section.staff_only:
-        parts.append("Staff only: never shown to customers or partners.")
+        parts.append(_("Staff only: never shown to customers or partners."))
     return " ".join(part if part.endswith((".", "!", "?")) else part + "." for part in parts)
+
+
+def staff_only_label(section: structure.Section) -> str:
+    """A section's label as an author reads it above its box: "Notes (staff only)"."""
+    label = structure.shown_label(section)
+    return _("%(label)s (staff only)") % {"label": label} if section.staff_only else label
 
 
 def flat_values(changes: dict) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from . import help_trail, policy, relations
 from .merge_views import follows_merges
@@ -52,7 +53,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         if replacement is None:
             raise Http404("No such article")
         # Not permanent: who replaces an article is a relation its editors may change.
-        messages.info(request, "The article at that address was replaced by this one.")
+        messages.info(request, _("The article at that address was replaced by this one."))
         return redirect(replacement.get_help_url())
     from kcs_site import pages  # composes panels from other apps (search's related articles)
 

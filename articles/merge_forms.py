@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from . import policy, structure
-from .forms import STALE_FORM, TextAreaField, read_tag_field
+from .forms import STALE_FORM, TextAreaField, read_tag_field, staff_only_label
 from .models import MARKDOWN_FIELDS, MAX_AUTHORITY_RULES, Article, markdown_problems
 from .rendering import MAX_CHARS
 
@@ -58,39 +60,57 @@ def text_rows(target: Article, source: Article) -> tuple[list[Row], dict[str, st
             )
         )
         if home is None:
-            leftover[section.label + (" (staff only)" if section.staff_only else "")] = text
+            leftover[staff_only_label(section)] = text
         else:
             placed.setdefault(home.key, []).append(text)
-    rows = [Row("title", "Title", target.title, source.title, markdown=False)]
+    rows = [Row("title", _("Title"), target.title, source.title, markdown=False)]
     for section in a_sections:
-        label = section.label + (" (staff only)" if section.staff_only else "")
+        label = staff_only_label(section)
         b_text = "\n\n".join(placed.get(section.key, []))
         rows.append(Row(section.field_name, label, structure.text_of(target, section), b_text, section.markdown))
-    rows.append(Row("internal_notes", "Internal notes (staff only)", target.internal_notes, source.internal_notes))
+    rows.append(Row("internal_notes", _("Internal notes (staff only)"), target.internal_notes, source.internal_notes))
     return rows, leftover
 
 
-AUTHORITY_TEXT = ("authority_note", "Outside this authority")
+AUTHORITY_TEXT = ("authority_note", gettext_lazy("Outside this authority"))
 # What a "use" button may do to a field's merged text (posted as "<field>:<what>").
 USES = ("a", "b", "both")
-SIDES = [("target", "Keep A's"), ("source", "Use B's")]
+SIDES = [("target", gettext_lazy("Keep A's")), ("source", gettext_lazy("Use B's"))]
+
+
+def merged_label(label: str) -> str:
+    """The label of a merged text's box: "Merged resolution". English writes the label mid-sentence
+    in lower case; other languages keep it as written (German capitalises its nouns)."""
+    if (get_language() or "en").startswith("en"):
+        label = label[:1].lower() + label[1:]
+    return _("Merged %(label)s") % {"label": label}
 
 
 class MergeForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    issue = TextAreaField(rows=4, required=False)
-    environment = TextAreaField(rows=3, required=False)
-    resolution = TextAreaField(rows=8, required=False)
-    cause = TextAreaField(rows=3, required=False)
-    internal_notes = TextAreaField(rows=3, required=False, label="Internal notes (staff only)")
-    authority_note = TextAreaField(rows=2, strip=True, required=False, label="Outside this authority")
+    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
+    issue = TextAreaField(rows=4, required=False, label=gettext_lazy("Issue"))
+    environment = TextAreaField(rows=3, required=False, label=gettext_lazy("Environment"))
+    resolution = TextAreaField(rows=8, required=False, label=gettext_lazy("Resolution"))
+    cause = TextAreaField(rows=3, required=False, label=gettext_lazy("Cause"))
+    internal_notes = TextAreaField(rows=3, required=False, label=gettext_lazy("Internal notes (staff only)"))
+    authority_note = TextAreaField(rows=2, strip=True, required=False, label=gettext_lazy("Outside this authority"))
     rules = forms.ChoiceField(
-        choices=[*SIDES, ("both", "Both: A's rules, then B's")], initial="target", widget=forms.RadioSelect, label="Rules"
+        choices=[*SIDES, ("both", gettext_lazy("Both: A's rules, then B's"))],
+        initial="target",
+        widget=forms.RadioSelect,
+        label=gettext_lazy("Rules"),
     )
-    escalation = forms.ChoiceField(choices=SIDES, initial="target", widget=forms.RadioSelect, label="Escalation contact")
-    tags = forms.CharField(required=False, help_text="Comma-separated: A's and B's to start with.")
+    escalation = forms.ChoiceField(
+        choices=SIDES, initial="target", widget=forms.RadioSelect, label=gettext_lazy("Escalation contact")
+    )
+    tags = forms.CharField(
+        required=False, label=gettext_lazy("Tags"), help_text=gettext_lazy("Comma-separated: A's and B's to start with.")
+    )
     note = forms.CharField(
-        max_length=500, required=False, label="Merge note", help_text="Why these are the same issue (kept in both histories)."
+        max_length=500,
+        required=False,
+        label=gettext_lazy("Merge note"),
+        help_text=gettext_lazy("Why these are the same issue (kept in both histories)."),
     )
     target_version = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
     source_version = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
@@ -109,7 +129,7 @@ class MergeForm(forms.Form):
         for row in self.rows:
             if row.name not in self.fields:
                 self.fields[row.name] = TextAreaField(rows=4, required=False)
-            self.fields[row.name].label = f"Merged {row.label[:1].lower()}{row.label[1:]}"
+            self.fields[row.name].label = merged_label(row.label)
         self.may_edit_authority = bool(policy.can_edit_authority(user, target))
         if not self.may_edit_authority:
             # The authority of the merged article stays A's: it is governed (a KB owner's call).
@@ -123,7 +143,7 @@ class MergeForm(forms.Form):
 
     @staticmethod
     def initial_for(target: Article, source: Article) -> dict:
-        rows, _ = text_rows(target, source)
+        rows, _shown = text_rows(target, source)
         values = {row.name: row.a for row in rows}
         values[AUTHORITY_TEXT[0]] = target.authority_note
         tags = sorted(set(target.tag_names()) | set(source.tag_names()))
@@ -132,7 +152,7 @@ class MergeForm(forms.Form):
     def used(self, use: str, *, user) -> MergeForm | None:
         """The form again, unsaved and unchecked, with one field's merged text replaced by A's, B's
         or both (the "use" buttons, which work without JavaScript); None for an unknown button."""
-        name, _, what = use.partition(":")
+        name, _sep, what = use.partition(":")
         if name not in (*self.texts, AUTHORITY_TEXT[0]) or what not in USES or self.fields[name].disabled:
             return None
         row = self.texts.get(name)
@@ -149,7 +169,10 @@ class MergeForm(forms.Form):
         for name, problem in markdown_problems(data, current=self.target).items():
             self.add_error(name, problem)
         if len(self.merged_rules() or []) > MAX_AUTHORITY_RULES:
-            self.add_error("rules", f"An article has at most {MAX_AUTHORITY_RULES} authority rules: keep one side's.")
+            self.add_error(
+                "rules",
+                _("An article has at most %(limit)s authority rules: keep one side's.") % {"limit": MAX_AUTHORITY_RULES},
+            )
         return data
 
     def merged_rules(self) -> list[dict] | None:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 
 from kcs_site.decorators import staff_required
 
@@ -63,7 +64,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     target = _article(slug)
     source = relations.find_article(request.user, query_param(request, "other"))
     if source is None:
-        messages.error(request, "No article has that address. Paste the other article's address or its slug.")
+        messages.error(request, _("No article has that address. Paste the other article's address or its slug."))
         return redirect(target)
     return redirect("articles:merge", target=target.slug, source=source.slug)
 
@@ -95,7 +96,11 @@ def _merge(request: HttpRequest, form: MergeForm) -> HttpResponse:
     except (Refused, InvalidChange) as exc:
         form.add_error(None, str(exc))
         return _page(request, form, status=400)
-    messages.success(request, f"“{b.title}” is merged into this article (saved as version {record.target_version}).")
+    messages.success(
+        request,
+        _("“%(title)s” is merged into this article (saved as version %(version)s).")
+        % {"title": b.title, "version": record.target_version},
+    )
     return redirect(a)
 
 
@@ -154,6 +159,10 @@ def unmerge(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("articles:history", slug=b.slug)
     b.refresh_from_db()
-    moved = ", ".join(f"{name}: {n}" for name, n in back.items()) or "nothing to move back"
-    messages.success(request, f"Merge undone: “{b.title}” is {b.get_state_display().lower()} again ({moved}).")
+    moved = ", ".join(f"{name}: {n}" for name, n in back.items()) or _("nothing to move back")
+    messages.success(
+        request,
+        _("Merge undone: “%(title)s” is %(state)s again (%(moved)s).")
+        % {"title": b.title, "state": b.get_state_display().lower(), "moved": moved},
+    )
     return redirect(b)

@@ -59,6 +59,8 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import policy, relations
 from .choices import Audience, State
@@ -96,6 +98,9 @@ CLOSED_FLAGS = "feedback.Flag:closed"
 UPGRADED_LINKS = "cases.CaseLink:kinds"
 
 
+STAY_WITH_B = gettext_lazy("stay with B")
+
+
 @dataclass(frozen=True)
 class Mover:
     """One kind of row that follows a merge. `rows(article)`: the rows of `article` that move;
@@ -108,7 +113,7 @@ class Mover:
     rows: Callable[[Article], models.QuerySet]
     clashes: Callable[[models.QuerySet, Article], models.QuerySet] | None = None
     why_kept: str = ""
-    fate: str = "stay with B"  # what becomes of the rows whose like `to` has (`_settle_kept`)
+    fate: str = STAY_WITH_B  # what becomes of the rows whose like `to` has (`_settle_kept`)
 
 
 def _case_link():
@@ -181,77 +186,77 @@ CHAINED = (RelationKind.SUPERSEDES, RelationKind.DUPLICATE_OF)
 MOVERS = (
     Mover(
         key="cases.CaseLink",
-        name="case links",
+        name=gettext_lazy("case links"),
         model=_case_link,
         field="article",
         rows=lambda a: _case_link().objects.filter(article=a),
         clashes=lambda rows, to: rows.filter(
             unlinked_at=None, case__in=_case_link().objects.live().filter(article=to).values("case_id")
         ),
-        why_kept="the case is linked to both articles",
+        why_kept=gettext_lazy("the case is linked to both articles"),
     ),
     Mover(
         key="articles.Reuse",
-        name="reuse records",
+        name=gettext_lazy("reuse records"),
         model=lambda: Reuse,
         field="article",
         rows=lambda a: Reuse.objects.filter(article=a),
     ),
     Mover(
         key="notifications.Subscription",
-        name="subscriptions",
+        name=gettext_lazy("subscriptions"),
         model=_subscription,
         field="article",
         rows=lambda a: _subscription().objects.filter(article=a),
         clashes=lambda rows, to: rows.filter(user__in=_subscription().objects.filter(article=to).values("user_id")),
-        why_kept="the person follows both articles",
+        why_kept=gettext_lazy("the person follows both articles"),
     ),
     Mover(
         key="training.PathItem",
-        name="learning-path items",
+        name=gettext_lazy("learning-path items"),
         model=_path_item,
         field="article",
         rows=lambda a: _path_item().objects.filter(article=a),
         clashes=lambda rows, to: rows.filter(
             section__path__in=_path_item().objects.filter(article=to).values("section__path_id")
         ),
-        why_kept="the path lists A already",
-        fate="leave their path",
+        why_kept=gettext_lazy("the path lists A already"),
+        fate=gettext_lazy("leave their path"),
     ),
     Mover(
         key="feedback.Flag",
-        name="open flags",
+        name=gettext_lazy("open flags"),
         model=_flag,
         field="article",
         rows=_open_flags,
         clashes=_flag_clashes,
-        why_kept="the same person has the same flag open on A",
-        fate="are closed",
+        why_kept=gettext_lazy("the same person has the same flag open on A"),
+        fate=gettext_lazy("are closed"),
     ),
     Mover(
         key="training.Acknowledgement",
-        name="acknowledgements",
+        name=gettext_lazy("acknowledgements"),
         model=_acknowledgement,
         field="article",
         rows=lambda a: _acknowledgement().objects.filter(article=a),
     ),
     Mover(
         key="articles.ArticleRelation:from",
-        name="relations to other articles",
+        name=gettext_lazy("relations to other articles"),
         model=lambda: ArticleRelation,
         field="from_article",
         rows=lambda a: ArticleRelation.objects.filter(from_article=a),
         clashes=_relation_clashes("from_article", "to_article"),
-        why_kept="both articles have it",
+        why_kept=gettext_lazy("both articles have it"),
     ),
     Mover(
         key="articles.ArticleRelation:to",
-        name="relations from other articles",
+        name=gettext_lazy("relations from other articles"),
         model=lambda: ArticleRelation,
         field="to_article",
         rows=lambda a: ArticleRelation.objects.filter(to_article=a),
         clashes=_relation_clashes("to_article", "from_article"),
-        why_kept="both articles have it",
+        why_kept=gettext_lazy("both articles have it"),
     ),
 )
 
@@ -265,7 +270,7 @@ class Line:
     moving: int
     staying: int = 0
     why: str = ""
-    fate: str = "stay with B"
+    fate: str = STAY_WITH_B
 
 
 def plan(*, source: Article, target: Article) -> list[Line]:
@@ -281,10 +286,12 @@ def plan(*, source: Article, target: Article) -> list[Line]:
     from training.models import Question
 
     closed = _flag().objects.filter(article=source).exclude(pk__in=_open_flags(source)).count()
-    lines.append(Line("closed flags", 0, closed, "B's history"))
-    lines.append(Line("helpful votes", 0, HelpfulVote.objects.filter(article=source).count(), "readers judged B's text"))
-    lines.append(Line("reviews", 0, ReviewRequest.objects.filter(article=source).count(), "a coach's review of B"))
-    lines.append(Line("knowledge-check questions", 0, Question.objects.filter(article=source).count(), "they test B's text"))
+    lines.append(Line(_("closed flags"), 0, closed, _("B's history")))
+    lines.append(Line(_("helpful votes"), 0, HelpfulVote.objects.filter(article=source).count(), _("readers judged B's text")))
+    lines.append(Line(_("reviews"), 0, ReviewRequest.objects.filter(article=source).count(), _("a coach's review of B")))
+    lines.append(
+        Line(_("knowledge-check questions"), 0, Question.objects.filter(article=source).count(), _("they test B's text"))
+    )
     return [line for line in lines if line.moving or line.staying]
 
 
@@ -366,15 +373,15 @@ def merge(
 def problem(*, source: Article, target: Article) -> str:
     """Why `source` cannot be merged into `target` as they stand ("" when it can)."""
     if source.pk == target.pk:
-        return "An article cannot be merged into itself."
+        return _("An article cannot be merged into itself.")
     if target.merged_into_id:
-        return f"“{target.title}” was merged into another article: merge into that one instead."
+        return _("“%(title)s” was merged into another article: merge into that one instead.") % {"title": target.title}
     if target.state == State.ARCHIVED:
-        return f"“{target.title}” is archived: restore it first, or merge the other way round."
+        return _("“%(title)s” is archived: restore it first, or merge the other way round.") % {"title": target.title}
     if source.merged_into_id:
-        return f"“{source.title}” is already merged into another article."
+        return _("“%(title)s” is already merged into another article.") % {"title": source.title}
     if source.state == State.ARCHIVED:
-        return f"“{source.title}” is archived: restore it before merging it, or leave it archived."
+        return _("“%(title)s” is archived: restore it before merging it, or leave it archived.") % {"title": source.title}
     return ""
 
 
@@ -556,12 +563,14 @@ def unmerge(*, merge: ArticleMerge, by) -> dict[str, int]:
         decision = policy.can_unmerge(by, b)
         require(decision)
         if merge.undone_at is not None:
-            raise InvalidChange("This merge was undone already.")
+            raise InvalidChange(_("This merge was undone already."))
         if b.merged_into_id != a.pk:
-            raise InvalidChange(f"“{b.title}” no longer stands merged into “{a.title}”.")
+            raise InvalidChange(_("“%(merged)s” no longer stands merged into “%(into)s”.") % {"merged": b.title, "into": a.title})
         if a.merged_into_id:
-            raise InvalidChange(f"“{a.title}” has since been merged into another article: undo that merge first.")
-        moved, _ = _move(a, b, only=merge.moved)
+            raise InvalidChange(
+                _("“%(title)s” has since been merged into another article: undo that merge first.") % {"title": a.title}
+            )
+        moved, _kept = _move(a, b, only=merge.moved)
         _restore_acknowledgements(moved.get("training.Acknowledgement", []), merge.moved.get(ACK_STATES, {}))
         _restore_versions(moved, merge.moved)
         _unsettle_kept(merge.moved, source=b)
@@ -573,7 +582,7 @@ def unmerge(*, merge: ArticleMerge, by) -> dict[str, int]:
         _recount(a, b, *others)
         merge.undone_by, merge.undone_at = by, timezone.now()
         merge.save(update_fields=["undone_by", "undone_at"])
-    names = {mover.key: mover.name for mover in MOVERS}
+    names = {mover.key: str(mover.name) for mover in MOVERS}  # in the language of whoever undid it
     counts: dict[str, int] = defaultdict(int)
     for key, ids in moved.items():
         counts[names[key]] += len(ids)
@@ -604,7 +613,7 @@ def _move_kept_again(target: Article, *, by, undone: ArticleMerge) -> list[Artic
         _flag().objects.filter(pk__in=reopen).update(state=FlagState.OPEN, outcome_note="", closed_by=None, closed_at=None)
         only = {key: ids for key, ids in kept.items()}
         only["feedback.Flag"] = [*only.get("feedback.Flag", []), *reopen]
-        now_moved, _ = _move(source, target, only=only)
+        now_moved, _kept = _move(source, target, only=only)
         # Path items taken out because the path listed `target`: back in, as `target`'s, where
         # the path no longer lists it.
         removed = []
@@ -682,7 +691,7 @@ def follow(user, slug: str, *, help_centre: bool = False) -> Article | None:
     if merge is None:
         return None
     target = merge.target
-    for _ in range(MAX_HOPS):
+    for _hop in range(MAX_HOPS):
         if not target.merged_into_id:
             break
         target = Article.objects.get(pk=target.merged_into_id)

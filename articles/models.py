@@ -10,6 +10,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 
 from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, DEFAULT_CONTENT_LANGUAGE
 
@@ -59,11 +62,11 @@ def check_review_date(to: datetime.date | None) -> None:
     the date themselves."""
     today = timezone.localdate()
     if to is None:
-        raise InvalidChange("A validated article keeps a review date; choose one after today.")
+        raise InvalidChange(_("A validated article keeps a review date; choose one after today."))
     if to <= today:
-        raise InvalidChange("Choose a review date after today; use “Confirm still correct” if you have reviewed it.")
+        raise InvalidChange(_("Choose a review date after today; use “Confirm still correct” if you have reviewed it."))
     if to > today + datetime.timedelta(days=366 * MAX_REVIEW_YEARS):
-        raise InvalidChange(f"Choose a review date within {MAX_REVIEW_YEARS} years.")
+        raise InvalidChange(_("Choose a review date within %(years)s years.") % {"years": MAX_REVIEW_YEARS})
 
 
 class StaleVersion(Exception):
@@ -71,7 +74,9 @@ class StaleVersion(Exception):
 
     def __init__(self, article: Article):
         self.current = article
-        super().__init__(f"This article has changed since you opened it (now version {article.version}).")
+        super().__init__(
+            _("This article has changed since you opened it (now version %(version)s).") % {"version": article.version}
+        )
 
 
 class Refused(Exception):
@@ -87,8 +92,8 @@ class ReasonNeeded(InvalidChange):
 
 
 REASON_NEEDED = {
-    State.ARCHIVED: "Say why you archive this article: the reason is kept in its history.",
-    State.NOT_VALIDATED: "Say why you reopen this validated article: the reason is kept in its history.",
+    State.ARCHIVED: gettext_lazy("Say why you archive this article: the reason is kept in its history."),
+    State.NOT_VALIDATED: gettext_lazy("Say why you reopen this validated article: the reason is kept in its history."),
 }
 
 
@@ -126,9 +131,9 @@ class EscalationContact(models.Model):
     """
 
     team = models.CharField(max_length=120, unique=True)
-    channel = models.CharField("how to reach them", max_length=200)
+    channel = models.CharField(gettext_lazy("how to reach them"), max_length=200)
     hours = models.CharField(max_length=120, blank=True)
-    response_time = models.CharField("expected response time", max_length=80, blank=True)
+    response_time = models.CharField(gettext_lazy("expected response time"), max_length=80, blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -142,7 +147,7 @@ class EscalationContact(models.Model):
         if self.hours:
             parts.append(self.hours)
         if self.response_time:
-            parts.append(f"answer within {self.response_time}")
+            parts.append(_("answer within %(time)s") % {"time": self.response_time})
         return ", ".join(parts)
 
 
@@ -184,13 +189,13 @@ class Article(models.Model):
     cause = models.TextField(blank=True)
     # Staff guidance versioned with the article (tools, reason codes, goodwill rules): never shown
     # outside, like the `:::internal` passages any Markdown field may hold (articles/rendering.py).
-    internal_notes = models.TextField("internal notes", blank=True)
+    internal_notes = models.TextField(gettext_lazy("internal notes"), blank=True)
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="articles")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_articles")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_articles")
-    review_by = models.DateField("review by", null=True, blank=True)
+    review_by = models.DateField(gettext_lazy("review by"), null=True, blank=True)
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.WIP)
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.INTERNAL)
@@ -203,9 +208,9 @@ class Article(models.Model):
         null=True,
         blank=True,
         related_name="articles",
-        verbose_name="escalation contact",
+        verbose_name=gettext_lazy("escalation contact"),
     )
-    authority_note = models.TextField("outside this authority", blank=True)
+    authority_note = models.TextField(gettext_lazy("outside this authority"), blank=True)
 
     # Optimistic locking: every saved change increments it; an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
@@ -319,11 +324,11 @@ class Article(models.Model):
         _check_markdown(markdown_problems(fields))
         _check_sections(article, fields.get("sections") or {})
         if state not in (State.WIP, State.NOT_VALIDATED):
-            raise InvalidChange("A new article starts as work in progress or not validated.")
+            raise InvalidChange(_("A new article starts as work in progress or not validated."))
         missing = structure.missing_required(article) if state == State.NOT_VALIDATED else []
         if missing:
             raise InvalidChange(
-                structure.missing_message(missing, leaving="An article without a resolution is work in progress.")
+                structure.missing_message(missing, leaving=_("An article without a resolution is work in progress."))
             )
         article.state = state
         if audience != Audience.INTERNAL:
@@ -389,10 +394,10 @@ class Article(models.Model):
         """
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + STRUCTURE_FIELDS + ("audience",))
         if unknown:
-            raise InvalidChange(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+            raise InvalidChange(_("These fields cannot be edited: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
         changes = normalize_text(changes)
         if "sections" in changes and not isinstance(changes["sections"], dict):
-            raise InvalidChange("Give the sections as {key: text}.")
+            raise InvalidChange(_("Give the sections as {key: text}."))
         _check_tag_count(tags or [])
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
@@ -424,15 +429,22 @@ class Article(models.Model):
             if current.state in (State.NOT_VALIDATED, State.VALIDATED) and missing:
                 # Only work in progress may lack a resolution (KCS: a "framed" article), or any
                 # other section its template requires.
+                state = current.get_state_display().lower()
                 if [s.key for s in missing] == ["resolution"]:
                     raise InvalidChange(
-                        f"A {current.get_state_display().lower()} article needs a resolution; "
-                        "move it back to work in progress first if the resolution is no longer known."
+                        _(
+                            "A %(state)s article needs a resolution; "
+                            "move it back to work in progress first if the resolution is no longer known."
+                        )
+                        % {"state": state}
                     )
-                names = ", ".join(f"“{s.label}”" for s in missing)
+                names = ", ".join(f"“{structure.shown_label(s)}”" for s in missing)
                 raise InvalidChange(
-                    f"A {current.get_state_display().lower()} article needs {names} (its template requires them); "
-                    "move it back to work in progress first if they are no longer known."
+                    _(
+                        "A %(state)s article needs %(sections)s (its template requires them); "
+                        "move it back to work in progress first if they are no longer known."
+                    )
+                    % {"state": state, "sections": names}
                 )
             with reversion.create_revision():
                 current.version += 1
@@ -478,7 +490,7 @@ class Article(models.Model):
 
         target = versions.version_by_number(self, to_number)
         if target is None:
-            raise versions.NoSuchVersion(f"There is no version {to_number} of this article.")
+            raise versions.NoSuchVersion(_("There is no version %(number)s of this article.") % {"number": to_number})
         content = versions.content_of_version(target.version)
         # The restored template version's sections get the text they had (empty if added since),
         # so the article reads as it did; text of sections that version lacks stays, hidden.
@@ -556,7 +568,7 @@ class Article(models.Model):
 
     def restore(self, *, by, to: str = State.NOT_VALIDATED, note: str = "") -> Article:
         if self.state != State.ARCHIVED:
-            raise Refused("Only an archived article can be restored.")
+            raise Refused(_("Only an archived article can be restored."))
         return self._transition(by, to, note)
 
     def transition(self, *, by, to: str, note: str = "", base_version: int | None = None) -> Article:
@@ -566,7 +578,9 @@ class Article(models.Model):
         the person looked at it: nobody validates text they have not seen.
         """
         if to not in State.values:
-            raise InvalidChange(f"Unknown state '{to}'. Choose one of: {', '.join(State.values)}.")
+            raise InvalidChange(
+                _("Unknown state '%(state)s'. Choose one of: %(choices)s.") % {"state": to, "choices": ", ".join(State.values)}
+            )
         return self._transition(by, to, note, base_version, ask_reason=True)
 
     def _transition(
@@ -604,7 +618,8 @@ class Article(models.Model):
                 change = current._record(
                     by, kind or EventKind.STATE, from_value=from_state, to_value=to, note=note, changed_fields=fields
                 )
-                comment = f"{State(from_state).label} → {State(to).label}" + (f": {note}" if note else "")
+                with override(None):  # kept in the stored history as written: in the source language
+                    comment = f"{State(from_state).label} → {State(to).label}" + (f": {note}" if note else "")
                 _revision_meta(by, comment, material=False, version=current.version)
                 announce(change)
         self.refresh_from_db()
@@ -612,7 +627,7 @@ class Article(models.Model):
 
     def set_governance(self, *, by, to: str, note: str = "") -> Article:
         if to not in Governance.values:
-            raise InvalidChange(f"Unknown governance '{to}'.")
+            raise InvalidChange(_("Unknown governance '%(governance)s'.") % {"governance": to})
         with transaction.atomic():
             current = Article.objects.select_for_update().get(pk=self.pk)
             require(policy.can_change_governance(by, current))
@@ -627,7 +642,9 @@ class Article(models.Model):
                 change = current._record(
                     by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note, changed_fields=["governance"]
                 )
-                _revision_meta(by, note or f"Governance: {Governance(to).label}", material=False, version=current.version)
+                with override(None):  # stored history, in the source language
+                    comment = note or f"Governance: {Governance(to).label}"
+                _revision_meta(by, comment, material=False, version=current.version)
                 announce(change)
         self.refresh_from_db()
         return self
@@ -653,9 +670,9 @@ class AuthorityRule(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField(default=0)
-    action = models.CharField(max_length=200, help_text="What may be done, e.g. “refund the booking”.")
+    action = models.CharField(max_length=200, help_text=gettext_lazy("What may be done, e.g. “refund the booking”."))
     limit_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    limit_unit = models.CharField(max_length=40, blank=True, help_text="e.g. EUR, items, days")
+    limit_unit = models.CharField(max_length=40, blank=True, help_text=gettext_lazy("e.g. EUR, items, days"))
     decider = models.CharField(max_length=16, choices=Decider.choices, default=Decider.AGENT)
     notes = models.CharField(max_length=300, blank=True)
 
@@ -685,29 +702,29 @@ def plain_rule(rule: dict) -> str:
     limit = ""
     if amount not in (None, ""):
         amount_text = f"{Decimal(str(amount)).normalize():f}"
-        limit = f" up to {amount_text} {rule.get('limit_unit') or ''}".rstrip()
+        limit = " " + (_("up to %(amount)s %(unit)s") % {"amount": amount_text, "unit": rule.get("limit_unit") or ""}).rstrip()
     decider = rule.get("decider") or Decider.AGENT
     if decider == Decider.AGENT:
-        text = f"You may {action}{limit} without approval."
+        text = _("You may %(action)s without approval.") % {"action": action + limit}
     elif decider == Decider.TEAM_LEAD:
-        text = f"With your team lead's approval you may {action}{limit}."
+        text = _("With your team lead's approval you may %(action)s.") % {"action": action + limit}
     else:
-        text = f"Escalate before you {action}{limit}: this is not yours to decide."
+        text = _("Escalate before you %(action)s: this is not yours to decide.") % {"action": action + limit}
     if rule.get("notes"):
         text += f" ({rule['notes']})"
     return text
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    EDITED = "edited", "Edited"
-    STATE = "state", "Confidence changed"
-    AUDIENCE = "audience", "Audience changed"
-    GOVERNANCE = "governance", "Governance changed"
-    REVERTED = "reverted", "Reverted"
-    MERGED = "merged", "Merged"
-    UNMERGED = "unmerged", "Merge undone"
-    RELATION = "relation", "Relations changed"
+    CREATED = "created", gettext_lazy("Created")
+    EDITED = "edited", gettext_lazy("Edited")
+    STATE = "state", gettext_lazy("Confidence changed")
+    AUDIENCE = "audience", gettext_lazy("Audience changed")
+    GOVERNANCE = "governance", gettext_lazy("Governance changed")
+    REVERTED = "reverted", gettext_lazy("Reverted")
+    MERGED = "merged", gettext_lazy("Merged")
+    UNMERGED = "unmerged", gettext_lazy("Merge undone")
+    RELATION = "relation", gettext_lazy("Relations changed")
 
 
 class ArticleEvent(models.Model):
@@ -764,7 +781,7 @@ class Reuse(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reuses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reuses")
     at = models.DateTimeField(default=timezone.now)
-    case_ref = models.CharField("case reference", max_length=100, blank=True)
+    case_ref = models.CharField(gettext_lazy("case reference"), max_length=100, blank=True)
     solved = models.BooleanField(null=True, blank=True)  # None: not said
     article_version = models.PositiveIntegerField()
 
@@ -826,16 +843,21 @@ def markdown_problems(values: dict, *, current: Article | None = None) -> dict[s
         total = sum(len(text) for text in texts.values())
         if total > MAX_ARTICLE_CHARS:
             longest = max(changed, key=lambda name: len(texts[name]))
-            problems[longest] = (
-                f"The article's text is {total:,} characters long in all "
+            problems[longest] = _(
+                "The article's text is %(total)s characters long in all "
                 "(issue, environment, resolution, cause, the template's other sections and internal notes); "
-                f"at most {MAX_ARTICLE_CHARS:,} are allowed. Shorten it or split the article."
-            )
+                "at most %(limit)s are allowed. Shorten it or split the article."
+            ) % {"total": count(total), "limit": count(MAX_ARTICLE_CHARS)}
     return problems
 
 
 # What customers, partners and visitors read of an article (help centre, public API).
 OUTSIDE_TEXT_FIELDS = ("title", "issue", "environment", "resolution", "cause")
+
+
+def count(n: int) -> str:
+    """A count of characters as the active language groups its digits ("12,000"; "12.000" in German)."""
+    return number_format(n, force_grouping=True)
 
 
 def _outside_text_changed(current: Article, changed: dict) -> bool:
@@ -881,21 +903,26 @@ def _check_sections(article: Article, values: dict, *, stored: dict | None = Non
     """Section text fits the article's template (known keys, size and nesting limits)."""
     problems = structure.section_problems(structure.sections_of(article), values, current=stored)
     if problems:
-        raise InvalidChange(" ".join(f"Section “{key}”: {problem}" for key, problem in problems.items()))
+        raise InvalidChange(
+            " ".join(_("Section “%(key)s”: %(problem)s") % {"key": key, "problem": problem} for key, problem in problems.items())
+        )
 
 
 def _check_staff_text_stays_staff(article: Article, staff_only_before: set[str]) -> None:
     """Another template must not show to everyone the text a staff-only section held: moving an
     article to a template with the same key shown to everyone would publish it."""
     shown = [
-        s.label
+        structure.shown_label(s)
         for s in structure.sections_of(article)
         if not s.staff_only and s.key in staff_only_before and str((article.sections or {}).get(s.key) or "").strip()
     ]
     if shown:
         raise InvalidChange(
-            f"{', '.join(shown)}: this template shows the section to everyone, and it holds text that was staff-only. "
-            "Move or clear that text first, or choose a template that keeps it staff-only."
+            _(
+                "%(sections)s: this template shows the section to everyone, and it holds text that was staff-only. "
+                "Move or clear that text first, or choose a template that keeps it staff-only."
+            )
+            % {"sections": ", ".join(shown)}
         )
 
 
@@ -905,7 +932,7 @@ def _value(value):
 
 def _normalise_rules(rules: list[dict]) -> list[dict]:
     if len(rules) > MAX_AUTHORITY_RULES:
-        raise InvalidChange(f"An article has at most {MAX_AUTHORITY_RULES} authority rules.")
+        raise InvalidChange(_("An article has at most %(limit)s authority rules.") % {"limit": MAX_AUTHORITY_RULES})
     out = []
     for rule in rules:
         action = (rule.get("action") or "").strip()
@@ -915,7 +942,10 @@ def _normalise_rules(rules: list[dict]) -> list[dict]:
         amount = None if amount in (None, "") else Decimal(str(amount)).quantize(Decimal("0.01"))
         decider = rule.get("decider") or Decider.AGENT
         if decider not in Decider.values:
-            raise InvalidChange(f"Unknown decider '{decider}'. Choose one of: {', '.join(Decider.values)}.")
+            raise InvalidChange(
+                _("Unknown decider '%(decider)s'. Choose one of: %(choices)s.")
+                % {"decider": decider, "choices": ", ".join(Decider.values)}
+            )
         out.append(
             {
                 "action": action,
@@ -930,7 +960,7 @@ def _normalise_rules(rules: list[dict]) -> list[dict]:
 
 def _check_tag_count(names: list[str]) -> None:
     if len(names) > MAX_TAGS:
-        raise InvalidChange(f"An article has at most {MAX_TAGS} tags.")
+        raise InvalidChange(_("An article has at most %(limit)s tags.") % {"limit": MAX_TAGS})
 
 
 def clean_tags(names: list[str]) -> list[str]:
@@ -1021,9 +1051,9 @@ class TemplateVersion(models.Model):
 
 
 class RelationKind(models.TextChoices):
-    RELATED = "related", "Related to"
-    SUPERSEDES = "supersedes", "Supersedes"
-    DUPLICATE_OF = "duplicate_of", "Duplicate of"
+    RELATED = "related", gettext_lazy("Related to")
+    SUPERSEDES = "supersedes", gettext_lazy("Supersedes")
+    DUPLICATE_OF = "duplicate_of", gettext_lazy("Duplicate of")
 
 
 class ArticleRelation(models.Model):

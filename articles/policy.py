@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import LICENCE_RANK, Kind, Licence
 
-from .choices import Audience, Governance, State
+from .choices import Audience, Governance, State, choice_label
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -55,7 +57,8 @@ ALLOW = Decision(True)
 
 
 def refuse(reason: str) -> Decision:
-    return Decision(False, reason)
+    # A lazy reason (a module-level constant) is read now, in the language of whoever is asking.
+    return Decision(False, str(reason))
 
 
 # --- who is this (the role questions every app's policy asks) ------------------------------
@@ -140,7 +143,7 @@ def can_view(user: Person, article: Article) -> Decision:
     audiences = visible_audiences(user)
     if audiences is None or (article.state == State.VALIDATED and article.audience in audiences):
         return ALLOW
-    return refuse("This article does not exist or is not available to you.")
+    return refuse(_("This article does not exist or is not available to you."))
 
 
 def merge_hides_from_outside_readers(source: Article, target: Article) -> bool:
@@ -160,7 +163,7 @@ def can_view_internals(user: Person, article: Article | None = None) -> Decision
     # to customers or partners (an authority limit is not a customer promise).
     if is_staff(user):
         return ALLOW
-    return refuse("Only staff can see an article's decision authority and history.")
+    return refuse(_("Only staff can see an article's decision authority and history."))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -168,26 +171,26 @@ def can_view_internals(user: Person, article: Article | None = None) -> Decision
 
 def can_create(user: Person) -> Decision:
     if not is_staff(user):
-        return refuse("Only staff can write articles.")
+        return refuse(_("Only staff can write articles."))
     if has_licence(user, Licence.CANDIDATE) or is_coach_or_kb_owner(user):
         return ALLOW
-    return refuse("You need a KCS licence to write articles.")
+    return refuse(_("You need a KCS licence to write articles."))
 
 
 def can_edit(user: Person, article: Article) -> Decision:
     """Change the content (title, issue, environment, resolution, cause, product, tags)."""
     if not is_staff(user):
-        return refuse("Only staff can edit articles.")
+        return refuse(_("Only staff can edit articles."))
     if user.is_superuser:
         return ALLOW
     if article.state == State.ARCHIVED:
         # Archived knowledge is kept as it was; a KB owner restores it before it changes.
-        return refuse("This article is archived. A KB owner must restore it before it can be edited.")
+        return refuse(_("This article is archived. A KB owner must restore it before it can be edited."))
     if article.governance == Governance.GOVERNED:
         # Governed content (policy, legal, compliance) is changed only by its owner.
         if _is_article_owner(user, article) or user.is_kb_owner:
             return ALLOW
-        return refuse("This article is governed: only its owner or a KB owner may change it. Flag it to suggest a change.")
+        return refuse(_("This article is governed: only its owner or a KB owner may change it. Flag it to suggest a change."))
     if has_licence(user, Licence.CONTRIBUTOR) or is_coach_or_kb_owner(user):
         # Experience-based content: any contributor may improve it ("flag it or fix it").
         return ALLOW
@@ -196,20 +199,20 @@ def can_edit(user: Person, article: Article) -> Decision:
         own = article.created_by_id == user.pk or article.owner_id == user.pk
         if own and article.state in (State.WIP, State.NOT_VALIDATED):
             return ALLOW
-        return refuse("As a candidate you can edit your own unvalidated articles. Flag this one to suggest a change.")
-    return refuse("You need a KCS licence to edit articles.")
+        return refuse(_("As a candidate you can edit your own unvalidated articles. Flag this one to suggest a change."))
+    return refuse(_("You need a KCS licence to edit articles."))
 
 
 def can_edit_authority(user: Person, article: Article) -> Decision:
     # The decision-authority section is always governed, whatever the article's
     # governance: agents suggest changes with a flag, KB owners decide.
     if not is_staff(user):
-        return refuse("Only staff can change decision authority.")
+        return refuse(_("Only staff can change decision authority."))
     if article.state == State.ARCHIVED and not user.is_superuser:
-        return refuse("This article is archived. A KB owner must restore it before it can be edited.")
+        return refuse(_("This article is archived. A KB owner must restore it before it can be edited."))
     if is_kb_owner(user):
         return ALLOW
-    return refuse("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change.")
+    return refuse(_("The decision-authority section is governed: only a KB owner may change it. Flag it to suggest a change."))
 
 
 def can_change_audience(user: Person, article: Article, to: str) -> Decision:
@@ -223,26 +226,26 @@ def can_change_audience(user: Person, article: Article, to: str) -> Decision:
         return ALLOW
     if is_publisher(user):
         return ALLOW
-    return refuse("Only a publisher can make an article visible beyond internal staff.")
+    return refuse(_("Only a publisher can make an article visible beyond internal staff."))
 
 
 def can_change_governance(user: Person, article: Article) -> Decision:
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only a KB owner can change whether an article is governed.")
+    return refuse(_("Only a KB owner can change whether an article is governed."))
 
 
 def can_assign_owner(user: Person, new_owner: User | None) -> Decision:
     """Name someone else as the owner of a new article."""
     if new_owner is None or new_owner.pk == getattr(user, "pk", None) or is_kb_owner(user):
         return ALLOW
-    return refuse("Only a KB owner can create an article owned by someone else.")
+    return refuse(_("Only a KB owner can create an article owned by someone else."))
 
 
 def can_change_owner(user: Person, article: Article) -> Decision:
     if is_kb_owner(user) or _is_article_owner(user, article):
         return ALLOW
-    return refuse("Only the article's owner or a KB owner can hand it to someone else.")
+    return refuse(_("Only the article's owner or a KB owner can hand it to someone else."))
 
 
 def can_change_review_date(user: Person, article: Article) -> Decision:
@@ -250,12 +253,12 @@ def can_change_review_date(user: Person, article: Article) -> Decision:
     # for every path that sets a date: the review-date form, the editor and the API PATCH
     # (health.policy builds on it). Validation sets the first date; drafts have none to move.
     if not is_staff(user):
-        return refuse("Only staff can change a review date.")
+        return refuse(_("Only staff can change a review date."))
     if article.state != State.VALIDATED:
-        return refuse("Only a validated article has a review date.")
+        return refuse(_("Only a validated article has a review date."))
     if _is_article_owner(user, article) or is_kb_owner(user):
         return ALLOW
-    return refuse("Only the article's owner or a KB owner can change its review date.")
+    return refuse(_("Only the article's owner or a KB owner can change its review date."))
 
 
 def can_revert(user: Person, article: Article) -> Decision:
@@ -270,14 +273,14 @@ def can_revert(user: Person, article: Article) -> Decision:
 def can_merge(user: Person, source: Article, target: Article, *, authority_changes: bool = False) -> Decision:
     """Merge `source` (B) into `target` (A): A gets a new version, B is archived and its links move."""
     if not is_staff(user):
-        return refuse("Only staff can merge articles.")
+        return refuse(_("Only staff can merge articles."))
     # One article per issue (KCS): whoever may edit both articles may fold one into the other. B is
     # archived as part of the merge, not on its own: its knowledge lives on in A and a KB owner can
     # undo the merge, so archiving by itself stays a KB owner's call (can_transition).
     for article in (target, source):
         edit = can_edit(user, article)
         if not edit:
-            return refuse(f"You cannot edit “{article.title}”: {edit.reason}")
+            return refuse(_("You cannot edit “%(title)s”: %(reason)s") % {"title": article.title, "reason": edit.reason})
     if authority_changes:
         # The merged article's decision authority is governed like any authority change.
         return can_edit_authority(user, target)
@@ -289,7 +292,7 @@ def can_unmerge(user: Person, source: Article | None = None) -> Decision:
     # restoring any archived article.
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only a KB owner can undo a merge.")
+    return refuse(_("Only a KB owner can undo a merge."))
 
 
 def can_follow_merge(user: Person, source_as_it_was: Article, target: Article) -> Decision:
@@ -298,7 +301,7 @@ def can_follow_merge(user: Person, source_as_it_was: Article, target: Article) -
     # address must not reveal that an article they never could see existed) and the target.
     if can_view(user, source_as_it_was) and can_view(user, target):
         return ALLOW
-    return refuse("This article does not exist or is not available to you.")
+    return refuse(_("This article does not exist or is not available to you."))
 
 
 # --- relations between articles ---------------------------------------------------------------
@@ -328,7 +331,7 @@ def can_unrelate(user: Person, from_article: Article, to_article: Article) -> De
     return allowed
 
 
-NO_SUCH_ARTICLE = "No article was found at that address, or it is not available to you."
+NO_SUCH_ARTICLE = gettext_lazy("No article was found at that address, or it is not available to you.")
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -338,20 +341,20 @@ def can_view_search_report(user: Person) -> Decision:
     # What people search for and fail to find tells KB owners where knowledge is missing.
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only KB owners can see the search report.")
+    return refuse(_("Only KB owners can see the search report."))
 
 
 def can_manage_synonyms(user: Person) -> Decision:
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only KB owners can change search synonyms.")
+    return refuse(_("Only KB owners can change search synonyms."))
 
 
 def can_review_duplicates(user: Person) -> Decision:
     # Probable duplicate pairs across the KB are a KB owner's to merge or dismiss.
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only KB owners can review probable duplicates.")
+    return refuse(_("Only KB owners can review probable duplicates."))
 
 
 def can_check_duplicates(user: Person) -> Decision:
@@ -367,7 +370,7 @@ def can_manage_templates(user: Person) -> Decision:
     # customers read, how search weighs it): KB owners, who look after the whole KB, define them.
     if is_kb_owner(user):
         return ALLOW
-    return refuse("Only KB owners can define article templates.")
+    return refuse(_("Only KB owners can define article templates."))
 
 
 # --- workflow ----------------------------------------------------------------------------------
@@ -375,20 +378,20 @@ def can_manage_templates(user: Person) -> Decision:
 
 def can_transition(user: Person, article: Article, to: str) -> Decision:
     if not is_staff(user):
-        return refuse("Only staff can change an article's confidence.")
+        return refuse(_("Only staff can change an article's confidence."))
     current = article.state
     if to == current:
-        return refuse(f"The article is already {_label(to)}.")
+        return refuse(_("The article is already %(state)s.") % {"state": _label(to)})
     if getattr(article, "merged_into_id", None) is not None:
         # Its knowledge lives on in the article it was merged into, and its links moved there:
         # undoing the merge is what brings it back (articles/merging.py).
-        return refuse("This article was merged into another: undo the merge to restore it.")
+        return refuse(_("This article was merged into another: undo the merge to restore it."))
     if to == State.ARCHIVED:
         # Archiving removes knowledge from use: the KB owner's decision.
-        return ALLOW if is_kb_owner(user) else refuse("Only a KB owner can archive an article.")
+        return ALLOW if is_kb_owner(user) else refuse(_("Only a KB owner can archive an article."))
     if current == State.ARCHIVED:
         if not is_kb_owner(user):
-            return refuse("Only a KB owner can restore an archived article.")
+            return refuse(_("Only a KB owner can restore an archived article."))
         if to == State.VALIDATED and article.audience != Audience.INTERNAL and not is_publisher(user):
             return refuse(_PUBLISH_REASON)
         return ALLOW
@@ -399,9 +402,9 @@ def can_transition(user: Person, article: Article, to: str) -> Decision:
         return can_edit(user, article)
     if to == State.WIP:
         if current == State.VALIDATED:
-            return refuse("A validated article goes back to not validated, not to work in progress.")
+            return refuse(_("A validated article goes back to not validated, not to work in progress."))
         return can_edit(user, article)
-    return refuse(f"Unknown state '{to}'.")
+    return refuse(_("Unknown state '%(state)s'.") % {"state": to})
 
 
 def transition_needs_reason(current: str, to: str) -> bool:
@@ -412,27 +415,30 @@ def transition_needs_reason(current: str, to: str) -> bool:
 
 def can_validate(user: Person, article: Article) -> Decision:
     if not may_validate_at_all(user):
-        return refuse("Candidates cannot validate articles: submit it and a coach or contributor will review it.")
+        return refuse(_("Candidates cannot validate articles: submit it and a coach or contributor will review it."))
     if article.governance == Governance.GOVERNED and not (_is_article_owner(user, article) or is_kb_owner(user)):
-        return refuse("This article is governed: only its owner or a KB owner may validate it.")
+        return refuse(_("This article is governed: only its owner or a KB owner may validate it."))
     if article.audience != Audience.INTERNAL and not is_publisher(user):
         # Validating an article written for outside readers publishes it to them.
         return refuse(_PUBLISH_REASON)
     return ALLOW
 
 
-_PUBLISH_REASON = "This article is meant for readers outside the company: validating it publishes it, which needs a publisher."
+_PUBLISH_REASON = gettext_lazy(
+    "This article is meant for readers outside the company: validating it publishes it, which needs a publisher."
+)
 
 
 TRANSITION_LABELS = {
-    (State.WIP, State.NOT_VALIDATED): "Resolution complete",
-    (State.WIP, State.VALIDATED): "Validate",
-    (State.NOT_VALIDATED, State.VALIDATED): "Validate",
-    (State.NOT_VALIDATED, State.WIP): "Back to work in progress",
-    (State.VALIDATED, State.NOT_VALIDATED): "Reopen (not validated)",
-    (State.ARCHIVED, State.NOT_VALIDATED): "Restore as not validated",
-    (State.ARCHIVED, State.VALIDATED): "Restore as validated",
+    (State.WIP, State.NOT_VALIDATED): gettext_lazy("Resolution complete"),
+    (State.WIP, State.VALIDATED): gettext_lazy("Validate"),
+    (State.NOT_VALIDATED, State.VALIDATED): gettext_lazy("Validate"),
+    (State.NOT_VALIDATED, State.WIP): gettext_lazy("Back to work in progress"),
+    (State.VALIDATED, State.NOT_VALIDATED): gettext_lazy("Reopen (not validated)"),
+    (State.ARCHIVED, State.NOT_VALIDATED): gettext_lazy("Restore as not validated"),
+    (State.ARCHIVED, State.VALIDATED): gettext_lazy("Restore as validated"),
 }
+ARCHIVE_LABEL = gettext_lazy("Archive")
 
 
 def available_transitions(user: Person, article: Article) -> list[tuple[str, str]]:
@@ -444,9 +450,9 @@ def available_transitions(user: Person, article: Article) -> list[tuple[str, str
         if to == State.WIP and article.state == State.VALIDATED:
             continue
         if can_transition(user, article, to):
-            out.append((to, TRANSITION_LABELS.get((article.state, to), "Archive")))
+            out.append((to, TRANSITION_LABELS.get((article.state, to), ARCHIVE_LABEL)))
     return out
 
 
 def _label(state: str) -> str:
-    return state.replace("_", " ")
+    return choice_label(state).lower()

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import RelationKind
 from .relations import MAX_NOTE
 
 
 class RelationForm(forms.Form):
-    kind = forms.ChoiceField(label="This article", choices=RelationKind.choices, initial=RelationKind.RELATED)
+    kind = forms.ChoiceField(label=_("This article"), choices=RelationKind.choices, initial=RelationKind.RELATED)
     article = forms.CharField(
-        label="Other article",
+        label=_("Other article"),
         max_length=500,
-        help_text="Its address (the page's link) or its slug.",
+        help_text=_("Its address (the page's link) or its slug."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     note = forms.CharField(
-        label="Note (optional)", max_length=MAX_NOTE, required=False, help_text="Staff only: why they are linked."
+        label=_("Note (optional)"), max_length=MAX_NOTE, required=False, help_text=_("Staff only: why they are linked.")
     )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from kcs_site.decorators import staff_required
 
@@ -36,7 +37,8 @@ def add(request: HttpRequest, slug: str) -> HttpResponse:
         except (Refused, InvalidChange) as exc:
             form.add_error("article" if other is None else None, str(exc))
         else:
-            messages.success(request, f"Linked: {relations.RelationKind(data['kind']).label.lower()} “{other.title}”.")
+            label = relations.RelationKind(data["kind"]).label.lower()
+            messages.success(request, _("Linked: %(kind)s “%(title)s”.") % {"kind": label, "title": other.title})
             return redirect(_back(article))
     status = 400 if request.method == "POST" else 200
     return render(request, "articles/relation_form.html", {"article": article, "form": form}, status=status)
@@ -55,5 +57,5 @@ def remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Removed the link to “{other.title}”.")
+        messages.success(request, _("Removed the link to “%(title)s”.") % {"title": other.title})
     return redirect(_back(article))

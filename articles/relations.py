@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlparse
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 
 from . import policy
 from .choices import Audience, State
@@ -44,9 +46,9 @@ MAX_CHAIN = 50
 
 # How a relation reads on the page of the article it points to.
 INVERSE_LABELS = {
-    RelationKind.RELATED: "Related to",
-    RelationKind.SUPERSEDES: "Superseded by",
-    RelationKind.DUPLICATE_OF: "Has duplicate",
+    RelationKind.RELATED: gettext_lazy("Related to"),
+    RelationKind.SUPERSEDES: gettext_lazy("Superseded by"),
+    RelationKind.DUPLICATE_OF: gettext_lazy("Has duplicate"),
 }
 # The order a page lists them in: what replaces this article first, plain relations last.
 _ORDER = {
@@ -78,7 +80,7 @@ class Link:
     @property
     def label(self) -> str:
         kind = RelationKind(self.kind)
-        return kind.label if self.direction == "out" else INVERSE_LABELS[kind]
+        return str(kind.label if self.direction == "out" else INVERSE_LABELS[kind])
 
     @property
     def note(self) -> str:
@@ -169,10 +171,13 @@ def slug_from(text: str) -> str:
 def relate(*, from_article: Article, to_article: Article, kind: str, by, note: str = "") -> ArticleRelation:
     """Relate `from_article` to `to_article` as `by`; Refused or InvalidChange say why not."""
     if kind not in RelationKind.values:
-        raise InvalidChange(f"Unknown kind of relation '{kind}'. Choose one of: {', '.join(RelationKind.values)}.")
+        raise InvalidChange(
+            _("Unknown kind of relation '%(kind)s'. Choose one of: %(choices)s.")
+            % {"kind": kind, "choices": ", ".join(RelationKind.values)}
+        )
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
-        raise InvalidChange(f"A relation's note holds at most {MAX_NOTE} characters.")
+        raise InvalidChange(_("A relation's note holds at most %(limit)s characters.") % {"limit": MAX_NOTE})
     with transaction.atomic():
         article, other = _lock(from_article.pk, to_article.pk)
         require(policy.can_relate(by, article, other))
@@ -194,7 +199,7 @@ def unrelate(*, relation: ArticleRelation, by) -> None:
         article, other = _lock(relation.from_article_id, relation.to_article_id)
         current = ArticleRelation.objects.filter(pk=relation.pk).first()
         if current is None:
-            raise InvalidChange("This relation was already removed.")
+            raise InvalidChange(_("This relation was already removed."))
         require(policy.can_unrelate(by, article, other))
         current.delete()
         current.pk = relation.pk  # the history names it
@@ -205,12 +210,12 @@ def _lock(from_id: int, to_id: int) -> tuple[Article, Article]:
     """Both articles, locked in id order: two people relating A → B and B → A at once (a cycle
     of "supersedes") take turns, and neither deadlocks the other."""
     if from_id == to_id:
-        raise InvalidChange("An article cannot be related to itself.")
+        raise InvalidChange(_("An article cannot be related to itself."))
     rows = {
         a.pk: a for a in Article.objects.select_for_update().defer(*long_fields()).filter(pk__in=[from_id, to_id]).order_by("pk")
     }
     if len(rows) != 2:
-        raise InvalidChange("One of the two articles no longer exists.")
+        raise InvalidChange(_("One of the two articles no longer exists."))
     return rows[from_id], rows[to_id]
 
 
@@ -218,7 +223,9 @@ def _check_new(article: Article, other: Article, kind: str) -> None:
     if other.state == State.ARCHIVED and kind != RelationKind.SUPERSEDES:
         # An archived article is out of use: readers are not sent to it, except to say what
         # the new article replaces.
-        raise InvalidChange(f"“{other.title}” is archived: only “supersedes” can name an archived article.")
+        raise InvalidChange(
+            _("“%(title)s” is archived: only “supersedes” can name an archived article.") % {"title": other.title}
+        )
     between = ArticleRelation.objects.filter(
         Q(from_article=article, to_article=other) | Q(from_article=other, to_article=article)
     ).values_list("from_article_id", "kind")
@@ -226,25 +233,27 @@ def _check_new(article: Article, other: Article, kind: str) -> None:
     if (True, kind) in pairs:
         raise InvalidChange(_already(article, other, kind))
     if kind == RelationKind.RELATED and (False, kind) in pairs:
-        raise InvalidChange(f"“{other.title}” is already related to this article (from its own page).")
+        raise InvalidChange(_("“%(title)s” is already related to this article (from its own page).") % {"title": other.title})
     if kind == RelationKind.DUPLICATE_OF and chain_reaches(other, article, kind):
         # A chain of duplicates ends at the original: one that comes back round names none.
         raise InvalidChange(
-            f"“{other.title}” is marked a duplicate of this article (directly or through others): one of them is the original."
+            _("“%(title)s” is marked a duplicate of this article (directly or through others): one of them is the original.")
+            % {"title": other.title}
         )
     if kind == RelationKind.SUPERSEDES and chain_reaches(other, article, kind):
         raise InvalidChange(
-            f"“{other.title}” already supersedes this article (directly or through others): that would be a cycle."
+            _("“%(title)s” already supersedes this article (directly or through others): that would be a cycle.")
+            % {"title": other.title}
         )
     if ArticleRelation.objects.filter(from_article=article).count() >= MAX_RELATIONS:
-        raise InvalidChange(f"An article links to at most {MAX_RELATIONS} others; remove one first.")
+        raise InvalidChange(_("An article links to at most %(limit)s others; remove one first.") % {"limit": MAX_RELATIONS})
 
 
 def chain_reaches(start: Article, target: Article, kind: str) -> bool:
     """Whether `start` relates to `target` as `kind` (supersedes, duplicate of), directly or
     through a chain of that kind."""
     seen, frontier = {start.pk}, {start.pk}
-    for _ in range(MAX_CHAIN):
+    for _step in range(MAX_CHAIN):
         following = set(
             ArticleRelation.objects.filter(kind=kind, from_article__in=frontier).values_list("to_article_id", flat=True)
         )
@@ -258,13 +267,18 @@ def chain_reaches(start: Article, target: Article, kind: str) -> bool:
 
 
 def _already(article: Article, other: Article, kind: str) -> str:
-    return f"This article is already marked “{RelationKind(kind).label.lower()}” “{other.title}”."
+    return _("This article is already marked “%(kind)s” “%(title)s”.") % {
+        "kind": RelationKind(kind).label.lower(),
+        "title": other.title,
+    }
 
 
 def _record(by, article: Article, other: Article, relation: ArticleRelation, *, added: bool) -> None:
     verb = "Added" if added else "Removed"
     kind = RelationKind(relation.kind)
-    for this, that, label in ((article, other, kind.label), (other, article, INVERSE_LABELS[kind])):
+    with override(None):  # the history keeps its notes in the source language
+        labels = str(kind.label), str(INVERSE_LABELS[kind])
+    for this, that, label in ((article, other, labels[0]), (other, article, labels[1])):
         ArticleEvent.objects.create(
             article=this,
             actor=by,

@@ -37,8 +37,11 @@ from cmarkgfm import _cmark as cmark
 from cmarkgfm.cmark import Options
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.html import linebreaks
+from django.utils.formats import number_format
+from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # The limits of Markdown, here and nowhere else. A field holds at most 150,000 characters
 # (settings.KCS_MARKDOWN_MAX_CHARS): the longest article of a real 1,374-article support KB (a
@@ -154,12 +157,21 @@ def markdown_problem(text: str) -> str | None:
     A sentence a user reads next to the field (form, API, import report).
     """
     if len(text) > MAX_CHARS:
-        return f"This text is {len(text):,} characters long; at most {MAX_CHARS:,} are allowed. Shorten it or split the article."
+        return _("This text is %(length)s characters long; at most %(limit)s are allowed. Shorten it or split the article.") % {
+            "length": number_format(len(text), force_grouping=True),
+            "limit": number_format(MAX_CHARS, force_grouping=True),
+        }
     depth = _depths(_to_html(_encodable(text)))
     if depth.lists > MAX_DEPTH:
-        return f"Lists and quotes are nested {depth.lists} levels deep; at most {MAX_DEPTH} levels are allowed."
+        return _("Lists and quotes are nested %(depth)s levels deep; at most %(limit)s levels are allowed.") % {
+            "depth": depth.lists,
+            "limit": MAX_DEPTH,
+        }
     if depth.elements > MAX_ELEMENT_DEPTH:
-        return f"HTML elements are nested {depth.elements} levels deep; at most {MAX_ELEMENT_DEPTH} are allowed."
+        return _("HTML elements are nested %(depth)s levels deep; at most %(limit)s are allowed.") % {
+            "depth": depth.elements,
+            "limit": MAX_ELEMENT_DEPTH,
+        }
     return None
 
 
@@ -169,7 +181,7 @@ def markdown_problem(text: str) -> str | None:
 _INTERNAL_OPEN = re.compile(r"^ {0,3}:::[ \t]*internal[ \t]*$", re.IGNORECASE)
 _INTERNAL_CLOSE = re.compile(r"^ {0,3}:::[ \t]*$")
 _CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-INTERNAL_LABEL = "Internal — staff only"
+INTERNAL_LABEL = gettext_lazy("Internal — staff only")
 
 
 def split_internal(text: str) -> list[tuple[bool, str]]:
@@ -242,8 +254,9 @@ def _render_with_internal(text: str, prefix: str) -> SafeString:
 
 def internal_box(html: str) -> SafeString:
     """Staff-only content in the marked box every staff page uses (styled by .internal-box)."""
-    return mark_safe(  # noqa: S308 — `html` is sanitized output of render_markdown
-        f'<aside class="internal-box" aria-label="{INTERNAL_LABEL}"><p class="internal-label">{INTERNAL_LABEL}</p>{html}</aside>'
+    label = escape(INTERNAL_LABEL)  # in the reader's language: the box is added after the cache
+    return mark_safe(  # noqa: S308 — `html` is sanitized output of render_markdown, `label` escaped
+        f'<aside class="internal-box" aria-label="{label}"><p class="internal-label">{label}</p>{html}</aside>'
     )
 
 

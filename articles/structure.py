@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .rendering import MAX_CHARS, has_internal, internal_text, markdown_problem, public_text
 
@@ -29,14 +32,16 @@ SECTION_PREFIX = "sections."  # a non-standard section's input on the article fo
 # What search weighs a section as (search/documents.py): issue-like text counts with the issue,
 # resolution-like with the resolution; "other" is body text.
 ROLES = {
-    "issue": "Issue-like (weighted as the issue)",
-    "environment": "Environment-like",
-    "resolution": "Resolution-like (weighted as the resolution)",
-    "cause": "Cause-like",
-    "other": "Other (body text)",
+    "issue": gettext_lazy("Issue-like (weighted as the issue)"),
+    "environment": gettext_lazy("Environment-like"),
+    "resolution": gettext_lazy("Resolution-like (weighted as the resolution)"),
+    "cause": gettext_lazy("Cause-like"),
+    "other": gettext_lazy("Other (body text)"),
 }
-FORMATS = {"markdown": "Markdown", "plain": "Plain text"}
-VISIBILITY = {"everyone": "Everyone who may read the article", "staff": "Staff only"}
+FORMATS = {"markdown": gettext_lazy("Markdown"), "plain": gettext_lazy("Plain text")}
+VISIBILITY = {"everyone": gettext_lazy("Everyone who may read the article"), "staff": gettext_lazy("Staff only")}
+# The words a KB owner reads for each setting of a section (check_sections).
+SETTING_NAMES = {"format": gettext_lazy("format"), "visibility": gettext_lazy("visibility"), "role": gettext_lazy("role")}
 # Names an article already uses for something else: a section may not take them.
 RESERVED_KEYS = frozenset(
     {"title", "internal_notes", "authority_note", "tags", "product", "template", "sections", "rules", "escalation"}
@@ -46,7 +51,8 @@ MAX_SECTIONS = 20
 MAX_LABEL = 80
 MAX_HELP = 300
 
-# The structure every article had before templates (migration 0011 writes the same list).
+# The structure every article had before templates (migration 0011 writes the same list). Stored
+# data: its labels stay in the source language (the article form labels the standard fields itself).
 STANDARD_SECTIONS = [
     {
         "key": "issue",
@@ -85,6 +91,24 @@ STANDARD_SECTIONS = [
         "role": "cause",
     },
 ]
+
+
+# The standard sections' labels in the reader's language (the stored labels stay as above).
+STANDARD_LABELS = {
+    "issue": gettext_lazy("Issue"),
+    "environment": gettext_lazy("Environment"),
+    "resolution": gettext_lazy("Resolution"),
+    "cause": gettext_lazy("Cause"),
+}
+_STORED_STANDARD_LABELS = {s["key"]: s["label"] for s in STANDARD_SECTIONS}
+
+
+def shown_label(section: Section) -> str:
+    """A section's label as a reader sees it: a standard section still labelled as it was given
+    ("Resolution") in the active language; a label a KB owner wrote, as written."""
+    if section.is_standard and section.label == _STORED_STANDARD_LABELS[section.key]:
+        return str(STANDARD_LABELS[section.key])
+    return section.label
 
 
 class InvalidSections(ValueError):
@@ -139,41 +163,52 @@ def check_sections(raw: list[dict]) -> list[dict]:
     """The sections as stored, cleaned; raises InvalidSections listing every problem."""
     problems: list[str] = []
     if not raw:
-        raise InvalidSections(["A template needs at least one section."])
+        raise InvalidSections([_("A template needs at least one section.")])
     if len(raw) > MAX_SECTIONS:
-        problems.append(f"A template has at most {MAX_SECTIONS} sections.")
+        problems.append(_("A template has at most %(limit)s sections.") % {"limit": MAX_SECTIONS})
     out, seen = [], set()
     for n, item in enumerate(raw, 1):
         key = str(item.get("key") or "").strip().lower()
         label = " ".join(str(item.get("label") or "").split())
-        name = f"Section {n}" + (f" (“{label}”)" if label else "")
+        if label:
+            name = _("Section %(number)s (“%(label)s”)") % {"number": n, "label": label}
+        else:
+            name = _("Section %(number)s") % {"number": n}
+        said = {"name": name, "key": key}
         if not KEY_PATTERN.match(key):
             problems.append(
-                f"{name}: the key must start with a letter and hold only lowercase letters, digits and “_” (at most 40)."
+                _("%(name)s: the key must start with a letter and hold only lowercase letters, digits and “_” (at most 40).")
+                % said
             )
         elif key in RESERVED_KEYS:
-            problems.append(f"{name}: “{key}” is already a field of every article; choose another key.")
+            problems.append(_("%(name)s: “%(key)s” is already a field of every article; choose another key.") % said)
         elif key in seen:
-            problems.append(f"{name}: the key “{key}” is used twice; each section needs its own key.")
+            problems.append(_("%(name)s: the key “%(key)s” is used twice; each section needs its own key.") % said)
         seen.add(key)
         if not label:
-            problems.append(f"{name}: give the section a label (what authors and readers see).")
+            problems.append(_("%(name)s: give the section a label (what authors and readers see).") % said)
         elif len(label) > MAX_LABEL:
-            problems.append(f"{name}: the label is longer than {MAX_LABEL} characters.")
+            problems.append(_("%(name)s: the label is longer than %(limit)s characters.") % {**said, "limit": MAX_LABEL})
         help_text = " ".join(str(item.get("help") or "").split())
         if len(help_text) > MAX_HELP:
-            problems.append(f"{name}: the help text is longer than {MAX_HELP} characters.")
+            problems.append(_("%(name)s: the help text is longer than %(limit)s characters.") % {**said, "limit": MAX_HELP})
         fmt = item.get("format") or "markdown"
         visibility = item.get("visibility") or "everyone"
         role = item.get("role") or ("other" if key not in STANDARD_KEYS else key)
         for value, allowed, what in ((fmt, FORMATS, "format"), (visibility, VISIBILITY, "visibility"), (role, ROLES, "role")):
             if value not in allowed:
-                problems.append(f"{name}: unknown {what} “{value}”; choose one of: {', '.join(allowed)}.")
+                problems.append(
+                    _("%(name)s: unknown %(setting)s “%(value)s”; choose one of: %(choices)s.")
+                    % {"name": name, "setting": SETTING_NAMES[what], "value": value, "choices": ", ".join(allowed)}
+                )
         # The standard columns are outside text everywhere else in the product (module docstring).
         if key in STANDARD_KEYS and (visibility != "everyone" or fmt != "markdown" or role != key):
             problems.append(
-                f"{name}: the “{key}” section is the article's standard {key}: Markdown, shown to everyone, "
-                f"searched as {key}. Use another key for a section that differs."
+                _(
+                    "%(name)s: the “%(key)s” section is the article's standard %(key)s: Markdown, shown to everyone, "
+                    "searched as %(key)s. Use another key for a section that differs."
+                )
+                % said
             )
         out.append(
             {
@@ -188,7 +223,7 @@ def check_sections(raw: list[dict]) -> list[dict]:
         )
     if not problems and not any(s["role"] == "resolution" and s["visibility"] == "everyone" for s in out):
         # KCS: an article says how the issue is solved; outside readers and search need one.
-        problems.append("A template needs a resolution-like section shown to everyone (role “resolution”).")
+        problems.append(_("A template needs a resolution-like section shown to everyone (role “resolution”)."))
     if problems:
         raise InvalidSections(problems)
     return out
@@ -281,9 +316,11 @@ def missing_message(missing: list[Section], *, leaving: str = "") -> str:
     if [s.key for s in missing] == ["resolution"]:
         if leaving:
             return leaving
-        return "Write a resolution before moving this article out of work in progress."
-    names = ", ".join(f"“{s.label}”" for s in missing)
-    return f"Write {names} before moving this article out of work in progress: the template requires them."
+        return _("Write a resolution before moving this article out of work in progress.")
+    names = ", ".join(f"“{shown_label(s)}”" for s in missing)
+    return _("Write %(sections)s before moving this article out of work in progress: the template requires them.") % {
+        "sections": names
+    }
 
 
 def role_texts(sections: list[Section], stored: dict, *, public: bool) -> dict[str, str]:
@@ -320,14 +357,17 @@ def section_problems(sections: list[Section], values: dict, *, current: dict | N
         if section is None:
             if (current or {}).get(key) == text:
                 continue  # kept from an earlier template version: never lost, never judged
-            known = ", ".join(by_key) or "none besides the standard fields"
-            problems[key] = f"This template has no section “{key}” (its sections: {known})."
+            known = ", ".join(by_key) or _("none besides the standard fields")
+            problems[key] = _("This template has no section “%(key)s” (its sections: %(known)s).") % {
+                "key": key,
+                "known": known,
+            }
             continue
         if not isinstance(text, str):
-            problems[key] = "Give the section's text as a string."
+            problems[key] = _("Give the section's text as a string.")
             continue
         if "\x00" in text:  # no database keeps it (PostgreSQL refuses it in JSON), no reader types it
-            problems[key] = "The text contains a NUL character; remove it."
+            problems[key] = _("The text contains a NUL character; remove it.")
             continue
         if current is not None and current.get(key) == text:
             continue
@@ -335,12 +375,13 @@ def section_problems(sections: list[Section], values: dict, *, current: dict | N
             problem = markdown_problem(text)
         elif has_internal(text):
             # Plain text shows a fence as written: staff-only text has no place in a plain section.
-            problem = (
+            problem = _(
                 "A plain-text section cannot hold “:::internal” passages; put staff-only text in a "
                 "staff-only section or in the internal notes."
             )
         else:
-            problem = f"At most {MAX_CHARS:,} characters." if len(text) > MAX_CHARS else None
+            limit = number_format(MAX_CHARS, force_grouping=True)
+            problem = _("At most %(limit)s characters.") % {"limit": limit} if len(text) > MAX_CHARS else None
         if problem:
             problems[key] = problem
     return problems
@@ -412,8 +453,11 @@ def _check_staff_keys_stay_staff(template, sections: list[dict]) -> None:
     if opened:
         raise InvalidSections(
             [
-                f"“{label}” was staff-only in an earlier version of this template and cannot be shown to everyone: "
-                "use a new key for a section for everyone; existing staff-only text stays staff-only."
+                _(
+                    "“%(label)s” was staff-only in an earlier version of this template and cannot be shown to everyone: "
+                    "use a new key for a section for everyone; existing staff-only text stays staff-only."
+                )
+                % {"label": label}
                 for label in opened
             ]
         )
@@ -435,7 +479,7 @@ def make_default(template) -> None:
     from .models import ArticleTemplate
 
     if template.archived:
-        raise InvalidSections(["An archived template cannot be the default; restore it first."])
+        raise InvalidSections([_("An archived template cannot be the default; restore it first.")])
     ArticleTemplate.objects.filter(is_default=True).exclude(pk=template.pk).update(is_default=False)
     ArticleTemplate.objects.filter(pk=template.pk).update(is_default=True)
     template.refresh_from_db()
@@ -446,7 +490,7 @@ def set_archived(template, archived: bool) -> None:
     from .models import ArticleTemplate, Product
 
     if archived and template.is_default:
-        raise InvalidSections(["The site's default template cannot be archived; make another one the default first."])
+        raise InvalidSections([_("The site's default template cannot be archived; make another one the default first.")])
     ArticleTemplate.objects.filter(pk=template.pk).update(archived=archived, updated_at=timezone.now())
     if archived:
         # New articles of those products start from the site's default instead.

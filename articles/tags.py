@@ -13,8 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 MAX_TAG_CHARS = 50  # Tag.name
-UNUSABLE = "a tag needs at least one letter or digit (emoji and punctuation alone are not kept)"
+UNUSABLE = gettext_lazy("a tag needs at least one letter or digit (emoji and punctuation alone are not kept)")
 
 _MARKUP = re.compile(r"<[^<>]*>")
 _NOT_TAG = re.compile(r"[^\w+#.-]+")
@@ -33,14 +36,14 @@ class TagReading:
     refused: list[str] = field(default_factory=list)  # as typed
 
     def refusals(self) -> list[str]:
-        return [f"Tag “{typed}” cannot be used: {UNUSABLE}." for typed in self.refused]
+        return [_("Tag “%(tag)s” cannot be used: %(reason)s.") % {"tag": typed, "reason": UNUSABLE} for typed in self.refused]
 
     def changes(self) -> str:
         """One sentence for the writer, or "" when every tag was kept as typed (up to case)."""
         if not self.changed:
             return ""
-        parts = "; ".join(f"“{typed}” was saved as “{tag}”" for typed, tag in self.changed)
-        return f"Tags changed: {parts}."
+        parts = "; ".join(_("“%(typed)s” was saved as “%(tag)s”") % {"typed": typed, "tag": tag} for typed, tag in self.changed)
+        return _("Tags changed: %(changes)s.") % {"changes": parts}
 
 
 def read_tags(names) -> TagReading:

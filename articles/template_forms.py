@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
 
 from . import structure
 from .models import ArticleTemplate, Product
@@ -21,23 +22,27 @@ class TemplateForm(forms.ModelForm):
         model = ArticleTemplate
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"name": "What authors choose when they capture an article.", "description": "When to use it."}
+        labels = {"name": _("Name"), "description": _("Description")}
+        help_texts = {"name": _("What authors choose when they capture an article."), "description": _("When to use it.")}
 
 
 class SectionForm(forms.Form):
-    label = forms.CharField(max_length=structure.MAX_LABEL, required=False, help_text="What authors and readers see.")
+    label = forms.CharField(
+        max_length=structure.MAX_LABEL, required=False, label=_("Label"), help_text=_("What authors and readers see.")
+    )
     key = forms.CharField(
         max_length=40,
         required=False,
-        help_text="Lowercase letters, digits, “_”; never shown to readers.",
+        label=_("Key"),
+        help_text=_("Lowercase letters, digits, “_”; never shown to readers."),
     )
     help = forms.CharField(
-        label="Help text", max_length=structure.MAX_HELP, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Help text"), max_length=structure.MAX_HELP, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    required = forms.BooleanField(required=False, label="Required before leaving work in progress")
-    format = forms.ChoiceField(choices=list(structure.FORMATS.items()), initial="markdown")
-    visibility = forms.ChoiceField(choices=list(structure.VISIBILITY.items()), initial="everyone", label="Shown to")
-    role = forms.ChoiceField(choices=list(structure.ROLES.items()), initial="other", label="Search weighs it as")
+    required = forms.BooleanField(required=False, label=_("Required before leaving work in progress"))
+    format = forms.ChoiceField(choices=list(structure.FORMATS.items()), initial="markdown", label=_("Format"))
+    visibility = forms.ChoiceField(choices=list(structure.VISIBILITY.items()), initial="everyone", label=_("Shown to"))
+    role = forms.ChoiceField(choices=list(structure.ROLES.items()), initial="other", label=_("Search weighs it as"))
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
@@ -80,4 +85,4 @@ def section_formset(data=None, *, sections: list[dict]) -> BaseSectionFormSet:
 
 
 class ProductDefaultForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.all(), label="Product")
+    product = forms.ModelChoiceField(queryset=Product.objects.all(), label=_("Product"))

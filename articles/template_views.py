@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kcs_site.decorators import staff_required
@@ -32,7 +33,11 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def template_create(request: HttpRequest) -> HttpResponse:
     _owner(request)
-    start = [dict(s, required=False) for s in structure.STANDARD_SECTIONS]
+    # The standard sections to start from, in the owner's language: what they save is theirs.
+    start = [
+        dict(s, required=False, label=structure.shown_label(structure.Section(**s)), help=_(s["help"]) if s["help"] else "")
+        for s in structure.STANDARD_SECTIONS
+    ]
     return _editor(request, None, start)
 
 
@@ -79,7 +84,7 @@ def _save(request: HttpRequest, form: TemplateForm, formset, template: ArticleTe
         template = structure.create_template(
             name=data["name"], description=data["description"], sections=formset.rows(), by=request.user
         )
-        messages.success(request, f"Template “{template.name}” created as version 1.")
+        messages.success(request, _("Template “%(name)s” created as version 1.") % {"name": template.name})
         return template
     before = template.current_id
     version = structure.save_sections(template, formset.rows(), by=request.user, description=data["description"])
@@ -87,11 +92,14 @@ def _save(request: HttpRequest, form: TemplateForm, formset, template: ArticleTe
     if version.pk != before:
         messages.success(
             request,
-            f"Saved as version {version.number}. Articles saved with an earlier version keep reading with it "
-            "until they are next edited.",
+            _(
+                "Saved as version %(number)s. Articles saved with an earlier version keep reading with it "
+                "until they are next edited."
+            )
+            % {"number": version.number},
         )
     else:
-        messages.info(request, "The sections did not change: no new version.")
+        messages.info(request, _("The sections did not change: no new version."))
     return template
 
 
@@ -100,8 +108,10 @@ def _check_not_stale(request: HttpRequest, template: ArticleTemplate | None) -> 
     if template is not None and str(template.current_id or "") != request.POST.get("opened", ""):
         raise structure.InvalidSections(
             [
-                "Someone saved a new version of this template while you were editing it; nothing was saved. "
-                "Open the template again to see their version, then make your change."
+                _(
+                    "Someone saved a new version of this template while you were editing it; nothing was saved. "
+                    "Open the template again to see their version, then make your change."
+                )
             ]
         )
 
@@ -125,7 +135,7 @@ def template_default(request: HttpRequest, pk: int) -> HttpResponse:
     except structure.InvalidSections as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"“{template.name}” is now the site's default template.")
+        messages.success(request, _("“%(name)s” is now the site's default template.") % {"name": template.name})
     return redirect("articles:template-list")
 
 
@@ -140,8 +150,11 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     except structure.InvalidSections as exc:
         messages.error(request, str(exc))
     else:
-        done = "archived: no longer offered for new articles" if archive else "offered for new articles again"
-        messages.success(request, f"“{template.name}” {done}.")
+        if archive:
+            said = _("“%(name)s” archived: no longer offered for new articles.")
+        else:
+            said = _("“%(name)s” offered for new articles again.")
+        messages.success(request, said % {"name": template.name})
     return redirect("articles:template-list")
 
 
@@ -153,16 +166,22 @@ def template_product(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(ArticleTemplate, pk=pk)
     form = ProductDefaultForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a product.")
+        messages.error(request, _("Choose a product."))
     elif template.archived:
-        messages.error(request, "An archived template cannot be a product's default; offer it again first.")
+        messages.error(request, _("An archived template cannot be a product's default; offer it again first."))
     else:
         product = form.cleaned_data["product"]
         clear = "clear" in request.POST
         if clear and product.default_template_id == template.pk:
             Product.objects.filter(pk=product.pk).update(default_template=None)
-            messages.success(request, f"{product.name} now starts new articles from the site's default template.")
+            messages.success(
+                request, _("%(product)s now starts new articles from the site's default template.") % {"product": product.name}
+            )
         elif not clear:
             Product.objects.filter(pk=product.pk).update(default_template=template)
-            messages.success(request, f"New {product.name} articles now start from “{template.name}”.")
+            messages.success(
+                request,
+                _("New %(product)s articles now start from “%(template)s”.")
+                % {"product": product.name, "template": template.name},
+            )
     return redirect("articles:template-edit", pk=template.pk)

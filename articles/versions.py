@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reversion.models import Version
 
 from accounts.models import User
@@ -35,26 +37,30 @@ from .models import (
 
 # Order and labels of what a diff shows.
 SNAPSHOT_FIELDS = [
-    ("title", "Title"),
-    ("issue", "Issue"),
-    ("environment", "Environment"),
-    ("resolution", "Resolution"),
-    ("cause", "Cause"),
-    ("internal_notes", "Internal notes"),
-    ("template", "Template"),
-    ("rules", "Decision authority"),
-    ("escalation", "Escalation contact"),
-    ("authority_note", "Outside this authority"),
-    ("product", "Product"),
-    ("tags", "Tags"),
-    ("owner", "Owner"),
-    ("review_by", "Review by"),
-    ("state", "Confidence"),
-    ("audience", "Audience"),
-    ("governance", "Governance"),
+    ("title", gettext_lazy("Title")),
+    ("issue", gettext_lazy("Issue")),
+    ("environment", gettext_lazy("Environment")),
+    ("resolution", gettext_lazy("Resolution")),
+    ("cause", gettext_lazy("Cause")),
+    ("internal_notes", gettext_lazy("Internal notes")),
+    ("template", gettext_lazy("Template")),
+    ("rules", gettext_lazy("Decision authority")),
+    ("escalation", gettext_lazy("Escalation contact")),
+    ("authority_note", gettext_lazy("Outside this authority")),
+    ("product", gettext_lazy("Product")),
+    ("tags", gettext_lazy("Tags")),
+    ("owner", gettext_lazy("Owner")),
+    ("review_by", gettext_lazy("Review by")),
+    ("state", gettext_lazy("Confidence")),
+    ("audience", gettext_lazy("Audience")),
+    ("governance", gettext_lazy("Governance")),
 ]
 # What a change record's `changed_fields` may name besides the fields a diff shows.
-FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address", "template_version": "Template"}
+FIELD_LABELS = {
+    **dict(SNAPSHOT_FIELDS),
+    "source_url": gettext_lazy("Source address"),
+    "template_version": gettext_lazy("Template"),
+}
 # A snapshot holds each non-standard section's text as "sections.<key>", and their labels here.
 SECTION_PREFIX = structure.SECTION_PREFIX
 LABELS_KEY = "_section_labels"
@@ -63,7 +69,7 @@ LABELS_KEY = "_section_labels"
 def field_label(name: str) -> str:
     """A change record's field name in words ("sections.steps" → Section “steps”)."""
     if name.startswith(SECTION_PREFIX):
-        return f"Section “{name[len(SECTION_PREFIX) :]}”"
+        return _("Section “%(key)s”") % {"key": name[len(SECTION_PREFIX) :]}
     return FIELD_LABELS.get(name, name)
 
 
@@ -181,7 +187,7 @@ def authority_changed_since(read: dict[tuple, int]) -> set[tuple]:
     if not read:
         return set()
     since: dict[int, int] = {}
-    for (_, article_id), version in read.items():
+    for (_type, article_id), version in read.items():
         since[article_id] = min(version, since.get(article_id, version))
     changed: dict[int, int] = {}  # article id -> newest version that changed the authority
     events = ArticleEvent.objects.filter(article_id__in=since, version__gt=min(since.values()))
@@ -390,11 +396,12 @@ def _readable(data: dict, *, rules: list[dict], tag_ids: list) -> dict:
         if not section.is_standard:
             name = SECTION_PREFIX + section.key
             sections[name] = structure.text_of_stored(data, section)
-            labels[name] = section.label + (" (staff only)" if section.staff_only else "")
+            label = structure.shown_label(section)
+            labels[name] = _("%(label)s (staff only)") % {"label": label} if section.staff_only else label
     return {
         **sections,
         LABELS_KEY: labels,
-        "template": f"{version.template.name} v{version.number}" if version else "Standard v1",
+        "template": f"{version.template.name} v{version.number}" if version else _("Standard v1"),
         "title": data.get("title") or "",
         "issue": data.get("issue") or "",
         "environment": data.get("environment") or "",

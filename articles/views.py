@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.choices import Kind
 from accounts.models import User
@@ -198,7 +200,7 @@ def create(request: HttpRequest) -> HttpResponse:
         except (Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Article created.")
+            messages.success(request, _("Article created."))
             _say_how_tags_were_read(request, form)
             return redirect(pages.after_article_created(request, article) or article)
     status = 400 if request.method == "POST" and not rearranged else 200  # a POST that got here was refused: say so
@@ -263,7 +265,9 @@ def _retemplated(request: HttpRequest, form: ArticleForm, rules, wanted) -> tupl
     typed = structure.carry_by_role(form.sections, structure.sections_of(wanted), typed)
     typed.update(template=wanted.template_id, shown_template=wanted.pk)
     shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, template_version=wanted)
-    shown.template_notice = f"The form now shows the sections of “{wanted.template.name}”. Nothing is saved yet."
+    shown.template_notice = _("The form now shows the sections of “%(template)s”. Nothing is saved yet.") % {
+        "template": wanted.template.name
+    }
     return shown, rules.rearranged()
 
 
@@ -278,7 +282,7 @@ def _resectioned(request: HttpRequest, form: ArticleForm, rules, current) -> tup
     typed.update({name: value for name, value in form.carried})
     typed.update(shown_template=getattr(current, "pk", None))
     shown = ArticleForm(user=request.user, initial={**form.initial, **typed}, article=form.article, template_version=current)
-    shown.template_notice = (
+    shown.template_notice = _(
         "The article's template changed since this page was opened: the form now shows its current "
         "sections. Nothing is saved yet."
     )
@@ -298,7 +302,7 @@ def _save_edit(request: HttpRequest, article: Article, form: ArticleForm, rules)
         material=data["material"],
         resolves=ticked,
     )
-    messages.success(request, f"Saved as version {article.version}.")
+    messages.success(request, _("Saved as version %(version)s.") % {"version": article.version})
     _say_how_tags_were_read(request, form)
     if ticked:
         _say_what_became_of_flags(request, article, ticked, saved=article.version != data["version"])
@@ -316,11 +320,24 @@ def _say_what_became_of_flags(request: HttpRequest, article: Article, ticked: li
     left = flags.filter(state="open").count()
     resolved = flags.filter(state="resolved", resolved_version=article.version).count() if saved else 0
     if resolved:
-        messages.success(request, f"{resolved} flag(s) resolved by this edit; whoever raised them has been told.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s flag(s) resolved by this edit; whoever raised them has been told.",
+                "%(count)s flag(s) resolved by this edit; whoever raised them has been told.",
+                resolved,
+            )
+            % {"count": resolved},
+        )
     if left and not saved:
-        messages.warning(request, "Nothing changed, so the flags you ticked stay open.")
+        messages.warning(request, _("Nothing changed, so the flags you ticked stay open."))
     elif left:
-        messages.warning(request, f"{left} flag(s) about the decision authority stay open for a KB owner.")
+        said = ngettext(
+            "%(count)s flag(s) about the decision authority stay open for a KB owner.",
+            "%(count)s flag(s) about the decision authority stay open for a KB owner.",
+            left,
+        )
+        messages.warning(request, said % {"count": left})
 
 
 def _conflict(current: Article, form: ArticleForm, rules) -> tuple[dict, object]:
@@ -377,7 +394,7 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         if form.has_error("to"):
-            messages.error(request, "Choose a valid state.")
+            messages.error(request, _("Choose a valid state."))
             return redirect(article)
         return _confirm_page(request, article, form, status=400)
     try:
@@ -388,7 +405,7 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Now {article.get_state_display().lower()}.")
+        messages.success(request, _("Now %(state)s.") % {"state": article.get_state_display().lower()})
     return redirect(article)
 
 
@@ -418,7 +435,7 @@ def governance(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidChange as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Governance: {article.get_governance_display()}.")
+        messages.success(request, _("Governance: %(governance)s.") % {"governance": article.get_governance_display()})
     return redirect(article)
 
 
@@ -486,12 +503,17 @@ def revert(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     try:
         article.revert(to_number=number, by=request.user, base_version=base)
     except StaleVersion:
-        messages.error(request, "The article changed while you were looking at it. Check the latest version, then revert again.")
+        messages.error(
+            request, _("The article changed while you were looking at it. Check the latest version, then revert again.")
+        )
         return redirect(reverse("articles:history", args=[slug]))
     except InvalidChange as exc:
         messages.error(request, str(exc))
         return redirect(reverse("articles:history", args=[slug]))
-    messages.success(request, f"Reverted to version {number}; saved as version {article.version}.")
+    messages.success(
+        request,
+        _("Reverted to version %(number)s; saved as version %(version)s.") % {"number": number, "version": article.version},
+    )
     _say_which_flags_reopened(request, article)
     return redirect(article)
 
@@ -500,14 +522,12 @@ def _say_which_flags_reopened(request: HttpRequest, article: Article) -> None:
     # The feedback app reopened the flags whose fix the revert undid (its receiver of
     # articles.signals.article_changed, run before `revert` returns); this tells the reverter.
     for flag in article.flags.filter(reopened_version=article.version):
-        state = "is open again" if flag.is_open else "stays resolved: the same person has an open flag for it"
-        messages.warning(
-            request,
-            format_html(
-                '<a href="{}">Flag #{}</a> ({}) was fixed in a version this revert undid; it {}.',
-                reverse("feedback:flag", args=[flag.pk]),
-                flag.pk,
-                flag.get_reason_display().lower(),
-                state,
-            ),
-        )
+        if flag.is_open:
+            said = _('<a href="{url}">Flag #{number}</a> ({reason}) was fixed in a version this revert undid; it is open again.')
+        else:
+            said = _(
+                '<a href="{url}">Flag #{number}</a> ({reason}) was fixed in a version this revert undid; '
+                "it stays resolved: the same person has an open flag for it."
+            )
+        url = reverse("feedback:flag", args=[flag.pk])
+        messages.warning(request, format_html(said, url=url, number=flag.pk, reason=flag.get_reason_display().lower()))

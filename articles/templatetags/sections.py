@@ -8,6 +8,7 @@ text never reach the page).
 from django import template
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from articles import structure
 from articles.rendering import public_text, render_markdown
@@ -15,7 +16,12 @@ from articles.rendering import public_text, render_markdown
 register = template.Library()
 
 # The help centre's names for the standard sections (readers outside see plain words).
-HELP_LABELS = {"issue": "Problem", "environment": "Applies to", "resolution": "Solution", "cause": "Why this happens"}
+HELP_LABELS = {
+    "issue": _("Problem"),
+    "environment": _("Applies to"),
+    "resolution": _("Solution"),
+    "cause": _("Why this happens"),
+}
 STANDARD_LABELS = {s["key"]: s["label"] for s in structure.STANDARD_SECTIONS}
 # Shown even when empty: the issue and resolution frame every article (as before templates).
 ALWAYS_SHOWN = ("issue", "resolution")
@@ -28,9 +34,9 @@ def article_sections(article, reader: str = "staff") -> list[dict]:
     last_resolution = max((i for i, (s, _) in enumerate(pairs) if s.role == "resolution"), default=len(pairs) - 1)
     items = []
     for i, (section, text) in enumerate(pairs):
-        label = section.label
-        if not staff and section.is_standard and label == STANDARD_LABELS[section.key]:
-            label = HELP_LABELS[section.key]
+        label = structure.shown_label(section)
+        if not staff and section.is_standard and section.label == STANDARD_LABELS[section.key]:
+            label = str(HELP_LABELS[section.key])
         if section.markdown:
             html = render_markdown(text, id_prefix=section.key, internal=staff)
         else:
