@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from io import StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -189,6 +190,17 @@ def _fast_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _interface_language_reset():
+    """A request leaves its interface language active in the thread (LocaleMiddleware activates,
+    nothing deactivates): each test starts and ends in the site's default language."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
