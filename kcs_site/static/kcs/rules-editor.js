@@ -14,6 +14,14 @@
   const live = editor.querySelector("[data-rules-live]");
   const addButton = editor.querySelector("button[name='rules-add']");
   if (!list || !template || !total || !addButton) return;
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  const gettext = window.gettext || function (s) { return s; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return String(obj[k]); });
+    let i = 0;
+    return fmt.replace(/%s/g, function () { return String(obj[i++]); });
+  };
 
   function say(text) {
     // Cleared first so the same words twice in a row are announced twice.
@@ -40,7 +48,7 @@
   function describe(card) {
     const action = field(card, "action");
     const text = action && action.value.trim();
-    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : "An empty rule";
+    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : gettext("An empty rule");
   }
 
   // Cards keep their input names; their place is the ORDER value, 1, 2, 3… in the page's order.
@@ -58,8 +66,8 @@
     const full = parseInt(total.value, 10) >= max;
     addButton.disabled = full;
     addButton.nextElementSibling.textContent = full
-      ? "An article has at most " + max + " rules (removed cards count until you save)."
-      : "Adds an empty card; nothing is saved until you save the article.";
+      ? interpolate(gettext("An article has at most %(max)s rules (removed cards count until you save)."), { max: max }, true)
+      : gettext("Adds an empty card; nothing is saved until you save the article.");
   }
 
   function enhance(card) {
@@ -77,11 +85,11 @@
     const undo = document.createElement("div");
     undo.className = "rule-undo";
     const words = document.createElement("span");
-    words.textContent = describe(card) + " will be removed when you save. ";
+    words.textContent = interpolate(gettext("%(rule)s will be removed when you save."), { rule: describe(card) }, true) + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = "Undo";
+    button.textContent = gettext("Undo");
     button.addEventListener("click", function () {
       box.checked = false;
       card.hidden = false;
@@ -89,7 +97,7 @@
       card.querySelectorAll("textarea").forEach(fit);
       renumber();
       firstInput(card).focus();
-      say("Rule restored: it is rule " + (shown().indexOf(card) + 1) + ".");
+      say(interpolate(gettext("Rule restored: it is rule %(number)s."), { number: shown().indexOf(card) + 1 }, true));
     });
     undo.appendChild(words);
     undo.appendChild(button);
@@ -97,7 +105,7 @@
     renumber();
     if (announce) {
       button.focus();
-      say("Rule " + number + " removed; it goes when you save. Undo is next.");
+      say(interpolate(gettext("Rule %(number)s removed; it goes when you save. Undo is next."), { number: number }, true));
     }
   }
 
@@ -118,7 +126,10 @@
     renumber();
     // The button keeps focus; at the top or bottom it is disabled, so its twin takes it.
     (button.disabled ? card.querySelector(".rule-move:not(:disabled)") || firstInput(card) : button).focus();
-    say("Rule " + (at + 1) + " moved " + direction + ": it is now rule " + (to + 1) + " of " + visible.length + ".");
+    const moved = direction === "up"
+      ? gettext("Rule %(from)s moved up: it is now rule %(to)s of %(count)s.")
+      : gettext("Rule %(from)s moved down: it is now rule %(to)s of %(count)s.");
+    say(interpolate(moved, { from: at + 1, to: to + 1, count: visible.length }, true));
   }
 
   function add() {
@@ -133,7 +144,7 @@
     enhance(card);
     renumber();
     firstInput(card).focus();
-    say("Rule " + shown().length + " added: type what the agent may do.");
+    say(interpolate(gettext("Rule %(number)s added: type what the agent may do."), { number: shown().length }, true));
   }
 
   // Long rule text is shown whole: a text box grows with what it holds. CSS field-sizing does
