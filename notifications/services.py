@@ -3,6 +3,7 @@ of material article updates to the people who care about them."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
@@ -19,14 +21,18 @@ from .models import ArticleUpdate, EmailChoice, Notification, OutgoingEmail, Pre
 REUSE_WINDOW_DAYS = 90  # everyone who used an article on a case this recently hears about its updates
 
 
-def _translate(message: str, params: dict | None = None) -> str:
-    text = gettext(message)
-    return text % params if params else text
+def _translate(message, params: dict | None = None) -> str:
+    text = gettext(message) if isinstance(message, str) else str(message)
+    if not params:
+        return text
+    # Dates in the reader's format too (month names are translated).
+    return text % {k: date_format(v, "j M Y") if isinstance(v, datetime.date) else v for k, v in params.items()}
 
 
 # Text read in the language active when it is turned into a string: `notify` does that once per
 # recipient, in their language. The message is marked for the catalogue where it is written:
-# `translated(gettext_noop("Updated: %(title)s"), {"title": …})`.
+# `translated(gettext_noop("Updated: %(title)s"), {"title": …})`, or is lazy itself
+# (`ngettext_lazy(…, count)`); dates among the values are formatted in that language.
 translated = lazy(_translate, str)
 
 
