@@ -252,7 +252,7 @@ def trainees(coach: User) -> list[Trainee]:
     )
     for pk, row in rows.items():
         row.why = [
-            w for w, yes in (("assigned a path", pk in assigned_by_me), ("asked for a review", pk in reviewed_by_me)) if yes
+            w for w, yes in ((_("assigned a path"), pk in assigned_by_me), (_("asked for a review"), pk in reviewed_by_me)) if yes
         ]
     assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path").order_by("due_date", "id"))
     progress = progress_for_assignments(assignments)
