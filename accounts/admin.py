@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import ApiToken, User
 
@@ -29,7 +30,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # issued through the API or the tokens page, where the key can be shown once
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=gettext_lazy("Revoke selected tokens"))
     def revoke(self, request, queryset) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} token{'s' if count != 1 else ''}.")
+        self.message_user(request, ngettext("Revoked %(count)s token.", "Revoked %(count)s tokens.", count) % {"count": count})

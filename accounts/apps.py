@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "People"
+    verbose_name = gettext_lazy("People")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

@@ -5,19 +5,20 @@ roles without importing any model.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    STAFF = "staff", "Staff"
-    PARTNER = "partner", "Partner"
-    CUSTOMER = "customer", "Customer"
+    STAFF = "staff", _("Staff")
+    PARTNER = "partner", _("Partner")
+    CUSTOMER = "customer", _("Customer")
 
 
 class Licence(models.TextChoices):
     # KCS licence levels, progressive: each includes what the previous one may do.
-    CANDIDATE = "candidate", "Candidate"
-    CONTRIBUTOR = "contributor", "Contributor"
-    PUBLISHER = "publisher", "Publisher"
+    CANDIDATE = "candidate", _("Candidate")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    PUBLISHER = "publisher", _("Publisher")
 
 
 LICENCE_RANK = {"": 0, Licence.CANDIDATE: 1, Licence.CONTRIBUTOR: 2, Licence.PUBLISHER: 3}

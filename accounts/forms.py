@@ -5,12 +5,13 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -18,12 +19,12 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split())
         if not code.isdigit() or len(code) != 6:
-            raise forms.ValidationError("Enter the 6 digits your app shows.")
+            raise forms.ValidationError(_("Enter the 6 digits your app shows."))
         return code
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Name (what will use it)", max_length=80, required=False)
+    name = forms.CharField(label=_("Name (what will use it)"), max_length=80, required=False)
 
 
 class LimitedPasswordResetForm(PasswordResetForm):
@@ -42,8 +43,11 @@ class LimitedPasswordResetForm(PasswordResetForm):
         message, telling anyone who times the page which addresses have an account."""
         from notifications.models import OutgoingEmail
 
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
+        # In the account's own interface language when it has one, else the language of the page
+        # that asked for it.
+        with translation.override(context["user"].language or translation.get_language()):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
         OutgoingEmail.objects.create(
             recipient=context["user"], to=to_email, subject=subject[:300], body=body, send_after=timezone.now()
         )

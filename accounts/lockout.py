@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 def client_address(request: HttpRequest) -> str:
@@ -23,10 +24,13 @@ def client_address(request: HttpRequest) -> str:
 
 def lockout_message() -> str:
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
-    return (
-        f"Too many failed sign-in attempts. Signing in is paused for {minutes} minutes (another attempt "
-        "meanwhile starts the wait again). Forgot your password? Resetting it lifts the pause."
-    )
+    return ngettext(
+        "Too many failed sign-in attempts. Signing in is paused for %(minutes)s minute (another attempt "
+        "meanwhile starts the wait again). Forgot your password? Resetting it lifts the pause.",
+        "Too many failed sign-in attempts. Signing in is paused for %(minutes)s minutes (another attempt "
+        "meanwhile starts the wait again). Forgot your password? Resetting it lifts the pause.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

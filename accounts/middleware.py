@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .two_factor import needs_two_factor
 
@@ -28,11 +29,17 @@ class TwoFactorGate:
 
     @staticmethod
     def _open_paths() -> tuple[str, ...]:
-        return (reverse("accounts:two_factor"), reverse("logout"), "/" + settings.STATIC_URL.lstrip("/"))
+        # The scripts' interface text too: a page on the way to the code step still loads it.
+        return (
+            reverse("accounts:two_factor"),
+            reverse("logout"),
+            reverse("javascript-catalog"),
+            "/" + settings.STATIC_URL.lstrip("/"),
+        )
 
     @staticmethod
     def _refuse(request: HttpRequest) -> HttpResponse:
-        message = "Your role requires two-factor sign-in: set it up (or enter your code) at /accounts/two-factor/."
+        message = _("Your role requires two-factor sign-in: set it up (or enter your code) at /accounts/two-factor/.")
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=403)
         return redirect(reverse("accounts:two_factor") + "?" + urlencode({"next": request.get_full_path()}))

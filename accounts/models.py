@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .choices import Kind, Licence
 
@@ -23,10 +25,10 @@ class User(AbstractUser):
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STAFF)
     licence = models.CharField(max_length=16, choices=Licence.choices, blank=True)
-    is_coach = models.BooleanField("coach", default=False)
-    is_kb_owner = models.BooleanField("KB owner", default=False)
+    is_coach = models.BooleanField(gettext_lazy("coach"), default=False)
+    is_kb_owner = models.BooleanField(gettext_lazy("KB owner"), default=False)
     # The interface language this person chose (a code of settings.LANGUAGES); empty: the browser's.
-    language = models.CharField("language", max_length=8, blank=True)
+    language = models.CharField(gettext_lazy("language"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["username"]
@@ -37,12 +39,12 @@ class User(AbstractUser):
             return self.get_kind_display()
         parts = [self.get_licence_display()] if self.licence else []
         if self.is_coach:
-            parts.append("Coach")
+            parts.append(_("Coach"))
         if self.is_kb_owner:
-            parts.append("KB owner")
+            parts.append(_("KB owner"))
         if self.is_superuser:
-            parts.append("Admin")
-        return " · ".join(parts) or "Staff"
+            parts.append(_("Admin"))
+        return " · ".join(parts) or _("Staff")
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -63,7 +65,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80, blank=True)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters, to recognise it.")
+    prefix = models.CharField(
+        max_length=8,
+        editable=False,
+        help_text=gettext_lazy("The key's first characters, to recognise it."),
+    )
     password_fingerprint = models.CharField(max_length=128, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
@@ -74,10 +80,10 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API token"
+        verbose_name = gettext_lazy("API token")
 
     def __str__(self) -> str:
-        return f"{self.prefix}… ({self.name or 'unnamed'}, {self.user})"
+        return f"{self.prefix}… ({self.name or _('unnamed')}, {self.user})"
 
     @staticmethod
     def digest_of(key: str) -> str:
@@ -99,9 +105,9 @@ class ApiToken(models.Model):
 
     # What a caller with an unusable token reads (the 401's `detail`).
     PROBLEMS = {
-        "revoked": "This token has been revoked.",
-        "expired": "This token has expired. Request a new one at /api/v1/auth/token/.",
-        "password changed": "This token was issued before the password was changed. Request a new one.",
+        "revoked": gettext_lazy("This token has been revoked."),
+        "expired": gettext_lazy("This token has expired. Request a new one at /api/v1/auth/token/."),
+        "password changed": gettext_lazy("This token was issued before the password was changed. Request a new one."),
     }
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
@@ -45,10 +46,10 @@ def code_problem(device: TOTPDevice | None, code: str) -> str:
     django-otp throttles a device after a wrong code (1 s, 2 s, 4 s … before the next try is
     even checked), which is what stops guessing the six digits."""
     if device is None:
-        return "Two-factor sign-in is not set up for this account."
+        return _("Two-factor sign-in is not set up for this account.")
     allowed, _info = device.verify_is_allowed()
     if not allowed:
-        return "Too many wrong codes: wait a few seconds, then enter the newest code."
+        return _("Too many wrong codes: wait a few seconds, then enter the newest code.")
     if not device.verify_token(code):
-        return "That code is not right (or was already used). Check the time on your phone and enter the next code."
+        return _("That code is not right (or was already used). Check the time on your phone and enter the next code.")
     return ""

@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from articles import policy
@@ -61,7 +63,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending["at"] > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
-        messages.error(request, "Sign in with your password first (the code step waits five minutes).")
+        messages.error(request, _("Sign in with your password first (the code step waits five minutes)."))
         return redirect("login")
     user = get_object_or_404(get_user_model(), pk=pending["user"], is_active=True)
     device = two_factor.confirmed_device(user)
@@ -82,7 +84,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         # Signed in, yet the admin sent them here: the account may not use the admin. Signing in
         # again would only come back to this page.
-        raise PermissionDenied("The admin is for administrators; your account does not have access to it.")
+        raise PermissionDenied(_("The admin is for administrators; your account does not have access to it."))
     target = _safe(request, request.GET.get("next", ""), reverse("admin:index"))
     return redirect(reverse("login") + "?" + urlencode({"next": target}))
 
@@ -94,7 +96,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 def two_factor_page(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app, or verify this session with it, or turn it off."""
     if not policy.is_staff(request.user):
-        raise Http404("Two-factor sign-in is for staff accounts.")
+        raise Http404(_("Two-factor sign-in is for staff accounts."))
     device = two_factor.confirmed_device(request.user)
     enrolling = device is None
     if enrolling:
@@ -112,9 +114,14 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
                 # A token issued on the password alone (perhaps a stolen one) must not outlive this.
                 revoked = ApiToken.objects.filter(user=request.user).usable().update(revoked_at=timezone.now())
             django_otp.login(request, device)
-            messages.success(request, "Two-factor sign-in is on." if enrolling else "Code accepted.")
+            messages.success(request, _("Two-factor sign-in is on.") if enrolling else _("Code accepted."))
             if revoked:
-                messages.info(request, f"Your {revoked} API token(s) issued before it were revoked; issue new ones with a code.")
+                text = ngettext(
+                    "Your %(count)s API token issued before it was revoked; issue new ones with a code.",
+                    "Your %(count)s API tokens issued before it were revoked; issue new ones with a code.",
+                    revoked,
+                )
+                messages.info(request, text % {"count": revoked})
             return redirect(_safe(request, request.GET.get("next", ""), reverse("accounts:two_factor")))
         form.add_error("code", problem)
     context = {
@@ -132,12 +139,12 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def two_factor_off(request: HttpRequest) -> HttpResponse:
     if two_factor.needs_two_factor(request.user):
-        messages.error(request, "Your role requires two-factor sign-in, so it stays on.")
+        messages.error(request, _("Your role requires two-factor sign-in, so it stays on."))
     elif not request.user.is_verified():
-        messages.error(request, "Enter a code first: only a verified session may turn two-factor sign-in off.")
+        messages.error(request, _("Enter a code first: only a verified session may turn two-factor sign-in off."))
     else:
         two_factor.TOTPDevice.objects.filter(user=request.user).delete()
-        messages.success(request, "Two-factor sign-in is off.")
+        messages.success(request, _("Two-factor sign-in is off."))
     return redirect("accounts:two_factor")
 
 
@@ -159,7 +166,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         ip = get_client_ip_address(self.request) or "unknown"
         if not under_limit(f"kcs:reset:ip:{ip}", settings.KCS_PASSWORD_RESET_PER_IP):
-            form.add_error(None, "Too many reset requests from your network. Try again in an hour.")
+            form.add_error(None, _("Too many reset requests from your network. Try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         self.extra_email_context = self.get_extra_email_context()
         return super().form_valid(form)
@@ -184,7 +191,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and two_factor.confirmed_device(request.user) and not request.user.is_verified():
         # The token endpoint asks a device holder for a code; so does this page (a session opened
         # before the device was added, e.g. with a stolen password, is not verified).
-        messages.error(request, "Enter a code from your authenticator app first, then issue the token.")
+        messages.error(request, _("Enter a code from your authenticator app first, then issue the token."))
         return redirect(reverse("accounts:two_factor") + "?" + urlencode({"next": reverse("accounts:tokens")}))
     if request.method == "POST" and form.is_valid():
         _token, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
@@ -199,5 +206,5 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     token.revoke()
-    messages.success(request, f"Token {token.prefix}… revoked: it no longer works.")
+    messages.success(request, _("Token %(prefix)s… revoked: it no longer works.") % {"prefix": token.prefix})
     return redirect("accounts:tokens")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewKind(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed still correct"
-    RESCHEDULED = "rescheduled", "Review date changed"
+    CONFIRMED = "confirmed", _("Confirmed still correct")
+    RESCHEDULED = "rescheduled", _("Review date changed")
 
 
 class ReviewConfirmation(models.Model):

@@ -15,9 +15,11 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from articles.models import Article, InvalidChange, Reuse, StaleVersion, check_review_date, next_review_date, require
-from notifications.services import notify
+from notifications.services import notify, translated
 
 from . import policy
 from .models import ReviewConfirmation, ReviewKind, ReviewReminder
@@ -31,7 +33,7 @@ CASE_REF_MAX = 100
 def clean_case_ref(text: str | None) -> str:
     ref = " ".join((text or "").replace("\x00", "").split())
     if len(ref) > CASE_REF_MAX:
-        raise InvalidChange(f"A case reference has at most {CASE_REF_MAX} characters.")
+        raise InvalidChange(_("A case reference has at most %(max)s characters.") % {"max": CASE_REF_MAX})
     return ref
 
 
@@ -168,15 +170,24 @@ def _sent_reminders(today: datetime.date) -> set[tuple[int, int, datetime.date]]
 
 def _remind(article: Article, today: datetime.date) -> None:
     overdue = (today - article.review_by).days
-    when = "today" if overdue == 0 else f"{overdue} day{'s' if overdue != 1 else ''} ago"
+    if overdue == 0:
+        body = gettext_noop(
+            "“%(title)s” was due for review today (%(date)s). Check it is still correct, then confirm it or update it."
+        )
+    else:
+        body = ngettext_lazy(
+            "“%(title)s” was due for review %(days)s day ago (%(date)s). "
+            "Check it is still correct, then confirm it or update it.",
+            "“%(title)s” was due for review %(days)s days ago (%(date)s). "
+            "Check it is still correct, then confirm it or update it.",
+            overdue,
+        )
+    # Written in the owner's language (notify reads lazy text once per recipient).
     notify(
         [article.owner],
         kind="review_due",
-        title=f"Due for review: {article.title}",
-        body=(
-            f"“{article.title}” was due for review {when} ({article.review_by:%d %b %Y}). "
-            "Check it is still correct, then confirm it or update it."
-        ),
+        title=translated(gettext_noop("Due for review: %(title)s"), {"title": article.title}),
+        body=translated(body, {"title": article.title, "days": overdue, "date": article.review_by}),
         url=reverse("articles:detail", args=[article.slug]),
         article=article,
     )

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from articles.http import query_param, safe_next
 from articles.models import Article, InvalidChange, Refused, StaleVersion
@@ -45,14 +47,18 @@ def reuse(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReuseForm(request.POST)
     if not form.is_valid():
-        return _form_refused(request, article, form, heading="Use not recorded", action="health:reuse", button="Record use")
+        heading, button = _("Use not recorded"), _("Record use")
+        return _form_refused(request, article, form, heading=heading, action="health:reuse", button=button)
     try:
         case = form.cleaned_data["case_ref"]
         services.record_reuse(article=article, by=request.user, case_ref=case, solved=form.solved_value())
     except (Refused, InvalidChange) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Recorded: you used this article on {f'case {case}' if case else 'a case'}.")
+        if case:
+            messages.success(request, _("Recorded: you used this article on case %(case)s.") % {"case": case})
+        else:
+            messages.success(request, _("Recorded: you used this article on a case."))
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
@@ -76,19 +82,20 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        heading, button = "Not confirmed", "Confirm still correct"
+        heading, button = _("Not confirmed"), _("Confirm still correct")
         return _form_refused(request, article, form, heading=heading, action="health:confirm", button=button)
     try:
         record = services.confirm_review(
             article=article, by=request.user, note=form.cleaned_data["note"], base_version=form.cleaned_data["version"]
         )
     except StaleVersion as exc:
-        messages.error(request, f"{exc} Read it again before confirming it is correct.")
+        messages.error(request, _("%(problem)s Read it again before confirming it is correct.") % {"problem": exc})
         return redirect(article)
     except (Refused, InvalidChange) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Confirmed still correct. Next review by {record.review_by:%d %b %Y}.")
+        next_review = date_format(record.review_by, "j M Y")
+        messages.success(request, _("Confirmed still correct. Next review by %(date)s.") % {"date": next_review})
     return redirect(safe_next(request, article.get_absolute_url()))
 
 
@@ -96,7 +103,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
 def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug)
     form = ReviewDateForm(request.POST)
-    refused = {"heading": "Review date not changed", "action": "health:review_date", "button": "Set review date"}
+    refused = {"heading": _("Review date not changed"), "action": "health:review_date", "button": _("Set review date")}
     if not form.is_valid():
         return _form_refused(request, article, form, **refused)
     try:
@@ -107,9 +114,9 @@ def review_date(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error("review_by", str(exc))
         return _form_refused(request, article, form, **refused)
     except Refused as exc:
-        messages.error(request, f"Review date not changed. {exc}")
+        messages.error(request, _("Review date not changed. %(reason)s") % {"reason": exc})
     else:
-        messages.success(request, f"Review date set to {record.review_by:%d %b %Y}.")
+        messages.success(request, _("Review date set to %(date)s.") % {"date": date_format(record.review_by, "j M Y")})
     return redirect(safe_next(request, article.get_absolute_url()))
 
 

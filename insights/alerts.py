@@ -18,9 +18,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from accounts.choices import Kind
-from notifications.services import notify
+from notifications.services import notify, translated
 from search.models import SearchLog
 
 from .models import ZeroResultAlert
@@ -86,10 +87,17 @@ def check_zero_results(now: datetime.datetime | None = None) -> int:
                 notify(
                     owners,
                     kind="zero_results",
-                    title=f"Searches find nothing for “{query[:120]}”",
-                    body=(
-                        f"“{query}” was searched {n} times in the last {WINDOW_DAYS} days and found nothing. "
-                        "An article may be missing, or a synonym may help."
+                    # Each owner reads it in their language (notify reads lazy text once per recipient).
+                    title=translated(gettext_noop("Searches find nothing for “%(query)s”"), {"query": query[:120]}),
+                    body=translated(
+                        ngettext_lazy(
+                            "“%(query)s” was searched %(count)s time in the last %(days)s days and found nothing. "
+                            "An article may be missing, or a synonym may help.",
+                            "“%(query)s” was searched %(count)s times in the last %(days)s days and found nothing. "
+                            "An article may be missing, or a synonym may help.",
+                            n,
+                        ),
+                        {"query": query, "count": n, "days": WINDOW_DAYS},
                     ),
                     url=reverse("search:report") + "?days=7",
                 )

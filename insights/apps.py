@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "insights"
-    verbose_name = "KCS measures"
+    verbose_name = gettext_lazy("KCS measures")
 
     def ready(self) -> None:
         from articles.signals import article_viewed

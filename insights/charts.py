@@ -12,7 +12,9 @@ import datetime
 import sys
 
 import pygal
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.translation import gettext
 from pygal.style import Style
 
 from .report import PERCENT, Table
@@ -91,7 +93,7 @@ def svg(table: Table, size: tuple[int, int, int] = WIDE) -> bytes | None:
         drawing.x_labels_major_every = -(-len(labels) // max_labels)
         drawing.show_minor_x_labels = False
     for key in chart.series:
-        drawing.add(table.column(key).label, [_number(row.get(key)) for row in table.rows])
+        drawing.add(str(table.column(key).label), [_number(row.get(key)) for row in table.rows])
     if any(table.column(key).kind == PERCENT for key in chart.series):
         drawing.value_formatter = lambda v: f"{v:g}%"
     return drawing.render()
@@ -115,7 +117,7 @@ def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
         drawing = pygal.Radar(
             **{**options, "width": width, "height": height, "style": style, "x_label_rotation": 0, "fill": True, **extra}
         )
-        drawing.x_labels = [table.column(key).label for key in chart.series]
+        drawing.x_labels = [str(table.column(key).label) for key in chart.series]
         # The reference first, under the row: the row's colour stays the first of the palette.
         for series in (reference, row):
             drawing.add(str(series.get(chart.x)), [_number(series.get(key)) for key in chart.series])
@@ -132,11 +134,12 @@ def _radars(table: Table, options: dict, narrow: bool = False) -> bytes | None:
     top = 56  # the key: which colour is the row, which the reference
     total = (columns * width, top + lines * height)
     key = escape(str(reference.get(chart.x)))
+    person = escape(gettext("The person"))
     parts = [
         f'<?xml version="1.0" encoding="utf-8"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total[0]} {total[1]}" '
         f'width="{total[0]}" height="{total[1]}" font-family="{escape(STYLE_OPTIONS["font_family"])}" font-size="22">'
         '<rect width="100%" height="100%" fill="#ffffff"/>'
-        f'<rect x="24" y="18" width="22" height="22" fill="{PALETTE[0]}"/><text x="56" y="37" fill="#111827">The person</text>'
+        f'<rect x="24" y="18" width="22" height="22" fill="{PALETTE[0]}"/><text x="56" y="37" fill="#111827">{person}</text>'
         f'<rect x="240" y="18" width="22" height="22" fill="{PALETTE[1]}"/>'
         f'<text x="272" y="37" fill="#111827">{key}</text>'.encode()
     ]
@@ -179,5 +182,5 @@ def _top(table: Table) -> float:
 
 def _label(value) -> str:
     if isinstance(value, datetime.date):
-        return f"{value:%-d %b %Y}"
+        return date_format(value, "j M Y")
     return "" if value is None else str(value)

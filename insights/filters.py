@@ -11,6 +11,8 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.choices import Kind
 from articles.choices import Audience
@@ -19,15 +21,15 @@ from articles.models import Product
 from .models import ReaderKind
 
 PERIODS = [
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("365", "Last 12 months"),
-    ("custom", "Dates below"),
+    ("7", gettext_lazy("Last 7 days")),
+    ("30", gettext_lazy("Last 30 days")),
+    ("90", gettext_lazy("Last 90 days")),
+    ("365", gettext_lazy("Last 12 months")),
+    ("custom", gettext_lazy("Dates below")),
 ]
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
-BUCKETS = [("week", "Week"), ("month", "Month")]
+BUCKETS = [("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))]
 
 # The readers an article audience speaks to, for the measures about readers (views, searches):
 # "customer" means customers' own reading, "public" anonymous visitors'.
@@ -118,15 +120,15 @@ class Filters:
         return out
 
     def describe(self) -> str:
-        parts = [f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"]
+        parts = [f"{date_format(self.start, 'j M Y')} – {date_format(self.end, 'j M Y')}"]
         if self.person is not None:
             parts.append(self.person.username)
         if self.team is not None:
-            parts.append(f"team {self.team.name}")
+            parts.append(gettext("team %(name)s") % {"name": self.team.name})
         if self.product is not None:
             parts.append(self.product.name)
         if self.audience:
-            parts.append(f"{Audience(self.audience).label} audience")
+            parts.append(gettext("%(audience)s audience") % {"audience": Audience(self.audience).label})
         return ", ".join(parts)
 
     def buckets(self) -> list[datetime.date]:
@@ -152,16 +154,33 @@ def next_bucket(day: datetime.date, bucket: str) -> datetime.date:
 
 
 class FilterForm(forms.Form):
-    period = forms.ChoiceField(choices=PERIODS, required=False, initial=str(DEFAULT_DAYS))
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    person = forms.ModelChoiceField(queryset=staff_people(), required=False, to_field_name="username", empty_label="Everyone")
-    team = forms.ModelChoiceField(queryset=Group.objects.order_by("name"), required=False, empty_label="Every team")
-    product = forms.ModelChoiceField(
-        queryset=Product.objects.order_by("name"), required=False, to_field_name="slug", empty_label="Every product"
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, required=False, initial=str(DEFAULT_DAYS))
+    start = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    person = forms.ModelChoiceField(
+        label=gettext_lazy("Person"),
+        queryset=staff_people(),
+        required=False,
+        to_field_name="username",
+        empty_label=gettext_lazy("Everyone"),
     )
-    audience = forms.ChoiceField(choices=[("", "Every audience"), *Audience.choices], required=False)
-    bucket = forms.ChoiceField(choices=BUCKETS, required=False, label="Over time by", initial="week")
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"),
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("Every team"),
+    )
+    product = forms.ModelChoiceField(
+        label=gettext_lazy("Product"),
+        queryset=Product.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        empty_label=gettext_lazy("Every product"),
+    )
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Audience"), choices=[("", gettext_lazy("Every audience")), *Audience.choices], required=False
+    )
+    bucket = forms.ChoiceField(choices=BUCKETS, required=False, label=gettext_lazy("Over time by"), initial="week")
 
     def __init__(self, data=None, *, today: datetime.date | None = None, **kwargs):
         super().__init__(data, **kwargs)
@@ -180,9 +199,9 @@ class FilterForm(forms.Form):
             end = self.today
             start = end - datetime.timedelta(days=days - 1)
         if start > end:
-            raise forms.ValidationError("The period starts after it ends: choose a start date before the end date.")
+            raise forms.ValidationError(gettext("The period starts after it ends: choose a start date before the end date."))
         if (end - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(f"Choose a period of at most {MAX_DAYS} days.")
+            raise forms.ValidationError(gettext("Choose a period of at most %(days)s days.") % {"days": MAX_DAYS})
         data["start"], data["end"] = start, end
         return data
 

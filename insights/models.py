@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class ReaderKind(models.TextChoices):
     # Who read or searched: the same values as `search.SearchLog.caller_kind`.
-    STAFF = "staff", "Staff"
-    PARTNER = "partner", "Partners"
-    CUSTOMER = "customer", "Customers"
-    ANONYMOUS = "anonymous", "Anonymous visitors"
+    STAFF = "staff", gettext_lazy("Staff")
+    PARTNER = "partner", gettext_lazy("Partners")
+    CUSTOMER = "customer", gettext_lazy("Customers")
+    ANONYMOUS = "anonymous", gettext_lazy("Anonymous visitors")
 
 
 class ArticleView(models.Model):

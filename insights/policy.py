@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from articles.policy import ALLOW, Decision, is_coach_or_kb_owner, is_staff, refuse
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ def can_see_insights(user: Person) -> Decision:
     # steer the knowledge base. Agents see their own figures on their dashboard, not each other's.
     if is_coach_or_kb_owner(user):
         return ALLOW
-    return refuse("Only coaches and KB owners see the KCS measures. Your own figures are on My work.")
+    return refuse(gettext("Only coaches and KB owners see the KCS measures. Your own figures are on My work."))
 
 
 def can_see_person(user: Person, person) -> Decision:

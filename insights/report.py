@@ -11,6 +11,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 # Column kinds: how a value is shown (the CSV and API keep the raw value).
 TEXT, COUNT, PERCENT, DAYS, DATE, NUMBER = "text", "count", "percent", "days", "date", "number"
 
@@ -42,7 +44,7 @@ class Table:
     rows: list[dict]
     chart: Chart | None = None
     note: str = ""  # how the figures are worked out, shown under the title
-    empty: str = "Nothing in this period."
+    empty: str = gettext_lazy("Nothing in this period.")
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from articles.models import Refused
 
@@ -15,15 +18,19 @@ from . import errors
 from .jsoninput import TOO_DEEP, json_depth_exceeds
 
 NUL = "\x00"
-NUL_MESSAGE = "The request contains a NUL character (%00), which no address, search or form field may hold."
+NUL_MESSAGE = gettext_lazy("The request contains a NUL character (%00), which no address, search or form field may hold.")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     """A 400 that says what was wrong: `{"detail": …}` under /api/, a short page elsewhere."""
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
-    page = f'<!doctype html><html lang="en"><title>Bad request</title><h1>Bad request</h1><p>{escape(message)}</p></html>'
+        return JsonResponse({"detail": str(message)}, status=400)
+    # This runs before the locale middleware: the page speaks the language the browser asks for.
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        title = _("Bad request")
+        page = f'<!doctype html><html lang="{language}"><title>{title}</title><h1>{title}</h1><p>{escape(message)}</p></html>'
     return HttpResponseBadRequest(page)
 
 
@@ -61,7 +68,9 @@ class RefuseBadInputMiddleware:
             except RequestDataTooBig:
                 _discard_body(request)
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-                return bad_request(request, f"The JSON body is larger than the {limit:,} bytes accepted.")
+                return bad_request(
+                    request, _("The JSON body is larger than the %(limit)s bytes accepted.") % {"limit": f"{limit:,}"}
+                )
             if json_depth_exceeds(body.decode(request.encoding or "utf-8", errors="replace")):
                 return bad_request(request, TOO_DEEP)
         return self.get_response(request)

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import last_modified
+from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
 from articles import views as article_views
@@ -8,7 +12,16 @@ from articles import views as article_views
 from . import api_docs
 from .framing import frameable_on_the_way_to_panel
 
+# The scripts' interface text (<app>/locale/<language>/LC_MESSAGES/djangojs.po) changes only with a
+# deploy: the server keeps one response per language (the cache key names the active language) for
+# an hour, and a browser asks again with If-Modified-Since against this process's start. The base
+# template adds the language to the address, so a browser never keeps one language's text for
+# another after the reader switches.
+_STARTED = timezone.now()
+javascript_catalog = cache_page(3600)(last_modified(lambda request, **kwargs: _STARTED)(JavaScriptCatalog.as_view()))
+
 urlpatterns = [
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("", article_views.home, name="home"),
     # Before articles.urls: "articles/similar/" would otherwise be read as an article's slug.
     path("", include("search.duplicate_urls")),

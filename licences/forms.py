@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import PROMOTABLE, LevelCriteria
 
@@ -8,9 +9,12 @@ from .models import PROMOTABLE, LevelCriteria
 class PromoteForm(forms.Form):
     to = forms.ChoiceField(choices=PROMOTABLE, widget=forms.HiddenInput)
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="Why now: kept with the promotion."
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Why now: kept with the promotion."),
     )
-    override = forms.BooleanField(required=False, label="Promote anyway, although some criteria are not met")
+    override = forms.BooleanField(required=False, label=_("Promote anyway, although some criteria are not met"))
 
 
 class CriteriaForm(forms.ModelForm):

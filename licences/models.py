@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Licence
 
@@ -22,32 +24,32 @@ class LevelCriteria(models.Model):
     """What a person should have shown before a coach promotes them to `level`."""
 
     level = models.CharField(max_length=16, choices=PROMOTABLE, unique=True)
-    min_paths_completed = models.PositiveSmallIntegerField("learning paths completed", default=0)
-    min_articles_validated = models.PositiveSmallIntegerField("own articles validated", default=0)
+    min_paths_completed = models.PositiveSmallIntegerField(_("learning paths completed"), default=0)
+    min_articles_validated = models.PositiveSmallIntegerField(_("own articles validated"), default=0)
     min_average_checklist_score = models.PositiveSmallIntegerField(
-        "average content-standard score (% of criteria met)", default=0, validators=[MaxValueValidator(100)]
+        _("average content-standard score (% of criteria met)"), default=0, validators=[MaxValueValidator(100)]
     )
     # Link accuracy from process adherence reviews (cases.adherence): the share of a person's
     # reviewed cases with a link whose link a coach found accurate. With fewer than
     # `min_link_reviews` such reviews there is no figure yet, and a minimum above 0 is unmet.
     min_link_accuracy = models.PositiveSmallIntegerField(
-        "link accuracy in process adherence reviews (%)", default=0, validators=[MaxValueValidator(100)]
+        _("link accuracy in process adherence reviews (%)"), default=0, validators=[MaxValueValidator(100)]
     )
     min_link_reviews = models.PositiveSmallIntegerField(
-        "reviewed cases with a link needed before link accuracy counts",
+        _("reviewed cases with a link needed before link accuracy counts"),
         default=3,
         validators=[MinValueValidator(1)],
-        help_text="With fewer reviews the link-accuracy criterion is not met yet.",
+        help_text=_("With fewer reviews the link-accuracy criterion is not met yet."),
     )
-    note = models.TextField(blank=True, help_text="What else the coach looks for (shown on the progress page).")
+    note = models.TextField(blank=True, help_text=_("What else the coach looks for (shown on the progress page)."))
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["level"]
-        verbose_name_plural = "level criteria"
+        verbose_name_plural = _("level criteria")
 
     def __str__(self) -> str:
-        return f"Criteria for {self.get_level_display()}"
+        return gettext("Criteria for %(level)s") % {"level": self.get_level_display()}
 
 
 class Promotion(models.Model):

@@ -13,13 +13,15 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.choices import Kind
 from accounts.models import User
 from articles.models import Article, InvalidChange, Refused, State
 from cases.adherence import link_accuracy_of
 from coaching.models import ChecklistScore, ReviewRequest
-from notifications.services import notify
+from notifications.services import notify, translated
 from training.models import Assignment, Attempt
 from training.services import Progress, progress_for_assignments
 
@@ -119,9 +121,11 @@ def level_statuses(values: Values, criteria: list[LevelCriteria]) -> list[LevelS
         status = LevelStatus(level=level, label=label, criteria=c)
         if c is not None:
             status.rows = [
-                CriterionStatus("Learning paths completed", c.min_paths_completed, values.paths_completed),
-                CriterionStatus("Own articles validated", c.min_articles_validated, values.articles_validated),
-                CriterionStatus("Average content-standard score", c.min_average_checklist_score, values.average_score, unit="%"),
+                CriterionStatus(_("Learning paths completed"), c.min_paths_completed, values.paths_completed),
+                CriterionStatus(_("Own articles validated"), c.min_articles_validated, values.articles_validated),
+                CriterionStatus(
+                    _("Average content-standard score"), c.min_average_checklist_score, values.average_score, unit="%"
+                ),
             ]
             # Shown only once asked for: many teams do not run process adherence reviews at all.
             if c.min_link_accuracy:
@@ -133,11 +137,17 @@ def level_statuses(values: Values, criteria: list[LevelCriteria]) -> list[LevelS
 def _link_accuracy(values: Values, c: LevelCriteria) -> CriterionStatus:
     reviewed, needed = values.links_reviewed, max(1, c.min_link_reviews)
     if reviewed >= needed:
-        detail = f"{values.links_accurate} of {reviewed} reviewed links accurate"
+        detail = ngettext(
+            "%(accurate)s of %(reviewed)s reviewed link accurate",
+            "%(accurate)s of %(reviewed)s reviewed links accurate",
+            reviewed,
+        ) % {"accurate": values.links_accurate, "reviewed": reviewed}
     else:
-        detail = f"{reviewed} reviewed link{'s' if reviewed != 1 else ''}; counts from {needed}"
+        detail = ngettext(
+            "%(reviewed)s reviewed link; counts from %(needed)s", "%(reviewed)s reviewed links; counts from %(needed)s", reviewed
+        ) % {"reviewed": reviewed, "needed": needed}
     return CriterionStatus(
-        "Link accuracy (process adherence reviews)", c.min_link_accuracy, values.link_accuracy(needed), unit="%", detail=detail
+        _("Link accuracy (process adherence reviews)"), c.min_link_accuracy, values.link_accuracy(needed), unit="%", detail=detail
     )
 
 
@@ -165,11 +175,17 @@ def promote(*, person: User, to: str, by: User, note: str = "", override: bool =
         if not decision:
             raise Refused(decision.reason)
         if not note:
-            raise InvalidChange("Say why: the note is kept with the promotion.")
+            raise InvalidChange(_("Say why: the note is kept with the promotion."))
         status = next(s for s in licence_progress(person) if s.level == to)
-        unmet = "; ".join(f"{r.label}: {_show(r.value, r.unit)} of {r.required}{r.unit}" for r in status.unmet)
+        unmet = "; ".join(
+            _("%(criterion)s: %(value)s of %(required)s")
+            % {"criterion": r.label, "value": _show(r.value, r.unit), "required": f"{r.required}{r.unit}"}
+            for r in status.unmet
+        )
         if unmet and not override:
-            raise UnmetCriteria(f"Not every criterion is met ({unmet}). Confirm “promote anyway” to promote regardless.")
+            raise UnmetCriteria(
+                _("Not every criterion is met (%(unmet)s). Confirm “promote anyway” to promote regardless.") % {"unmet": unmet}
+            )
         promotion = Promotion.objects.create(
             user=person, from_level=person.licence, to_level=to, by=by, note=note, override=bool(unmet), unmet=unmet
         )
@@ -178,7 +194,8 @@ def promote(*, person: User, to: str, by: User, note: str = "", override: bool =
         notify(
             [person],
             kind="licence_promoted",
-            title=f"You are now a KCS {promotion.get_to_level_display()}",
+            # In the person's language (notify reads lazy text once per recipient).
+            title=translated(gettext_noop("You are now a KCS %(licence)s"), {"licence": promotion.get_to_level_display()}),
             body=note,
             url=reverse("licences:person", args=[person.username]),
             exclude=by,
@@ -187,7 +204,7 @@ def promote(*, person: User, to: str, by: User, note: str = "", override: bool =
 
 
 def _show(value, unit: str) -> str:
-    return "none" if value is None else f"{value}{unit}"
+    return _("none") if value is None else f"{value}{unit}"
 
 
 # --- the coach's trainees ----------------------------------------------------------------------
@@ -235,7 +252,7 @@ def trainees(coach: User) -> list[Trainee]:
     )
     for pk, row in rows.items():
         row.why = [
-            w for w, yes in (("assigned a path", pk in assigned_by_me), ("asked for a review", pk in reviewed_by_me)) if yes
+            w for w, yes in ((_("assigned a path"), pk in assigned_by_me), (_("asked for a review"), pk in reviewed_by_me)) if yes
         ]
     assignments = list(Assignment.objects.filter(user_id__in=ids).select_related("path").order_by("due_date", "id"))
     progress = progress_for_assignments(assignments)

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.choices import Kind
+from accounts.choices import Kind, Licence
 from accounts.models import User
 from articles.models import InvalidChange, require
 from kcs_site.decorators import staff_required
@@ -48,6 +49,7 @@ def _person_context(request: HttpRequest, person: User, form: PromoteForm) -> di
         "person": person,
         "levels": services.licence_progress(person),
         "next_level": to,
+        "next_level_label": Licence(to).label if to else "",
         "may_promote": may_promote,
         "may_configure": bool(policy.can_configure_criteria(request.user)),
         "form": form,
@@ -67,7 +69,8 @@ def promote(request: HttpRequest, username: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             person.refresh_from_db()
-            messages.success(request, f"{person.username} is now a {person.get_licence_display()}.")
+            text = _("%(name)s is now a %(licence)s.") % {"name": person.username, "licence": person.get_licence_display()}
+            messages.success(request, text)
             return redirect("licences:person", username=person.username)
     # Nothing is lost: the form comes back with the note and the reason.
     return render(request, "licences/person.html", _person_context(request, person, form), status=400)
@@ -78,16 +81,16 @@ def criteria(request: HttpRequest) -> HttpResponse:
     """KB owners set each level's criteria; one form per level, saved together."""
     require(policy.can_configure_criteria(request.user))
     existing = {c.level: c for c in LevelCriteria.objects.all()}
-    instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _ in PROMOTABLE}
+    instances = {level: existing.get(level) or LevelCriteria(level=level) for level, _label in PROMOTABLE}
     data = request.POST if request.method == "POST" else None
     forms = [(label, CriteriaForm(data, instance=instances[level], prefix=level)) for level, label in PROMOTABLE]
     if data is not None:
-        if all(form.is_valid() for _, form in forms):
+        if all(form.is_valid() for _label, form in forms):
             with transaction.atomic():
-                for _, form in forms:
+                for _label, form in forms:
                     form.instance.updated_at = timezone.now()
                     form.save()
-            messages.success(request, "Licence criteria saved.")
+            messages.success(request, _("Licence criteria saved."))
             return redirect("licences:criteria")
         return render(request, "licences/criteria.html", {"forms": forms}, status=400)
     return render(request, "licences/criteria.html", {"forms": forms})

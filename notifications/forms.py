@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import EmailChoice
 
 
 class PreferenceForm(forms.Form):
-    email = forms.ChoiceField(choices=EmailChoice.choices, widget=forms.RadioSelect, label="Email me about notifications")
+    email = forms.ChoiceField(choices=EmailChoice.choices, widget=forms.RadioSelect, label=_("Email me about notifications"))
 
 
 class SubscribeForm(forms.Form):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EmailChoice(models.TextChoices):
-    IMMEDIATE = "immediate", "Right away"
-    DIGEST = "digest", "Daily digest"
-    NONE = "none", "No email"
+    IMMEDIATE = "immediate", _("Right away")
+    DIGEST = "digest", _("Daily digest")
+    NONE = "none", _("No email")
 
 
 class Preference(models.Model):

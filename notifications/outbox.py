@@ -14,12 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from articles.policy import can_view
 
 from .models import EmailChoice, Notification, OutgoingEmail
-from .services import AUTHORITY_CHANGED_TEXT, absolute_url
+from .services import AUTHORITY_CHANGED_TEXT, HOW_NOTIFIED, absolute_url, recipient_language
 
 log = logging.getLogger(__name__)
 
@@ -118,23 +119,25 @@ def build_digests() -> int:
                 by_person[note.recipient].append(note)
         by_person = {person: items for person, items in by_person.items() if items}
         now = timezone.now()
-        OutgoingEmail.objects.bulk_create(
-            OutgoingEmail(
-                recipient=person,
-                to=person.email,
-                subject=f"[KB] Your daily digest: {len(items)} update{'s' if len(items) != 1 else ''}",
-                body=digest_body(items),
-                send_after=now,
-                is_digest=True,
-            )
-            for person, items in by_person.items()
-        )
+        OutgoingEmail.objects.bulk_create(digest_email(person, items, now) for person, items in by_person.items())
         Notification.objects.filter(pk__in=[n.pk for n in notes]).update(emailed=True)
     return len(by_person)
 
 
+def digest_email(person, items: list[Notification], now: datetime.datetime) -> OutgoingEmail:
+    """The digest, written in the person's language (each item's title and body already are)."""
+    with translation.override(recipient_language(person)):
+        count = len(items)
+        subject = ngettext("Your daily digest: %(count)s update", "Your daily digest: %(count)s updates", count) % {
+            "count": count
+        }
+        return OutgoingEmail(
+            recipient=person, to=person.email, subject=f"[KB] {subject}", body=digest_body(items), send_after=now, is_digest=True
+        )
+
+
 def digest_body(notes: list[Notification]) -> str:
-    lines = ["What happened in the knowledge base since your last digest:", ""]
+    lines = [gettext("What happened in the knowledge base since your last digest:"), ""]
     for note in notes:
         lines.append(f"* {note.title}")
         if note.authority_changed:
@@ -144,7 +147,7 @@ def digest_body(notes: list[Notification]) -> str:
         if note.url:
             lines.append(f"  {absolute_url(note.url)}")
         lines.append("")
-    lines.append("You can change how you are notified on your notifications page.")
+    lines.append(str(HOW_NOTIFIED))
     return "\n".join(lines)
 
 

@@ -3,18 +3,42 @@ of material article updates to the people who care about them."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from . import policy
 from .models import ArticleUpdate, EmailChoice, Notification, OutgoingEmail, Preference, Subscription
 
 REUSE_WINDOW_DAYS = 90  # everyone who used an article on a case this recently hears about its updates
+
+
+def _translate(message, params: dict | None = None) -> str:
+    text = gettext(message) if isinstance(message, str) else str(message)
+    if not params:
+        return text
+    # Dates in the reader's format too (month names are translated).
+    return text % {k: date_format(v, "j M Y") if isinstance(v, datetime.date) else v for k, v in params.items()}
+
+
+# Text read in the language active when it is turned into a string: `notify` does that once per
+# recipient, in their language. The message is marked for the catalogue where it is written:
+# `translated(gettext_noop("Updated: %(title)s"), {"title": …})`, or is lazy itself
+# (`ngettext_lazy(…, count)`); dates among the values are formatted in that language.
+translated = lazy(_translate, str)
+
+
+def recipient_language(user) -> str:
+    """The interface language to write to `user` in: their own choice, else the site's default."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
 def email_choice(user) -> str:
@@ -38,7 +62,9 @@ def notify(
     from `send_notifications --digest`. Runs in the caller's transaction: nothing is told about
     a change that rolled back. A fixed number of queries, however many recipients.
     `authority_changed`: the change altered the decision authority, said on the notification and
-    in its email; only for staff recipients (callers pass it for them only)."""
+    in its email; only for staff recipients (callers pass it for them only).
+    `title` and `body` may be lazy text (gettext_lazy, `translated`): each recipient's
+    notification and email are written in that recipient's language."""
     seen, people = set(), []
     for user in recipients:
         if user is None or not user.is_active or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
@@ -52,47 +78,56 @@ def notify(
     notes, emails = [], []
     for user in people:
         immediate = choices.get(user.pk, EmailChoice.IMMEDIATE) == EmailChoice.IMMEDIATE and bool(user.email)
-        notes.append(
-            Notification(
-                recipient=user,
-                kind=kind,
-                title=title[:300],
-                body=body,
-                url=url,
-                article=article,
-                emailed=immediate,
-                authority_changed=authority_changed,
-            )
-        )
-        if immediate:
-            emails.append(
-                OutgoingEmail(
+        with translation.override(recipient_language(user)):
+            title_text, body_text = str(title), str(body)
+            notes.append(
+                Notification(
                     recipient=user,
-                    to=user.email,
-                    subject=f"[KB] {AUTHORITY_CHANGED + ': ' if authority_changed else ''}{title}"[:300],
-                    body=_email_body(title, body, url, authority_changed=authority_changed),
-                    send_after=now,
+                    kind=kind,
+                    title=title_text[:300],
+                    body=body_text,
+                    url=url,
+                    article=article,
+                    emailed=immediate,
+                    authority_changed=authority_changed,
                 )
             )
+            if immediate:
+                emails.append(
+                    OutgoingEmail(
+                        recipient=user,
+                        to=user.email,
+                        subject=_email_subject(title_text, authority_changed=authority_changed),
+                        body=_email_body(title_text, body_text, url, authority_changed=authority_changed),
+                        send_after=now,
+                    )
+                )
     with transaction.atomic():
         created = Notification.objects.bulk_create(notes)
         OutgoingEmail.objects.bulk_create(emails)
     return created
 
 
-AUTHORITY_CHANGED = "Decision authority changed"
-AUTHORITY_CHANGED_TEXT = (
-    f"** {AUTHORITY_CHANGED} ** What agents may decide on their own, or whom they turn to beyond it, is different now."
+AUTHORITY_CHANGED = gettext_lazy("Decision authority changed")
+AUTHORITY_CHANGED_TEXT = gettext_lazy(
+    "** Decision authority changed ** What agents may decide on their own, or whom they turn to beyond it, is different now."
 )
+HOW_NOTIFIED = gettext_lazy("You can change how you are notified on your notifications page.")
+
+
+def _email_subject(title: str, *, authority_changed: bool = False) -> str:
+    if authority_changed:
+        title = gettext("%(change)s: %(title)s") % {"change": AUTHORITY_CHANGED, "title": title}
+    return f"[KB] {title}"[:300]
 
 
 def _email_body(title: str, body: str, url: str, *, authority_changed: bool = False) -> str:
     parts = [title, "", body] if body else [title]
     if authority_changed:
-        parts[1:1] = ["", AUTHORITY_CHANGED_TEXT]
+        parts[1:1] = ["", str(AUTHORITY_CHANGED_TEXT)]
     if url:
         parts += ["", absolute_url(url)]
-    parts += ["", "You can change how you are notified on your notifications page."]
+    parts += ["", str(HOW_NOTIFIED)]
     return "\n".join(parts)
 
 
@@ -165,13 +200,13 @@ def _announce(update: ArticleUpdate) -> list[Notification]:
         if not policy.may_hear_about(person, article):
             continue
         (staff if policy.is_staff(person) else readers).append(person)
-    title = f"Updated: {article.title}"
+    title = translated(gettext_noop("Updated: %(title)s"), {"title": article.title})
     common = {"kind": "article_updated", "title": title, "article": article, "exclude": update.editor}
     # Staff get the change note and the diff of the two versions. Outside readers hear only of
     # changes to what they can read, without the note (staff text), and get the help-centre page.
     told = notify(staff, url=update.diff_url(), body=update.note, authority_changed=update.authority_changed, **common)
     if update.reader_visible:
-        told += notify(readers, url=article.get_help_url(), body="The article has been updated.", **common)
+        told += notify(readers, url=article.get_help_url(), body=gettext_lazy("The article has been updated."), **common)
     return told
 
 

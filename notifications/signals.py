@@ -8,6 +8,8 @@ fields changed), so nothing here reads the stored versions.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from articles.structure import SECTION_PREFIX
 
 # What outside readers see (not the decision authority, owner or dates): only a change to these
@@ -35,7 +37,7 @@ def article_changed(sender, change, **kwargs) -> None:
     record_update(
         article=article,
         version=change.version,
-        note=(change.note or "Edited")[:2000],
+        note=(change.note or gettext("Edited"))[:2000],
         editor=change.actor,
         audience=article.audience,
         # An edit of internal notes or `:::internal` passages alone changes nothing outside readers see.

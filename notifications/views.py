@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.http import query_param
@@ -60,7 +62,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
         Notification.objects.filter(pk=note.pk, read_at=None).update(read_at=timezone.now())
     if note.url and is_site_path(note.url):
         return redirect(note.url)
-    messages.error(request, "This notification has no page on this site to open.")
+    messages.error(request, _("This notification has no page on this site to open."))
     return redirect("notifications:index")
 
 
@@ -76,7 +78,8 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.filter(recipient=request.user, read_at=None).update(read_at=timezone.now())
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    text = ngettext("Marked %(count)s notification as read.", "Marked %(count)s notifications as read.", count)
+    messages.success(request, text % {"count": count})
     return redirect("notifications:index")
 
 
@@ -85,7 +88,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(request.POST or None, initial={"email": services.email_choice(request.user)})
     if request.method == "POST" and form.is_valid():
         Preference.objects.update_or_create(user=request.user, defaults={"email": form.cleaned_data["email"]})
-        messages.success(request, "Saved: " + EmailChoice(form.cleaned_data["email"]).label.lower() + ".")
+        choice = EmailChoice(form.cleaned_data["email"]).label
+        messages.success(request, _("Saved: %(choice)s.") % {"choice": str(choice).lower()})
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form, "has_email": bool(request.user.email)})
 
@@ -105,7 +109,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.visible_to(request.user).select_related("product"), slug=slug)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose what to subscribe to.")
+        messages.error(request, _("Choose what to subscribe to."))
         return redirect(_back(request, article))
     target = _target(article, form.cleaned_data)
     require(policy.can_subscribe(request.user, article))
@@ -114,7 +118,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
             Subscription.objects.get_or_create(user=request.user, **target)
     except IntegrityError:
         pass  # subscribed twice at once: one row is enough
-    messages.success(request, f"You will hear about material updates to {_describe(target)}.")
+    messages.success(request, _("You will hear about material updates to %(target)s.") % {"target": _describe(target)})
     return redirect(_back(request, article))
 
 
@@ -124,7 +128,7 @@ def unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
     sub = get_object_or_404(Subscription.objects.select_related("article", "product", "tag"), pk=pk, user=request.user)
     described = _describe({sub.kind: sub.target})
     sub.delete()
-    messages.success(request, f"Unsubscribed from {described}.")
+    messages.success(request, _("Unsubscribed from %(target)s.") % {"target": described})
     nxt = request.POST.get("next", "")
     return redirect(nxt if is_site_path(nxt) else reverse("notifications:subscriptions"))
 
@@ -136,13 +140,17 @@ def _target(article: Article, data: dict) -> dict:
         return {"product": article.product}
     tag = article.tags.filter(name=data["tag"]).first()
     if tag is None:
-        raise Http404("This article has no such tag.")
+        raise Http404(_("This article has no such tag."))
     return {"tag": tag}
 
 
 def _describe(target: dict) -> str:
     kind, obj = next(iter(target.items()))
-    return {"article": "“{}”", "product": "the product {}", "tag": "the tag {}"}[kind].format(obj)
+    if kind == "article":
+        return _("“%(title)s”") % {"title": obj}
+    if kind == "product":
+        return _("the product %(name)s") % {"name": obj}
+    return _("the tag %(name)s") % {"name": obj}
 
 
 def _back(request: HttpRequest, article: Article) -> str:
@@ -173,8 +181,8 @@ class PublicUpdatesFeed(Feed):
     """Material updates to public validated articles, for customers' feed readers."""
 
     feed_type = Atom1Feed
-    title = "Northwind KB: what's new"
-    subtitle = "Material updates to public help-centre articles."
+    title = gettext_lazy("Northwind KB: what's new")
+    subtitle = gettext_lazy("Material updates to public help-centre articles.")
 
     def link(self) -> str:
         return reverse("notifications:whats_new")
@@ -184,10 +192,10 @@ class PublicUpdatesFeed(Feed):
         return ArticleUpdate.objects.visible_to(AnonymousUser()).select_related("article").order_by("-at", "-id")[:50]
 
     def item_title(self, item: ArticleUpdate) -> str:
-        return f"{item.article.title} (updated)"
+        return _("%(title)s (updated)") % {"title": item.article.title}
 
     def item_description(self, item: ArticleUpdate) -> str:
-        return "This article has been updated."  # the change note is staff text
+        return _("This article has been updated.")  # the change note is staff text
 
     def item_link(self, item: ArticleUpdate) -> str:
         return item.article.get_help_url()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
@@ -34,6 +35,8 @@ MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 SITE_SCRIPTS = tuple(
     f'<script src="/static/kcs/{name}.js" defer></script>'
     for name in ("search", "menu", "tables", "rules-editor", "panel", "merge", "duplicates")
+) + tuple(  # the scripts' interface text, in the page's language (kcs_site/urls.py)
+    f'<script src="/jsi18n/?v={code}" defer></script>' for code, _name in settings.LANGUAGES
 )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.translation import gettext_lazy, ngettext
+
 from articles.models import Article
 
 from ..filters import Filters
 from ..report import COUNT, TEXT, Chart, Column, Figure, Table
 from . import register
-from .common import names
+from .common import counted, names
 from .reuse import reuse_by_article
 
 TOP_CITED = 20
@@ -42,15 +44,19 @@ def headline(filters: Filters) -> list[Figure]:
     cited = citations(filters)
     authors = by_author(cited)
     return [
-        Figure("Citations by others", sum(a["total"] for a in authors.values()), detail=f"{len(cited):,} articles cited"),
-        Figure("Authors cited", len(authors)),
+        Figure(
+            gettext_lazy("Citations by others"),
+            sum(a["total"] for a in authors.values()),
+            detail=counted(ngettext("%(count)s article cited", "%(count)s articles cited", len(cited)), len(cited)),
+        ),
+        Figure(gettext_lazy("Authors cited"), len(authors)),
     ]
 
 
 @register(
     "citation",
-    "Citation",
-    "How often others reused each person's articles in the period, and the most cited articles.",
+    gettext_lazy("Citation"),
+    gettext_lazy("How often others reused each person's articles in the period, and the most cited articles."),
     headline=headline,
 )
 def citation(filters: Filters) -> list[Table]:
@@ -61,31 +67,37 @@ def citation(filters: Filters) -> list[Table]:
     rows.sort(key=lambda row: (-row["total"], row["author"]))
     per_author = Table(
         key="authors",
-        title="Citations per author",
+        title=gettext_lazy("Citations per author"),
         columns=[
-            Column("author", "Author", TEXT),
-            Column("links", "Case links by others"),
-            Column("rows", "Reuse by others without a case"),
-            Column("total", "Citations", COUNT),
-            Column("articles", "Articles cited"),
+            Column("author", gettext_lazy("Author"), TEXT),
+            Column("links", gettext_lazy("Case links by others")),
+            Column("rows", gettext_lazy("Reuse by others without a case")),
+            Column("total", gettext_lazy("Citations"), COUNT),
+            Column("articles", gettext_lazy("Articles cited")),
         ],
         rows=rows,
         chart=Chart("bar", x="author", series=("total",)) if 0 < len(rows) <= 40 else None,
-        note="Citations: live case links (solved or reference) and reuse recorded without a case, made in the period "
-        "by someone other than the article's author.",
-        empty="Nobody's articles were reused by others in this period.",
+        note=gettext_lazy(
+            "Citations: live case links (solved or reference) and reuse recorded without a case, made in the period "
+            "by someone other than the article's author."
+        ),
+        empty=gettext_lazy("Nobody's articles were reused by others in this period."),
     )
     top = sorted(cited.items(), key=lambda item: (-item[1]["total"], item[0]))[:TOP_CITED]
     titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
     most = Table(
         key="top_articles",
-        title="Most cited articles",
-        columns=[Column("title", "Article", TEXT), Column("author", "Author", TEXT), Column("total", "Citations")],
+        title=gettext_lazy("Most cited articles"),
+        columns=[
+            Column("title", gettext_lazy("Article"), TEXT),
+            Column("author", gettext_lazy("Author"), TEXT),
+            Column("total", gettext_lazy("Citations")),
+        ],
         rows=[
             {"title": titles.get(pk, ""), "author": usernames.get(found["author"], ""), "total": found["total"]}
             for pk, found in top
         ],
-        empty="No article was cited in this period.",
+        empty=gettext_lazy("No article was cited in this period."),
     )
     return [per_author, most]
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import DateField, F, Func
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from ..filters import Filters, bucket_of
 
@@ -50,6 +51,11 @@ def per_bucket(filters: Filters, rows, *, key: str = "bucket") -> dict[datetime.
             if name != key:
                 out[day][name] = out[day].get(name, 0) + (value or 0)
     return out
+
+
+def counted(text: str, count: int) -> str:
+    """`count` put in `text` (ngettext's choice for it, with `%(count)s`), grouped as the language writes numbers."""
+    return text % {"count": number_format(count, force_grouping=True)}
 
 
 def names(user_ids) -> dict[int, str]:

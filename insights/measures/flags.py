@@ -11,6 +11,7 @@ import datetime
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from feedback.choices import FlagState, Reason, Source
 from feedback.models import Flag
@@ -18,13 +19,14 @@ from feedback.models import Flag
 from ..filters import Filters
 from ..report import COUNT, DAYS, TEXT, Chart, Column, Figure, Table, median
 from . import register
+from .common import counted
 
 # (key, label, youngest, oldest) age of an open flag in days; None: no bound.
 AGES = [
-    ("under_7", "Under 7 days", 0, 7),
-    ("days_7_30", "7–30 days", 7, 30),
-    ("days_30_90", "30–90 days", 30, 90),
-    ("over_90", "Over 90 days", 90, None),
+    ("under_7", gettext_lazy("Under 7 days"), 0, 7),
+    ("days_7_30", gettext_lazy("7–30 days"), 7, 30),
+    ("days_30_90", gettext_lazy("30–90 days"), 30, 90),
+    ("over_90", gettext_lazy("Over 90 days"), 90, None),
 ]
 CLOSED = [FlagState.RESOLVED, FlagState.DISMISSED]
 
@@ -81,18 +83,26 @@ def headline(filters: Filters) -> list[Figure]:
     closed = closed_in_period(filters)
     customer = [row for row in closed if row[1] == Source.CUSTOMER]
     return [
-        Figure("Open flags today", sum(sum(ages.values()) for ages in opened.values())),
-        Figure("Median turnaround", _median_days(row[3] for row in closed), DAYS, detail=f"{len(closed):,} closed"),
+        Figure(gettext_lazy("Open flags today"), sum(sum(ages.values()) for ages in opened.values())),
         Figure(
-            "Customer feedback turnaround", _median_days(row[3] for row in customer), DAYS, detail=f"{len(customer):,} closed"
+            gettext_lazy("Median turnaround"),
+            _median_days(row[3] for row in closed),
+            DAYS,
+            detail=counted(ngettext("%(count)s closed", "%(count)s closed", len(closed)), len(closed)),
+        ),
+        Figure(
+            gettext_lazy("Customer feedback turnaround"),
+            _median_days(row[3] for row in customer),
+            DAYS,
+            detail=counted(ngettext("%(count)s closed", "%(count)s closed", len(customer)), len(customer)),
         ),
     ]
 
 
 @register(
     "flags",
-    "Flags and feedback",
-    "Open flags by age and reason, and how many days flags and customer feedback took to be dealt with.",
+    gettext_lazy("Flags and feedback"),
+    gettext_lazy("Open flags by age and reason, and how many days flags and customer feedback took to be dealt with."),
     headline=headline,
 )
 def flags(filters: Filters) -> list[Table]:
@@ -105,32 +115,38 @@ def flags(filters: Filters) -> list[Table]:
         open_rows.append(row)
     now_open = Table(
         key="open",
-        title="Open flags today by age and reason",
-        columns=[Column("reason", "Reason", TEXT), *[Column(key, label) for key, label, *_ in AGES], Column("total", "Open")],
+        title=gettext_lazy("Open flags today by age and reason"),
+        columns=[
+            Column("reason", gettext_lazy("Reason"), TEXT),
+            *[Column(key, label) for key, label, *_ in AGES],
+            Column("total", gettext_lazy("Open")),
+        ],
         rows=open_rows,
         chart=Chart("stacked", x="reason", series=tuple(key for key, *_ in AGES)),
-        note="Flags and customer feedback open now, whatever the period; age from when each was raised.",
+        note=gettext_lazy("Flags and customer feedback open now, whatever the period; age from when each was raised."),
     )
     closed = closed_in_period(filters)
     columns = [
-        Column("closed", "Closed", COUNT),
-        Column("resolved", "Resolved"),
-        Column("dismissed", "Dismissed"),
-        Column("median_days", "Median turnaround", DAYS),
+        Column("closed", gettext_lazy("Closed"), COUNT),
+        Column("resolved", gettext_lazy("Resolved")),
+        Column("dismissed", gettext_lazy("Dismissed")),
+        Column("median_days", gettext_lazy("Median turnaround"), DAYS),
     ]
     per_reason = Table(
         key="turnaround",
-        title="Turnaround of flags closed in the period",
-        columns=[Column("group", "Reason", TEXT), *columns],
-        rows=[_closed_row("All reasons", closed)]
+        title=gettext_lazy("Turnaround of flags closed in the period"),
+        columns=[Column("group", gettext_lazy("Reason"), TEXT), *columns],
+        rows=[_closed_row(gettext_lazy("All reasons"), closed)]
         + [_closed_row(label, [row for row in closed if row[0] == reason]) for reason, label in Reason.choices],
-        note="Turnaround: days from a flag being raised to being resolved or dismissed (the median of the flags closed).",
+        note=gettext_lazy(
+            "Turnaround: days from a flag being raised to being resolved or dismissed (the median of the flags closed)."
+        ),
     )
     open_by_source = dict(_flags(filters).open().order_by().values_list("source").annotate(n=Count("pk")))
     per_source = Table(
         key="feedback",
-        title="Customer feedback and staff flags",
-        columns=[Column("group", "Raised by", TEXT), *columns, Column("open", "Open today")],
+        title=gettext_lazy("Customer feedback and staff flags"),
+        columns=[Column("group", gettext_lazy("Raised by"), TEXT), *columns, Column("open", gettext_lazy("Open today"))],
         rows=[
             {
                 **_closed_row(label, [row for row in closed if row[1] == source]),
@@ -138,6 +154,8 @@ def flags(filters: Filters) -> list[Table]:
             }
             for source, label in Source.choices
         ],
-        note="Customer feedback: “not helpful” answers with a reason from readers outside, in the same queue as staff flags.",
+        note=gettext_lazy(
+            "Customer feedback: “not helpful” answers with a reason from readers outside, in the same queue as staff flags."
+        ),
     )
     return [now_open, per_reason, per_source]

@@ -9,6 +9,8 @@ from collections import defaultdict
 
 from django.db.models import Count, FloatField, Func, Max, Min
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from articles.choices import Audience, State
 from articles.models import Article, ArticleEvent, EventKind
@@ -22,7 +24,7 @@ from .common import once_per_request
 
 STATES = list(State.choices)
 OVERDUE_LISTED = 25
-NO_SNAPSHOTS = (
+NO_SNAPSHOTS = gettext_lazy(
     "No snapshots yet. The notification loop (manage.py send_notifications --loop) takes one each night, or "
     "manage.py snapshot_insights from cron; run manage.py snapshot_insights --backfill --since YYYY-MM-DD once to "
     "reconstruct earlier days."
@@ -176,80 +178,92 @@ def _round(value):
 def headline(filters: Filters) -> list[Figure]:
     now = counts_now(filters)
     return [
-        Figure("Validated articles now", now.get(State.VALIDATED, 0), detail=f"of {sum(now.values())}"),
-        Figure("Median days to validated", _round(median(days_to_validated(filters))), DAYS),
+        Figure(
+            gettext_lazy("Validated articles now"),
+            now.get(State.VALIDATED, 0),
+            detail=gettext("of %(count)s") % {"count": number_format(sum(now.values()), force_grouping=True)},
+        ),
+        Figure(gettext_lazy("Median days to validated"), _round(median(days_to_validated(filters))), DAYS),
     ]
 
 
 @register(
     "lifecycle",
-    "Article life cycle",
-    "Articles in each state now and over time, the time from creation to validated and to published outside, "
-    "and articles past their review date.",
+    gettext_lazy("Article life cycle"),
+    gettext_lazy(
+        "Articles in each state now and over time, the time from creation to validated and to published outside, "
+        "and articles past their review date."
+    ),
     headline=headline,
 )
 def lifecycle(filters: Filters) -> list[Table]:
     now = counts_now(filters)
     state_now = Table(
         key="states_now",
-        title="Articles in each state now",
-        columns=[Column("state", "State", TEXT), Column("articles", "Articles")],
+        title=gettext_lazy("Articles in each state now"),
+        columns=[Column("state", gettext_lazy("State"), TEXT), Column("articles", gettext_lazy("Articles"))],
         rows=[{"state": label, "articles": now.get(value, 0)} for value, label in STATES],
         chart=Chart("bar", x="state", series=("articles",)),
-        note="Today, whatever the period: every article of the product and audience chosen.",
+        note=gettext_lazy("Today, whatever the period: every article of the product and audience chosen."),
     )
     history = states_over_time(filters)
     over_time = Table(
         key="states_over_time",
-        title="Articles in each state over time",
+        title=gettext_lazy("Articles in each state over time"),
         columns=[
-            Column("period", "Week of" if filters.bucket == "week" else "Month", DATE),
-            Column("day", "Snapshot of", DATE),
+            Column("period", gettext_lazy("Week of") if filters.bucket == "week" else gettext_lazy("Month"), DATE),
+            Column("day", gettext_lazy("Snapshot of"), DATE),
             *[Column(value, label) for value, label in STATES],
         ],
         rows=history,
         chart=Chart("line", x="period", series=tuple(value for value, _ in STATES)) if history else None,
-        note="From the nightly snapshots: each week or month shows the counts of its last snapshot day.",
+        note=gettext_lazy("From the nightly snapshots: each week or month shows the counts of its last snapshot day."),
         empty=NO_SNAPSHOTS,
     )
     validated = days_to_validated(filters)
     published = days_to_published_outside(filters)
     durations = Table(
         key="time_to_validate",
-        title="Time from creation to validated and to published outside",
+        title=gettext_lazy("Time from creation to validated and to published outside"),
         columns=[
-            Column("step", "From creation to", TEXT),
-            Column("articles", "Articles that got there"),
-            Column("median", "Median", DAYS),
+            Column("step", gettext_lazy("From creation to"), TEXT),
+            Column("articles", gettext_lazy("Articles that got there")),
+            Column("median", gettext_lazy("Median"), DAYS),
         ],
         rows=[
-            {"step": "Validated", "articles": len(validated), "median": _round(median(validated))},
+            {"step": gettext_lazy("Validated"), "articles": len(validated), "median": _round(median(validated))},
             {
-                "step": "Published outside (validated, audience not internal)",
+                "step": gettext_lazy("Published outside (validated, audience not internal)"),
                 "articles": len(published),
                 "median": _round(median(published)),
             },
         ],
-        note="Articles that got there for the first time in the period, from their state and audience change records; "
-        "days since the article was created (as work in progress or not validated).",
+        note=gettext_lazy(
+            "Articles that got there for the first time in the period, from their state and audience change records; "
+            "days since the article was created (as work in progress or not validated)."
+        ),
     )
     today = timezone.localdate()
     overdue = _articles(filters).due_for_review().select_related("owner").order_by("review_by", "pk")
     past_review = Table(
         key="past_review",
-        title="Articles past their review date now",
+        title=gettext_lazy("Articles past their review date now"),
         columns=[
-            Column("title", "Article", TEXT),
-            Column("owner", "Owner", TEXT),
-            Column("review_by", "Review by", DATE),
-            Column("overdue", "Days overdue", COUNT),
+            Column("title", gettext_lazy("Article"), TEXT),
+            Column("owner", gettext_lazy("Owner"), TEXT),
+            Column("review_by", gettext_lazy("Review by"), DATE),
+            Column("overdue", gettext_lazy("Days overdue"), COUNT),
         ],
         rows=[
             {"title": a.title, "owner": a.owner.username, "review_by": a.review_by, "overdue": (today - a.review_by).days}
             for a in overdue.only("title", "review_by", "owner__username")[:OVERDUE_LISTED]
         ],
-        note=f"{overdue.count()} validated articles are past their review date today; "
-        f"the {OVERDUE_LISTED} longest overdue are listed.",
-        empty="No validated article is past its review date.",
+        note=ngettext(
+            "%(count)s validated article is past its review date today; the %(listed)s longest overdue are listed.",
+            "%(count)s validated articles are past their review date today; the %(listed)s longest overdue are listed.",
+            overdue.count(),
+        )
+        % {"count": overdue.count(), "listed": OVERDUE_LISTED},
+        empty=gettext_lazy("No validated article is past its review date."),
     )
     return [state_now, over_time, durations, past_review]

@@ -9,6 +9,10 @@ case's product. Cases have no audience: the audience filter does not apply here.
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from articles.models import Product
 from cases.adherence import link_accuracy_counts
 from cases.models import AdherenceReview, Case
@@ -19,9 +23,9 @@ from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, s
 from . import register
 from .common import bucket_expr, names, once_per_request, per_bucket
 
-NOBODY = "(no agent)"
-NO_TEAM = "(no team)"
-NO_PRODUCT = "(no product)"
+NOBODY = gettext_lazy("(no agent)")
+NO_TEAM = gettext_lazy("(no team)")
+NO_PRODUCT = gettext_lazy("(no product)")
 
 # Grouping keys: the agent, the agent's teams (groups), the case's product.
 BY = {"person": "agent__username", "team": "agent__groups__name", "product": "product__name"}
@@ -149,22 +153,26 @@ def over_time(filters: Filters) -> dict:
 
 
 FIGURE_COLUMNS = [
-    Column("cases", "Decided cases"),
-    Column("known", "Known (reuse)"),
-    Column("new", "New (create)"),
-    Column("no_link", "No link"),
-    Column("link_rate", "Link rate", PERCENT),
-    Column("reuse_share", "Reuse share", PERCENT),
-    Column("judged", "Links reviewed"),
-    Column("link_accuracy", "Link accuracy", PERCENT),
+    Column("cases", gettext_lazy("Decided cases")),
+    Column("known", gettext_lazy("Known (reuse)")),
+    Column("new", gettext_lazy("New (create)")),
+    Column("no_link", gettext_lazy("No link")),
+    Column("link_rate", gettext_lazy("Link rate"), PERCENT),
+    Column("reuse_share", gettext_lazy("Reuse share"), PERCENT),
+    Column("judged", gettext_lazy("Links reviewed")),
+    Column("link_accuracy", gettext_lazy("Link accuracy"), PERCENT),
 ]
-ACCURACY_NOTE = (
+ACCURACY_NOTE = gettext_lazy(
     "Link accuracy (from process adherence reviews made in the period): reviewed cases whose linked article was "
     "the right one, out of reviewed cases with a link."
 )
-NOTE = (
-    "Cases solved or closed in the period. Link rate: decided cases with a link (known or new) out of all decided cases; "
-    "reuse share: known out of linked. " + ACCURACY_NOTE
+NOTE = format_lazy(
+    "{} {}",
+    gettext_lazy(
+        "Cases solved or closed in the period. Link rate: decided cases with a link (known or new) out of all decided cases; "
+        "reuse share: known out of linked."
+    ),
+    ACCURACY_NOTE,
 )
 
 
@@ -184,32 +192,50 @@ def _grouped_table(
     )
 
 
+def of_decided_cases(count: int) -> str:
+    return ngettext("of %(count)s decided case", "of %(count)s decided cases", count) % {
+        "count": number_format(count, force_grouping=True)
+    }
+
+
 def headline(filters: Filters) -> list[Figure]:
     found = totals(filters)
     return [
-        Figure("Link rate", found["link_rate"], PERCENT, detail=f"of {found['cases']:,} decided cases"),
+        Figure(gettext_lazy("Link rate"), found["link_rate"], PERCENT, detail=of_decided_cases(found["cases"])),
         Figure(
-            "Reuse share (known vs new)", found["reuse_share"], PERCENT, detail=f"{found['known']:,} known, {found['new']:,} new"
+            gettext_lazy("Reuse share (known vs new)"),
+            found["reuse_share"],
+            PERCENT,
+            detail=gettext("%(known)s known, %(new)s new")
+            % {
+                "known": number_format(found["known"], force_grouping=True),
+                "new": number_format(found["new"], force_grouping=True),
+            },
         ),
-        Figure("Link accuracy", found["link_accuracy"], PERCENT),
+        Figure(gettext_lazy("Link accuracy"), found["link_accuracy"], PERCENT),
     ]
 
 
 @register(
     "links",
-    "Linking and reuse",
-    "The link rate of decided cases, reuse (known) against create (new) and link accuracy: per person, team, product, over time.",
+    gettext_lazy("Linking and reuse"),
+    gettext_lazy(
+        "The link rate of decided cases, reuse (known) against create (new) and link accuracy: "
+        "per person, team, product, over time."
+    ),
     headline=headline,
 )
 def links(filters: Filters) -> list[Table]:
-    summary = Table(key="summary", title="Linking in the period", columns=FIGURE_COLUMNS, rows=[totals(filters)], note=NOTE)
+    summary = Table(
+        key="summary", title=gettext_lazy("Linking in the period"), columns=FIGURE_COLUMNS, rows=[totals(filters)], note=NOTE
+    )
     buckets = over_time(filters)
-    period = Column("period", "Week of" if filters.bucket == "week" else "Month", DATE)
+    period = Column("period", gettext_lazy("Week of") if filters.bucket == "week" else gettext_lazy("Month"), DATE)
     rate = Table(
         key="over_time",
-        title="Link rate over time",
-        columns=[period, Column("cases", "Decided cases"), Column("link_rate", "Link rate", PERCENT)]
-        + [Column("link_accuracy", "Link accuracy", PERCENT)],
+        title=gettext_lazy("Link rate over time"),
+        columns=[period, Column("cases", gettext_lazy("Decided cases")), Column("link_rate", gettext_lazy("Link rate"), PERCENT)]
+        + [Column("link_accuracy", gettext_lazy("Link accuracy"), PERCENT)],
         rows=[
             {"period": day, "cases": f["cases"], "link_rate": f["link_rate"], "link_accuracy": f["link_accuracy"]}
             for day, f in buckets.items()
@@ -218,8 +244,13 @@ def links(filters: Filters) -> list[Table]:
     )
     outcomes = Table(
         key="outcomes_over_time",
-        title="Known, new and no link over time",
-        columns=[period, Column("known", "Known (reuse)", COUNT), Column("new", "New (create)"), Column("no_link", "No link")],
+        title=gettext_lazy("Known, new and no link over time"),
+        columns=[
+            period,
+            Column("known", gettext_lazy("Known (reuse)"), COUNT),
+            Column("new", gettext_lazy("New (create)")),
+            Column("no_link", gettext_lazy("No link")),
+        ],
         rows=[{"period": day, "known": f["known"], "new": f["new"], "no_link": f["no_link"]} for day, f in buckets.items()],
         chart=Chart("stacked", x="period", series=("known", "new", "no_link")),
     )
@@ -227,18 +258,32 @@ def links(filters: Filters) -> list[Table]:
         summary,
         rate,
         outcomes,
-        _grouped_table(filters, "person", "people", "Per person", "Agent", NOBODY, "No decided cases for these filters."),
+        _grouped_table(
+            filters,
+            "person",
+            "people",
+            gettext_lazy("Per person"),
+            gettext_lazy("Agent"),
+            NOBODY,
+            gettext_lazy("No decided cases for these filters."),
+        ),
         _grouped_table(
             filters,
             "team",
             "teams",
-            "Per team",
-            "Team",
+            gettext_lazy("Per team"),
+            gettext_lazy("Team"),
             NO_TEAM,
-            "No decided cases for these filters.",
-            note="A team is a group of agents: a case counts in every team its agent belongs to.",
+            gettext_lazy("No decided cases for these filters."),
+            note=gettext_lazy("A team is a group of agents: a case counts in every team its agent belongs to."),
         ),
         _grouped_table(
-            filters, "product", "products", "Per product", "Product", NO_PRODUCT, "No decided cases for these filters."
+            filters,
+            "product",
+            "products",
+            gettext_lazy("Per product"),
+            gettext_lazy("Product"),
+            NO_PRODUCT,
+            gettext_lazy("No decided cases for these filters."),
         ),
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy, ngettext
 
 from articles.models import ArticleEvent, EventKind, Reuse
 from cases.models import AdherenceReview, CaseLink
@@ -15,28 +16,35 @@ from feedback.models import Flag
 from ..filters import Filters, bucket_of
 from ..report import COUNT, DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import as_day, bucket_expr, once_per_request
+from .common import as_day, bucket_expr, counted, once_per_request
 
 MODIFIED = [EventKind.EDITED, EventKind.STATE, EventKind.AUDIENCE, EventKind.GOVERNANCE, EventKind.REVERTED]
 
 # What counts as taking part: (column, label, rows, the user field, the time field, the article prefix).
 ACTIVITIES = [
-    ("created", "Created", lambda: ArticleEvent.objects.filter(kind=EventKind.CREATED), "actor", "at", "article__"),
-    ("modified", "Modified", lambda: ArticleEvent.objects.filter(kind__in=MODIFIED), "actor", "at", "article__"),
-    ("flagged", "Flagged", lambda: Flag.objects.filter(created_by__isnull=False), "created_by", "created_at", "article__"),
-    ("linked", "Linked to cases", lambda: CaseLink.objects.all(), "linked_by", "linked_at", "article__"),
-    ("reused", "Reused without a case", lambda: Reuse.objects.all(), "user", "at", "article__"),
-    ("reviewed", "Reviewed", lambda: ChecklistScore.objects.all(), "scorer", "scored_at", "article__"),
+    ("created", gettext_lazy("Created"), lambda: ArticleEvent.objects.filter(kind=EventKind.CREATED), "actor", "at", "article__"),
+    ("modified", gettext_lazy("Modified"), lambda: ArticleEvent.objects.filter(kind__in=MODIFIED), "actor", "at", "article__"),
+    (
+        "flagged",
+        gettext_lazy("Flagged"),
+        lambda: Flag.objects.filter(created_by__isnull=False),
+        "created_by",
+        "created_at",
+        "article__",
+    ),
+    ("linked", gettext_lazy("Linked to cases"), lambda: CaseLink.objects.all(), "linked_by", "linked_at", "article__"),
+    ("reused", gettext_lazy("Reused without a case"), lambda: Reuse.objects.all(), "user", "at", "article__"),
+    ("reviewed", gettext_lazy("Reviewed"), lambda: ChecklistScore.objects.all(), "scorer", "scored_at", "article__"),
     (
         "reviewed",
-        "Reviewed",
+        gettext_lazy("Reviewed"),
         lambda: ReviewComment.objects.filter(kind__in=[CommentKind.APPROVED, CommentKind.CHANGES]),
         "author",
         "created_at",
         "review__article__",
     ),
     # A process adherence review is about a case, not an article: its product is the case's.
-    ("reviewed", "Reviewed", lambda: AdherenceReview.objects.all(), "reviewer", "reviewed_at", None),
+    ("reviewed", gettext_lazy("Reviewed"), lambda: AdherenceReview.objects.all(), "reviewer", "reviewed_at", None),
 ]
 
 
@@ -94,15 +102,19 @@ def headline(filters: Filters) -> list[Figure]:
     counts = counts_by_person(filters)
     took_part = sum(1 for pk, mine in counts.items() if pk in staff and sum(mine.values()))
     return [
-        Figure("People who took part", took_part, detail=f"of {len(staff)} active staff"),
-        Figure("Share of active staff", share(took_part, len(staff)), PERCENT),
+        Figure(
+            gettext_lazy("People who took part"),
+            took_part,
+            detail=counted(ngettext("of %(count)s active staff member", "of %(count)s active staff", len(staff)), len(staff)),
+        ),
+        Figure(gettext_lazy("Share of active staff"), share(took_part, len(staff)), PERCENT),
     ]
 
 
 @register(
     "participation",
-    "Participation",
-    "Who created, modified, flagged, linked or reviewed, and their share of active staff.",
+    gettext_lazy("Participation"),
+    gettext_lazy("Who created, modified, flagged, linked or reviewed, and their share of active staff."),
     headline=headline,
 )
 def participation(filters: Filters) -> list[Table]:
@@ -119,23 +131,25 @@ def participation(filters: Filters) -> list[Table]:
     participants = {pk for pk, mine in counts.items() if pk in active_ids and sum(mine.values())}
     summary = Table(
         key="summary",
-        title="Participation in the period",
+        title=gettext_lazy("Participation in the period"),
         columns=[
-            Column("participants", "People who took part"),
-            Column("staff", "Active staff"),
-            Column("share", "Share", PERCENT),
+            Column("participants", gettext_lazy("People who took part")),
+            Column("staff", gettext_lazy("Active staff")),
+            Column("share", gettext_lazy("Share"), PERCENT),
         ],
         rows=[{"participants": len(participants), "staff": len(staff), "share": share(len(participants), len(staff))}],
-        note="Taking part: creating, modifying, flagging, linking or reusing an article, or reviewing someone's work.",
+        note=gettext_lazy(
+            "Taking part: creating, modifying, flagging, linking or reusing an article, or reviewing someone's work."
+        ),
     )
     by_bucket = participants_by_bucket(filters)
     over_time = Table(
         key="over_time",
-        title="Participation over time",
+        title=gettext_lazy("Participation over time"),
         columns=[
-            Column("period", "Week of" if filters.bucket == "week" else "Month", DATE),
-            Column("participants", "People who took part"),
-            Column("share", "Share of active staff", PERCENT),
+            Column("period", gettext_lazy("Week of") if filters.bucket == "week" else gettext_lazy("Month"), DATE),
+            Column("participants", gettext_lazy("People who took part")),
+            Column("share", gettext_lazy("Share of active staff"), PERCENT),
         ],
         rows=[
             {
@@ -146,18 +160,18 @@ def participation(filters: Filters) -> list[Table]:
             for day in filters.buckets()
         ],
         chart=Chart("line", x="period", series=("share",), max_value=100),
-        note="Active staff are today's active staff accounts (in the team chosen).",
+        note=gettext_lazy("Active staff are today's active staff accounts (in the team chosen)."),
     )
     per_person = Table(
         key="people",
-        title="Contributions per person",
+        title=gettext_lazy("Contributions per person"),
         columns=[
-            Column("person", "Person", TEXT),
+            Column("person", gettext_lazy("Person"), TEXT),
             *[Column(key, label) for key, label in KINDS],
-            Column("total", "Total", COUNT),
+            Column("total", gettext_lazy("Total"), COUNT),
         ],
         rows=people,
         chart=Chart("stacked", x="person", series=tuple(key for key, _ in KINDS)) if len(people) <= 40 else None,
-        empty="No active staff match these filters.",
+        empty=gettext_lazy("No active staff match these filters."),
     )
     return [summary, over_time, per_person]

@@ -17,12 +17,15 @@ from dataclasses import replace
 
 from django.db.models import Avg, Count, F, FloatField
 from django.db.models.functions import Cast
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from coaching.models import ChecklistScore
 
 from ..filters import Filters
 from ..report import COUNT, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import links, register
+from .common import counted
 from .participation import counts_by_person
 
 CONTRIBUTIONS = ("created", "modified", "linked")
@@ -54,7 +57,9 @@ def team_of(filters: Filters) -> Filters:
 
 
 def team_label(filters: Filters) -> str:
-    return f"{filters.team.name} average" if filters.team is not None else "Everyone's average"
+    if filters.team is not None:
+        return gettext("%(team)s average") % {"team": filters.team.name}
+    return gettext("Everyone's average")
 
 
 def figures(filters: Filters) -> tuple[dict, list[dict]]:
@@ -104,30 +109,35 @@ def figures(filters: Filters) -> tuple[dict, list[dict]]:
 
 
 COLUMNS = [
-    Column("person", "Person", TEXT),
-    Column("content", "Content standard", PERCENT),
-    Column("scores", "Scores", COUNT),
-    Column("link_rate", "Link rate", PERCENT),
-    Column("cases", "Decided cases", COUNT),
-    Column("contribution", "Contribution", PERCENT),
-    Column("contributions", "Created, modified, linked", COUNT),
-    Column("link_accuracy", "Link accuracy", PERCENT),
-    Column("judged", "Links reviewed", COUNT),
+    Column("person", gettext_lazy("Person"), TEXT),
+    Column("content", gettext_lazy("Content standard"), PERCENT),
+    Column("scores", gettext_lazy("Scores"), COUNT),
+    Column("link_rate", gettext_lazy("Link rate"), PERCENT),
+    Column("cases", gettext_lazy("Decided cases"), COUNT),
+    Column("contribution", gettext_lazy("Contribution"), PERCENT),
+    Column("contributions", gettext_lazy("Created, modified, linked"), COUNT),
+    Column("link_accuracy", gettext_lazy("Link accuracy"), PERCENT),
+    Column("judged", gettext_lazy("Links reviewed"), COUNT),
 ]
 
 
 def headline(filters: Filters) -> list[Figure]:
     average, rows = figures(filters)
     return [
-        Figure("Content standard", average["content"], PERCENT, detail=f"{average['scores']:,} scores"),
-        Figure("People", len(rows)),
+        Figure(
+            gettext_lazy("Content standard"),
+            average["content"],
+            PERCENT,
+            detail=counted(ngettext("%(count)s score", "%(count)s scores", average["scores"]), average["scores"]),
+        ),
+        Figure(gettext_lazy("People"), len(rows)),
     ]
 
 
 @register(
     "people",
-    "People",
-    "Each person's content standard, link rate, contribution and link accuracy against their team's average.",
+    gettext_lazy("People"),
+    gettext_lazy("Each person's content standard, link rate, contribution and link accuracy against their team's average."),
     headline=headline,
 )
 def people(filters: Filters) -> list[Table]:
@@ -135,15 +145,21 @@ def people(filters: Filters) -> list[Table]:
     rows.sort(key=lambda row: (-(row["contributions"] or 0), row["person"]))
     table = Table(
         key="people",
-        title="Each person against the team",
+        title=gettext_lazy("Each person against the team"),
         columns=COLUMNS,
         rows=[average, *rows],
         chart=Chart("radars", x="person", series=AXES, max_value=100) if rows else None,
-        note="The first row is the team's average (the team chosen, or everyone), drawn on each person's radar; "
-        "the chart draws the 12 most active people, the table lists everyone. "
-        "Content standard: the average share of the content standard met by checklist scores about the person's articles. "
-        "Contribution: articles created and modified and cases linked, where the team's most active person is 100%. "
-        + links.ACCURACY_NOTE,
-        empty="No active staff match these filters.",
+        note=format_lazy(
+            "{} {}",
+            gettext_lazy(
+                "The first row is the team's average (the team chosen, or everyone), drawn on each person's radar; "
+                "the chart draws the 12 most active people, the table lists everyone. "
+                "Content standard: the average share of the content standard met by checklist scores about the person's "
+                "articles. Contribution: articles created and modified and cases linked, where the team's most active "
+                "person is 100%."
+            ),
+            links.ACCURACY_NOTE,
+        ),
+        empty=gettext_lazy("No active staff match these filters."),
     )
     return [table]

@@ -13,6 +13,7 @@ import math
 
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy, ngettext
 
 from articles.choices import State
 from articles.models import Article, Reuse
@@ -21,7 +22,7 @@ from cases.models import CaseLink
 from ..filters import Filters
 from ..report import COUNT, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import names, once_per_request
+from .common import counted, names, once_per_request
 
 # (label, lowest, highest) reuse counts of each bucket; None: no upper bound.
 BUCKETS = [
@@ -170,54 +171,69 @@ def distribution(filters: Filters) -> dict:
 def headline(filters: Filters) -> list[Figure]:
     found = distribution(filters)
     return [
-        Figure("Articles reused", found["reused"], detail=f"of {found['articles']:,} articles"),
-        Figure("Reuse taken by the top 20% of articles", found["top_share"], PERCENT, detail=f"{found['reuse']:,} reuses"),
+        Figure(
+            gettext_lazy("Articles reused"),
+            found["reused"],
+            detail=counted(ngettext("of %(count)s article", "of %(count)s articles", found["articles"]), found["articles"]),
+        ),
+        Figure(
+            gettext_lazy("Reuse taken by the top 20% of articles"),
+            found["top_share"],
+            PERCENT,
+            detail=counted(ngettext("%(count)s reuse", "%(count)s reuses", found["reuse"]), found["reuse"]),
+        ),
     ]
 
 
 @register(
     "reuse",
-    "Reuse distribution",
-    "How many articles were reused how often in the period, and how much of the reuse the most reused fifth takes.",
+    gettext_lazy("Reuse distribution"),
+    gettext_lazy("How many articles were reused how often in the period, and how much of the reuse the most reused fifth takes."),
     headline=headline,
 )
 def reuse(filters: Filters) -> list[Table]:
     found = distribution(filters)
     histogram = Table(
         key="distribution",
-        title="Articles by reuse in the period",
-        columns=[Column("bucket", "Reused", TEXT), Column("articles", "Articles"), Column("share", "Share of articles", PERCENT)],
+        title=gettext_lazy("Articles by reuse in the period"),
+        columns=[
+            Column("bucket", gettext_lazy("Reused"), TEXT),
+            Column("articles", gettext_lazy("Articles")),
+            Column("share", gettext_lazy("Share of articles"), PERCENT),
+        ],
         rows=[{"bucket": label, "articles": n, "share": share(n, found["articles"])} for label, n in found["buckets"].items()],
         chart=Chart("histogram", x="bucket", series=("articles",)),
-        note="Reuse: live case links that solved or referenced the article, plus reuse recorded without a case. "
-        "Articles not archived, of the product and audience chosen (and the author, with a person or team).",
+        note=gettext_lazy(
+            "Reuse: live case links that solved or referenced the article, plus reuse recorded without a case. "
+            "Articles not archived, of the product and audience chosen (and the author, with a person or team)."
+        ),
     )
     tail = Table(
         key="long_tail",
-        title="The long tail",
+        title=gettext_lazy("The long tail"),
         columns=[
-            Column("articles", "Articles"),
-            Column("reused", "Reused at least once"),
-            Column("reuse", "Reuses"),
-            Column("top", "Top 20% of articles"),
-            Column("top_reuse", "Their reuses"),
-            Column("top_share", "Their share of reuse", PERCENT),
+            Column("articles", gettext_lazy("Articles")),
+            Column("reused", gettext_lazy("Reused at least once")),
+            Column("reuse", gettext_lazy("Reuses")),
+            Column("top", gettext_lazy("Top 20% of articles")),
+            Column("top_reuse", gettext_lazy("Their reuses")),
+            Column("top_share", gettext_lazy("Their share of reuse"), PERCENT),
         ],
         rows=[{key: found[key] for key in ("articles", "reused", "reuse", "top", "top_reuse", "top_share")}],
-        note="The most reused fifth of the articles (rounded up), and the share of all reuse they took.",
+        note=gettext_lazy("The most reused fifth of the articles (rounded up), and the share of all reuse they took."),
     )
     top = sorted(found["by_article"].items(), key=lambda item: (-item[1]["total"], item[0]))[:MOST_REUSED]
     titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
     authors = names(found["author"] for _, found in top)
     most = Table(
         key="most_reused",
-        title="Most reused articles",
+        title=gettext_lazy("Most reused articles"),
         columns=[
-            Column("title", "Article", TEXT),
-            Column("author", "Author", TEXT),
-            Column("links", "Case links", COUNT),
-            Column("rows", "Reuse without a case"),
-            Column("total", "Reuses"),
+            Column("title", gettext_lazy("Article"), TEXT),
+            Column("author", gettext_lazy("Author"), TEXT),
+            Column("links", gettext_lazy("Case links"), COUNT),
+            Column("rows", gettext_lazy("Reuse without a case")),
+            Column("total", gettext_lazy("Reuses")),
         ],
         rows=[
             {
@@ -229,6 +245,6 @@ def reuse(filters: Filters) -> list[Table]:
             }
             for pk, mine in top
         ],
-        empty="No article was reused in this period.",
+        empty=gettext_lazy("No article was reused in this period."),
     )
     return [histogram, tail, most]

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from search.models import SearchLog
 
@@ -87,7 +89,10 @@ def repeated_zero_queries(filters: Filters) -> list[dict]:
         {
             "query": query,
             "searches": n,
-            "alerted": ", ".join(f"week of {week:%-d %b %Y}" for week in alerted.get(query[:500], [])) or "No",
+            "alerted": ", ".join(
+                gettext("week of %(date)s") % {"date": date_format(week, "j M Y")} for week in alerted.get(query[:500], [])
+            )
+            or gettext("No"),
         }
         for query, n in top
     ]
@@ -96,59 +101,72 @@ def repeated_zero_queries(filters: Filters) -> list[dict]:
 def headline(filters: Filters) -> list[Figure]:
     found = totals(filters)
     return [
-        Figure("Searches that found nothing", share(found["zero"], found["searches"]), PERCENT, detail=f"of {found['searches']}"),
-        Figure("Results never opened", share(found["never_opened"], found["searches"]), PERCENT),
+        Figure(
+            gettext_lazy("Searches that found nothing"),
+            share(found["zero"], found["searches"]),
+            PERCENT,
+            detail=gettext("of %(count)s") % {"count": number_format(found["searches"], force_grouping=True)},
+        ),
+        Figure(gettext_lazy("Results never opened"), share(found["never_opened"], found["searches"]), PERCENT),
     ]
 
 
 @register(
     "search",
-    "Search health",
-    "Searches that found nothing or whose results nobody opened, the queries that keep finding nothing, and the alerts "
-    "KB owners got about them.",
+    gettext_lazy("Search health"),
+    gettext_lazy(
+        "Searches that found nothing or whose results nobody opened, the queries that keep finding nothing, and the alerts "
+        "KB owners got about them."
+    ),
     headline=headline,
 )
 def search_health(filters: Filters) -> list[Table]:
     trend = Table(
         key="over_time",
-        title="Zero-result and never-opened searches over time",
+        title=gettext_lazy("Zero-result and never-opened searches over time"),
         columns=[
-            Column("period", "Week of" if filters.bucket == "week" else "Month", DATE),
-            Column("searches", "Searches"),
-            Column("zero", "Found nothing"),
-            Column("zero_rate", "Zero-result rate", PERCENT),
-            Column("never_opened", "Results, none opened"),
-            Column("never_opened_rate", "Never-opened rate", PERCENT),
+            Column("period", gettext_lazy("Week of") if filters.bucket == "week" else gettext_lazy("Month"), DATE),
+            Column("searches", gettext_lazy("Searches")),
+            Column("zero", gettext_lazy("Found nothing")),
+            Column("zero_rate", gettext_lazy("Zero-result rate"), PERCENT),
+            Column("never_opened", gettext_lazy("Results, none opened")),
+            Column("never_opened_rate", gettext_lazy("Never-opened rate"), PERCENT),
         ],
         rows=over_time(filters),
         chart=Chart("line", x="period", series=("zero_rate", "never_opened_rate"), max_value=100),
-        note="Every search of the search page, the API and the agent panel (typed searches). Never opened: results were "
-        "shown, none was opened through the results list.",
+        note=gettext_lazy(
+            "Every search of the search page, the API and the agent panel (typed searches). Never opened: results were "
+            "shown, none was opened through the results list."
+        ),
     )
     queries = Table(
         key="zero_queries",
-        title="Queries that keep finding nothing",
+        title=gettext_lazy("Queries that keep finding nothing"),
         columns=[
-            Column("query", "Query", TEXT),
-            Column("searches", "Searches that found nothing", COUNT),
-            Column("alerted", "KB owners alerted", TEXT),
+            Column("query", gettext_lazy("Query"), TEXT),
+            Column("searches", gettext_lazy("Searches that found nothing"), COUNT),
+            Column("alerted", gettext_lazy("KB owners alerted"), TEXT),
         ],
         rows=repeated_zero_queries(filters),
-        note=f"Queries lower-cased with spaces collapsed, found nothing at least twice in the period; the {TOP_QUERIES} most "
-        "searched.",
-        empty="No query found nothing more than once in this period.",
+        note=gettext(
+            "Queries lower-cased with spaces collapsed, found nothing at least twice in the period; the %(count)s most searched."
+        )
+        % {"count": TOP_QUERIES},
+        empty=gettext_lazy("No query found nothing more than once in this period."),
     )
     alerts = ZeroResultAlert.objects.filter(week__gte=week_of(filters.start), week__lte=filters.end)
     threshold = Table(
         key="alert_threshold",
-        title="Zero-result alerts",
+        title=gettext_lazy("Zero-result alerts"),
         columns=[
-            Column("threshold", "Searches that trigger an alert"),
-            Column("window", "Within (days)"),
-            Column("alerts", "Alerts sent in the period"),
+            Column("threshold", gettext_lazy("Searches that trigger an alert")),
+            Column("window", gettext_lazy("Within (days)")),
+            Column("alerts", gettext_lazy("Alerts sent in the period")),
         ],
         rows=[{"threshold": settings.KCS_ZERO_RESULT_ALERT_COUNT, "window": WINDOW_DAYS, "alerts": alerts.count()}],
-        note="KB owners are notified once per query and week when a query finds nothing this many times within 7 days "
-        "(setting KCS_ZERO_RESULT_ALERT_COUNT); the background loop checks hourly.",
+        note=gettext_lazy(
+            "KB owners are notified once per query and week when a query finds nothing this many times within 7 days "
+            "(setting KCS_ZERO_RESULT_ALERT_COUNT); the background loop checks hourly."
+        ),
     )
     return [trend, queries, threshold]

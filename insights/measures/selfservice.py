@@ -8,6 +8,7 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy, ngettext
 
 from cases.choices import Source
 from cases.models import Case
@@ -18,11 +19,11 @@ from ..filters import Filters, bucket_of
 from ..models import ArticleView, ReaderKind
 from ..report import DATE, PERCENT, TEXT, Chart, Column, Figure, Table, share
 from . import register
-from .common import once_per_request
+from .common import counted, once_per_request
 
 OUTSIDE = [ReaderKind.PARTNER, ReaderKind.CUSTOMER, ReaderKind.ANONYMOUS]
 # Where an opened result stood: (label, lowest, highest or None).
-POSITIONS = [("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4–5", 4, 5), ("6–10", 6, 10), ("over 10", 11, None)]
+POSITIONS = [("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4–5", 4, 5), ("6–10", 6, 10), (gettext_lazy("over 10"), 11, None)]
 
 
 def _outside_kinds(filters: Filters) -> list[str]:
@@ -116,16 +117,23 @@ def headline(filters: Filters) -> list[Figure]:
     views = sum(n for counts in views_by_reader(filters).values() for kind, n in counts.items() if kind in kinds)
     votes = helpful_counts(filters)
     return [
-        Figure("Help-centre views", views),
-        Figure("Found it helpful", share(votes["helpful"], votes["votes"]), PERCENT, detail=f"of {votes['votes']} votes"),
+        Figure(gettext_lazy("Help-centre views"), views),
+        Figure(
+            gettext_lazy("Found it helpful"),
+            share(votes["helpful"], votes["votes"]),
+            PERCENT,
+            detail=counted(ngettext("of %(count)s vote", "of %(count)s votes", votes["votes"]), votes["votes"]),
+        ),
     ]
 
 
 @register(
     "selfservice",
-    "Self-service",
-    "Help-centre views and searches by outside readers, helpful votes, click positions, hand-overs to support and a "
-    "deflection estimate.",
+    gettext_lazy("Self-service"),
+    gettext_lazy(
+        "Help-centre views and searches by outside readers, helpful votes, click positions, hand-overs to support and a "
+        "deflection estimate."
+    ),
     headline=headline,
 )
 def selfservice(filters: Filters) -> list[Table]:
@@ -133,38 +141,44 @@ def selfservice(filters: Filters) -> list[Table]:
     kinds = _outside_kinds(filters)
     views = Table(
         key="views",
-        title="Article views by reader",
+        title=gettext_lazy("Article views by reader"),
         columns=[
-            Column("period", "Week of" if filters.bucket == "week" else "Month", DATE),
+            Column("period", gettext_lazy("Week of") if filters.bucket == "week" else gettext_lazy("Month"), DATE),
             *[Column(kind, ReaderKind(kind).label) for kind in kinds],
-            Column("staff", "Staff (for comparison)"),
+            Column("staff", gettext_lazy("Staff (for comparison)")),
         ],
         rows=[
             {"period": day, **{kind: counts.get(kind, 0) for kind in kinds}, "staff": counts.get(ReaderKind.STAFF, 0)}
             for day, counts in sorted(by_bucket.items())
         ],
         chart=Chart("stacked", x="period", series=tuple(kinds)) if kinds else None,
-        note="Views of article pages, counted once per page load (a reload of the help-centre page just read is not "
-        "counted again). Outside readers read the help centre; staff read the staff pages.",
+        note=gettext_lazy(
+            "Views of article pages, counted once per page load (a reload of the help-centre page just read is not "
+            "counted again). Outside readers read the help centre; staff read the staff pages."
+        ),
     )
     votes = helpful_counts(filters)
     helpful = Table(
         key="helpful",
-        title="Was this helpful?",
-        columns=[Column("votes", "Votes"), Column("helpful", "Helpful"), Column("share", "Helpful share", PERCENT)],
+        title=gettext_lazy("Was this helpful?"),
+        columns=[
+            Column("votes", gettext_lazy("Votes")),
+            Column("helpful", gettext_lazy("Helpful")),
+            Column("share", gettext_lazy("Helpful share"), PERCENT),
+        ],
         rows=[{"votes": votes["votes"], "helpful": votes["helpful"], "share": share(votes["helpful"], votes["votes"])}],
-        note="Answers given in the period (a reader's later answer replaces their earlier one).",
+        note=gettext_lazy("Answers given in the period (a reader's later answer replaces their earlier one)."),
     )
     counts = search_counts(filters)
     searches = Table(
         key="searches",
-        title="Searches by outside readers",
+        title=gettext_lazy("Searches by outside readers"),
         columns=[
-            Column("searches", "Searches"),
-            Column("zero", "Found nothing"),
-            Column("zero_rate", "Zero-result rate", PERCENT),
-            Column("opened", "A result opened"),
-            Column("opened_rate", "Opened rate", PERCENT),
+            Column("searches", gettext_lazy("Searches")),
+            Column("zero", gettext_lazy("Found nothing")),
+            Column("zero_rate", gettext_lazy("Zero-result rate"), PERCENT),
+            Column("opened", gettext_lazy("A result opened")),
+            Column("opened_rate", gettext_lazy("Opened rate"), PERCENT),
         ],
         rows=[
             {
@@ -173,47 +187,58 @@ def selfservice(filters: Filters) -> list[Table]:
                 "opened_rate": share(counts["opened"], counts["searches"]),
             }
         ],
-        note="Searches on the search page by partners, customers and anonymous visitors (each page of results is a search).",
+        note=gettext_lazy(
+            "Searches on the search page by partners, customers and anonymous visitors (each page of results is a search)."
+        ),
     )
     clicks = Table(
         key="click_position",
-        title="Where the opened result stood",
-        columns=[Column("position", "Position", TEXT), Column("opened", "Searches"), Column("share", "Share", PERCENT)],
+        title=gettext_lazy("Where the opened result stood"),
+        columns=[
+            Column("position", gettext_lazy("Position"), TEXT),
+            Column("opened", gettext_lazy("Searches")),
+            Column("share", gettext_lazy("Share"), PERCENT),
+        ],
         rows=positions(filters),
         chart=Chart("histogram", x="position", series=("opened",)),
-        note="The first result an outside reader opened from a search, by its place in the list "
-        "(1 = top, counting earlier pages).",
+        note=gettext_lazy(
+            "The first result an outside reader opened from a search, by its place in the list (1 = top, counting earlier pages)."
+        ),
     )
     handed = handovers(filters)
     handover = Table(
         key="handovers",
-        title="Hand-overs to support",
+        title=gettext_lazy("Hand-overs to support"),
         columns=[
-            Column("handovers", "Help-centre requests"),
-            Column("searched", "After searching"),
-            Column("read", "After reading articles"),
-            Column("self_service", "After searching or reading"),
-            Column("share", "Share after self-service", PERCENT),
+            Column("handovers", gettext_lazy("Help-centre requests")),
+            Column("searched", gettext_lazy("After searching")),
+            Column("read", gettext_lazy("After reading articles")),
+            Column("self_service", gettext_lazy("After searching or reading")),
+            Column("share", gettext_lazy("Share after self-service"), PERCENT),
         ],
         rows=[{**handed, "share": share(handed["self_service"], handed["handovers"])}],
-        note="Cases created by the help centre's contact form, and what their visit's trail shows (the reader may leave "
-        "the trail out, so these are lower bounds).",
+        note=gettext_lazy(
+            "Cases created by the help centre's contact form, and what their visit's trail shows (the reader may leave "
+            "the trail out, so these are lower bounds)."
+        ),
     )
     estimate = deflection(filters)
     deflected = Table(
         key="deflection",
-        title="Deflection estimate",
+        title=gettext_lazy("Deflection estimate"),
         columns=[
-            Column("attempts", "Searches by outside readers"),
-            Column("handed_over", "Hand-overs after self-service"),
-            Column("estimate", "Estimated deflection", PERCENT),
+            Column("attempts", gettext_lazy("Searches by outside readers")),
+            Column("handed_over", gettext_lazy("Hand-overs after self-service")),
+            Column("estimate", gettext_lazy("Estimated deflection"), PERCENT),
         ],
         rows=[estimate],
         note=(
-            "An estimate, not a measurement: each search by an outside reader counts as one attempt at self-service, "
-            "each help-centre request whose trail shows searches or reading as one attempt that failed; deflection "
-            "≈ 100% − failed ÷ attempts. Readers who gave up, phoned or emailed support directly, or left their trail "
-            "out count as deflected, and a reader who searched several times counts several attempts, so it reads high."
+            gettext_lazy(
+                "An estimate, not a measurement: each search by an outside reader counts as one attempt at self-service, "
+                "each help-centre request whose trail shows searches or reading as one attempt that failed; deflection "
+                "≈ 100% − failed ÷ attempts. Readers who gave up, phoned or emailed support directly, or left their trail "
+                "out count as deflected, and a reader who searched several times counts several attempts, so it reads high."
+            )
         ),
     )
     return [views, helpful, searches, clicks, handover, deflected]

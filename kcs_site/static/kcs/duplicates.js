@@ -10,6 +10,14 @@
   if (!region || !form || !region.dataset.similarUrl) return;
   const list = region.querySelector("[data-similar-list]");
   const status = region.querySelector("[data-similar-status]");
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  const gettext = window.gettext || function (s) { return s; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return String(obj[k]); });
+    let i = 0;
+    return fmt.replace(/%s/g, function () { return String(obj[i++]); });
+  };
   let shown = 0;
   const DEBOUNCE_MS = 400;
   // The title and product, and every section the template says is issue-like or describes the
@@ -76,7 +84,9 @@
         const count = list.querySelectorAll(".similar-item").length;
         // Said only when the number changes: the list itself is not read out on every keystroke.
         if (count !== shown) {
-          status.textContent = count ? count + (count === 1 ? " similar article" : " similar articles") + " found." : "";
+          status.textContent = count
+            ? interpolate(ngettext("%(count)s similar article found.", "%(count)s similar articles found.", count), { count: count }, true)
+            : "";
           shown = count;
         }
       })
@@ -99,7 +109,7 @@
     const next = item.nextElementSibling || item.previousElementSibling;
     item.remove();
     shown = list.querySelectorAll(".similar-item").length;
-    status.textContent = "Marked as not a duplicate: “" + title + "”";
+    status.textContent = interpolate(gettext("Marked as not a duplicate: “%(title)s”"), { title: title }, true);
     const target = next ? next.querySelector(".similar-title a") : null;
     if (target) target.focus();
     else if (!shown) {

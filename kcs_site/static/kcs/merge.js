@@ -6,6 +6,14 @@
   const form = document.querySelector("form.merge-form");
   if (!form) return;
   const live = form.querySelector("[data-merge-live]");
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  const gettext = window.gettext || function (s) { return s; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return String(obj[k]); });
+    let i = 0;
+    return fmt.replace(/%s/g, function () { return String(obj[i++]); });
+  };
 
   function text(name, side) {
     const template = form.querySelector("template[data-merge-text='" + name + ":" + side + "']");
@@ -31,8 +39,6 @@
     else if (what === "b") field.value = b;
     else field.value = (a.replace(/\s+$/, "") + "\n\n" + b.replace(/^\s+/, "")).trim();
     field.focus();
-    // The words are the page's (data-say-taken, in its language); the English is a fallback.
-    const taken = (live && live.dataset.sayTaken) || "{button}: the merged text now holds it.";
-    say(taken.split("{button}").join(button.textContent.trim()));
+    say(interpolate(gettext("%(choice)s: the merged text now holds it."), { choice: button.textContent.trim() }, true));
   });
 })();

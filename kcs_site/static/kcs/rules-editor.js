@@ -14,14 +14,14 @@
   const live = editor.querySelector("[data-rules-live]");
   const addButton = editor.querySelector("button[name='rules-add']");
   if (!list || !template || !total || !addButton) return;
-
-  // The words come from the page (data-say-*, in the page's language), with their {placeholders}
-  // filled in here; the English below is only for a page that does not carry them.
-  function words(name, fallback, values) {
-    let text = editor.dataset["say" + name] || fallback;
-    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(String(values[key])); });
-    return text;
-  }
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  const gettext = window.gettext || function (s) { return s; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return String(obj[k]); });
+    let i = 0;
+    return fmt.replace(/%s/g, function () { return String(obj[i++]); });
+  };
 
   function say(text) {
     // Cleared first so the same words twice in a row are announced twice.
@@ -48,9 +48,7 @@
   function describe(card) {
     const action = field(card, "action");
     const text = action && action.value.trim();
-    return text
-      ? words("Quoted", "“{text}”", { text: text.length > 60 ? text.slice(0, 57) + "…" : text })
-      : words("EmptyRule", "An empty rule");
+    return text ? "“" + (text.length > 60 ? text.slice(0, 57) + "…" : text) + "”" : gettext("An empty rule");
   }
 
   // Cards keep their input names; their place is the ORDER value, 1, 2, 3… in the page's order.
@@ -68,8 +66,8 @@
     const full = parseInt(total.value, 10) >= max;
     addButton.disabled = full;
     addButton.nextElementSibling.textContent = full
-      ? words("Full", "An article has at most " + max + " rules (removed cards count until you save).")
-      : words("AddHelp", "Adds an empty card; nothing is saved until you save the article.");
+      ? interpolate(gettext("An article has at most %(max)s rules (removed cards count until you save)."), { max: max }, true)
+      : gettext("Adds an empty card; nothing is saved until you save the article.");
   }
 
   function enhance(card) {
@@ -86,12 +84,12 @@
     card.hidden = true;
     const undo = document.createElement("div");
     undo.className = "rule-undo";
-    const notice = document.createElement("span");
-    notice.textContent = words("WillGo", "{rule} will be removed when you save.", { rule: describe(card) }) + " ";
+    const words = document.createElement("span");
+    words.textContent = interpolate(gettext("%(rule)s will be removed when you save."), { rule: describe(card) }, true) + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
-    button.textContent = words("Undo", "Undo");
+    button.textContent = gettext("Undo");
     button.addEventListener("click", function () {
       box.checked = false;
       card.hidden = false;
@@ -99,15 +97,15 @@
       card.querySelectorAll("textarea").forEach(fit);
       renumber();
       firstInput(card).focus();
-      say(words("Restored", "Rule restored: it is rule {n}.", { n: shown().indexOf(card) + 1 }));
+      say(interpolate(gettext("Rule restored: it is rule %(number)s."), { number: shown().indexOf(card) + 1 }, true));
     });
-    undo.appendChild(notice);
+    undo.appendChild(words);
     undo.appendChild(button);
     card.after(undo);
     renumber();
     if (announce) {
       button.focus();
-      say(words("Removed", "Rule {n} removed; it goes when you save. Undo is next.", { n: number }));
+      say(interpolate(gettext("Rule %(number)s removed; it goes when you save. Undo is next."), { number: number }, true));
     }
   }
 
@@ -128,10 +126,10 @@
     renumber();
     // The button keeps focus; at the top or bottom it is disabled, so its twin takes it.
     (button.disabled ? card.querySelector(".rule-move:not(:disabled)") || firstInput(card) : button).focus();
-    const moved = { from: at + 1, to: to + 1, total: visible.length };
-    say(direction === "up"
-      ? words("MovedUp", "Rule {from} moved up: it is now rule {to} of {total}.", moved)
-      : words("MovedDown", "Rule {from} moved down: it is now rule {to} of {total}.", moved));
+    const moved = direction === "up"
+      ? gettext("Rule %(from)s moved up: it is now rule %(to)s of %(count)s.")
+      : gettext("Rule %(from)s moved down: it is now rule %(to)s of %(count)s.");
+    say(interpolate(moved, { from: at + 1, to: to + 1, count: visible.length }, true));
   }
 
   function add() {
@@ -146,7 +144,7 @@
     enhance(card);
     renumber();
     firstInput(card).focus();
-    say(words("Added", "Rule {n} added: type what the agent may do.", { n: shown().length }));
+    say(interpolate(gettext("Rule %(number)s added: type what the agent may do."), { number: shown().length }, true));
   }
 
   // Long rule text is shown whole: a text box grows with what it holds. CSS field-sizing does

@@ -13,6 +13,14 @@
   let controller = null;
   let active = -1;
   let lastQuery = null;
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  const gettext = window.gettext || function (s) { return s; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return String(obj[k]); });
+    let i = 0;
+    return fmt.replace(/%s/g, function () { return String(obj[i++]); });
+  };
 
   function options() {
     return Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
@@ -86,14 +94,14 @@
     list.replaceChildren();
     active = -1;
     input.removeAttribute("aria-activedescendant");
-    if (titles.length) list.appendChild(group("articles", "Articles", titles, function (r) { return r.title; }, 0));
+    if (titles.length) list.appendChild(group("articles", gettext("Articles"), titles, function (r) { return r.title; }, 0));
     if (searches.length) {
-      list.appendChild(group("searches", "Searches", searches, function (q) { return q.text; }, titles.length));
+      list.appendChild(group("searches", gettext("Searches"), searches, function (q) { return q.text; }, titles.length));
     }
     const n = titles.length + searches.length;
     if (n) {
       open();
-      announce(n === 1 ? "1 suggestion" : n + " suggestions");
+      announce(interpolate(ngettext("%(count)s suggestion", "%(count)s suggestions", n), { count: n }, true));
     } else {
       close();
       announce("");

@@ -3,6 +3,8 @@
 // only the browser knows which tables overflow at the current width.
 (function () {
   "use strict";
+  // Interface text from the site's catalogue (jsi18n/, loaded first); English when it is missing.
+  var gettext = window.gettext || function (s) { return s; };
   function update() {
     document.querySelectorAll("main table").forEach(function (table) {
       var scrolls = table.scrollWidth > table.clientWidth + 1;
@@ -12,7 +14,8 @@
         if (!table.hasAttribute("aria-label")) {
           var section = table.closest("section");
           var heading = section && section.querySelector("h2, h3");
-          table.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + "table, scrolls sideways");
+          var label = gettext("table, scrolls sideways");
+          table.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + label);
         }
       } else if (!scrolls && table.hasAttribute("data-scroll-focus")) {
         if (table.getAttribute("data-scroll-focus") === "labelled") table.removeAttribute("aria-label");
