@@ -54,7 +54,7 @@ SNAPSHOT_FIELDS = [
     ("governance", "Governance"),
 ]
 # What a change record's `changed_fields` may name besides the fields a diff shows.
-FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address", "template_version": "Template"}
+FIELD_LABELS = {**dict(SNAPSHOT_FIELDS), "source_url": "Source address", "template_version": "Template", "language": "Language"}
 # A snapshot holds each non-standard section's text as "sections.<key>", and their labels here.
 SECTION_PREFIX = structure.SECTION_PREFIX
 LABELS_KEY = "_section_labels"
