@@ -164,9 +164,7 @@ TEXT_FIELDS = ("issue", "environment", "resolution", "cause", "internal_notes", 
 
 
 def _one_per_language(language: str) -> str:
-    return _("This article has a %(language)s translation already: open it to update it.") % {
-        "language": language_name(language)
-    }
+    return _("This article has a %(language)s translation already: open it to update it.") % {"language": language_name(language)}
 
 
 # --- what stays the source's ------------------------------------------------------------------------

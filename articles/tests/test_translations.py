@@ -3,19 +3,14 @@ translators' queue, import and API (docs/decisions/0016-translations.md)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from articles import translations
-from articles.models import Article, ArticleEvent, Audience, EventKind, InvalidChange, Refused, State
+from articles.models import Audience, EventKind, InvalidChange, Refused, State
 from articles.tests.assertions import assert_versions
-from conftest import REFUND_RULES, client_for, make_article, make_kb_owner
+from conftest import REFUND_RULES, make_article
 
 GERMAN_WORDS = [
     {"action": "die Buchung erstatten", "notes": ""},
