@@ -403,6 +403,7 @@ class PublicArticleDetailSerializer(PublicArticleSerializer):
     """One article for outside readers, with the relations to articles they may open and the
     translations they may read."""
 
+    language = serializers.CharField(read_only=True)
     relations = serializers.SerializerMethodField()
     translations = serializers.SerializerMethodField()
 

@@ -155,7 +155,7 @@ def create(
             )
     except IntegrityError:
         # Two translators saving the same language at once: the constraint lets one win.
-        if source.translations.filter(language=language).exists():
+        if Article.objects.filter(translation_of=source, language=language).exists():
             raise InvalidChange(_one_per_language(language)) from None
         raise
 
