@@ -11,9 +11,11 @@ from django.db import transaction
 from . import translations
 from .models import Article, Audience
 
-# source slug -> the German text. Rules: (action, notes) in the source's order.
+# source slug -> the German text. Rules: (action, notes) in the source's order. Slugs in ASCII, as
+# German authors often write them (ae, oe, ue, ss).
 GERMAN = {
     "toy-order-not-arrived": {
+        "slug": "spielzeugbestellung-nicht-angekommen",
         "title": "Meine Spielzeugbestellung ist immer noch nicht angekommen",
         "issue": (
             "„Ich habe vor zwei Wochen ein Set bestellt und es ist immer noch nicht da. "
@@ -55,6 +57,7 @@ GERMAN = {
         ),
     },
     "billing-charged-twice": {
+        "slug": "zweimal-abgebucht",
         "title": "Mir wurde diesen Monat zweimal abgebucht",
         "issue": "„Auf meinem Kontoauszug stehen zwei Zahlungen von 39,99 an Northwind am selben Tag.“",
         "environment": (
@@ -94,6 +97,7 @@ GERMAN = {
         ),
     },
     "internet-down-red-light": {
+        "slug": "internet-weg-router-leuchte-rot",
         "title": "Mein Internet geht nicht und die Leuchte am Router ist rot",
         "issue": "„Nichts geht, kein WLAN, kein Internet, und die kleine Leuchte „Internet“ ist rot.“",
         "environment": (
@@ -134,6 +138,7 @@ GERMAN = {
         ),
     },
     "toy-instructions-missing": {
+        "slug": "bauanleitung-fehlt-oder-beschaedigt",
         "title": "Die Bauanleitung fehlt oder ist beschädigt",
         "issue": (
             "„Im Karton war keine Bauanleitung“ oder „die Anleitung ist nass geworden und zerrissen – "
@@ -160,6 +165,7 @@ GERMAN = {
         "authority_note": "",
     },
     "thermostat-display-blank": {
+        "slug": "thermostat-display-leer",
         "title": "Das Display des Thermostats ist leer",
         "environment": "Smart Thermostat, Wandgerät mit Batterie oder am C-Draht.",
         "resolution": (
@@ -182,6 +188,7 @@ GERMAN = {
     },
     # Internal only, although the source is public: staff read it, customers never see it.
     "hotel-confirmation-not-received": {
+        "slug": "hotel-bezahlt-keine-bestaetigung",
         "audience": Audience.INTERNAL,
         "title": "Hotel bezahlt, aber keine Bestätigungs-E-Mail erhalten",
         "issue": "„Das Geld ist abgebucht, aber ich habe keine Bestätigung. Ist mein Zimmer gebucht oder nicht?“",
@@ -248,6 +255,7 @@ def _translate(source: Article, text: dict, translator) -> Article:
         rule_words=[{"action": action, "notes": notes} for action, notes in text["rules"]],
         audience=text.get("audience", source.audience),
         note="Übersetzung ins Deutsche",
+        slug=text["slug"],
     )
     german.validate(by=translator, note="Übersetzung geprüft")
     return german

@@ -121,11 +121,14 @@ def panel(request: HttpRequest, article: Article) -> dict:
     whether they may translate it, and, on an out-of-date translation, what changed since."""
     user = request.user
     source = article.source
+    found = translations.translation_set(article, user)
+    # Staff see the whole set (the panel is on staff pages only): its languages are the ones taken.
+    taken = {a.language for a in found} if policy.is_staff(user) else None
     may_translate = policy.can_translate(user, source)
     return {
-        "set": translations.translation_set(article, user),
+        "set": found,
         "language": language_name(article.language),
-        "can_translate": may_translate and bool(translations.missing_languages(source)),
+        "can_translate": may_translate and bool(translations.missing_languages(source, taken=taken)),
         "outdated": outdated_changes(article) if article.is_translation and article.translation_outdated else None,
         "can_confirm": article.is_translation and policy.can_confirm_translation(user, article),
     }

@@ -65,9 +65,11 @@ def mirrored_rules(source_rules: list[dict], words: list[dict]) -> list[dict]:
     return out
 
 
-def missing_languages(source: Article) -> list[tuple[str, str]]:
-    """(code, name) of the content languages `source`'s set has no article in yet."""
-    taken = {source.language, *source.translations.values_list("language", flat=True)}
+def missing_languages(source: Article, *, taken: set[str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the content languages `source`'s set has no article in yet (`taken`: the
+    set's languages, when the caller has read the whole set)."""
+    if taken is None:
+        taken = {source.language, *source.translations.values_list("language", flat=True)}
     return [(code, lang.name) for code, lang in CONTENT_LANGUAGES.items() if code not in taken]
 
 
@@ -109,6 +111,7 @@ def create(
     audience: str | None = None,
     seen_version: int | None = None,
     note: str = "",
+    slug: str = "",
 ) -> Article:
     """A new translation of `source` (of its source, if `source` is a translation) into `language`.
 
@@ -151,6 +154,7 @@ def create(
                 translation_outdated=version != source.version,
                 template_version=source.template_version,
                 escalation=source.escalation,
+                slug=slug,
                 **fields,
             )
     except IntegrityError:

@@ -428,6 +428,7 @@ def test_internal_translation_of_a_public_source_never_reaches_customers(public_
         data = client.get(reverse("api:article-detail", args=[public_source.slug])).json()
         assert data["translations"] == [] and "Erstattung" not in json.dumps(data)
         assert client.get(reverse("api:article-detail", args=[german.slug])).status_code == 404
+        assert client.get(german.get_help_url()).status_code == 404
         assert german.slug not in client.get(reverse("api:article-list")).content.decode()
 
 
@@ -490,3 +491,21 @@ def test_demo_has_german_translations_one_out_of_date_one_internal(demo, custome
     assert not Article.objects.visible_to(customer).filter(pk=internal.pk).exists()
     for t in german.select_related("translation_of"):
         assert translations.rule_structure(t.rule_dicts()) == translations.rule_structure(t.translation_of.rule_dicts())
+
+
+# --- shared identity ---------------------------------------------------------------------------
+
+
+def test_a_sources_reuse_count_includes_its_translations_reuse(article, contributor):
+    from articles.models import Reuse
+    from cases.services import link as link_case
+    from cases.services import manual_case, recount_reuse
+
+    german = translate(article, contributor)
+    Reuse.objects.create(article=german, user=contributor, article_version=german.version)
+    link_case(case=manual_case("T-1"), article=german, kind="solved", by=contributor)
+    Reuse.objects.create(article=article, user=contributor, article_version=article.version)
+    recount_reuse([german.pk])
+    article.refresh_from_db()
+    german.refresh_from_db()
+    assert (article.reuse_count, german.reuse_count) == (3, 2)
