@@ -277,7 +277,7 @@ def confirm(translation: Article, *, by, note: str = "") -> Article:
     """The translator says the translation still matches its source as it stands now: no new
     content version, a history row naming the source version confirmed against."""
     with transaction.atomic():
-        current = Article.objects.select_for_update().select_related("translation_of").get(pk=translation.pk)
+        current = Article.objects.select_for_update(of=("self",)).select_related("translation_of").get(pk=translation.pk)
         require(policy.can_confirm_translation(by, current))
         source_version = current.translation_of.version
         Article.objects.filter(pk=current.pk).update(source_version=source_version, translation_outdated=False)
