@@ -27,8 +27,9 @@ from rest_framework.response import Response
 
 from accounts.choices import Kind
 from accounts.models import User
+from kcs_site.languages import CONTENT_LANGUAGE_CHOICES
 
-from . import policy, relations_api, structure, versions
+from . import policy, relations_api, structure, translations, versions
 from .api_schema import answers, paginated
 from .merge_views import follows_merges
 from .models import (
@@ -231,6 +232,10 @@ class ArticleSerializer(serializers.Serializer):
     )
     sections = SectionsField()
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
+    language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, help_text="The content language.")
+    translation_of = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The source's slug when this article is a translation (else null)."
+    )
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
@@ -335,24 +340,80 @@ def article_for_caller(many: bool = False) -> PolymorphicProxySerializer:
     )
 
 
+class TranslationSerializer(serializers.Serializer):
+    """Another article of the same translation set, as staff see it."""
+
+    slug = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    is_source = serializers.BooleanField()
+    state = serializers.CharField()
+    audience = serializers.CharField()
+    translation_outdated = serializers.BooleanField()
+    source_version = serializers.IntegerField(allow_null=True)
+
+
+class PublicTranslationSerializer(serializers.Serializer):
+    """Another article of the same translation set that this reader may open."""
+
+    slug = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    html_url = serializers.CharField()
+
+
+def _translations(request: Request, article: Article, *, public: bool) -> list[dict]:
+    """The other articles of `article`'s translation set the caller may open (translations.translation_set)."""
+    out = []
+    for other in translations.translation_set(article, request.user):
+        if other.pk == article.pk:
+            continue
+        item = {"slug": other.slug, "language": other.language, "title": other.title}
+        if public:
+            item["html_url"] = request.build_absolute_uri(other.get_help_url())
+        else:
+            item.update(
+                is_source=not other.is_translation,
+                state=other.state,
+                audience=other.audience,
+                translation_outdated=other.translation_outdated,
+                source_version=other.source_version,
+            )
+        out.append(item)
+    return out
+
+
 class ArticleDetailSerializer(ArticleSerializer):
-    """One article for staff, with its relations to other articles (articles/relations_api.py)."""
+    """One article for staff, with its relations to other articles (articles/relations_api.py)
+    and the other articles of its translation set."""
 
     relations = serializers.SerializerMethodField()
+    translations = serializers.SerializerMethodField()
 
     @extend_schema_field(relations_api.RelationSerializer(many=True))
     def get_relations(self, article: Article) -> list[dict]:
         return relations_api.relations_data(self.context["request"], article)
 
+    @extend_schema_field(TranslationSerializer(many=True))
+    def get_translations(self, article: Article) -> list[dict]:
+        return _translations(self.context["request"], article, public=False)
+
 
 class PublicArticleDetailSerializer(PublicArticleSerializer):
-    """One article for outside readers, with the relations to articles they may open."""
+    """One article for outside readers, with the relations to articles they may open and the
+    translations they may read."""
 
+    language = serializers.CharField(read_only=True)
     relations = serializers.SerializerMethodField()
+    translations = serializers.SerializerMethodField()
 
     @extend_schema_field(relations_api.PublicRelationSerializer(many=True))
     def get_relations(self, article: Article) -> list[dict]:
         return relations_api.relations_data(self.context["request"], article)
+
+    @extend_schema_field(PublicTranslationSerializer(many=True))
+    def get_translations(self, article: Article) -> list[dict]:
+        return _translations(self.context["request"], article, public=True)
 
 
 def article_detail_for_caller() -> PolymorphicProxySerializer:
@@ -369,7 +430,7 @@ def article_detail_for_caller() -> PolymorphicProxySerializer:
 def _articles(request: Request):
     return (
         Article.objects.visible_to(request.user)
-        .select_related("product", "owner", "created_by", "escalation", "template_version__template")
+        .select_related("product", "owner", "created_by", "escalation", "template_version__template", "translation_of")
         .prefetch_related("tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id")))
     )
 

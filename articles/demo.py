@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from . import relations, structure
+from . import demo_translations, relations, structure
 from .models import Article, ArticleRelation, ArticleTemplate, Product, RelationKind, State
 
 TROUBLESHOOTING = [
@@ -74,6 +74,12 @@ def load(users: dict) -> None:
     _device_article(template, owner)
     _relations(owner)
     _duplicate_draft(users["candidate"])
+
+
+def load_translations(users: dict) -> None:
+    """German translations (articles/demo_translations.py): loaded after the other apps' demos
+    (load_demo), whose material updates of demo articles would otherwise leave them all out of date."""
+    demo_translations.load(users)
 
 
 def _template(owner) -> ArticleTemplate:

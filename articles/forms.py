@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.choices import Kind
 from accounts.models import User
+from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, DEFAULT_CONTENT_LANGUAGE, current_content_language
 
 from . import policy, structure
 from .models import (
@@ -77,6 +78,13 @@ class ArticleForm(forms.Form):
 
     title = forms.CharField(max_length=200, label=gettext_lazy("Title"), help_text=gettext_lazy("In the customer's words."))
     product = forms.ModelChoiceField(queryset=Product.objects.all(), label=gettext_lazy("Product"))
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=CONTENT_LANGUAGE_CHOICES,
+        initial=DEFAULT_CONTENT_LANGUAGE,
+        required=False,  # a form posted without it (a script, an older page) keeps the language
+        help_text=gettext_lazy("The language the article is written in."),
+    )
     tags = forms.CharField(
         required=False, label=gettext_lazy("Tags"), help_text=gettext_lazy("Comma-separated, e.g. refund, booking")
     )
@@ -174,6 +182,7 @@ class ArticleForm(forms.Form):
             self.fields["review_by"].help_text = review.reason
         self.review_date_refusal = review.reason
         if article is None:
+            self.fields["language"].initial = current_content_language()
             self._offer_templates()
             self.fields["version"].widget = forms.HiddenInput()
             self.fields["note"].required = False
@@ -219,7 +228,7 @@ class ArticleForm(forms.Form):
             if first is not None:
                 self.initial.setdefault(first.field_name, self.initial["issue"])
         names = [s.field_name for s in self.sections]
-        head = [n for n in ("title", "product", "template", "tags") if n in self.fields]
+        head = [n for n in ("title", "product", "language", "template", "tags") if n in self.fields]
         self.order_fields(head + names + [n for n in self.fields if n not in head and n not in names])
         self.carried = [
             (name, value)
@@ -337,12 +346,13 @@ class ArticleForm(forms.Form):
     def changes(self) -> dict:
         data = self.cleaned_data
         standard = [s.key for s in self.sections if s.is_standard]
-        names = ["title", "product", *standard, "internal_notes", "audience", "review_by"]
+        names = ["title", "product", "language", *standard, "internal_notes", "audience", "review_by"]
         if self.may_edit_authority:
             names += ["escalation", "authority_note"]
         if not self.fields["owner"].disabled and data.get("owner"):
             names.append("owner")
         changes = {name: data[name] for name in names}
+        changes["language"] = data.get("language") or (self.article.language if self.article else DEFAULT_CONTENT_LANGUAGE)
         if self.template_version is not None:
             changes["template_version"] = self.template_version
         if self.template_version is not None or self.section_texts():
@@ -387,6 +397,7 @@ class ArticleForm(forms.Form):
             **sections,
             "title": article.title,
             "product": article.product_id,
+            "language": article.language,
             "tags": ", ".join(article.tag_names()),
             "issue": article.issue,
             "environment": article.environment,

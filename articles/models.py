@@ -26,7 +26,7 @@ from .tags import read_tags
 # Fields an edit may change (the KCS content standard plus metadata); workflow
 # fields (state, audience, governance) change only through their own operations.
 CONTENT_FIELDS = ("title", "issue", "environment", "resolution", "cause", "internal_notes")
-METADATA_FIELDS = ("product", "owner", "review_by", "source_url")
+METADATA_FIELDS = ("product", "owner", "review_by", "source_url", "language")
 AUTHORITY_FIELDS = ("escalation", "authority_note")
 # The article's structure (articles/structure.py): the template version it is read with, and
 # the text of its non-standard sections by key.
@@ -334,7 +334,9 @@ class Article(models.Model):
         if audience != Audience.INTERNAL:
             require(policy.can_change_audience(by, article, audience))
         article.audience = audience
-        if governance != Governance.EXPERIENCE:
+        if governance != Governance.EXPERIENCE and not article.translation_of_id:
+            # A translation of governed content is governed like its source (articles/translations.py
+            # checks who may translate); anything else is a KB owner's call.
             require(policy.can_change_governance(by, article))
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
@@ -412,7 +414,11 @@ class Article(models.Model):
             rules_changed = rules is not None and _normalise_rules(rules) != current.rule_dicts()
             if not (changed or tags_changed or rules_changed or even_unchanged):
                 return self
+            from . import translations  # it builds on this module
+
+            translations.check_edit(current, changed, _normalise_rules(rules) if rules_changed else None)
             self._check_edit(by, current, changed, rules_changed)
+            old_rules = current.rule_dicts() if rules_changed and current.translations.exists() else None
             _check_markdown(markdown_problems(changed, current=current))
             before = structure.outside_values(current)
             old_sections = dict(current.sections or {})
@@ -449,6 +455,10 @@ class Article(models.Model):
             with reversion.create_revision():
                 current.version += 1
                 current.updated_at = timezone.now()
+                if current.is_translation:
+                    # Saving a translation brings it up to date with its source as it stands now.
+                    current.source_version = current.translation_of.version
+                    current.translation_outdated = False
                 current.save()
                 if tags_changed:
                     current.set_tags(tags)
@@ -477,6 +487,10 @@ class Article(models.Model):
                     change = change or row
                 _revision_meta(by, note or "Edited", material=material, version=current.version)
                 announce(change)
+            if not current.is_translation:
+                # In the same transaction: a source's material update marks its translations out
+                # of date, and their decision authority follows its structure (translations.py).
+                translations.source_changed(current, by=by, material=material, old_rules=old_rules, changed=changed)
         self.refresh_from_db()
         return self
 
@@ -725,6 +739,10 @@ class EventKind(models.TextChoices):
     MERGED = "merged", gettext_lazy("Merged")
     UNMERGED = "unmerged", gettext_lazy("Merge undone")
     RELATION = "relation", gettext_lazy("Relations changed")
+    # Translations (articles/translations.py): the source changed materially since the version
+    # translated; the translator confirmed the translation still says what the source says.
+    OUTDATED = "outdated", gettext_lazy("Source changed")
+    CONFIRMED = "confirmed", gettext_lazy("Translation confirmed")
 
 
 class ArticleEvent(models.Model):

@@ -208,6 +208,10 @@ def can_edit_authority(user: Person, article: Article) -> Decision:
     # governance: agents suggest changes with a flag, KB owners decide.
     if not is_staff(user):
         return refuse(_("Only staff can change decision authority."))
+    if getattr(article, "translation_of_id", None) is not None:
+        # A translation's rules, limits and contact mirror its source's and cannot change on it
+        # (articles/translations.py): its translator only puts the source's words into the language.
+        return can_edit(user, article)
     if article.state == State.ARCHIVED and not user.is_superuser:
         return refuse(_("This article is archived. A KB owner must restore it before it can be edited."))
     if is_kb_owner(user):
@@ -371,6 +375,33 @@ def can_manage_templates(user: Person) -> Decision:
     if is_kb_owner(user):
         return ALLOW
     return refuse(_("Only KB owners can define article templates."))
+
+
+# --- translations --------------------------------------------------------------------------------
+
+
+def can_translate(user: Person, source: Article) -> Decision:
+    """Start a translation of `source` (a new article in its translation set)."""
+    # A translation is a new article, written by whoever may write articles.
+    allowed = can_create(user)
+    if not allowed:
+        return allowed
+    if source.state == State.ARCHIVED or getattr(source, "merged_into_id", None) is not None:
+        return refuse(_("This article is archived: restore it before translating it."))
+    return ALLOW
+
+
+def can_confirm_translation(user: Person, translation: Article) -> Decision:
+    # Saying a translation still matches its changed source is a judgement on its content: whoever
+    # may edit it.
+    if getattr(translation, "translation_of_id", None) is None:
+        return refuse(_("Only a translation can be confirmed against its source."))
+    return can_edit(user, translation)
+
+
+def can_view_translation_queue(user: Person) -> Decision:
+    # The work of translators: whoever may write articles (and so translations).
+    return can_create(user)
 
 
 # --- workflow ----------------------------------------------------------------------------------

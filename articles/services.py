@@ -19,6 +19,8 @@ from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
+
 from . import structure
 from .models import (
     RESERVED_SLUGS,
@@ -66,6 +68,12 @@ class ImportRecord:
     # environment, resolution and cause fields). None: the article keeps what it has.
     template: str | None = None
     sections: dict[str, str] | None = field(default=None, hash=False, compare=False)
+    # Languages (articles/translations.py): the article's language, and for a translation the key
+    # (external id) or slug of its source, in the same file or already here, and the source's
+    # version it was translated from (default: the source's current version).
+    language: str = DEFAULT_CONTENT_LANGUAGE
+    translation_of: str | None = None
+    source_version: int | None = None
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
@@ -112,7 +120,11 @@ class ImportRecord:
             for name, text in sections.items():
                 if "\x00" in text:
                     raise BadRecord(f"section '{name}' contains a NUL character")
+        language, translation_of, source_version = _language_fields(data)
         return cls(
+            language=language,
+            translation_of=translation_of,
+            source_version=source_version,
             template=template.strip() if template else None,
             sections=dict(sections) if sections is not None else None,
             key=key,
@@ -236,6 +248,7 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
         resolution=record.resolution,
         internal_notes=record.internal_notes or "",
         source_url=record.source_url,
+        language=record.language,
         product=_product(record.product),
         owner=by,
         created_by=by,
@@ -274,6 +287,7 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
         "issue": record.issue,
         "resolution": record.resolution,
         "source_url": record.source_url,
+        "language": record.language,
     }
     if record.internal_notes is not None:
         wanted["internal_notes"] = record.internal_notes
@@ -297,6 +311,56 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
         material=True,
     )
     return ImportResult("updated", article)
+
+
+def _language_fields(data: dict) -> tuple[str, str | None, int | None]:
+    language = data.get("language")
+    if language is None or language == "":
+        language = DEFAULT_CONTENT_LANGUAGE
+    if not isinstance(language, str) or language not in CONTENT_LANGUAGES:
+        codes = ", ".join(CONTENT_LANGUAGES)
+        raise BadRecord(f"'language' must be one of the content languages ({codes}), not {language!r}")
+    source = data.get("translation_of")
+    if source is not None and (not isinstance(source, str) or not source.strip() or len(source) > 255 or "\x00" in source):
+        raise BadRecord("'translation_of' must be the slug of the source article")
+    version = data.get("source_version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise BadRecord("'source_version' must be a version number (1 or more)")
+    return language, source.strip() if source else None, version
+
+
+def link_translation(*, key: str, source_key: str, source_version: int | None, by) -> Article:
+    """Make the article imported under `key` a translation of the one imported under (or with the
+    slug) `source_key`, once the whole file is in (a translation may come before its source).
+    Its decision authority and audience follow the source's (translations.py). Raises BadRecord."""
+    from . import translations
+
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(external_id=key)
+        source = Article.objects.filter(external_id=source_key).first() or Article.objects.filter(slug=source_key).first()
+        if source is None:
+            raise BadRecord(f"'translation_of': no article {source_key!r} in this import or already here")
+        source = source.source
+        if source.pk == article.pk:
+            raise BadRecord("'translation_of' names the article itself")
+        if article.translations.exists():
+            raise BadRecord("this article has translations of its own: it cannot be a translation")
+        if source.language == article.language:
+            raise BadRecord(f"the source {source.slug!r} is written in {article.language!r} too")
+        if source.translations.filter(language=article.language).exclude(pk=article.pk).exists():
+            raise BadRecord(f"the source {source.slug!r} has a {article.language!r} translation already")
+        version = min(source_version or source.version, source.version)
+        Article.objects.filter(pk=article.pk).update(
+            translation_of=source, source_version=version, translation_outdated=version < source.version
+        )
+        article.refresh_from_db()
+        authority = translations.rule_structure(article.rule_dicts()) != translations.rule_structure(source.rule_dicts()) or (
+            article.escalation_id != source.escalation_id
+        )
+        narrow = translations.wider(article.audience, source.audience)
+        if authority or narrow:
+            translations._follow(article, source, by=by, authority=authority, narrow=narrow)
+    return article
 
 
 def _product(name: str) -> Product:

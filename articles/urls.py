@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import merge_views, relation_views, template_views, views
+from . import merge_views, relation_views, template_views, translation_views, views
 
 app_name = "articles"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("articles/<uslug:slug>/unmerge/", merge_views.unmerge, name="unmerge"),
     path("articles/<uslug:slug>/relations/", relation_views.add, name="relate"),
     path("articles/<uslug:slug>/relations/<int:pk>/remove/", relation_views.remove, name="unrelate"),
+    # Translations: articles/translation_views.py
+    path("articles/<uslug:slug>/translate/", translation_views.translate, name="translate"),
+    path("articles/<uslug:slug>/translation/", translation_views.translation_edit, name="translation-edit"),
+    path("articles/<uslug:slug>/translation/confirm/", translation_views.confirm, name="translation-confirm"),
+    path("translations/", translation_views.queue, name="translation-queue"),
     # Article templates (KB owners): articles/template_views.py
     path("templates/", template_views.template_list, name="template-list"),
     path("templates/new/", template_views.template_create, name="template-create"),

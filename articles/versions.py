@@ -60,6 +60,7 @@ FIELD_LABELS = {
     **dict(SNAPSHOT_FIELDS),
     "source_url": gettext_lazy("Source address"),
     "template_version": gettext_lazy("Template"),
+    "language": gettext_lazy("Language"),
 }
 # A snapshot holds each non-standard section's text as "sections.<key>", and their labels here.
 SECTION_PREFIX = structure.SECTION_PREFIX

@@ -19,7 +19,7 @@ from accounts.models import User
 from kcs_site import pages
 from kcs_site.decorators import staff_required
 
-from . import merging, policy, structure, versions
+from . import merging, policy, structure, translation_views, versions
 from .choices import choice_label
 from .forms import (
     ArticleForm,
@@ -92,6 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recently_changed": base.visible_to(user).exclude(state=State.ARCHIVED).order_by("-updated_at")[:10],
         "due_for_review": base.due_for_review().filter(owner=user).order_by("review_by")[:10],
         "can_create": policy.can_create(user),
+        "outdated_translations": base.filter(owner=user, translation_outdated=True).exclude(state=State.ARCHIVED).count(),
         "panels": pages.dashboard_panels(request),
     }
     return render(request, "articles/dashboard.html", context)
@@ -164,6 +165,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_change_governance": policy.can_change_governance(user, article),
         "governance_target": Governance.EXPERIENCE if article.is_governed else Governance.GOVERNED,
         "panels": pages.article_panels(request, article),
+        "translation": translation_views.panel(request, article),
         # Why an archived article was archived is the first thing a reader landing on it needs.
         "archived": (
             ArticleEvent.objects.filter(article=article, to_value=State.ARCHIVED).select_related("actor").first()
@@ -216,6 +218,9 @@ def create(request: HttpRequest) -> HttpResponse:
 @staff_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     article = _article_for(request, slug, detail=True)
+    if article.is_translation:
+        # A translation's words are edited beside its source; its structure is the source's.
+        return redirect("articles:translation-edit", slug=article.slug)
     require(_may_open_editor(request.user, article))
     initial = ArticleForm.initial_for(article)
     shape = {"article": article, "template_version": structure.version_for_edit(article)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -332,15 +332,22 @@ def recount_reuse(article_ids) -> None:
     One UPDATE computed by the database, so two agents linking at once both count, and a
     removed link is never counted.
     """
-    links = CaseLink.objects.live().reuse().filter(article=OuterRef("pk")).order_by().values("article")
-    plain = Reuse.objects.filter(article=OuterRef("pk")).order_by().values("article")
-    Article.objects.filter(pk__in=list(article_ids)).update(
-        reuse_count=Coalesce(Subquery(links.annotate(n=Count("pk")).values("n")), 0)
-        + Coalesce(Subquery(plain.annotate(n=Count("pk")).values("n")), 0)
-    )
+    # A translation shares its source's identity (docs/decisions/0016-translations.md): the source's
+    # count is the whole translation set's reuse, a translation's its own.
+    ids = set(article_ids)
+    ids |= set(Article.objects.filter(pk__in=ids, translation_of__isnull=False).values_list("translation_of", flat=True))
+    in_set = Q(article=OuterRef("pk")) | Q(article__translation_of=OuterRef("pk"))
+
+    def counted(rows):
+        # One row per article: its rows, and for a source its translations' rows too.
+        return Coalesce(
+            Subquery(rows.filter(in_set).order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n")), 0
+        )
+
+    Article.objects.filter(pk__in=ids).update(reuse_count=counted(CaseLink.objects.live().reuse()) + counted(Reuse.objects.all()))
     from search import indexing  # the index keeps reuse_count (a ranking nudge); no save happens here
 
-    indexing.enqueue(list(article_ids))
+    indexing.enqueue(list(ids))
 
 
 def recent_reusers(article: Article, days: int = 90):

@@ -47,6 +47,7 @@ _USER_QUESTIONS = {
     "coach_or_kb_owner": policy.is_coach_or_kb_owner,
     "view_search_report": policy.can_view_search_report,
     "manage_templates": policy.can_manage_templates,
+    "view_translation_queue": policy.can_view_translation_queue,
 }
 
 

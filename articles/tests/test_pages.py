@@ -988,8 +988,9 @@ def test_article_page_renders_in_a_bounded_number_of_queries(article, contributo
     # 16: the view counter's UPDATE (insights.counting);
     # 17-18: related articles: vectors changed since the last search (search.semantic), and the
     # nearest articles the reader may open (one query);
-    # 19: linked articles and the "Superseded by" banner (one query, articles.relations).
-    with django_assert_max_num_queries(19):
+    # 19: linked articles and the "Superseded by" banner (one query, articles.relations);
+    # 20: the translation set (one query, articles.translation_views.panel).
+    with django_assert_max_num_queries(20):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

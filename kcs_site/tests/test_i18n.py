@@ -68,9 +68,9 @@ def placeholders(text: str) -> set[str]:
 
 
 def test_there_are_german_catalogues():
-    assert {p.relative_to(BASE).as_posix() for p in CATALOGUES} >= {
-        f"{app}/locale/de/LC_MESSAGES/django.po" for app in APPS
-    } | {"kcs_site/locale/de/LC_MESSAGES/djangojs.po"}
+    assert {p.relative_to(BASE).as_posix() for p in CATALOGUES} >= {f"{app}/locale/de/LC_MESSAGES/django.po" for app in APPS} | {
+        "kcs_site/locale/de/LC_MESSAGES/djangojs.po"
+    }
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.relative_to(BASE).as_posix())

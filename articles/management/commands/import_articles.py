@@ -1,7 +1,10 @@
 """Import articles from another knowledge base: a JSON Lines file or a folder of Markdown.
 
 JSON Lines: one object a line with `slug, title, summary, body, product, tags, source_url,
-license`, optionally `internal_notes` (staff-only Markdown); other fields are ignored.
+license`, optionally `internal_notes` (staff-only Markdown), `language` (a content language code,
+default "en"), `translation_of` (the slug or key of the source article, anywhere in the same file
+or already imported) and `source_version`; other fields are ignored. Translations are linked to
+their sources once every record is in. (Export does not exist yet.)
 Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
@@ -27,7 +30,7 @@ from django.db import transaction
 from accounts.models import Kind, User
 from articles import policy
 from articles.models import Audience, State
-from articles.services import BadRecord, ImportRecord, ImportResult, existing_articles, import_record
+from articles.services import BadRecord, ImportRecord, ImportResult, existing_articles, import_record, link_translation
 from kcs_site import jsoninput
 
 BATCH_SIZE = 100  # records per commit, whose existing articles are fetched in one query
@@ -69,7 +72,8 @@ class Command(BaseCommand):
         source = Path(path)
         if not source.exists():
             raise CommandError(f"{source} does not exist: give a .jsonl file or a folder of .md files.", returncode=2)
-        new_articles = {"by": _owner(owner), "state": state, "audience": audience}
+        by = {"by": _owner(owner)}
+        new_articles = {**by, "state": state, "audience": audience}
         entries = list(_read_folder(source) if source.is_dir() else _read_jsonl(source))
         if source.is_dir() and not entries:
             raise CommandError(f"No .md files under {source}.", returncode=2)
@@ -77,6 +81,7 @@ class Command(BaseCommand):
         self.counts: Counter[str] = Counter()
         self.progress = Progress(self.stdout, len(entries)) if self.stdout.isatty() else None
         first_seen: dict[str, str] = {}
+        links: list[tuple[Entry, ImportRecord]] = []  # translations, linked once every source is in
         for start in range(0, len(entries), BATCH_SIZE):
             batch = [(entry, _record(entry, product_default, first_seen)) for entry in entries[start : start + BATCH_SIZE]]
             # One commit per batch: each record is still its own (nested) transaction, so a
@@ -94,18 +99,30 @@ class Command(BaseCommand):
                         self._failed(entry, error)
                     else:
                         self._done(entry, result, options["verbosity"])
+                        if record.translation_of:
+                            links.append((entry, record))
+        for entry, record in links:
+            try:
+                link_translation(key=record.key, source_key=record.translation_of, source_version=record.source_version, **by)
+            except BadRecord as error:
+                self.counts["unlinked"] += 1
+                self._clear_progress()
+                self.stderr.write(f"{entry.where}: imported, but not as a translation: {error}")
 
         if self.progress:
             self.progress.done()
         counts = self.counts
+        unlinked = counts.pop("unlinked", 0)
         total = sum(counts.values())
         summary = (
             f"Imported {total}: {counts['created']} created, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged, {counts['failed']} failed"
-        )
-        self.stdout.write(summary, style_func=self.style.WARNING if counts["failed"] else self.style.SUCCESS)
+        ) + (f", {unlinked} not linked to their source" if unlinked else "")
+        self.stdout.write(summary, style_func=self.style.WARNING if counts["failed"] or unlinked else self.style.SUCCESS)
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} of {total} records could not be imported (see the messages above).")
+        if unlinked:
+            raise CommandError(f"{unlinked} translations could not be linked to their source (see the messages above).")
 
     def _done(self, entry: Entry, result: ImportResult, verbosity: int) -> None:
         self.counts[result.status] += 1
