@@ -21,7 +21,7 @@ from articles import help_trail, policy
 from articles.help_views import POOR_RESULTS
 from articles.http import as_id
 from articles.models import Article, Audience, Product, State, require
-from kcs_site.languages import CONTENT_LANGUAGES, language_name
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE, current_content_language, language_name
 
 from . import mining, service
 from . import report as gaps
@@ -254,15 +254,24 @@ def synonyms(request: HttpRequest) -> HttpResponse:
     require(policy.can_manage_synonyms(request.user))
     if request.method == "POST":
         terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
+        language = request.POST.get("language", DEFAULT_CONTENT_LANGUAGE)
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
         if terms.count(",") < 1:
             messages.error(request, "Give at least two words or phrases, separated by commas.")
-        elif Synonym.objects.filter(terms=terms).exists():
+        elif Synonym.objects.filter(terms=terms, language=language).exists():
             messages.error(request, "That synonym group already exists.")
         else:
-            Synonym.objects.create(terms=terms[:500])
+            Synonym.objects.create(terms=terms[:500], language=language)
             messages.success(request, f"Added: {terms}. Searches use it right away.")
         return redirect("search:synonyms")
-    context = {"synonyms": Synonym.objects.all(), "candidates": mining.candidates(), "window": mining.WINDOW_DAYS}
+    context = {
+        "synonyms": Synonym.objects.all(),
+        "candidates": mining.candidates(),
+        "window": mining.WINDOW_DAYS,
+        "languages": [(code, language_label(code)) for code in CONTENT_LANGUAGES],
+        "language_names": {code: language_label(code) for code in CONTENT_LANGUAGES},
+        "default_language": current_content_language(),
+    }
     return render(request, "search/synonyms.html", context)
 
 

@@ -246,3 +246,28 @@ def test_the_api_takes_a_language(owner, product, client):
     body = client.get("/api/v1/search/", {"q": "Rechnungen", "language": "de"}).json()
     assert body["results"][0]["title"] == "Rechnung als PDF herunterladen"
     assert body["results"][0]["language"] == "de"
+
+
+def test_kb_owners_give_a_synonym_group_its_language(db, client):
+    owner = make_kb_owner("olga")
+    client.force_login(owner)
+    page = client.get(reverse("search:synonyms")).content.decode()
+    assert '<select name="language">' in page and '<option value="de" lang="de">German</option>' in page
+    client.post(reverse("search:synonyms"), {"terms": "Handy, Smartphone, Mobiltelefon", "language": "de"})
+    assert Synonym.objects.get(terms="handy, smartphone, mobiltelefon").language == "de"
+    client.post(reverse("search:synonyms"), {"terms": "mobile, cell phone", "language": "xx"})
+    assert Synonym.objects.get(terms="mobile, cell phone").language == "en"
+
+
+def test_staff_filter_results_by_language_and_readers_do_not_see_the_filter(owner, product, client):
+    german_corpus(owner, product)
+    write(owner, product, "Printer prints blank pages", language="en", resolution="Check the toner.")
+    indexing.rebuild()
+    client.force_login(owner)
+    page = client.get(reverse("search:results"), {"q": "drucker"}).content.decode()
+    assert "All languages" in page and 'lang="de">German</a>' in page
+    page = client.get(reverse("search:results"), {"q": "drucker", "language": "all"}).content.decode()
+    assert "<strong>All languages</strong>" in page and "Drucker druckt nur leere Seiten" in page
+    assert '<input type="hidden" name="language" value="all">' in page
+    client.force_login(make_customer("chris"))
+    assert "All languages" not in client.get(reverse("search:results"), {"q": "drucker"}).content.decode()
