@@ -21,6 +21,7 @@ from conftest import make_customer, make_kb_owner
 from search import indexing
 from search.backends.base import SearchRequest
 from search.models import Synonym
+from search.query import parse as parse_query
 from search.service import FALLBACK_BELOW, search
 
 DATA = json.loads((Path(__file__).parent / "data" / "german_articles.json").read_text(encoding="utf-8"))
@@ -271,3 +272,38 @@ def test_staff_filter_results_by_language_and_readers_do_not_see_the_filter(owne
     assert '<input type="hidden" name="language" value="all">' in page
     client.force_login(make_customer("chris"))
     assert "All languages" not in client.get(reverse("search:results"), {"q": "drucker"}).content.decode()
+
+
+def test_a_whoosh_index_written_before_languages_gets_its_fields_and_keeps_answering(db, tmp_path, settings):
+    from whoosh import index as whoosh_index
+
+    from search.backends import whoosh_backend
+    from search.documents import document
+
+    owner = make_kb_owner("olga")
+    product = Product.objects.create(name="Konto", slug="konto")
+    english = write(owner, product, "Refund a cancelled booking", language="en", resolution="Open the booking.")
+    german = write(owner, product, "Rechnung als PDF herunterladen", resolution="Unter Abrechnung herunterladen.")
+    old = whoosh_backend.schema()
+    for name in list(old.names()):
+        if name in ("language", "title_text") or any(
+            name.endswith(f"_{code}") for code in ("de", "da", "nl", "fr", "es", "it", "pt", "sv", "no", "fi")
+        ):
+            old.remove(name)
+    old["title"].stored = True  # titles were stored in their text field then
+    (tmp_path / "gen-1").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "gen-1"), old)
+    writer = ix.writer()
+    doc = {k: v for k, v in whoosh_backend._whoosh_doc(document(english)).items() if k in old.names()}
+    writer.add_document(**doc)
+    writer.commit()
+    (tmp_path / "CURRENT").write_text("gen-1")
+    backend = whoosh_backend.WhooshBackend(tmp_path)
+    try:
+        found = backend.search(SearchRequest(text="refunds", user=owner, language="en"), parse_query("refunds"))
+        assert [h.title for h in found.hits] == ["Refund a cancelled booking"]
+        backend.index([document(german)])
+        found = backend.search(SearchRequest(text="Rechnungen", user=owner, language="de"), parse_query("Rechnungen"))
+        assert [h.title for h in found.hits] == ["Rechnung als PDF herunterladen"]
+    finally:
+        backend.close_all()
