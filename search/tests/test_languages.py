@@ -27,9 +27,9 @@ from search.service import FALLBACK_BELOW, search
 DATA = json.loads((Path(__file__).parent / "data" / "german_articles.json").read_text(encoding="utf-8"))
 # MRR@10 of the judged German queries (keyword analysis alone: no spelling correction, no ranking by
 # meaning), measured: with German analysis 1.0 on Whoosh (every expected article first) and 0.97 on
-# PostgreSQL ("sechsstellige Codes" second); 0.78 on both when the same articles are analysed as English (the any-word fallback still finds an article
-# by the one word a query spells as the article does, but single inflected words find nothing).
-# The bars leave room for small ranking changes.
+# PostgreSQL ("sechsstellige Codes" second); 0.78 on both when the same articles are analysed as
+# English (the any-word fallback still finds an article by the one word a query spells as the
+# article does, but single inflected words find nothing). The bars leave room for small ranking changes.
 GERMAN_MRR = 0.9
 ENGLISH_ANALYSIS_BELOW = 0.85
 
