@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from articles import policy
 
 from .backends.base import SearchResults
-from .service import FILTER_NAMES, NO_CORRECTION, SORTS, facets_for, request_from, search
+from .service import FILTER_NAMES, LANGUAGE, NO_CORRECTION, SORTS, facets_for, request_from, search
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -25,6 +25,11 @@ class SearchHitSerializer(serializers.Serializer):
     html_url = serializers.CharField()
     state = serializers.CharField(required=False, help_text="Staff only")
     audience = serializers.CharField(required=False, help_text="Staff only")
+    language = serializers.CharField(help_text="The article's content language (ISO 639-1)")
+    also_in = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The same article in other languages that this search found too: {language, slug, html_url}",
+    )
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -47,6 +52,12 @@ class SearchResponseSerializer(serializers.Serializer):
         "for it: `original` found next to nothing); null when the hits are for `original`. Ask again with "
         "`nocorrect=1` to search `original` as typed",
     )
+    language = serializers.CharField(allow_blank=True, help_text="The content language searched (empty: every language)")
+    fallback_language = serializers.CharField(
+        allow_blank=True,
+        help_text="Set when `language` found too few articles: the language whose hits follow its own (the source "
+        "language, English); empty otherwise",
+    )
     suggestion = serializers.CharField(
         allow_blank=True,
         help_text="A spelling correction offered but not applied (Did you mean …?; the hits are for `original`); "
@@ -58,6 +69,12 @@ class SearchResponseSerializer(serializers.Serializer):
     parameters=[
         OpenApiParameter("q", str, required=True),
         *[OpenApiParameter(name, str) for name in FILTER_NAMES],
+        OpenApiParameter(
+            LANGUAGE,
+            str,
+            description="Content language to search (en, de, …; `all`: every language). Default: the interface "
+            "language's. When it finds fewer than three articles, English ones follow (`fallback_language`)",
+        ),
         OpenApiParameter("page", int),
         OpenApiParameter("sort", str, enum=list(SORTS)),
         OpenApiParameter(
@@ -72,10 +89,10 @@ def api_search(request: Request) -> Response:
     if not search_request.text:
         return Response({"detail": "Give a query with ?q=…"}, status=400)
     results = search(search_request, log=True)
-    return Response(_api_payload(request, results, search_request.text))
+    return Response(_api_payload(request, results, search_request.text, search_request.language))
 
 
-def _api_payload(request, results: SearchResults, request_text: str) -> dict:
+def _api_payload(request, results: SearchResults, request_text: str, language: str = "") -> dict:
     staff = policy.is_staff(request.user)
     hits = []
     for hit in results.hits:
@@ -88,6 +105,15 @@ def _api_payload(request, results: SearchResults, request_text: str) -> dict:
             "snippet": hit.snippet,
             "product": hit.product,
             "html_url": request.build_absolute_uri(url),
+            "language": hit.language,
+            "also_in": [
+                {
+                    "language": code,
+                    "slug": slug,
+                    "html_url": request.build_absolute_uri(reverse("articles:detail" if staff else "help:detail", args=[slug])),
+                }
+                for code, slug, _title in hit.also_in
+            ],
         }
         if staff:
             row.update(state=hit.state, audience=hit.audience)
@@ -103,4 +129,6 @@ def _api_payload(request, results: SearchResults, request_text: str) -> dict:
         "original": request_text,
         "corrected": results.corrected_to or None,
         "suggestion": results.suggestion,
+        "language": language,
+        "fallback_language": results.fallback_to,
     }

@@ -52,6 +52,7 @@ def document(article: Article) -> dict:
         "slug": article.slug,
         "external_id": article.external_id or "",
         "title": article.title,
+        "language": article.language,
         **{name: _joined(public_text(getattr(article, name)), sections.get(name)) for name in structure.STANDARD_KEYS},
         "authority": authority,
         "tags": tags,

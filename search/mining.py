@@ -36,6 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wordfreq import zipf_frequency
 
+from kcs_site.languages import DEFAULT_CONTENT_LANGUAGE
+
 from .models import DismissedSynonymCandidate, SearchLog, Synonym
 from .rerank import STOP_WORDS, stem
 
@@ -401,7 +403,7 @@ def candidates(days: int = WINDOW_DAYS, limit: int = 20) -> list[Candidate]:
     articles they opened (the page is for KB owners, who may see every article)."""
     from articles.models import Article
 
-    groups = Groups(list(Synonym.objects.all()))
+    groups = Groups(list(Synonym.objects.filter(language=DEFAULT_CONTENT_LANGUAGE)))
     found = mined(days, groups)
     # Few rows (one per candidate a KB owner turned down), compared by signature so that a
     # dismissed pair stays dismissed when another form of it becomes the most searched.
@@ -434,7 +436,7 @@ def add(terms: list[str]) -> Synonym:
     """Make the two phrases synonyms: a new group, or the group one of them is in already takes
     the other (a word in two groups would find only one group's words), or their two groups merge."""
     phrases = _phrases(terms)
-    groups = list(Synonym.objects.select_for_update().order_by("pk"))
+    groups = list(Synonym.objects.filter(language=DEFAULT_CONTENT_LANGUAGE).select_for_update().order_by("pk"))
     lookup = Groups(groups)
     found = [lookup.by_member.get(p) for p in phrases]
     existing = list(dict.fromkeys(g for g in found if g is not None))

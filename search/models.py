@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, DEFAULT_CONTENT_LANGUAGE
 
 
 class IndexTask(models.Model):
@@ -36,14 +39,18 @@ class Synonym(models.Model):
     """Words and phrases that mean the same thing to searchers, managed by KB owners.
 
     `terms` is a comma-separated group, e.g. "2fa, two-factor authentication, mfa":
-    a query containing any of them also finds articles that use the others.
+    a query in the group's language containing any of them also finds articles that use the others.
     """
 
-    terms = models.CharField(max_length=500, unique=True)
+    terms = models.CharField(max_length=500)
+    # The content language whose queries it expands (kcs_site.languages): a German query uses the
+    # German groups only.
+    language = models.CharField(_("language"), max_length=8, choices=CONTENT_LANGUAGE_CHOICES, default=DEFAULT_CONTENT_LANGUAGE)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["terms"]
+        ordering = ["language", "terms"]
+        constraints = [models.UniqueConstraint(fields=["terms", "language"], name="synonym_terms_per_language")]
 
     def __str__(self) -> str:
         return self.terms

@@ -630,6 +630,8 @@ def _confirmed(ids: list[int], request: SearchRequest, parsed: ParsedQuery) -> d
         rows = rows.filter(tags__name__iexact=chosen["tag"])
     if hides_archived(chosen, request.include_archived):
         rows = rows.exclude(state=State.ARCHIVED)
+    if request.language:
+        rows = rows.filter(language=request.language)  # the search's language, as the engine matched
     columns = rows.values_list("pk", "state", "audience", "product__slug")
     found = {pk: [state, audience, product, []] for pk, state, audience, product in columns}
     if found and request.facets:

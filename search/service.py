@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
@@ -10,6 +11,7 @@ from articles.choices import State
 from articles.http import query_param
 from articles.models import Article
 from articles.rendering import public_text
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE, current_content_language
 
 from . import semantic, spelling
 from .backends import get_backend
@@ -27,6 +29,24 @@ NO_CORRECTION = "nocorrect"
 # Confidence and audience are KCS workflow: an outside reader sees only validated articles
 # written for them anyway, so the results page and the API offer them no filter that names these.
 STAFF_FACETS = ("state", "audience")
+# `language=<code>`: articles in that content language (default: the interface language's);
+# `language=all`: every language, each article matched through its own language's analysis.
+LANGUAGE = "language"
+ALL_LANGUAGES = "all"
+# Fewer hits than this in the reader's language (when that is not the source language): the
+# source language's hits follow them, with a note saying so. Two or fewer hits is the point where
+# a reader would otherwise meet "nothing useful" and start again in English; three or more in
+# their own language are worth reading first without a longer, mixed list.
+FALLBACK_BELOW = 3
+
+
+def language_from(request) -> str:
+    """The content language a results page or API call searches: `language` if it names one
+    (`all`: "", every language), else the interface language's."""
+    asked = param(request, LANGUAGE).lower()
+    if asked == ALL_LANGUAGES:
+        return ""
+    return asked if asked in CONTENT_LANGUAGES else current_content_language()
 
 
 def facets_for(user, results: SearchResults) -> dict[str, list[tuple[str, int]]]:
@@ -56,23 +76,90 @@ def request_from(request) -> SearchRequest:
         per_page=10,
         sort=sort if sort in SORTS else "relevance",
         autocorrect=param(request, NO_CORRECTION) != "1",
+        language=language_from(request),
     )
 
 
-def synonym_groups() -> list[list[str]]:
-    return [s.members() for s in Synonym.objects.all()]
+def synonym_groups(language: str = "") -> list[list[str]]:
+    """The synonym groups of `language` (those of every language for "")."""
+    rows = Synonym.objects.filter(language=language) if language else Synonym.objects.all()
+    return [s.members() for s in rows]
 
 
 def search(request: SearchRequest, *, log: bool = False) -> SearchResults:
-    groups = synonym_groups()
+    """Search in the request's language (search.service.language_from sets the reader's); when that
+    finds fewer than FALLBACK_BELOW articles, the source language's hits follow (fallback)."""
+    groups = synonym_groups(request.language)
     parsed = parse(request.text, groups)
     backend = get_backend()
     results = _run(backend, request, parsed)
     if request.autocorrect:
         results = spell(backend, request, parsed, results, groups)
+    if request.language and request.language != DEFAULT_CONTENT_LANGUAGE and results.total < FALLBACK_BELOW:
+        results = with_fallback(backend, request, results)
+    one_per_translation_set(results, request.language or current_content_language())
     number_hits(results)
     if log:
         results.log_id = record(request, results).pk
+    return results
+
+
+def with_fallback(backend, request: SearchRequest, own: SearchResults) -> SearchResults:
+    """`own` (the reader's language found next to nothing), then the source language's hits for the
+    same words, searched as that language (its synonyms and stemming; no spelling correction: a
+    German word is not an English misspelling). Unchanged when the source language finds nothing.
+
+    The source language's pages follow the page of the reader's own hits: page 1 holds both (at most
+    FALLBACK_BELOW - 1 more than a page), later pages the source language's."""
+    text = own.corrected_to or request.text
+    source = dataclasses.replace(request, text=text, language=DEFAULT_CONTENT_LANGUAGE, autocorrect=False)
+    found = _run(backend, source, parse(text, synonym_groups(DEFAULT_CONTENT_LANGUAGE)))
+    if not found.total:
+        return own
+    merged = dataclasses.replace(
+        found,
+        hits=(own.hits if request.page == 1 else []) + found.hits,
+        total=own.total + found.total,
+        page=request.page,
+        corrected_to=own.corrected_to,
+        suggestion=own.suggestion,
+        partial=own.partial and found.partial,
+        fallback_from=request.language,
+        fallback_to=DEFAULT_CONTENT_LANGUAGE,
+    )
+    merged.facets = _summed(own.facets, found.facets)
+    return merged
+
+
+def _summed(a: dict, b: dict) -> dict:
+    out = {}
+    for name in dict.fromkeys([*a, *b]):
+        counts = Counter(dict(a.get(name, []))) + Counter(dict(b.get(name, [])))
+        out[name] = sorted(((str(k), n) for k, n in counts.items() if k), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return out
+
+
+def one_per_translation_set(results: SearchResults, preferred: str) -> SearchResults:
+    """An article and its translations once in a list: the version in `preferred` (the reader's
+    language) where the list has it, else the first found, at the place of the best-placed one; the
+    others become its `also_in` links. Only hits the caller may read are involved (they were
+    checked), so no link leads to an article hidden from them. The total is lowered by the hits
+    folded in (on this page: a translation set spread over two pages is not known here)."""
+    groups: dict[int, list] = {}
+    for hit in results.hits:
+        groups.setdefault(hit.source_id or hit.article_id, []).append(hit)
+    if all(len(group) == 1 for group in groups.values()):
+        return results
+    kept = []
+    for hit in results.hits:
+        group = groups[hit.source_id or hit.article_id]
+        if hit is not group[0]:
+            continue
+        chosen = next((h for h in group if h.language == preferred), group[0])
+        chosen.also_in = [(h.language, h.slug, h.title) for h in group if h is not chosen]
+        kept.append(chosen)
+    results.total = max(len(kept), results.total - (len(results.hits) - len(kept)))
+    results.hits = kept
     return results
 
 
@@ -88,7 +175,7 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
     or the corrected ones.
     """
     words = [c.text for c in parsed.positive if c.kind == "term" and not c.alternatives]
-    corrections = backend.correct(words, request.user)
+    corrections = backend.correct(words, request.user, request.language or current_content_language())
     corrected_text = _apply(request.text, corrections) if corrections else ""
     if not corrected_text or corrected_text.lower() == request.text.lower():
         return typed
@@ -97,7 +184,7 @@ def spell(backend, request: SearchRequest, parsed: ParsedQuery, typed: SearchRes
         return typed
     if not policy.is_staff(request.user) and not _words_shown(corrections.values(), corrected, request.user):
         return typed
-    nonword = any(spelling.zipf(word) == 0 for word in corrections)
+    nonword = any(spelling.zipf(word, request.language or None) == 0 for word in corrections)
     if spelling.applies(typed, corrected, nonword=nonword):
         corrected.corrected_to = corrected_text
         return corrected
@@ -132,9 +219,18 @@ def _run(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         request.user,
         chosen_filters(request, parsed),
         include_archived=request.include_archived,
+        language=request.language,
     )
     checked(results, rows)
-    snippets = backend.snippets(results.highlight, {pk: row["texts"] for pk, row in rows.items()}) if rows else {}
+    # Each article's snippet marks the query's words as its own language reduces them.
+    by_language: dict[str, dict] = {}
+    for pk, row in rows.items():
+        by_language.setdefault(row["language"], {})[pk] = row["texts"]
+    snippets = {}
+    for language, texts in by_language.items():
+        same = language == request.language or results.highlight is None
+        highlight = results.highlight if same else backend.highlight(parsed, language)
+        snippets.update(backend.snippets(highlight, texts))
     for hit in results.hits:
         hit.snippet = snippets.get(hit.article_id, "")
     return results
@@ -158,6 +254,7 @@ def checked(results: SearchResults, rows: dict[int, dict]) -> SearchResults:
         hit.slug, hit.title, hit.external_id = row["slug"], row["title"], row["external_id"] or ""
         hit.state, hit.audience, hit.product = row["state"], row["audience"], row["product__slug"]
         hit.updated_at, hit.version = row["updated_at"], row["version"]
+        hit.language, hit.source_id = row["language"], row["translation_of"]
     if dropped:
         results.total = max(len(results.hits), results.total - len(dropped))
         for name in ("state", "audience", "product"):
@@ -171,7 +268,7 @@ def checked(results: SearchResults, rows: dict[int, dict]) -> SearchResults:
 def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     """Title suggestions as you type: (slug, title) of articles the caller may open now, titled as
     the database holds them (the same check as search results)."""
-    found = get_backend().suggest(text, user, limit=limit)
+    found = get_backend().suggest(text, user, limit=limit, language=current_content_language())
     if not found:
         return []
     # Read by slug (its unique index), then the visibility rule (policy.can_view): on SQLite,
@@ -216,10 +313,15 @@ def caller_kind(user) -> str:
 SNIPPET_SOURCE_FIELDS = ("issue", "environment", "resolution", "cause", "authority_note", "internal_notes")
 PUBLIC_SNIPPET_FIELDS = ("issue", "environment", "resolution", "cause")
 SECTION_FIELDS = ("sections", "template_version__sections")
-ROW_FIELDS = ("pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at")
+ROW_FIELDS = (
+    "pk", "version", "slug", "title", "external_id", "state", "audience", "product__slug", "updated_at", "language",
+    "translation_of",
+)  # fmt: skip
 
 
-def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None, *, include_archived: bool = False):
+def readable_articles(
+    ids: list[int], user, chosen: dict[str, str] | None = None, *, include_archived: bool = False, language: str = ""
+):
     """The articles among `ids` that `user` may read now and that still pass the chosen filters,
     as the database holds them (one query on the primary key): what search checks its hits
     against, and the only text snippets are cut from.
@@ -236,6 +338,8 @@ def readable_articles(ids: list[int], user, chosen: dict[str, str] | None = None
         rows = rows.filter(product__slug=chosen["product"])
     if hides_archived(chosen, include_archived):
         rows = rows.exclude(state=State.ARCHIVED)
+    if language:
+        rows = rows.filter(language=language)
     internals = bool(policy.can_view_internals(user))
     out = {}
     for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS, *SECTION_FIELDS):

@@ -59,6 +59,7 @@ WORD_RE = re.compile(r"[^\W_]+")
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[^\W_a-z])")
 CLAUSE_END = re.compile(r"[,;:–—·][\"'”’)\]]*\s+")
 TERMINAL = tuple(".!?:;…")
+UMLAUTS = str.maketrans("äöü", "aou")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Highlight:
         """How the words that may match start: as a stem does ("happi" is "happy" with its y
         changed, "rate" is "rating" without its e), or as a typed prefix."""
         starts = {s.rstrip("ie") or s for variants in self.concepts for v in variants for s in v}
+        # German stems spell "ß" as "ss" (Snowball: "Straße" → "strass"): the text may have either.
+        starts |= {s.replace("ss", "ß") for s in starts if "ss" in s}
         return tuple(sorted(starts | set(self.prefixes)))
 
 
@@ -156,7 +159,9 @@ def _words_starting(text: str, starts: tuple[str, ...]):
 
     A substring search per start (str.find runs at memory speed; a regular expression of
     alternatives reads one character at a time, ten times slower on long texts)."""
-    low = text.lower()
+    # Umlauts as their base letters (the same length, so offsets hold): Snowball's German stems drop
+    # them ("Passwörter" → "passwort"), so a stem's start is found in the folded text.
+    low = text.lower().translate(UMLAUTS)
     if len(low) != len(text):  # a letter whose lowercase is longer ("İ"): offsets would shift
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, starts)) + r")[^\W_]*", re.IGNORECASE)
         yield from pattern.finditer(text)

@@ -56,30 +56,37 @@ NEXT_TO_NOTHING = 1
 CLEARLY_MORE = 3
 
 
+# wordfreq's code where it differs from the content language's (Norwegian: Bokmål).
+WORDFREQ_CODES = {"no": "nb"}
+
+
 @functools.cache
-def _language() -> str | None:
-    code = settings.LANGUAGE_CODE.split("-")[0].lower()
+def _language(language: str | None = None) -> str | None:
+    """The wordfreq list for a content language (the query's; default: the site's language)."""
+    code = (language or settings.LANGUAGE_CODE).split("-")[0].lower()
+    code = WORDFREQ_CODES.get(code, code)
     return code if code in available_languages() else None
 
 
 @functools.lru_cache(maxsize=20000)
-def zipf(word: str) -> float:
-    """How common `word` is in the site's language (0 when unknown or no word list for it)."""
-    language = _language()
-    return zipf_frequency(word, language) if language else 0.0
+def zipf(word: str, language: str | None = None) -> float:
+    """How common `word` is in `language` (the query's content language; default: the site's
+    language); 0 when unknown or there is no word list for it."""
+    code = _language(language)
+    return zipf_frequency(word, code) if code else 0.0
 
 
-def is_word(word: str) -> bool:
-    """A word common enough never to be taken for a misspelling, whatever the KB holds."""
-    return zipf(word) >= WORD_ZIPF
+def is_word(word: str, language: str | None = None) -> bool:
+    """A word of `language` common enough never to be taken for a misspelling, whatever the KB holds."""
+    return zipf(word, language) >= WORD_ZIPF
 
 
-def may_correct(word: str, candidate: str) -> bool:
-    """Whether `word` (not in any article the caller may see) may be corrected to `candidate`."""
-    typed = zipf(word)
+def may_correct(word: str, candidate: str, language: str | None = None) -> bool:
+    """Whether `word` (not in any article in `language` the caller may see) may be corrected to `candidate`."""
+    typed = zipf(word, language)
     if typed == 0:
         return True
-    return typed < WORD_ZIPF and zipf(candidate) - typed >= CORRECTION_MARGIN
+    return typed < WORD_ZIPF and zipf(candidate, language) - typed >= CORRECTION_MARGIN
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -73,3 +73,26 @@ SUPPORT_SYNONYMS = [
     "bug, defect",
     "slow, sluggish, laggy",
 ]
+
+# search/migrations/0012_searchlang_german_synonyms.py: a German starter set (language "de"). As
+# for English, list the forms people type: plurals and inflected forms are stemmed by the index,
+# but a synonym is looked up as typed.
+GERMAN_SYNONYMS = [
+    "2fa, zwei-faktor-authentifizierung, zwei-faktor-authentisierung, mfa, zweistufige anmeldung",
+    "passwort, kennwort, pw",
+    "anmelden, einloggen, login, log-in",
+    "abmelden, ausloggen, logout",
+    "löschen, entfernen",
+    "erstattung, rückerstattung, geld zurück, rückzahlung",
+    "rechnung, faktura, beleg",
+    "wlan, wi-fi, wifi, drahtlosnetzwerk",
+    "e-mail, email, mail",
+    "vpn, virtuelles privates netzwerk",
+    "drucker, druckgerät",
+    "konto, benutzerkonto, account",
+    "einstellungen, optionen, konfiguration",
+    "fehler, störung, problem",
+    "herunterladen, download, runterladen",
+    "sms, textnachricht",
+    "kreditkarte, zahlungsmethode, zahlungsart",
+]

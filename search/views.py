@@ -14,14 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from articles import help_trail, policy
 from articles.help_views import POOR_RESULTS
 from articles.http import as_id
 from articles.models import Article, Audience, Product, State, require
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE, current_content_language, language_name
 
 from . import mining, service
 from . import report as gaps
@@ -125,6 +126,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
         # "Start a new article" only with words to start it from (not for a query like `*"():-`).
         "capture_words": customer_words(search_request.text) if policy.can_create(request.user) else "",
         "is_staff": policy.is_staff(request.user),
+        **_language_context(request, search_request, results),
     }
     # Help-centre readers (not staff, whose results include internal articles): the search joins
     # the visit's trail, and a search that found little offers to contact support.
@@ -145,6 +147,38 @@ FACET_NAMES = {
     "tags": gettext_lazy("Tags"),
     "language": gettext_lazy("Language"),
 }
+
+
+def language_label(code: str) -> str:
+    """A content language's name in the interface language ("German", "Deutsch")."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return language_name(code)
+
+
+def _language_context(request, search_request, results) -> dict:
+    """The language note (the reader's language found too little) and, for staff, the language filter."""
+    context = {
+        "language_names": {code: language_label(code) for code in CONTENT_LANGUAGES},
+        "language_choice": service.param(request, service.LANGUAGE).lower(),
+    }
+    if results is not None and results.fallback_from:
+        own = sum(1 for hit in results.hits if hit.language == results.fallback_from) if results.page == 1 else 0
+        context["fallback"] = {
+            "language": language_label(results.fallback_from),
+            "source": language_label(results.fallback_to),
+            "own": own,
+        }
+    if results is not None and policy.is_staff(request.user):
+        # The languages articles are written in (the index on language answers it without the rows).
+        present = set(Article.objects.order_by().values_list("language", flat=True).distinct())
+        context["language_facet"] = {
+            "current": search_request.language,
+            "all": service.ALL_LANGUAGES,
+            "values": [(code, language_label(code)) for code in CONTENT_LANGUAGES if code in present],
+        }
+    return context
 
 
 def _facet_labels() -> dict[str, dict[str, str]]:
@@ -234,15 +268,24 @@ def synonyms(request: HttpRequest) -> HttpResponse:
     require(policy.can_manage_synonyms(request.user))
     if request.method == "POST":
         terms = ", ".join(t.strip().lower() for t in request.POST.get("terms", "").split(",") if t.strip())
+        language = request.POST.get("language", DEFAULT_CONTENT_LANGUAGE)
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
         if terms.count(",") < 1:
             messages.error(request, _("Give at least two words or phrases, separated by commas."))
-        elif Synonym.objects.filter(terms=terms).exists():
+        elif Synonym.objects.filter(terms=terms, language=language).exists():
             messages.error(request, _("That synonym group already exists."))
         else:
-            Synonym.objects.create(terms=terms[:500])
+            Synonym.objects.create(terms=terms[:500], language=language)
             messages.success(request, _("Added: %(terms)s. Searches use it right away.") % {"terms": terms})
         return redirect("search:synonyms")
-    context = {"synonyms": Synonym.objects.all(), "candidates": mining.candidates(), "window": mining.WINDOW_DAYS}
+    context = {
+        "synonyms": Synonym.objects.all(),
+        "candidates": mining.candidates(),
+        "window": mining.WINDOW_DAYS,
+        "languages": [(code, language_label(code)) for code in CONTENT_LANGUAGES],
+        "language_names": {code: language_label(code) for code in CONTENT_LANGUAGES},
+        "default_language": current_content_language(),
+    }
     return render(request, "search/synonyms.html", context)
 
 

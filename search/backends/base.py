@@ -24,6 +24,10 @@ class SearchRequest:
     facets: bool = True
     include_archived: bool = False
     autocorrect: bool = True  # False: search exactly what was typed, no correction made or offered
+    # Only articles in this content language (kcs_site.languages), the words analysed as that
+    # language (its stemming and stop words); "" = articles in every language, each matched
+    # through its own language's analysis. search.service sets the reader's language.
+    language: str = ""
 
 
 @dataclass
@@ -40,6 +44,11 @@ class Hit:
     updated_at: datetime.datetime | None = None
     version: int | None = None  # the article version the index holds (search.service compares it)
     position: int = 0  # where it stands in the whole list (1 = first), set by search.service.number_hits
+    language: str = ""  # the article's content language
+    source_id: int | None = None  # the article it translates (set by search.service.checked)
+    # The same article in other languages found by the same search (search.service.one_per_translation_set):
+    # [(language code, slug, title)], shown as "also in …" links.
+    also_in: list = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +68,10 @@ class SearchResults:
     partial: bool = False
     log_id: int | None = None  # the SearchLog row, to record which result was opened
     log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
+    # The reader's language found too little, so hits in the source language follow its own
+    # (search.service.search): the language searched first, and the one the others are in.
+    fallback_from: str = ""
+    fallback_to: str = ""
     # What snippets mark (a search.snippets.Highlight: the query's words as the backend's index
     # reduces them); search.service cuts the snippets once the hits are checked against the database.
     highlight: object = field(default=None, repr=False, compare=False)
@@ -105,7 +118,16 @@ class SearchBackend:
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         raise NotImplementedError
 
-    def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
+    def suggest(self, text: str, user, limit: int = 8, language: str = "en") -> list[tuple[str, str]]:
+        """Titles of articles in `language` for what is being typed."""
+        raise NotImplementedError
+
+    def languages(self) -> list[str]:
+        """The content languages of the indexed articles."""
+        raise NotImplementedError
+
+    def highlight(self, parsed: ParsedQuery, language: str):
+        """What snippets of an article in `language` mark (a search.snippets.Highlight)."""
         raise NotImplementedError
 
     def rebuild(self, doc_batches) -> int:
@@ -123,8 +145,9 @@ class SearchBackend:
         """Release what every thread of this process holds."""
         self.close()
 
-    def correct(self, words: list[str], user=None) -> dict[str, str]:
-        """Misspelled word → best known word from the vocabulary of articles `user` may see."""
+    def correct(self, words: list[str], user=None, language: str = "en") -> dict[str, str]:
+        """Misspelled word → best known word from the vocabulary of articles in `language` that
+        `user` may see (never a word of another language)."""
         return {}
 
     def snippets(self, highlight, texts: dict[int, dict[str, str]]) -> dict[int, str]:

@@ -35,6 +35,9 @@ from itertools import combinations
 from math import comb
 
 from django.db import DatabaseError, connection, transaction
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
 from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
@@ -87,17 +90,19 @@ MAX_COMBINATIONS = 35
 WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
 COLUMNS = (
     "article_id, version, slug, external_id, title, state, audience, product, tags, updated_at, reuse_count,"
-    " head, document, authority"
+    " language, head, document, authority"
 )
-# One row per document; the tsvectors are computed by PostgreSQL from the texts.
+# One row per document; the tsvectors are computed by PostgreSQL from the texts, with the text
+# search configuration of the article's language (kcs_site.languages: its stemming and stop words).
 INSERT = f"""
 INSERT INTO {{table}} ({COLUMNS})
 SELECT %s::bigint, %s::int, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text[],
-       %s::timestamptz, %s::int, v.head, v.head || v.body, v.authority
-FROM (SELECT setweight(to_tsvector('{CONFIG}', %s::text), 'A')
-          || setweight(to_tsvector('{CONFIG}', %s::text), 'B') AS head,
-             setweight(to_tsvector('{CONFIG}', %s::text), 'D') AS body,
-             setweight(to_tsvector('{CONFIG}', %s::text), 'C') AS authority) AS v
+       %s::timestamptz, %s::int, %s::text, v.head, v.head || v.body, v.authority
+FROM (SELECT c.config, setweight(to_tsvector(c.config, %s::text), 'A')
+          || setweight(to_tsvector(c.config, %s::text), 'B') AS head,
+             setweight(to_tsvector(c.config, %s::text), 'D') AS body,
+             setweight(to_tsvector(c.config, %s::text), 'C') AS authority
+      FROM (SELECT %s::regconfig AS config) AS c) AS v
 """
 UPSERT = (
     INSERT.format(table=TABLE)
@@ -106,14 +111,35 @@ UPSERT = (
 )
 
 
-def highlight_for(parsed: ParsedQuery) -> Highlight:
-    """What snippets mark: the query's words reduced as the `english` configuration reduces them
-    (Snowball English, its stop words)."""
-    return Highlight.build(parsed, stem=snowball_stem, stop_words=STOP_WORDS)
+def config(language: str) -> str:
+    """The text search configuration articles in `language` are indexed and searched with."""
+    lang = CONTENT_LANGUAGES.get(language) or CONTENT_LANGUAGES[DEFAULT_CONTENT_LANGUAGE]
+    return lang.postgres
+
+
+def stop_words(language: str) -> frozenset[str]:
+    if language not in CONTENT_LANGUAGES or language == DEFAULT_CONTENT_LANGUAGE:
+        return STOP_WORDS
+    # The Snowball project's list, which PostgreSQL's tsearch_data/<language>.stop also comes from.
+    return frozenset(stopwords_for_language(CONTENT_LANGUAGES[language].whoosh))
+
+
+def highlight_for(parsed: ParsedQuery, language: str = DEFAULT_CONTENT_LANGUAGE) -> Highlight:
+    """What snippets mark: the query's words reduced as the language's configuration reduces them
+    (for `english`: Snowball English and its stop words; other languages: their Snowball stemmer)."""
+    if language not in CONTENT_LANGUAGES or language == DEFAULT_CONTENT_LANGUAGE:
+        return Highlight.build(parsed, stem=snowball_stem, stop_words=STOP_WORDS)
+    return Highlight.build(parsed, stem=stemmer_for_language(CONTENT_LANGUAGES[language].whoosh), stop_words=stop_words(language))
+
+
+def _language_of(doc: dict) -> str:
+    language = doc.get("language") or DEFAULT_CONTENT_LANGUAGE
+    return language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
 
 
 def _row(doc: dict) -> list:
     tags = [t.lower() for t in doc["tags"]]
+    language = _language_of(doc)
     return [
         doc["id"],
         doc["version"],
@@ -126,10 +152,12 @@ def _row(doc: dict) -> list:
         tags,
         doc["updated_at"],
         doc["reuse_count"],
+        language,
         doc["title"],
         "\n".join([" ".join(t.replace("-", " ") for t in tags), doc["issue"]]),
         "\n".join([doc["resolution"], doc["environment"], doc["cause"], doc["product_name"]]),
         doc["authority"],
+        config(language),
     ]
 
 
@@ -291,8 +319,25 @@ class PostgresBackend(SearchBackend):
 
     # --- searching ----------------------------------------------------------------------
 
+    def languages(self) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT language FROM {TABLE}")
+            found = {row[0] for row in cursor.fetchall()}
+        return [code for code in CONTENT_LANGUAGES if code in found]
+
+    def _languages(self, language: str) -> list[str]:
+        """The languages a search analyses its words for: the one asked for, or (none asked for:
+        every language) each language of the indexed articles."""
+        if language in CONTENT_LANGUAGES:
+            return [language]
+        return self.languages() or [DEFAULT_CONTENT_LANGUAGE]
+
+    def highlight(self, parsed: ParsedQuery, language: str) -> Highlight:
+        return highlight_for(parsed, language)
+
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
-        plans = self._compile(parsed)
+        languages = self._languages(request.language)
+        plans = self._compile(parsed, languages)
         if not plans:
             return SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page)
         where, params = self._filters(request, parsed)
@@ -314,20 +359,22 @@ class PostgresBackend(SearchBackend):
             page=request.page,
             per_page=request.per_page,
             facets=facets,
-            highlight=highlight_for(parsed),
+            highlight=highlight_for(parsed, languages[0]),
             partial=partial,
         )
 
-    def _compile(self, parsed: ParsedQuery) -> list[str]:
+    def _compile(self, parsed: ParsedQuery, languages=(DEFAULT_CONTENT_LANGUAGE,)) -> list[str]:
         """The tsqueries to try in turn, strictest first, as tsquery text.
 
         As in Whoosh: one or two words must all match, then any may; longer queries (questions,
         pasted errors) first want most of their words (at least half, at least two), then any.
         PostgreSQL turns each clause into a tsquery from parameters; the plans combine those
         canonical texts with & | ! only, so no user text is ever parsed as tsquery syntax.
+        Each clause is parsed with the configuration of each of `languages` (one, unless every
+        language is searched: then a word matches as any of them reduce it).
         """
-        positive = [self._clause(c) for c in parsed.positive]
-        negative = [self._clause(c) for c in parsed.clauses if c.negated]
+        positive = [self._clause(c, languages) for c in parsed.positive]
+        negative = [self._clause(c, languages) for c in parsed.clauses if c.negated]
         nodes = [n for n in positive + negative if n is not None]
         if not any(positive):
             return []
@@ -351,26 +398,30 @@ class PostgresBackend(SearchBackend):
         plans = [f"( {strict} ){exclude}", f"( {loose} ){exclude}"]
         return plans[:1] if plans[0] == plans[1] else plans
 
-    def _clause(self, clause: Clause) -> tuple[str, list] | None:
-        variants = [self._text_node(clause.kind, clause.text)]
-        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
-        variants += [self._text_node("phrase" if " " in alt else "term", alt) for alt in alternatives]
+    def _clause(self, clause: Clause, languages=(DEFAULT_CONTENT_LANGUAGE,)) -> tuple[str, list] | None:
+        variants = []
+        for language in languages:
+            cfg = config(language)
+            variants.append(self._text_node(clause.kind, clause.text, cfg))
+            alternatives = searchable_alternatives(clause.alternatives, stop_words(language))
+            variants += [self._text_node("phrase" if " " in alt else "term", alt, cfg) for alt in alternatives]
         variants = [v for v in variants if v is not None]
         if not variants:
             return None
         return "(" + " || ".join(sql for sql, _ in variants) + ")", [p for _, ps in variants for p in ps]
 
     @staticmethod
-    def _text_node(kind: str, text: str) -> tuple[str, list] | None:
+    def _text_node(kind: str, text: str, cfg: str = CONFIG) -> tuple[str, list] | None:
+        assert cfg.isalpha()  # a configuration name of kcs_site.languages, never user text
         if kind == "prefix":
             word = _lexeme(text)
             if len(word) < MIN_PREFIX:
                 return None
             # Stemmed ("bookings*" → book:*) and as typed ("refun*" → refun:*), as Whoosh tries both.
-            return f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))", [f"{word}:*", f"{word}:*"]
+            return f"(to_tsquery('{cfg}', %s) || to_tsquery('simple', %s))", [f"{word}:*", f"{word}:*"]
         if kind == "phrase":
-            return f"phraseto_tsquery('{CONFIG}', %s)", [text]
-        return f"plainto_tsquery('{CONFIG}', %s)", [text]
+            return f"phraseto_tsquery('{cfg}', %s)", [text]
+        return f"plainto_tsquery('{cfg}', %s)", [text]
 
     @staticmethod
     def _filters(request: SearchRequest, parsed: ParsedQuery) -> tuple[str, list]:
@@ -382,6 +433,11 @@ class PostgresBackend(SearchBackend):
             if chosen.get(name):
                 conditions.append(f"d.{name} = %s")
                 params.append(chosen[name].replace("\x00", ""))
+        if request.language in CONTENT_LANGUAGES:
+            # A condition on the row, checked on the GIN index's matches (no b-tree on language:
+            # as for state, the planner would read every row of the language to test `@@`).
+            conditions.append("d.language = %s")
+            params.append(request.language)
         if chosen.get("tag"):
             conditions.append("d.tags @> ARRAY[%s::text]")
             params.append(chosen["tag"].lower().replace("\x00", ""))
@@ -458,7 +514,7 @@ class PostgresBackend(SearchBackend):
         cursor.execute(
             f"""
             SELECT d.article_id, d.slug, d.title, d.external_id, d.state, d.audience, d.product, d.updated_at,
-                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count, d.version
+                   ts_rank({WEIGHTS}, {vector}, %s::tsquery), d.reuse_count, d.version, d.language
             FROM {TABLE} d WHERE d.article_id = ANY(%s::bigint[])
             """,
             [tsquery, ids],
@@ -477,6 +533,7 @@ class PostgresBackend(SearchBackend):
                 updated_at=row[7],
                 score=float(row[8] or 0.0),
                 version=row[10],
+                language=row[11],
             )
             for row in rows
         ]
@@ -489,9 +546,13 @@ class PostgresBackend(SearchBackend):
 
     # --- suggestions and corrections ------------------------------------------------------
 
-    def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
-        """Titles holding every typed word (stemmed or exact), the last as a prefix (search.suggest.typed)."""
+    def suggest(self, text: str, user, limit: int = 8, language: str = DEFAULT_CONTENT_LANGUAGE) -> list[tuple[str, str]]:
+        """Titles in `language` holding every typed word (stemmed or exact), the last as a prefix
+        (search.suggest.typed)."""
         from ..suggest import typed
+
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
+        cfg = config(language)
 
         want = typed(text)
         if want.empty and not want.optional_last:
@@ -500,8 +561,10 @@ class PostgresBackend(SearchBackend):
         visible, vis_params = _visibility(user)
         if visible == "TRUE":
             visible = "d.state <> 'archived'"
+        visible += " AND d.language = %s"
+        vis_params = [*vis_params, language]
         # Whole words in the title (weight A), stemmed or exact.
-        parts = [(f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s))", [f"{w}:A", f"{w}:A"]) for w in words]
+        parts = [(f"(to_tsquery('{cfg}', %s) || to_tsquery('simple', %s))", [f"{w}:A", f"{w}:A"]) for w in words]
         with transaction.atomic(), connection.cursor() as cursor:
             _local_settings(cursor)
 
@@ -514,10 +577,10 @@ class PostgresBackend(SearchBackend):
                     [prefix + "%"],
                 )
                 expanded = " | ".join(f"{w}:A" for (w,) in cursor.fetchall() if _lexeme(w) == w)
-                sql = f"(to_tsquery('{CONFIG}', %s) || to_tsquery('simple', %s)"
+                sql = f"(to_tsquery('{cfg}', %s) || to_tsquery('simple', %s)"
                 params = [f"{prefix}:*A", f"{prefix}:*A"]
                 if expanded:
-                    sql += f" || to_tsquery('{CONFIG}', %s)"
+                    sql += f" || to_tsquery('{cfg}', %s)"
                     params.append(expanded)
                 return sql + ")", params
 
@@ -548,26 +611,31 @@ class PostgresBackend(SearchBackend):
             transaction.set_rollback(True)  # read only: rolling back drops the local settings
         return [(slug, title) for slug, title in rows]
 
-    def correct(self, words: list[str], user=None) -> dict[str, str]:
-        """Misspelled word → the closest vocabulary word found in an article `user` may see.
+    def correct(self, words: list[str], user=None, language: str = DEFAULT_CONTENT_LANGUAGE) -> dict[str, str]:
+        """Misspelled word → the closest vocabulary word found in an article in `language` that
+        `user` may see (so a German word is never "corrected" into an English one).
 
         `user=None` is an anonymous visitor: a correction must never reveal a word that only
         articles hidden from the caller contain.
         """
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
+        cfg = config(language)
         # A common word of the language is never a misspelling (search.spelling).
-        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)})
+        targets = sorted({w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w, language)})
         trigrams, levenshtein = self.has_extension("pg_trgm"), self.has_extension("fuzzystrmatch")
         if not targets or not (trigrams or levenshtein):
             return {}
         visible, vis_params = _visibility(user)
+        visible += " AND d.language = %s"
+        vis_params = [*vis_params, language]
         vector = _vector(user)
 
         def found(cursor, candidates: list[str]) -> set[str]:
             # Which words an article visible to the caller contains (stop words count as found).
             # One EXISTS per word, the word a constant, so that the planner sees the lexeme.
             parts = [
-                f"""SELECT %s::text WHERE numnode(plainto_tsquery('{CONFIG}', %s)) = 0 OR EXISTS (
-                    SELECT 1 FROM {TABLE} d WHERE {vector} @@ plainto_tsquery('{CONFIG}', %s) AND {visible})"""
+                f"""SELECT %s::text WHERE numnode(plainto_tsquery('{cfg}', %s)) = 0 OR EXISTS (
+                    SELECT 1 FROM {TABLE} d WHERE {vector} @@ plainto_tsquery('{cfg}', %s) AND {visible})"""
                 for _ in candidates
             ]
             cursor.execute(" UNION ALL ".join(parts), [p for w in candidates for p in (w, w, w, *vis_params)])
@@ -584,7 +652,7 @@ class PostgresBackend(SearchBackend):
             # vocabulary word may come from a hidden article, and withholding the correction
             # would tell a visitor that some article they may not see uses that word.
             known: set[str] = set()
-            if visible == "TRUE":
+            if visible.startswith("TRUE"):
                 cursor.execute(f"SELECT word FROM {VOCABULARY} WHERE word = ANY(%s::text[])", [targets])
                 known = {row[0] for row in cursor.fetchall()}
             unknown = [w for w in targets if w not in known]
@@ -622,7 +690,7 @@ class PostgresBackend(SearchBackend):
                 close = [
                     candidate
                     for distance, _, _, candidate in sorted(scored)
-                    if distance <= MAX_EDIT_DISTANCE and spelling.may_correct(word, candidate)
+                    if distance <= MAX_EDIT_DISTANCE and spelling.may_correct(word, candidate, language)
                 ]
                 # The closest candidate that an article visible to the caller contains.
                 visible_close = found(cursor, close[:CORRECTION_CHECKS]) if close else set()

@@ -25,8 +25,11 @@ from pathlib import Path
 
 from django.conf import settings
 from whoosh import analysis, fields, index, query, writing
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.writing import LockError
+
+from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
 from .. import spelling
 from ..query import MIN_PREFIX, Clause, ParsedQuery, searchable_alternatives
@@ -65,40 +68,83 @@ MERGE_AT_SEGMENTS = 10  # small segments are merged once the index has this many
 WRITER_TIMEOUT = 10.0  # seconds to wait for another process's index lock before giving up
 
 
-def highlight_for(parsed: ParsedQuery) -> Highlight:
-    """What snippets mark: the query's words reduced as this index reduces them (StemmingAnalyzer's
-    Porter stemmer and stop words)."""
-    return Highlight.build(parsed, stem=porter_stem, stop_words=STOP_WORDS)
+# Per content language: its own set of text fields ("title_de", "body_de", ...), analysed with
+# that language's Snowball stemmer and stop words. English keeps the unsuffixed fields and the
+# analyzer it always had (Porter stemmer, Whoosh's stop words and the question words above).
+TEXT_FIELDS = ("title", "summary", "authority", "body", "spell")
 
 
-def _analyzer():
-    return analysis.StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1, cachesize=50000)
+def field(name: str, language: str) -> str:
+    """The index field holding `name` for articles in `language`."""
+    return name if language == DEFAULT_CONTENT_LANGUAGE else f"{name}_{language}"
+
+
+def stop_words(language: str) -> frozenset[str]:
+    if language == DEFAULT_CONTENT_LANGUAGE:
+        return STOP_WORDS
+    return frozenset(stopwords_for_language(CONTENT_LANGUAGES[language].whoosh))
+
+
+@functools.cache
+def stemmer(language: str):
+    if language == DEFAULT_CONTENT_LANGUAGE:
+        return porter_stem
+    return stemmer_for_language(CONTENT_LANGUAGES[language].whoosh)
+
+
+def highlight_for(parsed: ParsedQuery, language: str = DEFAULT_CONTENT_LANGUAGE) -> Highlight:
+    """What snippets mark: the query's words reduced as this index reduces them for `language`
+    (its stemmer and stop words: for English, StemmingAnalyzer's Porter stemmer)."""
+    return Highlight.build(parsed, stem=stemmer(language), stop_words=stop_words(language))
+
+
+def _analyzer(language: str = DEFAULT_CONTENT_LANGUAGE):
+    if language == DEFAULT_CONTENT_LANGUAGE:
+        return analysis.StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1, cachesize=50000)
+    return analysis.StemmingAnalyzer(stemfn=stemmer(language), stoplist=stop_words(language), minsize=1, cachesize=50000)
 
 
 _threads = threading.local()
 
 
-def _query_analyzer():
-    """The index's analyzer for query words and snippets, one per thread and kept between searches
-    (its stem cache is what makes it fast, and that cache is not safe to share between threads)."""
-    analyzer = getattr(_threads, "analyzer", None)
-    if analyzer is None:
-        analyzer = _threads.analyzer = _analyzer()
-    return analyzer
+def _query_analyzer(language: str = DEFAULT_CONTENT_LANGUAGE):
+    """The index's analyzer for query words and snippets, one per thread and language and kept
+    between searches (its stem cache is what makes it fast, and that cache is not safe to share
+    between threads)."""
+    analyzers = getattr(_threads, "analyzers", None)
+    if analyzers is None:
+        analyzers = _threads.analyzers = {}
+    if language not in analyzers:
+        analyzers[language] = _analyzer(language)
+    return analyzers[language]
+
+
+def _language_fields(language: str) -> dict:
+    text = dict(analyzer=_analyzer(language), phrase=True)
+    return {
+        field("title", language): fields.TEXT(**text),
+        field("summary", language): fields.TEXT(**text),
+        field("authority", language): fields.TEXT(**text),
+        field("body", language): fields.TEXT(**text),
+        # Unstemmed words with a spelling graph: the vocabulary "Did you mean" corrects against.
+        field("spell", language): fields.TEXT(
+            analyzer=analysis.StandardAnalyzer(stoplist=stop_words(language), minsize=2), spelling=True
+        ),
+    }
 
 
 def schema() -> fields.Schema:
-    text = dict(analyzer=_analyzer(), phrase=True)
+    per_language = {}
+    for language in CONTENT_LANGUAGES:
+        per_language.update(_language_fields(language))
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         slug=fields.STORED,
         external_id=fields.STORED,
-        title=fields.TEXT(stored=True, **text),
-        summary=fields.TEXT(**text),
-        authority=fields.TEXT(**text),
-        body=fields.TEXT(**text),
-        # Unstemmed words with a spelling graph: the vocabulary "Did you mean" corrects against.
-        spell=fields.TEXT(analyzer=analysis.StandardAnalyzer(stoplist=STOP_WORDS, minsize=2), spelling=True),
+        # The stored title (whatever the language): what a hit shows until the database confirms it.
+        title_text=fields.STORED,
+        language=fields.ID(stored=True, sortable=True),
+        **per_language,
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
         product=fields.ID(stored=True, sortable=True),
         state=fields.ID(stored=True, sortable=True),
@@ -148,16 +194,26 @@ def _lexicon(segreader, fieldname: str) -> _Lexicon:
     return found
 
 
+def _language_of(doc: dict) -> str:
+    language = doc.get("language") or DEFAULT_CONTENT_LANGUAGE
+    return language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
+
+
 def _whoosh_doc(doc: dict) -> dict:
+    language = _language_of(doc)
     return {
         "id": str(doc["id"]),
         "slug": doc["slug"],
         "external_id": doc["external_id"],
-        "title": doc["title"],
-        "summary": "\n".join([doc["issue"], " ".join(t.replace("-", " ") for t in doc["tags"]), doc["product_name"]]),
-        "authority": doc["authority"],
-        "body": "\n".join([doc["resolution"], doc["environment"], doc["cause"]]),
-        "spell": " ".join([doc["title"], doc["issue"], " ".join(doc["tags"]), doc["product_name"]]),
+        "title_text": doc["title"],
+        "language": language,
+        field("title", language): doc["title"],
+        field("summary", language): "\n".join(
+            [doc["issue"], " ".join(t.replace("-", " ") for t in doc["tags"]), doc["product_name"]]
+        ),
+        field("authority", language): doc["authority"],
+        field("body", language): "\n".join([doc["resolution"], doc["environment"], doc["cause"]]),
+        field("spell", language): " ".join([doc["title"], doc["issue"], " ".join(doc["tags"]), doc["product_name"]]),
         "tags": ",".join(doc["tags"]),
         "product": doc["product"],
         "state": doc["state"],
@@ -169,6 +225,11 @@ def _whoosh_doc(doc: dict) -> dict:
 
 
 COLUMN_FACETS = ["state", "audience", "product"]
+
+
+def _stored_title(stored: dict) -> str:
+    # Documents indexed before articles had languages stored their title in `title`.
+    return stored.get("title_text") or stored.get("title", "")
 
 
 def _top(counts: dict) -> list[tuple[str, int]]:
@@ -267,8 +328,29 @@ class WhooshBackend(SearchBackend):
             return cached[1]
         self.close()  # a rebuild swapped generations: let go of the old files
         ix = index.open_dir(str(path))
+        if "language" not in ix.schema:
+            ix = self._add_language_fields(ix, path)
         self._local.ix = (path, ix)
         return ix
+
+    @staticmethod
+    def _add_language_fields(ix, path: Path):
+        """An index written before articles had languages: give it the per-language fields (its
+        documents are English; migration searchlang_reindex queues every article to be indexed
+        again with its language)."""
+        try:
+            writer = ix.writer(timeout=WRITER_TIMEOUT)
+        except LockError:
+            return ix  # another process is adding them
+        try:
+            for name, fieldtype in schema().items():
+                if name not in writer.schema:
+                    writer.add_field(name, fieldtype)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
+        return index.open_dir(str(path))
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
@@ -420,6 +502,23 @@ class WhooshBackend(SearchBackend):
 
     # --- reading ------------------------------------------------------------------------
 
+    def _present_languages(self, searcher) -> list[str]:
+        """The content languages of the indexed articles (the `language` field's terms)."""
+        found = {wengine.as_text(t) for t in searcher.reader().lexicon("language")} if "language" in searcher.schema else set()
+        found.add(DEFAULT_CONTENT_LANGUAGE)  # documents indexed before articles had languages have none
+        return [code for code in CONTENT_LANGUAGES if code in found]
+
+    def languages(self) -> list[str]:
+        searcher = self._searcher()
+        return self._present_languages(searcher) if searcher.doc_count_all() else []
+
+    def _languages(self, language: str, searcher) -> list[str]:
+        """The languages a search analyses its words for: the one asked for, or (none asked
+        for: every language) each language of the indexed articles."""
+        if language in CONTENT_LANGUAGES:
+            return [language]
+        return self._present_languages(searcher)
+
     @_survives_merges
     def search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
         from articles import policy
@@ -435,20 +534,24 @@ class WhooshBackend(SearchBackend):
         empty = SearchResults(hits=[], total=0, page=request.page, per_page=request.per_page, facets=no_facets)
         if not searcher.doc_count_all():  # a new install: the index has no segment to read yet
             return empty
-        q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts)
+        languages = self._languages(request.language, searcher)
+        q = self._compile(parsed, searcher, mode=plans[0], boosts=boosts, languages=languages)
         if q is None:
             return empty
-        excluded = [n for n in (self._clause(c, searcher, boosts) for c in parsed.clauses if c.negated) if n is not None]
+        excluded = [
+            n for n in (self._clause(c, searcher, boosts, languages) for c in parsed.clauses if c.negated) if n is not None
+        ]
         chosen = chosen_filters(request, parsed)
         engine = wengine.Evaluator(searcher)
-        allowed = engine.allowed(self._limits(request.user, chosen, request.include_archived), excluded)
+        limits = self._limits(request.user, chosen, request.include_archived, request.language)
+        allowed = engine.allowed(limits, excluded)
         segments = engine.segments(q, allowed)
         partial = False
         for mode in plans[1:] if words >= 2 else []:
             if wengine.total(segments) >= 3:
                 break
             partial = not wengine.total(segments)
-            q = self._compile(parsed, searcher, mode=mode, boosts=boosts)
+            q = self._compile(parsed, searcher, mode=mode, boosts=boosts, languages=languages)
             segments = engine.segments(q, allowed)
         total = wengine.total(segments)
         if not total:
@@ -473,12 +576,15 @@ class WhooshBackend(SearchBackend):
             page=request.page,
             per_page=request.per_page,
             facets=facets,
-            highlight=highlight_for(parsed),
+            highlight=highlight_for(parsed, languages[0]),
             partial=partial,
         )
 
-    def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS):
-        nodes = [n for n in (self._clause(c, searcher, boosts) for c in parsed.positive) if n is not None]
+    def highlight(self, parsed: ParsedQuery, language: str) -> Highlight:
+        return highlight_for(parsed, language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE)
+
+    def _compile(self, parsed: ParsedQuery, searcher, *, mode: str, boosts=FIELD_BOOSTS, languages=(DEFAULT_CONTENT_LANGUAGE,)):
+        nodes = [n for n in (self._clause(c, searcher, boosts, languages) for c in parsed.positive) if n is not None]
         if not nodes:
             return None
         if len(nodes) == 1:
@@ -490,50 +596,63 @@ class WhooshBackend(SearchBackend):
         most = max(2, -(-len(nodes) // 2)) if mode == "most" else 0
         return query.Or(nodes, minmatch=most, scale=COORDINATION)
 
-    def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS):
-        variants = [self._text_node(clause.kind, clause.text, searcher, boosts)]
-        alternatives = searchable_alternatives(clause.alternatives, STOP_WORDS)
-        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts) for alt in alternatives]
+    def _clause(self, clause: Clause, searcher, boosts=FIELD_BOOSTS, languages=(DEFAULT_CONTENT_LANGUAGE,)):
+        """One clause, in each language's fields analysed as that language (an article's text is
+        in one language's fields only, so a document matches through its own language)."""
+        per_language = [n for n in (self._clause_in(clause, searcher, boosts, lang) for lang in languages) if n is not None]
+        if not per_language:
+            return None
+        return per_language[0] if len(per_language) == 1 else query.Or(per_language)
+
+    def _clause_in(self, clause: Clause, searcher, boosts, language: str):
+        variants = [self._text_node(clause.kind, clause.text, searcher, boosts, language)]
+        alternatives = searchable_alternatives(clause.alternatives, stop_words(language))
+        variants += [self._text_node("phrase" if " " in alt else "term", alt, searcher, boosts, language) for alt in alternatives]
         variants = list(dict.fromkeys(v for v in variants if v is not None))  # "dep", "deps": one stem, one variant
         if not variants:
             return None
         return variants[0] if len(variants) == 1 else query.DisjunctionMax(variants, tiebreak=TIEBREAK)
 
-    def _text_node(self, kind: str, text: str, searcher, boosts=FIELD_BOOSTS):
-        analyzer = _query_analyzer()
+    def _text_node(self, kind: str, text: str, searcher, boosts=FIELD_BOOSTS, language=DEFAULT_CONTENT_LANGUAGE):
+        analyzer = _query_analyzer(language)
         if kind == "prefix":
-            return self._prefix(text, searcher, boosts)
+            return self._prefix(text, searcher, boosts, language)
         tokens = [t.text for t in analyzer(text)]
         if not tokens:
             return None
         per_field = []
-        for fieldname, boost in boosts.items():
+        for name, boost in boosts.items():
+            fieldname = field(name, language)
             if len(tokens) == 1:
                 per_field.append(query.Term(fieldname, tokens[0], boost=boost))
             else:
                 per_field.append(query.Phrase(fieldname, tokens, boost=boost))
         return query.Or(per_field)
 
-    def _prefix(self, text: str, searcher, boosts=FIELD_BOOSTS):
+    def _prefix(self, text: str, searcher, boosts=FIELD_BOOSTS, language=DEFAULT_CONTENT_LANGUAGE):
         if len(text) < MIN_PREFIX:
             return None
         reader = searcher.reader()
         terms = []
-        for fieldname, boost in boosts.items():
+        for name, boost in boosts.items():
+            fieldname = field(name, language)
+            if fieldname not in searcher.schema:
+                continue
             for n, term in enumerate(reader.expand_prefix(fieldname, text)):
                 if n >= PREFIX_EXPANSION:
                     break
                 terms.append(query.Term(fieldname, wengine.as_text(term), boost=boost))
         # Stemmed fields hold "refund" for "refunds": the stem itself is worth trying too.
-        stem = [t.text for t in _query_analyzer()(text)]
+        stem = [t.text for t in _query_analyzer(language)(text)]
         if stem:
-            terms += [query.Term(f, stem[0], boost=b) for f, b in boosts.items()]
+            terms += [query.Term(field(f, language), stem[0], boost=b) for f, b in boosts.items()]
         return query.Or(terms) if terms else query.NullQuery
 
     @staticmethod
-    def _limits(user, chosen: dict[str, str], include_archived: bool) -> dict:
+    def _limits(user, chosen: dict[str, str], include_archived: bool, language: str = "") -> dict:
         """What the caller may see and chose to see: column values, keyword terms, and whether
-        archived articles hide (search.backends.base.chosen_filters gives `chosen`)."""
+        archived articles hide (search.backends.base.chosen_filters gives `chosen`); only
+        articles in `language` when one is given."""
         from articles import policy
         from articles.models import State
 
@@ -545,6 +664,9 @@ class WhooshBackend(SearchBackend):
         for name in ("state", "audience", "product"):
             if chosen.get(name):
                 columns.append((name, [chosen[name]]))
+        if language in CONTENT_LANGUAGES:
+            # Documents indexed before articles had languages have none: they are English.
+            columns.append(("language", [language, ""] if language == DEFAULT_CONTENT_LANGUAGE else [language]))
         if chosen.get("tag"):
             terms.append(("tags", chosen["tag"].lower()))
         return {"columns": columns, "terms": terms, "hide_archived": hides_archived(chosen, include_archived)}
@@ -554,7 +676,7 @@ class WhooshBackend(SearchBackend):
         return Hit(
             article_id=int(stored["id"]),
             slug=stored["slug"],
-            title=stored["title"],
+            title=_stored_title(stored),
             score=score,
             external_id=stored.get("external_id", ""),
             state=stored["state"],
@@ -562,13 +684,16 @@ class WhooshBackend(SearchBackend):
             product=stored["product"],
             updated_at=stored.get("updated"),
             version=stored.get("version"),
+            language=stored.get("language") or DEFAULT_CONTENT_LANGUAGE,
         )
 
     @_survives_merges
-    def suggest(self, text: str, user, limit: int = 8) -> list[tuple[str, str]]:
-        """Titles holding every typed word (stemmed or exact), the last as a prefix (search.suggest.typed)."""
+    def suggest(self, text: str, user, limit: int = 8, language: str = DEFAULT_CONTENT_LANGUAGE) -> list[tuple[str, str]]:
+        """Titles in `language` holding every typed word (stemmed or exact), the last as a prefix
+        (search.suggest.typed)."""
         from ..suggest import typed
 
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
         want = typed(text)
         if want.empty and not want.optional_last:
             return []
@@ -576,44 +701,46 @@ class WhooshBackend(SearchBackend):
         if not searcher.doc_count_all():
             return []
         reader = searcher.reader()
-        analyzer = _query_analyzer()
+        analyzer = _query_analyzer(language)
+        title = field("title", language)
         nodes = []
         for w in want.words:
             stems = {t.text for t in analyzer(w)} | {w}
-            nodes.append(query.Or([query.Term("title", s) for s in sorted(stems)]))
+            nodes.append(query.Or([query.Term(title, s) for s in sorted(stems)]))
         engine = wengine.Evaluator(searcher)
-        allowed = engine.allowed(self._limits(user, {}, include_archived=False))
+        allowed = engine.allowed(self._limits(user, {}, include_archived=False, language=language))
 
         def run(last: str) -> list[tuple[str, str]]:
             parts = list(nodes)
             if last:
-                alternatives = self._title_prefix(reader, analyzer, last)
+                alternatives = self._title_prefix(reader, analyzer, last, language)
                 if not alternatives:
                     return []
-                parts.append(query.Or([query.Term("title", t) for t in alternatives]))
+                parts.append(query.Or([query.Term(title, t) for t in alternatives]))
             if not parts:
                 return []
             segments = engine.segments(query.And(parts), allowed)
             found = [searcher.stored_fields(docnum) for docnum, _ in wengine.top(segments, limit)]
-            return [(stored["slug"], stored["title"]) for stored in found]
+            return [(stored["slug"], _stored_title(stored)) for stored in found]
 
         if want.optional_last:
             return run(want.optional_last) or run("")
         return run(want.last)
 
     @staticmethod
-    def _title_prefix(reader, analyzer, prefix: str) -> list[str]:
+    def _title_prefix(reader, analyzer, prefix: str, language: str = DEFAULT_CONTENT_LANGUAGE) -> list[str]:
         """Title terms a half-typed word may become: indexed title stems starting with it, and the
         stems of the words starting with it in titles, issues, tags and product names ("bookin" →
         booking → book), the most frequent PREFIX_EXPANSION of each."""
         terms = {t.text for t in analyzer(prefix)}
-        for fieldname in ("title", "spell"):
+        for name in ("title", "spell"):
+            fieldname = field(name, language)
             counts: dict[str, int] = {}
             for segreader, _ in reader.leaf_readers():
                 for word, n in _lexicon(segreader, fieldname).starting(prefix):
                     counts[word] = counts.get(word, 0) + n
             best = sorted(counts, key=lambda w: (-counts[w], w))[:PREFIX_EXPANSION]
-            if fieldname == "title":
+            if name == "title":
                 terms.update(best)
             else:
                 for word in best:
@@ -621,13 +748,15 @@ class WhooshBackend(SearchBackend):
         return sorted(terms)
 
     @_survives_merges
-    def correct(self, words: list[str], user=None) -> dict[str, str]:
-        """Misspelled word → closest known word. `user=None` is an anonymous visitor: outside
-        readers are only offered words that an article they may see contains."""
+    def correct(self, words: list[str], user=None, language: str = DEFAULT_CONTENT_LANGUAGE) -> dict[str, str]:
+        """Misspelled word → closest known word of an article in `language`. `user=None` is an
+        anonymous visitor: outside readers are only offered words that an article they may see
+        contains."""
         from articles import policy
 
+        language = language if language in CONTENT_LANGUAGES else DEFAULT_CONTENT_LANGUAGE
         # A common word of the language is never a misspelling (search.spelling).
-        words = [w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w)]
+        words = [w for w in words if len(w) >= 4 and w.isalpha() and not spelling.is_word(w, language)]
         if not words:
             return {}
         searcher = self._searcher()
@@ -637,7 +766,8 @@ class WhooshBackend(SearchBackend):
         # Outside readers: counted within the articles they may see (one set of masks per call).
         visible = policy.visible_audiences(user) is not None
         allowed = wengine.Evaluator(searcher).allowed(self._limits(user, {}, include_archived=True)) if visible else None
-        text_fields = list(FIELD_BOOSTS if policy.is_staff(user) else OUTSIDE_BOOSTS)
+        text_fields = [field(name, language) for name in (FIELD_BOOSTS if policy.is_staff(user) else OUTSIDE_BOOSTS)]
+        spell = field("spell", language)
 
         def count(fieldname: str, word: str) -> int:
             """Articles the caller may see with `word` in `fieldname`."""
@@ -647,23 +777,30 @@ class WhooshBackend(SearchBackend):
             # Titles, issues, tags and product names are the vocabulary corrections come from, but
             # a word any article the caller may see contains (a term of art such as "crlf" in a
             # resolution) is not a misspelling, as in the PostgreSQL backend.
-            if count("spell", word):
+            if count(spell, word):
                 return True
-            stem = [t.text for t in _query_analyzer()(word)]
+            stem = [t.text for t in _query_analyzer(language)(word)]
             return bool(stem) and any(count(f, stem[0]) for f in text_fields)
 
         out = {}
+        if spell not in searcher.schema:
+            return out
         for word in words:
             if known(word):
                 continue
             # Whoosh ranks its suggestions by frequency alone ("forgoten": "forgot" before
             # "forgotten"): the closest come first here (spelling.closeness), the commonest among
-            # equals (its order).
-            found = searcher.suggest("spell", word, limit=10, maxdist=2, prefix=1)
+            # equals (its order). Only words of articles in the query's language are candidates
+            # (each language has its own spelling field): a German word is never "corrected" into English.
+            found = searcher.suggest(spell, word, limit=10, maxdist=2, prefix=1)
             for suggestion in sorted(found, key=lambda s: spelling.closeness(word, s)):
                 # Outside readers: the word itself (not only its stem) in an article they may see,
                 # so no form only a hidden article uses is offered ("securit" → "security").
-                if suggestion != word and spelling.may_correct(word, suggestion) and (not visible or count("spell", suggestion)):
+                if (
+                    suggestion != word
+                    and spelling.may_correct(word, suggestion, language)
+                    and (not visible or count(spell, suggestion))
+                ):
                     out[word] = suggestion
                     break
         return out
