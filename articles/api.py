@@ -234,7 +234,10 @@ class ArticleSerializer(serializers.Serializer):
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, help_text="The content language.")
     translation_of = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text="The source's slug when this article is a translation (else null)."
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The source's slug when this article is a translation (else null)."
     )
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)

@@ -8,6 +8,7 @@ The labels are translated when shown (gettext_lazy): the stored values never are
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
@@ -20,10 +21,11 @@ class State(models.TextChoices):
 
 class Audience(models.TextChoices):
     # Ordered from narrowest to widest, as forms and filters list them.
-    INTERNAL = "internal", _("Internal")
-    PARTNER = "partner", _("Partner")
-    CUSTOMER = "customer", _("Customer")
-    PUBLIC = "public", _("Public")
+    # "audience": who may read an article, not a kind of person (accounts.choices.Kind).
+    INTERNAL = "internal", pgettext_lazy("audience", "Internal")
+    PARTNER = "partner", pgettext_lazy("audience", "Partner")
+    CUSTOMER = "customer", pgettext_lazy("audience", "Customer")
+    PUBLIC = "public", pgettext_lazy("audience", "Public")
 
 
 class Governance(models.TextChoices):
