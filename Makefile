@@ -74,6 +74,7 @@ test: install
 # The compiled .mo files are committed, so running the site needs neither step. `python -P` keeps the
 # app's folder off the import path: its modules named like standard ones (articles/http.py) hide them.
 MESSAGE_APPS := $(patsubst %/locale,%,$(wildcard */locale))
+messages: export DJANGO_DEBUG := 1
 messages: install
 	for app in $(MESSAGE_APPS); do \
 	  (cd $$app && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=kcs_site.settings ../$(PY) -P -m django makemessages \

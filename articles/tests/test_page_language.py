@@ -74,7 +74,7 @@ def test_the_rules_editor_says_its_words_in_the_page_language(contributor, kb_ow
     assert '/jsi18n/?v=de"' in body
     catalogue = german(kb_owner).get("/jsi18n/?v=de").content.decode()
     assert "Regel %(number)s entfernt" in catalogue
-    assert "Ein Artikel hat höchstens %(max)s Regeln" in catalogue
+    assert "%(max)s Regeln (entfernte Karten" in catalogue
     assert "Nach oben" in body and "Weitere Regel hinzufügen" in body
     english = client_for(kb_owner).get(reverse("articles:edit", args=[article.slug])).content.decode()
     assert '/jsi18n/?v=en-gb"' in english
