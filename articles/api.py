@@ -237,7 +237,7 @@ class ArticleSerializer(serializers.Serializer):
         slug_field="slug",
         read_only=True,
         allow_null=True,
-        help_text="The source's slug when this article is a translation (else null)."
+        help_text="The source's slug when this article is a translation (else null).",
     )
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import translation
 
 from articles import structure
 from articles.models import MARKDOWN_FIELDS, Article, AuthorityRule
 from articles.rendering import internal_text, public_text
+from kcs_site.languages import interface_language_for
 
 BATCH = 500
 
@@ -29,8 +32,12 @@ def article_queryset():
 
 
 def document(article: Article) -> dict:
-    rules = [rule.plain_words() for rule in article.rules.all()]
-    contact = article.escalation
+    # The rules' and contact's sentences are indexed in the article's own language (the words a
+    # reader of that language searches with), whoever's request saved it.
+    with translation.override(interface_language_for(article.language) or settings.LANGUAGE_CODE):
+        rules = [rule.plain_words() for rule in article.rules.all()]
+        contact = article.escalation
+        contact_words = contact.plain_words() if contact else ""
     internal = [internal_text(getattr(article, name)) for name in MARKDOWN_FIELDS if name != "internal_notes"]
     # A template's own sections join the field of their role (issue-like text weighs as the issue);
     # staff-only sections and their `:::internal` passages join the staff-only part.
@@ -39,7 +46,7 @@ def document(article: Article) -> dict:
         [
             *rules,
             article.authority_note,
-            contact.plain_words() if contact else "",
+            contact_words,
             contact.notes if contact else "",
             article.internal_notes,
             *internal,
