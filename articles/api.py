@@ -215,6 +215,23 @@ class TagListField(serializers.ListField):
         return sorted(t.name for t in tags.all())
 
 
+class SourceSlugField(serializers.Field):
+    """A translation's source, by slug; null for a source."""
+
+    def get_attribute(self, article: Article):
+        return article.translation_of
+
+    def to_representation(self, source: Article | None) -> str | None:
+        return source.slug if source is not None else None
+
+
+class SourceSlugFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "articles.api.SourceSlugField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {**build_basic_type(OpenApiTypes.STR), "nullable": True}
+
+
 class ArticleSerializer(serializers.Serializer):
     slug = serializers.CharField(read_only=True)
     title = serializers.CharField(max_length=200)
@@ -233,11 +250,8 @@ class ArticleSerializer(serializers.Serializer):
     sections = SectionsField()
     product = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all())
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, help_text="The content language.")
-    translation_of = serializers.SlugRelatedField(
-        slug_field="slug",
-        read_only=True,
-        allow_null=True,
-        help_text="The source's slug when this article is a translation (else null).",
+    translation_of = SourceSlugField(
+        read_only=True, help_text="The source's slug when this article is a translation (else null)."
     )
     tags = TagListField(required=False, max_length=MAX_TAGS)
     owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(kind=Kind.STAFF), required=False)

@@ -45,7 +45,8 @@ def test_search_results_page_in_german_and_in_english(found, kb_owner):
 
 def test_search_spelling_note_and_synonym_messages_in_german(found, kb_owner):
     client = client_for(kb_owner)
-    german = _html(client.get("/search/", {"q": "refnud"}, **GERMAN))
+    # The interface in German, the search in English (the language filter): the note is German.
+    german = _html(client.get("/search/", {"q": "refnud", "language": "en"}, **GERMAN))
     assert "Ergebnisse für" in german or "Meinten Sie" in german
     response = client.post(reverse("search:synonyms"), {"terms": "only-one"}, follow=True, **GERMAN)
     assert "Geben Sie mindestens zwei Wörter oder Wendungen an" in _html(response)
