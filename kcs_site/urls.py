@@ -5,11 +5,13 @@ from django.urls import include, path
 from accounts import views as account_views
 from articles import views as article_views
 
-from . import api_docs
+from . import api_docs, locale
 from .framing import frameable_on_the_way_to_panel
 
 urlpatterns = [
     path("", article_views.home, name="home"),
+    # The language switcher: Django's set_language, also saving a signed-in account's choice.
+    path("i18n/setlang/", locale.set_language, name="set_language"),
     # Before articles.urls: "articles/similar/" would otherwise be read as an article's slug.
     path("", include("search.duplicate_urls")),
     path("", include("articles.urls")),
