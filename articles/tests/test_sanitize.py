@@ -33,7 +33,7 @@ MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 # editor's cards), the only ones a page may carry.
 SITE_SCRIPTS = tuple(
     f'<script src="/static/kcs/{name}.js" defer></script>'
-    for name in ("search", "menu", "tables", "rules-editor", "panel", "merge", "duplicates")
+    for name in ("search", "menu", "tables", "rules-editor", "panel", "merge", "duplicates", "language")
 )
 
 
