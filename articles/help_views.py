@@ -90,7 +90,10 @@ def index(request: HttpRequest, lang: str | None = None) -> HttpResponse:
 
 @follows_merges("help:detail", help_centre=True)
 def detail(request: HttpRequest, slug: str, lang: str | None = None) -> HttpResponse:
-    article = help_articles(request.user).select_related("product", "template_version").filter(slug=slug).first()
+    # `translated`: a source nobody translated for this reader needs no look at its translation set.
+    translated = Exists(help_articles(request.user).filter(translation_of=OuterRef("pk")))
+    found = help_articles(request.user).select_related("product", "template_version").annotate(translated=translated)
+    article = found.filter(slug=slug).first()
     if article is None:
         replacement = relations.replacement_for(request.user, slug, help_articles(request.user))
         if replacement is None:
@@ -135,7 +138,8 @@ class ReadingLanguages:
 
     @classmethod
     def of(cls, request: HttpRequest, article: Article, *, address_language: str | None) -> ReadingLanguages:
-        members = translation_set(request.user, article)
+        alone = not article.is_translation and not getattr(article, "translated", True)
+        members = [article] if alone else translation_set(request.user, article)
         by_language = {m.language: m for m in members if m.pk != article.pk}
         page_language = address_language or current_content_language()
         found = cls(article=article, members=members, index_url=help_index_url(page_language))

@@ -291,3 +291,12 @@ def test_an_archived_german_version_is_not_gone_to(source, german, kb_owner, cli
     assert response.status_code == 200
     assert german.slug not in response.content.decode()
     assert client.get(f"/help/de/{german.slug}/").status_code == 404
+
+
+def test_a_merged_articles_german_address_goes_to_the_german_address_of_what_it_was_merged_into(client, source, lonely, kb_owner):
+    from articles import merging
+
+    merging.merge(source=lonely, target=source, by=kb_owner, base_versions=(source.version, lonely.version), changes={})
+    response = client.get(f"/help/de/{lonely.slug}/")
+    assert response.status_code == 301 and response["Location"] == f"/help/de/{source.slug}/"
+    assert client.get(f"/help/{lonely.slug}/")["Location"] == f"/help/{source.slug}/"
