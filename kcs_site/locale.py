@@ -128,6 +128,18 @@ def reader_content_language(request: HttpRequest) -> str:
     return content_language(getattr(request, "LANGUAGE_CODE", None) or translation.get_language())
 
 
+def switcher(request: HttpRequest) -> dict:
+    """Context processor: the address the header's switcher returns to, this page's, less a
+    `next` parameter naming another site (a page never carries a foreign `next` into its forms)."""
+    from articles.http import safe_next
+
+    query = request.GET.copy()
+    if "next" in query and not safe_next(request, ""):
+        del query["next"]
+    encoded = query.urlencode()
+    return {"language_switch_next": f"{request.path}?{encoded}" if encoded else request.path}
+
+
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """The language switcher: Django's set_language (a cookie, back to `next`), limited to the
