@@ -40,7 +40,8 @@ def follows_merges(url_name: str, *, help_centre: bool = False):
                 target = merging.follow(request.user, slug, help_centre=help_centre) if reading else None
                 if target is None:
                     raise
-                url = reverse(url_name, args=[target.slug])
+                # The same page of the target: same URL arguments (a help page's language) but the slug.
+                url = reverse(url_name, kwargs={**kwargs, "slug": target.slug})
                 query = request.META.get("QUERY_STRING", "")
                 response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
                 signed_in = request.user.is_authenticated

@@ -14,7 +14,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, DEFAULT_CONTENT_LANGUAGE
+from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
+from kcs_site.locale import help_url
 
 from . import policy, structure
 from .choices import Audience, Decider, Governance, State
@@ -272,7 +273,8 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.slug])
 
     def get_help_url(self) -> str:
-        return reverse("help:detail", args=[self.slug])
+        """Its help-centre page, under its language's prefix (/help/de/<slug>/) when it has one."""
+        return help_url(self.slug, self.language)
 
     def get_diff_url(self, from_version: int, to_version: int) -> str:
         """The staff page comparing two versions of this article."""
@@ -999,8 +1001,10 @@ def normalize_text(values: dict) -> dict:
 
 SLUG_ATTEMPTS = 5
 # /articles/new/ is the create page, /articles/similar/ the duplicate check while capturing
-# (search.duplicate_urls); /help/contact/ the help centre's contact form (cases.handover).
-RESERVED_SLUGS = {"new", "similar", "contact"}
+# (search.duplicate_urls); /help/contact/ the help centre's contact form (cases.handover); and
+# /help/<language>/ the help centre in a language (kcs_site.locale): every content language's
+# code, for the interface languages of today and of later.
+RESERVED_SLUGS = {"new", "similar", "contact"} | set(CONTENT_LANGUAGES) | {code.lower() for code, _name in settings.LANGUAGES}
 
 
 def unique_slug(text: str, *, exclude_pk: int | None = None, random_suffix: bool = False) -> str:

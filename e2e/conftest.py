@@ -78,7 +78,7 @@ class Journey:
         self.go("/accounts/login/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
-        self.page.click("form [type=submit]")
+        self.page.click("main form [type=submit]")  # not the header's language switcher
         self.page.wait_for_load_state()
 
 

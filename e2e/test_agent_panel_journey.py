@@ -61,7 +61,7 @@ def test_agent_signs_in_searches_links_and_writes_an_article_inside_the_ticketin
     panel.get_by_role("link", name="Sign in").click()
     panel.locator("#id_username").fill("contributor")
     panel.locator("#id_password").fill("kcs-demo")
-    panel.locator("form [type=submit]").click()
+    panel.locator("main form [type=submit]").click()
     panel.locator(".panel-hit").first.wait_for()  # the case's subject, searched at once
     journey.shot("panel in the ticketing page")
     page.set_viewport_size({"width": 390, "height": 844})

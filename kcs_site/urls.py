@@ -9,7 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from accounts import views as account_views
 from articles import views as article_views
 
-from . import api_docs
+from . import api_docs, locale
 from .framing import frameable_on_the_way_to_panel
 
 # The scripts' interface text (<app>/locale/<language>/LC_MESSAGES/djangojs.po) changes only with a
@@ -23,6 +23,8 @@ javascript_catalog = cache_page(3600)(last_modified(lambda request, **kwargs: _S
 urlpatterns = [
     path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("", article_views.home, name="home"),
+    # The language switcher: Django's set_language, also saving a signed-in account's choice.
+    path("i18n/setlang/", locale.set_language, name="set_language"),
     # Before articles.urls: "articles/similar/" would otherwise be read as an article's slug.
     path("", include("search.duplicate_urls")),
     path("", include("articles.urls")),

@@ -30,6 +30,11 @@ def with_email(user, email):
     return user
 
 
+def without_csrf_token(page: bytes) -> bytes:
+    # Every page's header holds the language switcher's form, with a token masked afresh each time.
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken" value=""', page)
+
+
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_one_an_email(contributor):
     with_email(contributor, "colin@example.com")
 
@@ -38,7 +43,7 @@ def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_one_an_emai
 
     assert known.status_code == unknown.status_code == 200
     assert known.redirect_chain == unknown.redirect_chain == [(reverse("accounts:password_reset_done"), 302)]
-    assert known.content == unknown.content
+    assert without_csrf_token(known.content) == without_csrf_token(unknown.content)
     assert [m.to for m in mail.outbox] == [["colin@example.com"]]
 
 
