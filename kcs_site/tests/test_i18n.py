@@ -109,7 +109,7 @@ def test_compiled_catalogue_matches_its_source(path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["login", "help:index"])
 def test_a_german_browser_gets_german_pages(client, url):
-    page = client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="de")
+    page = client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="de", follow=True)  # /help/ leads to /help/de/
     assert page.status_code == 200
     assert page.headers["Content-Language"] == "de"
     text = page.content.decode()
