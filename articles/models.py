@@ -278,6 +278,16 @@ class Article(models.Model):
         """The staff page comparing two versions of this article."""
         return reverse("articles:diff", args=[self.slug]) + f"?from={from_version}&to={to_version}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # What of a source decides who may see its translations, as read (search.signals).
+        article.loaded_visibility = article.visibility_key()
+        return article
+
+    def visibility_key(self) -> tuple:
+        return tuple(self.__dict__.get(name) for name in ("state", "audience", "merged_into_id"))
+
     @property
     def source(self) -> Article:
         """The article of this translation set its translations are made from (itself if a source)."""
