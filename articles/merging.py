@@ -382,6 +382,12 @@ def problem(*, source: Article, target: Article) -> str:
         return _("“%(title)s” is already merged into another article.") % {"title": source.title}
     if source.state == State.ARCHIVED:
         return _("“%(title)s” is archived: restore it before merging it, or leave it archived.") % {"title": source.title}
+    if (source.translation_of_id or source.pk) == (target.translation_of_id or target.pk):
+        # One translation set is one article in several languages, not two duplicates.
+        return _("“%(title)s” and “%(other)s” are the same article in two languages: they cannot be merged.") % {
+            "title": source.title,
+            "other": target.title,
+        }
     return ""
 
 

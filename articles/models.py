@@ -280,6 +280,16 @@ class Article(models.Model):
         """The staff page comparing two versions of this article."""
         return reverse("articles:diff", args=[self.slug]) + f"?from={from_version}&to={to_version}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # What of a source decides who may see its translations, as read (search.signals).
+        article.loaded_visibility = article.visibility_key()
+        return article
+
+    def visibility_key(self) -> tuple:
+        return tuple(self.__dict__.get(name) for name in ("state", "audience", "merged_into_id"))
+
     @property
     def source(self) -> Article:
         """The article of this translation set its translations are made from (itself if a source)."""
@@ -336,9 +346,13 @@ class Article(models.Model):
         if audience != Audience.INTERNAL:
             require(policy.can_change_audience(by, article, audience))
         article.audience = audience
-        if governance != Governance.EXPERIENCE and not article.translation_of_id:
-            # A translation of governed content is governed like its source (articles/translations.py
-            # checks who may translate); anything else is a KB owner's call.
+        source = article.translation_of if article.translation_of_id else None
+        if source is not None:
+            # A translation of governed content is governed like its source: only whoever may
+            # change the source may translate it (policy.can_translate), on every path.
+            require(policy.can_translate(by, source))
+        if governance != Governance.EXPERIENCE and (source is None or source.governance != governance):
+            # Anything else is a KB owner's call.
             require(policy.can_change_governance(by, article))
         article.governance = governance
         if rules or article.escalation_id or article.authority_note:
@@ -386,6 +400,7 @@ class Article(models.Model):
         resolves: list[int] | None = None,
         restores: int | None = None,
         even_unchanged: bool = False,
+        restored_source_version: int | None = None,
     ) -> Article:
         """Apply `changes` made from `base_version`; raises StaleVersion if someone saved since.
 
@@ -395,6 +410,8 @@ class Article(models.Model):
         `restores`: the version a revert brings back, kept on the change record (its `to_value`).
         `even_unchanged`: save a version even when nothing changed (a merge is a version of the
         article merged into, whichever text it keeps: articles/merging.py).
+        `restored_source_version`: a translation's revert, the source version the restored version
+        translated.
         """
         unknown = set(changes) - set(CONTENT_FIELDS + METADATA_FIELDS + AUTHORITY_FIELDS + STRUCTURE_FIELDS + ("audience",))
         if unknown:
@@ -457,7 +474,11 @@ class Article(models.Model):
             with reversion.create_revision():
                 current.version += 1
                 current.updated_at = timezone.now()
-                if current.is_translation:
+                if current.is_translation and event == EventKind.REVERTED:
+                    # A revert brings back what that version translated: its source version, and
+                    # out of date if the source changed materially since (translations.py).
+                    translations.restore_currency(current, restored_source_version)
+                elif current.is_translation:
                     # Saving a translation brings it up to date with its source as it stands now.
                     current.source_version = current.translation_of.version
                     current.translation_outdated = False
@@ -526,6 +547,7 @@ class Article(models.Model):
             material=True,
             event=EventKind.REVERTED,
             restores=to_number,
+            restored_source_version=target.version.field_dict.get("source_version"),
         )
 
     def _check_edit(self, by, current: Article, changed: dict, rules_changed: bool) -> None:
@@ -649,21 +671,29 @@ class Article(models.Model):
             require(policy.can_change_governance(by, current))
             if current.governance == to:
                 return self
-            from_value = current.governance
-            current.governance = to
-            current.version += 1
-            current.updated_at = timezone.now()
-            with reversion.create_revision():
-                current.save()
-                change = current._record(
-                    by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note, changed_fields=["governance"]
-                )
-                with override(None):  # stored history, in the source language
-                    comment = note or f"Governance: {Governance(to).label}"
-                _revision_meta(by, comment, material=False, version=current.version)
-                announce(change)
+            current._change_governance(by, to, note)
+            if not current.translation_of_id:
+                # A source's translations are governed like it: each records the change in its history.
+                for translation in current.translations.select_for_update().order_by("pk"):
+                    if translation.governance != to:
+                        translation._change_governance(by, to, note)
         self.refresh_from_db()
         return self
+
+    def _change_governance(self, by, to: str, note: str) -> None:
+        from_value = self.governance
+        self.governance = to
+        self.version += 1
+        self.updated_at = timezone.now()
+        with reversion.create_revision():
+            self.save()
+            change = self._record(
+                by, EventKind.GOVERNANCE, from_value=from_value, to_value=to, note=note, changed_fields=["governance"]
+            )
+            with override(None):  # stored history, in the source language
+                comment = note or f"Governance: {Governance(to).label}"
+            _revision_meta(by, comment, material=False, version=self.version)
+            announce(change)
 
     def _record(self, by, kind: str, *, from_value: str = "", to_value: str = "", note: str = "", **change) -> ArticleEvent:
         """Write the history row; with `change` (material, changed_fields, rules_changed,

@@ -135,13 +135,27 @@ def visibility_q(user: Person) -> Q:
     audiences = visible_audiences(user)
     if audiences is None:
         return Q()
-    # Outside readers see only validated articles of their audience or a wider one.
-    return Q(state=State.VALIDATED, audience__in=audiences)
+    # Outside readers see only validated articles of their audience or a wider one; a translation
+    # only while they may see its source too (validated, not merged away, of their audiences).
+    source_shown = Q(
+        translation_of__state=State.VALIDATED, translation_of__merged_into=None, translation_of__audience__in=audiences
+    )
+    return Q(state=State.VALIDATED, audience__in=audiences) & (Q(translation_of__isnull=True) | source_shown)
+
+
+def _shown_outside(article: Article, audiences: list[str]) -> bool:
+    return article.state == State.VALIDATED and article.audience in audiences and getattr(article, "merged_into_id", None) is None
 
 
 def can_view(user: Person, article: Article) -> Decision:
     audiences = visible_audiences(user)
-    if audiences is None or (article.state == State.VALIDATED and article.audience in audiences):
+    if audiences is None:
+        return ALLOW
+    shown = article.state == State.VALIDATED and article.audience in audiences
+    if shown and getattr(article, "translation_of_id", None) is not None:
+        # A translation is never shown to readers its source is not shown to.
+        shown = _shown_outside(article.translation_of, audiences)
+    if shown:
         return ALLOW
     return refuse(_("This article does not exist or is not available to you."))
 
@@ -186,6 +200,13 @@ def can_edit(user: Person, article: Article) -> Decision:
     if article.state == State.ARCHIVED:
         # Archived knowledge is kept as it was; a KB owner restores it before it changes.
         return refuse(_("This article is archived. A KB owner must restore it before it can be edited."))
+    source = article.translation_of if getattr(article, "translation_of_id", None) is not None else None
+    if source is not None and source.governance == Governance.GOVERNED:
+        # A translation of governed content is governed by its source: its owner or a KB owner,
+        # whatever the translation's own governance says.
+        if _is_article_owner(user, source) or user.is_kb_owner:
+            return ALLOW
+        return refuse(_("This article is governed: only its owner or a KB owner may change it. Flag it to suggest a change."))
     if article.governance == Governance.GOVERNED:
         # Governed content (policy, legal, compliance) is changed only by its owner.
         if _is_article_owner(user, article) or user.is_kb_owner:
@@ -388,6 +409,9 @@ def can_translate(user: Person, source: Article) -> Decision:
         return allowed
     if source.state == State.ARCHIVED or getattr(source, "merged_into_id", None) is not None:
         return refuse(_("This article is archived: restore it before translating it."))
+    if source.governance == Governance.GOVERNED:
+        # Its translation is governed content too: whoever may change the source.
+        return can_edit(user, source)
     return ALLOW
 
 

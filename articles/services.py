@@ -343,17 +343,26 @@ def link_translation(*, key: str, source_key: str, source_version: int | None, b
         source = source.source
         if source.pk == article.pk:
             raise BadRecord("'translation_of' names the article itself")
+        if article.translation_of_id is not None and article.translation_of_id != source.pk:
+            # Moving a translation to another source would carry its words, history and
+            # out-of-date mark to a text it never translated.
+            raise BadRecord(f"this article is already a translation of {article.translation_of.slug!r}")
+        if article.translation_of_id is None and (source.state == State.ARCHIVED or source.merged_into_id is not None):
+            raise BadRecord(f"the source {source.slug!r} is archived: restore it before linking translations to it")
         if article.translations.exists():
             raise BadRecord("this article has translations of its own: it cannot be a translation")
         if source.language == article.language:
             raise BadRecord(f"the source {source.slug!r} is written in {article.language!r} too")
         if source.translations.filter(language=article.language).exclude(pk=article.pk).exists():
             raise BadRecord(f"the source {source.slug!r} has a {article.language!r} translation already")
-        version = min(source_version or source.version, source.version)
-        Article.objects.filter(pk=article.pk).update(
-            translation_of=source, source_version=version, translation_outdated=version < source.version
-        )
-        article.refresh_from_db()
+        if article.translation_of_id is None or source_version is not None:
+            # A new link, or the record says which source version it translates. A re-import of
+            # a linked translation without one keeps its out-of-date mark (and version) as it is.
+            version = min(source_version or source.version, source.version)
+            Article.objects.filter(pk=article.pk).update(
+                translation_of=source, source_version=version, translation_outdated=version < source.version
+            )
+            article.refresh_from_db()
         authority = translations.rule_structure(article.rule_dicts()) != translations.rule_structure(source.rule_dicts()) or (
             article.escalation_id != source.escalation_id
         )

@@ -15,6 +15,8 @@ A translation is an article of its own (versions, state, audience, reviewer) who
 
 from __future__ import annotations
 
+import difflib
+
 import reversion
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -49,9 +51,16 @@ def rule_structure(rules: list[dict]) -> list[tuple]:
     return [(r["limit_amount"], r["limit_unit"], r["decider"]) for r in _normalise_rules(rules)]
 
 
-def mirrored_rules(source_rules: list[dict], words: list[dict]) -> list[dict]:
-    """The source's rules with the translation's words, by position; a rule without words (new
-    on the source since) keeps the source's words as a placeholder to translate."""
+def mirrored_rules(source_rules: list[dict], words: list[dict], old_source_rules: list[dict] | None = None) -> list[dict]:
+    """The source's rules with the translation's words; a rule without words (new on the source
+    since) keeps the source's words as a placeholder to translate.
+
+    `words` are by the positions of `old_source_rules` (the source's rules the translation
+    mirrored until now; None: the same as `source_rules`). Each translated rule goes with the
+    source rule it translated, wherever that rule moved: a rule inserted, deleted or moved on the
+    source does not shift the translation's words onto other rules."""
+    if old_source_rules is not None:
+        words = _words_following(_normalise_rules(old_source_rules), _normalise_rules(source_rules), words)
     out = []
     for n, rule in enumerate(source_rules):
         said = words[n] if n < len(words) else {}
@@ -63,6 +72,49 @@ def mirrored_rules(source_rules: list[dict], words: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def _rule_key(rule: dict) -> tuple:
+    return (rule["action"], rule["notes"], rule["limit_amount"], rule["limit_unit"], rule["decider"])
+
+
+def _words_following(old: list[dict], new: list[dict], words: list[dict]) -> list[dict]:
+    """The translation's words (by the positions of `old`) by the positions of `new`."""
+    mapping = rule_mapping(old, new)
+    return [words[mapping[j]] if j in mapping and mapping[j] < len(words) else {} for j in range(len(new))]
+
+
+def rule_mapping(old: list[dict], new: list[dict]) -> dict[int, int]:
+    """{position in `new`: position in `old`} of the source's rules that stayed what they were: a
+    rule found unchanged among `old` (the longest matching runs, so inserted, deleted and moved
+    rules are told apart), or changed in place with the same words (only its limit or decider).
+    A rule not in it is new: its translation starts from the source's words."""
+    mapping: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(a=[_rule_key(r) for r in old], b=[_rule_key(r) for r in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            mapping.update(zip(range(j1, j2), range(i1, i2), strict=True))
+        elif tag == "replace":
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
+                if (old[i]["action"], old[i]["notes"]) == (new[j]["action"], new[j]["notes"]):
+                    mapping[j] = i
+    # A rule moved elsewhere: the first unmatched old rule with the same words and structure.
+    taken = set(mapping.values())
+    for j, rule in enumerate(new):
+        if j in mapping:
+            continue
+        for i, was in enumerate(old):
+            if i not in taken and _rule_key(was) == _rule_key(rule):
+                mapping[j] = i
+                taken.add(i)
+                break
+    return mapping
+
+
+def rules_rearranged(old: list[dict], new: list[dict]) -> bool:
+    """Did the source's rules move, or some come or go (not only change in place)?"""
+    old, new = _normalise_rules(old), _normalise_rules(new)
+    return len(old) != len(new) or any(j != i for j, i in rule_mapping(old, new).items())
 
 
 def missing_languages(source: Article, *, taken: set[str] | None = None) -> list[tuple[str, str]]:
@@ -208,8 +260,10 @@ def _pk(value):
 def source_changed(source: Article, *, by, material: bool, old_rules: list[dict] | None, changed: dict) -> None:
     """After `source` was saved (inside its transaction): mark its translations out of date on a
     material update, copy a new authority structure onto them, narrow any now wider than it."""
+    new_rules = source.rule_dicts() if old_rules is not None else None
     structure_changed = "escalation" in changed or (
-        old_rules is not None and rule_structure(old_rules) != rule_structure(source.rule_dicts())
+        old_rules is not None
+        and (rule_structure(old_rules) != rule_structure(new_rules) or rules_rearranged(old_rules, new_rules))
     )
     narrowed = "audience" in changed
     if not (material or structure_changed or narrowed):
@@ -223,7 +277,7 @@ def source_changed(source: Article, *, by, material: bool, old_rules: list[dict]
         follow_authority = structure_changed
         narrow = narrowed and wider(translation.audience, source.audience)
         if follow_authority or narrow:
-            _follow(translation, source, by=by, authority=follow_authority, narrow=narrow)
+            _follow(translation, source, by=by, authority=follow_authority, narrow=narrow, old_source_rules=old_rules)
 
 
 def mark_outdated(source: Article, translations: list[Article], *, by) -> None:
@@ -240,12 +294,15 @@ def mark_outdated(source: Article, translations: list[Article], *, by) -> None:
         t.translation_outdated = True
 
 
-def _follow(translation: Article, source: Article, *, by, authority: bool, narrow: bool) -> None:
-    """Save a version of `translation` with its source's authority structure and/or audience."""
+def _follow(
+    translation: Article, source: Article, *, by, authority: bool, narrow: bool, old_source_rules: list[dict] | None = None
+) -> None:
+    """Save a version of `translation` with its source's authority structure and/or audience
+    (`old_source_rules`: the source's rules before the change, which the translation mirrored)."""
     fields, rules = [], None
     from_audience = translation.audience
     if authority:
-        rules = mirrored_rules(source.rule_dicts(), translation.rule_dicts())
+        rules = mirrored_rules(source.rule_dicts(), translation.rule_dicts(), old_source_rules)
         if translation.escalation_id != source.escalation_id:
             translation.escalation_id = source.escalation_id
             fields.append("escalation")
@@ -292,6 +349,17 @@ def confirm(translation: Article, *, by, note: str = "") -> Article:
         )
     translation.refresh_from_db()
     return translation
+
+
+def restore_currency(translation: Article, source_version: int | None) -> None:
+    """A translation reverted to a version that translated `source_version` of its source: it is
+    out of date if the source changed materially after that version (not saved here)."""
+    source = translation.translation_of
+    version = min(source_version or 0, source.version) or None
+    translation.source_version = version
+    translation.translation_outdated = version is None or (
+        version < source.version and ArticleEvent.objects.filter(article=source, material=True, version__gt=version).exists()
+    )
 
 
 # --- the translators' queue ------------------------------------------------------------------------

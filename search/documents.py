@@ -18,15 +18,17 @@ from django.db.models import Prefetch
 from django.utils import translation
 
 from articles import structure
+from articles.choices import Audience, State
 from articles.models import MARKDOWN_FIELDS, Article, AuthorityRule
 from articles.rendering import internal_text, public_text
+from articles.translations import wider
 from kcs_site.languages import interface_language_for
 
 BATCH = 500
 
 
 def article_queryset():
-    return Article.objects.select_related("product", "escalation", "template_version").prefetch_related(
+    return Article.objects.select_related("product", "escalation", "template_version", "translation_of").prefetch_related(
         "tags", Prefetch("rules", queryset=AuthorityRule.objects.order_by("position", "id"))
     )
 
@@ -66,11 +68,25 @@ def document(article: Article) -> dict:
         "product": article.product.slug,
         "product_name": article.product.name,
         "state": article.state,
-        "audience": article.audience,
+        "audience": indexed_audience(article),
         "updated_at": article.updated_at,
         "reuse_count": article.reuse_count,
         "version": article.version,
     }
+
+
+def indexed_audience(article: Article) -> str:
+    """The audience the backends filter outside readers by: a translation's is never wider than
+    its source's, and internal while its source is shown to no outside reader (not validated,
+    merged away), since a translation is never shown to readers its source is not shown to
+    (articles.policy.visibility_q). A source's change of state, audience or merge reindexes its
+    translations (search.signals)."""
+    source = article.translation_of if article.translation_of_id else None
+    if source is None:
+        return article.audience
+    if source.state != State.VALIDATED or source.merged_into_id is not None:
+        return Audience.INTERNAL
+    return source.audience if wider(article.audience, source.audience) else article.audience
 
 
 def _joined(*parts: str | None) -> str:

@@ -275,7 +275,11 @@ def suggest(text: str, user, limit: int = 8) -> list[tuple[str, str]]:
     # filtering by audience and state in the query made the planner walk that index instead,
     # every article of the reader's audiences (70 ms at 100,000 articles), for each keystroke.
     rows = Article.objects.filter(slug__in=[s for s, _ in found]).exclude(state=State.ARCHIVED).order_by()
-    current = {row.slug: row.title for row in rows.only("slug", "title", "state", "audience") if policy.can_view(user, row)}
+    # A translation's source is read with it (policy.can_view asks whether its readers see the source).
+    rows = rows.select_related("translation_of").only(
+        "slug", "title", "state", "audience", "translation_of__state", "translation_of__audience", "translation_of__merged_into"
+    )
+    current = {row.slug: row.title for row in rows if policy.can_view(user, row)}
     return [(slug, current[slug]) for slug, _ in found if slug in current]
 
 

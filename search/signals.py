@@ -12,7 +12,18 @@ from . import indexing
 
 def _article_saved(sender, instance: Article, raw=False, **kwargs) -> None:
     if not raw:
-        indexing.enqueue([instance.pk])
+        indexing.enqueue([instance.pk, *_translations_of(instance)])
+
+
+def _translations_of(article: Article) -> list[int]:
+    # A translation's document carries what of its source decides who may find it (its state,
+    # audience and merge: search.documents.indexed_audience), so the source's save reindexes them.
+    # Asked only when one of them changed since the article was read (or it was not read).
+    now = article.visibility_key()
+    if article.translation_of_id is not None or getattr(article, "loaded_visibility", None) == now:
+        return []
+    article.loaded_visibility = now
+    return list(Article.objects.filter(translation_of=article.pk).values_list("pk", flat=True))
 
 
 def _article_deleted(sender, instance: Article, **kwargs) -> None:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from articles.models import Article, Audience, Product, State
 from conftest import make_customer, make_kb_owner
 from search import indexing
+from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.models import Synonym
 from search.query import parse as parse_query
@@ -307,3 +308,32 @@ def test_a_whoosh_index_written_before_languages_gets_its_fields_and_keeps_answe
         assert [h.title for h in found.hits] == ["Rechnung als PDF herunterladen"]
     finally:
         backend.close_all()
+
+
+def test_a_translation_leaves_outside_readers_search_with_its_source(owner, product):
+    # A translation is never shown to readers its source is not shown to: its indexed audience
+    # follows the source's state, audience and merge, reindexed when the source changes.
+    customer = make_customer("chris")
+    source = write(owner, product, "VPN disconnects after a few minutes", language="en", resolution=VPN_RESOLUTION)
+    german = write(owner, product, "VPN-Verbindung bricht ab", translation_of=source, resolution="Energiesparen ausschalten.")
+    indexing.process_pending()
+
+    def found(user):
+        return [h.slug for h in search(SearchRequest(text="VPN Energiesparen", user=user, language="de")).hits]
+
+    assert german.slug in found(customer)
+    source.reopen(by=owner, note="Check again")
+    indexing.process_pending()
+    assert german.slug not in found(customer) and german.slug not in found(None)
+    # Inside the backend's query too (its totals and facets), not only in the database check after it.
+    backend = get_backend()
+    raw = backend.search(SearchRequest(text="Energiesparen", user=customer, language="de"), parse_query("Energiesparen"))
+    assert raw.total == 0
+    assert german.slug in found(owner)
+    source.validate(by=owner)
+    indexing.process_pending()
+    assert german.slug in found(customer)
+    source.archive(by=owner, note="Obsolete")
+    indexing.process_pending()
+    assert german.slug not in found(customer) and german.slug not in found(None)
+    assert german.slug in found(owner)
