@@ -141,6 +141,8 @@ def test_staff_in_german_confirm_an_out_of_date_translation(demo, german):
     outdated = page.locator("#outdated-heading + table, section[aria-labelledby=outdated-heading] table")
     row = outdated.locator("tr", has=page.locator(f"a[lang=de]:has-text('{Article.objects.get(slug=OUTDATED).title}')"))
     assert row.count() == 1
+    missing = page.locator("section[aria-labelledby=missing-heading] table tbody tr").first
+    assert missing.locator("td").nth(1).inner_text() == "Englisch"  # the source's language, named in German
     shots(german, "translators queue in German")
 
     row.locator("a[lang=de]").click()
