@@ -20,7 +20,9 @@ def related_articles(user, article, *, help_centre: bool = False) -> list:
     """
     floor = settings.KCS_RELATED_MIN_SIMILARITY
     found = semantic.similar(article, user, limit=RELATED_LIMIT * 2 if help_centre else RELATED_LIMIT)
-    related = [a for a, similarity in found if similarity >= floor]
+    # Never the article's own translation set: its source or a translation reads as the same article.
+    own_set = article.translation_of_id or article.pk
+    related = [a for a, similarity in found if similarity >= floor and own_set not in (a.pk, a.translation_of_id)]
     if help_centre:
         related = [a for a in related if a.state == State.VALIDATED and a.audience != Audience.INTERNAL]
     return related[:RELATED_LIMIT]

@@ -82,6 +82,28 @@ def test_staff_previewing_the_help_centre_see_the_customers_list(kb, client):
     assert "Router wireless connection drops at night" not in titles
 
 
+def test_never_the_articles_own_translations_or_source(kb, client):
+    from articles import translations
+
+    owner, articles = kb
+    router = articles["router"]
+    german = translations.create(
+        router,
+        by=owner,
+        language="de",
+        title="Router drops the wireless connection (Router verliert die Verbindung)",
+        texts={"issue": "The wireless network goes away every evening.", "resolution": "See the steps."},
+        rule_words=[],
+    )
+    german.validate(by=owner)
+    indexing.rebuild()
+    client.force_login(owner)
+    assert german.title not in related_titles(client.get(router.get_absolute_url()))
+    assert "Wi-Fi signal is weak in some rooms" in related_titles(client.get(german.get_absolute_url()))
+    for url in (german.get_absolute_url(), german.get_help_url()):
+        assert router.title not in related_titles(client.get(url))
+
+
 def test_no_related_section_when_matching_by_meaning_is_off(kb, client, settings):
     owner, articles = kb
     settings.KCS_SEMANTIC = False
