@@ -44,7 +44,7 @@ def test_kb_owner_reads_every_view_filters_by_team_and_downloads_a_table(demo, j
     drawn = 0
     for slug, view in VIEWS.items():
         journey.go(f"/insights/{slug}/")
-        assert page.locator("h1").inner_text().startswith(view.title)
+        assert page.locator("h1").inner_text().startswith(str(view.title))
         drawn += _charts_drawn(page)
         assert page.locator("table").count() >= 1
         journey.shot(f"owner {slug} desktop")
@@ -80,7 +80,7 @@ def test_coach_opens_the_measures_and_a_contributor_sees_only_their_own(demo, jo
     page = journey.page
     journey.sign_in("coach")
     journey.go("/insights/people/")
-    assert page.locator("h1").inner_text().startswith(VIEWS["people"].title)
+    assert page.locator("h1").inner_text().startswith(str(VIEWS["people"].title))
     _charts_drawn(page)
     journey.shot("coach people desktop")
     page.set_viewport_size(PHONE)
