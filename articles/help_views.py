@@ -71,7 +71,9 @@ def index(request: HttpRequest, lang: str | None = None) -> HttpResponse:
         qs = qs.filter(product__slug=product)
     q = query_param(request, "q").strip()
     if q:
-        qs = qs.filter(title__icontains=q)
+        # A translation is found by its original's title too: a German reader who types the
+        # English words of an article listed here in German still finds it.
+        qs = qs.filter(Q(title__icontains=q) | Q(translation_of__title__icontains=q))
     page = Paginator(qs.order_by("-updated_at", "-id"), settings.KCS_PAGE_SIZE).get_page(query_param(request, "page"))
     page.object_list = list(page.object_list)
     for article in page.object_list:

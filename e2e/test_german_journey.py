@@ -99,7 +99,10 @@ def test_a_german_reader_finds_a_german_article_and_switches_to_the_english_orig
             break
     else:
         pytest.fail("Tab never reached the language switcher")
-    page.keyboard.press("ArrowUp")  # Deutsch -> English: language.js submits on change
+    page.keyboard.press("ArrowUp")  # Deutsch -> English; choosing alone changes nothing
+    assert "/help/de/" in page.url
+    page.keyboard.press("Tab")  # to the switcher's own button
+    page.keyboard.press("Enter")
     page.wait_for_url(f"**/help/{english.slug}/")
     assert page.get_attribute("html", "lang").startswith("en")
     assert page.inner_text("main h1") == english.title

@@ -34,7 +34,7 @@ MARKDOWN_FIELDS = ("issue", "environment", "resolution", "cause")
 # editor's cards), the only ones a page may carry.
 SITE_SCRIPTS = tuple(
     f'<script src="/static/kcs/{name}.js" defer></script>'
-    for name in ("search", "menu", "tables", "rules-editor", "panel", "merge", "duplicates", "language")
+    for name in ("search", "menu", "tables", "rules-editor", "panel", "merge", "duplicates")
 ) + tuple(  # the scripts' interface text, in the page's language (kcs_site/urls.py)
     f'<script src="/jsi18n/?v={code}" defer></script>' for code, _name in settings.LANGUAGES
 )
