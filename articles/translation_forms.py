@@ -61,7 +61,7 @@ class TranslationForm(forms.Form):
 
     def _add_text_fields(self) -> None:
         for section in self.sections:
-            label = section.label + (" " + str(_("(staff only)")) if section.staff_only else "")
+            label = structure.shown_label(section) + (" " + str(_("(staff only)")) if section.staff_only else "")
             rows = 6 if section.role == "resolution" else 3
             self.fields[section.field_name] = TextAreaField(rows=rows, required=False, label=label)
             self.fields[section.field_name].widget.attrs.update(maxlength=MAX_CHARS, dir="auto")
@@ -101,7 +101,7 @@ class TranslationForm(forms.Form):
         for section in self.sections:
             item = by_key.get(section.key)
             html = item["html"] if item and not item["empty"] else ""
-            rows.append((section.label, html, self[section.field_name]))
+            rows.append((structure.shown_label(section), html, self[section.field_name]))
         notes = render_markdown(source.internal_notes, id_prefix="notes", internal=True) if source.internal_notes else ""
         rows.append((str(_("Internal notes")), notes, self["internal_notes"]))
         return rows
