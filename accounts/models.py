@@ -29,6 +29,10 @@ class User(AbstractUser):
     is_kb_owner = models.BooleanField(gettext_lazy("KB owner"), default=False)
     # The interface language this person chose (a code of settings.LANGUAGES); empty: the browser's.
     language = models.CharField(gettext_lazy("language"), max_length=8, blank=True)
+    # The interface language this person last read the site in (their browser's or the switcher's),
+    # kept by kcs_site.locale for what is written to them away from a request (emails): empty is
+    # the site's default.
+    last_language = models.CharField(max_length=8, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]

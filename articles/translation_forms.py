@@ -68,7 +68,10 @@ class TranslationForm(forms.Form):
         for n in range(len(self.source_rules)):
             number = {"n": n + 1}
             self.fields[f"rule_{n}_action"] = forms.CharField(
-                max_length=200, label=_("Rule %(n)s: the agent may…") % number, widget=forms.Textarea(attrs={"rows": 2})
+                max_length=200,
+                label=_("Rule %(n)s: the agent may…") % number,
+                label_suffix="",  # the label runs on into the field: no colon after "…"
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"rule_{n}_notes"] = forms.CharField(
                 max_length=300, required=False, label=_("Rule %(n)s: notes") % number, widget=forms.Textarea(attrs={"rows": 2})

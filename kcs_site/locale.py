@@ -20,6 +20,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
@@ -107,6 +108,7 @@ class AccountLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         preferred = account_language(request.user) or translation.get_language() or settings.LANGUAGE_CODE
         request.reader_language = preferred
+        remember_reading_language(request.user, preferred)
         language = help_url_language(request.path_info) or preferred
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
@@ -116,6 +118,17 @@ class AccountLanguageMiddleware:
         # and the session that names the account).
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
+
+
+def remember_reading_language(user, language: str) -> None:
+    """Keep the language a signed-in person without a chosen one reads in (User.last_language), so
+    emails written to them later are in it; one UPDATE, only when it changed."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "language", ""):
+        return
+    if language not in dict(settings.LANGUAGES) or language == (user.last_language or settings.LANGUAGE_CODE):
+        return
+    get_user_model().objects.filter(pk=user.pk).update(last_language=language)
+    user.last_language = language
 
 
 def reader_content_language(request: HttpRequest) -> str:

@@ -37,8 +37,9 @@ translated = lazy(_translate, str)
 
 
 def recipient_language(user) -> str:
-    """The interface language to write to `user` in: their own choice, else the site's default."""
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+    """The interface language to write to `user` in: their own choice, else the one they last read
+    the site in (kcs_site.locale.remember_reading_language), else the site's default."""
+    return getattr(user, "language", "") or getattr(user, "last_language", "") or settings.LANGUAGE_CODE
 
 
 def email_choice(user) -> str:

@@ -79,3 +79,19 @@ def test_plain_text_is_passed_on_as_it_is():
     notify([german], kind="test", title="Refund policy changed", body="See the article.")
     note = Notification.objects.get(recipient=german)
     assert (note.title, note.body) == ("Refund policy changed", "See the article.")
+
+
+def test_someone_who_reads_the_site_in_german_without_choosing_is_written_to_in_german(article, kb_owner):
+    from conftest import client_for
+
+    reader = person("gerda")  # no language chosen on the account: the browser says German
+    Subscription.objects.create(user=reader, article=article)
+    client_for(reader).get("/help/", HTTP_ACCEPT_LANGUAGE="de")
+    reader.refresh_from_db()
+    assert reader.language == "" and reader.last_language == "de"
+    material_edit(article, kb_owner)
+    assert OutgoingEmail.objects.get(recipient=reader).subject == f"[KB] Aktualisiert: {article.title}"
+
+    client_for(reader).get("/help/")  # back to an English browser: English from then on
+    reader.refresh_from_db()
+    assert reader.last_language == "en-gb"
