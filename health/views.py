@@ -94,7 +94,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     except (Refused, InvalidChange) as exc:
         messages.error(request, str(exc))
     else:
-        next_review = date_format(record.review_by, "j M Y")
+        next_review = date_format(record.review_by, "DATE_FORMAT")
         messages.success(request, _("Confirmed still correct. Next review by %(date)s.") % {"date": next_review})
     return redirect(safe_next(request, article.get_absolute_url()))
 
@@ -116,7 +116,7 @@ def review_date(request: HttpRequest, slug: str) -> HttpResponse:
     except Refused as exc:
         messages.error(request, _("Review date not changed. %(reason)s") % {"reason": exc})
     else:
-        messages.success(request, _("Review date set to %(date)s.") % {"date": date_format(record.review_by, "j M Y")})
+        messages.success(request, _("Review date set to %(date)s.") % {"date": date_format(record.review_by, "DATE_FORMAT")})
     return redirect(safe_next(request, article.get_absolute_url()))
 
 

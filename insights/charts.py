@@ -182,5 +182,5 @@ def _top(table: Table) -> float:
 
 def _label(value) -> str:
     if isinstance(value, datetime.date):
-        return date_format(value, "j M Y")
+        return date_format(value, "DATE_FORMAT")
     return "" if value is None else str(value)

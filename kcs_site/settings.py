@@ -163,6 +163,8 @@ LANGUAGE_CODE = "en-gb"
 # The interface languages (kcs_site/languages.py has the languages articles may be written in).
 # Each app's text for them is in <app>/locale/<code>/LC_MESSAGES/django.po; `make messages`.
 LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+# Each language's date formats (kcs_site/formats/), pages naming a format rather than a pattern.
+FORMAT_MODULE_PATH = ["kcs_site.formats"]
 LOCALE_PATHS = [BASE_DIR / "kcs_site" / "locale"]
 LANGUAGE_COOKIE_NAME = "kcs_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

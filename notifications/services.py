@@ -26,7 +26,7 @@ def _translate(message, params: dict | None = None) -> str:
     if not params:
         return text
     # Dates in the reader's format too (month names are translated).
-    return text % {k: date_format(v, "j M Y") if isinstance(v, datetime.date) else v for k, v in params.items()}
+    return text % {k: date_format(v, "DATE_FORMAT") if isinstance(v, datetime.date) else v for k, v in params.items()}
 
 
 # Text read in the language active when it is turned into a string: `notify` does that once per

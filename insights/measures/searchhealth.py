@@ -90,7 +90,7 @@ def repeated_zero_queries(filters: Filters) -> list[dict]:
             "query": query,
             "searches": n,
             "alerted": ", ".join(
-                gettext("week of %(date)s") % {"date": date_format(week, "j M Y")} for week in alerted.get(query[:500], [])
+                gettext("week of %(date)s") % {"date": date_format(week, "DATE_FORMAT")} for week in alerted.get(query[:500], [])
             )
             or gettext("No"),
         }

@@ -23,7 +23,7 @@ def cell(row: dict, column) -> str:
     if column.kind == DAYS:
         return ngettext("%(days)s day", "%(days)s days", 1 if value == 1 else 2) % {"days": _number(value)}
     if column.kind == DATE and isinstance(value, datetime.date):
-        return date_format(value, "j M Y")
+        return date_format(value, "DATE_FORMAT")
     if column.kind in (COUNT, NUMBER) and isinstance(value, int | float):
         return _number(value)
     return str(value)

@@ -165,3 +165,30 @@ def test_german_error_page(client):
     page = client.get("/no-such-page-here/", HTTP_ACCEPT_LANGUAGE="de")
     assert page.status_code == 404
     assert "Nicht gefunden" in page.content.decode()
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+
+def test_each_language_writes_dates_its_own_way():
+    import datetime
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    moment = datetime.datetime(2026, 12, 5, 14, 30)
+    with translation.override("en-gb"):
+        assert date_format(moment, "DATE_FORMAT") == "5 Dec 2026"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "5 Dec 2026 14:30"
+    with translation.override("de"):
+        assert date_format(moment, "DATE_FORMAT") == "05.12.2026"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "05.12.2026 14:30"
+
+
+def test_templates_name_date_formats_rather_than_spell_out_an_english_pattern():
+    found = [
+        f"{path.relative_to(BASE)}"
+        for path in BASE.glob("*/templates/**/*.html")
+        if 'date:"j M Y' in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
