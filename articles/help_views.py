@@ -154,7 +154,7 @@ class ReadingLanguages:
             found.offer_interface = interface_language_for(preferred) or translation.get_language()
         if page_language != article.language and page_language not in by_language:
             found.missing = page_language
-        if article.is_translation and article.translation_outdated:
+        if article.is_outdated_translation:
             found.original = next((m for m in members if m.pk == article.translation_of_id), None)
         if len(members) > 1:
             found.alternates = [(m.language, request.build_absolute_uri(m.get_help_url())) for m in members]
@@ -167,7 +167,7 @@ class ReadingLanguages:
 
     @property
     def outdated(self) -> bool:
-        return self.article.is_translation and self.article.translation_outdated
+        return self.article.is_outdated_translation
 
 
 def _index_alternates(request: HttpRequest) -> list[tuple[str, str]]:

@@ -300,6 +300,11 @@ class Article(models.Model):
         return self.translation_of_id is not None
 
     @property
+    def is_outdated_translation(self) -> bool:
+        """A translation whose source changed materially since it was translated or confirmed."""
+        return self.is_translation and self.translation_outdated
+
+    @property
     def is_governed(self) -> bool:
         return self.governance == Governance.GOVERNED
 

@@ -84,9 +84,7 @@ def translation_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 note=data["note"],
                 material=data["material"],
             )
-        except StaleVersion as exc:
-            form.add_error(None, str(exc))
-        except (Refused, InvalidChange) as exc:
+        except (StaleVersion, Refused, InvalidChange) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Saved as version %(version)s.") % {"version": translation.version})
@@ -129,7 +127,7 @@ def panel(request: HttpRequest, article: Article) -> dict:
         "set": found,
         "language": language_name(article.language),
         "can_translate": may_translate and bool(translations.missing_languages(source, taken=taken)),
-        "outdated": outdated_changes(article) if article.is_translation and article.translation_outdated else None,
+        "outdated": outdated_changes(article) if article.is_outdated_translation else None,
         "can_confirm": article.is_translation and policy.can_confirm_translation(user, article),
     }
 

@@ -179,11 +179,9 @@ def create(
     if language == source.language:
         raise InvalidChange(_("The source article is written in %(language)s already.") % {"language": language_name(language)})
     audience = audience or source.audience
-    if audience not in AUDIENCE_WIDTH or wider(audience, source.audience):
-        raise InvalidChange(
-            _("A translation is never shown to more readers than its source: choose %(audience)s or narrower.")
-            % {"audience": source.get_audience_display()}
-        )
+    if audience not in AUDIENCE_WIDTH:
+        _refuse_wider_than(source)
+    _check_audience(audience, source)
     if source.translations.filter(language=language).exists():
         raise InvalidChange(_one_per_language(language))
     version = seen_version if seen_version and seen_version <= source.version else source.version
@@ -240,11 +238,21 @@ def check_edit(current: Article, changed: dict, rules: list[dict] | None) -> Non
         raise InvalidChange(str(LOCKED))
     if rules is not None and rule_structure(rules) != rule_structure(source.rule_dicts()):
         raise InvalidChange(str(LOCKED))
-    if "audience" in changed and wider(changed["audience"], source.audience):
-        raise InvalidChange(
-            _("A translation is never shown to more readers than its source: choose %(audience)s or narrower.")
-            % {"audience": source.get_audience_display()}
-        )
+    if "audience" in changed:
+        _check_audience(changed["audience"], source)
+
+
+def _check_audience(audience: str, source: Article) -> None:
+    """A translation is never shown to more readers than its source."""
+    if wider(audience, source.audience):
+        _refuse_wider_than(source)
+
+
+def _refuse_wider_than(source: Article) -> None:
+    raise InvalidChange(
+        _("A translation is never shown to more readers than its source: choose %(audience)s or narrower.")
+        % {"audience": source.get_audience_display()}
+    )
 
 
 LOCKED = gettext_lazy(
@@ -383,9 +391,6 @@ def outdated_in(language: str) -> QuerySet:
         Article.objects.filter(language=language, translation_of__isnull=False, translation_outdated=True)
         .exclude(state=State.ARCHIVED)
         .select_related("translation_of", "owner", "product")
-        .defer(*[f"translation_of__{name}" for name in LONG_TEXT], *LONG_TEXT)
+        .defer(*[f"translation_of__{name}" for name in TEXT_FIELDS], *TEXT_FIELDS)
         .order_by("-translation_of__reuse_count", "-translation_of_id")
     )
-
-
-LONG_TEXT = ("issue", "environment", "resolution", "cause", "internal_notes", "authority_note", "sections")

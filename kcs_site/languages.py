@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -48,9 +47,6 @@ CONTENT_LANGUAGES: dict[str, ContentLanguage] = {
 DEFAULT_CONTENT_LANGUAGE = "en"
 
 CONTENT_LANGUAGE_CHOICES = [(lang.code, lang.name) for lang in CONTENT_LANGUAGES.values()]
-
-# Interface language choices for forms (the account's preference), with "as my browser says" first.
-BROWSER_LANGUAGE = ("", _("As my browser says"))
 
 
 def content_language(code: str | None) -> str:

@@ -16,6 +16,7 @@ gets one, named by the content language it speaks (/help/de/), as in Article.lan
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,6 +42,7 @@ def interface_language(code: str | None) -> str | None:
         return None
 
 
+@functools.cache
 def help_prefixes() -> dict[str, str]:
     """The help centre's address prefixes (content language codes) and the interface language each
     stands for: every interface language but the default."""
@@ -158,9 +160,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """The language switcher: Django's set_language (a cookie, back to `next`), limited to the
     interface languages, which also saves a signed-in account's choice and sends a help-centre
     page on to the same page in the chosen language."""
-    language = interface_language(request.POST.get("language", ""))
-    if language not in dict(settings.LANGUAGES):
-        language = None
+    language = interface_language(request.POST.get("language", ""))  # one of LANGUAGES, or None
     next_url = _safe_next(request)
     if language is not None:
         next_url = _same_page_in(request, next_url, language)
