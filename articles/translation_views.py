@@ -37,11 +37,11 @@ def translate(request: HttpRequest, slug: str) -> HttpResponse:
     """Start a translation of the article's source into a language its set lacks."""
     source = _with_rules(_article(request, slug).source)
     require(policy.can_translate(request.user, source))
-    if not translations.missing_languages(source):
-        messages.info(request, _("This article is translated into every content language already."))
-        return redirect(source)
     initial = {"language": query_param(request, "language")}
     form = TranslationForm(request.POST or None, user=request.user, source=source, initial=initial)
+    if not form.fields["language"].choices:  # the form asked which languages the set lacks
+        messages.info(request, _("This article is translated into every content language already."))
+        return redirect(source)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

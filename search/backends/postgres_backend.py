@@ -29,6 +29,7 @@ where GIN takes 70 MB. The queries only use `@@`, so RUM indexes could replace t
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections import Counter
 from itertools import combinations
@@ -117,6 +118,7 @@ def config(language: str) -> str:
     return lang.postgres
 
 
+@functools.cache  # built once per language, not once per highlighted search
 def stop_words(language: str) -> frozenset[str]:
     if language not in CONTENT_LANGUAGES or language == DEFAULT_CONTENT_LANGUAGE:
         return STOP_WORDS

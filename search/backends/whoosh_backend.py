@@ -79,6 +79,7 @@ def field(name: str, language: str) -> str:
     return name if language == DEFAULT_CONTENT_LANGUAGE else f"{name}_{language}"
 
 
+@functools.cache  # built once per language, not once per highlighted search
 def stop_words(language: str) -> frozenset[str]:
     if language == DEFAULT_CONTENT_LANGUAGE:
         return STOP_WORDS
