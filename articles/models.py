@@ -14,7 +14,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from kcs_site.languages import CONTENT_LANGUAGE_CHOICES, CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
+from kcs_site.languages import (
+    CONTENT_LANGUAGE_CHOICES,
+    CONTENT_LANGUAGES,
+    DEFAULT_CONTENT_LANGUAGE,
+    interface_language_for,
+)
 from kcs_site.locale import help_url
 
 from . import policy, structure
@@ -743,7 +748,10 @@ class AuthorityRule(models.Model):
         }
 
     def plain_words(self) -> str:
-        return plain_rule(self.as_dict())
+        """The rule as a sentence in its article's language (the action is written in it), whatever
+        language the page around it speaks."""
+        with override(interface_language_for(self.article.language) or settings.LANGUAGE_CODE):
+            return plain_rule(self.as_dict())
 
 
 def plain_rule(rule: dict) -> str:

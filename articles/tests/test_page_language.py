@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from articles.models import Audience
+from articles.models import Article, Audience
 from articles.tests.test_pages import text_of
 from conftest import REFUND_RULES, client_for, make_article
 from kcs_site.i18n_audit import audit
@@ -98,3 +98,14 @@ def test_the_german_catalogue_is_complete():
         assert "#, fuzzy" not in entry, entry
         assert not re.search(r'^msgstr(?:\[\d\])? ""\n(?!")', entry + "\n", re.M), entry
     assert CATALOGUE.with_suffix(".mo").exists()
+
+
+def test_a_rule_reads_in_its_articles_language_whatever_the_page_speaks(contributor, kb_owner, product, contact):
+    article = make_article(author=contributor, product=product, rules=REFUND_RULES, contact=contact, kb_owner=kb_owner)
+    url = reverse("articles:detail", args=[article.slug])
+    # An English article on a German page: its rule stays one English sentence, not a mix.
+    page = german(contributor).get(url).content.decode()
+    assert "without approval" in page and "ohne Genehmigung" not in page
+    Article.objects.filter(pk=article.pk).update(language="de")
+    page = client_for(contributor).get(url).content.decode()
+    assert "ohne Genehmigung" in page and "without approval" not in page
