@@ -750,7 +750,10 @@ class AuthorityRule(models.Model):
     def plain_words(self) -> str:
         """The rule as a sentence in its article's language (the action is written in it), whatever
         language the page around it speaks."""
-        with override(interface_language_for(self.article.language) or settings.LANGUAGE_CODE):
+        article = self._state.fields_cache.get("article") or (self.article if self.article_id else None)
+        if article is None:  # a rule rebuilt from a version, apart from its article: the page's language
+            return plain_rule(self.as_dict())
+        with override(interface_language_for(article.language) or settings.LANGUAGE_CODE):
             return plain_rule(self.as_dict())
 
 

@@ -442,4 +442,6 @@ def article_as_of(version: Version) -> tuple[Article, list[AuthorityRule]]:
     article.escalation = EscalationContact.objects.filter(pk=article.escalation_id).first()
     rows = _rules_of_version(version)
     rules = [AuthorityRule(pk=r.get("id"), position=r.get("position") or 0, **_rule_fields(r)) for r in rows]
+    for rule in rules:
+        rule.article = article  # each rule reads in the language its article was written in then
     return article, rules
