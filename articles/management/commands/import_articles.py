@@ -103,7 +103,13 @@ class Command(BaseCommand):
                             links.append((entry, record))
         for entry, record in links:
             try:
-                link_translation(key=record.key, source_key=record.translation_of, source_version=record.source_version, **by)
+                link_translation(
+                    key=record.key,
+                    source_key=record.translation_of,
+                    source_version=record.source_version,
+                    outdated=record.translation_outdated,
+                    **by,
+                )
             except BadRecord as error:
                 self.counts["unlinked"] += 1
                 self._clear_progress()
@@ -126,6 +132,9 @@ class Command(BaseCommand):
 
     def _done(self, entry: Entry, result: ImportResult, verbosity: int) -> None:
         self.counts[result.status] += 1
+        for warning in result.warnings:
+            self._clear_progress()
+            self.stderr.write(f"{entry.where}: warning: {warning}")
         if verbosity >= 2:
             self._clear_progress()
             self.stdout.write(f"{result.status}: {result.article.slug} ({entry.where})")
