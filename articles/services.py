@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import reversion
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DataError, IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -111,6 +111,8 @@ class ImportRecord:
     authority_note: str | None = None
     # The exported history, as information: the version exported (the last in `versions`).
     exported_version: int | None = None
+    # The address the article had where it was exported; a new article takes it when it is free.
+    page_slug: str | None = None
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
@@ -482,6 +484,15 @@ def _export_fields(data: dict) -> dict:
             raise BadRecord(f"'owner' must be a username, not {owner!r}")
         out["owner"] = owner.strip()
     out["review_by"] = _date("review_by", data.get("review_by"))
+    page_slug = data.get("page_slug")
+    if page_slug is not None and page_slug != "":
+        if not isinstance(page_slug, str) or len(page_slug) > 200:
+            raise BadRecord("'page_slug' must be an address of at most 200 characters")
+        try:
+            validate_unicode_slug(page_slug)
+        except ValidationError:
+            raise BadRecord(f"'page_slug' must be letters, digits, '-' and '_' only, not {page_slug!r}") from None
+        out["page_slug"] = page_slug
     outdated = data.get("translation_outdated")
     if outdated is not None and not isinstance(outdated, bool):
         raise BadRecord(f"'translation_outdated' must be true or false, not {outdated!r}")
@@ -609,7 +620,7 @@ class Extras:
 
 def record_extras(record: ImportRecord, *, by, new: bool) -> Extras:
     """The record's workflow fields (a new article only: state, audience, governance, owner,
-    review date) and decision authority (rules, escalation contact, note), checked against what
+    review date, address) and decision authority (rules, escalation contact, note), checked against what
     is here: the owner's account, the contact, a translation's source. Raises BadRecord."""
     from . import translations  # it builds on the models this module imports
 
@@ -622,6 +633,11 @@ def record_extras(record: ImportRecord, *, by, new: bool) -> Extras:
         if record.owner is not None:
             fields["owner"], warning = _owner_for(record.owner, by)
             warnings += [warning] if warning else []
+        if record.page_slug is not None:
+            if record.page_slug in RESERVED_SLUGS or Article.objects.filter(slug=record.page_slug).exists():
+                warnings.append(f"the address {record.page_slug!r} is taken here: the article gets another")
+            else:
+                fields["slug"] = record.page_slug
     if record.authority_note is not None:
         fields["authority_note"] = record.authority_note
     if record.escalation is not None:
