@@ -634,7 +634,16 @@ def record_extras(record: ImportRecord, *, by, new: bool) -> Extras:
             fields["owner"], warning = _owner_for(record.owner, by)
             warnings += [warning] if warning else []
         if record.page_slug is not None:
-            if record.page_slug in RESERVED_SLUGS or Article.objects.filter(slug=record.page_slug).exists():
+            holder = Article.objects.filter(slug=record.page_slug).only("external_id").first()
+            if holder is not None and holder.external_id is None and record.key == record.page_slug:
+                # This site's own article, exported and imported back: a copy of every such
+                # article is not what anyone re-importing an export wants. (Imported ones match
+                # on their key and are updated.)
+                raise BadRecord(
+                    f"the article at {record.page_slug!r} was written here, not imported: an import does not update it "
+                    "(edit it on the site, or remove 'page_slug' to import a copy)"
+                )
+            if holder is not None or record.page_slug in RESERVED_SLUGS:
                 warnings.append(f"the address {record.page_slug!r} is taken here: the article gets another")
             else:
                 fields["slug"] = record.page_slug

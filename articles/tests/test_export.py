@@ -597,3 +597,16 @@ def test_an_inactive_owner_falls_back_to_the_commands_owner(tmp_path, kb_owner):
     assert status == 0
     assert "warning: owner 'inactive-ivan' cannot own articles (the account is inactive)" in err
     assert Article.objects.get(external_id="refund-exception").owner == kb_owner
+
+
+def test_reimporting_an_export_into_its_own_site_copies_nothing(tmp_path, full_article, kb_owner):
+    imported = {**RECORD, "slug": "came-in-by-import"}
+    run_import(write_jsonl(tmp_path, imported, name="first.jsonl"))
+    export(tmp_path / "kb.jsonl")
+
+    out, err, status = run_import(tmp_path / "kb.jsonl")
+
+    assert status == 1
+    assert "0 created, 0 updated, 1 unchanged, 1 failed" in out
+    assert "was written here, not imported: an import does not update it" in err
+    assert Article.objects.count() == 2

@@ -3,8 +3,10 @@
 JSON Lines: one object a line with `slug, title, summary, body, product, tags, source_url,
 license`, optionally `internal_notes` (staff-only Markdown), `language` (a content language code,
 default "en"), `translation_of` (the slug or key of the source article, anywhere in the same file
-or already imported) and `source_version`; other fields are ignored. Translations are linked to
-their sources once every record is in. (Export does not exist yet.)
+or already imported) and `source_version`; and what `export_articles` writes besides (state,
+audience, governance, owner, review date, decision-authority rules and escalation contact, the
+version history as information: articles/services.py says how each is read). Other fields are
+ignored. Translations are linked to their sources once every record is in.
 Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
