@@ -19,7 +19,8 @@ What `manage.py export_articles` writes comes back in (articles/exporting.py):
   change it for every article naming it). A translation's rules follow its source
   (articles/translations.py): a record whose rules differ from its source's in limits, units
   or who decides is refused when the source is here already, and made to follow it when it
-  is linked later.
+  is linked later. As on the site, only a KB owner (or superuser) importing may set a new
+  article's decision authority or make it governed.
 - `versions` (and `version`, `created_at`, `created_by`, `updated_at`, `merged_into`) are the
   exported history: an import cannot rewrite history, so the new article has one version whose
   note says which version of which export it came from; the export file keeps the rest.
@@ -652,6 +653,16 @@ def record_extras(record: ImportRecord, *, by, new: bool) -> Extras:
     if record.escalation is not None:
         fields["escalation"] = _contact(record.escalation)
     rules = list(record.rules) if record.rules is not None else None
+    if new:
+        # As Article.create asks (the importer is checked as a creator by the command): the
+        # decision authority is governed content, and governance is a KB owner's call. A
+        # translation's authority is its source's, checked below.
+        probe = Article(state=State.WIP, audience=Audience.INTERNAL, owner=by, created_by=by)
+        sets_authority = rules or record.escalation or record.authority_note
+        if sets_authority and not record.translation_of and not (decision := policy.can_edit_authority(by, probe)):
+            raise BadRecord(f"{by.username!r} may not import decision authority: {decision.reason}")
+        if record.governance == Governance.GOVERNED and not (decision := policy.can_change_governance(by, probe)):
+            raise BadRecord(f"{by.username!r} may not import a governed article: {decision.reason}")
     source = _source_here(record.translation_of) if record.translation_of else None
     if source is not None:
         differs = []

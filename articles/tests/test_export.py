@@ -610,3 +610,15 @@ def test_reimporting_an_export_into_its_own_site_copies_nothing(tmp_path, full_a
     assert "0 created, 0 updated, 1 unchanged, 1 failed" in out
     assert "was written here, not imported: an import does not update it" in err
     assert Article.objects.count() == 2
+
+
+def test_only_a_kb_owner_imports_decision_authority_and_governed_articles(tmp_path, kb_owner, publisher):
+    rule = {"action": "refund the booking", "limit_amount": "50", "limit_unit": "EUR", "decider": "agent"}
+    records = [{**RECORD, "rules": [rule]}, {**RECORD, "slug": "governed", "governance": "governed"}, {**RECORD, "slug": "plain"}]
+
+    out, err, status = run_import(write_jsonl(tmp_path, *records), "--owner", publisher.username)
+
+    assert status == 1 and "1 created" in out
+    assert "kb.jsonl line 1: 'paula' may not import decision authority: The decision-authority section is governed" in err
+    assert "kb.jsonl line 2: 'paula' may not import a governed article: Only a KB owner" in err
+    assert Article.objects.get().owner == publisher
