@@ -4,13 +4,15 @@ One record per article, with everything a KB owner would miss on another site: t
 (issue as `summary`, resolution as `body`, the template's other sections, internal notes), its
 metadata (product, tags, source address, language, owner, review date), its KCS state
 (confidence, audience, governance), its decision authority in full (every rule, the escalation
-contact with its channel, hours and response time, the note on what to do outside it), for a
+contact with its channel, hours and response time, the note on what to do outside it), its
+relations to other articles (related to, supersedes, duplicate of), for a
 translation the key of its source and how current it is, and the metadata of every version
 (number, date, author, note, minor or material, confidence then).
 
 What an import cannot take back is exported as information: the version history (an import
 starts a new history, whose first note names the version exported), the dates the article was
-created and last changed, who created it, and the article it stands merged into. Templates and
+created and last changed, who created it, the article it stands merged into and its reuse count
+(counted from the reuse records and case links of the site it was used on). Templates and
 escalation contacts are site-wide: a record names its template, which must exist where it is
 imported, and carries its contact, created there if missing.
 
@@ -26,13 +28,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from reversion.models import Version
 
 from . import structure
-from .models import Article, RevisionMeta
+from .models import Article, ArticleRelation, RevisionMeta, long_fields
 
 CHUNK = 500  # articles read per query, with their rules, tags and versions
+_RELATION_COLUMNS = ("from_article", "kind", "note", "to_article__slug", "to_article__external_id")
 
 
 def records(articles: QuerySet[Article] | None = None) -> Iterator[dict]:
@@ -43,7 +46,12 @@ def records(articles: QuerySet[Article] | None = None) -> Iterator[dict]:
         articles.select_related(
             "product", "owner", "created_by", "escalation", "template_version__template", "translation_of", "merged_into"
         )
-        .prefetch_related("tags", "rules")
+        .defer(*long_fields("translation_of"), *long_fields("merged_into"))
+        .prefetch_related(
+            "tags",
+            "rules",
+            Prefetch("relations_out", ArticleRelation.objects.select_related("to_article").only(*_RELATION_COLUMNS)),
+        )
         # Sources (no translation_of) first, whichever end the database sorts NULL to.
         .order_by(F("translation_of").asc(nulls_first=True), "pk")
     )
@@ -103,12 +111,18 @@ def record(article: Article, versions: list[dict]) -> dict:
         "rules": [_rule(rule) for rule in article.rules.all()],
         "escalation": {name: getattr(contact, name) for name in _CONTACT} if contact else None,
         "authority_note": article.authority_note,
+        # What the article points readers to (articles/relations.py), by the other article's key.
+        "relations": [
+            {"kind": relation.kind, "to": key_of(relation.to_article), "note": relation.note}
+            for relation in article.relations_out.all()
+        ],
         # Information: an import cannot bring these back (see the module docstring).
         "version": article.version,
         "created_at": article.created_at.isoformat(),
         "created_by": article.created_by.username,
         "updated_at": article.updated_at.isoformat(),
         "merged_into": key_of(article.merged_into) if article.merged_into_id else None,
+        "reuse_count": article.reuse_count,
         "versions": versions,
     }
     return out

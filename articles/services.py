@@ -53,6 +53,7 @@ from .models import (
     InvalidChange,
     Product,
     Refused,
+    RelationKind,
     StaleVersion,
     State,
     _normalise_rules,
@@ -114,6 +115,9 @@ class ImportRecord:
     exported_version: int | None = None
     # The address the article had where it was exported; a new article takes it when it is free.
     page_slug: str | None = None
+    # Its relations to other articles ({kind, to: their key or slug, note}), made by
+    # link_relations once every record is in.
+    relations: tuple[dict, ...] | None = field(default=None, hash=False)
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
@@ -517,7 +521,57 @@ def _export_fields(data: dict) -> dict:
     if "escalation" in data:
         out["escalation"] = _contact_fields(data["escalation"])
     out["exported_version"] = _exported_version(data)
+    if data.get("relations") is not None:
+        out["relations"] = _relations(data["relations"])
     return out
+
+
+def _relations(value) -> tuple[dict, ...]:
+    from .relations import MAX_NOTE, MAX_RELATIONS
+
+    shape = "a list of {kind, to, note}"
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise BadRecord(f"'relations' must be {shape}")
+    if len(value) > MAX_RELATIONS:
+        raise BadRecord(f"'relations' has {len(value)}; an article links to at most {MAX_RELATIONS} others")
+    out = []
+    for n, relation in enumerate(value, start=1):
+        unknown = sorted(set(relation) - {"kind", "to", "note"})
+        if unknown:
+            raise BadRecord(f"relation {n} has unknown fields {', '.join(unknown)} (a relation has kind, to, note)")
+        kind, to, note = relation.get("kind"), relation.get("to"), relation.get("note") or ""
+        if kind not in RelationKind.values:
+            raise BadRecord(f"relation {n}: 'kind' must be one of {', '.join(RelationKind.values)}, not {kind!r}")
+        if not isinstance(to, str) or not to.strip() or len(to) > 255 or "\x00" in to:
+            raise BadRecord(f"relation {n}: 'to' must be the key or slug of another article")
+        if not isinstance(note, str) or len(note) > MAX_NOTE or "\x00" in note:
+            raise BadRecord(f"relation {n}: 'note' must be a text of at most {MAX_NOTE} characters")
+        out.append({"kind": kind, "to": to.strip(), "note": note})
+    return tuple(out)
+
+
+def link_relations(*, key: str, relations: Iterable[dict], by) -> list[str]:
+    """Relate the article imported under `key` to the articles its record names, once the whole
+    file is in (they may come after it), through the same checks as on its page
+    (articles/relations.py). Relations it has already are kept; others it has stay too (a
+    re-import adds, never removes). Returns what could not be made, one message a relation."""
+    from . import relations as relating
+
+    article = Article.objects.get(external_id=key)
+    have = set(article.relations_out.values_list("kind", "to_article_id"))
+    problems = []
+    for relation in relations:
+        other = _article_here(relation["to"])
+        if other is None:
+            problems.append(f"{relation['kind']} {relation['to']!r}: no such article in this import or already here")
+            continue
+        if (relation["kind"], other.pk) in have:
+            continue
+        try:
+            relating.relate(from_article=article, to_article=other, kind=relation["kind"], by=by, note=relation["note"])
+        except (InvalidChange, Refused) as error:
+            problems.append(f"{relation['kind']} {relation['to']!r}: {error}")
+    return problems
 
 
 def _date(name: str, value) -> datetime.date | None:
@@ -679,8 +733,13 @@ def _pk(value):
     return getattr(value, "pk", value)
 
 
+def _article_here(key: str) -> Article | None:
+    """The article imported under `key`, else the one at that address."""
+    return Article.objects.filter(external_id=key).first() or Article.objects.filter(slug=key).first()
+
+
 def _source_here(key: str) -> Article | None:
-    found = Article.objects.filter(external_id=key).first() or Article.objects.filter(slug=key).first()
+    found = _article_here(key)
     return found.source if found is not None else None
 
 

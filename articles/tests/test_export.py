@@ -42,6 +42,8 @@ LEGITIMATE_DIFFERENCES = {
     # An article saved before templates existed reads with the standard sections; imported, it is
     # saved with the site's default template, whose sections are the standard ones.
     "template": "no template (standard sections) becomes the default template",
+    # Counted from the reuse records and case links of the site the article was used on.
+    "reuse_count": "reuse happened on the other site",
 }
 # The Markdown format ends the body at the file's last non-blank line: line breaks after the
 # last line (which change nothing when rendered) are not kept.
@@ -71,11 +73,13 @@ EXPORTED_FIELDS = {
     "rules",
     "escalation",
     "authority_note",
+    "relations",
     "version",
     "created_at",
     "created_by",
     "updated_at",
     "merged_into",
+    "reuse_count",
     "versions",
 }
 
@@ -177,6 +181,7 @@ def test_the_demo_kb_round_trips_through_json_lines(tmp_path, demo):
     assert any(r["translation_outdated"] for r in records)
     assert {r["state"] for r in records} == set(State.values)
     assert any(r["governance"] == Governance.GOVERNED for r in records)
+    assert any(r["relations"] for r in records)
     assert any(r["template"] and set(r["sections"]) - set(structure.STANDARD_KEYS) for r in records)
     # Only the demo's articles saved before templates differ in their template.
     assert all(first[key]["template"] is None for key in differ.get("template", ()))
@@ -557,6 +562,10 @@ BAD = [
     ({"versions": [{"number": 0}]}, "each of 'versions' needs its 'number' (1 or more)"),
     ({"version": "7"}, "'version' must be a version number (1 or more), not '7'"),
     ({"page_slug": "a/b"}, "'page_slug' must be letters, digits, '-' and '_' only"),
+    ({"relations": [{"kind": "cites", "to": "good-one"}]}, "relation 1: 'kind' must be one of related, supersedes, dupli"),
+    ({"relations": [{"kind": "related", "to": ""}]}, "relation 1: 'to' must be the key or slug of another article"),
+    ({"relations": [{"kind": "related", "to": "good-one", "why": "x"}]}, "relation 1 has unknown fields why"),
+    ({"relations": "good-one"}, "'relations' must be a list of {kind, to, note}"),
 ]
 
 
@@ -622,3 +631,23 @@ def test_only_a_kb_owner_imports_decision_authority_and_governed_articles(tmp_pa
     assert "kb.jsonl line 1: 'paula' may not import decision authority: The decision-authority section is governed" in err
     assert "kb.jsonl line 2: 'paula' may not import a governed article: Only a KB owner" in err
     assert Article.objects.get().owner == publisher
+
+
+def test_relations_are_made_once_every_article_is_in_and_problems_reported(tmp_path, kb_owner):
+    records = [
+        {**RECORD, "relations": [{"kind": "supersedes", "to": "older", "note": "Since 2024"}, {"kind": "related", "to": "gone"}]},
+        {**RECORD, "slug": "older", "title": "The older refund article"},
+    ]
+
+    out, err, status = run_import(write_jsonl(tmp_path, *records))
+
+    assert status == 1 and "2 created" in out and "1 relations not made" in out
+    assert "kb.jsonl line 1: imported, but not related: related 'gone': no such article in this import or already here" in err
+    article = Article.objects.get(external_id="refund-exception")
+    (relation,) = article.relations_out.all()
+    assert (relation.kind, relation.to_article.external_id, relation.note) == ("supersedes", "older", "Since 2024")
+
+    # Imported again, the relation it has is kept, not made twice.
+    out, err, status = run_import(write_jsonl(tmp_path, records[0], records[1], name="again.jsonl"))
+    assert article.relations_out.count() == 1
+    assert "supersedes" not in err and "1 relations not made" in out
