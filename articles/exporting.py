@@ -27,7 +27,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch, QuerySet
 from reversion.models import Version
 
@@ -147,9 +146,10 @@ def _histories(chunk: list[Article]) -> dict[int, list[dict]]:
     """{article id: its versions' metadata, oldest first} in three queries for the chunk."""
     if not chunk:
         return {}
-    content_type = ContentType.objects.get_for_model(Article)
     stored = (
-        Version.objects.filter(content_type=content_type, object_id__in=[str(a.pk) for a in chunk])
+        # By content type, database and object id: reversion's unique index, in that order.
+        Version.objects.get_for_model(Article)
+        .filter(object_id__in=[str(a.pk) for a in chunk])
         .select_related("revision__user")
         .order_by("revision__date_created", "pk")
     )

@@ -21,9 +21,15 @@ What `manage.py export_articles` writes comes back in (articles/exporting.py):
   or who decides is refused when the source is here already, and made to follow it when it
   is linked later. As on the site, only a KB owner (or superuser) importing may set a new
   article's decision authority or make it governed.
-- `versions` (and `version`, `created_at`, `created_by`, `updated_at`, `merged_into`) are the
-  exported history: an import cannot rewrite history, so the new article has one version whose
-  note says which version of which export it came from; the export file keeps the rest.
+- `relations` ({kind, to, note}: related to, supersedes, duplicate of another article by its key
+  or slug) are made once every record is in, through the checks of the article page
+  (articles/relations.py); a re-import adds the relations it names and removes none. One that
+  cannot be made is reported with its record's line, and the article stays imported.
+- `versions` (and `version`, `created_at`, `created_by`, `updated_at`, `merged_into`,
+  `reuse_count`) are the exported history: an import cannot rewrite history, so the new article
+  has one version whose note says which version of which export it came from ("Imported from
+  kb.jsonl (exported at version 7)"); the export file keeps the rest. A record's `versions` must
+  still be well formed (a list of objects with a number each).
 """
 
 from __future__ import annotations

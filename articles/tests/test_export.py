@@ -641,7 +641,7 @@ def test_relations_are_made_once_every_article_is_in_and_problems_reported(tmp_p
 
     out, err, status = run_import(write_jsonl(tmp_path, *records))
 
-    assert status == 1 and "2 created" in out and "1 relations not made" in out
+    assert status == 1 and "2 created" in out and "1 relation not made" in out
     assert "kb.jsonl line 1: imported, but not related: related 'gone': no such article in this import or already here" in err
     article = Article.objects.get(external_id="refund-exception")
     (relation,) = article.relations_out.all()
@@ -650,4 +650,4 @@ def test_relations_are_made_once_every_article_is_in_and_problems_reported(tmp_p
     # Imported again, the relation it has is kept, not made twice.
     out, err, status = run_import(write_jsonl(tmp_path, records[0], records[1], name="again.jsonl"))
     assert article.relations_out.count() == 1
-    assert "supersedes" not in err and "1 relations not made" in out
+    assert "supersedes" not in err and "1 relation not made" in out

@@ -4,8 +4,8 @@ JSON Lines: one object a line with `slug, title, summary, body, product, tags, s
 license`, optionally `internal_notes` (staff-only Markdown), `language` (a content language code,
 default "en"), `translation_of` (the slug or key of the source article, anywhere in the same file
 or already imported) and `source_version`; and what `export_articles` writes besides (state,
-audience, governance, owner, review date, decision-authority rules and escalation contact, the
-version history as information: articles/services.py says how each is read). Other fields are
+audience, governance, owner, review date, decision-authority rules and escalation contact,
+relations to other articles, the version history as information: articles/services.py says how each is read). Other fields are
 ignored. Translations are linked to their sources once every record is in.
 Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
 `body`, which is the text after the front matter;
@@ -145,7 +145,7 @@ class Command(BaseCommand):
                 f"{counts['unchanged']} unchanged, {counts['failed']} failed"
             )
             + (f", {unlinked} not linked to their source" if unlinked else "")
-            + (f", {unrelated} relations not made" if unrelated else "")
+            + (f", {unrelated} relation{'s' if unrelated != 1 else ''} not made" if unrelated else "")
         )
         warn = counts["failed"] or unlinked or unrelated
         self.stdout.write(summary, style_func=self.style.WARNING if warn else self.style.SUCCESS)
