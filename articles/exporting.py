@@ -39,7 +39,7 @@ _RELATION_COLUMNS = ("from_article", "kind", "note", "to_article__slug", "to_art
 
 def records(articles: QuerySet[Article] | None = None) -> Iterator[dict]:
     """Every article's record: sources before translations (an import links a translation to a
-    source it has already read), each group oldest first."""
+    source it has already read): sources oldest first, then translations by source."""
     articles = Article.objects.all() if articles is None else articles
     queryset = (
         articles.select_related(
