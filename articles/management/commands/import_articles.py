@@ -3,8 +3,10 @@
 JSON Lines: one object a line with `slug, title, summary, body, product, tags, source_url,
 license`, optionally `internal_notes` (staff-only Markdown), `language` (a content language code,
 default "en"), `translation_of` (the slug or key of the source article, anywhere in the same file
-or already imported) and `source_version`; other fields are ignored. Translations are linked to
-their sources once every record is in. (Export does not exist yet.)
+or already imported) and `source_version`; and what `export_articles` writes besides (state,
+audience, governance, owner, review date, decision-authority rules and escalation contact,
+relations to other articles, the version history as information: articles/services.py says how each is read). Other fields are
+ignored. Translations are linked to their sources once every record is in.
 Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
@@ -30,7 +32,15 @@ from django.db import transaction
 from accounts.models import Kind, User
 from articles import policy
 from articles.models import Audience, State
-from articles.services import BadRecord, ImportRecord, ImportResult, existing_articles, import_record, link_translation
+from articles.services import (
+    BadRecord,
+    ImportRecord,
+    ImportResult,
+    existing_articles,
+    import_record,
+    link_relations,
+    link_translation,
+)
 from kcs_site import jsoninput
 
 BATCH_SIZE = 100  # records per commit, whose existing articles are fetched in one query
@@ -82,6 +92,7 @@ class Command(BaseCommand):
         self.progress = Progress(self.stdout, len(entries)) if self.stdout.isatty() else None
         first_seen: dict[str, str] = {}
         links: list[tuple[Entry, ImportRecord]] = []  # translations, linked once every source is in
+        related: list[tuple[Entry, ImportRecord]] = []  # articles naming others, related once all are in
         for start in range(0, len(entries), BATCH_SIZE):
             batch = [(entry, _record(entry, product_default, first_seen)) for entry in entries[start : start + BATCH_SIZE]]
             # One commit per batch: each record is still its own (nested) transaction, so a
@@ -101,31 +112,55 @@ class Command(BaseCommand):
                         self._done(entry, result, options["verbosity"])
                         if record.translation_of:
                             links.append((entry, record))
+                        if record.relations:
+                            related.append((entry, record))
         for entry, record in links:
             try:
-                link_translation(key=record.key, source_key=record.translation_of, source_version=record.source_version, **by)
+                link_translation(
+                    key=record.key,
+                    source_key=record.translation_of,
+                    source_version=record.source_version,
+                    outdated=record.translation_outdated,
+                    **by,
+                )
             except BadRecord as error:
                 self.counts["unlinked"] += 1
                 self._clear_progress()
                 self.stderr.write(f"{entry.where}: imported, but not as a translation: {error}")
+        for entry, record in related:
+            for problem in link_relations(key=record.key, relations=record.relations, **by):
+                self.counts["unrelated"] += 1
+                self._clear_progress()
+                self.stderr.write(f"{entry.where}: imported, but not related: {problem}")
 
         if self.progress:
             self.progress.done()
         counts = self.counts
         unlinked = counts.pop("unlinked", 0)
+        unrelated = counts.pop("unrelated", 0)
         total = sum(counts.values())
         summary = (
-            f"Imported {total}: {counts['created']} created, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged, {counts['failed']} failed"
-        ) + (f", {unlinked} not linked to their source" if unlinked else "")
-        self.stdout.write(summary, style_func=self.style.WARNING if counts["failed"] or unlinked else self.style.SUCCESS)
+            (
+                f"Imported {total}: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged, {counts['failed']} failed"
+            )
+            + (f", {unlinked} not linked to their source" if unlinked else "")
+            + (f", {unrelated} relation{'s' if unrelated != 1 else ''} not made" if unrelated else "")
+        )
+        warn = counts["failed"] or unlinked or unrelated
+        self.stdout.write(summary, style_func=self.style.WARNING if warn else self.style.SUCCESS)
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} of {total} records could not be imported (see the messages above).")
         if unlinked:
             raise CommandError(f"{unlinked} translations could not be linked to their source (see the messages above).")
+        if unrelated:
+            raise CommandError(f"{unrelated} relations between articles could not be made (see the messages above).")
 
     def _done(self, entry: Entry, result: ImportResult, verbosity: int) -> None:
         self.counts[result.status] += 1
+        for warning in result.warnings:
+            self._clear_progress()
+            self.stderr.write(f"{entry.where}: warning: {warning}")
         if verbosity >= 2:
             self._clear_progress()
             self.stdout.write(f"{result.status}: {result.article.slug} ({entry.where})")
