@@ -630,9 +630,28 @@ def _expansions(searcher, fieldname: str, prefix: str) -> list[str]:
     return [term for term, n in found[:PREFIX_EXPANSION] if n]
 
 
-@functools.lru_cache(maxsize=4096)
-def _distance(a: str, b: str) -> int:
-    return spelling.edit_distance(a, b)
+def _within(a: str, b: str, k: int = MAX_EDIT_DISTANCE) -> bool:
+    """Whether the Damerau-Levenshtein distance (spelling.edit_distance) of `a` and `b` is at most
+    `k`: only the cells within `k` of the diagonal are computed, and a row past `k` ends it (a
+    first letter's vocabulary is a few thousand words at 100,000 articles)."""
+    if abs(len(a) - len(b)) > k:
+        return False
+    far = k + 1
+    prev2: list[int] = []
+    prev = [j if j <= k else far for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        cur = [far] * (len(b) + 1)
+        cur[0] = i if i <= k else far
+        for j in range(max(1, i - k), min(len(b), i + k) + 1):
+            cost = a[i - 1] != b[j - 1]
+            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, prev2[j - 2] + 1)
+            cur[j] = min(value, far)
+        if min(cur) > k:
+            return False
+        prev2, prev = prev, cur
+    return prev[len(b)] <= k
 
 
 def _close_words(searcher, fieldname: str, word: str) -> list[str]:
@@ -642,7 +661,7 @@ def _close_words(searcher, fieldname: str, word: str) -> list[str]:
     for term, n in searcher.terms_with_prefix(fieldname, word[0]):
         if not n or term == word or abs(len(term) - len(word)) > MAX_EDIT_DISTANCE or not term.isalpha():
             continue
-        if _distance(word, term) <= MAX_EDIT_DISTANCE:
+        if _within(word, term):
             found.append((*spelling.closeness(word, term), -n, term))
     return [term for *_, term in sorted(found)]
 

@@ -133,3 +133,17 @@ def test_a_new_install_answers_before_anything_is_indexed(backend, contributor):
     assert backend.indexed_versions() == {}
     assert raw_search(backend, contributor, "refund") == []
     assert backend.suggest("ref", contributor) == [] and backend.correct(["refnud"], contributor) == {}
+
+
+@pytest.mark.parametrize(
+    "typed, word",
+    [("refnud", "refund"), ("pasword", "password"), ("recieve", "receive"), ("notifcations", "notifications"),
+     ("lable", "label"), ("abc", "abcde"), ("abc", "abcdef"), ("forgoten", "forgotten"), ("zebraquarz", "zebraquartz"),
+     ("kitten", "sitting"), ("ab", "ba"), ("", "ab"), ("", "abc")],
+)  # fmt: skip
+def test_the_bounded_edit_distance_agrees_with_the_full_one(typed, word):
+    from search.backends.tantivy_backend import MAX_EDIT_DISTANCE, _within
+    from search.spelling import edit_distance
+
+    assert _within(typed, word) == (edit_distance(typed, word) <= MAX_EDIT_DISTANCE)
+    assert _within(word, typed) == (edit_distance(word, typed) <= MAX_EDIT_DISTANCE)
