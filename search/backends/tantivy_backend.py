@@ -68,6 +68,7 @@ FACET_VALUES = 20
 WRITER_TIMEOUT = 10.0  # seconds a waiting writer (the retry timer, a command) waits for the lock
 WRITER_HEAP = 32_000_000  # bytes of indexing memory for an update (one thread)
 MERGE_AT_SEGMENTS = 8  # after a commit, with this many segments the writer stays to merge them
+MERGE_WAIT = 2.0  # seconds a write waits for this process's merge before giving up (IndexBusy)
 CORRECTION_CHECKS = 10  # closest candidates checked against what the caller may see
 MAX_EDIT_DISTANCE = 2
 # Candidates re-weighed (see _reweighed) before the title re-ranking; LENGTH_WEIGHT was tuned on
@@ -229,12 +230,15 @@ class _Live:
 
 
 _merging = threading.Lock()  # one merge at a time per process
+_merger: threading.Thread | None = None  # this process's merge in progress (it holds the writer lock)
 
 
 def _release(writer, ix: Index) -> None:
     """Let go of a writer after its commit: at once, or (with many small segments) once it has
-    merged them, in a thread off the saving request's path (the lock is held meanwhile; an
-    update meeting it is retried by search.indexing)."""
+    merged them, in a thread off the saving request's path. The lock is held meanwhile: a write
+    in this process waits for the merge (_await_merge), one in another process is retried by
+    search.indexing."""
+    global _merger
     try:
         segments = ix.searcher().num_segments
     except Exception:  # noqa: BLE001 — a count for a heuristic
@@ -251,7 +255,17 @@ def _release(writer, ix: Index) -> None:
         finally:
             _merging.release()
 
-    threading.Thread(target=merge, name="search-index-merge", daemon=True).start()
+    _merger = threading.Thread(target=merge, name="search-index-merge", daemon=True)
+    _merger.start()
+
+
+def _await_merge() -> bool:
+    """Wait (at most MERGE_WAIT seconds) for this process's merge to let go of the lock; True if one ran."""
+    merger = _merger
+    if merger is None or not merger.is_alive() or merger is threading.current_thread():
+        return False
+    merger.join(MERGE_WAIT)
+    return True
 
 
 class TantivyBackend(SearchBackend):
@@ -312,12 +326,16 @@ class TantivyBackend(SearchBackend):
         """The index's single writer. `wait=False` (a saving request) gives up at once if another
         thread or process holds the lock: the update is retried soon (search.indexing)."""
         deadline = time.monotonic() + (WRITER_TIMEOUT if wait else 0)
+        awaited = False
         while True:
             try:
                 return live.index.writer(heap_size=WRITER_HEAP, num_threads=1)
             except ValueError as exc:
                 if LOCK_BUSY not in str(exc):
                     raise
+                if not awaited and _await_merge():
+                    awaited = True
+                    continue  # our own merge held it: a save waits for that rather than for a retry
                 if time.monotonic() >= deadline:
                     raise IndexBusy("another process holds the search index writer lock") from exc
                 time.sleep(0.05)

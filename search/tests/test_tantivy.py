@@ -147,3 +147,27 @@ def test_the_bounded_edit_distance_agrees_with_the_full_one(typed, word):
 
     assert _within(typed, word) == (edit_distance(typed, word) <= MAX_EDIT_DISTANCE)
     assert _within(word, typed) == (edit_distance(word, typed) <= MAX_EDIT_DISTANCE)
+
+
+def test_a_save_waits_for_this_process_s_own_merge_rather_than_being_put_off(refund, backend, monkeypatch):
+    import threading
+
+    from search.backends import tantivy_backend
+
+    writer = tantivy.Index.open(str(live_generation(backend))).writer(heap_size=15_000_000, num_threads=1)
+    holding = threading.Event()
+
+    def merge():  # as _release's thread: it holds the writer lock until its merge is done
+        nonlocal writer
+        holding.set()
+        time.sleep(0.5)
+        writer.rollback()
+        del writer
+
+    merger = threading.Thread(target=merge)
+    monkeypatch.setattr(tantivy_backend, "_merger", merger)
+    merger.start()
+    holding.wait()
+    backend.index(documents_for([refund.pk])[0], wait=False)  # not IndexBusy: waits for the merge
+    assert not merger.is_alive()
+    assert backend.indexed_versions() == {refund.pk: refund.version}
