@@ -18,12 +18,15 @@ Speed (PostgreSQL's cost is ranking every match, since ts_rank reads each matchi
 TOASTed tsvector): the GIN index finds the matches; one pass
 over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
 `head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
-the page's hits only, in Python (search.snippets), as for Whoosh. RUM was measured at 100k
-articles and is not used: it answers phrases
-without reading the rows (5-8x faster), but single words and word lists were 15-25% slower,
-ordering by its rank still scored every match of a common word, and its two indexes took 450 MB
-where GIN takes 70 MB. The queries only use `@@`, so RUM indexes could replace the GIN ones
-(rebuild copies whatever indexes the table has).
+the page's hits only, in Python (search.snippets), as for Whoosh.
+
+Phrases: GIN knows which rows hold a word, not where, so PostgreSQL checks a phrase by re-reading
+the whole TOASTed tsvector of every row holding all its words (thousands at 100k articles). Where
+the RUM extension is installed (migration search/0014, or rebuild_index after installing it),
+two RUM indexes keep the words' positions and answer phrases from the index alone; a query whose
+tsquery holds a phrase is written against their expressions (`… || ''::tsvector`), so only it
+uses them. Single words and word lists stay on GIN: RUM was measured slower for them and ordering
+by its rank still scores every match of a common word. Without RUM, phrases take the GIN path.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import time
 from collections import Counter
 from itertools import combinations
 from math import comb
@@ -87,6 +91,14 @@ MAX_EDIT_DISTANCE = 2
 # query may expand to (GIN evaluates the whole expression for every candidate row). Beyond
 # that, such queries match any word (the Whoosh backend counts matched words without a limit).
 MAX_COMBINATIONS = 35
+
+# RUM indexes for phrases (also in migration search/0014): used only by the expressions they index.
+PHRASE_INDEXES = {
+    "search_pg_document_phrase": "USING rum ((document || ''::tsvector) rum_tsvector_ops)",
+    "search_pg_document_staff_phrase": "USING rum (((document || authority) || ''::tsvector) rum_tsvector_ops)",
+}
+PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")  # tsquery's FOLLOWED BY: `'refund' <-> 'order'`, `'a' <2> 'b'`
+LANGUAGES_FOR = 60.0  # seconds the indexed articles' languages are remembered ("all languages" searches)
 
 WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
 COLUMNS = (
@@ -188,11 +200,20 @@ def _visibility(user) -> tuple[str, list]:
     return "d.state = 'validated' AND d.audience = ANY(%s::text[])", [audiences]
 
 
-def _vector(user) -> str:
-    """The tsvector `user` searches: staff also find decision authority (the index expression)."""
+def _vector(user, phrase_index: bool = False) -> str:
+    """The tsvector `user` searches: staff also find decision authority (the index expression).
+
+    `phrase_index`: written as the RUM phrase index's expression (the same tsvector: appending an
+    empty one changes nothing), so that the planner answers the query from that index."""
     from articles import policy
 
-    return "(d.document || d.authority)" if policy.is_staff(user) else "d.document"
+    vector = "(d.document || d.authority)" if policy.is_staff(user) else "d.document"
+    return f"({vector} || ''::tsvector)" if phrase_index else vector
+
+
+def has_phrase(tsquery: str) -> bool:
+    """Whether tsquery text holds a phrase (lexemes are quoted, so the operator is never inside one)."""
+    return bool(PHRASE_OPERATOR.search(tsquery))
 
 
 def _local_settings(cursor) -> None:
@@ -211,13 +232,27 @@ class PostgresBackend(SearchBackend):
 
     def __init__(self):
         self._extensions: set[str] | None = None
+        self._phrase_indexes: bool | None = None
+        self._known_languages: tuple[float, list[str]] | None = None
 
     def has_extension(self, name: str) -> bool:
         if self._extensions is None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('pg_trgm', 'fuzzystrmatch')")
+                cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('pg_trgm', 'fuzzystrmatch', 'rum')")
                 self._extensions = {row[0] for row in cursor.fetchall()}
         return name in self._extensions
+
+    def has_phrase_indexes(self) -> bool:
+        """Whether the RUM phrase indexes exist (checked once per process, like the extensions)."""
+        if self._phrase_indexes is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s"
+                    " AND indexname = ANY(%s::text[])",
+                    [TABLE, list(PHRASE_INDEXES)],
+                )
+                self._phrase_indexes = cursor.fetchone()[0] == len(PHRASE_INDEXES)
+        return self._phrase_indexes
 
     # --- writing ------------------------------------------------------------------------
 
@@ -225,6 +260,8 @@ class PostgresBackend(SearchBackend):
         if not docs:
             return
         words = sorted(set().union(*(_vocabulary(d) for d in docs)))
+        if self._known_languages and any(_language_of(d) not in self._known_languages[1] for d in docs):
+            self._known_languages = None  # a new language: this process reads them again
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(UPSERT, [_row(d) for d in sorted(docs, key=lambda d: d["id"])])
             # Sorted, so that two processes adding words lock them in the same order. New words
@@ -274,6 +311,7 @@ class PostgresBackend(SearchBackend):
                 with transaction.atomic():
                     for table in (TABLE, VOCABULARY):
                         self._swap(cursor, table)
+                self._known_languages = None
             finally:
                 # In a transaction that an error aborted, the lock is released with the session instead.
                 with contextlib.suppress(DatabaseError):
@@ -305,9 +343,28 @@ class PostgresBackend(SearchBackend):
             definition = definition.replace(f"INDEX {name} ON ", f"INDEX {name}_new ON ", 1)
             definition = re.sub(rf" ON ((?:\w+\.)?){table} ", rf" ON \g<1>{table}_new ", definition, count=1)
             cursor.execute(definition)
+        if table == TABLE and self._rum_available(cursor):
+            # RUM installed after the migration ran: the rebuild adds the phrase indexes.
+            for name, using in PHRASE_INDEXES.items():
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_new ON {table}_new {using}")
+            self._phrase_indexes = None
+
+    @staticmethod
+    def _rum_available(cursor) -> bool:
+        """Whether the RUM extension exists, creating it if the server offers it and the role may."""
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        if not cursor.fetchone():
+            return False
+        try:
+            with transaction.atomic(savepoint=True):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+        except DatabaseError:
+            return False
+        return True
 
     def _swap(self, cursor, table: str) -> None:
-        names = [name for name, _ in self._live_indexes(cursor, table) if name != f"{table}_pkey"]
+        names = [name[: -len("_new")] for name, _ in self._live_indexes(cursor, f"{table}_new") if name.endswith("_new")]
+        names = [name for name in names if name != f"{table}_pkey"]
         cursor.execute(f"DROP TABLE {table}")
         cursor.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
         cursor.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {table}_new_pkey TO {table}_pkey")
@@ -322,10 +379,15 @@ class PostgresBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------
 
     def languages(self) -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT language FROM {TABLE}")
-            found = {row[0] for row in cursor.fetchall()}
-        return [code for code in CONTENT_LANGUAGES if code in found]
+        """The content languages of the indexed articles, remembered for LANGUAGES_FOR seconds (a
+        search of every language asks; reading them takes a pass over the table)."""
+        now = time.monotonic()
+        if self._known_languages is None or now - self._known_languages[0] > LANGUAGES_FOR:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT DISTINCT language FROM {TABLE}")
+                found = {row[0] for row in cursor.fetchall()}
+            self._known_languages = (now, [code for code in CONTENT_LANGUAGES if code in found])
+        return self._known_languages[1]
 
     def _languages(self, language: str) -> list[str]:
         """The languages a search analyses its words for: the one asked for, or (none asked for:
@@ -350,7 +412,10 @@ class PostgresBackend(SearchBackend):
             for n, tsquery in enumerate(plans):
                 if n:
                     partial = not total  # the strict plan found nothing: the any-word one answers
-                total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
+                # A phrase is answered from the RUM index where there is one (module docstring).
+                rum = has_phrase(tsquery) and self.has_phrase_indexes()
+                matching = _vector(request.user, phrase_index=True) if rum else vector
+                total, facets, ids = self._matches(cursor, request, matching, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
