@@ -66,6 +66,8 @@ CONFIG = "english"
 # (Measured on the judged queries: PostgreSQL's default weights and length normalisation rank worse.)
 WEIGHTS = "'{0.2, 0.3, 0.5, 1.0}'::float4[]"
 CANDIDATES = 200  # matches ranked on the whole document (more only for deep pages)
+# Matches read for the total and the facets; beyond, they are estimated (PostgresBackend._matches).
+COUNTED = 2000
 FACET_VALUES = 20
 # The `english` configuration's stop words (tsearch_data/english.stop): what snippets skip
 # inside a phrase, as phraseto_tsquery does.
@@ -184,6 +186,12 @@ def _vocabulary(doc: dict) -> set[str]:
 def _lexeme(text: str) -> str:
     """A word safe to place in tsquery syntax: letters and digits only (tsquery's operators are neither)."""
     return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _rounded(estimate: float) -> int:
+    """An estimate to two significant digits (48,213.7 -> 48,000): no more precise than it is."""
+    n = round(estimate)
+    return round(n, 2 - len(str(n))) if n >= 100 else n
 
 
 def _top(counts) -> list[tuple[str, int]]:
@@ -415,7 +423,7 @@ class PostgresBackend(SearchBackend):
                 # A phrase is answered from the RUM index where there is one (module docstring).
                 rum = has_phrase(tsquery) and self.has_phrase_indexes()
                 matching = _vector(request.user, phrase_index=True) if rum else vector
-                total, facets, ids = self._matches(cursor, request, matching, tsquery, where, params)
+                total, facets, ids, estimated = self._matches(cursor, request, matching, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
@@ -428,6 +436,7 @@ class PostgresBackend(SearchBackend):
             facets=facets,
             highlight=highlight_for(parsed, languages[0]),
             partial=partial,
+            estimated=estimated,
         )
 
     def _compile(self, parsed: ParsedQuery, languages=(DEFAULT_CONTENT_LANGUAGE,)) -> list[str]:
@@ -515,36 +524,47 @@ class PostgresBackend(SearchBackend):
     def _matches(self, cursor, request: SearchRequest, vector: str, tsquery: str, where: str, params: list):
         """One pass over the visible match set: the total, the facets and the candidates, in order.
 
-        The total and the state, audience and product counts are exact, over every match. Tags,
-        a multi-valued facet that is slow to count over tens of thousands of rows, are counted
-        over the candidates only (the Whoosh backend counts them over every match).
+        Up to COUNTED matches, the total and the state, audience and product counts are exact. A
+        query matching more (a common word in a large knowledge base: tens of thousands of rows,
+        each a heap visit) reads only the first COUNTED+1 matches in the table's order and
+        estimates the total and those counts from them, scaled by the share of the table read
+        (SearchResults.estimated: shown as "about"). Tags, a multi-valued facet that is slow to
+        count, are counted over the candidates only (the Whoosh backend counts them over every match).
         Candidates: for relevance the CANDIDATES best by the cheap measure (ts_rank over `head`:
-        title, tags, issue); for recent the newest, down to the requested page.
+        title, tags, issue); beyond COUNTED matches, those whose `head` holds the whole query
+        (_head_candidates, over every match), then the best of the matches read; for recent
+        the newest, down to the requested page (an exact pass: a date order needs every match).
+        Visibility and filters are in `where`, inside every query.
         """
         offset = (request.page - 1) * request.per_page
         recent = request.sort == "recent"
+        wanted = max(CANDIDATES, offset + request.per_page)
         cheap = "0::real" if recent else f"ts_rank({WEIGHTS}, d.head, %s::tsquery)"
         order = "updated_at DESC, article_id DESC" if recent else "cheap DESC, reuse_count DESC, article_id"
-        # GROUPING SETS counts the three facets in one pass; without facets, just the total.
+        limit = "" if recent else f"LIMIT {COUNTED + 1}"
+        # GROUPING SETS counts the three facets in one pass; without facets, just the total. The
+        # total's row also carries the last table block read and the table's size in blocks.
         if request.facets:
-            columns, groups = "state, audience, product", "GROUP BY GROUPING SETS ((state), (audience), (product))"
+            columns, groups = "state, audience, product", "GROUP BY GROUPING SETS ((state), (audience), (product), ())"
         else:
             columns, groups = "NULL::text, NULL::text, NULL::text", ""
         cursor.execute(
             f"""
             WITH m AS MATERIALIZED (
-                SELECT d.article_id, d.state, d.audience, d.product, d.reuse_count, d.updated_at, {cheap} AS cheap
-                FROM {TABLE} d WHERE {vector} @@ %s::tsquery AND {where}
+                SELECT d.article_id, d.state, d.audience, d.product, d.reuse_count, d.updated_at, {cheap} AS cheap,
+                       (d.ctid::text::point)[0] AS block
+                FROM {TABLE} d WHERE {vector} @@ %s::tsquery AND {where} {limit}
             )
-            SELECT NULL::bigint, {columns}, count(*), NULL::text[], NULL::real, NULL::int, NULL::timestamptz
+            SELECT NULL::bigint, {columns}, count(*), NULL::text[], max(block)::real,
+                   (pg_relation_size('{TABLE}') / current_setting('block_size')::int)::int, NULL::timestamptz
             FROM m {groups}
             UNION ALL
             SELECT c.article_id, NULL, NULL, NULL, NULL, d.tags, c.cheap, c.reuse_count, c.updated_at
             FROM (SELECT * FROM m ORDER BY {order} LIMIT %s) AS c JOIN {TABLE} d USING (article_id)
             """,
-            [*([] if recent else [tsquery]), tsquery, *params, max(CANDIDATES, offset + request.per_page)],
+            [*([] if recent else [tsquery]), tsquery, *params, wanted],
         )
-        total = 0
+        total, last_block, blocks = 0, 0.0, 1
         counts: dict[str, list[tuple[str, int]]] = {"state": [], "audience": [], "product": []}
         candidates = []
         for article_id, state, audience, product, n, tags, rank, reuse, updated in cursor.fetchall():
@@ -556,19 +576,53 @@ class PostgresBackend(SearchBackend):
                 counts["audience"].append((audience, n))
             elif product is not None:
                 counts["product"].append((product, n))
-            else:
-                total = n
+            else:  # the total (with facets: the grand total of the grouping sets)
+                total, last_block, blocks = n, rank or 0.0, reuse or 1
+        estimated = total > COUNTED
+        if estimated:
+            # The matches come in table order: those read are the matches of blocks 0..last_block.
+            scale = max(1.0, blocks / (last_block + 1))
+            total = _rounded(max(total, total * scale))
+            counts = {name: [(value, _rounded(n * scale)) for value, n in values] for name, values in counts.items()}
+            # The best by the cheap measure: every match whose title, tags and issue hold the whole
+            # query, then the best of those read (some words there, or none).
+            sampled = candidates
+            candidates = self._head_candidates(cursor, vector, tsquery, where, params, wanted)
+            seen = {c[0] for c in candidates}
+            candidates += [c for c in sampled if c[0] not in seen][: max(0, wanted - len(candidates))]
         if recent:
             candidates.sort(key=lambda c: (c[4], c[0]), reverse=True)
         else:
             candidates.sort(key=lambda c: (-c[2], -c[3], c[0]))
         ids = [c[0] for c in candidates]
         if not request.facets:
-            return total, {}, ids
+            return total, {}, ids, estimated
         tags = Counter(tag for c in candidates for tag in c[1])
         facets = {name: _top(values) for name, values in counts.items()}
         facets["tags"] = _top(tags.items())
-        return sum(n for _, n in counts["state"]), facets, ids
+        return total, facets, ids, estimated
+
+    @staticmethod
+    def _head_candidates(cursor, vector: str, tsquery: str, where: str, params: list, wanted: int) -> list[tuple]:
+        """The `wanted` matches best by the cheap measure among those whose `head` (title, tags,
+        issue) matches the whole query by itself, found through the `head` GIN index.
+
+        `head` is part of `document` (its positions kept), so without exclusions such a row matches
+        `document` too; with one, the row's whole tsvector is checked as well (PostgreSQL would
+        read it for every `head` match, so only then)."""
+        excludes = "!" in tsquery
+        matching = f"AND {vector} @@ %s::tsquery" if excludes else ""
+        cursor.execute(
+            f"""
+            SELECT c.article_id, d.tags, c.cheap, c.reuse_count, c.updated_at FROM (
+                SELECT d.article_id, d.reuse_count, d.updated_at, ts_rank({WEIGHTS}, d.head, %s::tsquery) AS cheap
+                FROM {TABLE} d WHERE d.head @@ %s::tsquery {matching} AND {where}
+                ORDER BY cheap DESC, d.reuse_count DESC, d.article_id LIMIT %s
+            ) AS c JOIN {TABLE} d USING (article_id)
+            """,
+            [tsquery, tsquery, *([tsquery] if excludes else []), *params, wanted],
+        )
+        return [(article_id, tags, rank, reuse, updated) for article_id, tags, rank, reuse, updated in cursor.fetchall()]
 
     def _hits(self, cursor, request: SearchRequest, parsed: ParsedQuery, vector: str, tsquery: str, ids: list[int]) -> list[Hit]:
         """The page: for relevance, the candidates ranked on the whole document, then on their titles

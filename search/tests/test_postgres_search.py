@@ -185,3 +185,48 @@ def test_a_search_of_every_language_finds_a_language_first_indexed_after_the_lan
         german = write(owner, product, "Erstattung beantragen", language="de", resolution="Die Erstattung dauert fünf Tage.")
     # "Erstattungen" is reduced to the German stem only when German is among the languages searched.
     assert [h.slug for h in search(SearchRequest(text="Erstattungen", user=owner, language="")).hits] == [german.slug]
+
+
+@pytest.fixture
+def routers():
+    """Eight articles about routers: two say so in the title, one of them is internal; the rest in the body."""
+    owner = make_kb_owner("olga")
+    home = Product.objects.create(name="Smart Home", slug="smart-home")
+    best = write(owner, home, "Router keeps rebooting", resolution="Update the firmware.")
+    internal = write(owner, home, "Router fleet recall", audience=Audience.INTERNAL, resolution="Collect the devices.")
+    body = [write(owner, home, f"Slow wifi, case {n}", resolution=f"Move the router higher, step {n}.") for n in range(6)]
+    indexing.rebuild()
+    return owner, best, internal, body
+
+
+def test_a_large_match_set_is_estimated_and_labelled_and_its_best_matches_still_lead(routers, monkeypatch):
+    from search.backends import postgres_backend
+
+    owner, best, internal, body = routers
+    exact = search(SearchRequest(text="router", user=owner, autocorrect=False))
+    assert not exact.estimated and exact.total == 8
+    assert {h.slug for h in exact.hits[:2]} == {best.slug, internal.slug}
+    monkeypatch.setattr(postgres_backend, "COUNTED", 3)  # a "very large" match set: more than 3
+    estimated = search(SearchRequest(text="router", user=owner, autocorrect=False))
+    assert estimated.estimated and estimated.total >= 4
+    # The title matches are found among every match, not only among those counted.
+    assert [h.slug for h in estimated.hits][:2] == [h.slug for h in exact.hits][:2]
+    assert sum(n for _, n in estimated.facets["state"]) >= 4
+    # Visibility stays inside every query: a customer never gets the internal article, counted or ranked.
+    customer = search(SearchRequest(text="router", user=make_customer(), autocorrect=False))
+    assert customer.estimated and customer.hits[0].slug == best.slug
+    assert internal.slug not in [h.slug for h in customer.hits]
+    assert dict(customer.facets.get("audience", [])).get("internal") is None
+
+
+def test_the_api_and_the_results_page_say_when_the_count_is_an_estimate(routers, monkeypatch, client):
+    from search.backends import postgres_backend
+
+    owner = routers[0]
+    client.force_login(owner)
+    assert client.get("/api/v1/search/", {"q": "router"}).json()["count_estimated"] is False
+    monkeypatch.setattr(postgres_backend, "COUNTED", 3)
+    data = client.get("/api/v1/search/", {"q": "router"}).json()
+    assert data["count_estimated"] is True and data["count"] >= 4
+    page = client.get("/search/", {"q": "router"}).content.decode()
+    assert f"About {data['count']} results" in page
