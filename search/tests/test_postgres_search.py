@@ -231,3 +231,31 @@ def test_the_api_and_the_results_page_say_when_the_count_is_an_estimate(routers,
     assert data["count_estimated"] is True and data["count"] >= 4
     page = client.get("/search/", {"q": "router"}).content.decode()
     assert f"About {data['count']} results" in page
+
+
+def test_a_product_filter_follows_an_edit_and_the_migration_gives_existing_rows_their_keys(
+    routers, django_capture_on_commit_callbacks
+):
+    import importlib
+    from types import SimpleNamespace
+
+    owner, best, internal, body = routers
+    office = Product.objects.create(name="Office", slug="office")
+
+    def in_product(slug: str) -> set[str]:
+        results = search(SearchRequest(text="router", user=owner, filters={"product": slug}, autocorrect=False))
+        return {h.slug for h in results.hits}
+
+    assert in_product("office") == set()
+    with django_capture_on_commit_callbacks(execute=True):
+        best.edit(by=owner, base_version=best.version, changes={"product": office}, note="moved")
+    assert in_product("office") == {best.slug}
+    assert best.slug not in in_product("smart-home") and len(in_product("smart-home")) == 7
+
+    # Rows written before the keys existed get them from the migration.
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET keys = '{{}}'")
+    assert in_product("office") == set()
+    migration = importlib.import_module("search.migrations.0015_pgsearch_filter_keys")
+    migration.add_keys(None, SimpleNamespace(connection=connection))
+    assert in_product("office") == {best.slug}
