@@ -102,20 +102,22 @@ PHRASE_INDEXES = {
 PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")  # tsquery's FOLLOWED BY: `'refund' <-> 'order'`, `'a' <2> 'b'`
 LANGUAGES_FOR = 60.0  # seconds the indexed articles' languages are remembered ("all languages" searches)
 
-# Filters answered inside the GIN bitmap (migration search/0015): `keys @> ARRAY['product:billing']`
-# intersects the text index's matches with the product's rows before any row is read.
+# Filters answered inside the text index: migration search/0015 indexes this array as a second
+# column of the tsvector GIN indexes, so `KEYS @> ARRAY['product:billing']` intersects the words'
+# matches with the product's rows in the index scan, before any row is read.
 KEYED = ("state", "audience", "product")
+KEYS = "ARRAY['state:' || d.state, 'audience:' || d.audience, 'product:' || d.product]"
 WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
 COLUMNS = (
     "article_id, version, slug, external_id, title, state, audience, product, tags, updated_at, reuse_count,"
-    " language, keys, head, document, authority"
+    " language, head, document, authority"
 )
 # One row per document; the tsvectors are computed by PostgreSQL from the texts, with the text
 # search configuration of the article's language (kcs_site.languages: its stemming and stop words).
 INSERT = f"""
 INSERT INTO {{table}} ({COLUMNS})
 SELECT %s::bigint, %s::int, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text[],
-       %s::timestamptz, %s::int, %s::text, %s::text[], v.head, v.head || v.body, v.authority
+       %s::timestamptz, %s::int, %s::text, v.head, v.head || v.body, v.authority
 FROM (SELECT c.config, setweight(to_tsvector(c.config, %s::text), 'A')
           || setweight(to_tsvector(c.config, %s::text), 'B') AS head,
              setweight(to_tsvector(c.config, %s::text), 'D') AS body,
@@ -172,18 +174,12 @@ def _row(doc: dict) -> list:
         doc["updated_at"],
         doc["reuse_count"],
         language,
-        [key(name, doc[name]) for name in KEYED],
         doc["title"],
         "\n".join([" ".join(t.replace("-", " ") for t in tags), doc["issue"]]),
         "\n".join([doc["resolution"], doc["environment"], doc["cause"], doc["product_name"]]),
         doc["authority"],
         config(language),
     ]
-
-
-def key(name: str, value: str) -> str:
-    """A row's filter value as an element of its `keys` array ("product:billing")."""
-    return f"{name}:{value}"
 
 
 def _vocabulary(doc: dict) -> set[str]:
@@ -516,11 +512,11 @@ class PostgresBackend(SearchBackend):
         chosen = chosen_filters(request, parsed)
         for name in KEYED:
             if chosen.get(name):
-                # The keys' GIN index finds the rows (a small product's matches are then read,
+                # The text index finds the rows (a small product's matches are then read,
                 # not every match); the column condition states the same on the row.
-                conditions.append(f"d.keys @> ARRAY[%s]::text[] AND d.{name} = %s")
+                conditions.append(f"{KEYS} @> ARRAY[%s]::text[] AND d.{name} = %s")
                 value = chosen[name].replace("\x00", "")
-                params += [key(name, value), value]
+                params += [f"{name}:{value}", value]
         if request.language in CONTENT_LANGUAGES:
             # A condition on the row, checked on the GIN index's matches (no b-tree on language:
             # as for state, the planner would read every row of the language to test `@@`).

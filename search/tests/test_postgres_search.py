@@ -233,12 +233,7 @@ def test_the_api_and_the_results_page_say_when_the_count_is_an_estimate(routers,
     assert f"About {data['count']} results" in page
 
 
-def test_a_product_filter_follows_an_edit_and_the_migration_gives_existing_rows_their_keys(
-    routers, django_capture_on_commit_callbacks
-):
-    import importlib
-    from types import SimpleNamespace
-
+def test_a_product_filter_follows_an_edit(routers, django_capture_on_commit_callbacks):
     owner, best, internal, body = routers
     office = Product.objects.create(name="Office", slug="office")
 
@@ -251,11 +246,3 @@ def test_a_product_filter_follows_an_edit_and_the_migration_gives_existing_rows_
         best.edit(by=owner, base_version=best.version, changes={"product": office}, note="moved")
     assert in_product("office") == {best.slug}
     assert best.slug not in in_product("smart-home") and len(in_product("smart-home")) == 7
-
-    # Rows written before the keys existed get them from the migration.
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET keys = '{{}}'")
-    assert in_product("office") == set()
-    migration = importlib.import_module("search.migrations.0015_pgsearch_filter_keys")
-    migration.add_keys(None, SimpleNamespace(connection=connection))
-    assert in_product("office") == {best.slug}
