@@ -4,7 +4,8 @@ Storage (migration search/0003): `search_pg_document`, one row per article with 
 tsvectors: `document` (title A; tags and issue B; resolution, environment, cause and product D),
 `authority` (the decision-authority rules, escalation contact and note, C) and `head` (the A and B
 parts of `document`, small and kept inline). Staff match `document || authority` (a GIN expression
-index); everyone else matches `document` alone, because decision authority is staff guidance
+index, with state, audience and product as its second column since search/0015, so that filters
+are applied inside the index scan); everyone else matches `document` alone, because decision authority is staff guidance
 (policy.can_view_internals) that no customer search may find or show. Beside it,
 `search_pg_vocabulary`: the words of titles, issues, tags and product names that "Did you mean"
 corrects against (corrections need pg_trgm or fuzzystrmatch; both are in contrib).
@@ -17,8 +18,11 @@ to letters and digits.
 Speed (PostgreSQL's cost is ranking every match, since ts_rank reads each matching row's
 TOASTed tsvector): the GIN index finds the matches; one pass
 over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
-`head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
-the page's hits only, in Python (search.snippets), as for Whoosh.
+`head`), the best CANDIDATES; only those are ranked on the whole document. A pass reads at most
+COUNTED matches (each a heap visit): beyond, the total and facet counts are estimates, labelled
+as such (SearchResults.estimated), and the candidates come from every match whose `head` holds
+the query plus the best of those read. Snippets are cut for the page's hits only, in Python
+(search.snippets), as for Whoosh.
 
 Phrases: GIN knows which rows hold a word, not where, so PostgreSQL checks a phrase by re-reading
 the whole TOASTed tsvector of every row holding all its words (thousands at 100k articles). Where
