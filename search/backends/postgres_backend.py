@@ -71,7 +71,7 @@ CONFIG = "english"
 WEIGHTS = "'{0.2, 0.3, 0.5, 1.0}'::float4[]"
 CANDIDATES = 200  # matches ranked on the whole document (more only for deep pages)
 # Matches read for the total and the facets; beyond, they are estimated (PostgresBackend._matches).
-COUNTED = 5000
+COUNTED = 2000
 FACET_VALUES = 20
 # The `english` configuration's stop words (tsearch_data/english.stop): what snippets skip
 # inside a phrase, as phraseto_tsquery does.
