@@ -652,6 +652,9 @@ def main() -> None:
         started = time.perf_counter()
         fill(args.articles, vocab, args.seed)
         print(f"filled {args.articles} articles in {time.perf_counter() - started:.1f} s", flush=True)
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them (bulk inserts leave none)
     rss_fill = rss_mb()
     _, editor, agent = bench_users()
 

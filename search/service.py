@@ -124,6 +124,7 @@ def with_fallback(backend, request: SearchRequest, own: SearchResults) -> Search
         corrected_to=own.corrected_to,
         suggestion=own.suggestion,
         partial=own.partial and found.partial,
+        estimated=own.estimated or found.estimated,
         fallback_from=request.language,
         fallback_to=DEFAULT_CONTENT_LANGUAGE,
     )
