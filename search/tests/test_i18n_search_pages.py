@@ -99,3 +99,17 @@ def test_training_pages_in_german_and_in_english(coach, candidate, article):
     # A message from the view, in the reader's language.
     response = client.post(reverse("training:acknowledge", args=[article.slug]), {"path": path.pk}, follow=True, **GERMAN)
     assert "Gespeichert: Sie haben Version" in _html(response)
+
+
+def test_large_and_estimated_counts_are_grouped_as_the_page_language_writes_numbers():
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    for language, shown, about in (("en-gb", "7,600", "about"), ("de", "7.600", "etwa")):
+        with translation.override(language):
+            exact = render_to_string("search/_facet_count.html", {"count": 7600, "results": SimpleNamespace(estimated=False)})
+            estimated = render_to_string("search/_facet_count.html", {"count": 7600, "results": SimpleNamespace(estimated=True)})
+        assert exact.strip() == shown
+        assert estimated.strip().endswith(shown) and f'<span class="visually-hidden">{about} </span>' in estimated

@@ -231,6 +231,8 @@ def test_the_api_and_the_results_page_say_when_the_count_is_an_estimate(routers,
     assert data["count_estimated"] is True and data["count"] >= 4
     page = client.get("/search/", {"q": "router"}).content.decode()
     assert f"About {data['count']} results" in page
+    # The facet counts are estimates too, and say so (to screen readers in words).
+    assert '<span class="visually-hidden">about </span>' in page
 
 
 def test_a_product_filter_follows_an_edit(routers, django_capture_on_commit_callbacks):
