@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, router, transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
 from django.utils.text import slugify
+from reversion.models import Revision, Version
+from reversion.revisions import _get_options as reversion_options
 
 from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
@@ -25,12 +31,15 @@ from . import structure
 from .models import (
     RESERVED_SLUGS,
     Article,
+    ArticleEvent,
     EventKind,
     InvalidChange,
     Product,
     Refused,
+    RevisionMeta,
     StaleVersion,
     State,
+    Tag,
     _revision_meta,
     announce,
     clean_tags,
@@ -38,6 +47,8 @@ from .models import (
     unique_slug,
 )
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+from .signals import articles_written
+from .slugs import slug_base
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -158,21 +169,22 @@ def import_record(
     audience: str,
     source: str,
     known: dict[str, Article] | None = None,
+    products: dict[str, Product] | None = None,
 ) -> ImportResult:
     """Create or update the article for `record`, as `by`, in its own transaction.
 
     `state` and `audience` apply to new articles only: an article already imported
     keeps the confidence and audience its people have given it since. `known` maps keys
     to articles found by existing_articles() (so a batch costs one query); without it,
-    the record's key is looked up. Raises BadRecord with the reason when nothing could
-    be saved.
+    the record's key is looked up; `products` maps names to products already stored. Raises
+    BadRecord with the reason when nothing could be saved.
     """
     article = known.get(record.key) if known is not None else existing_articles([record.key]).get(record.key)
     try:
         with transaction.atomic():
             if article is None:
                 return ImportResult("created", _create(record, by=by, state=state, audience=audience, source=source))
-            return _update(article, record, by=by, source=source)
+            return _update(article, record, by=by, source=source, products=products)
     except (InvalidChange, Refused, StaleVersion) as error:
         raise BadRecord(str(error)) from error
     except (IntegrityError, DataError) as error:
@@ -180,20 +192,187 @@ def import_record(
         raise BadRecord(f"the database refused it: {error}") from error
 
 
+def import_batch(
+    items: list[tuple[ImportRecord, str]], *, by: User, state: str, audience: str, index_later: bool = False
+) -> list[ImportResult | BadRecord]:
+    """Import `items` (record, where it came from) in the caller's transaction; one result or
+    BadRecord per item, in order.
+
+    Records already imported go through import_record (an edit, optimistic locking, a version
+    per change; unchanged ones cost no query). New ones are written in bulk, each exactly as
+    _create writes it alone: the article, its tags, one revision with its RevisionMeta and
+    version, one `created` event announced after the commit, and its search documents (the
+    `articles_written` signal; with `index_later` only queued, for a rebuild when the job ends).
+    The queries are a handful per batch, not per article. Should the database refuse the bulk
+    write (a key or slug taken meanwhile by another process), the new records are imported one
+    at a time, so only the culprit fails, with the reason.
+    """
+    known = existing_articles(record.key for record, _ in items)
+    products = {p.name: p for p in Product.objects.filter(name__in={record.product for record, _ in items})}
+    results: list[ImportResult | BadRecord | None] = [None] * len(items)
+    new: list[int] = []
+    for i, (record, source) in enumerate(items):
+        if record.key not in known:
+            new.append(i)
+            continue
+        if _unchanged(known[record.key], record, products):
+            results[i] = ImportResult("unchanged", known[record.key])  # no savepoint for nothing to save
+            continue
+        try:
+            results[i] = import_record(
+                record=record, by=by, state=state, audience=audience, source=source, known=known, products=products
+            )
+        except BadRecord as error:
+            results[i] = error
+    built: list[tuple[int, Article]] = []
+    for i in new:
+        try:
+            built.append((i, new_article(items[i][0], by=by, state=state, audience=audience)))
+        except BadRecord as error:
+            results[i] = error
+    built = _with_products(built, items, products, results)
+    _with_slugs(built, items)
+    try:
+        with transaction.atomic():
+            _save_new(built, items, by=by, state=state, index_later=index_later)
+    except (IntegrityError, DataError):
+        for i, _ in built:
+            record, source = items[i]
+            try:
+                results[i] = import_record(record=record, by=by, state=state, audience=audience, source=source)
+            except BadRecord as error:
+                results[i] = error
+    else:
+        for i, article in built:
+            results[i] = ImportResult("created", article)
+    return results
+
+
+def _with_products(built, items, products: dict[str, Product], results: list) -> list[tuple[int, Article]]:
+    """Give each new article its product: a stored one, or a new one saved now (once per name),
+    unless its address is another product's (that record fails, as _product says)."""
+    missing = {items[i][0].product for i, _ in built} - set(products)
+    taken = set(Product.objects.filter(slug__in={slugify(name) for name in missing}).values_list("slug", flat=True))
+    kept = []
+    for i, article in built:
+        name = items[i][0].product
+        if name not in products:
+            slug = slugify(name)
+            if slug in taken:
+                results[i] = BadRecord(
+                    f"product {name!r} would have the same address ({slug}) as an existing product with another name"
+                )
+                continue
+            products[name] = Product.objects.create(name=name, slug=slug)
+            taken.add(slug)
+        article.product = products[name]
+        kept.append((i, article))
+    return kept
+
+
+def _with_slugs(built, items) -> None:
+    """slug_for for a batch: one query for every candidate, and no two articles of the batch alike."""
+    candidates = {i: _slug_candidates(items[i][0].key) for i, _ in built}
+    taken = set(Article.objects.filter(slug__in={c for cs in candidates.values() for c in cs}).values_list("slug", flat=True))
+    for i, article in built:
+        free = [c for c in candidates[i] if c not in taken]
+        if free:
+            article.slug = free[0]
+        else:
+            base = slug_base(candidates[i][0] if candidates[i] else article.title)
+            used = taken | set(Article.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+            article.slug, n = base, 2
+            while article.slug in used or article.slug in RESERVED_SLUGS:
+                article.slug, n = f"{base}-{n}", n + 1
+        taken.add(article.slug)
+
+
+def _save_new(built: list[tuple[int, Article]], items, *, by: User, state: str, index_later: bool) -> None:
+    if not built:
+        return
+    articles = [article for _, article in built]
+    Article.objects.bulk_create(articles)
+    names = {article.pk: clean_tags(list(items[i][0].tags)) for i, article in built}
+    tags = _stored_tags({name for article_names in names.values() for name in article_names})
+    through = Article.tags.through
+    through.objects.bulk_create(
+        through(article_id=article.pk, tag_id=tags[name].pk) for article in articles for name in names[article.pk]
+    )
+    # One query for the batch, so the versions below serialize each article's tags without one.
+    prefetch_related_objects(articles, "tags")
+    # One revision per article with the metadata _revision_meta gives one saved alone.
+    notes = {article.pk: f"Imported from {items[i][1]}" for i, article in built}
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=now, user=by, comment=notes[article.pk][:2000]) for article in articles
+    )
+    RevisionMeta.objects.bulk_create(
+        RevisionMeta(revision=revision, material=True, article_version=article.version)
+        for revision, article in zip(revisions, articles, strict=True)
+    )
+    Version.objects.bulk_create(_version(article, revision) for revision, article in zip(revisions, articles, strict=True))
+    events = ArticleEvent.objects.bulk_create(
+        ArticleEvent(
+            article=article,
+            actor=by,
+            kind=EventKind.CREATED,
+            to_value=state,
+            note=notes[article.pk],
+            version=article.version,
+            material=True,
+        )
+        for article in articles
+    )
+    articles_written.send(sender=Article, ids=[article.pk for article in articles], index_later=index_later)
+    for event in events:
+        announce(event)
+
+
+def _version(article: Article, revision: Revision) -> Version:
+    """The Version reversion.add_to_revision stores for a new article (which has no rules yet:
+    reversion follows an article's rules, and a new article's would be added here)."""
+    options = reversion_options(Article)
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=str(article.pk),
+        db=router.db_for_write(Article, instance=article),
+        format=options.format,
+        serialized_data=serializers.serialize(
+            options.format, (article,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+        ),
+        object_repr=str(article),
+    )
+
+
+def _stored_tags(names: set[str]) -> dict[str, Tag]:
+    """The tags named, created where missing (ignoring a name another process just created)."""
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    if len(found) < len(names):
+        Tag.objects.bulk_create([Tag(name=name) for name in names - set(found)], ignore_conflicts=True)
+        found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    return found
+
+
 def slug_for(key: str, title: str) -> str:
     """A readable, unused slug: the key's last path segment, with more of the path in
     front while that is taken (two sources often share "quickstart"), else numbered."""
+    candidates = _slug_candidates(key)
+    taken = set(Article.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    return unique_slug(candidates[0] if candidates else title)
+
+
+def _slug_candidates(key: str) -> list[str]:
     segments = [s for s in key.split("/") if slugify(s)]
     candidates = []
     for n in range(1, len(segments) + 1):
         candidate = slugify("-".join(segments[-n:]))[:200].strip("-")
         if candidate not in RESERVED_SLUGS and candidate not in candidates:
             candidates.append(candidate)
-    taken = set(Article.objects.filter(slug__in=candidates).values_list("slug", flat=True))
-    for candidate in candidates:
-        if candidate not in taken:
-            return candidate
-    return unique_slug(candidates[0] if candidates else title)
+    return candidates
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -238,18 +417,19 @@ def _check_fixed_fields(record: ImportRecord, sections, version) -> None:
             raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
 
 
-def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
+def new_article(record: ImportRecord, *, by: User, state: str, audience: str) -> Article:
+    """The unsaved article a new record becomes, checked (BadRecord says what is wrong), without
+    its slug and product (looked up per batch by the caller). Every value a new article takes
+    from its record is set here, for the one-at-a-time and the batch path alike."""
     fields = _structure(record, None)
     article = Article(
         external_id=record.key,
-        slug=slug_for(record.key, record.title),
         title=record.title,
         issue=record.issue,
         resolution=record.resolution,
         internal_notes=record.internal_notes or "",
         source_url=record.source_url,
         language=record.language,
-        product=_product(record.product),
         owner=by,
         created_by=by,
         state=state,
@@ -268,6 +448,13 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
     if state == State.VALIDATED:
         # As Article._transition does when an article is validated.
         article.review_by = next_review_date()
+    return article
+
+
+def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
+    article = new_article(record, by=by, state=state, audience=audience)
+    article.slug = slug_for(record.key, record.title)
+    article.product = _product(record.product)
     note = f"Imported from {source}"
     # Managed manually so the article is serialized once, with its tags, rather than
     # again on every save and tag change (about a quarter of an import's time otherwise).
@@ -281,7 +468,36 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
     return article
 
 
-def _update(article: Article, record: ImportRecord, *, by: User, source: str) -> ImportResult:
+def _update(
+    article: Article, record: ImportRecord, *, by: User, source: str, products: dict[str, Product] | None = None
+) -> ImportResult:
+    found = _changes(article, record, products)
+    if found is None:
+        return ImportResult("unchanged", article)
+    changes, tags = found
+    article.edit(
+        by=by,
+        base_version=article.version,
+        changes=changes,
+        tags=tags,
+        note=f"Re-imported from {source}",
+        material=True,
+    )
+    return ImportResult("updated", article)
+
+
+def _unchanged(article: Article, record: ImportRecord, products: dict[str, Product]) -> bool:
+    """The record says what the article says (no query: its product is among `products`)."""
+    if record.product not in products:
+        return False
+    try:
+        return _changes(article, record, products) is None
+    except BadRecord:
+        return False  # import_record reports it
+
+
+def _changes(article: Article, record: ImportRecord, products: dict[str, Product] | None) -> tuple[dict, list[str]] | None:
+    """The article's fields and tags the record changes, or None when it changes nothing."""
     wanted = {
         "title": record.title,
         "issue": record.issue,
@@ -296,21 +512,13 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
     changes = {name: value for name, value in wanted.items() if getattr(article, name) != value}
     if any((article.sections or {}).get(key, "") != text for key, text in fields.get("sections", {}).items()):
         changes["sections"] = fields["sections"]
-    product = _product(record.product)
+    product = (products or {}).get(record.product) or _product(record.product)
     if product.pk != article.product_id:
         changes["product"] = product
     tags = clean_tags(list(record.tags))
     if not changes and tags == article.tag_names():
-        return ImportResult("unchanged", article)
-    article.edit(
-        by=by,
-        base_version=article.version,
-        changes=changes,
-        tags=tags,
-        note=f"Re-imported from {source}",
-        material=True,
-    )
-    return ImportResult("updated", article)
+        return None
+    return changes, tags
 
 
 def _language_fields(data: dict) -> tuple[str, str | None, int | None]:
