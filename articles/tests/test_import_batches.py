@@ -18,6 +18,7 @@ from articles.models import Article, ArticleEvent, EventKind, Product, State
 from articles.tests.assertions import assert_last_event, assert_versions
 from articles.tests.test_import import imported, run_import, write_jsonl
 from search import indexing
+from search.backends import get_backend
 from search.models import IndexTask
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,10 @@ def test_an_interrupted_import_keeps_whole_batches_and_a_rerun_completes_it(tmp_
     first = sorted(Article.objects.values_list("pk", flat=True))
     assert sorted(Article.objects.values_list("external_id", flat=True)) == [f"billing/refunds/case-{n}" for n in range(3)]
     assert (Version.objects.count(), Revision.objects.count(), ArticleEvent.objects.count()) == (3, 3, 3)
-    assert sorted(IndexTask.objects.filter(processed_at=None).values_list("article_id", flat=True)) == first
+    if get_backend().transactional:
+        assert index_problems() == {}  # its documents committed with it
+    else:
+        assert sorted(IndexTask.objects.filter(processed_at=None).values_list("article_id", flat=True)) == first
 
     monkeypatch.setattr(services, "_save_new", real_save_new)
     out, err, status = run_import(path, "--batch-size", "3", "--index", "batch")
@@ -199,6 +203,8 @@ def test_each_batch_is_indexed_right_after_its_commit(tmp_path, kb_owner, monkey
 
 def test_an_import_resumed_after_a_crash_indexes_what_the_crash_left_queued(tmp_path, kb_owner, monkeypatch):
     # (In a test the batches' after-commit work never runs: as if the process died after each commit.)
+    if get_backend().transactional:
+        pytest.skip("the PostgreSQL backend writes a batch's documents in its transaction: nothing is left queued")
     first = write_jsonl(tmp_path, record(1), record(2), name="first.jsonl")
     monkeypatch.setattr("search.management.commands.process_index_queue.indexing.process_pending", lambda *a, **k: 0)
     run_import(first, "--index", "batch")  # its final pass over the queue "crashed"
