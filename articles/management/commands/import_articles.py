@@ -173,6 +173,11 @@ class Command(BaseCommand):
                 links.append((entry, record))
 
     def _link(self, group: list[tuple[Entry, ImportRecord]], *, by: User) -> None:
+        before = dict(
+            Article.objects.filter(external_id__in=[record.key for _, record in group]).values_list(
+                "external_id", "translation_of"
+            )
+        )
         linked = []
         with transaction.atomic():
             for entry, record in group:
@@ -185,8 +190,9 @@ class Command(BaseCommand):
                     self._clear_progress()
                     self.stderr.write(f"{entry.where}: imported, but not as a translation: {error}")
                 else:
-                    linked.append(article.pk)
-            # A translation's search document carries its source's visibility: index the linked ones again.
+                    if article.translation_of_id != before.get(record.key):
+                        linked.append(article.pk)
+            # A translation's search document carries its source's visibility: index the newly linked again.
             articles_written.send(sender=Article, ids=linked, index_later=self.index_later)
 
     def _index_queue(self) -> None:
