@@ -19,7 +19,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DataError, IntegrityError, router, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import slugify
 from reversion.models import Revision, Version
@@ -280,7 +280,8 @@ def _with_slugs(built, items) -> None:
             article.slug = free[0]
         else:
             base = slug_base(candidates[i][0] if candidates[i] else article.title)
-            used = taken | set(Article.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+            like = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+            used = taken | set(like.values_list("slug", flat=True))
             article.slug, n = base, 2
             while article.slug in used or article.slug in RESERVED_SLUGS:
                 article.slug, n = f"{base}-{n}", n + 1

@@ -130,6 +130,8 @@ def test_new_articles_of_one_batch_sharing_a_last_segment_or_a_product_address(t
         record(3, slug="delivery/faq", product="Web Shop"),
         record(4, slug="new/faq", product="Gift Cards"),
         record(5, slug="more/faq", product="Gift Cards"),
+        record(6, slug="FAQ"),
+        record(7, slug="Faq"),
     )
 
     out, err, status = run_import(path)
@@ -138,7 +140,14 @@ def test_new_articles_of_one_batch_sharing_a_last_segment_or_a_product_address(t
     assert err.splitlines() == [
         "kb.jsonl line 3: product 'Web Shop' would have the same address (web-shop) as an existing product with another name"
     ]
-    assert sorted(Article.objects.values_list("slug", flat=True)) == ["billing-faq", "faq", "more-faq", "new-faq"]
+    assert sorted(Article.objects.values_list("slug", flat=True)) == [
+        "billing-faq",
+        "faq",
+        "faq-2",
+        "faq-3",
+        "more-faq",
+        "new-faq",
+    ]
     assert Product.objects.filter(name="Gift Cards").count() == 1
 
 
