@@ -9,9 +9,15 @@ Markdown: every `*.md` under the folder, with YAML front matter holding the same
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
 
+Records are imported in batches (--batch-size), each in one transaction: its new articles are
+written in bulk with their first versions and `created` events (articles.services.import_batch),
+its search documents follow (after each batch, or one rebuild at the end: --index). An import
+interrupted (Ctrl-C, a crash) keeps whole batches only; run it again and it skips the records
+already in unchanged, imports the rest and indexes what the interruption left queued.
+
 Exit status: 0 when every record was imported, 1 when some failed (each is reported on
 stderr with its line or file, and the others are imported anyway), 2 when nothing could
-be attempted (missing path, no owner).
+be attempted (missing path, no owner), 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
