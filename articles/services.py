@@ -4,7 +4,8 @@
 an article. A new article gets exactly one version and one `created` event, whatever
 state it is imported in (going through each transition would record several). A
 record already imported (same `external_id`) becomes an edit, so a re-import is an
-ordinary new version, and an unchanged record changes nothing.
+ordinary new version, and an unchanged record changes nothing. `import_batch` does this
+for a batch of records, writing its new articles (with their versions and events) in bulk.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import slugify
 from reversion.models import Revision, Version
-from reversion.revisions import _get_options as reversion_options
+from reversion.revisions import _get_options as reversion_options  # what add_to_revision serializes
 
 from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
