@@ -6,19 +6,46 @@ state it is imported in (going through each transition would record several). A
 record already imported (same `external_id`) becomes an edit, so a re-import is an
 ordinary new version, and an unchanged record changes nothing. `import_batch` does this
 for a batch of records, writing its new articles (with their versions and events) in bulk.
+
+What `manage.py export_articles` writes comes back in (articles/exporting.py):
+- `state`, `audience`, `governance`, `owner` and `review_by` are the article's own for a new
+  article and take the place of the command's `--state`, `--audience`, `--owner`; an article
+  already imported keeps what its people have given it since. An `owner` who is not a user here,
+  or may not own articles, falls back to the command's owner with a warning (a KB moving to
+  another site should not lose articles over accounts not made yet).
+- `rules`, `escalation` and `authority_note`: the decision authority. Each rule passes the
+  article editor's checks (articles.forms.RuleForm). The escalation contact is matched by its
+  team name; a team not here is created from the record (channel, hours, response time,
+  notes), and an existing contact is never changed by an import (its page is where KB owners
+  change it for every article naming it). A translation's rules follow its source
+  (articles/translations.py): a record whose rules differ from its source's in limits, units
+  or who decides is refused when the source is here already, and made to follow it when it
+  is linked later. As on the site, only a KB owner (or superuser) importing may set a new
+  article's decision authority or make it governed.
+- `relations` ({kind, to, note}: related to, supersedes, duplicate of another article by its key
+  or slug) are made once every record is in, through the checks of the article page
+  (articles/relations.py); a re-import adds the relations it names and removes none. One that
+  cannot be made is reported with its record's line, and the article stays imported.
+- `versions` (and `version`, `created_at`, `created_by`, `updated_at`, `merged_into`,
+  `reuse_count`) are the exported history: an import cannot rewrite history, so the new article
+  has one version whose note says which version of which export it came from ("Imported from
+  kb.jsonl (exported at version 7)"); the export file keeps the rest. A record's `versions` must
+  still be well formed (a list of objects with a number each).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DataError, IntegrityError, router, transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -28,19 +55,24 @@ from reversion.revisions import _get_options as reversion_options  # what add_to
 
 from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
-from . import structure
+from . import policy, structure
+from .choices import Audience, Decider, Governance
 from .models import (
+    MAX_AUTHORITY_RULES,
     RESERVED_SLUGS,
     Article,
     ArticleEvent,
+    EscalationContact,
     EventKind,
     InvalidChange,
     Product,
     Refused,
+    RelationKind,
     RevisionMeta,
     StaleVersion,
     State,
     Tag,
+    _normalise_rules,
     _revision_meta,
     announce,
     clean_tags,
@@ -86,11 +118,30 @@ class ImportRecord:
     language: str = DEFAULT_CONTENT_LANGUAGE
     translation_of: str | None = None
     source_version: int | None = None
+    # What an export carries beyond the content (see the module docstring). None: not said, so
+    # the command's default applies to a new article and an existing one keeps what it has.
+    translation_outdated: bool | None = None
+    state: str | None = None
+    audience: str | None = None
+    governance: str | None = None
+    owner: str | None = None
+    review_by: datetime.date | None = None
+    rules: tuple[dict, ...] | None = field(default=None, hash=False)
+    escalation: dict | None = field(default=None, hash=False)
+    authority_note: str | None = None
+    # The exported history, as information: the version exported (the last in `versions`).
+    exported_version: int | None = None
+    # The address the article had where it was exported; a new article takes it when it is free.
+    page_slug: str | None = None
+    # Its relations to other articles ({kind, to: their key or slug, note}), made by
+    # link_relations once every record is in.
+    relations: tuple[dict, ...] | None = field(default=None, hash=False)
 
     @classmethod
     def from_dict(cls, data, *, default_product: str) -> ImportRecord:
         """Check the import format's fields (`slug, title, summary, body, product, tags,
-        source_url`, optionally `internal_notes`); other fields are ignored. Raises BadRecord."""
+        source_url`, optionally `internal_notes`, the language fields and what an export adds:
+        see the module docstring); other fields are ignored. Raises BadRecord."""
         if not isinstance(data, dict):
             raise BadRecord(f"expected an object with slug, title, body..., found {type(data).__name__}")
         for name in _TEXT_FIELDS:
@@ -134,6 +185,7 @@ class ImportRecord:
                     raise BadRecord(f"section '{name}' contains a NUL character")
         language, translation_of, source_version = _language_fields(data)
         return cls(
+            **_export_fields(data),
             language=language,
             translation_of=translation_of,
             source_version=source_version,
@@ -154,6 +206,7 @@ class ImportRecord:
 class ImportResult:
     status: str  # "created" | "updated" | "unchanged"
     article: Article
+    warnings: tuple[str, ...] = ()  # imported, but not quite as the record says (an unknown owner)
 
 
 def existing_articles(keys: Iterable[str]) -> dict[str, Article]:
@@ -174,8 +227,9 @@ def import_record(
 ) -> ImportResult:
     """Create or update the article for `record`, as `by`, in its own transaction.
 
-    `state` and `audience` apply to new articles only: an article already imported
-    keeps the confidence and audience its people have given it since. `known` maps keys
+    `state`, `audience` and `by` (as owner) apply to new articles whose record does not say
+    its own: an article already imported keeps the confidence, audience and owner its people
+    have given it since. `known` maps keys
     to articles found by existing_articles() (so a batch costs one query); without it,
     the record's key is looked up; `products` maps names to products already stored. Raises
     BadRecord with the reason when nothing could be saved.
@@ -184,7 +238,8 @@ def import_record(
     try:
         with transaction.atomic():
             if article is None:
-                return ImportResult("created", _create(record, by=by, state=state, audience=audience, source=source))
+                created, warnings = _create(record, by=by, state=state, audience=audience, source=source)
+                return ImportResult("created", created, tuple(warnings))
             return _update(article, record, by=by, source=source, products=products)
     except (InvalidChange, Refused, StaleVersion) as error:
         raise BadRecord(str(error)) from error
@@ -206,17 +261,23 @@ def import_batch(
     `articles_written` signal; with `index_later` only queued, for a rebuild when the job ends).
     The queries are a handful per batch, not per article. Should the database refuse the bulk
     write (a key or slug taken meanwhile by another process), the new records are imported one
-    at a time, so only the culprit fails, with the reason.
+    at a time, so only the culprit fails, with the reason. A record with decision-authority rules
+    (or translating one earlier in the batch) is imported one at a time in its place (_alone).
     """
     known = existing_articles(record.key for record, _ in items)
     products = {p.name: p for p in Product.objects.filter(name__in={record.product for record, _ in items})}
     results: list[ImportResult | BadRecord | None] = [None] * len(items)
     new: list[int] = []
+    alone: set[int] = set()  # new records imported one at a time (_alone says why)
+    new_names: set[str] = set()  # keys and addresses of the batch's new records so far
     for i, (record, source) in enumerate(items):
         if record.key not in known:
             new.append(i)
+            if _alone(record, new_names):
+                alone.add(i)
+            new_names.update(name for name in (record.key, record.page_slug) if name)
             continue
-        if _unchanged(known[record.key], record, products):
+        if _unchanged(known[record.key], record, products, by=by):
             results[i] = ImportResult("unchanged", known[record.key])  # no savepoint for nothing to save
             continue
         try:
@@ -225,34 +286,79 @@ def import_batch(
             )
         except BadRecord as error:
             results[i] = error
-    built: list[tuple[int, Article]] = []
+    # In the file's order, as one at a time: a run of new records is written in bulk before the
+    # next record that must be imported alone, so what that one finds here (an escalation contact
+    # created by an earlier record, its translation source, a taken address) is as it would be.
+    run: list[int] = []
     for i in new:
+        if i in alone:
+            _write_new(run, items, results, products, by=by, state=state, audience=audience, index_later=index_later)
+            run = []
+            _write_one(i, items, results, by=by, state=state, audience=audience)
+        else:
+            run.append(i)
+    _write_new(run, items, results, products, by=by, state=state, audience=audience, index_later=index_later)
+    return results
+
+
+def _write_one(i: int, items, results: list, *, by: User, state: str, audience: str) -> None:
+    record, source = items[i]
+    try:
+        results[i] = import_record(record=record, by=by, state=state, audience=audience, source=source)
+    except BadRecord as error:
+        results[i] = error
+
+
+def _write_new(
+    run: list[int], items, results: list, products: dict[str, Product], *, by: User, state: str, audience: str, index_later: bool
+) -> None:
+    """Write the new records `run` (indexes into `items`) in bulk, their results into `results`;
+    `products` maps names to the products stored (new ones are added)."""
+    if not run:
+        return
+    built: list[tuple[int, Article]] = []
+    warnings: dict[int, list[str]] = {}
+    for i in run:
+        record = items[i][0]
         try:
-            built.append((i, new_article(items[i][0], by=by, state=state, audience=audience)))
+            if record.escalation:
+                # A savepoint: the escalation contact new_article may create goes if the record fails.
+                with transaction.atomic():
+                    article, extras = new_article(record, by=by, state=state, audience=audience)
+            else:
+                article, extras = new_article(record, by=by, state=state, audience=audience)
+            warnings[i] = extras.warnings
+            built.append((i, article))
         except BadRecord as error:
             results[i] = error
     built = _with_products(built, items, products, results)
-    _with_slugs(built, items)
+    _with_slugs(built, items, warnings)
     try:
         with transaction.atomic():
-            _save_new(built, items, by=by, state=state, index_later=index_later)
+            _save_new(built, items, by=by, index_later=index_later)
     except (IntegrityError, DataError):
         for i, _ in built:
-            record, source = items[i]
-            try:
-                results[i] = import_record(record=record, by=by, state=state, audience=audience, source=source)
-            except BadRecord as error:
-                results[i] = error
+            _write_one(i, items, results, by=by, state=state, audience=audience)
     else:
         for i, article in built:
-            results[i] = ImportResult("created", article)
-    return results
+            results[i] = ImportResult("created", article, tuple(warnings[i]))
+
+
+def _alone(record: ImportRecord, new_names: set[str]) -> bool:
+    """A new record import_batch leaves to import_record: one with decision-authority rules (they
+    are saved and versioned with the article, as _create does), or a translation of a record
+    earlier in the batch (its rules and contact are checked against its source's, which must be
+    saved before, as when imported one at a time)."""
+    return bool(record.rules) or (record.translation_of is not None and record.translation_of in new_names)
 
 
 def _with_products(built, items, products: dict[str, Product], results: list) -> list[tuple[int, Article]]:
     """Give each new article its product: a stored one, or a new one saved now (once per name),
     unless its address is another product's (that record fails, as _product says)."""
     missing = {items[i][0].product for i, _ in built} - set(products)
+    if missing:  # perhaps saved since `products` was read (by a record imported alone in the batch)
+        products.update((p.name, p) for p in Product.objects.filter(name__in=missing))
+        missing -= set(products)
     taken = set(Product.objects.filter(slug__in={slugify(name) for name in missing}).values_list("slug", flat=True))
     kept = []
     for i, article in built:
@@ -271,11 +377,18 @@ def _with_products(built, items, products: dict[str, Product], results: list) ->
     return kept
 
 
-def _with_slugs(built, items) -> None:
-    """slug_for for a batch: one query for every candidate, and no two articles of the batch alike."""
+def _with_slugs(built, items, warnings: dict[int, list[str]]) -> None:
+    """slug_for for a batch: one query for every candidate, and no two articles of the batch alike.
+    An article whose record gives its exported address (`page_slug`, free here: record_extras)
+    keeps it unless an article earlier in the batch took it, as when imported one at a time."""
     candidates = {i: _slug_candidates(items[i][0].key) for i, _ in built}
     taken = set(Article.objects.filter(slug__in={c for cs in candidates.values() for c in cs}).values_list("slug", flat=True))
     for i, article in built:
+        if article.slug and article.slug not in taken:
+            taken.add(article.slug)
+            continue
+        if article.slug:
+            warnings[i].append(f"the address {article.slug!r} is taken here: the article gets another")
         free = [c for c in candidates[i] if c not in taken]
         if free:
             article.slug = free[0]
@@ -289,7 +402,7 @@ def _with_slugs(built, items) -> None:
         taken.add(article.slug)
 
 
-def _save_new(built: list[tuple[int, Article]], items, *, by: User, state: str, index_later: bool) -> None:
+def _save_new(built: list[tuple[int, Article]], items, *, by: User, index_later: bool) -> None:
     if not built:
         return
     articles = [article for _, article in built]
@@ -303,7 +416,7 @@ def _save_new(built: list[tuple[int, Article]], items, *, by: User, state: str, 
     # One query for the batch, so the versions below serialize each article's tags without one.
     prefetch_related_objects(articles, "tags")
     # One revision per article with the metadata _revision_meta gives one saved alone.
-    notes = {article.pk: f"Imported from {items[i][1]}" for i, article in built}
+    notes = {article.pk: _import_note(items[i][0], items[i][1]) for i, article in built}
     now = timezone.now()
     revisions = Revision.objects.bulk_create(
         Revision(date_created=now, user=by, comment=notes[article.pk][:2000]) for article in articles
@@ -318,7 +431,7 @@ def _save_new(built: list[tuple[int, Article]], items, *, by: User, state: str, 
             article=article,
             actor=by,
             kind=EventKind.CREATED,
-            to_value=state,
+            to_value=article.state,
             note=notes[article.pk],
             version=article.version,
             material=True,
@@ -330,9 +443,17 @@ def _save_new(built: list[tuple[int, Article]], items, *, by: User, state: str, 
         announce(event)
 
 
+def _import_note(record: ImportRecord, source: str) -> str:
+    """A new article's first version note: where it came from, and which exported version it was."""
+    note = f"Imported from {source}"
+    if record.exported_version:
+        note += f" (exported at version {record.exported_version})"
+    return note
+
+
 def _version(article: Article, revision: Revision) -> Version:
-    """The Version reversion.add_to_revision stores for a new article (which has no rules yet:
-    reversion follows an article's rules, and a new article's would be added here)."""
+    """The Version reversion.add_to_revision stores for a new article without rules (reversion
+    follows an article's rules: a record with rules is imported by _create, see _alone)."""
     options = reversion_options(Article)
     return Version(
         revision=revision,
@@ -419,11 +540,15 @@ def _check_fixed_fields(record: ImportRecord, sections, version) -> None:
             raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
 
 
-def new_article(record: ImportRecord, *, by: User, state: str, audience: str) -> Article:
-    """The unsaved article a new record becomes, checked (BadRecord says what is wrong), without
-    its slug and product (looked up per batch by the caller). Every value a new article takes
-    from its record is set here, for the one-at-a-time and the batch path alike."""
+def new_article(record: ImportRecord, *, by: User, state: str, audience: str) -> tuple[Article, Extras]:
+    """The unsaved article a new record becomes, checked (BadRecord says what is wrong), with what
+    else its record sets (record_extras: its rules to save with it, warnings to show). Its slug is
+    the record's `page_slug` when that is free here, else empty; its product is looked up by the
+    caller (per batch). Every value a new article takes from its record is set here, for the
+    one-at-a-time and the batch path alike."""
     fields = _structure(record, None)
+    extras = record_extras(record, by=by, new=True)
+    state = extras.fields.pop("state", state)
     article = Article(
         external_id=record.key,
         title=record.title,
@@ -437,9 +562,10 @@ def new_article(record: ImportRecord, *, by: User, state: str, audience: str) ->
         state=state,
         audience=audience,
     )
-    for name, value in fields.items():
+    for name, value in {**fields, **extras.fields}.items():
         setattr(article, name, value)
-    missing = structure.missing_required(article) if state != State.WIP else []
+    # Only these states need the template's required sections (an archived article may be a framed one).
+    missing = structure.missing_required(article) if state in (State.NOT_VALIDATED, State.VALIDATED) else []
     if [s.key for s in missing] == ["resolution"]:
         raise BadRecord(f"the body is empty: only work in progress may lack a resolution (import it with --state {State.WIP})")
     if missing:
@@ -447,59 +573,68 @@ def new_article(record: ImportRecord, *, by: User, state: str, audience: str) ->
         raise BadRecord(
             f"the template requires {names}: only work in progress may lack them (import it with --state {State.WIP})"
         )
-    if state == State.VALIDATED:
+    if state == State.VALIDATED and "review_by" not in extras.fields:
         # As Article._transition does when an article is validated.
         article.review_by = next_review_date()
-    return article
+    return article, extras
 
 
-def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> Article:
-    article = new_article(record, by=by, state=state, audience=audience)
-    article.slug = slug_for(record.key, record.title)
+def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> tuple[Article, list[str]]:
+    article, extras = new_article(record, by=by, state=state, audience=audience)
+    article.slug = article.slug or slug_for(record.key, record.title)
     article.product = _product(record.product)
-    note = f"Imported from {source}"
+    note = _import_note(record, source)
     # Managed manually so the article is serialized once, with its tags, rather than
     # again on every save and tag change (about a quarter of an import's time otherwise).
     with reversion.create_revision(manage_manually=True):
         article.save()
         article.set_tags(list(record.tags))
+        if extras.rules:
+            article._replace_rules(extras.rules)
         reversion.add_to_revision(article)
-        change = article._record(by, EventKind.CREATED, to_value=state, note=note, material=True)
+        change = article._record(by, EventKind.CREATED, to_value=article.state, note=note, material=True)
         _revision_meta(by, note, material=True, version=article.version)
         announce(change)
-    return article
+    return article, extras.warnings
 
 
 def _update(
     article: Article, record: ImportRecord, *, by: User, source: str, products: dict[str, Product] | None = None
 ) -> ImportResult:
-    found = _changes(article, record, products)
+    found = _changes(article, record, products, by=by)
     if found is None:
         return ImportResult("unchanged", article)
-    changes, tags = found
+    changes, tags, rules = found
     article.edit(
         by=by,
         base_version=article.version,
         changes=changes,
         tags=tags,
+        rules=rules,
         note=f"Re-imported from {source}",
         material=True,
     )
     return ImportResult("updated", article)
 
 
-def _unchanged(article: Article, record: ImportRecord, products: dict[str, Product]) -> bool:
-    """The record says what the article says (no query: its product is among `products`)."""
-    if record.product not in products:
+def _unchanged(article: Article, record: ImportRecord, products: dict[str, Product], *, by: User) -> bool:
+    """The record says what the article says (no query for its product: it is among `products`).
+    A record naming an escalation contact is left to import_record: a contact not here is
+    created, in the savepoint of the edit it belongs to."""
+    if record.product not in products or record.escalation:
         return False
     try:
-        return _changes(article, record, products) is None
+        return _changes(article, record, products, by=by) is None
     except BadRecord:
         return False  # import_record reports it
 
 
-def _changes(article: Article, record: ImportRecord, products: dict[str, Product] | None) -> tuple[dict, list[str]] | None:
-    """The article's fields and tags the record changes, or None when it changes nothing."""
+def _changes(
+    article: Article, record: ImportRecord, products: dict[str, Product] | None, *, by: User
+) -> tuple[dict, list[str], list[dict] | None] | None:
+    """The article's fields, tags and rules (None: unchanged) the record changes, or None when it
+    changes nothing. (An article already imported gets no warnings: record_extras warns about
+    what a new article takes from its record only.)"""
     wanted = {
         "title": record.title,
         "issue": record.issue,
@@ -511,6 +646,8 @@ def _changes(article: Article, record: ImportRecord, products: dict[str, Product
         wanted["internal_notes"] = record.internal_notes
     fields = _structure(record, article)
     wanted.update({name: value for name, value in fields.items() if name != "sections"})
+    extras = record_extras(record, by=by, new=False)
+    wanted.update(extras.fields)
     changes = {name: value for name, value in wanted.items() if getattr(article, name) != value}
     if any((article.sections or {}).get(key, "") != text for key, text in fields.get("sections", {}).items()):
         changes["sections"] = fields["sections"]
@@ -518,9 +655,12 @@ def _changes(article: Article, record: ImportRecord, products: dict[str, Product
     if product.pk != article.product_id:
         changes["product"] = product
     tags = clean_tags(list(record.tags))
-    if not changes and tags == article.tag_names():
+    rules = extras.rules
+    if rules is not None and _normalise_rules(rules) == article.rule_dicts():
+        rules = None
+    if not changes and tags == article.tag_names() and rules is None:
         return None
-    return changes, tags
+    return changes, tags, rules
 
 
 def _language_fields(data: dict) -> tuple[str, str | None, int | None]:
@@ -539,10 +679,12 @@ def _language_fields(data: dict) -> tuple[str, str | None, int | None]:
     return language, source.strip() if source else None, version
 
 
-def link_translation(*, key: str, source_key: str, source_version: int | None, by) -> Article:
+def link_translation(*, key: str, source_key: str, source_version: int | None, by, outdated: bool | None = None) -> Article:
     """Make the article imported under `key` a translation of the one imported under (or with the
     slug) `source_key`, once the whole file is in (a translation may come before its source).
-    Its decision authority and audience follow the source's (translations.py). Raises BadRecord."""
+    Its decision authority and audience follow the source's (translations.py). `outdated`: the
+    record says the translation was out of date where it was exported (its source's versions
+    there are not this site's). Raises BadRecord."""
     from . import translations
 
     with transaction.atomic():
@@ -570,7 +712,7 @@ def link_translation(*, key: str, source_key: str, source_version: int | None, b
             # a linked translation without one keeps its out-of-date mark (and version) as it is.
             version = min(source_version or source.version, source.version)
             Article.objects.filter(pk=article.pk).update(
-                translation_of=source, source_version=version, translation_outdated=version < source.version
+                translation_of=source, source_version=version, translation_outdated=version < source.version or bool(outdated)
             )
             article.refresh_from_db()
         authority = translations.rule_structure(article.rule_dicts()) != translations.rule_structure(source.rule_dicts()) or (
@@ -611,3 +753,315 @@ def _source_url(value: str | None) -> str:
     except ValidationError:
         raise BadRecord(f"'source_url' is not a web address: {url!r}") from None
     return url
+
+
+# --- what an export adds (articles/exporting.py) ------------------------------------------------
+
+_CHOICES = {"state": State.values, "audience": Audience.values, "governance": Governance.values}
+_RULE_FIELDS = ("action", "limit_amount", "limit_unit", "decider", "notes")
+_CONTACT_FIELDS = ("team", "channel", "hours", "response_time", "notes")
+
+
+def _export_fields(data: dict) -> dict:
+    """ImportRecord's fields for what an export adds, checked: BadRecord names the field and why."""
+    out: dict = {}
+    for name, allowed in _CHOICES.items():
+        value = data.get(name)
+        if value is not None:
+            if value not in allowed:
+                raise BadRecord(f"'{name}' must be one of {', '.join(allowed)}, not {value!r}")
+            out[name] = value
+    owner = data.get("owner")
+    if owner is not None:
+        if not isinstance(owner, str) or not owner.strip() or len(owner) > 150 or "\x00" in owner:
+            raise BadRecord(f"'owner' must be a username, not {owner!r}")
+        out["owner"] = owner.strip()
+    out["review_by"] = _date("review_by", data.get("review_by"))
+    page_slug = data.get("page_slug")
+    if page_slug is not None and page_slug != "":
+        if not isinstance(page_slug, str) or len(page_slug) > 200:
+            raise BadRecord("'page_slug' must be an address of at most 200 characters")
+        try:
+            validate_unicode_slug(page_slug)
+        except ValidationError:
+            raise BadRecord(f"'page_slug' must be letters, digits, '-' and '_' only, not {page_slug!r}") from None
+        out["page_slug"] = page_slug
+    outdated = data.get("translation_outdated")
+    if outdated is not None and not isinstance(outdated, bool):
+        raise BadRecord(f"'translation_outdated' must be true or false, not {outdated!r}")
+    out["translation_outdated"] = outdated
+    note = data.get("authority_note")
+    if note is not None:
+        if not isinstance(note, str):
+            raise BadRecord(f"'authority_note' must be a string, not {type(note).__name__}")
+        if "\x00" in note:
+            raise BadRecord("'authority_note' contains a NUL character")
+        if len(note) > MAX_ARTICLE_CHARS:
+            raise BadRecord(f"'authority_note' is {len(note):,} characters long; at most {MAX_ARTICLE_CHARS:,} are allowed")
+        out["authority_note"] = note.strip()
+    rules = data.get("rules")
+    if rules is not None:
+        if not isinstance(rules, list):
+            raise BadRecord("'rules' must be a list of {action, limit_amount, limit_unit, decider, notes}")
+        if len(rules) > MAX_AUTHORITY_RULES:
+            raise BadRecord(f"'rules' has {len(rules)} rules; an article has at most {MAX_AUTHORITY_RULES}")
+        out["rules"] = tuple(_rule(n, rule) for n, rule in enumerate(rules, start=1))
+    if "escalation" in data:
+        out["escalation"] = _contact_fields(data["escalation"])
+    out["exported_version"] = _exported_version(data)
+    if data.get("relations") is not None:
+        out["relations"] = _relations(data["relations"])
+    return out
+
+
+def _relations(value) -> tuple[dict, ...]:
+    from .relations import MAX_NOTE, MAX_RELATIONS
+
+    shape = "a list of {kind, to, note}"
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise BadRecord(f"'relations' must be {shape}")
+    if len(value) > MAX_RELATIONS:
+        raise BadRecord(f"'relations' has {len(value)}; an article links to at most {MAX_RELATIONS} others")
+    out = []
+    for n, relation in enumerate(value, start=1):
+        unknown = sorted(set(relation) - {"kind", "to", "note"})
+        if unknown:
+            raise BadRecord(f"relation {n} has unknown fields {', '.join(unknown)} (a relation has kind, to, note)")
+        kind, to, note = relation.get("kind"), relation.get("to"), relation.get("note") or ""
+        if kind not in RelationKind.values:
+            raise BadRecord(f"relation {n}: 'kind' must be one of {', '.join(RelationKind.values)}, not {kind!r}")
+        if not isinstance(to, str) or not to.strip() or len(to) > 255 or "\x00" in to:
+            raise BadRecord(f"relation {n}: 'to' must be the key or slug of another article")
+        if not isinstance(note, str) or len(note) > MAX_NOTE or "\x00" in note:
+            raise BadRecord(f"relation {n}: 'note' must be a text of at most {MAX_NOTE} characters")
+        out.append({"kind": kind, "to": to.strip(), "note": note})
+    return tuple(out)
+
+
+def link_relations(*, key: str, relations: Iterable[dict], by) -> list[str]:
+    """Relate the article imported under `key` to the articles its record names, once the whole
+    file is in (they may come after it), through the same checks as on its page
+    (articles/relations.py). Relations it has already are kept; others it has stay too (a
+    re-import adds, never removes). Returns what could not be made, one message a relation."""
+    from . import relations as relating
+
+    article = Article.objects.get(external_id=key)
+    have = set(article.relations_out.values_list("kind", "to_article_id"))
+    problems = []
+    for relation in relations:
+        other = _article_here(relation["to"])
+        if other is None:
+            problems.append(f"{relation['kind']} {relation['to']!r}: no such article in this import or already here")
+            continue
+        if (relation["kind"], other.pk) in have:
+            continue
+        try:
+            relating.relate(from_article=article, to_article=other, kind=relation["kind"], by=by, note=relation["note"])
+        except (InvalidChange, Refused) as error:
+            problems.append(f"{relation['kind']} {relation['to']!r}: {error}")
+    return problems
+
+
+def _date(name: str, value) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value  # YAML front matter reads an unquoted 2027-03-01 as a date
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadRecord(f"'{name}' must be a date as YYYY-MM-DD, not {value!r}")
+
+
+def _rule(n: int, rule) -> dict:
+    """One rule through the article editor's checks (RuleForm): lengths, a limit of at most 12
+    digits and not negative, a known decider."""
+    from .forms import RuleForm  # the forms build on the models this module imports
+
+    if not isinstance(rule, dict):
+        raise BadRecord(f"rule {n} must be an object with {', '.join(_RULE_FIELDS)}")
+    unknown = sorted(set(rule) - set(_RULE_FIELDS))
+    if unknown:
+        # A misspelt "limit" would otherwise drop the limit and widen the agent's authority.
+        raise BadRecord(f"rule {n} has unknown fields {', '.join(unknown)} (a rule has {', '.join(_RULE_FIELDS)})")
+    raw = {}
+    for name in _RULE_FIELDS:
+        value = rule.get(name)
+        if name == "limit_amount" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise BadRecord(f"rule {n}: '{name}' must be a string, not {type(value).__name__}")
+        if value and "\x00" in value:
+            raise BadRecord(f"rule {n}: '{name}' contains a NUL character")
+        raw[name] = value or ""
+    if not raw["decider"]:
+        # Not "agent" by default: a rule that forgot who decides must not grant the widest authority.
+        raise BadRecord(f"rule {n}: 'decider' is missing (one of {', '.join(Decider.values)})")
+    form = RuleForm(data=raw)
+    if not form.is_valid():
+        problems = "; ".join(f"'{name}': {' '.join(messages)}" for name, messages in form.errors.items())
+        raise BadRecord(f"rule {n}: {problems}")
+    if not form.cleaned_data["action"]:
+        raise BadRecord(f"rule {n}: 'action' is missing (what the agent may do)")
+    return {name: form.cleaned_data[name] for name in _RULE_FIELDS}
+
+
+def _contact_fields(value) -> dict:
+    """The escalation contact as the record gives it; {} for none (null)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {"team": value}  # a name alone: a contact that must be here already
+    if not isinstance(value, dict):
+        raise BadRecord(f"'escalation' must be an object with {', '.join(_CONTACT_FIELDS)}, or null")
+    unknown = sorted(set(value) - set(_CONTACT_FIELDS))
+    if unknown:
+        raise BadRecord(f"'escalation' has unknown fields {', '.join(unknown)} (a contact has {', '.join(_CONTACT_FIELDS)})")
+    out = {}
+    for name in _CONTACT_FIELDS:
+        text = value.get(name)
+        if text is not None and not isinstance(text, str):
+            raise BadRecord(f"'escalation': '{name}' must be a string, not {type(text).__name__}")
+        if text and "\x00" in text:
+            raise BadRecord(f"'escalation': '{name}' contains a NUL character")
+        out[name] = (text or "").strip()
+    if not out["team"]:
+        raise BadRecord("'escalation' needs its 'team' (the contact's name)")
+    return out
+
+
+def _exported_version(data: dict) -> int | None:
+    history = data.get("versions")
+    numbers = []
+    if history is not None:
+        if not isinstance(history, list) or not all(isinstance(v, dict) for v in history):
+            raise BadRecord("'versions' must be a list of {number, date, author, note, material, state}")
+        numbers = [v.get("number") for v in history]
+        if not all(_is_number(n) for n in numbers):
+            raise BadRecord("each of 'versions' needs its 'number' (1 or more)")
+    version = data.get("version")
+    if version is not None and not _is_number(version):
+        raise BadRecord(f"'version' must be a version number (1 or more), not {version!r}")
+    return version or max(numbers, default=None)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+@dataclass
+class Extras:
+    """What a record sets beyond the content, as article fields (`fields`), rules (None: not said)
+    and warnings to show next to the record."""
+
+    fields: dict
+    rules: list[dict] | None
+    warnings: list[str]
+
+
+def record_extras(record: ImportRecord, *, by, new: bool) -> Extras:
+    """The record's workflow fields (a new article only: state, audience, governance, owner,
+    review date, address) and decision authority (rules, escalation contact, note), checked against what
+    is here: the owner's account, the contact, a translation's source. Raises BadRecord."""
+    from . import translations  # it builds on the models this module imports
+
+    fields: dict = {}
+    warnings: list[str] = []
+    if new:
+        for name in ("state", "audience", "governance", "review_by"):
+            if getattr(record, name) is not None:
+                fields[name] = getattr(record, name)
+        if record.owner is not None:
+            fields["owner"], warning = _owner_for(record.owner, by)
+            warnings += [warning] if warning else []
+        if record.page_slug is not None:
+            holder = Article.objects.filter(slug=record.page_slug).only("external_id").first()
+            if holder is not None and holder.external_id is None and record.key == record.page_slug:
+                # This site's own article, exported and imported back: a copy of every such
+                # article is not what anyone re-importing an export wants. (Imported ones match
+                # on their key and are updated.)
+                raise BadRecord(
+                    f"the article at {record.page_slug!r} was written here, not imported: an import does not update it "
+                    "(edit it on the site, or remove 'page_slug' to import a copy)"
+                )
+            if holder is not None or record.page_slug in RESERVED_SLUGS:
+                warnings.append(f"the address {record.page_slug!r} is taken here: the article gets another")
+            else:
+                fields["slug"] = record.page_slug
+    if record.authority_note is not None:
+        fields["authority_note"] = record.authority_note
+    if record.escalation is not None:
+        fields["escalation"] = _contact(record.escalation)
+    rules = list(record.rules) if record.rules is not None else None
+    if new:
+        # As Article.create asks (the importer is checked as a creator by the command): the
+        # decision authority is governed content, and governance is a KB owner's call. A
+        # translation's authority is its source's, checked below.
+        probe = Article(state=State.WIP, audience=Audience.INTERNAL, owner=by, created_by=by)
+        sets_authority = rules or record.escalation or record.authority_note
+        if sets_authority and not record.translation_of and not (decision := policy.can_edit_authority(by, probe)):
+            raise BadRecord(f"{by.username!r} may not import decision authority: {decision.reason}")
+        if record.governance == Governance.GOVERNED and not (decision := policy.can_change_governance(by, probe)):
+            raise BadRecord(f"{by.username!r} may not import a governed article: {decision.reason}")
+    source = _source_here(record.translation_of) if record.translation_of else None
+    if source is not None:
+        differs = []
+        if rules is not None and translations.rule_structure(rules) != translations.rule_structure(source.rule_dicts()):
+            differs.append("rules")
+        if "escalation" in fields and _pk(fields["escalation"]) != source.escalation_id:
+            differs.append("escalation contact")
+        if differs:
+            raise BadRecord(f"its {' and '.join(differs)} differ from those of its source {source.slug!r}: {translations.LOCKED}")
+    return Extras(fields=fields, rules=rules, warnings=warnings)
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def _article_here(key: str) -> Article | None:
+    """The article imported under `key`, else the one at that address."""
+    return Article.objects.filter(external_id=key).first() or Article.objects.filter(slug=key).first()
+
+
+def _source_here(key: str) -> Article | None:
+    found = _article_here(key)
+    return found.source if found is not None else None
+
+
+def _owner_for(username: str, by) -> tuple[User, str]:
+    """The user named, or `by` with a warning when there is no such user or they may not own articles."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return by, f"owner {username!r} is not a user here: owned by {by.username!r} instead"
+    decision = policy.can_create(user) if user.is_active else policy.refuse("the account is inactive")
+    if not decision:
+        return by, f"owner {username!r} cannot own articles ({decision.reason}): owned by {by.username!r} instead"
+    return user, ""
+
+
+def _contact(spec: dict) -> EscalationContact | None:
+    """The contact of that team; created from the record when not here. An existing contact is
+    never changed: KB owners change a contact on its own page, for every article naming it."""
+    if not spec:
+        return None
+    contact = EscalationContact.objects.filter(team=spec["team"]).first()
+    if contact is not None:
+        return contact
+    if not spec["channel"]:
+        raise BadRecord(
+            f"escalation contact {spec['team']!r} is not here, and the record does not say how to reach them "
+            "('channel') to create it"
+        )
+    contact = EscalationContact(**spec)
+    try:
+        contact.full_clean()
+    except ValidationError as error:
+        problems = "; ".join(f"'{name}': {' '.join(messages)}" for name, messages in error.message_dict.items())
+        raise BadRecord(f"escalation contact {spec['team']!r}: {problems}") from None
+    contact.save()
+    return contact

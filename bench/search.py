@@ -5,7 +5,7 @@ for PostgreSQL, whose database name must contain "bench") with N synthetic suppo
 (seeded; Zipf-like vocabulary of support jargon plus a few thousand generated words; titles
 5-12 words, issues 20-60, resolutions 150-800; authority rules, tags, states and audiences
 spread like a real knowledge base), inserted in bulk without versions. Then, for the backend
-in KCS_SEARCH_BACKEND:
+in KCS_SEARCH_BACKEND (whoosh, tantivy or postgres):
 
 1. times a full rebuild (search.indexing.rebuild()) and reports the index size;
 2. runs a fixed, seeded query mix (one word, two-three words, "phrases", prefix*, filtered,
@@ -20,6 +20,7 @@ Results are printed as a table and appended as one JSON line to var/bench/search
 
     KCS_SEARCH_BACKEND=whoosh .venv/bin/python bench/search.py --articles 10000
     KCS_SEARCH_BACKEND=whoosh .venv/bin/python bench/search.py --articles 100000 --keep
+    KCS_SEARCH_BACKEND=tantivy .venv/bin/python bench/search.py --articles 100000 --keep
     psql -h 127.0.0.1 -U postgres -c 'create database kcs_bench'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kcs_bench KCS_SEARCH_BACKEND=postgres \\
         .venv/bin/python bench/search.py --articles 10000
@@ -515,7 +516,7 @@ def index_size(backend_name: str) -> dict:
     from django.conf import settings
     from django.db import connection
 
-    if backend_name == "whoosh":
+    if backend_name in ("whoosh", "tantivy"):
         # The live generation; the folder may also hold the previous one (kept for searches in flight).
         root = Path(settings.KCS_SEARCH_INDEX_DIR)
         if not (root / "CURRENT").exists():
@@ -523,7 +524,10 @@ def index_size(backend_name: str) -> dict:
         live = root / (root / "CURRENT").read_text().strip()
         files = [p for p in live.iterdir() if p.is_file()]
         folder = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        segments = {p.name.split(".")[0] for p in files if p.name.startswith("MAIN_") and p.suffix == ".trm"}
+        if backend_name == "whoosh":
+            segments = {p.name.split(".")[0] for p in files if p.name.startswith("MAIN_") and p.suffix == ".trm"}
+        else:  # tantivy: one <segment uuid>.<component> file per part of each segment
+            segments = {p.name.split(".")[0] for p in files if p.suffix == ".store"}
         return {"bytes": sum(p.stat().st_size for p in files), "files": len(files), "segments": len(segments), "folder": folder}
     out = {}
     with connection.cursor() as cursor:
@@ -648,6 +652,9 @@ def main() -> None:
         started = time.perf_counter()
         fill(args.articles, vocab, args.seed)
         print(f"filled {args.articles} articles in {time.perf_counter() - started:.1f} s", flush=True)
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them (bulk inserts leave none)
     rss_fill = rss_mb()
     _, editor, agent = bench_users()
 

@@ -41,6 +41,9 @@ class SearchResponseSerializer(serializers.Serializer):
     """The body of `_api_payload`: one page of hits with facets and the spelling correction."""
 
     count = serializers.IntegerField(help_text="Hits in all pages")
+    count_estimated = serializers.BooleanField(
+        help_text="`count` and the facet counts are estimates, from part of a very large match set (PostgreSQL search)"
+    )
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     results = SearchHitSerializer(many=True)
@@ -120,6 +123,7 @@ def _api_payload(request, results: SearchResults, request_text: str, language: s
         hits.append(row)
     return {
         "count": results.total,
+        "count_estimated": results.estimated,
         "page": results.page,
         "pages": results.pages,
         "results": hits,

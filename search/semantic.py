@@ -630,10 +630,15 @@ def _confirmed(ids: list[int], request: SearchRequest, parsed: ParsedQuery) -> d
         rows = rows.filter(tags__name__iexact=chosen["tag"])
     if hides_archived(chosen, request.include_archived):
         rows = rows.exclude(state=State.ARCHIVED)
-    if request.language:
-        rows = rows.filter(language=request.language)  # the search's language, as the engine matched
-    columns = rows.values_list("pk", "state", "audience", "product__slug")
-    found = {pk: [state, audience, product, []] for pk, state, audience, product in columns}
+    # The search's language, as the engine matched: checked on the rows, not in the query (on
+    # SQLite a condition on it walks the language index instead of the primary key; see
+    # search.service.readable_articles).
+    columns = rows.order_by().values_list("pk", "state", "audience", "product__slug", "language")
+    found = {
+        pk: [state, audience, product, []]
+        for pk, state, audience, product, language in columns
+        if not request.language or language == request.language
+    }
     if found and request.facets:
         for pk, tag in Article.tags.through.objects.filter(article_id__in=list(found)).values_list("article_id", "tag__name"):
             found[pk][3].append(tag)

@@ -124,6 +124,7 @@ def with_fallback(backend, request: SearchRequest, own: SearchResults) -> Search
         corrected_to=own.corrected_to,
         suggestion=own.suggestion,
         partial=own.partial and found.partial,
+        estimated=own.estimated or found.estimated,
         fallback_from=request.language,
         fallback_to=DEFAULT_CONTENT_LANGUAGE,
     )
@@ -342,11 +343,14 @@ def readable_articles(
         rows = rows.filter(product__slug=chosen["product"])
     if hides_archived(chosen, include_archived):
         rows = rows.exclude(state=State.ARCHIVED)
-    if language:
-        rows = rows.filter(language=language)
     internals = bool(policy.can_view_internals(user))
     out = {}
-    for row in rows.values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS, *SECTION_FIELDS):
+    for row in rows.order_by().values(*ROW_FIELDS, *SNIPPET_SOURCE_FIELDS, *SECTION_FIELDS):
+        # The language is checked here, not in the query: on SQLite a condition on it made the
+        # planner walk the (language, state, audience) index, every article of the language
+        # (30 ms at 100,000 articles), instead of reading the page's rows by primary key.
+        if language and row["language"] != language:
+            continue
         texts = {name: row.pop(name) for name in SNIPPET_SOURCE_FIELDS}
         # A template's own sections, by role (staff-only ones only for staff: role_texts).
         sections = structure.to_sections(row.pop("template_version__sections"))

@@ -120,7 +120,7 @@ def test_the_edit_page_passes_the_ticked_flags_to_the_edit(article, contributor,
 # PostgreSQL search backend). Outbound webhooks add one (the active endpoints, cases/outbound.py),
 # the article's vector one (search.semantic, written with its search document), the source's
 # translations one (locked to be marked out of date: articles/translations.py).
-MATERIAL_EDIT_QUERIES = {"whoosh": 35, "postgres": 39}
+MATERIAL_EDIT_QUERIES = {"whoosh": 35, "tantivy": 35, "postgres": 39}
 
 
 def test_a_material_edit_costs_a_fixed_number_of_queries(article, kb_owner, settings, django_capture_on_commit_callbacks):

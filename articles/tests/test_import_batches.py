@@ -282,3 +282,52 @@ class TerminalOut:
 
     def flush(self) -> None:
         pass
+
+
+def test_exported_records_in_one_batch_keep_rules_contact_address_and_exported_version(tmp_path, kb_owner, publisher):
+    contact = {"team": "Hotel Desk", "channel": "#hotel-desk", "hours": "24/7", "response_time": "1 hour", "notes": ""}
+    rules = [
+        {"action": "refund the booking", "limit_amount": "50.00", "limit_unit": "EUR", "decider": "agent", "notes": ""},
+        {"action": "refund more", "limit_amount": "150.00", "limit_unit": "EUR", "decider": "team_lead", "notes": ""},
+    ]
+    history = [{"number": n} for n in (1, 2, 3, 4)]
+    records = [
+        record(0, rules=rules, escalation=contact, authority_note="Else: ask the Hotel Desk.", version=4, versions=history),
+        record(1, escalation={"team": "Hotel Desk"}, authority_note="Ask the desk.", versions=history[:2]),
+        record(2, state="not_validated", audience="partner", owner=publisher.username, page_slug="refunds-2019"),
+        record(3, owner="nobody", page_slug="refunds-2019"),
+        record(4),
+    ]
+    path = write_jsonl(tmp_path, *records)
+
+    out, err, status = run_import(path, "--batch-size", "10")
+
+    assert (status, out.splitlines()[-1:]) == (0, ["Imported 5: 5 created, 0 updated, 0 unchanged, 0 failed"]), err
+    assert err == (
+        "kb.jsonl line 4: warning: owner 'nobody' is not a user here: owned by 'olga' instead\n"
+        "kb.jsonl line 4: warning: the address 'refunds-2019' is taken here: the article gets another\n"
+    )
+    ruled, contacted, moved, second, plain = (imported(f"billing/refunds/case-{n}") for n in range(5))
+    assert [(r["action"], str(r["limit_amount"]), r["decider"]) for r in ruled.rule_dicts()] == [
+        ("refund the booking", "50.00", "agent"),
+        ("refund more", "150.00", "team_lead"),
+    ]
+    assert ruled.escalation.team == "Hotel Desk" and contacted.escalation == ruled.escalation  # created once
+    assert (ruled.authority_note, contacted.authority_note) == ("Else: ask the Hotel Desk.", "Ask the desk.")
+    assert (moved.slug, moved.state, moved.audience, moved.owner) == ("refunds-2019", "not_validated", "partner", publisher)
+    assert second.slug != "refunds-2019" and second.owner == kb_owner
+    notes = {
+        ruled: "Imported from kb.jsonl (exported at version 4)",
+        contacted: "Imported from kb.jsonl (exported at version 2)",
+        moved: "Imported from kb.jsonl",
+        plain: "Imported from kb.jsonl",
+    }
+    for article, note in notes.items():
+        (version,) = versions.history(article)
+        assert (version.number, version.comment, version.material) == (1, note, True)
+        event = assert_last_event(article, kind=EventKind.CREATED, actor=kb_owner, to_value=article.state)
+        assert (event.note, event.version) == (note, 1)
+    # The rules are in the first stored version, as an article's page shows them in its history.
+    assert len(versions.rules_of_version(versions.history(ruled)[0].version)) == 2
+    assert versions.rules_of_version(versions.history(contacted)[0].version) == []
+    assert index_problems() == {}

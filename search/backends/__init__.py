@@ -25,7 +25,11 @@ def _create(name: str, index_dir: str) -> SearchBackend:
         from .postgres_backend import PostgresBackend
 
         return PostgresBackend()
-    raise ValueError(f"Unknown KCS_SEARCH_BACKEND {name!r}: use 'whoosh' or 'postgres'.")
+    if name == "tantivy":
+        from .tantivy_backend import TantivyBackend
+
+        return TantivyBackend(index_dir)
+    raise ValueError(f"Unknown KCS_SEARCH_BACKEND {name!r}: use 'whoosh', 'tantivy' or 'postgres'.")
 
 
 def reset_backends() -> None:

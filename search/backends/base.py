@@ -66,6 +66,9 @@ class SearchResults:
     # The hits came from the any-word fallback: no article has the words (or, for a long query,
     # most of them) together. What search.spelling weighs a correction against.
     partial: bool = False
+    # `total` and the facet counts are estimates, from part of a very large match set (the
+    # PostgreSQL backend, beyond a few thousand matches): shown as "about".
+    estimated: bool = False
     log_id: int | None = None  # the SearchLog row, to record which result was opened
     log_token: str = ""  # signed: binds the log row to the searcher (search.views.open_result)
     # The reader's language found too little, so hits in the source language follow its own

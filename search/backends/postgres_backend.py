@@ -4,7 +4,8 @@ Storage (migration search/0003): `search_pg_document`, one row per article with 
 tsvectors: `document` (title A; tags and issue B; resolution, environment, cause and product D),
 `authority` (the decision-authority rules, escalation contact and note, C) and `head` (the A and B
 parts of `document`, small and kept inline). Staff match `document || authority` (a GIN expression
-index); everyone else matches `document` alone, because decision authority is staff guidance
+index, with state, audience and product as its second column since search/0015, so that filters
+are applied inside the index scan); everyone else matches `document` alone, because decision authority is staff guidance
 (policy.can_view_internals) that no customer search may find or show. Beside it,
 `search_pg_vocabulary`: the words of titles, issues, tags and product names that "Did you mean"
 corrects against (corrections need pg_trgm or fuzzystrmatch; both are in contrib).
@@ -17,13 +18,19 @@ to letters and digits.
 Speed (PostgreSQL's cost is ranking every match, since ts_rank reads each matching row's
 TOASTed tsvector): the GIN index finds the matches; one pass
 over them counts the total and the facets and picks, by a cheap measure (ts_rank over the inline
-`head`), the best CANDIDATES; only those are ranked on the whole document. Snippets are cut for
-the page's hits only, in Python (search.snippets), as for Whoosh. RUM was measured at 100k
-articles and is not used: it answers phrases
-without reading the rows (5-8x faster), but single words and word lists were 15-25% slower,
-ordering by its rank still scored every match of a common word, and its two indexes took 450 MB
-where GIN takes 70 MB. The queries only use `@@`, so RUM indexes could replace the GIN ones
-(rebuild copies whatever indexes the table has).
+`head`), the best CANDIDATES; only those are ranked on the whole document. A pass reads at most
+COUNTED matches (each a heap visit): beyond, the total and facet counts are estimates, labelled
+as such (SearchResults.estimated), and the candidates come from every match whose `head` holds
+the query plus the best of those read. Snippets are cut for the page's hits only, in Python
+(search.snippets), as for Whoosh.
+
+Phrases: GIN knows which rows hold a word, not where, so PostgreSQL checks a phrase by re-reading
+the whole TOASTed tsvector of every row holding all its words (thousands at 100k articles). Where
+the RUM extension is installed (migration search/0014, or rebuild_index after installing it),
+two RUM indexes keep the words' positions and answer phrases from the index alone; a query whose
+tsquery holds a phrase is written against their expressions (`… || ''::tsvector`), so only it
+uses them. Single words and word lists stay on GIN: RUM was measured slower for them and ordering
+by its rank still scores every match of a common word. Without RUM, phrases take the GIN path.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import time
 from collections import Counter
 from itertools import combinations
 from math import comb
@@ -62,6 +70,8 @@ CONFIG = "english"
 # (Measured on the judged queries: PostgreSQL's default weights and length normalisation rank worse.)
 WEIGHTS = "'{0.2, 0.3, 0.5, 1.0}'::float4[]"
 CANDIDATES = 200  # matches ranked on the whole document (more only for deep pages)
+# Matches read for the total and the facets; beyond, they are estimated (PostgresBackend._matches).
+COUNTED = 2000
 FACET_VALUES = 20
 # The `english` configuration's stop words (tsearch_data/english.stop): what snippets skip
 # inside a phrase, as phraseto_tsquery does.
@@ -88,6 +98,19 @@ MAX_EDIT_DISTANCE = 2
 # that, such queries match any word (the Whoosh backend counts matched words without a limit).
 MAX_COMBINATIONS = 35
 
+# RUM indexes for phrases (also in migration search/0014): used only by the expressions they index.
+PHRASE_INDEXES = {
+    "search_pg_document_phrase": "USING rum ((document || ''::tsvector) rum_tsvector_ops)",
+    "search_pg_document_staff_phrase": "USING rum (((document || authority) || ''::tsvector) rum_tsvector_ops)",
+}
+PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")  # tsquery's FOLLOWED BY: `'refund' <-> 'order'`, `'a' <2> 'b'`
+LANGUAGES_FOR = 60.0  # seconds the indexed articles' languages are remembered ("all languages" searches)
+
+# Filters answered inside the text index: migration search/0015 indexes this array as a second
+# column of the tsvector GIN indexes, so `KEYS @> ARRAY['product:billing']` intersects the words'
+# matches with the product's rows in the index scan, before any row is read.
+KEYED = ("state", "audience", "product")
+KEYS = "ARRAY['state:' || d.state, 'audience:' || d.audience, 'product:' || d.product]"
 WORD_RE = re.compile(r"[^\W\d_]{3,40}")  # vocabulary words: letters only, like the words correct() looks at
 COLUMNS = (
     "article_id, version, slug, external_id, title, state, audience, product, tags, updated_at, reuse_count,"
@@ -174,6 +197,12 @@ def _lexeme(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
+def _rounded(estimate: float) -> int:
+    """An estimate to two significant digits (48,213.7 -> 48,000): no more precise than it is."""
+    n = round(estimate)
+    return round(n, 2 - len(str(n))) if n >= 100 else n
+
+
 def _top(counts) -> list[tuple[str, int]]:
     return sorted(((str(k), n) for k, n in counts), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES]
 
@@ -188,11 +217,20 @@ def _visibility(user) -> tuple[str, list]:
     return "d.state = 'validated' AND d.audience = ANY(%s::text[])", [audiences]
 
 
-def _vector(user) -> str:
-    """The tsvector `user` searches: staff also find decision authority (the index expression)."""
+def _vector(user, phrase_index: bool = False) -> str:
+    """The tsvector `user` searches: staff also find decision authority (the index expression).
+
+    `phrase_index`: written as the RUM phrase index's expression (the same tsvector: appending an
+    empty one changes nothing), so that the planner answers the query from that index."""
     from articles import policy
 
-    return "(d.document || d.authority)" if policy.is_staff(user) else "d.document"
+    vector = "(d.document || d.authority)" if policy.is_staff(user) else "d.document"
+    return f"({vector} || ''::tsvector)" if phrase_index else vector
+
+
+def has_phrase(tsquery: str) -> bool:
+    """Whether tsquery text holds a phrase (lexemes are quoted, so the operator is never inside one)."""
+    return bool(PHRASE_OPERATOR.search(tsquery))
 
 
 def _local_settings(cursor) -> None:
@@ -211,13 +249,27 @@ class PostgresBackend(SearchBackend):
 
     def __init__(self):
         self._extensions: set[str] | None = None
+        self._phrase_indexes: bool | None = None
+        self._known_languages: tuple[float, list[str]] | None = None
 
     def has_extension(self, name: str) -> bool:
         if self._extensions is None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('pg_trgm', 'fuzzystrmatch')")
+                cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('pg_trgm', 'fuzzystrmatch', 'rum')")
                 self._extensions = {row[0] for row in cursor.fetchall()}
         return name in self._extensions
+
+    def has_phrase_indexes(self) -> bool:
+        """Whether the RUM phrase indexes exist (checked once per process, like the extensions)."""
+        if self._phrase_indexes is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s"
+                    " AND indexname = ANY(%s::text[])",
+                    [TABLE, list(PHRASE_INDEXES)],
+                )
+                self._phrase_indexes = cursor.fetchone()[0] == len(PHRASE_INDEXES)
+        return self._phrase_indexes
 
     # --- writing ------------------------------------------------------------------------
 
@@ -225,6 +277,8 @@ class PostgresBackend(SearchBackend):
         if not docs:
             return
         words = sorted(set().union(*(_vocabulary(d) for d in docs)))
+        if self._known_languages and any(_language_of(d) not in self._known_languages[1] for d in docs):
+            self._known_languages = None  # a new language: this process reads them again
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(UPSERT, [_row(d) for d in sorted(docs, key=lambda d: d["id"])])
             # Sorted, so that two processes adding words lock them in the same order. New words
@@ -274,6 +328,7 @@ class PostgresBackend(SearchBackend):
                 with transaction.atomic():
                     for table in (TABLE, VOCABULARY):
                         self._swap(cursor, table)
+                self._known_languages = None
             finally:
                 # In a transaction that an error aborted, the lock is released with the session instead.
                 with contextlib.suppress(DatabaseError):
@@ -305,9 +360,28 @@ class PostgresBackend(SearchBackend):
             definition = definition.replace(f"INDEX {name} ON ", f"INDEX {name}_new ON ", 1)
             definition = re.sub(rf" ON ((?:\w+\.)?){table} ", rf" ON \g<1>{table}_new ", definition, count=1)
             cursor.execute(definition)
+        if table == TABLE and self._rum_available(cursor):
+            # RUM installed after the migration ran: the rebuild adds the phrase indexes.
+            for name, using in PHRASE_INDEXES.items():
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_new ON {table}_new {using}")
+            self._phrase_indexes = None
+
+    @staticmethod
+    def _rum_available(cursor) -> bool:
+        """Whether the RUM extension exists, creating it if the server offers it and the role may."""
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+        if not cursor.fetchone():
+            return False
+        try:
+            with transaction.atomic(savepoint=True):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+        except DatabaseError:
+            return False
+        return True
 
     def _swap(self, cursor, table: str) -> None:
-        names = [name for name, _ in self._live_indexes(cursor, table) if name != f"{table}_pkey"]
+        names = [name[: -len("_new")] for name, _ in self._live_indexes(cursor, f"{table}_new") if name.endswith("_new")]
+        names = [name for name in names if name != f"{table}_pkey"]
         cursor.execute(f"DROP TABLE {table}")
         cursor.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
         cursor.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {table}_new_pkey TO {table}_pkey")
@@ -322,10 +396,15 @@ class PostgresBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------
 
     def languages(self) -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT language FROM {TABLE}")
-            found = {row[0] for row in cursor.fetchall()}
-        return [code for code in CONTENT_LANGUAGES if code in found]
+        """The content languages of the indexed articles, remembered for LANGUAGES_FOR seconds (a
+        search of every language asks; reading them takes a pass over the table)."""
+        now = time.monotonic()
+        if self._known_languages is None or now - self._known_languages[0] > LANGUAGES_FOR:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT DISTINCT language FROM {TABLE}")
+                found = {row[0] for row in cursor.fetchall()}
+            self._known_languages = (now, [code for code in CONTENT_LANGUAGES if code in found])
+        return self._known_languages[1]
 
     def _languages(self, language: str) -> list[str]:
         """The languages a search analyses its words for: the one asked for, or (none asked for:
@@ -350,7 +429,10 @@ class PostgresBackend(SearchBackend):
             for n, tsquery in enumerate(plans):
                 if n:
                     partial = not total  # the strict plan found nothing: the any-word one answers
-                total, facets, ids = self._matches(cursor, request, vector, tsquery, where, params)
+                # A phrase is answered from the RUM index where there is one (module docstring).
+                rum = has_phrase(tsquery) and self.has_phrase_indexes()
+                matching = _vector(request.user, phrase_index=True) if rum else vector
+                total, facets, ids, estimated = self._matches(cursor, request, matching, tsquery, where, params)
                 if total >= 3 or len(parsed.positive) < 2:
                     break
             hits = self._hits(cursor, request, parsed, vector, tsquery, ids)
@@ -363,6 +445,7 @@ class PostgresBackend(SearchBackend):
             facets=facets,
             highlight=highlight_for(parsed, languages[0]),
             partial=partial,
+            estimated=estimated,
         )
 
     def _compile(self, parsed: ParsedQuery, languages=(DEFAULT_CONTENT_LANGUAGE,)) -> list[str]:
@@ -431,10 +514,13 @@ class PostgresBackend(SearchBackend):
         visible, params = _visibility(request.user)
         conditions = [visible]
         chosen = chosen_filters(request, parsed)
-        for name in ("state", "audience", "product"):
+        for name in KEYED:
             if chosen.get(name):
-                conditions.append(f"d.{name} = %s")
-                params.append(chosen[name].replace("\x00", ""))
+                # The text index finds the rows (a small product's matches are then read,
+                # not every match); the column condition states the same on the row.
+                conditions.append(f"{KEYS} @> ARRAY[%s]::text[] AND d.{name} = %s")
+                value = chosen[name].replace("\x00", "")
+                params += [f"{name}:{value}", value]
         if request.language in CONTENT_LANGUAGES:
             # A condition on the row, checked on the GIN index's matches (no b-tree on language:
             # as for state, the planner would read every row of the language to test `@@`).
@@ -450,36 +536,47 @@ class PostgresBackend(SearchBackend):
     def _matches(self, cursor, request: SearchRequest, vector: str, tsquery: str, where: str, params: list):
         """One pass over the visible match set: the total, the facets and the candidates, in order.
 
-        The total and the state, audience and product counts are exact, over every match. Tags,
-        a multi-valued facet that is slow to count over tens of thousands of rows, are counted
-        over the candidates only (the Whoosh backend counts them over every match).
+        Up to COUNTED matches, the total and the state, audience and product counts are exact. A
+        query matching more (a common word in a large knowledge base: tens of thousands of rows,
+        each a heap visit) reads only the first COUNTED+1 matches in the table's order and
+        estimates the total and those counts from them, scaled by the share of the table read
+        (SearchResults.estimated: shown as "about"). Tags, a multi-valued facet that is slow to
+        count, are counted over the candidates only (the Whoosh backend counts them over every match).
         Candidates: for relevance the CANDIDATES best by the cheap measure (ts_rank over `head`:
-        title, tags, issue); for recent the newest, down to the requested page.
+        title, tags, issue); beyond COUNTED matches, those whose `head` holds the whole query
+        (_head_candidates, over every match), then the best of the matches read; for recent
+        the newest, down to the requested page (an exact pass: a date order needs every match).
+        Visibility and filters are in `where`, inside every query.
         """
         offset = (request.page - 1) * request.per_page
         recent = request.sort == "recent"
+        wanted = max(CANDIDATES, offset + request.per_page)
         cheap = "0::real" if recent else f"ts_rank({WEIGHTS}, d.head, %s::tsquery)"
         order = "updated_at DESC, article_id DESC" if recent else "cheap DESC, reuse_count DESC, article_id"
-        # GROUPING SETS counts the three facets in one pass; without facets, just the total.
+        limit = "" if recent else f"LIMIT {COUNTED + 1}"
+        # GROUPING SETS counts the three facets in one pass; without facets, just the total. The
+        # total's row also carries the last table block read and the table's size in blocks.
         if request.facets:
-            columns, groups = "state, audience, product", "GROUP BY GROUPING SETS ((state), (audience), (product))"
+            columns, groups = "state, audience, product", "GROUP BY GROUPING SETS ((state), (audience), (product), ())"
         else:
             columns, groups = "NULL::text, NULL::text, NULL::text", ""
         cursor.execute(
             f"""
             WITH m AS MATERIALIZED (
-                SELECT d.article_id, d.state, d.audience, d.product, d.reuse_count, d.updated_at, {cheap} AS cheap
-                FROM {TABLE} d WHERE {vector} @@ %s::tsquery AND {where}
+                SELECT d.article_id, d.state, d.audience, d.product, d.reuse_count, d.updated_at, {cheap} AS cheap,
+                       (d.ctid::text::point)[0] AS block
+                FROM {TABLE} d WHERE {vector} @@ %s::tsquery AND {where} {limit}
             )
-            SELECT NULL::bigint, {columns}, count(*), NULL::text[], NULL::real, NULL::int, NULL::timestamptz
+            SELECT NULL::bigint, {columns}, count(*), NULL::text[], max(block)::real,
+                   (pg_relation_size('{TABLE}') / current_setting('block_size')::int)::int, NULL::timestamptz
             FROM m {groups}
             UNION ALL
             SELECT c.article_id, NULL, NULL, NULL, NULL, d.tags, c.cheap, c.reuse_count, c.updated_at
             FROM (SELECT * FROM m ORDER BY {order} LIMIT %s) AS c JOIN {TABLE} d USING (article_id)
             """,
-            [*([] if recent else [tsquery]), tsquery, *params, max(CANDIDATES, offset + request.per_page)],
+            [*([] if recent else [tsquery]), tsquery, *params, wanted],
         )
-        total = 0
+        total, last_block, blocks = 0, 0.0, 1
         counts: dict[str, list[tuple[str, int]]] = {"state": [], "audience": [], "product": []}
         candidates = []
         for article_id, state, audience, product, n, tags, rank, reuse, updated in cursor.fetchall():
@@ -491,19 +588,53 @@ class PostgresBackend(SearchBackend):
                 counts["audience"].append((audience, n))
             elif product is not None:
                 counts["product"].append((product, n))
-            else:
-                total = n
+            else:  # the total (with facets: the grand total of the grouping sets)
+                total, last_block, blocks = n, rank or 0.0, reuse or 1
+        estimated = total > COUNTED
+        if estimated:
+            # The matches come in table order: those read are the matches of blocks 0..last_block.
+            scale = max(1.0, blocks / (last_block + 1))
+            total = _rounded(max(total, total * scale))
+            counts = {name: [(value, _rounded(n * scale)) for value, n in values] for name, values in counts.items()}
+            # The best by the cheap measure: every match whose title, tags and issue hold the whole
+            # query, then the best of those read (some words there, or none).
+            sampled = candidates
+            candidates = self._head_candidates(cursor, vector, tsquery, where, params, wanted)
+            seen = {c[0] for c in candidates}
+            candidates += [c for c in sampled if c[0] not in seen][: max(0, wanted - len(candidates))]
         if recent:
             candidates.sort(key=lambda c: (c[4], c[0]), reverse=True)
         else:
             candidates.sort(key=lambda c: (-c[2], -c[3], c[0]))
         ids = [c[0] for c in candidates]
         if not request.facets:
-            return total, {}, ids
+            return total, {}, ids, estimated
         tags = Counter(tag for c in candidates for tag in c[1])
         facets = {name: _top(values) for name, values in counts.items()}
         facets["tags"] = _top(tags.items())
-        return sum(n for _, n in counts["state"]), facets, ids
+        return total, facets, ids, estimated
+
+    @staticmethod
+    def _head_candidates(cursor, vector: str, tsquery: str, where: str, params: list, wanted: int) -> list[tuple]:
+        """The `wanted` matches best by the cheap measure among those whose `head` (title, tags,
+        issue) matches the whole query by itself, found through the `head` GIN index.
+
+        `head` is part of `document` (its positions kept), so without exclusions such a row matches
+        `document` too; with one, the row's whole tsvector is checked as well (PostgreSQL would
+        read it for every `head` match, so only then)."""
+        excludes = "!" in tsquery
+        matching = f"AND {vector} @@ %s::tsquery" if excludes else ""
+        cursor.execute(
+            f"""
+            SELECT c.article_id, d.tags, c.cheap, c.reuse_count, c.updated_at FROM (
+                SELECT d.article_id, d.reuse_count, d.updated_at, ts_rank({WEIGHTS}, d.head, %s::tsquery) AS cheap
+                FROM {TABLE} d WHERE d.head @@ %s::tsquery {matching} AND {where}
+                ORDER BY cheap DESC, d.reuse_count DESC, d.article_id LIMIT %s
+            ) AS c JOIN {TABLE} d USING (article_id)
+            """,
+            [tsquery, tsquery, *([tsquery] if excludes else []), *params, wanted],
+        )
+        return [(article_id, tags, rank, reuse, updated) for article_id, tags, rank, reuse, updated in cursor.fetchall()]
 
     def _hits(self, cursor, request: SearchRequest, parsed: ParsedQuery, vector: str, tsquery: str, ids: list[int]) -> list[Hit]:
         """The page: for relevance, the candidates ranked on the whole document, then on their titles

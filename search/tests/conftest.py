@@ -8,7 +8,7 @@ from django.db import connection
 from search.backends import get_backend
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
+@pytest.fixture(params=["whoosh", "tantivy", "postgres"])
 def backend(request, db, settings):
     """Each search backend in turn (PostgreSQL's only on a PostgreSQL database)."""
     if request.param == "postgres" and connection.vendor != "postgresql":

@@ -1,4 +1,4 @@
-"""What every search backend promises, run against each one (Whoosh always, PostgreSQL on PostgreSQL).
+"""What every search backend promises, run against each one (Whoosh and tantivy always, PostgreSQL on PostgreSQL).
 
 The corpus is small and built through the real article operations, so each test reads as a
 sentence about search as agents, customers and visitors meet it (search.service.search).
@@ -768,7 +768,7 @@ def test_dropped_hits_leave_the_total_and_facets(kb, backend):
 @contextlib.contextmanager
 def _rebuild_running_elsewhere(backend):
     """Hold the rebuild lock the way a rebuild_index in another process would."""
-    if backend.name == "whoosh":
+    if backend.name in ("whoosh", "tantivy"):  # an index folder: its REBUILD.lock
         backend.root.mkdir(parents=True, exist_ok=True)
         with open(backend.root / "REBUILD.lock", "a+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

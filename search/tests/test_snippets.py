@@ -1,4 +1,4 @@
-"""Snippets as a reader meets them, cut by the one cutter both backends share (search.snippets).
+"""Snippets as a reader meets them, cut by the one cutter every backend shares (search.snippets).
 
 The contract suite (test_contract.py) checks snippets through whole searches on each backend;
 these check the cutter's rules on texts too long or too odd to index for every test. Each runs
@@ -13,6 +13,7 @@ import pytest
 
 from articles.rendering import plain_text
 from search.backends.postgres_backend import highlight_for as postgres_highlight
+from search.backends.tantivy_backend import highlight_for as tantivy_highlight
 from search.backends.whoosh_backend import highlight_for as whoosh_highlight
 from search.query import parse
 from search.snippets import BUDGET, snippet
@@ -20,7 +21,7 @@ from search.snippets import BUDGET, snippet
 GROUPS = [["refund", "money back"]]
 
 
-@pytest.fixture(params=[whoosh_highlight, postgres_highlight], ids=["whoosh", "postgres"])
+@pytest.fixture(params=[whoosh_highlight, tantivy_highlight, postgres_highlight], ids=["whoosh", "tantivy", "postgres"])
 def cut(request):
     def cut(query: str, **fields: str) -> str:
         return snippet(fields, request.param(parse(query, GROUPS)))

@@ -3,8 +3,10 @@
 JSON Lines: one object a line with `slug, title, summary, body, product, tags, source_url,
 license`, optionally `internal_notes` (staff-only Markdown), `language` (a content language code,
 default "en"), `translation_of` (the slug or key of the source article, anywhere in the same file
-or already imported) and `source_version`; other fields are ignored. Translations are linked to
-their sources once every record is in. (Export does not exist yet.)
+or already imported) and `source_version`; and what `export_articles` writes besides (state,
+audience, governance, owner, review date, decision-authority rules and escalation contact,
+relations to other articles, the version history as information: articles/services.py says how each is read). Other fields are
+ignored. Translations are linked to their sources once every record is in.
 Markdown: every `*.md` under the folder, with YAML front matter holding the same fields but
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
@@ -41,7 +43,7 @@ from django.db import transaction
 from accounts.models import Kind, User
 from articles import policy
 from articles.models import Article, Audience, State
-from articles.services import BadRecord, ImportRecord, ImportResult, import_batch, link_translation
+from articles.services import BadRecord, ImportRecord, ImportResult, import_batch, link_relations, link_translation
 from articles.signals import articles_written
 from kcs_site import jsoninput
 
@@ -128,13 +130,19 @@ class Command(BaseCommand):
         self.progress = Progress(self.stdout, total) if self.stdout.isatty() else None
         first_seen: dict[str, str] = {}
         links: list[tuple[Entry, ImportRecord]] = []  # translations, linked once every source is in
+        related: list[tuple[Entry, ImportRecord]] = []  # articles naming others, related once all are in
         try:
             for batch in _batches(entries, batch_size):
                 self._import_batch(
-                    [(entry, _record(entry, product_default, first_seen)) for entry in batch], links, **new_articles
+                    [(entry, _record(entry, product_default, first_seen)) for entry in batch], links, related, **new_articles
                 )
             for group in _batches(links, batch_size):
                 self._link(group, **by)
+            for entry, record in related:
+                for problem in link_relations(key=record.key, relations=record.relations, **by):
+                    self.counts["unrelated"] += 1
+                    self._clear_progress()
+                    self.stderr.write(f"{entry.where}: imported, but not related: {problem}")
         except KeyboardInterrupt:
             self._clear_progress()
             self.stderr.write(
@@ -148,18 +156,28 @@ class Command(BaseCommand):
             self.progress.done()
         counts = self.counts
         unlinked = counts.pop("unlinked", 0)
+        unrelated = counts.pop("unrelated", 0)
         total = sum(counts.values())
         summary = (
-            f"Imported {total}: {counts['created']} created, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged, {counts['failed']} failed"
-        ) + (f", {unlinked} not linked to their source" if unlinked else "")
-        self.stdout.write(summary, style_func=self.style.WARNING if counts["failed"] or unlinked else self.style.SUCCESS)
+            (
+                f"Imported {total}: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged, {counts['failed']} failed"
+            )
+            + (f", {unlinked} not linked to their source" if unlinked else "")
+            + (f", {unrelated} relation{'s' if unrelated != 1 else ''} not made" if unrelated else "")
+        )
+        warn = counts["failed"] or unlinked or unrelated
+        self.stdout.write(summary, style_func=self.style.WARNING if warn else self.style.SUCCESS)
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} of {total} records could not be imported (see the messages above).")
         if unlinked:
             raise CommandError(f"{unlinked} translations could not be linked to their source (see the messages above).")
+        if unrelated:
+            raise CommandError(f"{unrelated} relations between articles could not be made (see the messages above).")
 
-    def _import_batch(self, batch: list[tuple[Entry, ImportRecord | BadRecord]], links: list, **new_articles) -> None:
+    def _import_batch(
+        self, batch: list[tuple[Entry, ImportRecord | BadRecord]], links: list, related: list, **new_articles
+    ) -> None:
         # One transaction per batch: a batch is saved whole or not at all (an interrupted import
         # leaves nothing half-done, and its re-run skips what is in), its articles are written in
         # bulk and indexed together after the commit. A bad record fails alone (import_batch).
@@ -177,6 +195,8 @@ class Command(BaseCommand):
             self._done(entry, result)
             if record.translation_of:
                 links.append((entry, record))
+            if record.relations:
+                related.append((entry, record))
 
     def _link(self, group: list[tuple[Entry, ImportRecord]], *, by: User) -> None:
         before = dict(
@@ -189,7 +209,11 @@ class Command(BaseCommand):
             for entry, record in group:
                 try:
                     article = link_translation(
-                        key=record.key, source_key=record.translation_of, source_version=record.source_version, by=by
+                        key=record.key,
+                        source_key=record.translation_of,
+                        source_version=record.source_version,
+                        outdated=record.translation_outdated,
+                        by=by,
                     )
                 except BadRecord as error:
                     self.counts["unlinked"] += 1
@@ -222,6 +246,9 @@ class Command(BaseCommand):
 
     def _done(self, entry: Entry, result: ImportResult) -> None:
         self.counts[result.status] += 1
+        for warning in result.warnings:
+            self._clear_progress()
+            self.stderr.write(f"{entry.where}: warning: {warning}")
         if self.verbosity >= 2:
             self._clear_progress()
             self.stdout.write(f"{result.status}: {result.article.slug} ({entry.where})")
