@@ -4,7 +4,8 @@
 an article. A new article gets exactly one version and one `created` event, whatever
 state it is imported in (going through each transition would record several). A
 record already imported (same `external_id`) becomes an edit, so a re-import is an
-ordinary new version, and an unchanged record changes nothing.
+ordinary new version, and an unchanged record changes nothing. `import_batch` does this
+for a batch of records, writing its new articles (with their versions and events) in bulk.
 
 What `manage.py export_articles` writes comes back in (articles/exporting.py):
 - `state`, `audience`, `governance`, `owner` and `review_by` are the article's own for a new
@@ -41,10 +42,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_unicode_slug
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, router, transaction
+from django.db.models import Q, prefetch_related_objects
+from django.utils import timezone
 from django.utils.text import slugify
+from reversion.models import Revision, Version
+from reversion.revisions import _get_options as reversion_options  # what add_to_revision serializes
 
 from kcs_site.languages import CONTENT_LANGUAGES, DEFAULT_CONTENT_LANGUAGE
 
@@ -54,14 +61,17 @@ from .models import (
     MAX_AUTHORITY_RULES,
     RESERVED_SLUGS,
     Article,
+    ArticleEvent,
     EscalationContact,
     EventKind,
     InvalidChange,
     Product,
     Refused,
     RelationKind,
+    RevisionMeta,
     StaleVersion,
     State,
+    Tag,
     _normalise_rules,
     _revision_meta,
     announce,
@@ -70,6 +80,8 @@ from .models import (
     unique_slug,
 )
 from .rendering import MAX_ARTICLE_CHARS, markdown_problem
+from .signals import articles_written
+from .slugs import slug_base
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -211,6 +223,7 @@ def import_record(
     audience: str,
     source: str,
     known: dict[str, Article] | None = None,
+    products: dict[str, Product] | None = None,
 ) -> ImportResult:
     """Create or update the article for `record`, as `by`, in its own transaction.
 
@@ -218,8 +231,8 @@ def import_record(
     its own: an article already imported keeps the confidence, audience and owner its people
     have given it since. `known` maps keys
     to articles found by existing_articles() (so a batch costs one query); without it,
-    the record's key is looked up. Raises BadRecord with the reason when nothing could
-    be saved.
+    the record's key is looked up; `products` maps names to products already stored. Raises
+    BadRecord with the reason when nothing could be saved.
     """
     article = known.get(record.key) if known is not None else existing_articles([record.key]).get(record.key)
     try:
@@ -227,7 +240,7 @@ def import_record(
             if article is None:
                 created, warnings = _create(record, by=by, state=state, audience=audience, source=source)
                 return ImportResult("created", created, tuple(warnings))
-            return _update(article, record, by=by, source=source)
+            return _update(article, record, by=by, source=source, products=products)
     except (InvalidChange, Refused, StaleVersion) as error:
         raise BadRecord(str(error)) from error
     except (IntegrityError, DataError) as error:
@@ -235,20 +248,254 @@ def import_record(
         raise BadRecord(f"the database refused it: {error}") from error
 
 
+def import_batch(
+    items: list[tuple[ImportRecord, str]], *, by: User, state: str, audience: str, index_later: bool = False
+) -> list[ImportResult | BadRecord]:
+    """Import `items` (record, where it came from) in the caller's transaction; one result or
+    BadRecord per item, in order.
+
+    Records already imported go through import_record (an edit, optimistic locking, a version
+    per change; unchanged ones cost no query). New ones are written in bulk, each exactly as
+    _create writes it alone: the article, its tags, one revision with its RevisionMeta and
+    version, one `created` event announced after the commit, and its search documents (the
+    `articles_written` signal; with `index_later` only queued, for a rebuild when the job ends).
+    The queries are a handful per batch, not per article. Should the database refuse the bulk
+    write (a key or slug taken meanwhile by another process), the new records are imported one
+    at a time, so only the culprit fails, with the reason. A record with decision-authority rules
+    (or translating one earlier in the batch) is imported one at a time in its place (_alone).
+    """
+    known = existing_articles(record.key for record, _ in items)
+    products = {p.name: p for p in Product.objects.filter(name__in={record.product for record, _ in items})}
+    results: list[ImportResult | BadRecord | None] = [None] * len(items)
+    new: list[int] = []
+    alone: set[int] = set()  # new records imported one at a time (_alone says why)
+    new_names: set[str] = set()  # keys and addresses of the batch's new records so far
+    for i, (record, source) in enumerate(items):
+        if record.key not in known:
+            new.append(i)
+            if _alone(record, new_names):
+                alone.add(i)
+            new_names.update(name for name in (record.key, record.page_slug) if name)
+            continue
+        if _unchanged(known[record.key], record, products, by=by):
+            results[i] = ImportResult("unchanged", known[record.key])  # no savepoint for nothing to save
+            continue
+        try:
+            results[i] = import_record(
+                record=record, by=by, state=state, audience=audience, source=source, known=known, products=products
+            )
+        except BadRecord as error:
+            results[i] = error
+    # In the file's order, as one at a time: a run of new records is written in bulk before the
+    # next record that must be imported alone, so what that one finds here (an escalation contact
+    # created by an earlier record, its translation source, a taken address) is as it would be.
+    run: list[int] = []
+    for i in new:
+        if i in alone:
+            _write_new(run, items, results, products, by=by, state=state, audience=audience, index_later=index_later)
+            run = []
+            _write_one(i, items, results, by=by, state=state, audience=audience)
+        else:
+            run.append(i)
+    _write_new(run, items, results, products, by=by, state=state, audience=audience, index_later=index_later)
+    return results
+
+
+def _write_one(i: int, items, results: list, *, by: User, state: str, audience: str) -> None:
+    record, source = items[i]
+    try:
+        results[i] = import_record(record=record, by=by, state=state, audience=audience, source=source)
+    except BadRecord as error:
+        results[i] = error
+
+
+def _write_new(
+    run: list[int], items, results: list, products: dict[str, Product], *, by: User, state: str, audience: str, index_later: bool
+) -> None:
+    """Write the new records `run` (indexes into `items`) in bulk, their results into `results`;
+    `products` maps names to the products stored (new ones are added)."""
+    if not run:
+        return
+    built: list[tuple[int, Article]] = []
+    warnings: dict[int, list[str]] = {}
+    for i in run:
+        record = items[i][0]
+        try:
+            if record.escalation:
+                # A savepoint: the escalation contact new_article may create goes if the record fails.
+                with transaction.atomic():
+                    article, extras = new_article(record, by=by, state=state, audience=audience)
+            else:
+                article, extras = new_article(record, by=by, state=state, audience=audience)
+            warnings[i] = extras.warnings
+            built.append((i, article))
+        except BadRecord as error:
+            results[i] = error
+    built = _with_products(built, items, products, results)
+    _with_slugs(built, items, warnings)
+    try:
+        with transaction.atomic():
+            _save_new(built, items, by=by, index_later=index_later)
+    except (IntegrityError, DataError):
+        for i, _ in built:
+            _write_one(i, items, results, by=by, state=state, audience=audience)
+    else:
+        for i, article in built:
+            results[i] = ImportResult("created", article, tuple(warnings[i]))
+
+
+def _alone(record: ImportRecord, new_names: set[str]) -> bool:
+    """A new record import_batch leaves to import_record: one with decision-authority rules (they
+    are saved and versioned with the article, as _create does), or a translation of a record
+    earlier in the batch (its rules and contact are checked against its source's, which must be
+    saved before, as when imported one at a time)."""
+    return bool(record.rules) or (record.translation_of is not None and record.translation_of in new_names)
+
+
+def _with_products(built, items, products: dict[str, Product], results: list) -> list[tuple[int, Article]]:
+    """Give each new article its product: a stored one, or a new one saved now (once per name),
+    unless its address is another product's (that record fails, as _product says)."""
+    missing = {items[i][0].product for i, _ in built} - set(products)
+    if missing:  # perhaps saved since `products` was read (by a record imported alone in the batch)
+        products.update((p.name, p) for p in Product.objects.filter(name__in=missing))
+        missing -= set(products)
+    taken = set(Product.objects.filter(slug__in={slugify(name) for name in missing}).values_list("slug", flat=True))
+    kept = []
+    for i, article in built:
+        name = items[i][0].product
+        if name not in products:
+            slug = slugify(name)
+            if slug in taken:
+                results[i] = BadRecord(
+                    f"product {name!r} would have the same address ({slug}) as an existing product with another name"
+                )
+                continue
+            products[name] = Product.objects.create(name=name, slug=slug)
+            taken.add(slug)
+        article.product = products[name]
+        kept.append((i, article))
+    return kept
+
+
+def _with_slugs(built, items, warnings: dict[int, list[str]]) -> None:
+    """slug_for for a batch: one query for every candidate, and no two articles of the batch alike.
+    An article whose record gives its exported address (`page_slug`, free here: record_extras)
+    keeps it unless an article earlier in the batch took it, as when imported one at a time."""
+    candidates = {i: _slug_candidates(items[i][0].key) for i, _ in built}
+    taken = set(Article.objects.filter(slug__in={c for cs in candidates.values() for c in cs}).values_list("slug", flat=True))
+    for i, article in built:
+        if article.slug and article.slug not in taken:
+            taken.add(article.slug)
+            continue
+        if article.slug:
+            warnings[i].append(f"the address {article.slug!r} is taken here: the article gets another")
+        free = [c for c in candidates[i] if c not in taken]
+        if free:
+            article.slug = free[0]
+        else:
+            base = slug_base(candidates[i][0] if candidates[i] else article.title)
+            like = Article.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+            used = taken | set(like.values_list("slug", flat=True))
+            article.slug, n = base, 2
+            while article.slug in used or article.slug in RESERVED_SLUGS:
+                article.slug, n = f"{base}-{n}", n + 1
+        taken.add(article.slug)
+
+
+def _save_new(built: list[tuple[int, Article]], items, *, by: User, index_later: bool) -> None:
+    if not built:
+        return
+    articles = [article for _, article in built]
+    Article.objects.bulk_create(articles)
+    names = {article.pk: clean_tags(list(items[i][0].tags)) for i, article in built}
+    tags = _stored_tags({name for article_names in names.values() for name in article_names})
+    through = Article.tags.through
+    through.objects.bulk_create(
+        through(article_id=article.pk, tag_id=tags[name].pk) for article in articles for name in names[article.pk]
+    )
+    # One query for the batch, so the versions below serialize each article's tags without one.
+    prefetch_related_objects(articles, "tags")
+    # One revision per article with the metadata _revision_meta gives one saved alone.
+    notes = {article.pk: _import_note(items[i][0], items[i][1]) for i, article in built}
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=now, user=by, comment=notes[article.pk][:2000]) for article in articles
+    )
+    RevisionMeta.objects.bulk_create(
+        RevisionMeta(revision=revision, material=True, article_version=article.version)
+        for revision, article in zip(revisions, articles, strict=True)
+    )
+    Version.objects.bulk_create(_version(article, revision) for revision, article in zip(revisions, articles, strict=True))
+    events = ArticleEvent.objects.bulk_create(
+        ArticleEvent(
+            article=article,
+            actor=by,
+            kind=EventKind.CREATED,
+            to_value=article.state,
+            note=notes[article.pk],
+            version=article.version,
+            material=True,
+        )
+        for article in articles
+    )
+    articles_written.send(sender=Article, ids=[article.pk for article in articles], index_later=index_later)
+    for event in events:
+        announce(event)
+
+
+def _import_note(record: ImportRecord, source: str) -> str:
+    """A new article's first version note: where it came from, and which exported version it was."""
+    note = f"Imported from {source}"
+    if record.exported_version:
+        note += f" (exported at version {record.exported_version})"
+    return note
+
+
+def _version(article: Article, revision: Revision) -> Version:
+    """The Version reversion.add_to_revision stores for a new article without rules (reversion
+    follows an article's rules: a record with rules is imported by _create, see _alone)."""
+    options = reversion_options(Article)
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=str(article.pk),
+        db=router.db_for_write(Article, instance=article),
+        format=options.format,
+        serialized_data=serializers.serialize(
+            options.format, (article,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+        ),
+        object_repr=str(article),
+    )
+
+
+def _stored_tags(names: set[str]) -> dict[str, Tag]:
+    """The tags named, created where missing (ignoring a name another process just created)."""
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    if len(found) < len(names):
+        Tag.objects.bulk_create([Tag(name=name) for name in names - set(found)], ignore_conflicts=True)
+        found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    return found
+
+
 def slug_for(key: str, title: str) -> str:
     """A readable, unused slug: the key's last path segment, with more of the path in
     front while that is taken (two sources often share "quickstart"), else numbered."""
+    candidates = _slug_candidates(key)
+    taken = set(Article.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    return unique_slug(candidates[0] if candidates else title)
+
+
+def _slug_candidates(key: str) -> list[str]:
     segments = [s for s in key.split("/") if slugify(s)]
     candidates = []
     for n in range(1, len(segments) + 1):
         candidate = slugify("-".join(segments[-n:]))[:200].strip("-")
         if candidate not in RESERVED_SLUGS and candidate not in candidates:
             candidates.append(candidate)
-    taken = set(Article.objects.filter(slug__in=candidates).values_list("slug", flat=True))
-    for candidate in candidates:
-        if candidate not in taken:
-            return candidate
-    return unique_slug(candidates[0] if candidates else title)
+    return candidates
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -293,20 +540,23 @@ def _check_fixed_fields(record: ImportRecord, sections, version) -> None:
             raise BadRecord(f"'{source_name}' fills the {key}, which template {name!r} has not: give the text in 'sections'")
 
 
-def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> tuple[Article, list[str]]:
+def new_article(record: ImportRecord, *, by: User, state: str, audience: str) -> tuple[Article, Extras]:
+    """The unsaved article a new record becomes, checked (BadRecord says what is wrong), with what
+    else its record sets (record_extras: its rules to save with it, warnings to show). Its slug is
+    the record's `page_slug` when that is free here, else empty; its product is looked up by the
+    caller (per batch). Every value a new article takes from its record is set here, for the
+    one-at-a-time and the batch path alike."""
     fields = _structure(record, None)
     extras = record_extras(record, by=by, new=True)
     state = extras.fields.pop("state", state)
     article = Article(
         external_id=record.key,
-        slug=slug_for(record.key, record.title),
         title=record.title,
         issue=record.issue,
         resolution=record.resolution,
         internal_notes=record.internal_notes or "",
         source_url=record.source_url,
         language=record.language,
-        product=_product(record.product),
         owner=by,
         created_by=by,
         state=state,
@@ -326,9 +576,14 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
     if state == State.VALIDATED and "review_by" not in extras.fields:
         # As Article._transition does when an article is validated.
         article.review_by = next_review_date()
-    note = f"Imported from {source}"
-    if record.exported_version:
-        note += f" (exported at version {record.exported_version})"
+    return article, extras
+
+
+def _create(record: ImportRecord, *, by: User, state: str, audience: str, source: str) -> tuple[Article, list[str]]:
+    article, extras = new_article(record, by=by, state=state, audience=audience)
+    article.slug = article.slug or slug_for(record.key, record.title)
+    article.product = _product(record.product)
+    note = _import_note(record, source)
     # Managed manually so the article is serialized once, with its tags, rather than
     # again on every save and tag change (about a quarter of an import's time otherwise).
     with reversion.create_revision(manage_manually=True):
@@ -337,13 +592,49 @@ def _create(record: ImportRecord, *, by: User, state: str, audience: str, source
         if extras.rules:
             article._replace_rules(extras.rules)
         reversion.add_to_revision(article)
-        change = article._record(by, EventKind.CREATED, to_value=state, note=note, material=True)
+        change = article._record(by, EventKind.CREATED, to_value=article.state, note=note, material=True)
         _revision_meta(by, note, material=True, version=article.version)
         announce(change)
     return article, extras.warnings
 
 
-def _update(article: Article, record: ImportRecord, *, by: User, source: str) -> ImportResult:
+def _update(
+    article: Article, record: ImportRecord, *, by: User, source: str, products: dict[str, Product] | None = None
+) -> ImportResult:
+    found = _changes(article, record, products, by=by)
+    if found is None:
+        return ImportResult("unchanged", article)
+    changes, tags, rules = found
+    article.edit(
+        by=by,
+        base_version=article.version,
+        changes=changes,
+        tags=tags,
+        rules=rules,
+        note=f"Re-imported from {source}",
+        material=True,
+    )
+    return ImportResult("updated", article)
+
+
+def _unchanged(article: Article, record: ImportRecord, products: dict[str, Product], *, by: User) -> bool:
+    """The record says what the article says (no query for its product: it is among `products`).
+    A record naming an escalation contact is left to import_record: a contact not here is
+    created, in the savepoint of the edit it belongs to."""
+    if record.product not in products or record.escalation:
+        return False
+    try:
+        return _changes(article, record, products, by=by) is None
+    except BadRecord:
+        return False  # import_record reports it
+
+
+def _changes(
+    article: Article, record: ImportRecord, products: dict[str, Product] | None, *, by: User
+) -> tuple[dict, list[str], list[dict] | None] | None:
+    """The article's fields, tags and rules (None: unchanged) the record changes, or None when it
+    changes nothing. (An article already imported gets no warnings: record_extras warns about
+    what a new article takes from its record only.)"""
     wanted = {
         "title": record.title,
         "issue": record.issue,
@@ -360,7 +651,7 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
     changes = {name: value for name, value in wanted.items() if getattr(article, name) != value}
     if any((article.sections or {}).get(key, "") != text for key, text in fields.get("sections", {}).items()):
         changes["sections"] = fields["sections"]
-    product = _product(record.product)
+    product = (products or {}).get(record.product) or _product(record.product)
     if product.pk != article.product_id:
         changes["product"] = product
     tags = clean_tags(list(record.tags))
@@ -368,17 +659,8 @@ def _update(article: Article, record: ImportRecord, *, by: User, source: str) ->
     if rules is not None and _normalise_rules(rules) == article.rule_dicts():
         rules = None
     if not changes and tags == article.tag_names() and rules is None:
-        return ImportResult("unchanged", article, tuple(extras.warnings))
-    article.edit(
-        by=by,
-        base_version=article.version,
-        changes=changes,
-        tags=tags,
-        rules=rules,
-        note=f"Re-imported from {source}",
-        material=True,
-    )
-    return ImportResult("updated", article, tuple(extras.warnings))
+        return None
+    return changes, tags, rules
 
 
 def _language_fields(data: dict) -> tuple[str, str | None, int | None]:

@@ -64,6 +64,27 @@ def enqueue(article_ids: list[int]) -> None:
         transaction.on_commit(partial(after_commit, [task.pk for task in tasks]), robust=True)
 
 
+def enqueue_batch(article_ids: list[int], *, later: bool = False) -> None:
+    """enqueue() for a batch of articles written in bulk (an import): their documents in the
+    caller's transaction where the backend lives in the database, else tasks in it, processed
+    right after the commit in one index commit. A batch job may wait for the writer lock, unlike
+    a request; what still fails stays pending and is retried like any task. `later`: only the
+    tasks, for a rebuild at the end of the job (which marks them done) or the queue to process."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return
+    if not later and get_backend().transactional and write_in_transaction(ids):
+        return
+    tasks = IndexTask.objects.bulk_create(IndexTask(article_id=i) for i in ids)
+    if not later and not getattr(_state, "deferred", False):
+        transaction.on_commit(partial(_after_batch_commit, [task.pk for task in tasks]), robust=True)
+
+
+def _after_batch_commit(task_ids: list[int]) -> None:
+    process_pending(limit=len(task_ids), wait=True, task_ids=task_ids)
+    retry_in_background()
+
+
 def write_in_transaction(ids: list[int]) -> bool:
     """Write the documents inside the current transaction (PostgreSQL backend); False if that failed.
 

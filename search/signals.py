@@ -6,6 +6,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from reversion.signals import post_revision_commit
 
 from articles.models import Article, EscalationContact
+from articles.signals import articles_written
 
 from . import indexing
 
@@ -24,6 +25,13 @@ def _translations_of(article: Article) -> list[int]:
         return []
     article.loaded_visibility = now
     return list(Article.objects.filter(translation_of=article.pk).values_list("pk", flat=True))
+
+
+def _articles_written(sender, ids: list[int], index_later: bool = False, **kwargs) -> None:
+    # A batch written in bulk (an import): indexed as one batch, after the commit with one index
+    # commit for all (queued backends), or in the same transaction (PostgreSQL); or only queued
+    # when the job rebuilds the index at its end.
+    indexing.enqueue_batch(ids, later=index_later)
 
 
 def _article_deleted(sender, instance: Article, **kwargs) -> None:
@@ -52,6 +60,7 @@ def _revision_saved(sender, revision, versions, **kwargs) -> None:
 def connect() -> None:
     post_revision_commit.connect(_revision_saved, dispatch_uid="search-revision-saved")
     post_save.connect(_article_saved, sender=Article, dispatch_uid="search-article-saved")
+    articles_written.connect(_articles_written, dispatch_uid="search-articles-written")
     post_delete.connect(_article_deleted, sender=Article, dispatch_uid="search-article-deleted")
     m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="search-article-tags")
     post_save.connect(_contact_saved, sender=EscalationContact, dispatch_uid="search-contact-saved")

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,19 @@ def test_several_processes_writing_at_once_lose_nothing(tmp_path):
         assert len(backend.indexed_versions()) == 30
     finally:
         backend.close()
+
+
+def test_process_index_queue_drain_goes_on_past_one_pass(db, contributor, product, kb_owner, monkeypatch):
+    articles = [make_article(author=contributor, product=product, kb_owner=kb_owner, title=f"Gyroscope {n}") for n in range(3)]
+    IndexTask.objects.all().delete()
+    IndexTask.objects.bulk_create(IndexTask(article_id=article.pk) for article in articles)
+    real = indexing.process_pending
+    monkeypatch.setattr(indexing, "process_pending", lambda limit=1000, **kwargs: real(limit=1, **kwargs))  # one a pass
+
+    call_command("process_index_queue")
+    assert indexing.pending_count() == 2
+    out = StringIO()
+    call_command("process_index_queue", "--drain", stdout=out)
+
+    assert out.getvalue().strip() == "Processed 2 index updates; 0 pending."
+    assert sorted(staff_search(contributor, "gyroscope")) == sorted(a.slug for a in articles)

@@ -11,39 +11,44 @@ Markdown: every `*.md` under the folder, with YAML front matter holding the same
 `body`, which is the text after the front matter;
 without a `slug`, the file's path in the folder (no extension) is its key.
 
+Records are imported in batches (--batch-size), each in one transaction: its new articles are
+written in bulk with their first versions and `created` events (articles.services.import_batch),
+its search documents follow (after each batch, or one rebuild at the end: --index). An import
+interrupted (Ctrl-C, a crash) keeps whole batches only; run it again and it skips the records
+already in unchanged, imports the rest and indexes what the interruption left queued.
+
 Exit status: 0 when every record was imported, 1 when some failed (each is reported on
 stderr with its line or file, and the others are imported anyway), 2 when nothing could
-be attempted (missing path, no owner).
+be attempted (missing path, no owner), 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import yaml
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import transaction
 
 from accounts.models import Kind, User
 from articles import policy
-from articles.models import Audience, State
-from articles.services import (
-    BadRecord,
-    ImportRecord,
-    ImportResult,
-    existing_articles,
-    import_record,
-    link_relations,
-    link_translation,
-)
+from articles.models import Article, Audience, State
+from articles.services import BadRecord, ImportRecord, ImportResult, import_batch, link_relations, link_translation
+from articles.signals import articles_written
 from kcs_site import jsoninput
 
-BATCH_SIZE = 100  # records per commit, whose existing articles are fetched in one query
+BATCH_SIZE = 500  # records per transaction: written in bulk, indexed in one index commit
+REBUILD_FROM = 2000  # records from which --index auto may rebuild the index instead
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\r?\n)+")
 
@@ -77,61 +82,75 @@ class Command(BaseCommand):
         )
         parser.add_argument("--owner", help="Username owning new articles (default: the first KB owner, else a superuser).")
         parser.add_argument("--product-default", default="General", help="Product of records without one (default: General).")
+        parser.add_argument(
+            "--index",
+            choices=["auto", "batch", "rebuild"],
+            default="auto",
+            help="Search indexing: after each batch, or one rebuild at the end (faster for a large import into a small "
+            "site, except with the PostgreSQL backend, which writes documents in each batch's transaction). "
+            "Default: rebuild when the file holds more records than the site has articles (and at least "
+            f"{REBUILD_FROM:,}), else after each batch.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=_positive,
+            default=BATCH_SIZE,
+            help=f"Records saved (and indexed) together in one transaction (default: {BATCH_SIZE}).",
+        )
 
-    def handle(self, *args, path: str, state: str, audience: str, owner: str | None, product_default: str, **options):
+    def handle(
+        self,
+        *args,
+        path: str,
+        state: str,
+        audience: str,
+        owner: str | None,
+        product_default: str,
+        batch_size: int,
+        index: str,
+        **options,
+    ):
+        self.verbosity = options["verbosity"]
         source = Path(path)
         if not source.exists():
             raise CommandError(f"{source} does not exist: give a .jsonl file or a folder of .md files.", returncode=2)
         by = {"by": _owner(owner)}
         new_articles = {**by, "state": state, "audience": audience}
-        entries = list(_read_folder(source) if source.is_dir() else _read_jsonl(source))
-        if source.is_dir() and not entries:
-            raise CommandError(f"No .md files under {source}.", returncode=2)
+        if source.is_dir():
+            entries = list(_read_folder(source))
+            if not entries:
+                raise CommandError(f"No .md files under {source}.", returncode=2)
+            total = len(entries)
+        else:
+            # Read as imported, not all at once: a 100,000-line file would hold every text in memory.
+            entries, total = _read_jsonl(source), _count_lines(source)
 
+        self.index_later = index == "rebuild" or (index == "auto" and _rebuild_pays(total))
         self.counts: Counter[str] = Counter()
-        self.progress = Progress(self.stdout, len(entries)) if self.stdout.isatty() else None
+        self.progress = Progress(self.stdout, total) if self.stdout.isatty() else None
         first_seen: dict[str, str] = {}
         links: list[tuple[Entry, ImportRecord]] = []  # translations, linked once every source is in
         related: list[tuple[Entry, ImportRecord]] = []  # articles naming others, related once all are in
-        for start in range(0, len(entries), BATCH_SIZE):
-            batch = [(entry, _record(entry, product_default, first_seen)) for entry in entries[start : start + BATCH_SIZE]]
-            # One commit per batch: each record is still its own (nested) transaction, so a
-            # bad one is rolled back alone, but the work done after each commit (search
-            # indexing) runs once per batch instead of once per article.
-            with transaction.atomic():
-                known = existing_articles(record.key for _, record in batch if isinstance(record, ImportRecord))
-                for entry, record in batch:
-                    if isinstance(record, BadRecord):
-                        self._failed(entry, record)
-                        continue
-                    try:
-                        result = import_record(record=record, source=entry.source, known=known, **new_articles)
-                    except BadRecord as error:
-                        self._failed(entry, error)
-                    else:
-                        self._done(entry, result, options["verbosity"])
-                        if record.translation_of:
-                            links.append((entry, record))
-                        if record.relations:
-                            related.append((entry, record))
-        for entry, record in links:
-            try:
-                link_translation(
-                    key=record.key,
-                    source_key=record.translation_of,
-                    source_version=record.source_version,
-                    outdated=record.translation_outdated,
-                    **by,
+        try:
+            for batch in _batches(entries, batch_size):
+                self._import_batch(
+                    [(entry, _record(entry, product_default, first_seen)) for entry in batch], links, related, **new_articles
                 )
-            except BadRecord as error:
-                self.counts["unlinked"] += 1
-                self._clear_progress()
-                self.stderr.write(f"{entry.where}: imported, but not as a translation: {error}")
-        for entry, record in related:
-            for problem in link_relations(key=record.key, relations=record.relations, **by):
-                self.counts["unrelated"] += 1
-                self._clear_progress()
-                self.stderr.write(f"{entry.where}: imported, but not related: {problem}")
+            for group in _batches(links, batch_size):
+                self._link(group, **by)
+            for entry, record in related:
+                for problem in link_relations(key=record.key, relations=record.relations, **by):
+                    self.counts["unrelated"] += 1
+                    self._clear_progress()
+                    self.stderr.write(f"{entry.where}: imported, but not related: {problem}")
+        except KeyboardInterrupt:
+            self._clear_progress()
+            self.stderr.write(
+                f"Interrupted after {sum(self.counts.values())} records: every batch before is saved, the one under way "
+                "is not. Run the same command again to import the rest (records already in are skipped)."
+            )
+            raise CommandError("Interrupted.", returncode=130) from None
+        self._index_queue()
 
         if self.progress:
             self.progress.done()
@@ -156,12 +175,81 @@ class Command(BaseCommand):
         if unrelated:
             raise CommandError(f"{unrelated} relations between articles could not be made (see the messages above).")
 
-    def _done(self, entry: Entry, result: ImportResult, verbosity: int) -> None:
+    def _import_batch(
+        self, batch: list[tuple[Entry, ImportRecord | BadRecord]], links: list, related: list, **new_articles
+    ) -> None:
+        # One transaction per batch: a batch is saved whole or not at all (an interrupted import
+        # leaves nothing half-done, and its re-run skips what is in), its articles are written in
+        # bulk and indexed together after the commit. A bad record fails alone (import_batch).
+        records = [(entry, record) for entry, record in batch if isinstance(record, ImportRecord)]
+        with transaction.atomic():
+            results = import_batch(
+                [(record, entry.source) for entry, record in records], index_later=self.index_later, **new_articles
+            )
+        outcome = dict(zip((id(entry) for entry, _ in records), results, strict=True))
+        for entry, record in batch:
+            result = outcome.get(id(entry), record)
+            if isinstance(result, BadRecord):
+                self._failed(entry, result)
+                continue
+            self._done(entry, result)
+            if record.translation_of:
+                links.append((entry, record))
+            if record.relations:
+                related.append((entry, record))
+
+    def _link(self, group: list[tuple[Entry, ImportRecord]], *, by: User) -> None:
+        before = dict(
+            Article.objects.filter(external_id__in=[record.key for _, record in group]).values_list(
+                "external_id", "translation_of"
+            )
+        )
+        linked = []
+        with transaction.atomic():
+            for entry, record in group:
+                try:
+                    article = link_translation(
+                        key=record.key,
+                        source_key=record.translation_of,
+                        source_version=record.source_version,
+                        outdated=record.translation_outdated,
+                        by=by,
+                    )
+                except BadRecord as error:
+                    self.counts["unlinked"] += 1
+                    self._clear_progress()
+                    self.stderr.write(f"{entry.where}: imported, but not as a translation: {error}")
+                else:
+                    if article.translation_of_id != before.get(record.key):
+                        linked.append(article.pk)
+            # A translation's search document carries its source's visibility: index the newly linked again.
+            articles_written.send(sender=Article, ids=linked, index_later=self.index_later)
+
+    def _index_queue(self) -> None:
+        """Rebuild the index if the batches only queued their articles; then process the updates
+        still pending (one a lock or crash put off, here or in an interrupted run before), so the
+        index is complete when the import says it is done."""
+        if self.index_later and (self.counts["created"] or self.counts["updated"]):
+            self._clear_progress()
+            out = io.StringIO()
+            try:
+                call_command("rebuild_index", stdout=out)
+            except CommandError as error:  # another rebuild under way: the queued updates follow below
+                self.stderr.write(f"Search index not rebuilt ({error}): processing the queued updates instead.")
+            else:
+                self.stdout.write(f"Search index rebuilt: {out.getvalue().strip()}")
+        out = io.StringIO()
+        call_command("process_index_queue", drain=True, stdout=out)
+        if not out.getvalue().strip().endswith("; 0 pending."):
+            self._clear_progress()
+            self.stderr.write(f"Search index: {out.getvalue().strip()} Run `manage.py process_index_queue` to retry them.")
+
+    def _done(self, entry: Entry, result: ImportResult) -> None:
         self.counts[result.status] += 1
         for warning in result.warnings:
             self._clear_progress()
             self.stderr.write(f"{entry.where}: warning: {warning}")
-        if verbosity >= 2:
+        if self.verbosity >= 2:
             self._clear_progress()
             self.stdout.write(f"{result.status}: {result.article.slug} ({entry.where})")
         if self.progress:
@@ -180,17 +268,31 @@ class Command(BaseCommand):
 
 
 class Progress:
-    """A bar like "\\r  812/1374 articles (59%)" on a terminal, redrawn when the percentage moves."""
+    """A bar like "\\r  812/1374 articles (59%), 230/s, 0:03 left" on a terminal, redrawn when the
+    percentage moves or every half second (the rate and time left change in between)."""
 
-    def __init__(self, out: OutputWrapper, total: int):
-        self.out, self.total, self.shown = out, total, None
+    def __init__(self, out: OutputWrapper, total: int, clock=time.monotonic):
+        self.out, self.total, self.clock = out, total, clock
+        self.started, self.shown, self.drawn_at = clock(), None, 0.0
 
     def show(self, n: int) -> None:
         percent = n * 100 // self.total if self.total else 100
-        if (n, percent) != self.shown and (self.shown is None or percent != self.shown[1] or n == self.total):
-            self.out.write(f"\r  {n}/{self.total} articles ({percent}%)", ending="")
-            self.out.flush()
-            self.shown = (n, percent)
+        now = self.clock()
+        if self.shown is not None and percent == self.shown[1] and n != self.total and now - self.drawn_at < 0.5:
+            return
+        if (n, percent) == self.shown:
+            return
+        self.out.write(f"\r  {n}/{self.total} articles ({percent}%){self._pace(n, now)}", ending="")
+        self.out.flush()
+        self.shown, self.drawn_at = (n, percent), now
+
+    def _pace(self, n: int, now: float) -> str:
+        elapsed = now - self.started
+        if n == 0 or elapsed <= 0:
+            return ""
+        rate = n / elapsed
+        left = (self.total - n) / rate
+        return f", {rate:,.0f}/s, {_duration(left)} left" if n < self.total else f", {rate:,.0f}/s, {_duration(elapsed)} in all"
 
     def clear(self) -> None:
         # Erase the bar so a message starts on a clean line; the next show() redraws it.
@@ -202,6 +304,42 @@ class Progress:
     def done(self) -> None:
         self.show(self.total)
         self.out.write("")
+
+
+def _duration(seconds: float) -> str:
+    """0:07, 3:12, 1:02:05."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _rebuild_pays(records: int) -> bool:
+    """One rebuild at the end indexes a large import faster than batch after batch (a Whoosh
+    rebuild shares the work between two processes), unless the documents are written in each
+    batch's own transaction anyway (PostgreSQL backend), or the site is already larger than the
+    import (the rebuild would read everything else again)."""
+    if settings.KCS_SEARCH_BACKEND == "postgres" or records < REBUILD_FROM:
+        return False
+    return records >= Article.objects.count()
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _count_lines(path: Path) -> int:
+    """Non-blank lines (the records the bar counts), read in blocks."""
+    with path.open("rb") as lines:
+        return sum(1 for line in lines if line.strip())
 
 
 def _owner(username: str | None) -> User:
