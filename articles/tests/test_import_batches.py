@@ -331,3 +331,24 @@ def test_exported_records_in_one_batch_keep_rules_contact_address_and_exported_v
     assert len(versions.rules_of_version(versions.history(ruled)[0].version)) == 2
     assert versions.rules_of_version(versions.history(contacted)[0].version) == []
     assert index_problems() == {}
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy", "postgres"])
+def test_a_large_import_into_a_smaller_site_is_indexed_by_one_rebuild_on_every_backend(
+    tmp_path, kb_owner, monkeypatch, settings, backend
+):
+    if backend == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend needs a PostgreSQL database")
+    from articles.management.commands import import_articles
+
+    settings.KCS_SEARCH_BACKEND = backend
+    monkeypatch.setattr(import_articles, "REBUILD_FROM", 5)
+    out, err, status = run_import(write_jsonl(tmp_path, *(record(n) for n in range(6))), "--batch-size", "4")
+    assert (status, err) == (0, "")
+    assert "Search index rebuilt" in out  # 6 records into an empty site: one rebuild at the end
+    assert index_problems() == {} and found("zebra4") == ["case-4"]
+
+    # A smaller import into the now larger site is indexed batch by batch, searchable at once.
+    out, err, status = run_import(write_jsonl(tmp_path, *(record(n) for n in range(6, 11))), "--batch-size", "4")
+    assert (status, err) == (0, "") and "Search index rebuilt" not in out
+    assert index_problems() == {} and found("zebra9") == ["case-9"]

@@ -35,7 +35,6 @@ from itertools import islice
 from pathlib import Path
 
 import yaml
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import transaction
@@ -86,8 +85,8 @@ class Command(BaseCommand):
             "--index",
             choices=["auto", "batch", "rebuild"],
             default="auto",
-            help="Search indexing: after each batch, or one rebuild at the end (faster for a large import into a small "
-            "site, except with the PostgreSQL backend, which writes documents in each batch's transaction). "
+            help="Search indexing: after each batch (PostgreSQL backend: in each batch's transaction), or one rebuild "
+            "at the end (faster for a large import into a small site; the new articles are found once it is done). "
             "Default: rebuild when the file holds more records than the site has articles (and at least "
             f"{REBUILD_FROM:,}), else after each batch.",
         )
@@ -315,10 +314,10 @@ def _duration(seconds: float) -> str:
 
 def _rebuild_pays(records: int) -> bool:
     """One rebuild at the end indexes a large import faster than batch after batch (a Whoosh
-    rebuild shares the work between two processes), unless the documents are written in each
-    batch's own transaction anyway (PostgreSQL backend), or the site is already larger than the
-    import (the rebuild would read everything else again)."""
-    if settings.KCS_SEARCH_BACKEND == "postgres" or records < REBUILD_FROM:
+    rebuild shares the work between two processes; a PostgreSQL rebuild fills a fresh table and
+    builds its text indexes once, instead of updating them row by row), unless the site is
+    already larger than the import (the rebuild would read everything else again)."""
+    if records < REBUILD_FROM:
         return False
     return records >= Article.objects.count()
 
