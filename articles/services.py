@@ -29,8 +29,8 @@ What `manage.py export_articles` writes comes back in (articles/exporting.py):
 - `versions` (and `version`, `created_at`, `created_by`, `updated_at`, `merged_into`,
   `reuse_count`) are the exported history: an import cannot rewrite history, so the new article
   has one version whose note says which version of which export it came from ("Imported from
-  kb.jsonl (exported at version 7)"); the export file keeps the rest. A record's `versions` must
-  still be well formed (a list of objects with a number each).
+  kb.jsonl (exported at version 7)"); the export file keeps the rest. A `version` or `versions`
+  of another shape (a docs site's list of product versions) is ignored, as other fields are.
 """
 
 from __future__ import annotations
@@ -933,18 +933,17 @@ def _contact_fields(value) -> dict:
 
 
 def _exported_version(data: dict) -> int | None:
-    history = data.get("versions")
-    numbers = []
-    if history is not None:
-        if not isinstance(history, list) or not all(isinstance(v, dict) for v in history):
-            raise BadRecord("'versions' must be a list of {number, date, author, note, material, state}")
-        numbers = [v.get("number") for v in history]
-        if not all(_is_number(n) for n in numbers):
-            raise BadRecord("each of 'versions' needs its 'number' (1 or more)")
+    """The version an export was taken at (information for the first version's note): `version`,
+    else the last number of an export's `versions`. Other sources use these names for other
+    things (a docs site lists the product versions a page is for), and history is information
+    only, so a value of another shape is ignored, never a bad record."""
     version = data.get("version")
-    if version is not None and not _is_number(version):
-        raise BadRecord(f"'version' must be a version number (1 or more), not {version!r}")
-    return version or max(numbers, default=None)
+    if _is_number(version):
+        return version
+    history = data.get("versions")
+    if isinstance(history, list) and history and all(isinstance(v, dict) and _is_number(v.get("number")) for v in history):
+        return max(v["number"] for v in history)
+    return None
 
 
 def _is_number(value) -> bool:

@@ -558,9 +558,6 @@ BAD = [
     ({"escalation": {"channel": "#desk"}}, "'escalation' needs its 'team'"),
     ({"escalation": {"team": "New Desk"}}, "escalation contact 'New Desk' is not here, and the record does not say"),
     ({"escalation": {"team": "New Desk", "channel": "c" * 201}}, "escalation contact 'New Desk': 'channel': Ensure"),
-    ({"versions": {"number": 1}}, "'versions' must be a list"),
-    ({"versions": [{"number": 0}]}, "each of 'versions' needs its 'number' (1 or more)"),
-    ({"version": "7"}, "'version' must be a version number (1 or more), not '7'"),
     ({"page_slug": "a/b"}, "'page_slug' must be letters, digits, '-' and '_' only"),
     ({"relations": [{"kind": "cites", "to": "good-one"}]}, "relation 1: 'kind' must be one of related, supersedes, dupli"),
     ({"relations": [{"kind": "related", "to": ""}]}, "relation 1: 'to' must be the key or slug of another article"),
@@ -580,6 +577,17 @@ def test_a_bad_exported_field_is_reported_with_its_line_and_the_rest_imported(tm
     assert "2 created" in out and "1 failed" in out
     assert not Article.objects.filter(external_id="refund-exception").exists()
     assert not EscalationContact.objects.filter(team="New Desk").exists()
+
+
+@pytest.mark.parametrize("history", [{"versions": ["fpt", "ghec"], "version": "3.12"}, {"versions": [{"number": 0}]}])
+def test_a_version_field_of_another_source_is_ignored_like_any_field_import_does_not_know(tmp_path, kb_owner, history):
+    # A docs site lists the product versions a page is for; that is not an export's history.
+    out, err, status = run_import(write_jsonl(tmp_path, {**RECORD, **history}))
+
+    assert (status, err) == (0, "")
+    article = Article.objects.get(external_id=RECORD["slug"])
+    assert_versions(article, 1)
+    assert article.events.get().note == "Imported from kb.jsonl"
 
 
 def test_a_new_article_keeps_its_exported_address_when_it_is_free(tmp_path, kb_owner, product):
