@@ -494,32 +494,77 @@ class VectorIndex:
     def nearest(self, vector, user, chosen=None, *, include_archived=False, limit=SEMANTIC_DEPTH, exclude=(), also=()):
         """The `limit` rows closest to `vector` among those `user` may open: [(article id, cosine)],
         best first; and the cosine of each article in `also` that the caller may open ({id: cosine})."""
+        return self.nearest_soon(
+            vector, user, chosen, include_archived=include_archived, limit=limit, exclude=exclude, background=False
+        )(also)
+
+    def nearest_soon(
+        self, vector, user, chosen=None, *, include_archived=False, limit=SEMANTIC_DEPTH, exclude=(), background=True
+    ):
+        """nearest(), started now and finished by calling what it returns with `also`.
+
+        The database is read here, in the calling thread (the copy's refresh, a tag filter); with
+        `background` the scoring of every row (numpy, which lets go of the GIL) runs in a worker
+        thread meanwhile, so a search can ask the keyword engine in the meantime (about 10 ms at
+        100,000 articles on this machine, the engine's own time or more)."""
         snap = self.current()
         if not len(snap.ids) or not vector.any() or vector.shape[0] != snap.vectors.shape[1]:
-            return [], {}
+            return lambda also=(): ([], {})
         mask = self.visible_mask(snap, user, chosen or {}, include_archived)
         for pk in exclude:
             if pk in snap.rows:
                 mask[snap.rows[pk]] = False
         visible = int(mask.sum())
         if not visible:
-            return [], {}
-        # One pass over every row, without BLAS: its thread pool, on a busy two-core server, costs
-        # more than the product itself (a single-threaded einsum: about 1 ms at 10,000 rows).
-        scores = np.einsum("ij,j->i", snap.vectors, vector.astype(np.float32), optimize=False)
-        scores[~mask] = -np.inf
-        known = {pk: float(scores[snap.rows[pk]]) for pk in also if pk in snap.rows and mask[snap.rows[pk]]}
+            return lambda also=(): ([], {})
+        vector = vector.astype(np.float32)
         limit = min(limit, visible)
-        if limit <= 0:
-            return [], known
-        best = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(snap.ids[i]), float(scores[i])) for i in best], known
+        work = _scoring_pool().submit(_best, snap, mask, vector, limit) if background else None
+        best = None if background else _best(snap, mask, vector, limit)
+
+        def finish(also=()):
+            closest = work.result() if work is not None else best
+            rows = [(pk, snap.rows[pk]) for pk in also if pk in snap.rows and mask[snap.rows[pk]]]
+            known = {}
+            if rows:
+                scores = np.einsum("ij,j->i", snap.vectors[[r for _, r in rows]], vector, optimize=False)
+                known = {pk: float(score) for (pk, _), score in zip(rows, scores, strict=True)}
+            return closest, known
+
+        return finish
 
     def vector_of(self, article_id: int) -> np.ndarray | None:
         snap = self.current()
         row = snap.rows.get(article_id)
         return None if row is None else snap.vectors[row]
+
+
+def _best(snap: Snapshot, mask: np.ndarray, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The `limit` rows of `snap` closest to `vector` among those `mask` keeps, best first (no database)."""
+    if limit <= 0:
+        return []
+    # One pass over every row, without BLAS: its thread pool, on a busy two-core server, costs
+    # more than the product itself (a single-threaded einsum: about 1 ms at 10,000 rows).
+    scores = np.einsum("ij,j->i", snap.vectors, vector, optimize=False)
+    scores[~mask] = -np.inf
+    best = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(snap.ids[i]), float(scores[i])) for i in best]
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _scoring_pool():
+    """The worker threads that score vectors while a search asks the keyword engine (per process)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="semantic-scoring")
+        return _pool
 
 
 _index = VectorIndex()
@@ -556,21 +601,23 @@ def search(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResult
         return backend.search(request, parsed)
     start = (request.page - 1) * request.per_page
     deep = dataclasses.replace(request, page=1, per_page=max(KEYWORD_DEPTH, start + request.per_page))
-    results = backend.search(deep, parsed)
-    keyword = results.hits
-    head = keyword[:KEYWORD_DEPTH]
-    try:
+    try:  # the vectors are scored in a worker thread while the keyword engine searches
         vector = embed([query_text(request, parsed)])[0]
-        closest, similarity = _index.nearest(
-            vector,
-            request.user,
-            chosen_filters(request, parsed),
-            include_archived=request.include_archived,
-            also=[h.article_id for h in head],
+        finish = _index.nearest_soon(
+            vector, request.user, chosen_filters(request, parsed), include_archived=request.include_archived
         )
     except Exception:  # noqa: BLE001 — the keyword results stand on their own
         log.exception("Ranking by meaning failed; showing the keyword ranking")
-        closest, similarity = [], {}
+        finish = None
+    results = backend.search(deep, parsed)
+    keyword = results.hits
+    head = keyword[:KEYWORD_DEPTH]
+    closest, similarity = [], {}
+    if finish is not None:
+        try:
+            closest, similarity = finish([h.article_id for h in head])
+        except Exception:  # noqa: BLE001 — the keyword results stand on their own
+            log.exception("Ranking by meaning failed; showing the keyword ranking")
     found = {h.article_id for h in keyword}
     candidates = [(pk, cosine) for pk, cosine in closest if pk not in found and cosine >= FLOOR]
     meta = _confirmed([pk for pk, _ in candidates], request, parsed)
