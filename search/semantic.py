@@ -373,6 +373,8 @@ class VectorIndex:
         self._newest = None
         self._loaded_at = 0.0
         self._lag_checked_at = 0.0
+        self._masks_of: Snapshot | None = None  # the snapshot the masks below were made for
+        self._masks: dict[tuple, np.ndarray] = {}  # (audiences, state, audience, product, no archived) → rows
 
     def current(self) -> Snapshot:
         model = encoder().name
@@ -473,17 +475,34 @@ class VectorIndex:
         )
 
     def visible_mask(self, snap: Snapshot, user, chosen: dict[str, str], include_archived: bool) -> np.ndarray:
-        """Rows `user` may open that pass the chosen filters (as policy.visibility_q and the backends' limits)."""
-        mask = np.ones(len(snap.ids), dtype=bool)
+        """Rows `user` may open that pass the chosen filters (as policy.visibility_q and the backends' limits).
+
+        A new array each time; the part from state, audience and product is kept per snapshot
+        (a snapshot never changes: a change to any article makes a new one)."""
         audiences = policy.visible_audiences(user)
-        if audiences is not None:
-            mask &= np.isin(snap.state, snap.codes.lookup("state", [State.VALIDATED]))
-            mask &= np.isin(snap.audience, snap.codes.lookup("audience", audiences))
-        for name in ("state", "audience", "product"):
-            if chosen.get(name):
-                mask &= np.isin(getattr(snap, name), snap.codes.lookup(name, [chosen[name]]))
-        if hides_archived(chosen, include_archived):
-            mask &= ~np.isin(snap.state, snap.codes.lookup("state", [State.ARCHIVED]))
+        key = (
+            None if audiences is None else tuple(audiences),
+            *(chosen.get(name) or "" for name in ("state", "audience", "product")),
+            hides_archived(chosen, include_archived),
+        )
+        with self._lock:
+            kept = self._masks.get(key) if self._masks_of is snap else None
+        if kept is None:
+            kept = np.ones(len(snap.ids), dtype=bool)
+            if audiences is not None:
+                kept &= np.isin(snap.state, snap.codes.lookup("state", [State.VALIDATED]))
+                kept &= np.isin(snap.audience, snap.codes.lookup("audience", audiences))
+            for name in ("state", "audience", "product"):
+                if chosen.get(name):
+                    kept &= np.isin(getattr(snap, name), snap.codes.lookup(name, [chosen[name]]))
+            if key[-1]:
+                kept &= ~np.isin(snap.state, snap.codes.lookup("state", [State.ARCHIVED]))
+            with self._lock:
+                if self._masks_of is not snap:
+                    self._masks_of, self._masks = snap, {}
+                if len(self._masks) < 64:
+                    self._masks[key] = kept
+        mask = kept.copy()
         if chosen.get("tag") and mask.any():
             from articles.models import Article
 
