@@ -452,27 +452,20 @@ class VectorIndex:
             return self._with(_empty(self._codes), rows)
         at = np.array([snap.rows.get(pk, -1) for pk in ids.tolist()])
         old, new = at >= 0, at < 0
-        merged = {
-            "ids": snap.ids.copy(),
-            "vectors": snap.vectors.copy(),
-            **{name: getattr(snap, name).copy() for name in codes},
-        }
-        merged["vectors"][at[old]] = vectors[old]
-        for name in codes:
-            merged[name][at[old]] = codes[name][old]
-        merged["ids"] = np.concatenate([merged["ids"], ids[new]])
-        merged["vectors"] = np.concatenate([merged["vectors"], vectors[new]])
-        for name in codes:
-            merged[name] = np.concatenate([merged[name], codes[name][new]])
-        return Snapshot(
-            merged["ids"],
-            merged["vectors"],
-            merged["state"],
-            merged["audience"],
-            merged["product"],
-            {pk: n for n, pk in enumerate(merged["ids"].tolist())},
-            self._codes,
-        )
+        # One copy of each array (a search in another thread keeps reading the old snapshot):
+        # the new rows appended, the changed ones replaced. An edit changes no id, so the ids
+        # and their row numbers are shared with the old snapshot.
+        merged = {"vectors": (snap.vectors, vectors), **{name: (getattr(snap, name), codes[name]) for name in codes}}
+        for name, (held, changed) in merged.items():
+            out = np.concatenate([held, changed[new]]) if new.any() else held.copy()
+            out[at[old]] = changed[old]
+            merged[name] = out
+        ids_of, rows_of = snap.ids, snap.rows
+        if new.any():
+            ids_of = np.concatenate([snap.ids, ids[new]])
+            rows_of = dict(snap.rows)
+            rows_of.update((pk, len(snap.ids) + n) for n, pk in enumerate(ids[new].tolist()))
+        return Snapshot(ids_of, merged["vectors"], merged["state"], merged["audience"], merged["product"], rows_of, self._codes)
 
     def visible_mask(self, snap: Snapshot, user, chosen: dict[str, str], include_archived: bool) -> np.ndarray:
         """Rows `user` may open that pass the chosen filters (as policy.visibility_q and the backends' limits).

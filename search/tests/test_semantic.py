@@ -330,3 +330,24 @@ def test_the_rows_a_reader_may_open_follow_an_audience_change_at_the_next_search
     closest, _ = semantic.index().nearest(vector, None, limit=4)
     assert kb["router"].pk not in [pk for pk, _ in closest]
     assert [pk for pk, _ in semantic.index().nearest(vector, owner, limit=1)[0]] == [kb["router"].pk]
+
+
+def test_the_copy_of_the_vectors_takes_new_and_edited_articles_and_leaves_the_old_copy_whole(
+    owner, product, django_capture_on_commit_callbacks
+):
+    kb = small_kb(owner, product)
+    before = semantic.index().current()
+    router_row = before.vectors[before.rows[kb["router"].pk]].copy()
+    with django_capture_on_commit_callbacks(execute=True):
+        added = write(owner, product, "Printer jams on thick paper", issue="The tray jams with card stock.")
+        router = kb["router"]
+        router.edit(by=owner, base_version=router.version, changes={"title": "Refund a cancelled booking"}, note="n")
+    after = semantic.index().current()
+    assert len(after.ids) == len(before.ids) + 1
+    for pk in [*(a.pk for a in kb.values()), added.pk]:
+        stored = semantic.from_bytes(ArticleVector.objects.get(article_id=pk).vector)
+        assert np.allclose(after.vectors[after.rows[pk]], stored)
+    assert np.array_equal(before.vectors[before.rows[kb["router"].pk]], router_row)  # a search holding it is unaffected
+    assert added.pk not in before.rows
+    closest, _ = semantic.index().nearest(semantic.embed(["paper keeps jamming in the printer"])[0], None, limit=1)
+    assert [pk for pk, _ in closest] == [added.pk]
