@@ -7,6 +7,7 @@ agents see the same on Whoosh and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -100,15 +101,9 @@ def attach_synonyms(parsed: ParsedQuery, groups: list[list[str]]) -> None:
     Multi-word members ("two-factor authentication") are matched against consecutive
     term clauses, which are then merged into one phrase clause carrying the group.
     """
-    index: dict[str, list[str]] = {}
-    for group in groups:
-        normalised = [" ".join(_words(m)) for m in group]
-        normalised = [m for m in normalised if m]
-        for member in normalised:
-            index[member] = [m for m in normalised if m != member]
+    index, longest = _synonym_index(tuple(tuple(group) for group in groups))
     if not index:
         return
-    longest = max(len(k.split()) for k in index)
     out: list[Clause] = []
     i = 0
     clauses = parsed.clauses
@@ -119,7 +114,7 @@ def attach_synonyms(parsed: ParsedQuery, groups: list[list[str]]) -> None:
             if all(c.kind == "term" and not c.negated for c in window):
                 key = " ".join(c.text for c in window)
                 if key in index:
-                    out.append(Clause("phrase", key, alternatives=index[key]))
+                    out.append(Clause("phrase", key, alternatives=list(index[key])))
                     i += size
                     merged = True
                     break
@@ -127,10 +122,23 @@ def attach_synonyms(parsed: ParsedQuery, groups: list[list[str]]) -> None:
             continue
         clause = clauses[i]
         if clause.kind in ("term", "phrase") and clause.text in index:
-            clause.alternatives = index[clause.text]
+            clause.alternatives = list(index[clause.text])
         out.append(clause)
         i += 1
     parsed.clauses = out
+
+
+@functools.lru_cache(maxsize=32)
+def _synonym_index(groups: tuple[tuple[str, ...], ...]) -> tuple[dict[str, tuple[str, ...]], int]:
+    """Each member of `groups` (normalised) → the other members of its group; and the most words a member has.
+    Kept per distinct set of groups (search.service reads them for each search); never changed."""
+    index: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        normalised = [" ".join(_words(m)) for m in group]
+        normalised = [m for m in normalised if m]
+        for member in normalised:
+            index[member] = tuple(m for m in normalised if m != member)
+    return index, max((len(k.split()) for k in index), default=0)
 
 
 def searchable_alternatives(alternatives: list[str], stop_words) -> list[str]:

@@ -373,6 +373,8 @@ class VectorIndex:
         self._newest = None
         self._loaded_at = 0.0
         self._lag_checked_at = 0.0
+        self._masks_of: Snapshot | None = None  # the snapshot the masks below were made for
+        self._masks: dict[tuple, np.ndarray] = {}  # (audiences, state, audience, product, no archived) → rows
 
     def current(self) -> Snapshot:
         model = encoder().name
@@ -450,40 +452,50 @@ class VectorIndex:
             return self._with(_empty(self._codes), rows)
         at = np.array([snap.rows.get(pk, -1) for pk in ids.tolist()])
         old, new = at >= 0, at < 0
-        merged = {
-            "ids": snap.ids.copy(),
-            "vectors": snap.vectors.copy(),
-            **{name: getattr(snap, name).copy() for name in codes},
-        }
-        merged["vectors"][at[old]] = vectors[old]
-        for name in codes:
-            merged[name][at[old]] = codes[name][old]
-        merged["ids"] = np.concatenate([merged["ids"], ids[new]])
-        merged["vectors"] = np.concatenate([merged["vectors"], vectors[new]])
-        for name in codes:
-            merged[name] = np.concatenate([merged[name], codes[name][new]])
-        return Snapshot(
-            merged["ids"],
-            merged["vectors"],
-            merged["state"],
-            merged["audience"],
-            merged["product"],
-            {pk: n for n, pk in enumerate(merged["ids"].tolist())},
-            self._codes,
-        )
+        # One copy of each array (a search in another thread keeps reading the old snapshot):
+        # the new rows appended, the changed ones replaced. An edit changes no id, so the ids
+        # and their row numbers are shared with the old snapshot.
+        merged = {"vectors": (snap.vectors, vectors), **{name: (getattr(snap, name), codes[name]) for name in codes}}
+        for name, (held, changed) in merged.items():
+            out = np.concatenate([held, changed[new]]) if new.any() else held.copy()
+            out[at[old]] = changed[old]
+            merged[name] = out
+        ids_of, rows_of = snap.ids, snap.rows
+        if new.any():
+            ids_of = np.concatenate([snap.ids, ids[new]])
+            rows_of = dict(snap.rows)
+            rows_of.update((pk, len(snap.ids) + n) for n, pk in enumerate(ids[new].tolist()))
+        return Snapshot(ids_of, merged["vectors"], merged["state"], merged["audience"], merged["product"], rows_of, self._codes)
 
     def visible_mask(self, snap: Snapshot, user, chosen: dict[str, str], include_archived: bool) -> np.ndarray:
-        """Rows `user` may open that pass the chosen filters (as policy.visibility_q and the backends' limits)."""
-        mask = np.ones(len(snap.ids), dtype=bool)
+        """Rows `user` may open that pass the chosen filters (as policy.visibility_q and the backends' limits).
+
+        A new array each time; the part from state, audience and product is kept per snapshot
+        (a snapshot never changes: a change to any article makes a new one)."""
         audiences = policy.visible_audiences(user)
-        if audiences is not None:
-            mask &= np.isin(snap.state, snap.codes.lookup("state", [State.VALIDATED]))
-            mask &= np.isin(snap.audience, snap.codes.lookup("audience", audiences))
-        for name in ("state", "audience", "product"):
-            if chosen.get(name):
-                mask &= np.isin(getattr(snap, name), snap.codes.lookup(name, [chosen[name]]))
-        if hides_archived(chosen, include_archived):
-            mask &= ~np.isin(snap.state, snap.codes.lookup("state", [State.ARCHIVED]))
+        key = (
+            None if audiences is None else tuple(audiences),
+            *(chosen.get(name) or "" for name in ("state", "audience", "product")),
+            hides_archived(chosen, include_archived),
+        )
+        with self._lock:
+            kept = self._masks.get(key) if self._masks_of is snap else None
+        if kept is None:
+            kept = np.ones(len(snap.ids), dtype=bool)
+            if audiences is not None:
+                kept &= np.isin(snap.state, snap.codes.lookup("state", [State.VALIDATED]))
+                kept &= np.isin(snap.audience, snap.codes.lookup("audience", audiences))
+            for name in ("state", "audience", "product"):
+                if chosen.get(name):
+                    kept &= np.isin(getattr(snap, name), snap.codes.lookup(name, [chosen[name]]))
+            if key[-1]:
+                kept &= ~np.isin(snap.state, snap.codes.lookup("state", [State.ARCHIVED]))
+            with self._lock:
+                if self._masks_of is not snap:
+                    self._masks_of, self._masks = snap, {}
+                if len(self._masks) < 64:
+                    self._masks[key] = kept
+        mask = kept.copy()
         if chosen.get("tag") and mask.any():
             from articles.models import Article
 
@@ -494,32 +506,77 @@ class VectorIndex:
     def nearest(self, vector, user, chosen=None, *, include_archived=False, limit=SEMANTIC_DEPTH, exclude=(), also=()):
         """The `limit` rows closest to `vector` among those `user` may open: [(article id, cosine)],
         best first; and the cosine of each article in `also` that the caller may open ({id: cosine})."""
+        return self.nearest_soon(
+            vector, user, chosen, include_archived=include_archived, limit=limit, exclude=exclude, background=False
+        )(also)
+
+    def nearest_soon(
+        self, vector, user, chosen=None, *, include_archived=False, limit=SEMANTIC_DEPTH, exclude=(), background=True
+    ):
+        """nearest(), started now and finished by calling what it returns with `also`.
+
+        The database is read here, in the calling thread (the copy's refresh, a tag filter); with
+        `background` the scoring of every row (numpy, which lets go of the GIL) runs in a worker
+        thread meanwhile, so a search can ask the keyword engine in the meantime (about 10 ms at
+        100,000 articles on this machine, the engine's own time or more)."""
         snap = self.current()
         if not len(snap.ids) or not vector.any() or vector.shape[0] != snap.vectors.shape[1]:
-            return [], {}
+            return lambda also=(): ([], {})
         mask = self.visible_mask(snap, user, chosen or {}, include_archived)
         for pk in exclude:
             if pk in snap.rows:
                 mask[snap.rows[pk]] = False
         visible = int(mask.sum())
         if not visible:
-            return [], {}
-        # One pass over every row, without BLAS: its thread pool, on a busy two-core server, costs
-        # more than the product itself (a single-threaded einsum: about 1 ms at 10,000 rows).
-        scores = np.einsum("ij,j->i", snap.vectors, vector.astype(np.float32), optimize=False)
-        scores[~mask] = -np.inf
-        known = {pk: float(scores[snap.rows[pk]]) for pk in also if pk in snap.rows and mask[snap.rows[pk]]}
+            return lambda also=(): ([], {})
+        vector = vector.astype(np.float32)
         limit = min(limit, visible)
-        if limit <= 0:
-            return [], known
-        best = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(snap.ids[i]), float(scores[i])) for i in best], known
+        work = _scoring_pool().submit(_best, snap, mask, vector, limit) if background else None
+        best = None if background else _best(snap, mask, vector, limit)
+
+        def finish(also=()):
+            closest = work.result() if work is not None else best
+            rows = [(pk, snap.rows[pk]) for pk in also if pk in snap.rows and mask[snap.rows[pk]]]
+            known = {}
+            if rows:
+                scores = np.einsum("ij,j->i", snap.vectors[[r for _, r in rows]], vector, optimize=False)
+                known = {pk: float(score) for (pk, _), score in zip(rows, scores, strict=True)}
+            return closest, known
+
+        return finish
 
     def vector_of(self, article_id: int) -> np.ndarray | None:
         snap = self.current()
         row = snap.rows.get(article_id)
         return None if row is None else snap.vectors[row]
+
+
+def _best(snap: Snapshot, mask: np.ndarray, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The `limit` rows of `snap` closest to `vector` among those `mask` keeps, best first (no database)."""
+    if limit <= 0:
+        return []
+    # One pass over every row, without BLAS: its thread pool, on a busy two-core server, costs
+    # more than the product itself (a single-threaded einsum: about 1 ms at 10,000 rows).
+    scores = np.einsum("ij,j->i", snap.vectors, vector, optimize=False)
+    scores[~mask] = -np.inf
+    best = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(snap.ids[i]), float(scores[i])) for i in best]
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _scoring_pool():
+    """The worker threads that score vectors while a search asks the keyword engine (per process)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="semantic-scoring")
+        return _pool
 
 
 _index = VectorIndex()
@@ -556,21 +613,23 @@ def search(backend, request: SearchRequest, parsed: ParsedQuery) -> SearchResult
         return backend.search(request, parsed)
     start = (request.page - 1) * request.per_page
     deep = dataclasses.replace(request, page=1, per_page=max(KEYWORD_DEPTH, start + request.per_page))
-    results = backend.search(deep, parsed)
-    keyword = results.hits
-    head = keyword[:KEYWORD_DEPTH]
-    try:
+    try:  # the vectors are scored in a worker thread while the keyword engine searches
         vector = embed([query_text(request, parsed)])[0]
-        closest, similarity = _index.nearest(
-            vector,
-            request.user,
-            chosen_filters(request, parsed),
-            include_archived=request.include_archived,
-            also=[h.article_id for h in head],
+        finish = _index.nearest_soon(
+            vector, request.user, chosen_filters(request, parsed), include_archived=request.include_archived
         )
     except Exception:  # noqa: BLE001 — the keyword results stand on their own
         log.exception("Ranking by meaning failed; showing the keyword ranking")
-        closest, similarity = [], {}
+        finish = None
+    results = backend.search(deep, parsed)
+    keyword = results.hits
+    head = keyword[:KEYWORD_DEPTH]
+    closest, similarity = [], {}
+    if finish is not None:
+        try:
+            closest, similarity = finish([h.article_id for h in head])
+        except Exception:  # noqa: BLE001 — the keyword results stand on their own
+            log.exception("Ranking by meaning failed; showing the keyword ranking")
     found = {h.article_id for h in keyword}
     candidates = [(pk, cosine) for pk, cosine in closest if pk not in found and cosine >= FLOOR]
     meta = _confirmed([pk for pk, _ in candidates], request, parsed)

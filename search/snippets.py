@@ -17,9 +17,9 @@ the words marked are the words it matched.
 - The result is safe HTML: escaped text with <mark> around the matches, entities decoded once
   (by plain_text) and escaped once (here).
 
-Cost (a page is at most ten hits): plain text is cached by a hash of the Markdown (Django's
-cache), so an article is rendered once per cache, not once per search, and only its first
-SOURCE_CHARS are read; matches are found by a substring search per query word, and only the
+Cost (a page is at most ten hits): plain text is cached by a hash of the Markdown (in the
+process's memory, then Django's cache), so an article is rendered once per cache, not once per
+search, and only its first SOURCE_CHARS are read; matches are found by a substring search per query word, and only the
 words found are stemmed. Measured on the 10 longest articles of a real support KB (48-146 KB):
 about 30 ms of CPU uncached, 3-5 ms cached; on 10 typical ones (5 KB): 4 ms and under 1 ms
 (whoosh.highlight, used before, took 80-90 ms and 11-16 ms, every search).
@@ -30,6 +30,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +53,8 @@ FIELDS = ("issue", "resolution", "authority", "environment", "cause")
 LEAD_FIELDS = ("issue", "resolution", "environment", "cause")  # shown from the start when nothing matches
 CACHE_VERSION = "snippet-text-1"  # part of the cache key: change it when plain_text's output changes
 CACHE_SECONDS = 7 * 24 * 3600
+# Plain text kept in each process's own memory as well (the texts of some thousands of hits).
+RECENT_CHARS = 16_000_000
 ELLIPSIS = "…"
 
 WORD_RE = re.compile(r"[^\W_]+")
@@ -147,11 +151,54 @@ def readable(markdown: str) -> str:
         cut = markdown.rfind("\n", 0, SOURCE_CHARS)
         markdown = markdown[: cut if cut > 0 else SOURCE_CHARS]
     key = f"{CACHE_VERSION}:{hashlib.sha256(markdown.encode(errors='replace')).hexdigest()}"
-    text = cache.get(key)
+    text = _recent.get(key)
     if text is None:
-        text = plain_text(markdown, internal=True)
-        cache.set(key, text, CACHE_SECONDS)
+        text = cache.get(key)
+        if text is None:
+            text = plain_text(markdown, internal=True)
+            cache.set(key, text, CACHE_SECONDS)
+        _recent.put(key, text)
     return text
+
+
+class _Recent:
+    """The plain texts used last in this process, up to `chars` characters in all (thread-safe).
+
+    In front of Django's cache, whose default (a per-process memory cache of 300 entries) keeps
+    only some thirty results pages' worth of texts. Keyed like it, by a hash of the Markdown: an
+    edited text is a new key, so nothing is ever stale."""
+
+    def __init__(self, chars: int):
+        self.chars, self.held = chars, 0
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            text = self._texts.get(key)
+            if text is not None:
+                self._texts.move_to_end(key)
+            return text
+
+    def put(self, key: str, text: str) -> None:
+        if len(text) > self.chars // 10:
+            return
+        with self._lock:
+            if key in self._texts:
+                return
+            self._texts[key] = text
+            self.held += len(text)
+            while self.held > self.chars:
+                _, dropped = self._texts.popitem(last=False)
+                self.held -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()
+            self.held = 0
+
+
+_recent = _Recent(RECENT_CHARS)
 
 
 def _words_starting(text: str, starts: tuple[str, ...]):

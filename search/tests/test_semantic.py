@@ -313,3 +313,41 @@ def test_a_model_that_cannot_run_leaves_the_keyword_rebuild_alone(owner, product
     assert [h.slug for h in find("refund", None).hits] == [kb["refund"].slug]
     monkeypatch.undo()
     assert indexing.check()["vectors_missing"] == sorted(a.pk for a in kb.values())
+
+
+def test_the_rows_a_reader_may_open_follow_an_audience_change_at_the_next_search(
+    owner, product, backend, django_capture_on_commit_callbacks
+):
+    # Which rows a reader may open is kept per copy of the vectors: a change of audience writes
+    # the article's vector again, and the next search must mask by the new audience.
+    kb = small_kb(owner, product)
+    vector = semantic.embed([PARAPHRASE])[0]
+    closest, _ = semantic.index().nearest(vector, None, limit=1)
+    assert [pk for pk, _ in closest] == [kb["router"].pk]
+    router = kb["router"]
+    with django_capture_on_commit_callbacks(execute=True):
+        router.edit(by=owner, base_version=router.version, changes={"audience": Audience.INTERNAL}, note="Narrow")
+    closest, _ = semantic.index().nearest(vector, None, limit=4)
+    assert kb["router"].pk not in [pk for pk, _ in closest]
+    assert [pk for pk, _ in semantic.index().nearest(vector, owner, limit=1)[0]] == [kb["router"].pk]
+
+
+def test_the_copy_of_the_vectors_takes_new_and_edited_articles_and_leaves_the_old_copy_whole(
+    owner, product, django_capture_on_commit_callbacks
+):
+    kb = small_kb(owner, product)
+    before = semantic.index().current()
+    router_row = before.vectors[before.rows[kb["router"].pk]].copy()
+    with django_capture_on_commit_callbacks(execute=True):
+        added = write(owner, product, "Printer jams on thick paper", issue="The tray jams with card stock.")
+        router = kb["router"]
+        router.edit(by=owner, base_version=router.version, changes={"title": "Refund a cancelled booking"}, note="n")
+    after = semantic.index().current()
+    assert len(after.ids) == len(before.ids) + 1
+    for pk in [*(a.pk for a in kb.values()), added.pk]:
+        stored = semantic.from_bytes(ArticleVector.objects.get(article_id=pk).vector)
+        assert np.allclose(after.vectors[after.rows[pk]], stored)
+    assert np.array_equal(before.vectors[before.rows[kb["router"].pk]], router_row)  # a search holding it is unaffected
+    assert added.pk not in before.rows
+    closest, _ = semantic.index().nearest(semantic.embed(["paper keeps jamming in the printer"])[0], None, limit=1)
+    assert [pk for pk, _ in closest] == [added.pk]
