@@ -25,7 +25,6 @@ audience, product, language, version, reuse, updated); the article text is not s
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import logging
 import os
@@ -49,13 +48,13 @@ from ..snippets import Highlight
 from .base import (
     Hit,
     IndexBusy,
-    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
     chosen_filters,
     hides_archived,
 )
+from .generations import GenerationFolders
 from .whoosh_backend import COORDINATION, FIELD_BOOSTS, OUTSIDE_BOOSTS, PREFIX_EXPANSION, TIEBREAK, stop_words
 
 logger = logging.getLogger(__name__)
@@ -195,11 +194,6 @@ def _top(buckets) -> list[tuple[str, int]]:
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES]
 
 
-def _generation_ns(name: str) -> int:
-    digits = name.removeprefix("gen-")
-    return int(digits) if digits.isdigit() else 0
-
-
 class _Live:
     """The open index of one generation, and the meta.json it last loaded."""
 
@@ -268,7 +262,7 @@ def _await_merge() -> bool:
     return True
 
 
-class TantivyBackend(SearchBackend):
+class TantivyBackend(GenerationFolders, SearchBackend):
     name = "tantivy"
 
     def __init__(self, root: Path | None = None):
@@ -278,30 +272,12 @@ class TantivyBackend(SearchBackend):
 
     # --- index folders ------------------------------------------------------------------
 
-    def _current_name(self) -> str:
-        pointer = self.root / "CURRENT"
-        if pointer.exists():
-            return pointer.read_text().strip()
-        return self._create_generation(make_current=True).name
-
-    def _create_generation(self, *, make_current: bool) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{time.time_ns()}"
-        path = self.root / name
-        path.mkdir()
+    def _new_index(self, path: Path) -> None:
         ix = Index(schema(), path=str(path), reuse=False)
         _register_tokenizers(ix)
         writer = ix.writer(heap_size=WRITER_HEAP, num_threads=1)
         writer.commit()  # an empty first commit: the folder is a readable index from the start
         writer.wait_merging_threads()
-        if make_current:
-            self._point_to(name)
-        return path
-
-    def _point_to(self, name: str) -> None:
-        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
-        tmp.write_text(name)
-        os.replace(tmp, self.root / "CURRENT")  # atomic: readers see the old or the new, never half
 
     def _open(self) -> _Live:
         name = self._current_name()
@@ -373,36 +349,6 @@ class TantivyBackend(SearchBackend):
             writer.delete_documents_by_query(Query.term_set_query(schema, "id", [int(i) for i in article_ids]))
 
         self._write(change, wait=wait)
-
-    @contextlib.contextmanager
-    def _rebuild_lock(self):
-        """One rebuild at a time (another process or thread is refused at once); the kernel
-        releases the lock when the process dies, so a killed rebuild never blocks the next one."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "REBUILD.lock", "a+b") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RebuildRunning(
-                    f"Another rebuild of the search index in {self.root} is running; wait for it to finish."
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-    def _remove_orphans(self) -> None:
-        """Folders a killed rebuild left behind: newer than the live generation, never swapped in."""
-        pointer = self.root / "CURRENT"
-        live = pointer.read_text().strip() if pointer.exists() else ""
-        for path in self.root.glob("gen-*"):
-            if path.name != live and _generation_ns(path.name) > _generation_ns(live):
-                shutil.rmtree(path, ignore_errors=True)
-
-    def rebuild(self, doc_batches) -> int:
-        with self._rebuild_lock():
-            self._remove_orphans()
-            return self._rebuild(doc_batches)
 
     def _rebuild(self, doc_batches) -> int:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import bisect
 import collections
-import contextlib
-import fcntl
 import functools
 import logging
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -40,13 +37,13 @@ from . import whoosh_engine as wengine
 from .base import (
     Hit,
     IndexBusy,
-    RebuildRunning,
     SearchBackend,
     SearchRequest,
     SearchResults,
     chosen_filters,
     hides_archived,
 )
+from .generations import GenerationFolders
 
 logger = logging.getLogger(__name__)
 
@@ -284,13 +281,7 @@ def _survives_merges(method):
     return read
 
 
-def _generation_ns(name: str) -> int:
-    """gen-<time_ns> → time_ns (0 for anything else)."""
-    digits = name.removeprefix("gen-")
-    return int(digits) if digits.isdigit() else 0
-
-
-class WhooshBackend(SearchBackend):
+class WhooshBackend(GenerationFolders, SearchBackend):
     name = "whoosh"
 
     def __init__(self, root: Path | None = None):
@@ -301,26 +292,8 @@ class WhooshBackend(SearchBackend):
 
     # --- index folders ------------------------------------------------------------------
 
-    def _current_dir(self) -> Path:
-        pointer = self.root / "CURRENT"
-        if pointer.exists():
-            return self.root / pointer.read_text().strip()
-        return self._create_generation(make_current=True)
-
-    def _create_generation(self, *, make_current: bool) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{time.time_ns()}"
-        path = self.root / name
-        path.mkdir()
+    def _new_index(self, path: Path) -> None:
         index.create_in(str(path), schema())
-        if make_current:
-            self._point_to(name)
-        return path
-
-    def _point_to(self, name: str) -> None:
-        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
-        tmp.write_text(name)
-        os.replace(tmp, self.root / "CURRENT")  # atomic: readers see the old or the new, never half
 
     def _index(self):
         path = self._current_dir()
@@ -434,37 +407,6 @@ class WhooshBackend(SearchBackend):
         writer.commit(merge=False)
         if segments >= MERGE_AT_SEGMENTS:
             _merge_in_background(ix)
-
-    @contextlib.contextmanager
-    def _rebuild_lock(self):
-        """One rebuild at a time: a second one (another process or thread) is refused at once
-        rather than deleting the first one's new folder. The kernel releases the lock when the
-        process dies, so a killed rebuild never blocks the next one."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / "REBUILD.lock", "a+b") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RebuildRunning(
-                    f"Another rebuild of the search index in {self.root} is running; wait for it to finish."
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-    def _remove_orphans(self) -> None:
-        """Folders a killed rebuild left behind: newer than the live generation, never swapped in."""
-        pointer = self.root / "CURRENT"
-        live = pointer.read_text().strip() if pointer.exists() else ""
-        for path in self.root.glob("gen-*"):
-            if path.name != live and _generation_ns(path.name) > _generation_ns(live):
-                shutil.rmtree(path, ignore_errors=True)
-
-    def rebuild(self, doc_batches) -> int:
-        with self._rebuild_lock():
-            self._remove_orphans()
-            return self._rebuild(doc_batches)
 
     def _rebuild(self, doc_batches) -> int:
         new_dir = self._create_generation(make_current=False)
