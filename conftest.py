@@ -205,18 +205,21 @@ def _interface_language_reset():
 
 @pytest.fixture(autouse=True)
 def _default_checklist_criteria(request, django_db_blocker):
-    """The content-standard criteria are rows a data migration writes; a transactional test's flush
-    (the browser journeys) empties the table for every test after it on that worker. Put them back,
-    as the migration left them, before any test that uses the database."""
+    """The content-standard criteria and the starter synonym groups are rows data migrations
+    write; a transactional test's flush (the browser journeys, the race tests) empties their
+    tables for every test after it on that worker. Put them back, as the migrations left them,
+    before any test that uses the database."""
     uses_db = request.node.get_closest_marker("django_db") is not None or bool(
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     )
     if not uses_db:
         return
     from coaching.demo import restore_default_criteria
+    from search.synonyms import restore_starter_synonyms
 
     with django_db_blocker.unblock():
         restore_default_criteria()
+        restore_starter_synonyms()
 
 
 @pytest.fixture(autouse=True)

@@ -96,3 +96,23 @@ GERMAN_SYNONYMS = [
     "sms, textnachricht",
     "kreditkarte, zahlungsmethode, zahlungsart",
 ]
+
+
+def restore_starter_synonyms() -> None:
+    """The shipped groups, as the migrations above add them, when the table is empty: a database
+    emptied after its migrations ran (a transactional test's flush); the migrations seed them
+    otherwise. The first set is taken whole; a later group sharing a word with an earlier one of
+    its language is left out, as there."""
+    from .models import Synonym
+
+    if Synonym.objects.exists():
+        return
+    rows = [Synonym(terms=terms, language="en") for terms in STARTER_SYNONYMS]
+    for language, groups in (("en", SUPPORT_SYNONYMS), ("de", GERMAN_SYNONYMS)):
+        taken = {m.strip().lower() for row in rows if row.language == language for m in row.terms.split(",") if m.strip()}
+        for terms in groups:
+            members = {m.strip().lower() for m in terms.split(",") if m.strip()}
+            if not members & taken:
+                rows.append(Synonym(terms=terms, language=language))
+                taken |= members
+    Synonym.objects.bulk_create(rows)

@@ -151,3 +151,16 @@ def test_candidate_forms_need_the_csrf_token(removal, kb_owner):
     assert client.post("/search/synonyms/candidate/add/", {"terms": ["kick out", "remove"]}).status_code == 403
     assert client.post("/search/synonyms/candidate/dismiss/", {"terms": ["kick out", "remove"]}).status_code == 403
     assert not Synonym.objects.filter(terms__contains="kick out").exists()
+
+
+def test_an_emptied_synonym_table_gets_back_the_groups_the_migrations_wrote(db):
+    from search.models import Synonym
+    from search.synonyms import restore_starter_synonyms
+
+    migrated = sorted(Synonym.objects.values_list("language", "terms"))
+    assert ("en", "org, organization, organisation") in migrated and any(lang == "de" for lang, _ in migrated)
+    restore_starter_synonyms()  # a table that holds groups is left alone
+    assert sorted(Synonym.objects.values_list("language", "terms")) == migrated
+    Synonym.objects.all().delete()  # as a transactional test's flush leaves it
+    restore_starter_synonyms()
+    assert sorted(Synonym.objects.values_list("language", "terms")) == migrated
