@@ -35,7 +35,6 @@ import os
 import platform
 import pstats
 import random
-import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -155,9 +154,7 @@ def main() -> None:
     os.environ["KCS_SEARCH_INDEX_DIR"] = str(index_dir)
     warnings.filterwarnings("ignore", category=SyntaxWarning)
     load_before = os.getloadavg()
-    # `git rev-parse`, not bench/search.py's read of .git/HEAD: in a worktree .git is a file.
-    rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    commit = rev.stdout.strip() or bench_search.git_commit()
+    commit = bench_search.git_commit()
 
     source = BENCH_DIR / f"import-{args.articles}.jsonl"
     started = time.perf_counter()

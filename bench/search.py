@@ -51,6 +51,7 @@ import pstats
 import random
 import resource
 import string
+import subprocess
 import sys
 import time
 import warnings
@@ -583,14 +584,12 @@ def wipe_database() -> None:
 
 
 def git_commit() -> str:
-    head = ROOT / ".git" / "HEAD"
+    """The commit measured (12 characters), also from a git worktree, where .git is a file."""
     try:
-        ref = head.read_text().strip()
-        if ref.startswith("ref: "):
-            return (ROOT / ".git" / ref[5:]).read_text().strip()[:12]
-        return ref[:12]
-    except OSError:
+        rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:  # no git on this machine
         return ""
+    return rev.stdout.strip()
 
 
 # --- main -------------------------------------------------------------------------------------
